@@ -1,0 +1,15 @@
+/**
+ * `npm run bench -- <name> [args]`: runs bench/<name>.ts, which exports `run(args)` and prints figures
+ * (medians, GFLOP/s, ratios). Benchmarks are never part of `npm test`.
+ */
+const [name, ...args] = process.argv.slice(2);
+const known = ['kernels', 'train', 'inpaint', 'all'];
+if (!name || !known.includes(name)) {
+  console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
+  process.exit(2);
+}
+const names = name === 'all' ? known.filter((k) => k !== 'all') : [name];
+for (const n of names) {
+  const m = (await import(`./${n}.js`)) as { run(args: string[]): Promise<void> };
+  await m.run(args);
+}

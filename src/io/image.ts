@@ -1,0 +1,163 @@
+/**
+ * Image files ⇄ ImageBatch (NHWC float32 in [0, 1]) using sharp (libvips ships inside its npm package).
+ * Node only; the browser uses canvas instead.
+ */
+import fs from 'node:fs';
+import sharp from 'sharp';
+import type { ImageBatch, Mask } from '../types.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+export interface ReadOptions {
+  /** 1 = grey, 3 = RGB. Alpha is composited on white. Default: 3 if the file has colour, else 1. */
+  channels?: 1 | 3;
+  /** Center-crop to a square and resize to size×size. Default: keep the file's size. */
+  size?: number;
+}
+
+/** Decode raw bytes of a PNG/JPEG/WebP/GIF… into a 1-image batch. Throws UserError on corrupt data. */
+export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, name = 'image'): Promise<ImageBatch> {
+  let img = sharp(bytes, { failOn: 'error' });
+  let meta;
+  try {
+    meta = await img.metadata();
+  } catch (e) {
+    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
+  }
+  const channels = opts.channels ?? ((meta.channels ?? 3) >= 3 && meta.space !== 'b-w' ? 3 : 1);
+  img = img.flatten({ background: { r: 255, g: 255, b: 255 } });
+  if (opts.size) {
+    img = img.resize(opts.size, opts.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' });
+  }
+  img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
+  let out;
+  try {
+    out = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
+  }
+  const { data, info } = out;
+  const c = info.channels;
+  const h = info.height, w = info.width;
+  const f = new Float32Array(h * w * channels);
+  for (let i = 0; i < h * w; i++) {
+    for (let k = 0; k < channels; k++) f[i * channels + k] = data[i * c + Math.min(k, c - 1)]! / 255;
+  }
+  return { data: f, n: 1, height: h, width: w, channels };
+}
+
+/** Read an image file into a 1-image batch. Missing file or corrupt data → UserError. */
+export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new UserError(`cannot read image '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return decodeImage(bytes, opts, `'${file}'`);
+}
+
+/** Quantise image `i` of a batch to 8-bit interleaved pixels. */
+export function toUint8(b: ImageBatch, i = 0): Uint8Array {
+  const s = b.height * b.width * b.channels;
+  const out = new Uint8Array(s);
+  for (let j = 0; j < s; j++) {
+    const v = b.data[i * s + j]!;
+    out[j] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+  }
+  return out;
+}
+
+/** Encode image `i` of a batch as PNG bytes. */
+export async function encodePng(b: ImageBatch, i = 0): Promise<Uint8Array> {
+  const buf = await sharp(toUint8(b, i), { raw: { width: b.width, height: b.height, channels: b.channels as 1 | 3 | 4 } })
+    .png()
+    .toBuffer();
+  return new Uint8Array(buf);
+}
+
+/** Write image `i` of a batch as a PNG file, atomically. */
+export async function writePng(file: string, b: ImageBatch, i = 0): Promise<void> {
+  writeFileAtomic(file, await encodePng(b, i));
+}
+
+/** A mask as a 1-channel image (white = known, black = hole). */
+export function maskToImage(m: Mask): ImageBatch {
+  return { data: Float32Array.from(m.data), n: 1, height: m.height, width: m.width, channels: 1 };
+}
+
+/**
+ * Read a mask file: black or transparent = unknown (0), anything else = known (1); resized (nearest)
+ * to height×width when given.
+ */
+export async function readMask(file: string, height?: number, width?: number): Promise<Mask> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new UserError(`cannot read mask '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let img = sharp(bytes, { failOn: 'error' }).ensureAlpha();
+  if (height && width) img = img.resize(width, height, { fit: 'fill', kernel: 'nearest' });
+  let out;
+  try {
+    out = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new UserError(`cannot decode mask '${file}': ${(e as Error).message}`);
+  }
+  const { data, info } = out;
+  const c = info.channels; // 2 (grey+alpha) or 4 (rgba)
+  const n = info.width * info.height;
+  const m = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const alpha = data[i * c + c - 1]!;
+    let lum = 0;
+    for (let k = 0; k < c - 1; k++) lum = Math.max(lum, data[i * c + k]!);
+    m[i] = alpha >= 128 && lum >= 128 ? 1 : 0;
+  }
+  return { data: m, height: info.height, width: info.width };
+}
+
+/**
+ * Tile images into one grid image (rows × cols, `pad` pixels of white between tiles). Images may be
+ * grey or RGB; grey ones are expanded to RGB when `channels` is 3.
+ */
+export function makeGrid(tiles: ImageBatch[], cols: number, pad = 2, channels?: 1 | 3): ImageBatch {
+  const flat: { b: ImageBatch; i: number }[] = [];
+  for (const b of tiles) for (let i = 0; i < b.n; i++) flat.push({ b, i });
+  if (flat.length === 0) throw new Error('makeGrid: no tiles');
+  const th = Math.max(...flat.map((t) => t.b.height));
+  const tw = Math.max(...flat.map((t) => t.b.width));
+  const c = channels ?? (flat.some((t) => t.b.channels === 3) ? 3 : 1);
+  const rows = Math.ceil(flat.length / cols);
+  const H = rows * th + (rows + 1) * pad;
+  const W = cols * tw + (cols + 1) * pad;
+  const out = new Float32Array(H * W * c).fill(1);
+  flat.forEach(({ b, i }, k) => {
+    const r = Math.floor(k / cols), q = k % cols;
+    const y0 = pad + r * (th + pad), x0 = pad + q * (tw + pad);
+    const s = b.height * b.width * b.channels;
+    for (let y = 0; y < b.height; y++) {
+      for (let x = 0; x < b.width; x++) {
+        for (let ch = 0; ch < c; ch++) {
+          const src = b.data[i * s + (y * b.width + x) * b.channels + Math.min(ch, b.channels - 1)]!;
+          out[((y0 + y) * W + x0 + x) * c + ch] = src;
+        }
+      }
+    }
+  });
+  return { data: out, n: 1, height: H, width: W, channels: c };
+}
+
+/** Nearest-neighbour upscale by an integer factor (for viewing small 28–64 px images). */
+export function upscale(b: ImageBatch, f: number): ImageBatch {
+  if (f === 1) return b;
+  const H = b.height * f, W = b.width * f, c = b.channels;
+  const out = new Float32Array(b.n * H * W * c);
+  for (let n = 0; n < b.n; n++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let k = 0; k < c; k++)
+          out[((n * H + y) * W + x) * c + k] = b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
+  return { data: out, n: b.n, height: H, width: W, channels: c };
+}
