@@ -19,6 +19,10 @@ export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 const require = createRequire(import.meta.url);
 
+// PROD silences TF.js's console warnings, chiefly the cpu backend's banner urging tfjs-node on every
+// run; our own backend choice is printed by the CLI instead.
+tf.env().set('PROD', true);
+
 type Loader = () => Promise<boolean>;
 
 const loaders: Record<Exclude<BackendKind, 'auto'>, Loader> = {
