@@ -1,4 +1,9 @@
 /** The list of CLI commands, in the order `wgan-inpaint --help` shows them. Add new commands here. */
 import type { Command } from './command.js';
+import { trainCommand } from './train.js';
+import { maskCommand } from './mask.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  trainCommand,
+  maskCommand,
+];

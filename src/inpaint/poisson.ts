@@ -1,0 +1,170 @@
+/**
+ * Poisson blending (guided interpolation, Pérez, Gangnet & Blake, SIGGRAPH 2003), the last step of
+ * Yeh et al.'s inpainting: paste the generated image's *gradients* into the hole, so the fill takes its
+ * texture from G(ẑ) but its absolute colour from the known pixels around the hole (no visible seam).
+ *
+ * Per channel, for every hole pixel p (mask 0), with N_p its in-image 4-neighbours (image-border pixels
+ * simply have fewer neighbours, i.e. a zero-flux Neumann condition at the image border):
+ *
+ *   |N_p| f_p − Σ_{q ∈ N_p ∩ hole} f_q  =  Σ_{q ∈ N_p ∩ known} target_q + Σ_{q ∈ N_p} (source_p − source_q)
+ *
+ * i.e. Δf = Δsource inside the hole, with f = target on the known pixels as Dirichlet boundary. The
+ * matrix is symmetric positive (semi-)definite, so conjugate gradients on the hole pixels only solves
+ * it; a hole component that touches no known pixel (e.g. an all-hole mask) is determined only up to a
+ * constant and keeps the source's level. Platform-neutral, no TF.js.
+ */
+import type { ImageBatch, Mask } from '../types.js';
+import { imageAt, stackImages } from '../types.js';
+import { UserError } from '../util/errors.js';
+
+export interface PoissonOptions {
+  /** Stop when ‖residual‖₂ ≤ tol · max(‖b‖₂, ‖r₀‖₂). Default 1e-6. */
+  tol?: number;
+  /** Maximum conjugate-gradient iterations per channel. Default 2000. */
+  maxIter?: number;
+}
+
+/** The hole pixels and, for each, its ≤ 4 in-image neighbours (as pixel index and hole index). */
+interface HoleSystem {
+  /** Pixel index (y·W + x) of each unknown, length n. */
+  pixels: Int32Array;
+  /** 4 per unknown: neighbour pixel index, or −1 when outside the image. */
+  nbrPixel: Int32Array;
+  /** 4 per unknown: neighbour's unknown index, or −1 when it is known or outside. */
+  nbrHole: Int32Array;
+  /** Number of in-image neighbours |N_p| of each unknown (2…4). */
+  degree: Float64Array;
+}
+
+function buildSystem(mask: Mask): HoleSystem {
+  const { height: h, width: w } = mask;
+  const holeIndex = new Int32Array(h * w).fill(-1);
+  let n = 0;
+  for (let i = 0; i < h * w; i++) if (mask.data[i]! < 0.5) holeIndex[i] = n++;
+  const pixels = new Int32Array(n);
+  const nbrPixel = new Int32Array(4 * n).fill(-1);
+  const nbrHole = new Int32Array(4 * n).fill(-1);
+  const degree = new Float64Array(n);
+  for (let i = 0; i < h * w; i++) {
+    const k = holeIndex[i]!;
+    if (k < 0) continue;
+    pixels[k] = i;
+    const y = Math.floor(i / w), x = i - y * w;
+    const nb = [y > 0 ? i - w : -1, y < h - 1 ? i + w : -1, x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1];
+    for (let j = 0; j < 4; j++) {
+      const q = nb[j]!;
+      if (q < 0) continue;
+      nbrPixel[4 * k + j] = q;
+      nbrHole[4 * k + j] = holeIndex[q]!;
+      degree[k]! += 1;
+    }
+  }
+  return { pixels, nbrPixel, nbrHole, degree };
+}
+
+/** y = A x for the hole system (A = |N_p| on the diagonal, −1 for each hole neighbour). */
+function applyA(s: HoleSystem, x: Float64Array, y: Float64Array): void {
+  const { nbrHole, degree } = s;
+  for (let k = 0; k < x.length; k++) {
+    let v = degree[k]! * x[k]!;
+    for (let j = 4 * k; j < 4 * k + 4; j++) {
+      const q = nbrHole[j]!;
+      if (q >= 0) v -= x[q]!;
+    }
+    y[k] = v;
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Conjugate gradients for A x = b, starting from x (updated in place). */
+function conjugateGradient(s: HoleSystem, b: Float64Array, x: Float64Array, tol: number, maxIter: number): void {
+  const n = b.length;
+  const r = new Float64Array(n), p = new Float64Array(n), ap = new Float64Array(n);
+  applyA(s, x, ap);
+  for (let i = 0; i < n; i++) r[i] = b[i]! - ap[i]!;
+  p.set(r);
+  let rr = dot(r, r);
+  const stop = (tol * Math.max(Math.sqrt(dot(b, b)), Math.sqrt(rr), 1e-30)) ** 2;
+  for (let it = 0; it < maxIter && rr > stop; it++) {
+    applyA(s, p, ap);
+    const pap = dot(p, ap);
+    if (!(pap > 0)) break; // only in the null space of a Neumann-only component: nothing left to fix
+    const alpha = rr / pap;
+    for (let i = 0; i < n; i++) {
+      x[i]! += alpha * p[i]!;
+      r[i]! -= alpha * ap[i]!;
+    }
+    const rrNew = dot(r, r);
+    const beta = rrNew / rr;
+    rr = rrNew;
+    for (let i = 0; i < n; i++) p[i] = r[i]! + beta * p[i]!;
+  }
+}
+
+function checkShapes(target: ImageBatch, source: ImageBatch, mask: Mask): void {
+  if (target.height !== source.height || target.width !== source.width || target.channels !== source.channels || target.n !== source.n) {
+    throw new UserError(`poisson blend: source ${source.n}x${source.height}x${source.width}x${source.channels} does not match target ${target.n}x${target.height}x${target.width}x${target.channels}`);
+  }
+  if (mask.height !== target.height || mask.width !== target.width) {
+    throw new UserError(`poisson blend: mask ${mask.height}x${mask.width} does not match image ${target.height}x${target.width}`);
+  }
+}
+
+/**
+ * Blend `source` (e.g. G(ẑ), 1 image, [0, 1]) into the hole (mask 0) of `target` (1 image, same
+ * shape). Known pixels are returned unchanged; the output is a new 1-image batch clamped to [0, 1].
+ */
+export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask, opts: PoissonOptions = {}): ImageBatch {
+  if (target.n !== 1) throw new UserError(`poisson blend: expected 1 target image, got ${target.n} (use poissonBlendBatch)`);
+  checkShapes(target, source, mask);
+  const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 2000;
+  const C = target.channels;
+  const t = target.data, src = source.data;
+  const out = Float32Array.from(t);
+  const sys = buildSystem(mask);
+  const n = sys.pixels.length;
+  if (n === 0) return { data: out, n: 1, height: target.height, width: target.width, channels: C };
+  const b = new Float64Array(n), x = new Float64Array(n);
+  for (let c = 0; c < C; c++) {
+    // Warm start: the source shifted by its mean mismatch along the hole boundary, which already
+    // has the right gradients and roughly the right level (CG then only fixes a smooth correction).
+    let offset = 0, pairs = 0;
+    for (let k = 0; k < n; k++) {
+      const p = sys.pixels[k]!;
+      const sp = src[p * C + c]!;
+      let v = 0;
+      for (let j = 4 * k; j < 4 * k + 4; j++) {
+        const q = sys.nbrPixel[j]!;
+        if (q < 0) continue;
+        v += sp - src[q * C + c]!;
+        if (sys.nbrHole[j]! < 0) {
+          v += t[q * C + c]!;
+          offset += t[q * C + c]! - src[q * C + c]!;
+          pairs++;
+        }
+      }
+      b[k] = v;
+    }
+    offset = pairs > 0 ? offset / pairs : 0;
+    for (let k = 0; k < n; k++) x[k] = src[sys.pixels[k]! * C + c]! + offset;
+    conjugateGradient(sys, b, x, tol, maxIter);
+    for (let k = 0; k < n; k++) out[sys.pixels[k]! * C + c] = Math.min(1, Math.max(0, x[k]!));
+  }
+  return { data: out, n: 1, height: target.height, width: target.width, channels: C };
+}
+
+/**
+ * Blend every image of a batch: `masks` is one mask shared by all images or one per image.
+ */
+export function poissonBlendBatch(targets: ImageBatch, sources: ImageBatch, masks: Mask | Mask[], opts: PoissonOptions = {}): ImageBatch {
+  const list = Array.isArray(masks) ? masks : Array.from({ length: targets.n }, () => masks);
+  if (list.length !== targets.n) throw new UserError(`poisson blend: ${list.length} masks for ${targets.n} images`);
+  if (targets.n !== sources.n) throw new UserError(`poisson blend: ${sources.n} sources for ${targets.n} targets`);
+  if (targets.n === 0) return { ...targets, data: new Float32Array(0) };
+  return stackImages(list.map((m, i) => poissonBlend(imageAt(targets, i), imageAt(sources, i), m, opts)));
+}

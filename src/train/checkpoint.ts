@@ -1,0 +1,197 @@
+/**
+ * Checkpoints: a folder per snapshot, written atomically (temporary sibling + rename), so a kill -9 at
+ * any moment leaves only complete checkpoints.
+ *
+ *   RUN_DIR/checkpoints/iter-000500/
+ *     manifest.json          format, versions, step, seed, config, dataset, sampler + RNG state, metrics
+ *     generator/model.json   TF.js layers model (topology + weightsManifest) — loads with tf.loadLayersModel
+ *     generator/weights.bin
+ *     critic/model.json, critic/weights.bin
+ *     optimizer/generator.json + .bin, optimizer/critic.json + .bin   (tf.io weight specs + data)
+ *
+ * A checkpoint folder can be used on its own (copied, shipped in models/, served to the browser).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/config.js';
+import { resolveConfig } from '../config/config.js';
+import type { GanModels } from '../models/dcgan.js';
+import '../models/layers.js';
+import { writeDirAtomic, cleanTemporaries } from '../io/atomic.js';
+import { MODELS_DIR } from '../io/paths.js';
+import { UserError } from '../util/errors.js';
+import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
+
+export interface Manifest {
+  format: number;
+  library: string;
+  tfjs: string;
+  /** Generator iterations completed. */
+  step: number;
+  seed: number;
+  config: TrainConfig;
+  dataset?: { name: string; split: string; n: number; size: number; channels: number };
+  /** Opaque states needed to resume exactly (data order, noise stream). */
+  sampler?: unknown;
+  rngState?: number;
+  /** Last logged statistics (from stats.jsonl). */
+  metrics?: Record<string, number>;
+  backend?: string;
+  createdAt: string;
+  /** Wall-clock seconds of training so far (summed over resumes). */
+  trainSeconds?: number;
+  /** The command line that trained it, when known. */
+  command?: string;
+  /** Free-form extra information (eval figures, git commit, notes). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Checkpoint extends GanModels {
+  manifest: Manifest;
+  /** Folder the checkpoint was loaded from. */
+  dir: string;
+}
+
+function joinWeights(d: ArrayBuffer | ArrayBuffer[]): ArrayBuffer {
+  return tf.io.CompositeArrayBuffer.join(d);
+}
+
+async function saveModel(m: tf.LayersModel, dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      const modelJson = {
+        modelTopology: a.modelTopology,
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: `wgan-inpaint ${VERSION}`,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+      };
+      fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(joinWeights(a.weightData!)));
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const jsonPath = path.join(dir, 'model.json');
+  let j;
+  try {
+    j = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read model '${jsonPath}': ${(e as Error).message}`);
+  }
+  const specs = j.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights);
+  const bufs = j.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p: string) => fs.readFileSync(path.join(dir, p))));
+  const buf = Buffer.concat(bufs);
+  const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
+}
+
+async function saveOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
+  const named = await opt.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(named);
+  fs.writeFileSync(file + '.bin', new Uint8Array(data));
+  fs.writeFileSync(file + '.json', JSON.stringify({ className: opt.getClassName(), specs }));
+}
+
+async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
+  if (!fs.existsSync(file + '.json')) return;
+  const { specs } = JSON.parse(fs.readFileSync(file + '.json', 'utf8'));
+  const buf = fs.readFileSync(file + '.bin');
+  const tensors = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
+  // Optimizer slots are matched by position (TF.js's Adam/RMSProp index them in the order of the
+  // variable list), so the names may differ from the saving process's auto-generated ones.
+  await opt.setWeights(specs.map((s: { name: string }) => ({ name: s.name, tensor: tensors[s.name]! })));
+}
+
+export interface SaveArgs extends GanModels {
+  gOpt?: tf.Optimizer;
+  dOpt?: tf.Optimizer;
+  manifest: Omit<Manifest, 'format' | 'library' | 'tfjs' | 'createdAt'>;
+}
+
+/** Write a checkpoint folder atomically (an existing folder of that name is replaced). */
+export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
+  await writeDirAtomic(dir, async (tmp) => {
+    await saveModel(a.generator, path.join(tmp, 'generator'));
+    await saveModel(a.critic, path.join(tmp, 'critic'));
+    if (a.gOpt && a.dOpt) {
+      fs.mkdirSync(path.join(tmp, 'optimizer'));
+      await saveOptimizer(a.gOpt, path.join(tmp, 'optimizer', 'generator'));
+      await saveOptimizer(a.dOpt, path.join(tmp, 'optimizer', 'critic'));
+    }
+    const manifest: Manifest = { format: CHECKPOINT_FORMAT, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest };
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  });
+}
+
+/** Checkpoint folder name for a step; zero-padded so names sort in step order. */
+export function checkpointName(step: number): string {
+  return `iter-${String(step).padStart(7, '0')}`;
+}
+
+/** Complete checkpoints of a run, oldest first (temporary folders of interrupted writes are ignored). */
+export function listCheckpoints(runDir: string): string[] {
+  const d = path.join(runDir, 'checkpoints');
+  if (!fs.existsSync(d)) return [];
+  return fs
+    .readdirSync(d)
+    .filter((n) => /^iter-\d+$/.test(n) && fs.existsSync(path.join(d, n, 'manifest.json')))
+    .sort()
+    .map((n) => path.join(d, n));
+}
+
+/** Delete all but the newest `keep` checkpoints and any leftovers of interrupted writes. */
+export function pruneCheckpoints(runDir: string, keep: number): void {
+  const all = listCheckpoints(runDir);
+  for (const d of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(d, { recursive: true, force: true });
+  cleanTemporaries(path.join(runDir, 'checkpoints'));
+}
+
+/**
+ * Resolve what the user named to a checkpoint folder: a checkpoint folder itself, a run folder (its
+ * newest checkpoint), or the name of a shipped model (models/NAME).
+ */
+export function resolveCheckpointDir(ref: string): string {
+  if (fs.existsSync(path.join(ref, 'manifest.json'))) return ref;
+  if (fs.existsSync(path.join(ref, 'checkpoints'))) {
+    const last = listCheckpoints(ref).at(-1);
+    if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
+    return last;
+  }
+  if (!ref.includes('/') && !ref.includes(path.sep)) {
+    const shipped = path.join(MODELS_DIR, ref);
+    if (fs.existsSync(path.join(shipped, 'manifest.json'))) return shipped;
+    const names = fs.existsSync(MODELS_DIR) ? fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, 'manifest.json'))) : [];
+    if (!fs.existsSync(ref)) throw new UserError(`unknown model '${ref}' (shipped models: ${names.join(', ') || 'none'}; or give a run folder or checkpoint folder)`);
+  }
+  if (!fs.existsSync(ref)) throw new UserError(`model folder '${ref}' does not exist`);
+  throw new UserError(`'${ref}' is neither a checkpoint folder (with manifest.json) nor a run folder (with checkpoints/)`);
+}
+
+/**
+ * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
+ * model name. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
+ */
+export async function loadCheckpoint(ref: string): Promise<Checkpoint> {
+  const dir = resolveCheckpointDir(ref);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read '${path.join(dir, 'manifest.json')}': ${(e as Error).message}`);
+  }
+  if (manifest.format !== CHECKPOINT_FORMAT) throw new UserError(`checkpoint '${dir}' has format ${manifest.format}; this version reads format ${CHECKPOINT_FORMAT}`);
+  manifest.config = resolveConfig(manifest.config);
+  const generator = await loadModel(path.join(dir, 'generator'));
+  const critic = await loadModel(path.join(dir, 'critic'));
+  return { generator, critic, manifest, dir };
+}
+
+export async function loadOptimizers(dir: string, gOpt: tf.Optimizer, dOpt: tf.Optimizer): Promise<void> {
+  await loadOptimizer(gOpt, path.join(dir, 'optimizer', 'generator'));
+  await loadOptimizer(dOpt, path.join(dir, 'optimizer', 'critic'));
+}

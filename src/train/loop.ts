@@ -1,0 +1,280 @@
+/**
+ * The training loop (Node: it reads data and writes the run folder). The math lives in steps.ts.
+ *
+ * RUN_DIR/
+ *   config.json        resolved config (written at start)
+ *   stats.jsonl        one JSON line per generator iteration (append-only)
+ *   samples/iter-NNNNNNN.png, samples/latest.png   8×8 grid from a fixed z, every sampleEvery iterations
+ *   plot.svg, plot.png Wasserstein estimate and losses over iterations, refreshed with the samples
+ *   checkpoints/iter-NNNNNNN/   see checkpoint.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
+import { buildModels, forwardFlops } from '../models/dcgan.js';
+import { makeTrainer, criticStep, generatorStep, criticIters, sampleZ, generate, type Trainer } from './steps.js';
+import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, type Manifest } from './checkpoint.js';
+import { loadDataset } from '../data/load_node.js';
+import { fillBatch, type Dataset } from '../data/dataset.js';
+import { BatchSampler, type SamplerState } from '../data/sampler.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { makeGrid, encodePng } from '../io/image.js';
+import { svgPlot, smooth } from '../io/plot.js';
+import { activeBackend } from '../backends/index.js';
+import { Rng } from '../util/rng.js';
+import { UserError } from '../util/errors.js';
+
+/** One line of stats.jsonl. */
+export interface StatLine {
+  iter: number;
+  criticLoss: number;
+  wEstimate: number;
+  penalty: number;
+  gradNorm: number;
+  genLoss: number;
+  /** Real training images consumed by the critic per second over this iteration. */
+  imagesPerSec: number;
+  /** Seconds since the run (or resume) started. */
+  time: number;
+}
+
+export interface Progress extends StatLine {
+  iters: number;
+  /** Estimated seconds to the end. */
+  eta: number;
+}
+
+export interface TrainOptions {
+  /** Run folder. */
+  out: string;
+  /** Continue from the newest checkpoint in `out`. */
+  resume?: boolean;
+  onProgress?: (p: Progress) => void;
+  /** Informational one-liners (dataset loaded, checkpoint written …). */
+  onLog?: (msg: string) => void;
+  /** Abort: a checkpoint is written at the current iteration and train() returns. */
+  signal?: AbortSignal;
+  /** Use this dataset instead of loading config.data (tests, custom sources). */
+  dataset?: Dataset;
+  /** Command line to record in the manifest. */
+  command?: string;
+}
+
+export interface TrainResult {
+  config: TrainConfig;
+  checkpointDir: string;
+  step: number;
+  last?: StatLine;
+  aborted: boolean;
+}
+
+/** Options a resumed run may change; anything else must match the run's config.json. */
+const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend'] as const;
+
+function readStats(file: string): StatLine[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as StatLine];
+      } catch {
+        return []; // a line cut by a kill
+      }
+    });
+}
+
+/** Write plot.svg and plot.png of the W estimate and losses from stats.jsonl. */
+export async function writePlot(runDir: string, stats: StatLine[]): Promise<void> {
+  const xs = stats.map((s) => s.iter);
+  const svg = svgPlot(
+    [
+      { title: 'Wasserstein estimate  mean D(real) − mean D(fake)', series: [{ name: 'Ŵ (EMA 0.9)', xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }] },
+      {
+        title: 'Losses',
+        series: [
+          { name: 'critic loss (EMA)', xs, ys: smooth(stats.map((s) => s.criticLoss)), color: '#d62728' },
+          { name: 'generator loss (EMA)', xs, ys: smooth(stats.map((s) => s.genLoss)), color: '#2ca02c' },
+          { name: 'gradient penalty (EMA)', xs, ys: smooth(stats.map((s) => s.penalty)), color: '#9467bd' },
+        ],
+      },
+    ],
+    { xlabel: 'generator iteration' },
+  );
+  writeFileAtomic(path.join(runDir, 'plot.svg'), svg);
+  writeFileAtomic(path.join(runDir, 'plot.png'), new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer()));
+}
+
+/** Generate an 8×8 grid (or fewer) from a fixed z and write it as PNG. */
+async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, step: number): Promise<void> {
+  const c = t.config;
+  const data = tf.tidy(() => tf.div(tf.add(generate(t.models.generator, zFixed), 1), 2)).dataSync() as Float32Array;
+  const n = zFixed.shape[0];
+  const grid = makeGrid([{ data, n, height: c.size, width: c.size, channels: c.channels }], Math.ceil(Math.sqrt(n)), 2);
+  const png = await encodePng(grid);
+  writeFileAtomic(path.join(runDir, 'samples', `${checkpointName(step)}.png`), png);
+  writeFileAtomic(path.join(runDir, 'samples', 'latest.png'), png);
+}
+
+/** Resolve the config of a new or resumed run. */
+function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
+  const existing = listCheckpoints(out);
+  if (!resume) {
+    if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
+    return { config: resolveConfig(input) };
+  }
+  const ckpt = existing.at(-1);
+  if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
+  const saved = JSON.parse(fs.readFileSync(path.join(ckpt, 'manifest.json'), 'utf8')).config as TrainConfig;
+  const given = input as Record<string, unknown>;
+  for (const [k, v] of Object.entries(given)) {
+    if ((RESUMABLE_KEYS as readonly string[]).includes(k) || v === undefined) continue;
+    if (JSON.stringify((saved as Record<string, unknown>)[k]) !== JSON.stringify(v)) {
+      throw new UserError(`--resume: '${k}' differs from the run's config (${JSON.stringify((saved as Record<string, unknown>)[k])}); only ${RESUMABLE_KEYS.join(', ')} may change`);
+    }
+  }
+  const over = Object.fromEntries(RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
+  return { config: resolveConfig({ ...saved, ...over }), ckpt };
+}
+
+/**
+ * Train a WGAN / WGAN-GP. Resolves when `config.iters` generator iterations are done (or on abort),
+ * with the last checkpoint written. Throws UserError on bad input or divergence (NaN/Inf), leaving the
+ * last good checkpoint in place.
+ */
+export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
+  const log = opts.onLog ?? (() => {});
+  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
+  fs.mkdirSync(opts.out, { recursive: true });
+  writeFileAtomic(path.join(opts.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+
+  const ds =
+    opts.dataset ??
+    (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
+  if (ds.size !== c.size || ds.channels !== c.channels) throw new Error(`dataset is ${ds.size}px×${ds.channels}, config wants ${c.size}px×${c.channels}`);
+  if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
+  log(`data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`);
+
+  let step = 0;
+  let trainSeconds = 0;
+  let trainer: Trainer;
+  let sampler: BatchSampler;
+  let manifestPrev: Manifest | undefined;
+  if (ckpt) {
+    const ck = await loadCheckpoint(ckpt);
+    manifestPrev = ck.manifest;
+    trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
+    await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
+    step = ck.manifest.step;
+    trainSeconds = ck.manifest.trainSeconds ?? 0;
+    trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
+    sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
+    // Drop stats lines written after that checkpoint (the previous process died after writing them).
+    const kept = readStats(path.join(opts.out, 'stats.jsonl')).filter((s) => s.iter <= step);
+    writeFileAtomic(path.join(opts.out, 'stats.jsonl'), kept.map((s) => JSON.stringify(s) + '\n').join(''));
+    log(`resumed from ${ckpt} at iteration ${step}`);
+  } else {
+    trainer = makeTrainer(buildModels(c.model, { ...c }), c);
+    sampler = new BatchSampler(ds.n, c.batch, c.seed);
+    fs.rmSync(path.join(opts.out, 'stats.jsonl'), { force: true });
+  }
+
+  const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
+  const statsFile = path.join(opts.out, 'stats.jsonl');
+  const stats = readStats(statsFile);
+  const buf = new Float32Array(c.batch * c.size * c.size * c.channels);
+  const t0 = performance.now();
+  let last: StatLine | undefined = stats.at(-1);
+  let aborted = false;
+  let lastGood = ckpt ?? '';
+
+  const checkpoint = async (s: number) => {
+    const dir = path.join(opts.out, 'checkpoints', checkpointName(s));
+    await saveCheckpoint(dir, {
+      ...trainer.models,
+      gOpt: trainer.gOpt,
+      dOpt: trainer.dOpt,
+      manifest: {
+        step: s,
+        seed: c.seed,
+        config: c,
+        dataset: { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels },
+        sampler: sampler.state(),
+        rngState: trainer.rng.state,
+        ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
+        backend: activeBackend(),
+        trainSeconds: trainSeconds + (performance.now() - t0) / 1000,
+        ...(opts.command ? { command: opts.command } : manifestPrev?.command ? { command: manifestPrev.command } : {}),
+      },
+    });
+    pruneCheckpoints(opts.out, c.keepCheckpoints);
+    lastGood = dir;
+  };
+
+  if (!ckpt) await writeSamples(trainer, zFixed, opts.out, 0);
+  const startStep = step;
+  try {
+    while (step < c.iters) {
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const ti = performance.now();
+      const nd = criticIters(c, step);
+      let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
+      for (let k = 0; k < nd; k++) {
+        const idx = sampler.next();
+        fillBatch(ds, idx, buf, '[-1,1]');
+        const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
+        cs = criticStep(trainer, real);
+        real.dispose();
+      }
+      const genLoss = generatorStep(trainer, c.batch);
+      step++;
+      const dt = (performance.now() - ti) / 1000;
+      last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000 };
+      const bad = (['criticLoss', 'wEstimate', 'penalty', 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
+      if (bad) {
+        throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
+      }
+      stats.push(last);
+      fs.appendFileSync(statsFile, JSON.stringify(last) + '\n');
+      const perIter = last.time / (step - startStep);
+      opts.onProgress?.({ ...last, iters: c.iters, eta: perIter * (c.iters - step) });
+      if (step % c.sampleEvery === 0 || step === c.iters) {
+        await writeSamples(trainer, zFixed, opts.out, step);
+        await writePlot(opts.out, stats);
+      }
+      if (step % c.checkpointEvery === 0 && step !== c.iters) await checkpoint(step);
+      // Let timers, signals and progress output run between iterations.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (step > startStep || !ckpt) {
+      await checkpoint(step);
+      await writeSamples(trainer, zFixed, opts.out, step);
+      await writePlot(opts.out, stats);
+    }
+  } finally {
+    zFixed.dispose();
+    trainer.gOpt.dispose();
+    trainer.dOpt.dispose();
+  }
+  const result: TrainResult = { config: c, checkpointDir: lastGood, step, aborted };
+  if (last) result.last = last;
+  return result;
+}
+
+/** FLOPs of one generator iteration (n_critic critic steps + 1 generator step), for GFLOP/s figures. */
+export function iterationFlops(t: Trainer): number {
+  const c = t.config;
+  const g = forwardFlops(t.models.generator), d = forwardFlops(t.models.critic);
+  // critic step: G fwd; D fwd+bwd on real and fake (3× fwd each); GP: D fwd on x̂, its input gradient
+  // (≈2× fwd), and the gradient of that (≈2× the first-order graph) → ≈ 9× fwd.
+  const critic = c.batch * (g + 2 * 3 * d + (c.loss === 'wgan-gp' ? 9 * d : 0));
+  const gen = c.batch * 3 * (g + d);
+  return c.nCritic * critic + gen;
+}
