@@ -44,7 +44,7 @@ export const TrainConfigSchema = z
     beta2: z.number().min(0).max(1).nullable().default(null),
     nCritic: int(1, 1000).nullable().default(null),
     /** WGAN: clip critic weights to ±clip after each critic step. */
-    clip: z.number().positive().nullable().default(null),
+    clip: z.number().min(0).nullable().default(null),
     /** WGAN-GP: penalty weight λ. */
     gpLambda: z.number().min(0).nullable().default(null),
     seed: int(0, 2 ** 31 - 1).default(0),

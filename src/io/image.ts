@@ -161,3 +161,21 @@ export function upscale(b: ImageBatch, f: number): ImageBatch {
           out[((n * H + y) * W + x) * c + k] = b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
   return { data: out, n: b.n, height: H, width: W, channels: c };
 }
+
+/**
+ * Encode frames (1-image batches of equal shape, values in [0,1]) as a looping animated GIF.
+ * Frames are stacked vertically and handed to libvips as pages of `pageHeight`.
+ */
+export async function encodeGif(frames: ImageBatch[], delayMs = 120): Promise<Uint8Array> {
+  const f0 = frames[0];
+  if (!f0) throw new Error('encodeGif: no frames');
+  const s = f0.height * f0.width * f0.channels;
+  const buf = new Uint8Array(s * frames.length);
+  frames.forEach((f, i) => buf.set(toUint8(f, 0), i * s));
+  // GIF needs ≥3 bands or 1; libvips handles grey. Hold the last frame longer so the result is seen.
+  const delay = frames.map((_, i) => (i === frames.length - 1 ? delayMs * 8 : delayMs));
+  const out = await sharp(buf, { raw: { width: f0.width, height: f0.height * frames.length, channels: f0.channels as 1 | 3, pageHeight: f0.height } })
+    .gif({ delay, loop: 0 })
+    .toBuffer();
+  return new Uint8Array(out);
+}

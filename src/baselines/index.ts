@@ -1,0 +1,40 @@
+/**
+ * Registry of the non-learned inpainting baselines, keyed by `kind`. Each baseline is
+ * `(y, masks) => ImageBatch`: y is NHWC in [0,1], masks are H×W with 1 = known (one per image or one
+ * shared); the result keeps the known pixels and fills the hole.
+ */
+import { unknownKind } from '../util/errors.js';
+import type { Baseline } from './common.js';
+import { meanFill, nearestFill, zeroFill } from './fills.js';
+import { telea } from './telea.js';
+
+export interface BaselineSpec {
+  kind: string;
+  /** One line for help texts and reports. */
+  description: string;
+  inpaint: Baseline;
+}
+
+const SPECS: BaselineSpec[] = [
+  { kind: 'zero', description: 'fill the hole with 0', inpaint: zeroFill },
+  { kind: 'mean', description: 'fill the hole with the per-channel mean of the known pixels', inpaint: meanFill },
+  { kind: 'nearest', description: 'copy the Euclidean-nearest known pixel', inpaint: nearestFill },
+  { kind: 'telea', description: "Telea's fast-marching inpainting (OpenCV INPAINT_TELEA algorithm, radius 3)", inpaint: (y, m) => telea(y, m) },
+];
+
+export const BASELINES: Readonly<Record<string, BaselineSpec>> = Object.freeze(
+  Object.fromEntries(SPECS.map((s) => [s.kind, s])),
+);
+export const BASELINE_KINDS: readonly string[] = Object.freeze(SPECS.map((s) => s.kind));
+
+/** The baseline registered as `kind`; UserError listing the valid kinds otherwise. */
+export function getBaseline(kind: string): BaselineSpec {
+  const b = BASELINES[kind];
+  if (!b) unknownKind('baseline', kind, BASELINE_KINDS);
+  return b;
+}
+
+export type { Baseline } from './common.js';
+export { meanFill, nearestFill, nearestKnownIndex, zeroFill } from './fills.js';
+export { telea, teleaFillImage } from './telea.js';
+export type { TeleaOptions } from './telea.js';

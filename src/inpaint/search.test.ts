@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { buildModels } from '../models/dcgan.js';
+import { sample } from '../models/sample.js';
+import { makeMask } from '../masks/masks.js';
+import { inpaint } from './search.js';
+import { stackImages, imageAt } from '../types.js';
+import { UserError } from '../util/errors.js';
+
+const spec = { size: 28 as const, channels: 1 as const, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer' as const, seed: 1 };
+const model = buildModels('dcgan', spec);
+// Targets the generator can represent: its own samples (so a good search can fit them closely).
+const targets = sample(model.generator, 3, 42);
+const mask = makeMask('center', 28, 28);
+
+test('the contextual loss falls over the search, and known pixels are kept', async () => {
+  // Warm-up: the first call may create lasting caches inside TF.js layers; later calls must not grow.
+  await inpaint(model, targets, mask, { iters: 1, restarts: 1 });
+  const before = tf.memory().numTensors;
+  const r = await inpaint(model, targets, mask, { iters: 30, restarts: 2, lr: 0.05 });
+  assert.equal(tf.memory().numTensors, before, 'tensor leak');
+  const first = r.history[0]!.contextual, last = r.history.at(-1)!.contextual;
+  assert.ok(last < 0.8 * first, `contextual ${first} → ${last}`);
+  for (let i = 0; i < r.composite.data.length; i++) {
+    const p = i % (28 * 28);
+    if (mask.data[p] === 1) assert.equal(r.composite.data[i], targets.data[i]);
+    else assert.equal(r.composite.data[i], r.raw.data[i]);
+  }
+  assert.equal(r.losses.length, 3);
+  for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + 0.003 * l.prior)) < 1e-4);
+});
+
+test('an image completes the same alone as inside a batch, and the same for a seed', async () => {
+  const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('random', 28, 28, { seed: 3 })];
+  const opts = { iters: 8, restarts: 3, seed: 5 };
+  const batch = await inpaint(model, targets, masks, opts);
+  const alone = await inpaint(model, imageAt(targets, 1), masks[1]!, opts);
+  const again = await inpaint(model, imageAt(targets, 1), masks[1]!, opts);
+  const s = 28 * 28;
+  let maxDiff = 0;
+  for (let j = 0; j < s; j++) maxDiff = Math.max(maxDiff, Math.abs(alone.raw.data[j]! - batch.raw.data[s + j]!));
+  assert.ok(maxDiff < 1e-5, `alone vs batch differ by ${maxDiff}`);
+  assert.deepEqual(Array.from(alone.raw.data), Array.from(again.raw.data));
+  assert.equal(alone.losses[0]!.restart, batch.losses[1]!.restart);
+});
+
+test('snapshots are recorded every progressEvery iterations', async () => {
+  const r = await inpaint(model, imageAt(targets, 0), mask, { iters: 6, restarts: 1, progressEvery: 2 });
+  assert.deepEqual(r.snapshots.map((s) => s.iter), [0, 2, 4, 6]);
+});
+
+test('mismatched shapes are rejected with a clear UserError', async () => {
+  await assert.rejects(inpaint(model, targets, makeMask('center', 32, 32)), (e: Error) => e instanceof UserError && /mask is 32×32/.test(e.message));
+  const rgb = stackImages([{ data: new Float32Array(28 * 28 * 3), n: 1, height: 28, width: 28, channels: 3 }]);
+  await assert.rejects(inpaint(model, rgb, mask), (e: Error) => e instanceof UserError && /3 channel/.test(e.message));
+  await assert.rejects(inpaint(model, targets, [mask]), (e: Error) => e instanceof UserError && /1 masks for 3 images/.test(e.message));
+  await assert.rejects(inpaint(model, targets, mask, { restarts: 0 }), /restarts/);
+});
