@@ -87,7 +87,7 @@ loss and optimisation
 run
   --out RUN_DIR          run folder (required)
   --resume               continue the newest checkpoint in RUN_DIR (iteration count, optimizer state and
-                         data order carry on; only --iters, --sample-every, --checkpoint-every,
+                         data order carry on; only --iters, --lr, --sample-every, --checkpoint-every,
                          --keep-checkpoints and --backend may change)
   --seed N               [default: 0]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]

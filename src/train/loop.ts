@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
-import { buildModels, forwardFlops } from '../models/dcgan.js';
+import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, sampleZ, generate, type Trainer } from './steps.js';
 import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, type Manifest } from './checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
@@ -64,6 +64,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   config: TrainConfig;
+  /** The trained networks (G with batch norm statistics, critic). */
+  models: GanModels;
   checkpointDir: string;
   step: number;
   last?: StatLine;
@@ -71,7 +73,7 @@ export interface TrainResult {
 }
 
 /** Options a resumed run may change; anything else must match the run's config.json. */
-const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend'] as const;
+const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr'] as const;
 
 function readStats(file: string): StatLine[] {
   if (!fs.existsSync(file)) return [];
@@ -263,7 +265,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     trainer.gOpt.dispose();
     trainer.dOpt.dispose();
   }
-  const result: TrainResult = { config: c, checkpointDir: lastGood, step, aborted };
+  const result: TrainResult = { config: c, models: trainer.models, checkpointDir: lastGood, step, aborted };
   if (last) result.last = last;
   return result;
 }

@@ -1,0 +1,28 @@
+/**
+ * Small synthetic data and settings shared by tests (compiled with the tests, not part of the API).
+ */
+import type { Dataset } from '../data/dataset.js';
+import { Rng } from '../util/rng.js';
+import { initBackend } from '../backends/index.js';
+
+/**
+ * `n` 28×28 grey images of one bright vertical bar at a random column on a dark background: a
+ * distribution a tiny GAN can learn in a few hundred iterations, and where a correct fill is known.
+ */
+export function barsDataset(n: number, seed = 0, size = 28): Dataset {
+  const rng = new Rng(seed);
+  const px = new Uint8Array(n * size * size);
+  for (let i = 0; i < n; i++) {
+    const x0 = 4 + rng.int(size - 12), w = 4;
+    for (let y = 0; y < size; y++) for (let x = x0; x < x0 + w; x++) px[i * size * size + y * size + x] = 230;
+  }
+  return { name: 'bars', split: 'train', size, channels: 1, n, pixels: px, skipped: 0 };
+}
+
+/** The tiniest training config: seconds on any backend. */
+export const TINY = { size: 28 as const, channels: 1 as const, nz: 4, gWidth: 2, dWidth: 2, batch: 4, nCritic: 1 };
+
+/** Backend for end-to-end tests: $WGAN_TEST_BACKEND (CI runs the suite once per backend), else cpu. */
+export async function testBackend(): Promise<string> {
+  return initBackend(process.env.WGAN_TEST_BACKEND ?? 'cpu');
+}
