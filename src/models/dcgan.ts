@@ -12,7 +12,7 @@
  * Weights initialised N(0, 0.02) as in DCGAN, seeded, so a seed gives the same network.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffLeakyReLU } from './layers.js';
+import { DiffLeakyReLU, LayerNorm } from './layers.js';
 import { unknownKind } from '../util/errors.js';
 
 export interface ModelSpec {
@@ -76,7 +76,7 @@ export function buildCritic(s: ModelSpec): tf.LayersModel {
       }),
     );
     res /= 2;
-    if (l > 0 && s.criticNorm === 'layer') m.add(tf.layers.layerNormalization({ axis: [1, 2, 3], epsilon: 1e-5, name: `d_ln${l}` }));
+    if (l > 0 && s.criticNorm === 'layer') m.add(new LayerNorm({ epsilon: 1e-5, name: `d_ln${l}` }));
     if (l > 0 && s.criticNorm === 'batch') m.add(tf.layers.batchNormalization({ ...BN, name: `d_bn${l}` }));
     m.add(new DiffLeakyReLU({ alpha: 0.2, name: `d_lrelu${l}` }));
   }

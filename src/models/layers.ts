@@ -29,3 +29,45 @@ export class DiffLeakyReLU extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(DiffLeakyReLU);
+
+/**
+ * Layer normalisation over all of a sample's features [H, W, C] (as PyTorch's nn.LayerNorm([C, H, W])
+ * in the WGAN-GP critic), with a learned per-feature scale and shift of shape [H, W, C].
+ *
+ * Written with elementwise ops instead of tf.layers.layerNormalization, which goes through the
+ * FusedBatchNorm kernel: the wasm backend's FusedBatchNorm assumes per-channel statistics and reads
+ * out of bounds with per-sample ones (wrong values on small nets, a crash on large ones). These ops
+ * also differentiate twice correctly, as the gradient penalty needs.
+ */
+export class LayerNorm extends tf.layers.Layer {
+  static className = 'WganLayerNorm';
+  readonly epsilon: number;
+  private gamma!: tf.LayerVariable;
+  private beta!: tf.LayerVariable;
+  constructor(args: { epsilon?: number; name?: string } = {}) {
+    super(args.name ? { name: args.name } : {});
+    this.epsilon = args.epsilon ?? 1e-5;
+  }
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    const feat = s.slice(1) as number[];
+    this.gamma = this.addWeight('gamma', feat, 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', feat, 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return tf.tidy(() => {
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
+      const mean = tf.mean(x, axes, true);
+      const xc = tf.sub(x, mean);
+      const variance = tf.mean(tf.square(xc), axes, true);
+      const xn = tf.mul(xc, tf.rsqrt(tf.add(variance, this.epsilon)));
+      return tf.add(tf.mul(xn, this.gamma.read()), this.beta.read());
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(LayerNorm);

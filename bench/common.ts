@@ -1,0 +1,101 @@
+/**
+ * Shared helpers of the benchmarks: argument parsing, the backends to compare, the machine's sgemm
+ * ceiling (numpy/OpenBLAS, measured in the same run), and the PyTorch reference.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backends/index.js';
+
+export function parseFlags(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) continue;
+    const [k, v] = a.slice(2).split('=');
+    if (v !== undefined) out[k!] = v;
+    else if (args[i + 1] && !args[i + 1]!.startsWith('--')) out[k!] = args[++i]!;
+    else out[k!] = 'true';
+  }
+  return out;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Time `fn` `n` times after `warmup` calls; returns the median in ms. */
+export async function timeMs(fn: () => unknown | Promise<unknown>, n: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+/** Backends to run: --backends a,b or every one that loads among native, wasm (cpu only on request). */
+export async function backendsToRun(flags: Record<string, string>): Promise<string[]> {
+  const want = flags.backends ? flags.backends.split(',') : ['native', 'wasm'];
+  const ok: string[] = [];
+  for (const b of want) {
+    try {
+      await initBackend(b);
+      ok.push(b);
+    } catch (e) {
+      console.log(`  (${b}: not available — ${(e as Error).message})`);
+    }
+  }
+  return ok;
+}
+
+export async function useBackend(b: string): Promise<void> {
+  await initBackend(b);
+  if (tf.getBackend() !== b) throw new Error(`backend ${b} not active`);
+}
+
+const PY = '/usr/bin/python3';
+
+/** sgemm GFLOP/s of numpy (OpenBLAS) at n = 1024…2048 with all cores: the machine's practical ceiling. */
+export function sgemmCeiling(): number | null {
+  try {
+    const out = execFileSync(PY, ['-c', `
+import numpy as np, time
+best = 0
+for n in (1024, 2048):
+    a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
+    a @ b
+    for _ in range(3):
+        t = time.perf_counter(); a @ b; dt = time.perf_counter() - t
+        best = max(best, 2 * n**3 / dt / 1e9)
+print(best)`], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } });
+    return Number(out.trim());
+  } catch {
+    return null;
+  }
+}
+
+/** Run bench/pytorch_ref.py if Debian's python3-torch is installed; null otherwise. */
+export function pytorchRef(args: string[]): { wganGpIterationMs: number; completionIterationMs: number; torch: string } | null {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'pytorch_ref.py');
+  try {
+    execFileSync(PY, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    console.log('  (PyTorch reference skipped: python3-torch is not installed; `apt-get install python3-torch`)');
+    return null;
+  }
+  const out = execFileSync(PY, [script, ...args], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+export function writeJson(file: string | undefined, data: unknown): void {
+  if (!file || file === 'true') return;
+  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  console.log(`  figures written to ${file}`);
+}

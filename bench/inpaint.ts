@@ -1,0 +1,56 @@
+/**
+ * `npm run bench -- inpaint [--backends native,wasm] [--size 32] [--channels 3] [--images 64]
+ *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--json FILE]`
+ *
+ * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
+ * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildModels, forwardFlops } from '../src/models/dcgan.js';
+import { inpaint, DEFAULT_INPAINT } from '../src/inpaint/search.js';
+import { makeMask } from '../src/masks/masks.js';
+import { parseFlags, backendsToRun, useBackend, sgemmCeiling, pytorchRef, writeJson } from './common.js';
+
+export async function run(args: string[]): Promise<void> {
+  const f = parseFlags(args);
+  const size = Number(f.size ?? 32) as 28 | 32 | 64, channels = Number(f.channels ?? 3) as 1 | 3, N = Number(f.images ?? 64), width = Number(f.width ?? 64), iters = Number(f.iters ?? 5);
+  console.log(`bench inpaint: completion iteration over ${N} images, ${size}×${size}×${channels}, widths ${width}`);
+  const ceiling = sgemmCeiling();
+  const results: Record<string, unknown>[] = [];
+  for (const b of await backendsToRun(f)) {
+    await useBackend(b);
+    const m = buildModels('dcgan', { size, channels, nz: 100, gWidth: width, dWidth: width, criticNorm: 'layer', seed: 0 });
+    const images = { data: Float32Array.from({ length: N * size * size * channels }, (_, i) => (i % 97) / 97), n: N, height: size, width: size, channels };
+    const mask = makeMask('center', size, size);
+    // Time (iters + 1) vs 1 iteration to subtract the fixed costs (weights, blending).
+    const t1 = performance.now();
+    await inpaint(m, images, mask, { iters: 1, restarts: 1, blend: 'none' });
+    const t2 = performance.now();
+    await inpaint(m, images, mask, { iters: iters + 1, restarts: 1, blend: 'none' });
+    const t3 = performance.now();
+    const ms = (t3 - t2 - (t2 - t1)) / iters;
+    // forward G + D, backward through both (≈2× forward) → ≈3× forward per image.
+    const gflop = (3 * N * (forwardFlops(m.generator) + forwardFlops(m.critic))) / 1e9;
+    const row: Record<string, unknown> = { backend: b, msPerIteration: ms, gflops: gflop / (ms / 1000), pctOfSgemm: ceiling ? (100 * gflop) / (ms / 1000) / ceiling : null };
+    let single = '';
+    if (f['no-single'] !== 'true') {
+      const one = { ...images, n: 1, data: images.data.slice(0, size * size * channels) };
+      const t = performance.now();
+      await inpaint(m, one, mask, {});
+      row.secondsOneImageDefault = (performance.now() - t) / 1000;
+      single = `  one image, defaults (${DEFAULT_INPAINT.iters} iters × ${DEFAULT_INPAINT.restarts} restarts): ${(row.secondsOneImageDefault as number).toFixed(1)} s`;
+    }
+    results.push(row);
+    console.log(`  ${b.padEnd(7)} ${ms.toFixed(1).padStart(7)} ms/iter (${N} images)  ${(row.gflops as number).toFixed(1)} GFLOP/s${ceiling ? `  ${(row.pctOfSgemm as number).toFixed(0)}% of sgemm` : ''}${single}`);
+    tf.dispose([...m.generator.weights.map((w) => w.read()), ...m.critic.weights.map((w) => w.read())]);
+  }
+  let torch = null;
+  if (f['no-torch'] !== 'true') {
+    torch = pytorchRef(['--size', String(size), '--channels', String(channels), '--width', String(width), '--iters', '1', '--completion-batch', String(N)]);
+    if (torch) {
+      console.log(`  pytorch ${torch.torch}: ${torch.completionIterationMs.toFixed(1)} ms/iter`);
+      for (const r of results) console.log(`  ${String(r.backend).padEnd(7)} time / PyTorch time = ${((r.msPerIteration as number) / torch.completionIterationMs).toFixed(3)}`);
+    }
+  }
+  writeJson(f.json, { bench: 'inpaint', config: { size, channels, images: N, width }, sgemmCeilingGflops: ceiling, results, pytorch: torch });
+}
