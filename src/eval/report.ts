@@ -1,0 +1,154 @@
+/**
+ * The evaluation report (Node): DIR/results.json (every number, machine-readable), DIR/index.md (the
+ * tables, what was measured and how, the exact command, model and versions) and DIR/grid-<mask>.png
+ * (rows = examples; columns = original | masked | each method). Every file is written atomically;
+ * index.md last, so its presence means the report is complete.
+ */
+import path from 'node:path';
+import type { ImageBatch } from '../types.js';
+import { imageAt } from '../types.js';
+import { makeGrid, upscale, writePng } from '../io/image.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { PSNR_CAP_DB } from '../metrics/index.js';
+import { EVAL_METRICS, getEvalMethod, type EvalResult, type Stat } from './runner.js';
+import { FD_CLASSIFIER_NAME } from '../classifier/fd.js';
+
+export const RESULTS_FORMAT = 1;
+
+export interface ReportContext {
+  /** The exact command line that produced the report. */
+  command: string;
+  model: {
+    dir: string;
+    step: number;
+    config: unknown;
+    /** The command that trained it, when the manifest has it. */
+    command?: string;
+    dataset?: unknown;
+    trainSeconds?: number;
+  };
+  data: { name: string; split: string; size: number; channels: number; available: number; indices: number[]; labelled: boolean };
+  versions: { library: string; tfjs: string; node: string; backend: string };
+  classifier?: { dir: string; testAccuracy: number; data: string; testN: number } | undefined;
+  /** Why there is no semantic accuracy, when there is none. */
+  classifierNote?: string | undefined;
+  /** Examples (rows) per grid. */
+  gridRows: number;
+  /** Wall-clock seconds of the whole evaluation. */
+  seconds: number;
+}
+
+/** results.json: the numbers of EvalResult (no images) plus the context. */
+export function resultsJson(r: EvalResult, ctx: ReportContext): object {
+  return {
+    format: RESULTS_FORMAT,
+    createdAt: new Date().toISOString(),
+    command: ctx.command,
+    versions: ctx.versions,
+    model: ctx.model,
+    data: ctx.data,
+    options: r.options,
+    n: r.n,
+    metrics: {
+      psnr: `PSNR over the whole image, dB, data range 1; +Infinity (identical) counted as ${PSNR_CAP_DB} dB`,
+      ssim: 'SSIM over the whole image (Gaussian σ = 1.5 window, skimage-compatible), mean over channels',
+      holeL1: 'mean absolute error over the hole pixels only, [0, 1] scale',
+      holePsnr: 'PSNR over the hole pixels only, dB',
+      secondsPerImage: 'wall-clock seconds per image: search (shared searches charged in full to each method) + blending/filling',
+      accuracy: 'fraction of completions the classifier assigns to the original image\'s label',
+      stat: '{ mean, se }: mean over images and its standard error sd/√n',
+    },
+    holeFraction: r.holeFraction,
+    results: r.cells,
+    semantic: {
+      classifier: ctx.classifier ?? null,
+      note: ctx.classifierNote ?? null,
+      originalAccuracy: r.originalAccuracy,
+      maskedAccuracy: r.maskedAccuracy,
+    },
+    fdClassifier: r.fdClassifier,
+    searches: r.searches,
+    grids: Object.fromEntries(Object.keys(r.cells).map((k) => [k, gridFile(k)])),
+    seconds: ctx.seconds,
+  };
+}
+
+export const gridFile = (mask: string): string => `grid-${mask}.png`;
+
+/** Grid for one mask kind: `rows` examples × (original, masked, each method), upscaled to ≥ 64 px tiles. */
+export function evalGrid(r: EvalResult, mask: string, original: ImageBatch, rows: number): ImageBatch {
+  const methods = r.options.methods;
+  const tiles: ImageBatch[] = [];
+  for (let i = 0; i < Math.min(rows, original.n); i++) {
+    tiles.push(imageAt(original, i), imageAt(r.masked[mask]!, i));
+    for (const m of methods) tiles.push(imageAt(r.outputs[mask]![m]!, i));
+  }
+  const f = Math.max(1, Math.ceil(64 / original.height));
+  return makeGrid(tiles.map((t) => upscale(t, f)), methods.length + 2, 2);
+}
+
+const fmtNum = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const fmtStat = (s: Stat, digits: number): string => (Number.isFinite(s.se) ? `${fmtNum(s.mean, digits)} ± ${fmtNum(s.se, digits)}` : fmtNum(s.mean, digits));
+const fmtPct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)} %`);
+const fmtSec = (s: number): string => (s >= 1 ? s.toFixed(2) : s >= 0.001 ? s.toFixed(4) : s.toExponential(1));
+
+/** index.md: human-readable report. */
+export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
+  const o = r.options;
+  const L: string[] = [];
+  L.push('# Inpainting evaluation', '');
+  L.push('Command:', '', '```', ctx.command, '```', '');
+  L.push(`Model: \`${ctx.model.dir}\`, step ${ctx.model.step}${ctx.model.trainSeconds !== undefined ? `, ${(ctx.model.trainSeconds / 3600).toFixed(2)} h of training` : ''}.`);
+  L.push(`Training command: ${ctx.model.command ? `\`${ctx.model.command}\`` : '(not recorded in the manifest)'}`, '');
+  L.push('<details><summary>model config</summary>', '', '```json', JSON.stringify(ctx.model.config, null, 2), '```', '', '</details>', '');
+  L.push(`Data: ${r.n} images of \`${ctx.data.name}\` (${ctx.data.split} split, ${ctx.data.available} available), ${ctx.data.size}×${ctx.data.size}×${ctx.data.channels}, chosen with seed ${o.seed}; the same images and masks for every method.`);
+  L.push(`Masks: ${o.masks.map((k) => `${k} (mean hole ${(r.holeFraction[k]! * 100).toFixed(1)} %)`).join(', ')}; image i gets seed ${o.seed}·100003 + i.`);
+  L.push(`Latent search: ${o.iters} Adam iterations (lr ${o.lr}), K = ${o.restarts} restarts, λ = ${o.lambda}, seed ${o.seed}, ${o.batch} images per call.`);
+  L.push(`Versions: wgan-inpaint ${ctx.versions.library}, TF.js ${ctx.versions.tfjs}, Node ${ctx.versions.node}, backend \`${ctx.versions.backend}\`. Total time ${ctx.seconds.toFixed(1)} s.`, '');
+
+  L.push('## Methods', '');
+  for (const m of o.methods) L.push(`- \`${m}\`: ${getEvalMethod(m).description}`);
+  L.push('');
+
+  L.push('## Semantic accuracy and FD-classifier', '');
+  if (ctx.classifier) {
+    L.push(`Classifier \`${ctx.classifier.dir}\` (trained on ${ctx.classifier.data}; ${fmtPct(ctx.classifier.testAccuracy)} on ${ctx.classifier.testN} test images). On the ${r.n} original images: ${fmtPct(r.originalAccuracy)}; on the masked inputs (holes grey): ${o.masks.map((k) => `${k} ${fmtPct(r.maskedAccuracy[k] ?? null)}`).join(', ')}.`);
+  } else {
+    L.push(`No semantic accuracy: ${ctx.classifierNote ?? 'no classifier'}.`);
+  }
+  if (r.fdClassifier) {
+    L.push('', `${FD_CLASSIFIER_NAME} of the generator: **${r.fdClassifier.value.toFixed(3)}** (${r.fdClassifier.samples} samples, seed ${r.fdClassifier.seed}, against ${r.fdClassifier.real} real ${ctx.data.split} images). This is a Fréchet distance on the penultimate features of the small classifier above: comparable only with other ${FD_CLASSIFIER_NAME} values from the same classifier and sample sizes, not with published FID.`);
+  }
+  L.push('');
+
+  L.push('## Results', '');
+  L.push(`Mean ± standard error over the ${r.n} images. PSNR and SSIM over the whole image (known pixels included, so they are diluted by the unchanged part); hole L1 and hole PSNR over the hole alone. Pixel values in [0, 1]; PSNR of an exact match counts as ${PSNR_CAP_DB} dB. ↑ higher is better, ↓ lower is better. Seconds per image: wall clock on \`${ctx.versions.backend}\`; a search shared by several methods is charged in full to each.`, '');
+  const head = ['method', ...EVAL_METRICS.map((m) => `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`), 'accuracy ↑', 's / image'];
+  for (const kind of o.masks) {
+    L.push(`### ${kind} (mean hole ${(r.holeFraction[kind]! * 100).toFixed(1)} %)`, '');
+    L.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    for (const m of o.methods) {
+      const c = r.cells[kind]![m]!;
+      const vals = EVAL_METRICS.map((e) => fmtStat(c[e.key], e.key === 'ssim' || e.key === 'holeL1' ? 4 : 2));
+      L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtSec(c.secondsPerImage)} |`);
+    }
+    L.push('');
+    L.push(`![${kind}](${gridFile(kind)})`, '');
+    L.push(`Columns: original | masked | ${o.methods.join(' | ')}.`, '');
+  }
+  if (r.searches.length) {
+    L.push('## Latent searches', '');
+    L.push('| mask | λ | K | seconds | final contextual loss | final prior loss |', '|---|---:|---:|---:|---:|---:|');
+    for (const s of r.searches) L.push(`| ${s.mask} | ${s.lambda} | ${s.restarts} | ${s.seconds.toFixed(1)} | ${fmtNum(s.contextual, 3)} | ${fmtNum(s.prior, 3)} |`);
+    L.push('');
+  }
+  L.push('All numbers are in `results.json`.', '');
+  return L.join('\n');
+}
+
+/** Write grids, results.json and index.md into `outDir` (each atomically; index.md last). */
+export async function writeEvalReport(outDir: string, r: EvalResult, original: ImageBatch, ctx: ReportContext): Promise<void> {
+  for (const kind of r.options.masks) await writePng(path.join(outDir, gridFile(kind)), evalGrid(r, kind, original, ctx.gridRows));
+  writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(resultsJson(r, ctx), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  writeFileAtomic(path.join(outDir, 'index.md'), indexMarkdown(r, ctx));
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import type { ImageBatch } from '../types.js';
+import { buildModels } from '../models/dcgan.js';
+import { makeMask } from '../masks/masks.js';
+import { buildClassifier } from '../classifier/classifier.js';
+import { EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
+import { UserError } from '../util/errors.js';
+
+const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+/** A deterministic 28×28 grey batch with structure (so baselines differ): smooth ramps + a blob. */
+function images(n: number): ImageBatch {
+  const h = 28, w = 28, data = new Float32Array(n * h * w);
+  for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    data[(i * h + y) * w + x] = 0.5 + 0.4 * Math.sin((x + 3 * i) / 5) * Math.cos(y / 7);
+  }
+  return { data, n, height: h, width: w, channels: 1 };
+}
+
+test('stat: mean and standard error by hand; +Infinity capped at 100 dB, NaN skipped', () => {
+  const a = stat([1, 2, 3]);
+  close(a.mean, 2, 1e-12, 'mean');
+  close(a.se, 1 / Math.sqrt(3), 1e-12, 'se'); // sd = 1, n = 3
+  const b = stat([Infinity, 90, NaN]);
+  close(b.mean, 95, 1e-12, 'capped mean');
+  close(b.se, 5, 1e-12, 'capped se'); // sd of {100, 90} = 7.071…, /√2 = 5
+  assert.ok(Number.isNaN(stat([4]).se));
+});
+
+test('selectEvalIndices: seeded, distinct, ascending; all images when n ≥ total', () => {
+  const a = selectEvalIndices(100, 10, 3);
+  assert.equal(a.length, 10);
+  assert.deepEqual([...a], [...a].sort((x, y) => x - y));
+  assert.equal(new Set(a).size, 10);
+  assert.deepEqual([...a], [...selectEvalIndices(100, 10, 3)]);
+  assert.notDeepEqual([...a], [...selectEvalIndices(100, 10, 4)]);
+  assert.deepEqual([...selectEvalIndices(5, 9, 0)], [0, 1, 2, 3, 4]);
+});
+
+test('plannedSearches runs each distinct (λ, K) once', () => {
+  const all = plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0.003, restarts: 4 });
+  assert.deepEqual([...all.values()], [{ lambda: 0.003, restarts: 4 }, { lambda: 0, restarts: 4 }, { lambda: 0.003, restarts: 1 }]);
+  // λ = 0 makes wgan and wgan-lambda0 the same search; K = 1 makes wgan-1restart the same too.
+  assert.equal(plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0, restarts: 4 }).size, 2);
+  assert.equal(plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0.01, restarts: 1 }).size, 2);
+  assert.equal(plannedSearches({ methods: ['zero', 'telea'], lambda: 0.01, restarts: 4 }).size, 0);
+});
+
+test('resolveEvalOptions rejects unknown kinds and duplicates with a UserError', () => {
+  assert.throws(() => resolveEvalOptions({ methods: ['wgan', 'magic'] }), (e: unknown) => e instanceof UserError && /unknown eval method 'magic'/.test(e.message));
+  assert.throws(() => resolveEvalOptions({ masks: ['nope'] }), (e: unknown) => e instanceof UserError && /mask kind 'nope'/.test(e.message));
+  assert.throws(() => resolveEvalOptions({ masks: ['center', 'center'] }), UserError);
+  assert.throws(() => resolveEvalOptions({ restarts: 0 }), UserError);
+});
+
+test('evaluate: every cell finite, same masks for every method, known pixels kept, no tensor leak', async () => {
+  const model = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 1 });
+  const classifier = buildClassifier({ size: 28, channels: 1, classes: 3, width: 2, features: 4, seed: 0 });
+  const y = images(2);
+  const masks = ['center', 'random', 'half', 'pattern'];
+  try {
+    const before = tf.memory().numTensors;
+    const r = await evaluate(
+      { model, images: y, labels: Int32Array.from([0, 2]), classifier, fd: { real: images(3), n: 3, seed: 0 } },
+      { masks, iters: 3, restarts: 2, seed: 5, batch: 1 },
+    );
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    assert.deepEqual(Object.keys(r.cells), masks);
+    for (const kind of masks) {
+      // The masks are the seeded ones, image by image (center: the 14×14 centred square of 28×28).
+      r.masks[kind]!.forEach((m, i) => assert.deepEqual(m.data, makeMask(kind, 28, 28, { seed: maskSeed(5, i) }).data));
+      assert.deepEqual(Object.keys(r.cells[kind]!), [...EVAL_METHOD_KINDS]);
+      for (const method of EVAL_METHOD_KINDS) {
+        const c = r.cells[kind]![method]!;
+        for (const v of [c.psnr.mean, c.ssim.mean, c.holeL1.mean, c.holePsnr.mean, c.secondsPerImage, c.accuracy!]) assert.ok(Number.isFinite(v), `${kind}/${method}: ${JSON.stringify(c)}`);
+        assert.equal(c.n, 2);
+        // Every method keeps the known pixels of the input exactly (they are composites).
+        const out = r.outputs[kind]![method]!;
+        assert.equal(out.data.length, y.data.length);
+        r.masks[kind]!.forEach((m, i) => {
+          for (let p = 0; p < 28 * 28; p++) if (m.data[p] === 1) assert.equal(out.data[i * 784 + p], y.data[i * 784 + p], `${kind}/${method} image ${i} pixel ${p}`);
+        });
+      }
+      // zero fills the hole with 0: its hole L1 is the mean of the originals over the hole.
+      let sum = 0, cnt = 0;
+      r.masks[kind]!.forEach((m, i) => {
+        let s = 0, c = 0;
+        for (let p = 0; p < 784; p++) if (m.data[p] === 0) { s += y.data[i * 784 + p]!; c++; }
+        sum += s / c; cnt++;
+      });
+      close(r.cells[kind]!['zero']!.holeL1.mean, sum / cnt, 1e-6, `${kind} zero hole L1`);
+      assert.ok(r.maskedAccuracy[kind] !== null);
+    }
+    // center: hole of 196 of 784 pixels exactly.
+    close(r.holeFraction['center']!, 0.25, 1e-12, 'center hole fraction');
+    assert.equal(r.searches.length, masks.length * 3);
+    assert.ok(r.fdClassifier && Number.isFinite(r.fdClassifier.value) && r.fdClassifier.value >= 0);
+    assert.ok(r.originalAccuracy !== null && r.originalAccuracy >= 0 && r.originalAccuracy <= 1);
+  } finally {
+    model.generator.dispose();
+    model.critic.dispose();
+    classifier.dispose();
+  }
+});
+
+test('evalMasks: center is the same square for every image; random differs per image', () => {
+  const m = evalMasks('center', 2, 8, 8, 0);
+  assert.deepEqual(m[0]!.data, m[1]!.data);
+  let holes = 0;
+  for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+    const v = m[0]!.data[y * 8 + x];
+    assert.equal(v, y >= 2 && y < 6 && x >= 2 && x < 6 ? 0 : 1);
+    holes += 1 - v!;
+  }
+  assert.equal(holes, 16);
+  const r = evalMasks('random', 2, 8, 8, 0);
+  assert.notDeepEqual(r[0]!.data, r[1]!.data);
+});

@@ -1,0 +1,352 @@
+/**
+ * The evaluation runner: complete the same seeded images with the same seeded masks by every method,
+ * and measure. Platform-neutral (no Node imports); the CLI loads data and models, report.ts writes.
+ *
+ * Methods (a registry keyed by `kind`):
+ * - `wgan`           ours: latent search (λ, K restarts) + Poisson blending; metrics on the blended image
+ * - `wgan-noblend`   the same search, composite M⊙y + (1−M)⊙G(ẑ), no Poisson blending
+ * - `wgan-lambda0`   λ = 0 (contextual loss only, no critic prior), K restarts, Poisson blending
+ * - `wgan-1restart`  K = 1, Poisson blending
+ * - `zero`, `mean`, `nearest`, `telea`   the non-learned baselines of src/baselines
+ *
+ * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K) search
+ * runs once per mask kind (so `wgan-lambda0` with --lambda 0 costs nothing extra). A method's seconds
+ * per image = its search's time (shared searches are charged in full to each method using them, as a
+ * user running that method alone would pay) + its own blending / fill time, divided by N.
+ *
+ * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
+ * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ImageBatch, Mask } from '../types.js';
+import { imageAt, stackImages } from '../types.js';
+import { inpaint, resolveInpaintOptions, type InpaintModel, type InpaintOptions } from '../inpaint/search.js';
+import { applyMask, composite } from '../inpaint/composite.js';
+import { poissonBlendBatch } from '../inpaint/poisson.js';
+import { getBaseline } from '../baselines/index.js';
+import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
+import { holeFraction, makeMask, MASK_KINDS } from '../masks/masks.js';
+import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
+import { fdClassifier } from '../classifier/fd.js';
+import { Rng } from '../util/rng.js';
+import { UserError, unknownKind } from '../util/errors.js';
+
+export interface MethodSpec {
+  kind: string;
+  /** One line for help texts and reports. */
+  description: string;
+  /** Latent-search methods: which search (from the run's λ and K) and how its result is finished. */
+  search?: { lambda: (l: number) => number; restarts: (k: number) => number; output: 'blended' | 'composite' };
+  /** Baseline methods: the src/baselines kind. */
+  baseline?: string;
+}
+
+const SPECS: MethodSpec[] = [
+  { kind: 'wgan', description: 'ours: latent search with the critic prior (λ, K restarts) + Poisson blending', search: { lambda: (l) => l, restarts: (k) => k, output: 'blended' } },
+  { kind: 'wgan-noblend', description: 'ablation: the same search, composite without Poisson blending', search: { lambda: (l) => l, restarts: (k) => k, output: 'composite' } },
+  { kind: 'wgan-lambda0', description: 'ablation: λ = 0 (contextual loss only, no prior), Poisson blending', search: { lambda: () => 0, restarts: (k) => k, output: 'blended' } },
+  { kind: 'wgan-1restart', description: 'ablation: K = 1 restart, Poisson blending', search: { lambda: (l) => l, restarts: () => 1, output: 'blended' } },
+  { kind: 'zero', description: 'baseline: hole filled with 0', baseline: 'zero' },
+  { kind: 'mean', description: 'baseline: hole filled with the mean of the known pixels', baseline: 'mean' },
+  { kind: 'nearest', description: 'baseline: nearest known pixel', baseline: 'nearest' },
+  { kind: 'telea', description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)", baseline: 'telea' },
+];
+
+export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze(Object.fromEntries(SPECS.map((s) => [s.kind, s])));
+export const EVAL_METHOD_KINDS: readonly string[] = Object.freeze(SPECS.map((s) => s.kind));
+export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
+
+export function getEvalMethod(kind: string): MethodSpec {
+  const m = EVAL_METHODS[kind];
+  if (!m) unknownKind('eval method', kind, EVAL_METHOD_KINDS);
+  return m;
+}
+
+/** The per-image metrics, in report order: key in results, metric kind in src/metrics, label. */
+export const EVAL_METRICS = [
+  { key: 'psnr', metric: 'psnr', label: 'PSNR (dB)', higherIsBetter: true },
+  { key: 'ssim', metric: 'ssim', label: 'SSIM', higherIsBetter: true },
+  { key: 'holeL1', metric: 'hole-l1', label: 'hole L1', higherIsBetter: false },
+  { key: 'holePsnr', metric: 'hole-psnr', label: 'hole PSNR (dB)', higherIsBetter: true },
+] as const;
+export type MetricKey = (typeof EVAL_METRICS)[number]['key'];
+
+/** Mean and standard error (sd/√n, sd with 1/(n−1)) of per-image values; +∞ capped as meanFinite does. */
+export interface Stat {
+  mean: number;
+  se: number;
+}
+
+export interface Cell {
+  /** Images measured. */
+  n: number;
+  psnr: Stat;
+  ssim: Stat;
+  holeL1: Stat;
+  holePsnr: Stat;
+  /** Wall-clock seconds per image (search + finishing, see the file comment). */
+  secondsPerImage: number;
+  /** Classifier accuracy on the completions, in [0, 1]; null without a classifier or labels. */
+  accuracy: number | null;
+}
+
+export interface EvalOptions {
+  masks: string[];
+  methods: string[];
+  /** Seed of the masks and of the latent search's starting points. */
+  seed: number;
+  iters: number;
+  restarts: number;
+  lambda: number;
+  lr: number;
+  /** Images per latent-search call (memory bound: the search holds batch·K generator passes). */
+  batch: number;
+}
+
+export const DEFAULT_EVAL: EvalOptions = {
+  masks: [...DEFAULT_EVAL_MASKS],
+  methods: [...EVAL_METHOD_KINDS],
+  seed: 0,
+  iters: 1000,
+  restarts: 4,
+  lambda: 0.003,
+  lr: 0.01,
+  batch: 64,
+};
+
+export interface EvalInput {
+  model: InpaintModel;
+  /** The N held-out images to complete, NHWC in [0,1], the generator's shape. */
+  images: ImageBatch;
+  /** Their class ids (for semantic accuracy). */
+  labels?: Int32Array;
+  /** A classifier of the same image shape (for semantic accuracy and FD-classifier). */
+  classifier?: tf.LayersModel;
+  /** FD-classifier of the generator: `n` samples (seed) against these real images. */
+  fd?: { real: ImageBatch; n: number; seed: number };
+}
+
+export interface SearchRecord {
+  mask: string;
+  lambda: number;
+  restarts: number;
+  /** Wall-clock seconds of the whole search over the N images. */
+  seconds: number;
+  /** Mean over images of the kept restart's contextual and prior losses. */
+  contextual: number;
+  prior: number;
+}
+
+export interface EvalResult {
+  options: EvalOptions;
+  n: number;
+  /** cells[mask][method]. */
+  cells: Record<string, Record<string, Cell>>;
+  /** Mean hole fraction per mask kind. */
+  holeFraction: Record<string, number>;
+  /** Classifier accuracy on the masked inputs (holes grey) per mask kind, and on the originals. */
+  maskedAccuracy: Record<string, number | null>;
+  originalAccuracy: number | null;
+  fdClassifier: { value: number; samples: number; real: number; seed: number } | null;
+  searches: SearchRecord[];
+  /** The images each method produced, outputs[mask][method], and the masks and masked inputs. */
+  outputs: Record<string, Record<string, ImageBatch>>;
+  masks: Record<string, Mask[]>;
+  masked: Record<string, ImageBatch>;
+}
+
+export interface EvalCallbacks {
+  /** A line of progress text (search starts, per-iteration progress is throttled by the caller). */
+  onLog?: (msg: string) => void;
+  /** Latent-search progress: mask kind, search label, images done before this chunk, iteration. */
+  onSearchProgress?: (p: { mask: string; search: string; imagesDone: number; images: number; iter: number; iters: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Seed of image i's mask: distinct per image, fixed by the run seed. */
+export function maskSeed(seed: number, i: number): number {
+  return ((seed >>> 0) * 100003 + i) % 2147483647;
+}
+
+/** The N masks of one kind, H×W, 1 = known. */
+export function evalMasks(kind: string, n: number, h: number, w: number, seed: number): Mask[] {
+  return Array.from({ length: n }, (_, i) => makeMask(kind, h, w, { seed: maskSeed(seed, i) }));
+}
+
+/**
+ * Which n of `total` images to evaluate: a seeded random choice, in ascending order (all of them,
+ * in order, when n ≥ total).
+ */
+export function selectEvalIndices(total: number, n: number, seed: number): Int32Array {
+  const all = Int32Array.from({ length: total }, (_, i) => i);
+  if (n >= total) return all;
+  new Rng((seed ^ 0x5e1ec7) >>> 0).shuffle(all);
+  return all.slice(0, n).sort();
+}
+
+/** Mean and standard error; +∞ (identical images' PSNR) is capped at PSNR_CAP_DB, NaN skipped. */
+export function stat(xs: readonly number[]): Stat {
+  const mean = meanFinite(xs);
+  const v = xs.filter((x) => !Number.isNaN(x)).map((x) => Math.min(x, PSNR_CAP_DB));
+  if (v.length < 2) return { mean, se: NaN };
+  let ss = 0;
+  for (const x of v) ss += (x - mean) ** 2;
+  return { mean, se: Math.sqrt(ss / (v.length - 1) / v.length) };
+}
+
+/** Validate options (kinds, numbers); returns a full EvalOptions. */
+export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
+  const r: EvalOptions = { ...DEFAULT_EVAL, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
+  if (r.masks.length === 0) throw new UserError('eval: no mask kinds given');
+  if (r.methods.length === 0) throw new UserError('eval: no methods given');
+  for (const k of r.masks) if (!MASK_KINDS.includes(k)) unknownKind('mask kind', k, MASK_KINDS);
+  for (const k of r.methods) getEvalMethod(k);
+  if (new Set(r.masks).size !== r.masks.length) throw new UserError(`eval: a mask kind is listed twice (${r.masks.join(',')})`);
+  if (new Set(r.methods).size !== r.methods.length) throw new UserError(`eval: a method is listed twice (${r.methods.join(',')})`);
+  if (!(Number.isInteger(r.seed) && r.seed >= 0)) throw new UserError(`eval: seed must be an integer ≥ 0, got ${r.seed}`);
+  if (!(Number.isInteger(r.batch) && r.batch >= 1)) throw new UserError(`eval: batch must be an integer ≥ 1, got ${r.batch}`);
+  resolveInpaintOptions({ iters: r.iters, restarts: r.restarts, lambda: r.lambda, lr: r.lr, seed: r.seed });
+  return r;
+}
+
+/** The distinct searches the chosen methods need, keyed "λ=…,K=…". */
+export function plannedSearches(o: Pick<EvalOptions, 'methods' | 'lambda' | 'restarts'>): Map<string, { lambda: number; restarts: number }> {
+  const out = new Map<string, { lambda: number; restarts: number }>();
+  for (const k of o.methods) {
+    const s = getEvalMethod(k).search;
+    if (!s) continue;
+    const lambda = s.lambda(o.lambda), restarts = s.restarts(o.restarts);
+    out.set(searchKey(lambda, restarts), { lambda, restarts });
+  }
+  return out;
+}
+
+function searchKey(lambda: number, restarts: number): string {
+  return `λ=${lambda},K=${restarts}`;
+}
+
+interface SearchOutput {
+  raw: ImageBatch;
+  composite: ImageBatch;
+  blended: ImageBatch;
+  searchSeconds: number;
+  compositeSeconds: number;
+  blendSeconds: number;
+  contextual: number;
+  prior: number;
+}
+
+const now = (): number => performance.now() / 1000;
+
+/** Run one latent search over all images (in chunks), then composite and Poisson-blend, each timed. */
+async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[], io: Partial<InpaintOptions>, batch: number, report: (imagesDone: number, iter: number) => void, signal?: AbortSignal): Promise<SearchOutput> {
+  const raws: ImageBatch[] = [];
+  let contextual = 0, prior = 0;
+  const t0 = now();
+  for (let i0 = 0; i0 < images.n; i0 += batch) {
+    const n = Math.min(batch, images.n - i0);
+    const chunk = stackImages(Array.from({ length: n }, (_, j) => imageAt(images, i0 + j)));
+    const r = await inpaint(model, chunk, masks.slice(i0, i0 + n), { ...io, blend: 'none', progressEvery: 0 }, {
+      onProgress: (p) => report(i0, p.iter),
+      ...(signal ? { signal } : {}),
+    });
+    raws.push(r.raw);
+    for (const l of r.losses) { contextual += l.contextual; prior += l.prior; }
+  }
+  const searchSeconds = now() - t0;
+  const raw = stackImages(raws);
+  let t = now();
+  const comp = composite(images, raw, masks);
+  const compositeSeconds = now() - t;
+  t = now();
+  const blended = poissonBlendBatch(images, raw, masks);
+  const blendSeconds = now() - t;
+  return { raw, composite: comp, blended, searchSeconds, compositeSeconds, blendSeconds, contextual: contextual / images.n, prior: prior / images.n };
+}
+
+/**
+ * Run every method once, untimed, on one image: the first calls of TF.js kernels (and of V8 on the JS
+ * baselines) include one-off set-up that would otherwise be charged to whichever method ran first.
+ */
+async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions): Promise<void> {
+  const one = imageAt(images, 0);
+  const mask = evalMasks(o.masks[0]!, 1, images.height, images.width, o.seed);
+  if (o.methods.some((k) => getEvalMethod(k).search)) {
+    const r = await inpaint(model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, blend: 'poisson' });
+    composite(one, r.raw, mask);
+  }
+  for (const k of o.methods) {
+    const b = getEvalMethod(k).baseline;
+    if (b) getBaseline(b).inpaint(one, mask);
+  }
+}
+
+/** Per-image metrics of `pred` against `target` with the inpainting masks, as Stats. */
+export function measure(pred: ImageBatch, target: ImageBatch, masks: Mask[]): Record<MetricKey, Stat> {
+  const out = {} as Record<MetricKey, Stat>;
+  for (const m of EVAL_METRICS) out[m.key] = stat(getMetric(m.metric).compute(pred, target, masks));
+  return out;
+}
+
+/**
+ * Evaluate every (mask kind, method) on the given images. Deterministic for a seed except for the
+ * timings. Leaves no tensors behind.
+ */
+export async function evaluate(input: EvalInput, options: Partial<EvalOptions> = {}, cb: EvalCallbacks = {}): Promise<EvalResult> {
+  const o = resolveEvalOptions(options);
+  const { images, model } = input;
+  if (images.n < 1) throw new UserError('eval: no images to evaluate');
+  if (input.labels && input.labels.length !== images.n) throw new Error(`evaluate: ${input.labels.length} labels for ${images.n} images`);
+  const log = cb.onLog ?? (() => {});
+  const acc = (b: ImageBatch): number | null => (input.classifier && input.labels ? classifierAccuracy(input.classifier, b, input.labels) : null);
+
+  const searches = plannedSearches(o);
+  await warmUp(model, images, o);
+  const res: EvalResult = {
+    options: o, n: images.n, cells: {}, holeFraction: {}, maskedAccuracy: {}, originalAccuracy: acc(images),
+    fdClassifier: null, searches: [], outputs: {}, masks: {}, masked: {},
+  };
+  for (const kind of o.masks) {
+    const masks = evalMasks(kind, images.n, images.height, images.width, o.seed);
+    res.masks[kind] = masks;
+    res.holeFraction[kind] = masks.reduce((s, m) => s + holeFraction(m), 0) / masks.length;
+    const masked = applyMask(images, masks);
+    res.masked[kind] = masked;
+    res.maskedAccuracy[kind] = acc(masked);
+    const outputs: Record<string, ImageBatch> = {};
+    const seconds: Record<string, number> = {};
+    const done = new Map<string, SearchOutput>();
+    for (const [key, s] of searches) {
+      if (cb.signal?.aborted) throw new UserError('evaluation aborted');
+      log(`mask ${kind}: latent search ${key}, ${o.iters} iterations, ${images.n} image(s)`);
+      const r = await runSearch(model, images, masks, { iters: o.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed }, o.batch,
+        (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: o.iters }), cb.signal);
+      done.set(key, r);
+      res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });
+    }
+    for (const method of o.methods) {
+      const spec = getEvalMethod(method);
+      if (spec.search) {
+        const r = done.get(searchKey(spec.search.lambda(o.lambda), spec.search.restarts(o.restarts)))!;
+        outputs[method] = spec.search.output === 'blended' ? r.blended : r.composite;
+        seconds[method] = r.searchSeconds + (spec.search.output === 'blended' ? r.blendSeconds : r.compositeSeconds);
+      } else {
+        const t = now();
+        outputs[method] = getBaseline(spec.baseline!).inpaint(images, masks);
+        seconds[method] = now() - t;
+      }
+    }
+    const cells: Record<string, Cell> = {};
+    for (const method of o.methods) {
+      const out = outputs[method]!;
+      cells[method] = { n: images.n, ...measure(out, images, masks), secondsPerImage: seconds[method]! / images.n, accuracy: acc(out) };
+    }
+    res.cells[kind] = cells;
+    res.outputs[kind] = outputs;
+  }
+  if (input.fd && input.classifier) {
+    const { real, n, seed } = input.fd;
+    res.fdClassifier = { value: fdClassifier(model.generator, input.classifier, real, n, seed), samples: n, real: real.n, seed };
+  }
+  return res;
+}
