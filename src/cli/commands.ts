@@ -1,13 +1,19 @@
 /** The list of CLI commands, in the order `wgan-inpaint --help` shows them. Add new commands here. */
 import type { Command } from './command.js';
+import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { inpaintCommand } from './inpaint.js';
 import { maskCommand } from './mask.js';
+import { evalCommand } from './eval.js';
+import { classifierCommand } from './classifier.js';
 import { serveCommand } from './serve.js';
 
 export const commands: Command[] = [
+  demoCommand,
   trainCommand,
   inpaintCommand,
   maskCommand,
+  evalCommand,
+  classifierCommand,
   serveCommand,
 ];

@@ -1,0 +1,119 @@
+/**
+ * Native addon micro-benchmark: sgemm GFLOP/s for n = 512…2048 and the conv kernels on DCGAN-32
+ * shapes (critic convs 4×4 stride 2 'same', the generator's transposed convs in reverse), calling the
+ * addon directly (no TF.js overhead).
+ *
+ *   node dist/bench/native_gemm.js [--threads N] [--generic] [--reps R]
+ *
+ * --threads 1 measures one core; --generic forces the portable micro-kernel instead of AVX2/FMA.
+ */
+import { loadNativeAddon, nativeLoadError, type NativeAddon } from '../src/backends/native.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function rand(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.sin(i * 12.9898) * 0.5;
+  return a;
+}
+
+/** Median milliseconds of `reps` runs after one warm-up. */
+function time(reps: number, f: () => void): number {
+  f();
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    f();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+interface ConvShape {
+  label: string;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  k: number;
+  s: number;
+  co: number;
+}
+
+// Critic: 32→16→8→4 with widths 64/128/256. The generator's transposed convs are the same
+// convolutions run backwards (Conv2DBackpropInput with the small tensor as dy).
+const CRITIC: ConvShape[] = [
+  { label: '[64,32,32,3]→64', n: 64, h: 32, w: 32, ci: 3, k: 4, s: 2, co: 64 },
+  { label: '[64,16,16,64]→128', n: 64, h: 16, w: 16, ci: 64, k: 4, s: 2, co: 128 },
+  { label: '[64,8,8,128]→256', n: 64, h: 8, w: 8, ci: 128, k: 4, s: 2, co: 256 },
+];
+
+function convParams(c: ConvShape): { params: Int32Array; ho: number; wo: number } {
+  const ho = Math.ceil(c.h / c.s);
+  const wo = Math.ceil(c.w / c.s);
+  // 'same' padding: total = max((ho-1)·s + k - h, 0), top = floor(total/2).
+  const pt = Math.floor(Math.max((ho - 1) * c.s + c.k - c.h, 0) / 2);
+  const pl = Math.floor(Math.max((wo - 1) * c.s + c.k - c.w, 0) / 2);
+  return { params: Int32Array.from([c.n, c.h, c.w, c.ci, c.k, c.k, c.co, ho, wo, c.s, c.s, pt, pl, 1, 1]), ho, wo };
+}
+
+function benchGemm(A: NativeAddon, reps: number): void {
+  console.log('sgemm (row-major, C = A·B)        n   ms      GFLOP/s');
+  for (const n of [512, 768, 1024, 1536, 2048]) {
+    const a = rand(n * n);
+    const b = rand(n * n);
+    const c = new Float32Array(n * n);
+    const p = Int32Array.from([1, n, n, n, 0, 0, 0, 0, 0]);
+    const ms = time(n >= 1536 ? Math.max(3, reps >> 1) : reps, () => A.gemm(a, b, c, p));
+    console.log(`  ${String(n).padStart(34)}   ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`);
+  }
+  for (const [ta, tb] of [[1, 0], [0, 1]] as const) {
+    const n = 1024;
+    const a = rand(n * n);
+    const b = rand(n * n);
+    const c = new Float32Array(n * n);
+    const ms = time(reps, () => A.gemm(a, b, c, Int32Array.from([1, n, n, n, ta, tb, 0, 0, 0])));
+    console.log(`  n=1024 transA=${ta} transB=${tb}                ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`);
+  }
+}
+
+function benchConv(A: NativeAddon, reps: number): void {
+  console.log('conv (NHWC, 4x4 stride 2 same)     forward      backprop-input   backprop-filter   (GFLOP/s, ms)');
+  for (const c of CRITIC) {
+    const { params, ho, wo } = convParams(c);
+    const x = rand(c.n * c.h * c.w * c.ci);
+    const f = rand(c.k * c.k * c.ci * c.co);
+    const y = new Float32Array(c.n * ho * wo * c.co);
+    const flops = 2 * c.n * ho * wo * c.co * c.k * c.k * c.ci;
+    const fw = time(reps, () => A.conv2d(x, f, y, params));
+    const bi = time(reps, () => A.conv2dBackpropInput(y, f, x, params));
+    const bf = time(reps, () => A.conv2dBackpropFilter(x, y, f, params));
+    const g = (ms: number): string => `${(flops / ms / 1e6).toFixed(1).padStart(6)} ${ms.toFixed(2).padStart(6)}ms`;
+    console.log(`  ${c.label.padEnd(30)} ${g(fw)}  ${g(bi)}  ${g(bf)}`);
+  }
+  console.log('  (generator conv2dTranspose = backprop-input of the row in reverse: [64,4,4,256]→[64,8,8,128] is row 3, etc.)');
+}
+
+export async function run(args: string[]): Promise<void> {
+  const A = loadNativeAddon();
+  if (!A) {
+    console.log(`native addon unavailable: ${nativeLoadError()}`);
+    return;
+  }
+  const ti = args.indexOf('--threads');
+  if (ti >= 0) A.setThreads(Number(args[ti + 1]));
+  if (args.includes('--generic')) A.forceGeneric(true);
+  const ri = args.indexOf('--reps');
+  const reps = ri >= 0 ? Number(args[ri + 1]) : 7;
+  const info = A.info();
+  console.log(`native addon: ${info.kernel} micro-kernel, ${info.threads} thread(s)`);
+  benchGemm(A, reps);
+  benchConv(A, reps);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/'))) {
+  await run(process.argv.slice(2));
+}

@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      # The AVX2/FMA micro-kernel alone is compiled with -mavx2 -mfma; the addon picks it at run time
+      # only on CPUs that have both, so the same binary loads on any x86-64.
+      "target_name": "wgan_native_avx2",
+      "type": "static_library",
+      "sources": [],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": ["src/gemm_avx2.cc"],
+          "cflags_cc": ["-O3", "-mavx2", "-mfma", "-fPIC", "-std=c++17"]
+        }]
+      ],
+      "cflags_cc!": ["-fno-exceptions"],
+    },
+    {
+      "target_name": "wgan_native",
+      "sources": ["src/addon.cc", "src/pool.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc"],
+      "dependencies": ["wgan_native_avx2"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fPIC"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "ldflags": ["-pthread"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

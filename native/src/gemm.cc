@@ -1,0 +1,266 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "pool.h"
+
+namespace wn {
+namespace {
+
+// Blocking (floats): an A block MC×KC (≤ 144 KiB) stays in L2, a B micro-panel KC×NR = 16 KiB in L1;
+// B is packed once per call (K × up to NC columns) and shared by all threads.
+constexpr int kKC = 256;
+constexpr int kMC = 144;
+constexpr int kNC = 4096;
+
+bool g_force_generic = false;
+
+UKernel pick_kernel() {
+#if defined(__x86_64__)
+  if (!g_force_generic && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_avx2;
+#endif
+  return ukernel_generic;
+}
+
+struct AlignedBuf {
+  float* p = nullptr;
+  size_t n = 0;
+  float* get(size_t want) {
+    if (want > n) {
+      std::free(p);
+      n = want;
+      p = static_cast<float*>(std::aligned_alloc(64, ((want * sizeof(float) + 63) / 64) * 64));
+    }
+    return p;
+  }
+  ~AlignedBuf() { std::free(p); }
+};
+
+// Pack rows [0,mc) × cols [0,kc) of A into MR-row panels: panel p holds, for each k, MR floats.
+void pack_a(int mc, int kc, const float* a, long rsa, long csa, float* dst) {
+  for (int p = 0; p < mc; p += kMR) {
+    const int mr = std::min(kMR, mc - p);
+    const float* ap = a + (long)p * rsa;
+    if (csa == 1 && mr == kMR) {
+      const float *r0 = ap, *r1 = ap + rsa, *r2 = ap + 2 * rsa, *r3 = ap + 3 * rsa, *r4 = ap + 4 * rsa,
+                  *r5 = ap + 5 * rsa;
+      for (int k = 0; k < kc; ++k) {
+        dst[0] = r0[k];
+        dst[1] = r1[k];
+        dst[2] = r2[k];
+        dst[3] = r3[k];
+        dst[4] = r4[k];
+        dst[5] = r5[k];
+        dst += kMR;
+      }
+    } else if (rsa == 1) {
+      for (int k = 0; k < kc; ++k) {
+        const float* col = ap + (long)k * csa;
+        int r = 0;
+        for (; r < mr; ++r) dst[r] = col[r];
+        for (; r < kMR; ++r) dst[r] = 0.f;
+        dst += kMR;
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        int r = 0;
+        for (; r < mr; ++r) dst[r] = ap[(long)r * rsa + (long)k * csa];
+        for (; r < kMR; ++r) dst[r] = 0.f;
+        dst += kMR;
+      }
+    }
+  }
+}
+
+// Pack NR-column panels [q0,q1) of the kc×nc block of B; panel q holds, for each k, NR floats.
+void pack_b(int kc, int nc, int q0, int q1, const float* b, long rsb, long csb, float* dst) {
+  for (int q = q0; q < q1; ++q) {
+    const int j = q * kNR;
+    const int nr = std::min(kNR, nc - j);
+    float* d = dst + (long)q * kc * kNR;
+    const float* bp = b + (long)j * csb;
+    if (csb == 1) {
+      if (nr == kNR) {
+        for (int k = 0; k < kc; ++k) std::memcpy(d + k * kNR, bp + (long)k * rsb, kNR * sizeof(float));
+      } else {
+        for (int k = 0; k < kc; ++k) {
+          const float* row = bp + (long)k * rsb;
+          int c = 0;
+          for (; c < nr; ++c) d[k * kNR + c] = row[c];
+          for (; c < kNR; ++c) d[k * kNR + c] = 0.f;
+        }
+      }
+    } else {
+      // Column-contiguous (transposed) B: read each column along k, write strided.
+      for (int c = 0; c < kNR; ++c) {
+        if (c < nr) {
+          const float* col = bp + (long)c * csb;
+          if (rsb == 1)
+            for (int k = 0; k < kc; ++k) d[k * kNR + c] = col[k];
+          else
+            for (int k = 0; k < kc; ++k) d[k * kNR + c] = col[(long)k * rsb];
+        } else {
+          for (int k = 0; k < kc; ++k) d[k * kNR + c] = 0.f;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void ukernel_generic(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate) {
+  float t[kMR][kNR];
+  for (int i = 0; i < kMR; ++i)
+    for (int j = 0; j < kNR; ++j) t[i][j] = 0.f;
+  for (int k = 0; k < kc; ++k) {
+    for (int i = 0; i < kMR; ++i) {
+      const float ai = a[i];
+      for (int j = 0; j < kNR; ++j) t[i][j] += ai * b[j];
+    }
+    a += kMR;
+    b += kNR;
+  }
+  for (int i = 0; i < mr; ++i) {
+    float* ci = c + (long)i * ldc;
+    if (accumulate)
+      for (int j = 0; j < nr; ++j) ci[j] += t[i][j];
+    else
+      for (int j = 0; j < nr; ++j) ci[j] = t[i][j];
+  }
+}
+
+const char* gemm_kernel_name() { return pick_kernel() == ukernel_generic ? "generic" : "avx2"; }
+
+bool gemm_force_generic(bool on) {
+  bool prev = g_force_generic;
+  g_force_generic = on;
+  return prev;
+}
+
+namespace {
+void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                long ldc, bool accumulate, bool allow_threads);
+}
+
+void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+           long ldc, bool accumulate) {
+  const int nt = num_threads();
+  // A small C with a long reduction (e.g. the filter gradient of a conv with few channels: 48×64 with
+  // K = 16384) gives each (M,N) task too little work per KC step; split K across the threads instead,
+  // each summing into its own C, then add.
+  if (nt > 1 && (long)M * N <= 64L * 1024 && K >= 2048 && 2.0 * M * N * K >= 4e6) {
+    const int parts = nt;
+    std::vector<std::vector<float>> part(parts - 1, std::vector<float>((size_t)M * N));
+    parallel_for(parts, [&](int t) {
+      const int k0 = (int)((long)K * t / parts), k1 = (int)((long)K * (t + 1) / parts);
+      const float* at = a + (long)k0 * csa;
+      const float* bt = b + (long)k0 * rsb;
+      if (t == 0)
+        sgemm_impl(M, N, k1 - k0, at, rsa, csa, bt, rsb, csb, c, ldc, accumulate, false);
+      else
+        sgemm_impl(M, N, k1 - k0, at, rsa, csa, bt, rsb, csb, part[t - 1].data(), N, false, false);
+    });
+    for (int t = 1; t < parts; ++t) {
+      const float* p = part[t - 1].data();
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) c[(long)i * ldc + j] += p[(long)i * N + j];
+    }
+    return;
+  }
+  sgemm_impl(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, true);
+}
+
+namespace {
+void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
+                long ldc, bool accumulate, bool allow_threads) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; ++i) std::memset(c + (long)i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  const UKernel uk = pick_kernel();
+  const int nt = num_threads();
+  const double flops = 2.0 * M * N * K;
+  const bool threaded = allow_threads && nt > 1 && flops >= 2e6;
+
+  // Tasks are (A row block × N range) pairs handed out dynamically, about 8 per thread, so a core
+  // that another process takes away simply does fewer; a task runs the whole K loop, so each GEMM
+  // synchronises only twice (after packing B, at the end).
+  int mc = kMC;
+  if (threaded) {
+    int per = (M + 8 * nt - 1) / (8 * nt);
+    per = (per + kMR - 1) / kMR * kMR;
+    mc = std::max(4 * kMR, std::min(kMC, per));
+  }
+  const int mblocks = (M + mc - 1) / mc;
+
+  // Packed B for all of K and an NC-wide column range: the calling thread's buffer, shared with the
+  // workers during this call.
+  static thread_local AlignedBuf bbuf;
+  const int nc_max = std::min(N, kNC);
+  const long npad_max = (long)(nc_max + kNR - 1) / kNR * kNR;
+  float* bp = bbuf.get((size_t)npad_max * K);
+
+  for (int jc = 0; jc < N; jc += kNC) {
+    const int nc = std::min(kNC, N - jc);
+    const int npanels = (nc + kNR - 1) / kNR;
+    const long npad = (long)npanels * kNR;
+    const int kblocks = (K + kKC - 1) / kKC;
+    // Block p of K (rows pc..pc+kc) starts at bp + pc*npad; its panel q at + q*kc*NR.
+    auto pack_block = [&](int p, int q0, int q1) {
+      const int pc = p * kKC, kc = std::min(kKC, K - pc);
+      pack_b(kc, nc, q0, q1, b + (long)pc * rsb + (long)jc * csb, rsb, csb, bp + (long)pc * npad);
+    };
+    if (threaded && (long)K * nc >= 65536) {
+      const int qsplit = std::max(1, std::min(npanels, (4 * nt + kblocks - 1) / kblocks));
+      const int qper = (npanels + qsplit - 1) / qsplit;
+      parallel_for(kblocks * qsplit, [&](int t) {
+        const int p = t / qsplit, q0 = (t % qsplit) * qper, q1 = std::min(npanels, q0 + qper);
+        if (q0 < q1) pack_block(p, q0, q1);
+      });
+    } else {
+      for (int p = 0; p < kblocks; ++p) pack_block(p, 0, npanels);
+    }
+
+    int nsplit = 1;
+    if (threaded && mblocks < 4 * nt) nsplit = std::min(npanels, (4 * nt + mblocks - 1) / mblocks);
+    const int panels_per_split = (npanels + nsplit - 1) / nsplit;
+    auto task = [&](int t) {
+      static thread_local AlignedBuf abuf;
+      const int ib = t / nsplit, js = t % nsplit;
+      const int ic = ib * mc;
+      const int mcc = std::min(mc, M - ic);
+      const int q0 = js * panels_per_split, q1 = std::min(npanels, q0 + panels_per_split);
+      if (q0 >= q1) return;
+      float* ap = abuf.get((size_t)((mc + kMR - 1) / kMR) * kMR * kKC);
+      for (int pc = 0; pc < K; pc += kKC) {
+        const int kc = std::min(kKC, K - pc);
+        const bool acc = accumulate || pc > 0;
+        pack_a(mcc, kc, a + (long)ic * rsa + (long)pc * csa, rsa, csa, ap);
+        const float* bblk = bp + (long)pc * npad;
+        for (int q = q0; q < q1; ++q) {
+          const int j = q * kNR;
+          const int nr = std::min(kNR, nc - j);
+          const float* bq = bblk + (long)q * kc * kNR;
+          for (int i = 0; i < mcc; i += kMR) {
+            const int mr = std::min(kMR, mcc - i);
+            uk(kc, ap + (long)i * kc, bq, c + (long)(ic + i) * ldc + jc + j, ldc, mr, nr, acc);
+          }
+        }
+      }
+    };
+    const int ntasks = mblocks * nsplit;
+    if (threaded)
+      parallel_for(ntasks, task);
+    else
+      for (int t = 0; t < ntasks; ++t) task(t);
+  }
+}
+}  // namespace
+
+}  // namespace wn

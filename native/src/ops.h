@@ -1,0 +1,26 @@
+// Memory-bound kernels: elementwise unary/binary (numpy broadcasting), reductions, transpose, the
+// per-channel affine map used by batch-norm and fused bias+activation, and AddN.
+// The op numbering is shared with src/backends/native.ts (UNARY/BINARY/REDUCE tables there).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace wn {
+
+enum Unary {
+  kLinear = 0, kRelu, kRelu6, kLeakyRelu, kSigmoid, kTanh, kAbs, kNeg, kExp, kLog, kSqrt, kRsqrt, kSquare,
+  kSign, kStep, kReciprocal, kElu, kSoftplus, kLog1p, kUnaryCount
+};
+enum Binary { kAdd = 0, kSub, kMul, kDiv, kSqDiff, kMax, kMin, kPow, kFirst, kBinaryCount };  // kFirst: copy a (Tile)
+enum Reduce { kSum = 0, kMean, kMax_, kMin_, kReduceCount };
+
+void unary(int op, const float* x, float* y, long n, float alpha);
+void binary(int op, const float* a, const std::vector<int64_t>& sa, const float* b, const std::vector<int64_t>& sb,
+            float* out, const std::vector<int64_t>& so);
+void reduce(int op, const float* x, const std::vector<int64_t>& shape, const std::vector<int64_t>& mask, float* y);
+void transpose(const float* x, const std::vector<int64_t>& shape, const std::vector<int64_t>& perm, float* y);
+void channel_affine(const float* x, float* y, long n, long C, const float* scale, long ns, const float* shift, long nt,
+                    int act, float alpha);
+void add_n(const std::vector<const float*>& srcs, float* out, long n);
+
+}  // namespace wn

@@ -1,0 +1,304 @@
+/**
+ * The native backend against TF.js's cpu backend (an independent JS implementation): same inputs,
+ * every output within 1e-4 of the reference's largest magnitude. nativeKernelCounts() proves the
+ * addon path ran (no silent fallback to the cpu kernel). Skips only when the addon is not built.
+ */
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { Rng } from '../util/rng.js';
+import { addonPath, loadNativeAddon, NativeBackend, nativeKernelCounts, nativeLoadError, registerNativeBackend, resetNativeKernelCounts } from './native.js';
+
+const built = fs.existsSync(addonPath());
+const skip = built ? false : `native addon not built (${addonPath()} missing; run \`npm run build:native\`)`;
+const TOL = 1e-4;
+
+interface In {
+  shape: number[];
+  /** Values in (0.5, 1.5) instead of N(0,1) (for log, sqrt, pow, division). */
+  positive?: boolean;
+}
+
+function data(rng: Rng, spec: In): Float32Array {
+  const a = new Float32Array(spec.shape.reduce((x, y) => x * y, 1));
+  for (let i = 0; i < a.length; i++) a[i] = spec.positive ? 0.5 + rng.next() : rng.normal();
+  return a;
+}
+
+async function runOn(backend: string, arrays: Float32Array[], specs: In[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<{ shape: number[]; values: Float32Array }[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const xs = arrays.map((a, i) => tf.tensor(a, specs[i]!.shape));
+  const res = tf.tidy(() => {
+    const r = f(...xs);
+    return Array.isArray(r) ? r : [r];
+  });
+  const out = res.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array }));
+  tf.dispose(res);
+  tf.dispose(xs);
+  assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked`);
+  return out;
+}
+
+/** Runs f on cpu and native with the same random inputs; asserts equal shapes and rel. error ≤ tol. */
+async function compare(label: string, specs: In[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], seed = 1, tol = TOL): Promise<void> {
+  const rng = new Rng(seed);
+  const arrays = specs.map((s) => data(rng, s));
+  const ref = await runOn('cpu', arrays, specs, f);
+  const got = await runOn('native', arrays, specs, f);
+  assert.equal(got.length, ref.length);
+  for (let k = 0; k < ref.length; k++) {
+    const r = ref[k]!;
+    const g = got[k]!;
+    assert.deepEqual(g.shape, r.shape, `${label}: output ${k} shape`);
+    let scale = 0;
+    let err = 0;
+    for (let i = 0; i < r.values.length; i++) {
+      scale = Math.max(scale, Math.abs(r.values[i]!));
+      const d = Math.abs(r.values[i]! - g.values[i]!);
+      err = Number.isNaN(d) ? (Number.isNaN(r.values[i]!) && Number.isNaN(g.values[i]!) ? err : Infinity) : Math.max(err, d);
+    }
+    assert.ok(err <= tol * Math.max(scale, 1e-6), `${label}: output ${k} max error ${err} vs max |ref| ${scale}`);
+  }
+}
+
+/** Asserts the listed kernels ran natively at least once and never fell back since the last reset. */
+function assertNative(kernels: string[]): void {
+  const c = nativeKernelCounts();
+  for (const k of kernels) {
+    const e = c.get(k);
+    assert.ok(e && e.native > 0, `${k} did not run natively`);
+    assert.equal(e.fallback, 0, `${k} fell back to the cpu kernel ${e.fallback} time(s)`);
+  }
+}
+
+describe('native backend', { skip }, () => {
+  before(() => {
+    assert.ok(registerNativeBackend(), `registerNativeBackend failed: ${nativeLoadError()}`);
+  });
+
+  it('matMul / batchMatMul with transposes, odd sizes and batch broadcast', async () => {
+    resetNativeKernelCounts();
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[1, 1], [1, 1], false, false],
+      [[7, 5], [5, 3], false, false],
+      [[5, 7], [5, 3], true, false],
+      [[7, 5], [3, 5], false, true],
+      [[5, 7], [3, 5], true, true],
+      [[3, 13, 17], [3, 17, 19], false, false],
+      [[2, 3, 9, 4], [1, 4, 6], false, false], // b broadcast over the batch
+      [[1, 9, 4], [4, 9, 6], true, false],
+      [[131, 300], [300, 67], false, false], // several KC blocks, ragged 6×16 tiles, threaded
+      [[300, 131], [67, 300], true, true],
+      [[64, 4096], [4096, 1], false, false], // critic's last dense layer
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      await compare(`matMul ${sa}×${sb} ${ta} ${tb}`, [{ shape: sa }, { shape: sb }], (a, b) => tf.matMul(a!, b!, ta, tb));
+    }
+    assertNative(['BatchMatMul']);
+  });
+
+  it('fused matMul with bias and activations', async () => {
+    resetNativeKernelCounts();
+    for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const) {
+      await compare(`fused matMul ${activation}`, [{ shape: [9, 20] }, { shape: [20, 11] }, { shape: [11] }], (a, b, bias) =>
+        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias!, activation, leakyreluAlpha: 0.3 }),
+      );
+    }
+    assertNative(['_FusedMatMul']);
+  });
+
+  it('the portable micro-kernel and one thread agree with the cpu backend too', async () => {
+    const A = loadNativeAddon()!;
+    const threads = A.info().threads;
+    A.forceGeneric(true);
+    A.setThreads(1);
+    try {
+      await compare('generic matMul', [{ shape: [67, 300] }, { shape: [300, 45] }], (a, b) => tf.matMul(a!, b!));
+      await compare('generic conv', [{ shape: [2, 9, 7, 5] }, { shape: [3, 3, 5, 18] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
+    } finally {
+      A.forceGeneric(false);
+      A.setThreads(threads);
+    }
+  });
+
+  it('conv2d forward and both backprops: strides, paddings, odd sizes, 1 and many channels', async () => {
+    resetNativeKernelCounts();
+    type Case = { x: number[]; f: number[]; s: number | [number, number]; pad: 'same' | 'valid' | number; d?: number };
+    const cases: Case[] = [
+      { x: [2, 9, 9, 3], f: [3, 3, 3, 5], s: 1, pad: 'same' },
+      { x: [3, 11, 7, 1], f: [4, 4, 1, 8], s: 2, pad: 'same' },
+      { x: [2, 10, 10, 6], f: [4, 4, 6, 1], s: 2, pad: 'valid' },
+      { x: [1, 8, 9, 4], f: [5, 2, 4, 3], s: [2, 1], pad: 'same' },
+      { x: [2, 7, 7, 5], f: [3, 3, 5, 4], s: 1, pad: 1 },
+      { x: [2, 6, 5, 7], f: [1, 1, 7, 9], s: 1, pad: 'valid' }, // pointwise: no im2col
+      { x: [4, 16, 16, 3], f: [4, 4, 3, 16], s: 2, pad: 'same' }, // DCGAN-like first layer
+    ];
+    for (const c of cases) {
+      const label = `conv ${c.x} ${c.f} s${c.s} ${c.pad}`;
+      // y = conv(x, f); L = Σ y·w for a random w, so ∂L/∂x and ∂L/∂f exercise both backprop kernels.
+      const ho = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.s, 1, c.pad).outShape;
+      await compare(label, [{ shape: c.x }, { shape: c.f }, { shape: ho }], (x, f, w) => {
+        const g = tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.pad), w!)));
+        return [tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad), ...g([x!, f!])];
+      });
+    }
+    await compare('conv dilation 2', [{ shape: [2, 9, 9, 3] }, { shape: [3, 3, 3, 4] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+    await compare('conv2dTranspose', [{ shape: [3, 4, 4, 8] }, { shape: [4, 4, 5, 8] }], (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [3, 8, 8, 5], 2, 'same'));
+    assertNative(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+  });
+
+  it('fused conv2d with bias and activation', async () => {
+    resetNativeKernelCounts();
+    for (const activation of ['linear', 'relu', 'leakyrelu'] as const) {
+      await compare(`fused conv ${activation}`, [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 6] }, { shape: [6] }], (x, f, bias) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 2, pad: 'same', bias: bias!, activation, leakyreluAlpha: 0.2 }),
+      );
+    }
+    assertNative(['FusedConv2D']);
+  });
+
+  it('second-order gradient: ∂‖∂D/∂x‖²/∂w of a 2-layer conv critic (WGAN-GP penalty)', async () => {
+    resetNativeKernelCounts();
+    // D(x) = Σ conv(lrelu(conv(x, w1, s2)), w2, s2)·v, leaky-relu as 0.6x + 0.4|x| (twice differentiable).
+    await compare('gp grad', [{ shape: [3, 8, 8, 2] }, { shape: [3, 3, 2, 4] }, { shape: [3, 3, 4, 3] }, { shape: [3, 2, 2, 3] }], (x, w1, w2, v) => {
+      const D = (xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+        const h = tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 2, 'same');
+        const l = tf.add(tf.mul(0.6, h), tf.mul(0.4, tf.abs(h)));
+        return tf.sum(tf.mul(tf.conv2d(l as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), v!));
+      };
+      const penalty = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+        const gx = tf.grad((xx: tf.Tensor) => D(xx, a, b))(x!);
+        return tf.sum(tf.square(gx));
+      };
+      return tf.grads(penalty)([w1!, w2!]);
+    });
+    assertNative(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+  });
+
+  it('binary ops with broadcasting', async () => {
+    resetNativeKernelCounts();
+    const shapes: [number[], number[]][] = [
+      [[5, 7], [5, 7]],
+      [[2, 3, 4, 6], [6]],
+      [[2, 3, 4, 6], [1, 1, 1, 6]],
+      [[2, 3, 4, 6], [2, 1, 1, 1]],
+      [[4, 1, 3], [1, 5, 1]],
+      [[1], [3, 3]],
+      [[3, 1], [3, 200000]], // threaded path
+      [[], [4]],
+    ];
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, boolean][] = [
+      ['add', tf.add, false],
+      ['sub', tf.sub, false],
+      ['mul', tf.mul, false],
+      ['div', tf.div, true],
+      ['squaredDifference', tf.squaredDifference, false],
+      ['maximum', tf.maximum, false],
+      ['minimum', tf.minimum, false],
+      ['pow', tf.pow, true],
+    ];
+    for (const [name, op, positive] of ops) {
+      for (const [sa, sb] of shapes) {
+        await compare(`${name} ${sa} ${sb}`, [{ shape: sa, positive }, { shape: sb, positive }], (a, b) => op(a!, b!));
+      }
+    }
+    assertNative(['Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Maximum', 'Minimum', 'Pow']);
+  });
+
+  it('unary ops', async () => {
+    resetNativeKernelCounts();
+    const ops: [string, (x: tf.Tensor) => tf.Tensor, boolean][] = [
+      ['Abs', tf.abs, false],
+      ['Neg', tf.neg, false],
+      ['Relu', tf.relu, false],
+      ['Relu6', (x) => tf.relu6(tf.mul(x, 5)), false],
+      ['LeakyRelu', (x) => tf.leakyRelu(x, 0.2), false],
+      ['Sigmoid', tf.sigmoid, false],
+      ['Tanh', tf.tanh, false],
+      ['Exp', tf.exp, false],
+      ['Log', tf.log, true],
+      ['Sqrt', tf.sqrt, true],
+      ['Rsqrt', tf.rsqrt, true],
+      ['Square', tf.square, false],
+      ['Sign', tf.sign, false],
+      ['Step', (x) => tf.step(x, 0.1), false],
+      ['Reciprocal', tf.reciprocal, true],
+      ['Elu', tf.elu, false],
+      ['Softplus', tf.softplus, false],
+      ['Log1p', tf.log1p, true],
+    ];
+    for (const [name, op, positive] of ops) {
+      await compare(name, [{ shape: [3, 70001], positive }], (x) => op(x!));
+    }
+    assertNative(ops.map(([n]) => n));
+  });
+
+  it('reductions over any axes, transpose, addN, batchNorm', async () => {
+    resetNativeKernelCounts();
+    const axesCases: (number | number[] | undefined)[] = [undefined, 0, 3, [0, 1, 2], [1, 2, 3], [1, 3], [0, 2], -1];
+    for (const axis of axesCases) {
+      for (const keepDims of [false, true]) {
+        await compare(`reduce ${String(axis)} ${keepDims}`, [{ shape: [6, 5, 4, 7] }], (x) => [
+          tf.sum(x!, axis, keepDims),
+          tf.mean(x!, axis, keepDims),
+          tf.max(x!, axis, keepDims),
+          tf.min(x!, axis, keepDims),
+        ]);
+      }
+    }
+    await compare('sum large', [{ shape: [64, 16, 16, 32] }], (x) => [tf.sum(x!, [0, 1, 2]), tf.sum(x!, [1, 2, 3]), tf.sum(x!)]);
+    await compare('tile', [{ shape: [2, 3, 1, 4] }], (x) => [tf.tile(x!, [3, 1, 5, 2]), tf.tile(x!, [1, 1, 1, 1])]);
+    await compare('transpose', [{ shape: [3, 4, 5, 6] }], (x) => [tf.transpose(x!, [0, 3, 1, 2]), tf.transpose(x!, [3, 2, 1, 0]), tf.transpose(x!, [0, 1, 3, 2])]);
+    await compare('addN', [{ shape: [5, 9] }, { shape: [5, 9] }, { shape: [5, 9] }], (a, b, c) => tf.addN([a!, b!, c!]));
+    await compare('batchNorm', [{ shape: [4, 5, 5, 6] }, { shape: [6] }, { shape: [6], positive: true }, { shape: [6] }, { shape: [6] }], (x, m, v, o, s) =>
+      tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
+    );
+    await compare('moments + batchNorm grads', [{ shape: [4, 5, 5, 6] }, { shape: [6] }, { shape: [6] }], (x, g, b) => {
+      const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        return tf.sum(tf.tanh(tf.batchNorm(xx, mean, variance, bb, gg, 1e-5)));
+      };
+      return tf.grads(f)([x!, g!, b!]);
+    });
+    assertNative(['Sum', 'Mean', 'Max', 'Min', 'Tile', 'Transpose', 'AddN', 'FusedBatchNorm']);
+  });
+
+  it('recycles output arrays of disposed tensors, but never ones a user or a cpu kernel may still see', async () => {
+    await tf.setBackend('native');
+    const be = tf.backend() as NativeBackend;
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1, 2, 3, 4, 5, 6]);
+    const a = tf.mul(x, 2); // native output
+    const read = a.dataSync(); // escapes: the user holds it
+    const b = tf.add(x, 1);
+    const view = tf.slice(b, [1], [3]); // cpu Slice may return a view of b's array
+    a.dispose();
+    b.dispose();
+    // New outputs of the same length must not reuse a's or b's arrays.
+    const c = tf.mul(x, -7);
+    const d = tf.sub(x, 100);
+    assert.deepEqual(Array.from(read), [2, 4, 6, 8, 10, 12]);
+    assert.deepEqual(Array.from(view.dataSync()), [3, 4, 5]);
+    // A plain intermediate is recycled: disposing it grows the pool, the next same-size op takes it.
+    const e = tf.mul(x, 3);
+    const pooled = be.pooledBytes();
+    e.dispose();
+    assert.ok(be.pooledBytes() > pooled, 'disposed native output was not pooled');
+    const f = tf.mul(x, 4);
+    assert.deepEqual(Array.from(f.dataSync()), [4, 8, 12, 16, 20, 24]);
+    assert.deepEqual(Array.from(c.dataSync()), [-7, -14, -21, -28, -35, -42]);
+    assert.deepEqual(Array.from(d.dataSync()), [-99, -98, -97, -96, -95, -94]);
+    tf.dispose([x, view, c, d, f]);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('rejects arrays that are too small instead of reading out of bounds', () => {
+    const A = loadNativeAddon()!;
+    const a = new Float32Array(4);
+    assert.throws(() => A.gemm(a, a, a, Int32Array.from([1, 3, 3, 3, 0, 0, 0, 0, 0])), /too small/);
+    assert.throws(() => A.conv2d(a, a, a, Int32Array.from([1, 4, 4, 1, 3, 3, 1, 4, 4, 1, 1, 1, 1, 1, 1])), /too small/);
+    assert.throws(() => A.unary(99, a, a, 0), /unknown op/);
+  });
+});

@@ -1,0 +1,121 @@
+/** `wgan-inpaint serve`: the web app (draw a mask, watch it inpainted) and its JSON/SSE API. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { str, type Command, type Values } from './command.js';
+import { initBackend } from '../backends/index.js';
+import { loadServedModels } from '../server/models.js';
+import { startServer, WEB_ROOT } from '../server/server.js';
+import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
+import { UserError } from '../util/errors.js';
+
+const d = DEFAULT_LIMITS;
+
+const help = `usage: wgan-inpaint serve [--port 8080] [--host 127.0.0.1] [--model NAME|DIR ...] [options]
+
+Serve the web page (pick or upload an image, draw a mask, watch G(z) converge, compare, download) and
+its API, on plain node:http (no web framework: the API is small and every dependency is one more to
+audit). Inpainting runs on the server's fast backend by default; the page can also compute in the
+browser with TF.js's wasm backend, loading the same model files from /models/<name>/.
+
+options
+  --port N               port, 0 = any free one [default: 8080]
+  --host ADDR            address to listen on [default: 127.0.0.1; 0.0.0.0 exposes it to your network]
+  --model NAME|DIR       a shipped model name, checkpoint folder or run folder (newest checkpoint);
+                         repeat for several [default: every model in models/]
+  --run DIR              a training run folder: the page's training view shows its latest sample grid
+                         and W-estimate plot, refreshed every few seconds
+  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
+  --web DIR              the built page [default: web-dist/ of the package; build it: npm run build:web]
+limits
+  --max-body BYTES       largest request body, → 413 [default: ${d.maxBodyBytes}]
+  --max-side PX          largest image width/height, → 400 [default: ${d.maxImageSide}]
+  --max-waiting N        jobs waiting behind the running one; one more → 429 + Retry-After [default: ${d.maxWaiting}]
+  --max-running N        jobs computing at once, one worker thread each [default: ${d.maxRunning}]
+  --job-timeout S        seconds per job, → an 'error' event [default: ${d.jobTimeoutSec}]
+  --max-iters N          largest options.iters [default: ${d.maxIters}]
+  --max-restarts N       largest options.restarts [default: ${d.maxRestarts}]
+
+API (JSON; errors are 4xx {"error": "…"} naming the problem)
+  GET  /healthz          {"ok": true, "jobs": {"running", "waiting"}}
+  GET  /api/models       [{name, size, channels, nz, generator, critic, samples, manifest}]
+  GET  /api/config       mask kinds, limits, option defaults, backend
+  POST /api/inpaint      body {model, image: "data:image/png;base64,…" (PNG/JPEG/WebP),
+                               mask: "data:image/png;base64,…" (same size; black/transparent = hole)
+                                     | {kind, seed?, ratio?},
+                               options?: {iters, restarts, lambda, lr, seed, blend: poisson|none}}
+                         answers with a Server-Sent Events stream: 'queued' {position}, 'start'
+                         {resize, options}, 'progress' {iter, iters, contextual, prior, preview?},
+                         then 'result' {input, mask, masked, raw, composite, blended (PNG data URLs),
+                         losses, resize, seconds} or 'error' {error}. Images of another size are
+                         centre-cropped to a square and resized to the model's size; results have the
+                         model's size. Closing the connection cancels the job.
+  GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
+  GET  /models/<name>/{manifest.json, generator/*, critic/*, samples/*}   read-only model files
+
+example
+  wgan-inpaint serve --model runs/fmnist --run runs/fmnist --port 8080`;
+
+function intFlag(v: Values, flag: string, min: number): number | undefined {
+  const raw = str(v, flag);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) throw new UserError(`--${flag} must be an integer ≥ ${min}, got '${raw}'`);
+  return n;
+}
+
+const LIMIT_FLAGS: [string, keyof Limits, number][] = [
+  ['max-body', 'maxBodyBytes', 1],
+  ['max-side', 'maxImageSide', 1],
+  ['max-waiting', 'maxWaiting', 0],
+  ['max-running', 'maxRunning', 1],
+  ['job-timeout', 'jobTimeoutSec', 1],
+  ['max-iters', 'maxIters', 0],
+  ['max-restarts', 'maxRestarts', 1],
+];
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'web app + HTTP API: draw a mask and watch it inpainted (server or browser compute)',
+  help,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    model: { type: 'string', multiple: true },
+    run: { type: 'string' },
+    backend: { type: 'string' },
+    web: { type: 'string' },
+    ...Object.fromEntries(LIMIT_FLAGS.map(([f]) => [f, { type: 'string' as const }])),
+  },
+  async run(v: Values): Promise<number> {
+    const port = intFlag(v, 'port', 0) ?? 8080;
+    if (port > 65535) throw new UserError(`--port must be ≤ 65535, got ${port}`);
+    const host = str(v, 'host', '127.0.0.1')!;
+    const limits: Partial<Limits> = {};
+    for (const [flag, key, min] of LIMIT_FLAGS) {
+      const n = intFlag(v, flag, min);
+      if (n !== undefined) limits[key] = n;
+    }
+    const runDir = str(v, 'run');
+    if (runDir && !fs.existsSync(runDir)) throw new UserError(`serve: run folder '${runDir}' does not exist`);
+    const webRoot = path.resolve(str(v, 'web', WEB_ROOT)!);
+    // The main thread only validates models and encodes PNGs; the inpainting workers pick the same
+    // backend kind (initBackend there too).
+    const backendKind = str(v, 'backend', 'auto')!;
+    await initBackend(backendKind, (m) => console.error(`notice: ${m}`));
+    const refs = (v.model as unknown as string[] | undefined) ?? [];
+    const models = await loadServedModels(refs);
+    if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
+    const s = await startServer({ models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), log: (l) => console.error(l) }, port, host);
+    console.error(`backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s)); models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
+    console.log(`serving on ${s.url}  (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        console.error('stopping…');
+        void s.close().then(resolve);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

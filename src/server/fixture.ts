@@ -1,0 +1,91 @@
+/**
+ * Test helpers for the server and page tests: a tiny untrained model saved as a checkpoint folder (no
+ * training needed: the tests check plumbing, not quality), a sample image, and a server on port 0.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildModels } from '../models/dcgan.js';
+import { saveCheckpoint } from '../train/checkpoint.js';
+import { resolveConfig } from '../config/config.js';
+import { encodePng } from '../io/image.js';
+import type { ImageBatch } from '../types.js';
+import { initBackend } from '../backends/index.js';
+import { loadServedModels } from './models.js';
+import { startServer, type RunningServer, type ServerOptions } from './server.js';
+
+/** A 28×28 grey test picture: a bright disc on a horizontal gradient (so holes have content). */
+export function testImage(size = 28, channels: 1 | 3 = 1): ImageBatch {
+  const data = new Float32Array(size * size * channels);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const disc = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 4) ** 2;
+      for (let c = 0; c < channels; c++) data[(y * size + x) * channels + c] = disc ? 0.9 : (0.1 + 0.5 * x / size) * (c === 1 ? 0.5 : 1);
+    }
+  }
+  return { data, n: 1, height: size, width: size, channels };
+}
+
+export async function pngDataUrl(b: ImageBatch): Promise<string> {
+  return `data:image/png;base64,${Buffer.from(await encodePng(b)).toString('base64')}`;
+}
+
+/** Save a tiny DCGAN (28×28×1, widths 4, nz 8) as a checkpoint folder with one sample image. */
+export async function makeTinyModel(dir: string): Promise<string> {
+  const spec = { size: 28 as const, channels: 1 as const, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer' as const, seed: 1 };
+  const { generator, critic } = buildModels('dcgan', spec);
+  const config = resolveConfig({ size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, iters: 1 });
+  await saveCheckpoint(dir, { generator, critic, manifest: { step: 0, seed: 1, config } });
+  generator.dispose();
+  critic.dispose();
+  fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'samples', 'disc.png'), await encodePng(testImage()));
+  return dir;
+}
+
+export interface TestServer extends RunningServer {
+  tmp: string;
+  modelDir: string;
+  /** Close the server, dispose the models, remove the temp folder. */
+  stop(): Promise<void>;
+}
+
+/** A server on an ephemeral loopback port with the tiny model named `tiny`, on the cpu backend (main thread and workers). */
+export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  await initBackend('cpu');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-'));
+  const modelDir = await makeTinyModel(path.join(tmp, 'tiny'));
+  const models = await loadServedModels([modelDir]);
+  const s = await startServer({ models, backend: 'cpu', ...opts }, 0, '127.0.0.1');
+  return {
+    ...s,
+    tmp,
+    modelDir,
+    stop: async () => {
+      await s.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parse a complete SSE body into events. */
+export function parseSse(text: string): { event: string; data: any }[] {
+  const out: { event: string; data: any }[] = [];
+  for (const block of text.split('\n\n')) {
+    if (!block.trim()) continue;
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    out.push({ event, data: JSON.parse(data.join('\n')) });
+  }
+  return out;
+}
+
+/** Tensors alive in the server's inpainting workers after their last job (for leak checks). */
+export async function serverTensors(url: string): Promise<number> {
+  const j = (await (await fetch(`${url}/healthz`)).json()) as { tensors: number };
+  return j.tensors;
+}

@@ -1,0 +1,122 @@
+/**
+ * The models a server offers: checked once at start (the inpainting workers load their own copies)
+ * and exposed read-only at /models/<name>/… so the browser can load the same files with
+ * tf.loadLayersModel. Only the files the browser needs are served (manifest, the two networks,
+ * sample images); the optimizer state never leaves the server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
+import { MODELS_DIR } from '../io/paths.js';
+import { UserError } from '../util/errors.js';
+
+export interface ServedModel {
+  /** URL-safe name, unique on the server. */
+  name: string;
+  /** The checkpoint folder (resolved from a run folder or shipped name). */
+  dir: string;
+  manifest: Manifest;
+  size: number;
+  channels: number;
+  nz: number;
+  /** Sample image file names in `dir/samples/` (PNG/JPEG), for the page's picker. */
+  samples: string[];
+}
+
+/** What GET /api/models tells about a model. */
+export interface ModelInfo {
+  name: string;
+  size: number;
+  channels: number;
+  nz: number;
+  /** URLs of the two networks' model.json, for tf.loadLayersModel in the browser. */
+  generator: string;
+  critic: string;
+  samples: string[];
+  manifest: {
+    step: number;
+    loss: string;
+    data: string;
+    dataset?: string;
+    gWidth: number;
+    dWidth: number;
+    criticNorm: string;
+    library: string;
+    createdAt: string;
+    trainSeconds?: number;
+    metrics?: Record<string, number>;
+  };
+}
+
+/** Files of a model folder the browser may fetch (relative, '/'-separated). */
+export function isServedModelFile(rel: string): boolean {
+  return rel === 'manifest.json' || /^(generator|critic)\/[\w.-]+\.(json|bin)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
+}
+
+function safeName(s: string): string {
+  const n = s.replace(/[^\w.-]+/g, '-').replace(/^[.-]+/, '');
+  return n || 'model';
+}
+
+/** Sample images shipped beside a checkpoint (`samples/*.png|jpg`), sorted. */
+export function listSamples(dir: string): string[] {
+  const d = path.join(dir, 'samples');
+  if (!fs.existsSync(d)) return [];
+  return fs.readdirSync(d).filter((f) => isServedModelFile(`samples/${f}`)).sort();
+}
+
+/**
+ * Load the models named on the command line (shipped names, checkpoint folders or run folders); with
+ * none, every shipped model in models/. A name is the shipped name or the folder's base name.
+ */
+export async function loadServedModels(refs: string[]): Promise<ServedModel[]> {
+  let list = refs;
+  if (list.length === 0 && fs.existsSync(MODELS_DIR)) {
+    list = fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, 'manifest.json'))).sort();
+  }
+  const out: ServedModel[] = [];
+  const taken = new Set<string>();
+  for (const ref of list) {
+    const dir = resolveCheckpointDir(ref);
+    // Loaded here to validate the folder and read the shapes; the networks themselves live in the
+    // inpainting workers (pool.ts), so this copy is released at once.
+    const checkpoint = await loadCheckpoint(dir);
+    let name = safeName(path.basename(path.resolve(ref)));
+    for (let k = 2; taken.has(name); k++) name = `${safeName(path.basename(path.resolve(ref)))}-${k}`;
+    taken.add(name);
+    const [, h, , c] = checkpoint.generator.outputs[0]!.shape as number[];
+    const nz = checkpoint.generator.inputs[0]!.shape[1] as number;
+    checkpoint.generator.dispose();
+    checkpoint.critic.dispose();
+    out.push({ name, dir: path.resolve(dir), manifest: checkpoint.manifest, size: h!, channels: c!, nz, samples: listSamples(dir) });
+  }
+  if (out.length === 0) throw new UserError(`serve: no models to serve (none shipped in ${MODELS_DIR}); pass --model DIR (a checkpoint or run folder)`);
+  return out;
+}
+
+export function modelInfo(m: ServedModel): ModelInfo {
+  const man = m.manifest;
+  const base = `/models/${encodeURIComponent(m.name)}`;
+  return {
+    name: m.name,
+    size: m.size,
+    channels: m.channels,
+    nz: m.nz,
+    generator: `${base}/generator/model.json`,
+    critic: `${base}/critic/model.json`,
+    samples: m.samples.map((f) => `${base}/samples/${encodeURIComponent(f)}`),
+    manifest: {
+      step: man.step,
+      loss: man.config.loss,
+      data: man.config.data,
+      ...(man.dataset ? { dataset: man.dataset.name } : {}),
+      gWidth: man.config.gWidth,
+      dWidth: man.config.dWidth,
+      criticNorm: man.config.criticNorm,
+      library: man.library,
+      createdAt: man.createdAt,
+      ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
+      ...(man.metrics ? { metrics: man.metrics } : {}),
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * End-to-end: the built page in real headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core) against a test server with a tiny model. Draws a mask with mouse drags, inpaints
+ * on the server and in the browser (wasm), and reads the result pixels back from the page.
+ *
+ * Needs the page built (web-dist/); it is (re)built here with Vite when missing or older than its
+ * sources (src/web/, the modules it imports, vite.config.ts). Fails when Chromium is missing (CI installs the `chromium` package).
+ * WGAN_SCREENSHOT=docs/screenshot.png saves a screenshot of the page after the server-side run.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { PACKAGE_ROOT } from '../io/paths.js';
+import { WEB_ROOT } from './server.js';
+import { startTestServer, testImage, type TestServer } from './fixture.js';
+import { encodePng } from '../io/image.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+
+/** Newest modification time under a folder, ms. */
+function newest(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
+}
+
+function ensureBuilt(): void {
+  const index = path.join(WEB_ROOT, 'index.html');
+  // The page bundles src/web and the platform-neutral modules it imports.
+  const inputs = ['src/web', 'src/inpaint', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
+  const sources = Math.max(...inputs.map((p) => path.join(PACKAGE_ROOT, p)).filter((p) => fs.existsSync(p)).map(newest));
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+let S: TestServer;
+let browser: BrowserContext;
+let profile: string;
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
+  ensureBuilt();
+  S = await startTestServer({ webRoot: WEB_ROOT });
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
+  // A fresh profile per run: nothing cached or remembered between runs.
+  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1180, height: 1000 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await S?.stop();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+interface Pixels {
+  width: number;
+  height: number;
+  data: number[];
+}
+
+/** RGBA pixels of an <img> on the page. */
+async function imgPixels(page: Page, id: string): Promise<Pixels> {
+  return page.evaluate(async (id) => {
+    const img = document.getElementById(id) as HTMLImageElement;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    return { width: c.width, height: c.height, data: Array.from(ctx.getImageData(0, 0, c.width, c.height).data) };
+  }, id);
+}
+
+/** Draw a horizontal then a vertical stroke through the middle of the mask canvas with the mouse. */
+async function drawCross(page: Page): Promise<void> {
+  const box = (await page.locator('#mask-canvas').boundingBox())!;
+  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
+    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
+    await page.mouse.down();
+    for (let k = 1; k <= 8; k++) await page.mouse.move(box.x + (x0 + ((x1 - x0) * k) / 8) * box.width, box.y + (y0 + ((y1 - y0) * k) / 8) * box.height);
+    await page.mouse.up();
+  };
+  await drag(0.3, 0.5, 0.7, 0.5);
+  await drag(0.5, 0.3, 0.5, 0.7);
+}
+
+/** Inpaint with the current settings and check the result against the mask, pixel by pixel. */
+async function runAndCheck(page: Page, iters: number): Promise<void> {
+  await page.click('#go');
+  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 90_000 });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  assert.equal(state, 'done', `inpainting failed: ${await page.textContent('#status')}`);
+  // Progress reached the end.
+  assert.equal(await page.textContent('#iter'), `${iters} / ${iters}`);
+  assert.equal(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value), iters);
+
+  const [input, mask, masked, composite, blended] = (await Promise.all(['res-input', 'res-mask', 'res-masked', 'res-composite', 'res-blended'].map((id) => imgPixels(page, id)))) as [Pixels, Pixels, Pixels, Pixels, Pixels];
+  assert.equal(mask.width, 28);
+  assert.equal(composite.width, 28);
+  const hole = (p: number) => mask.data[p * 4]! < 128;
+  let holes = 0;
+  for (let p = 0; p < 28 * 28; p++) if (hole(p)) holes++;
+  // The cross covers the centre, not the corners, and is a minority of the image.
+  assert.ok(hole(14 * 28 + 14) && hole(14 * 28 + 10) && hole(10 * 28 + 14), 'the drawn strokes are not in the mask');
+  assert.ok(!hole(0) && !hole(27) && !hole(27 * 28), 'the corners should be known');
+  assert.ok(holes > 20 && holes < 400, `${holes} hole pixels`);
+  for (const [name, out] of [['composite', composite], ['blended', blended]] as const) {
+    let changed = 0;
+    for (let p = 0; p < 28 * 28; p++) {
+      for (let c = 0; c < 3; c++) {
+        const i = p * 4 + c;
+        if (!hole(p)) {
+          assert.equal(out.data[i], input.data[i], `${name} pixel ${p} outside the hole differs from the input`);
+          assert.equal(out.data[i], masked.data[i], `${name} pixel ${p} outside the hole differs from the masked input`);
+        } else if (c === 0 && out.data[i] !== masked.data[i]) changed++;
+      }
+    }
+    assert.ok(changed > holes / 4, `${name}: only ${changed} of ${holes} hole pixels differ from the masked input`);
+  }
+}
+
+test('draw a mask with the mouse, inpaint on the server, result changes only the hole', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(S.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP should make the page cross-origin isolated');
+  assert.equal(await page.inputValue('#model'), 'tiny');
+  await page.fill('#iters', '5');
+  await page.fill('#restarts', '1');
+  await drawCross(page);
+  await runAndCheck(page, 5);
+  if (process.env.WGAN_SCREENSHOT) await page.screenshot({ path: process.env.WGAN_SCREENSHOT, fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('upload an image, inpaint in the browser (TF.js wasm): the result changes only the hole', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(S.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  // Upload a 56×56 picture: the page keeps it at 56 px, the completion runs at the model's 28 px.
+  const file = path.join(profile, 'upload.png');
+  fs.writeFileSync(file, await encodePng(testImage(56)));
+  await page.setInputFiles('#upload', file);
+  await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 56);
+  await page.fill('#iters', '5');
+  await page.fill('#restarts', '1');
+  await drawCross(page);
+  await page.check('input[name="compute"][value="browser"]');
+  await runAndCheck(page, 5);
+  assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

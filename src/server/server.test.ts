@@ -1,0 +1,316 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from './fixture.js';
+
+let S: TestServer;
+let webRoot: string;
+let runDir: string;
+let base: string;
+const SECRET = 'TOP-SECRET-CONTENT-4711';
+
+before(async () => {
+  // A web root and a run folder, each with something outside it that must never be served.
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-t-'));
+  webRoot = path.join(base, 'web');
+  runDir = path.join(base, 'run');
+  fs.mkdirSync(path.join(webRoot, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>page</title>hello page');
+  fs.writeFileSync(path.join(webRoot, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(base, 'secret.txt'), SECRET);
+  fs.symlinkSync(path.join(base, 'secret.txt'), path.join(webRoot, 'leak.txt'));
+  fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
+  fs.writeFileSync(path.join(runDir, 'samples', 'latest.png'), Buffer.from(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer()));
+  fs.writeFileSync(path.join(runDir, 'plot.svg'), '<svg xmlns="http://www.w3.org/2000/svg"></svg>');
+  fs.writeFileSync(path.join(runDir, 'stats.jsonl'), '{"iter":1,"wEstimate":0.5}\n{"iter":2,"wEstimate":0.25}\n');
+  fs.writeFileSync(path.join(runDir, 'config.json'), SECRET);
+  S = await startTestServer({ webRoot, runDir, limits: { maxBodyBytes: 1024 * 1024 } });
+  // A symlink inside a model folder pointing outside it.
+  fs.symlinkSync(path.join(base, 'secret.txt'), path.join(S.modelDir, 'samples', 'evil.png'));
+});
+
+after(async () => {
+  await S.stop();
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+/** A raw GET that sends the path byte for byte (fetch and URL would normalise `..`). */
+function rawGet(p: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  const u = new URL(S.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function post(body: unknown, type = 'application/json'): Promise<{ status: number; text: string; headers: Headers }> {
+  const r = await fetch(`${S.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, text: await r.text(), headers: r.headers };
+}
+
+/** Hand-made mask: a 8×8 hole at rows/cols 10..17 of a 28×28 image; white = known. */
+function squareMask(size = 28) {
+  const data = new Float32Array(size * size).fill(1);
+  for (let y = 10; y < 18; y++) for (let x = 10; x < 18; x++) data[y * size + x] = 0;
+  return { data, n: 1, height: size, width: size, channels: 1 };
+}
+
+async function pixels(dataUrl: string): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+  const b64 = dataUrl.replace(/^data:image\/png;base64,/, '');
+  const { data, info } = await sharp(Buffer.from(b64, 'base64')).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+test('GET /healthz answers ok with COOP/COEP headers', async () => {
+  const r = await fetch(`${S.url}/healthz`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.equal(r.headers.get('cross-origin-embedder-policy'), 'require-corp');
+  const j = (await r.json()) as { ok: boolean };
+  assert.equal(j.ok, true);
+});
+
+test('GET /api/models lists the tiny model; its files are served, the optimizer is not', async () => {
+  const list = (await (await fetch(`${S.url}/api/models`)).json()) as any[];
+  assert.equal(list.length, 1);
+  const m = list[0];
+  assert.equal(m.name, 'tiny');
+  assert.equal(m.size, 28);
+  assert.equal(m.channels, 1);
+  assert.equal(m.nz, 8);
+  assert.equal(m.manifest.gWidth, 4);
+  assert.deepEqual(m.samples, ['/models/tiny/samples/disc.png']);
+  const g = await fetch(`${S.url}${m.generator}`);
+  assert.equal(g.status, 200);
+  const gj = (await g.json()) as any;
+  assert.equal(gj.format, 'layers-model');
+  const w = await fetch(`${S.url}/models/tiny/generator/weights.bin`);
+  assert.equal(w.status, 200);
+  assert.equal(w.headers.get('content-type'), 'application/octet-stream');
+  assert.ok((await w.arrayBuffer()).byteLength > 100);
+  assert.equal((await fetch(`${S.url}/models/tiny/samples/disc.png`)).status, 200);
+  assert.equal((await fetch(`${S.url}/models/nope/manifest.json`)).status, 404);
+  fs.mkdirSync(path.join(S.modelDir, 'optimizer'), { recursive: true });
+  fs.writeFileSync(path.join(S.modelDir, 'optimizer', 'generator.json'), '{}');
+  assert.equal((await fetch(`${S.url}/models/tiny/optimizer/generator.json`)).status, 404);
+});
+
+test('GET /api/config lists mask kinds and limits', async () => {
+  const c = (await (await fetch(`${S.url}/api/config`)).json()) as any;
+  assert.ok(c.maskKinds.some((k: any) => k.kind === 'center'));
+  assert.equal(c.limits.maxBodyBytes, 1024 * 1024);
+});
+
+test('POST /api/inpaint streams progress to the end; the result differs from the input only inside the hole', async () => {
+  const before = await serverTensors(S.url);
+  const r = await post({ model: 'tiny', image: await pngDataUrl(testImage()), mask: await pngDataUrl(squareMask()), options: { iters: 5, restarts: 2, seed: 3 } });
+  assert.equal(r.status, 200, r.text);
+  const events = parseSse(r.text);
+  const names = events.map((e) => e.event);
+  assert.equal(names[0], 'start');
+  assert.equal(names.at(-1), 'result', r.text.slice(0, 300));
+  const progress = events.filter((e) => e.event === 'progress');
+  assert.equal(progress.at(-1)!.data.iter, 5);
+  assert.equal(progress.at(-1)!.data.iters, 5);
+  assert.ok(progress.some((p) => typeof p.data.preview === 'string' && p.data.preview.startsWith('data:image/png;base64,')));
+  const start = events[0]!.data;
+  assert.equal(start.resize.resized, false);
+  assert.equal(start.holeFraction, 64 / 784);
+  const res = events.at(-1)!.data;
+  const input = await pixels(res.input);
+  const masked = await pixels(res.masked);
+  assert.equal(input.width, 28);
+  for (const key of ['composite', 'blended'] as const) {
+    const out = await pixels(res[key]);
+    let holeDiff = 0;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const i = (y * 28 + x) * out.channels;
+        const hole = y >= 10 && y < 18 && x >= 10 && x < 18;
+        if (!hole) {
+          assert.equal(out.data[i], input.data[i], `${key} (${x},${y}) outside the hole changed`);
+          assert.equal(out.data[i], masked.data[i]);
+        } else if (out.data[i] !== masked.data[i]) holeDiff++;
+      }
+    }
+    assert.ok(holeDiff > 10, `${key}: only ${holeDiff} hole pixels differ from the masked input`);
+  }
+  // The returned mask is ours: black exactly on the 8×8 square.
+  const mk = await pixels(res.mask);
+  assert.equal(mk.data[(12 * 28 + 12) * mk.channels], 0);
+  assert.equal(mk.data[(2 * 28 + 2) * mk.channels], 255);
+  assert.equal(typeof res.losses.contextual, 'number');
+  assert.equal(await serverTensors(S.url), before, 'tensors leaked');
+});
+
+test('a mask kind instead of a PNG; images of another size are cropped and resized', async () => {
+  const big = { data: new Float32Array(60 * 40 * 3).fill(0.3), n: 1, height: 40, width: 60, channels: 3 };
+  const r = await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1 } });
+  assert.equal(r.status, 200);
+  const ev = parseSse(r.text);
+  const start = ev[0]!.data;
+  assert.deepEqual(start.resize.crop, { left: 10, top: 0, side: 40 });
+  assert.deepEqual(start.resize.to, { width: 28, height: 28 });
+  assert.equal(start.resize.resized, true);
+  const res = ev.at(-1)!;
+  assert.equal(res.event, 'result');
+  const p = await pixels(res.data.input);
+  assert.equal(p.width, 28);
+  // RGB converted to the model's one channel: grey everywhere (the PNG may still store 3 channels).
+  for (let i = 0; i < 28 * 28; i++) for (let c = 0; c < p.channels; c++) assert.equal(p.data[i * p.channels + c], Math.round(0.3 * 255));
+});
+
+async function expectError(body: unknown, status: number, re: RegExp, type?: string): Promise<void> {
+  const r = await post(body, type);
+  assert.equal(r.status, status, r.text);
+  assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+  const j = JSON.parse(r.text) as { error: string };
+  assert.match(j.error, re);
+}
+
+test('bad requests get 4xx JSON errors naming the problem', async () => {
+  const img = await pngDataUrl(testImage());
+  const mask = await pngDataUrl(squareMask());
+  await expectError({ model: 'tiny', mask }, 400, /no image/);
+  await expectError(JSON.stringify({ model: 'tiny', image: img, mask }), 415, /content type must be application\/json/, 'text/plain');
+  await expectError('{"model": ', 400, /not valid JSON/);
+  await expectError({ model: 'nope', image: img, mask }, 404, /unknown model 'nope' \(valid: tiny\)/);
+  await expectError({ model: 'tiny', image: img, mask: await pngDataUrl(squareMask(20)) }, 400, /mask is 20×20 px but the image is 28×28 px/);
+  await expectError({ model: 'tiny', image: img, mask: { kind: 'blob' } }, 400, /unknown mask kind 'blob' \(valid: center/);
+  await expectError({ model: 'tiny', image: 'data:image/png;base64,@@@@', mask }, 400, /image is not valid base64/);
+  await expectError({ model: 'tiny', image: 'hello', mask }, 400, /image is not a data URL/);
+  await expectError({ model: 'tiny', image: 'data:text/html;base64,AAAA', mask }, 400, /image has type 'text\/html'/);
+  await expectError({ model: 'tiny', image: 'data:image/png;base64,AAAA', mask }, 400, /cannot decode image/);
+  await expectError({ model: 'tiny', image: img, mask, options: { iters: 100000 } }, 400, /iters 100000 is above this server's limit/);
+  await expectError({ model: 'tiny', image: img, mask, options: { iters: 'many' } }, 400, /options\.iters: Expected number/);
+  await expectError({ model: 'tiny', image: img, mask, options: { speed: 1 } }, 400, /unknown key\(s\) speed/);
+  const wide = `data:image/png;base64,${(await sharp({ create: { width: 2049, height: 2, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64')}`;
+  await expectError({ model: 'tiny', image: wide, mask: { kind: 'center' } }, 400, /2049×2 px, above this server's limit of 2048/);
+  const r = await fetch(`${S.url}/api/inpaint`);
+  assert.equal(r.status, 405);
+});
+
+test('a body over the limit gets 413', async () => {
+  const big = 'x'.repeat(1024 * 1024 + 10);
+  await expectError({ model: 'tiny', image: big, mask: { kind: 'center' } }, 413, /larger than this server's limit of 1048576 bytes/);
+  // The server is still up.
+  assert.equal((await fetch(`${S.url}/healthz`)).status, 200);
+});
+
+test('path traversal never reaches files outside the served folders', async () => {
+  const paths = [
+    '/models/tiny/../../../../../../etc/passwd',
+    '/models/tiny/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/models/tiny/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/models/tiny//etc/passwd',
+    '/models/tiny/generator/..%5c..%5cmanifest.json',
+    '/models/..%2f..%2fetc/passwd',
+    '/models/tiny/samples/evil.png',
+    '/../../../../etc/passwd',
+    '//etc/passwd',
+    '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/etc/passwd',
+    '/leak.txt',
+    '/run/../secret.txt',
+    '/run/config.json',
+    '/run/%2e%2e/secret.txt',
+    '/models/tiny/%00manifest.json',
+    '/models/tiny/%E0%A4%A',
+  ];
+  for (const p of paths) {
+    const r = await rawGet(p);
+    assert.ok(r.status === 403 || r.status === 404 || r.status === 400, `${p} → ${r.status}`);
+    assert.ok(!r.body.includes('root:') && !r.body.includes(SECRET), `${p} leaked file contents`);
+  }
+  assert.equal((await rawGet('/models/tiny/samples/evil.png')).status, 403);
+  assert.equal((await rawGet('/models/tiny/%2e%2e/secret.txt')).status, 403);
+});
+
+test('the page and its assets are served from the web root', async () => {
+  const r = await rawGet('/');
+  assert.equal(r.status, 200);
+  assert.match(r.body, /hello page/);
+  assert.match(r.headers['content-type'] ?? '', /text\/html/);
+  assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp');
+  const a = await rawGet('/assets/app.js');
+  assert.equal(a.status, 200);
+  assert.match(a.headers['content-type'] ?? '', /javascript/);
+  assert.equal((await rawGet('/nothing.js')).status, 404);
+});
+
+test('the training view serves the run summary, sample grid and plot only', async () => {
+  const j = (await (await fetch(`${S.url}/api/run`)).json()) as any;
+  assert.equal(j.iterations, 2);
+  assert.equal(j.last.wEstimate, 0.25);
+  assert.equal(j.samples, '/run/samples/latest.png');
+  const s = await fetch(`${S.url}/run/samples/latest.png`);
+  assert.equal(s.status, 200);
+  assert.equal(s.headers.get('content-type'), 'image/png');
+  const p = await fetch(`${S.url}/run/plot.svg`);
+  assert.equal(p.headers.get('content-type'), 'image/svg+xml');
+  assert.equal((await fetch(`${S.url}/run/stats.jsonl`)).status, 404);
+});
+
+test('a job over the time limit ends with an error event', async () => {
+  const T = await startTestServer({ limits: { jobTimeoutSec: 0.05 } });
+  try {
+    const before = await serverTensors(T.url);
+    const r = await fetch(`${T.url}/api/inpaint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 3000, restarts: 1 } }),
+    });
+    const ev = parseSse(await r.text());
+    assert.equal(ev.at(-1)!.event, 'error');
+    assert.match(ev.at(-1)!.data.error, /time limit of 0.05 s/);
+    assert.ok(ev.filter((e) => e.event === 'progress').at(-1)!.data.iter < 3000);
+    assert.equal(await serverTensors(T.url), before, 'tensors leaked by an aborted job');
+  } finally {
+    await T.stop();
+  }
+});
+
+test('a second job waits in line (queued event); closing the connection cancels a running job', async () => {
+  const T = await startTestServer({ limits: { maxRunning: 1, maxWaiting: 2 } });
+  try {
+    const before = await serverTensors(T.url);
+    const body = (iters: number) => JSON.stringify({ model: 'tiny', image: 'IMG', mask: { kind: 'center' }, options: { iters, restarts: 1 } });
+    const img = await pngDataUrl(testImage());
+    const send = (iters: number, signal?: AbortSignal) =>
+      fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(iters).replace('"IMG"', JSON.stringify(img)), ...(signal ? { signal } : {}) });
+    const ac = new AbortController();
+    const long = await send(3000, ac.signal);
+    // Wait until the long job streams progress, so it holds the only slot.
+    const reader = long.body!.getReader();
+    const dec = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('event: progress')) seen += dec.decode((await reader.read()).value);
+    const second = send(3);
+    // Poll until the second request is parsed and in line (bounded: 10 s).
+    let jobs: unknown;
+    for (let i = 0; i < 200; i++) {
+      jobs = ((await (await fetch(`${T.url}/healthz`)).json()) as any).jobs;
+      if ((jobs as { waiting: number }).waiting === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(jobs, { running: 1, waiting: 1 });
+    ac.abort(); // the client goes away: the long job stops and the waiting one runs
+    const ev = parseSse(await (await second).text());
+    assert.deepEqual(ev[0], { event: 'queued', data: { position: 1 } });
+    assert.equal(ev.at(-1)!.event, 'result');
+    assert.deepEqual(((await (await fetch(`${T.url}/healthz`)).json()) as any).jobs, { running: 0, waiting: 0 });
+    assert.equal(await serverTensors(T.url), before, 'tensors leaked by a cancelled job');
+  } finally {
+    await T.stop();
+  }
+});

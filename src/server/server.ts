@@ -1,0 +1,347 @@
+/**
+ * The HTTP server of `wgan-inpaint serve`, on plain node:http: the API is five routes, and no
+ * framework means fewer dependencies to install, audit and keep up to date.
+ *
+ *   GET  /healthz                 {ok: true, jobs: {running, waiting}}
+ *   GET  /api/config              mask kinds, limits, option defaults
+ *   GET  /api/models              [ModelInfo]
+ *   POST /api/inpaint             JSON body → a Server-Sent Events stream (see docs in README/serve --help)
+ *   GET  /api/run                 the training run given with --run (404 without)
+ *   GET  /run/{samples/latest.png,plot.svg,plot.png}   files of that run
+ *   GET  /models/<name>/…         manifest.json, generator/*, critic/*, samples/* (read-only)
+ *   GET  /…                       the built page (web-dist/)
+ *
+ * Every response carries COOP/COEP (cross-origin isolation, so the page's wasm backend may use
+ * threads) and nosniff. Files are served only through `resolveInside` (static.ts). Inpainting runs in
+ * worker threads (pool.ts), one per running job, so the HTTP thread always answers at once.
+ */
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { encodePng, maskToImage } from '../io/image.js';
+import { PACKAGE_ROOT } from '../io/paths.js';
+import { MASK_KINDS, describeMaskKind, holeFraction } from '../masks/masks.js';
+import { UserError } from '../util/errors.js';
+import type { ImageBatch } from '../types.js';
+import { JobQueue } from './jobs.js';
+import { InpaintPool, type WorkerProgress } from './pool.js';
+import { isServedModelFile, modelInfo, type ServedModel } from './models.js';
+import { DEFAULT_LIMITS, HttpError, prepareJob, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
+import { resolveInside, sendFile } from './static.js';
+
+/** Where Vite writes the page (vite.config.ts `build.outDir`). */
+export const WEB_ROOT = path.join(PACKAGE_ROOT, 'web-dist');
+
+export interface ServerOptions {
+  models: ServedModel[];
+  /** Folder of the built page [default: web-dist/ in the package]. */
+  webRoot?: string;
+  /** A training run folder for the training view. */
+  runDir?: string;
+  limits?: Partial<Limits>;
+  /** TF.js backend kind for the inpainting workers (initBackend) [default: auto]. */
+  backend?: string;
+  /** One line per request error / job (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  server: http.Server;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  queue: JobQueue;
+  /** The backend the workers run on. */
+  backend: string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** Files of a run folder the training view shows. */
+const RUN_FILES = new Set(['samples/latest.png', 'plot.svg', 'plot.png']);
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const s = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(s), 'Cache-Control': 'no-store', ...headers });
+  res.end(s);
+}
+
+async function dataUrl(b: ImageBatch): Promise<string> {
+  return `data:image/png;base64,${Buffer.from(await encodePng(b)).toString('base64')}`;
+}
+
+/** Read a JSON body of at most `max` bytes; 413 beyond, 415 for another content type, 400 for bad JSON. */
+function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      reject(new HttpError(415, `content type must be application/json, got '${type || 'none'}'`));
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const tooBig = () => new HttpError(413, `request body is larger than this server's limit of ${max} bytes`, { Connection: 'close' });
+    if (declared > max) {
+      req.resume();
+      reject(tooBig());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      n += c.length;
+      if (n > max) {
+        failed = true;
+        chunks.length = 0;
+        reject(tooBig());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (failed) return;
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (e) {
+        reject(new HttpError(400, `body is not valid JSON: ${(e as Error).message}`));
+      }
+    });
+    req.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
+}
+
+/** Summary of a training run folder for GET /api/run. */
+function runInfo(runDir: string): Record<string, unknown> {
+  const statsFile = path.join(runDir, 'stats.jsonl');
+  let last: unknown = null;
+  let lines = 0;
+  if (fs.existsSync(statsFile)) {
+    const all = fs.readFileSync(statsFile, 'utf8').trim().split('\n').filter(Boolean);
+    lines = all.length;
+    try {
+      last = all.length ? JSON.parse(all.at(-1)!) : null;
+    } catch {
+      last = null;
+    }
+  }
+  const mtime = (f: string) => (fs.existsSync(path.join(runDir, f)) ? fs.statSync(path.join(runDir, f)).mtimeMs : null);
+  return {
+    name: path.basename(path.resolve(runDir)),
+    iterations: lines,
+    last,
+    samples: mtime('samples/latest.png') !== null ? '/run/samples/latest.png' : null,
+    plot: mtime('plot.svg') !== null ? '/run/plot.svg' : null,
+    updated: Math.max(mtime('samples/latest.png') ?? 0, mtime('plot.svg') ?? 0) || null,
+  };
+}
+
+export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintPool; limits: Limits } {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const queue = new JobQueue(limits.maxRunning, limits.maxWaiting);
+  // One worker per running job: inpainting never blocks the HTTP thread.
+  const pool = new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
+  let backendName: string | null = null;
+  pool.ready().then((b) => (backendName = b), () => {});
+  const webRoot = opts.webRoot ?? WEB_ROOT;
+  const log = opts.log ?? (() => {});
+
+  async function runJob(req: http.IncomingMessage, res: http.ServerResponse, job: PreparedJob): Promise<void> {
+    // The client going away (tab closed, fetch aborted) cancels the job, waiting or running.
+    const ac = new AbortController();
+    let finished = false;
+    res.on('close', () => {
+      if (!finished) ac.abort();
+    });
+    let chain = Promise.resolve();
+    const send = (event: string, data: unknown) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    // The queue reports the place in line at once (before the stream's headers are out), so keep
+    // it until the stream is open.
+    let streaming = false;
+    let position = 0;
+    const queued = queue.acquire(ac.signal, (p) => {
+      position = p;
+      if (streaming) send('queued', { position });
+    });
+    if (!queued) {
+      const wait = queue.retryAfter();
+      json(res, 429, { error: `server busy: ${queue.stats.running} job(s) running and ${queue.stats.waiting} waiting; retry in ${wait} s` }, { 'Retry-After': String(wait) });
+      return;
+    }
+    // A rejection (the client left while waiting) is handled below; never leave it unhandled.
+    queued.catch(() => {});
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    streaming = true;
+    if (position > 0) send('queued', { position });
+    let slot;
+    try {
+      slot = await queued;
+    } catch {
+      res.end();
+      return; // the client left while waiting
+    }
+    const { model, image, mask, options, resize } = job;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, limits.jobTimeoutSec * 1000);
+    const t0 = Date.now();
+    try {
+      send('start', { model: model.name, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask) });
+      // A preview of G(z) about 20 times per run; plain progress at most every 100 ms.
+      const progressEvery = Math.max(1, Math.ceil(options.iters / 20));
+      let lastSent = 0;
+      const onProgress = (p: WorkerProgress) => {
+        const now = Date.now();
+        if (!p.raw && p.iter !== p.iters && now - lastSent < 100) return;
+        lastSent = now;
+        const base = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
+        const raw = p.raw;
+        chain = chain.then(async () => send('progress', raw ? { ...base, preview: await dataUrl(raw) } : base));
+      };
+      const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal);
+      await chain;
+      const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
+      send('result', { input, mask: maskPng, masked, raw, composite, blended, losses: r.losses, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
+      log(`inpaint ${model.name} ${options.iters} iters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      await chain.catch(() => {});
+      const msg = timedOut ? `job exceeded this server's time limit of ${limits.jobTimeoutSec} s` : e instanceof UserError ? e.message : `internal error: ${(e as Error).message}`;
+      if (!(e instanceof UserError) && !timedOut) log(`inpaint failed: ${(e as Error).stack ?? String(e)}`);
+      send('error', { error: msg });
+    } finally {
+      clearTimeout(timer);
+      slot.release();
+      finished = true;
+      res.end();
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const pathname = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+    const method = req.method ?? 'GET';
+
+    if (pathname === '/api/inpaint') {
+      if (method !== 'POST') return json(res, 405, { error: 'use POST for /api/inpaint' }, { Allow: 'POST' });
+      const body = await readJson(req, limits.maxBodyBytes);
+      const job = await prepareJob(body, opts.models, limits);
+      return runJob(req, res, job);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return json(res, 405, { error: `method ${method} not allowed on ${pathname}` }, { Allow: 'GET' });
+    req.resume();
+    if (pathname === '/healthz') return json(res, 200, { ok: true, jobs: queue.stats, tensors: pool.tensors() });
+    if (pathname === '/api/models') return json(res, 200, opts.models.map(modelInfo));
+    if (pathname === '/api/config') {
+      return json(res, 200, {
+        maskKinds: MASK_KINDS.map((kind) => ({ kind, describe: describeMaskKind(kind) })),
+        limits,
+        defaults: { ...SERVER_DEFAULTS, lambda: 0.003, lr: 0.01, seed: 0, blend: 'poisson' },
+        backend: backendName,
+        run: !!opts.runDir,
+      });
+    }
+    if (pathname === '/api/run') {
+      if (!opts.runDir) return json(res, 404, { error: 'no training run: start the server with --run DIR' });
+      return json(res, 200, runInfo(opts.runDir));
+    }
+    if (pathname.startsWith('/run/')) {
+      if (!opts.runDir) return json(res, 404, { error: 'no training run' });
+      const r = resolveInside(opts.runDir, pathname.slice('/run/'.length));
+      if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
+      if (!RUN_FILES.has(r.rel)) return json(res, 404, { error: 'not found' });
+      return sendFile(res, r.file);
+    }
+    if (pathname.startsWith('/models/')) {
+      const rest = pathname.slice('/models/'.length);
+      const slash = rest.indexOf('/');
+      const name = decodeURIComponentSafe(slash >= 0 ? rest.slice(0, slash) : rest);
+      const model = opts.models.find((m) => m.name === name);
+      if (!model || slash < 0) return json(res, 404, { error: `unknown model '${name ?? ''}'` });
+      const r = resolveInside(model.dir, rest.slice(slash + 1));
+      if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
+      if (!isServedModelFile(r.rel)) return json(res, 404, { error: 'not found' });
+      return sendFile(res, r.file);
+    }
+    // The page. `/` is index.html; hashed assets may be cached for long.
+    const rel = pathname === '/' ? 'index.html' : pathname.slice(1);
+    if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+      return json(res, 503, { error: `the web page is not built (no ${path.join(webRoot, 'index.html')}): run \`npm run build:web\`` });
+    }
+    const r = resolveInside(webRoot, rel);
+    if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
+    return sendFile(res, r.file, r.rel.startsWith('assets/') ? 86400 : 0);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : e instanceof UserError ? 400 : 500;
+      if (status === 500) log(`internal error on ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      json(res, status, { error: status === 500 ? 'internal error' : (e as Error).message }, e instanceof HttpError ? e.headers : {});
+    });
+  });
+  // Inpainting streams may run for minutes; only idle keep-alive sockets time out.
+  server.requestTimeout = 0;
+  server.on('close', () => void pool.close());
+  return { server, queue, pool, limits };
+}
+
+function decodeURIComponentSafe(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Create and listen; `port` 0 picks a free port (tests). */
+export async function startServer(opts: ServerOptions, port = 8080, host = '127.0.0.1'): Promise<RunningServer> {
+  const { server, queue, pool } = createServer(opts);
+  let backend: string;
+  try {
+    backend = await pool.ready();
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    server,
+    url: `http://${h}:${a.port}`,
+    queue,
+    backend,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Inpainting inside the browser: TF.js's wasm backend (+ the project's own wasm kernels, which make
+ * the conv gradients fast) runs the same `inpaint()` as the server, on the model files the server
+ * exposes at /models/<name>/. Loaded lazily (a separate chunk), so the page opens without TF.js.
+ *
+ * The wasm binaries are copied into the build at tfjs-wasm/ (vite.config.ts). The server sends
+ * COOP/COEP headers (cross-origin isolation, which wasm threads need), but threads stay off for now:
+ * see initBrowserBackend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '../models/layers.js';
+import { registerWasmKernels } from '../backends/wasm_kernels.js';
+import { inpaint, type InpaintOptions, type InpaintProgress } from '../inpaint/search.js';
+import type { ImageBatch, Mask } from '../types.js';
+import type { ModelInfoLite, InpaintOutcome } from './types.js';
+
+let backend: Promise<string> | null = null;
+
+/** Select the wasm backend once; returns its name (wasm). */
+export function initBrowserBackend(): Promise<string> {
+  backend ??= (async () => {
+    setWasmPaths(new URL('tfjs-wasm/', document.baseURI).href);
+    // The threaded build's pthread workers re-import Emscripten's main script, which a bundler has
+    // merged into our chunk: the workers die ("e is not defined") and the backend hangs. SIMD on one
+    // thread works everywhere; the models here are small.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    registerWasmKernels();
+    if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend could not start');
+    await tf.ready();
+    return tf.getBackend();
+  })();
+  return backend;
+}
+
+const models = new Map<string, Promise<{ generator: tf.LayersModel; critic: tf.LayersModel }>>();
+
+function loadModels(info: ModelInfoLite) {
+  let m = models.get(info.name);
+  if (!m) {
+    m = Promise.all([tf.loadLayersModel(info.generator), tf.loadLayersModel(info.critic)]).then(([generator, critic]) => ({ generator, critic }));
+    models.set(info.name, m);
+  }
+  return m;
+}
+
+/** The centre square of a canvas, px (the server crops the same way). */
+function centreCrop(w: number, h: number) {
+  const side = Math.min(w, h);
+  return { left: Math.floor((w - side) / 2), top: Math.floor((h - side) / 2), side };
+}
+
+function drawCrop(src: HTMLCanvasElement, s: number, smooth: boolean): ImageData {
+  const c = document.createElement('canvas');
+  c.width = s;
+  c.height = s;
+  const ctx = c.getContext('2d', { willReadFrequently: true })!;
+  ctx.imageSmoothingEnabled = smooth;
+  ctx.imageSmoothingQuality = 'high';
+  const { left, top, side } = centreCrop(src.width, src.height);
+  ctx.drawImage(src, left, top, side, side, 0, 0, s, s);
+  return ctx.getImageData(0, 0, s, s);
+}
+
+/** RGBA pixels → [1, s, s, channels] in [0,1]; grey = Rec. 601 luma. */
+function toBatch(px: ImageData, channels: number): ImageBatch {
+  const n = px.width * px.height;
+  const data = new Float32Array(n * channels);
+  for (let i = 0; i < n; i++) {
+    const r = px.data[i * 4]! / 255, g = px.data[i * 4 + 1]! / 255, b = px.data[i * 4 + 2]! / 255;
+    if (channels === 1) data[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    else {
+      data[i * 3] = r;
+      data[i * 3 + 1] = g;
+      data[i * 3 + 2] = b;
+    }
+  }
+  return { data, n: 1, height: px.height, width: px.width, channels };
+}
+
+/** Hole where the painted mask is opaque (alpha ≥ 128) → 0, else 1 (known). */
+function toMask(px: ImageData): Mask {
+  const data = new Float32Array(px.width * px.height);
+  for (let i = 0; i < data.length; i++) data[i] = px.data[i * 4 + 3]! >= 128 ? 0 : 1;
+  return { data, height: px.height, width: px.width };
+}
+
+/** An image of a batch (or a mask) as a PNG data URL. */
+export function batchToDataUrl(b: { data: Float32Array; height: number; width: number; channels: number }): string {
+  const c = document.createElement('canvas');
+  c.width = b.width;
+  c.height = b.height;
+  const ctx = c.getContext('2d')!;
+  const img = ctx.createImageData(b.width, b.height);
+  for (let i = 0; i < b.width * b.height; i++) {
+    for (let k = 0; k < 3; k++) img.data[i * 4 + k] = Math.round(Math.min(1, Math.max(0, b.data[i * b.channels + Math.min(k, b.channels - 1)]!)) * 255);
+    img.data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL('image/png');
+}
+
+export interface BrowserRunArgs {
+  info: ModelInfoLite;
+  image: HTMLCanvasElement;
+  /** Painted mask: opaque = hole. Same size as `image`. */
+  mask: HTMLCanvasElement;
+  options: Partial<InpaintOptions>;
+  onProgress(p: { iter: number; iters: number; contextual: number; prior: number; preview?: string }): void;
+  signal: AbortSignal;
+}
+
+/** Complete the image in this tab; the outcome has the same fields as the server's `result` event. */
+export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcome> {
+  await initBrowserBackend();
+  const net = await loadModels(a.info);
+  const s = a.info.size;
+  const image = toBatch(drawCrop(a.image, s, true), a.info.channels);
+  const mask = toMask(drawCrop(a.mask, s, false));
+  const iters = a.options.iters ?? 300;
+  const t0 = performance.now();
+  const r = await inpaint(net, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
+    signal: a.signal,
+    onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
+  });
+  const crop = centreCrop(a.image.width, a.image.height);
+  return {
+    input: batchToDataUrl(image),
+    mask: batchToDataUrl({ ...mask, channels: 1 }),
+    masked: batchToDataUrl(r.masked),
+    raw: batchToDataUrl(r.raw),
+    composite: batchToDataUrl(r.composite),
+    blended: batchToDataUrl(r.blended),
+    losses: r.losses[0]!,
+    resize: { from: { width: a.image.width, height: a.image.height }, crop, to: { width: s, height: s }, resized: !(a.image.width === s && a.image.height === s) },
+    seconds: (performance.now() - t0) / 1000,
+    backend: tf.getBackend(),
+  };
+}

@@ -1,0 +1,462 @@
+/**
+ * The page: pick a sample or upload an image, paint a hole (brush, eraser, undo, or a mask kind),
+ * inpaint on the server (SSE stream, default) or in this tab (TF.js wasm), watch G(z) converge,
+ * compare and download. Plus a training view of a run folder (`serve --run DIR`).
+ *
+ * The image is kept at its own size (at most MAX_SIDE px) in `imageCanvas`; the mask is painted in
+ * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs, where they are
+ * centre-cropped and resized to the model's size.
+ *
+ * `document.body.dataset.state` is loading → ready → running → done | error (tests wait on it).
+ */
+import { makeMask } from '../masks/masks.js';
+import { sseParser } from './sse.js';
+import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
+
+/** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
+const MAX_SIDE = 512;
+/** Display size of the drawing stage and the comparison, CSS px (longest side). */
+const STAGE_PX = 336;
+const HOLE_COLOUR = 'rgb(255, 40, 90)';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`#${id} missing from index.html`);
+  return e as T;
+};
+
+const el = {
+  model: $<HTMLSelectElement>('model'),
+  modelInfo: $('model-info'),
+  sample: $<HTMLSelectElement>('sample'),
+  upload: $<HTMLInputElement>('upload'),
+  stage: $('stage'),
+  image: $<HTMLCanvasElement>('image-canvas'),
+  mask: $<HTMLCanvasElement>('mask-canvas'),
+  hint: $('stage-hint'),
+  brush: $<HTMLInputElement>('brush'),
+  brushVal: $('brush-val'),
+  eraser: $<HTMLInputElement>('eraser'),
+  undo: $<HTMLButtonElement>('undo'),
+  clear: $<HTMLButtonElement>('clear'),
+  maskKind: $<HTMLSelectElement>('mask-kind'),
+  maskSeed: $<HTMLInputElement>('mask-seed'),
+  applyKind: $<HTMLButtonElement>('apply-kind'),
+  iters: $<HTMLInputElement>('iters'),
+  restarts: $<HTMLInputElement>('restarts'),
+  lambda: $<HTMLInputElement>('lambda'),
+  blend: $<HTMLSelectElement>('blend'),
+  go: $<HTMLButtonElement>('go'),
+  cancel: $<HTMLButtonElement>('cancel'),
+  status: $('status'),
+  live: $<HTMLImageElement>('live'),
+  progress: $<HTMLProgressElement>('progress'),
+  iter: $('iter'),
+  losses: $('losses'),
+  resizeNote: $('resize-note'),
+  resultPanel: $('result-panel'),
+  compareWith: $<HTMLSelectElement>('compare-with'),
+  download: $<HTMLAnchorElement>('download'),
+  resultLosses: $('result-losses'),
+  cmpUnder: $<HTMLImageElement>('cmp-under'),
+  cmpOver: $<HTMLImageElement>('cmp-over'),
+  cmpSlider: $<HTMLInputElement>('cmp-slider'),
+  compare: $('compare'),
+};
+
+let models: ModelInfoLite[] = [];
+let config: ServerConfig | null = null;
+let hasImage = false;
+let running: AbortController | null = null;
+let result: InpaintOutcome | null = null;
+const undoStack: ImageData[] = [];
+
+const setState = (s: string) => (document.body.dataset.state = s);
+const status = (msg: string, error = false) => {
+  el.status.textContent = msg;
+  el.status.classList.toggle('error', error);
+};
+const currentModel = () => models.find((m) => m.name === el.model.value);
+const maskCtx = () => el.mask.getContext('2d', { willReadFrequently: true })!;
+
+async function getJson<T>(url: string): Promise<T> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${((await r.json().catch(() => ({}))) as { error?: string }).error ?? ''}`);
+  return (await r.json()) as T;
+}
+
+// ---------------------------------------------------------------- image and mask
+
+/** Size the stage to the image's aspect ratio, longest side STAGE_PX. */
+function fitStage(box: HTMLElement, w: number, h: number): void {
+  const k = STAGE_PX / Math.max(w, h);
+  box.style.width = `${Math.round(w * k)}px`;
+  box.style.height = `${Math.round(h * k)}px`;
+}
+
+function setImage(img: CanvasImageSource, w: number, h: number): void {
+  const k = Math.min(1, MAX_SIDE / Math.max(w, h));
+  const W = Math.max(1, Math.round(w * k)), H = Math.max(1, Math.round(h * k));
+  el.image.width = W;
+  el.image.height = H;
+  const ctx = el.image.getContext('2d')!;
+  ctx.fillStyle = '#fff'; // transparency is completed on white, as the server does
+  ctx.fillRect(0, 0, W, H);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(img, 0, 0, W, H);
+  el.mask.width = W;
+  el.mask.height = H;
+  undoStack.length = 0;
+  fitStage(el.stage, W, H);
+  hasImage = true;
+  el.hint.hidden = true;
+  updateButtons();
+}
+
+async function loadImageUrl(url: string): Promise<void> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  setImage(img, img.naturalWidth, img.naturalHeight);
+}
+
+function pushUndo(): void {
+  undoStack.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
+  if (undoStack.length > 50) undoStack.shift();
+}
+
+/** Paint a mask of a registry kind (src/masks) at the image's size. */
+function applyKind(kind: string, seed: number): void {
+  pushUndo();
+  const m = makeMask(kind, el.mask.height, el.mask.width, { seed });
+  const ctx = maskCtx();
+  const img = ctx.createImageData(el.mask.width, el.mask.height);
+  for (let i = 0; i < m.data.length; i++) {
+    if (m.data[i]! < 0.5) {
+      img.data.set([255, 40, 90, 255], i * 4);
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  updateButtons();
+}
+
+/** Number of hole pixels painted (alpha ≥ 128). */
+function holeCount(): number {
+  const d = maskCtx().getImageData(0, 0, el.mask.width, el.mask.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i]! >= 128) n++;
+  return n;
+}
+
+/** The painted mask as the API wants it: white = known, black = hole, same size as the image. */
+function maskPng(): string {
+  const c = document.createElement('canvas');
+  c.width = el.mask.width;
+  c.height = el.mask.height;
+  const ctx = c.getContext('2d')!;
+  const src = maskCtx().getImageData(0, 0, c.width, c.height);
+  const out = ctx.createImageData(c.width, c.height);
+  for (let i = 0; i < c.width * c.height; i++) {
+    const v = src.data[i * 4 + 3]! >= 128 ? 0 : 255;
+    out.data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(out, 0, 0);
+  return c.toDataURL('image/png');
+}
+
+// Brush: pointer coordinates → mask pixels; the slider is the brush diameter in screen px, so it
+// feels the same on a 28 px and a 512 px image.
+let drawing = false;
+let last: { x: number; y: number } | null = null;
+
+function toMaskXY(e: PointerEvent): { x: number; y: number } {
+  const r = el.mask.getBoundingClientRect();
+  return { x: ((e.clientX - r.left) * el.mask.width) / r.width, y: ((e.clientY - r.top) * el.mask.height) / r.height };
+}
+
+function stroke(a: { x: number; y: number }, b: { x: number; y: number }): void {
+  const ctx = maskCtx();
+  const r = el.mask.getBoundingClientRect();
+  ctx.lineWidth = (Number(el.brush.value) * el.mask.width) / r.width;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.strokeStyle = HOLE_COLOUR;
+  ctx.globalCompositeOperation = el.eraser.checked ? 'destination-out' : 'source-over';
+  ctx.beginPath();
+  ctx.moveTo(a.x, a.y);
+  ctx.lineTo(b.x + 0.01, b.y); // a zero-length line draws nothing; a click should still paint a dot
+  ctx.stroke();
+  ctx.globalCompositeOperation = 'source-over';
+}
+
+el.mask.addEventListener('pointerdown', (e) => {
+  if (!hasImage || running) return;
+  el.mask.setPointerCapture(e.pointerId);
+  pushUndo();
+  drawing = true;
+  last = toMaskXY(e);
+  stroke(last, last);
+});
+el.mask.addEventListener('pointermove', (e) => {
+  if (!drawing || !last) return;
+  const p = toMaskXY(e);
+  stroke(last, p);
+  last = p;
+});
+/** Snap the painted mask to what the server will use (alpha ≥ 128 = hole), so what you see is the mask. */
+function binarize(): void {
+  const ctx = maskCtx();
+  const img = ctx.getImageData(0, 0, el.mask.width, el.mask.height);
+  for (let i = 0; i < img.data.length; i += 4) {
+    const hole = img.data[i + 3]! >= 128;
+    img.data.set(hole ? [255, 40, 90, 255] : [0, 0, 0, 0], i);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+const endStroke = () => {
+  if (!drawing) return;
+  drawing = false;
+  last = null;
+  binarize();
+  updateButtons();
+};
+el.mask.addEventListener('pointerup', endStroke);
+el.mask.addEventListener('pointercancel', endStroke);
+
+el.brush.addEventListener('input', () => (el.brushVal.textContent = el.brush.value));
+el.undo.addEventListener('click', () => {
+  const prev = undoStack.pop();
+  if (prev) maskCtx().putImageData(prev, 0, 0);
+  updateButtons();
+});
+el.clear.addEventListener('click', () => {
+  pushUndo();
+  maskCtx().clearRect(0, 0, el.mask.width, el.mask.height);
+  updateButtons();
+});
+el.applyKind.addEventListener('click', () => {
+  if (!hasImage || !el.maskKind.value) return;
+  try {
+    applyKind(el.maskKind.value, Math.trunc(Number(el.maskSeed.value) || 0));
+  } catch (e) {
+    status((e as Error).message, true);
+  }
+});
+
+function updateButtons(): void {
+  el.go.disabled = !hasImage || !!running || !currentModel();
+  el.cancel.disabled = !running;
+  el.undo.disabled = undoStack.length === 0;
+}
+
+// ---------------------------------------------------------------- models and samples
+
+function showModel(): void {
+  const m = currentModel();
+  el.sample.replaceChildren(new Option('—', ''));
+  if (!m) return;
+  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
+  for (const url of m.samples) el.sample.add(new Option(decodeURIComponent(url.split('/').pop() ?? url), url));
+}
+
+el.model.addEventListener('change', showModel);
+el.sample.addEventListener('change', () => {
+  if (el.sample.value) loadImageUrl(el.sample.value).catch((e) => status(`cannot load sample: ${(e as Error).message}`, true));
+});
+el.upload.addEventListener('change', () => {
+  const f = el.upload.files?.[0];
+  if (!f) return;
+  const url = URL.createObjectURL(f);
+  loadImageUrl(url)
+    .then(() => status(`loaded ${f.name}`))
+    .catch(() => status(`cannot decode ${f.name}: not a PNG/JPEG/WebP image`, true))
+    .finally(() => URL.revokeObjectURL(url));
+  el.sample.value = '';
+});
+
+// ---------------------------------------------------------------- inpainting
+
+interface Progress {
+  iter: number;
+  iters: number;
+  contextual: number;
+  prior: number;
+  preview?: string;
+}
+
+function showProgress(p: Progress): void {
+  el.progress.max = Math.max(1, p.iters);
+  el.progress.value = p.iter;
+  el.iter.textContent = `${p.iter} / ${p.iters}`;
+  el.losses.textContent = `contextual ${p.contextual.toFixed(2)} · prior ${p.prior.toFixed(3)}`;
+  if (p.preview) el.live.src = p.preview;
+}
+
+function options() {
+  const num = (i: HTMLInputElement) => Number(i.value);
+  return { iters: Math.trunc(num(el.iters)), restarts: Math.trunc(num(el.restarts)), lambda: num(el.lambda), blend: el.blend.value as 'poisson' | 'none' };
+}
+
+/** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
+async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+  const r = await fetch('api/inpaint', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), options: options() }),
+    signal,
+  });
+  if (!r.ok || !r.body) {
+    const j = (await r.json().catch(() => ({}))) as { error?: string };
+    const retry = r.headers.get('retry-after');
+    throw new Error(`${j.error ?? `HTTP ${r.status}`}${retry ? ` (retry after ${retry} s)` : ''}`);
+  }
+  let outcome: InpaintOutcome | null = null;
+  let failure: string | null = null;
+  const feed = sseParser((event, data) => {
+    const d = JSON.parse(data);
+    if (event === 'queued') status(`waiting: ${d.position} in line`);
+    else if (event === 'start') {
+      status('inpainting on the server…');
+      el.resizeNote.textContent = d.resize.resized ? `completed at ${d.resize.to.width}×${d.resize.to.height} (centre ${d.resize.crop.side}² of ${d.resize.from.width}×${d.resize.from.height})` : '';
+    } else if (event === 'progress') showProgress(d as Progress);
+    else if (event === 'result') outcome = d as InpaintOutcome;
+    else if (event === 'error') failure = d.error as string;
+  });
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    feed(value);
+  }
+  if (failure) throw new Error(failure);
+  if (!outcome) throw new Error('the server closed the stream without a result');
+  return outcome;
+}
+
+async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+  status('loading TF.js (wasm) and the model…');
+  const { inpaintInBrowser } = await import('./compute.js');
+  status('inpainting in this browser…');
+  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, options: options(), onProgress: showProgress, signal });
+}
+
+function showResult(r: InpaintOutcome): void {
+  result = r;
+  const ids = ['input', 'mask', 'masked', 'raw', 'composite', 'blended'] as const;
+  for (const k of ids) $<HTMLImageElement>(`res-${k}`).src = r[k];
+  el.resultPanel.hidden = false;
+  el.cmpUnder.src = r.masked;
+  updateCompare();
+  el.download.href = r.blended;
+  el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}`;
+  fitStage(el.compare, r.resize.to.width, r.resize.to.height);
+}
+
+function updateCompare(): void {
+  if (!result) return;
+  const k = el.compareWith.value as 'blended' | 'composite' | 'raw' | 'input';
+  el.cmpOver.src = result[k];
+  el.download.href = result[k];
+  el.cmpOver.style.clipPath = `inset(0 0 0 ${el.cmpSlider.value}%)`;
+}
+el.compareWith.addEventListener('change', updateCompare);
+el.cmpSlider.addEventListener('input', updateCompare);
+
+el.go.addEventListener('click', async () => {
+  const m = currentModel();
+  if (!m || !hasImage || running) return;
+  if (holeCount() === 0) {
+    status('paint a hole first (or apply a mask kind)', true);
+    return;
+  }
+  const mode = (document.querySelector('input[name="compute"]:checked') as HTMLInputElement | null)?.value ?? 'server';
+  running = new AbortController();
+  updateButtons();
+  setState('running');
+  showProgress({ iter: 0, iters: options().iters, contextual: 0, prior: 0 });
+  el.live.removeAttribute('src');
+  const t0 = performance.now();
+  try {
+    const r = mode === 'browser' ? await inpaintHere(m, running.signal) : await inpaintOnServer(m, running.signal);
+    showResult(r);
+    status(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s (${mode})`);
+    setState('done');
+  } catch (e) {
+    const msg = running.signal.aborted ? 'cancelled' : (e as Error).message;
+    status(msg, !running.signal.aborted);
+    setState('error');
+  } finally {
+    running = null;
+    updateButtons();
+  }
+});
+el.cancel.addEventListener('click', () => running?.abort());
+
+// ---------------------------------------------------------------- training view
+
+let trainTimer: number | undefined;
+
+async function refreshTraining(): Promise<void> {
+  const info = await getJson<{ name: string; iterations: number; last: Record<string, number> | null; samples: string | null; plot: string | null; updated: number | null }>('api/run');
+  $('run-name').textContent = info.name;
+  const last = info.last;
+  $('run-stats').textContent = last
+    ? `iteration ${last.iter ?? info.iterations}` + Object.entries(last).filter(([k, v]) => k !== 'iter' && typeof v === 'number').slice(0, 6).map(([k, v]) => ` · ${k} ${v.toPrecision(4)}`).join('')
+    : 'no statistics yet';
+  const bust = `?t=${info.updated ?? Date.now()}`;
+  // Relative URLs (no leading '/') so the page also works below a path prefix.
+  for (const [id, url] of [['run-samples', info.samples], ['run-plot', info.plot]] as const) {
+    const img = $<HTMLImageElement>(id);
+    img.parentElement!.hidden = !url;
+    if (url && img.dataset.src !== url + bust) {
+      img.dataset.src = url + bust;
+      img.src = url.slice(1) + bust;
+    }
+  }
+}
+
+function showTab(tab: string): void {
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
+  $('view-inpaint').hidden = tab !== 'inpaint';
+  $('view-training').hidden = tab !== 'training';
+  window.clearInterval(trainTimer);
+  if (tab === 'training') {
+    const tick = () => refreshTraining().catch((e) => ($('run-stats').textContent = (e as Error).message));
+    tick();
+    trainTimer = window.setInterval(tick, 3000);
+  }
+}
+for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.addEventListener('click', () => showTab(b.dataset.tab ?? 'inpaint'));
+
+// ---------------------------------------------------------------- start
+
+async function start(): Promise<void> {
+  [config, models] = await Promise.all([getJson<ServerConfig>('api/config'), getJson<ModelInfoLite[]>('api/models')]);
+  for (const k of config.maskKinds) {
+    const o = new Option(k.kind, k.kind);
+    o.title = k.describe;
+    el.maskKind.add(o);
+  }
+  el.iters.value = String(config.defaults.iters);
+  el.iters.max = String(config.limits.maxIters);
+  el.restarts.value = String(config.defaults.restarts);
+  el.restarts.max = String(config.limits.maxRestarts);
+  el.lambda.value = String(config.defaults.lambda);
+  for (const m of models) el.model.add(new Option(m.name, m.name));
+  showModel();
+  if (config.run) $('tab-training').hidden = false;
+  const first = currentModel()?.samples[0];
+  if (first) {
+    el.sample.value = first;
+    await loadImageUrl(first);
+  }
+  updateButtons();
+  if (config.backend) $('server-label').textContent = `the server (${config.backend} backend)`;
+  setState('ready');
+}
+
+start().catch((e) => {
+  status(`cannot reach the server: ${(e as Error).message}`, true);
+  setState('error');
+});

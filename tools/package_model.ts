@@ -1,0 +1,52 @@
+/**
+ * Package a training run as a shipped model: `node dist/tools/package_model.js --run RUN_DIR --name NAME
+ * [--samples 8] [--eval EVAL_DIR]` → models/NAME/ with generator/, critic/, manifest.json (the run's
+ * manifest plus git commit, packaging date and eval figures) and samples/ (held-out TEST images of the
+ * run's dataset, with their licence). Optimizer state is left out: a shipped model is for inference.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { MODELS_DIR } from '../src/io/paths.js';
+import { writeDirAtomic } from '../src/io/atomic.js';
+import { loadDataset } from '../src/data/load_node.js';
+import { toImageBatch } from '../src/data/dataset.js';
+import { writePng } from '../src/io/image.js';
+import { DATASETS, isBuiltin } from '../src/data/registry.js';
+import { parseFlags } from '../bench/common.js';
+
+const f = parseFlags(process.argv.slice(2));
+if (!f.run || !f.name) {
+  console.error('usage: package_model --run RUN_DIR --name NAME [--samples 8] [--eval EVAL_DIR]');
+  process.exit(2);
+}
+const ck = resolveCheckpointDir(f.run);
+const manifest = JSON.parse(fs.readFileSync(path.join(ck, 'manifest.json'), 'utf8'));
+const c = manifest.config;
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+} catch {}
+const evalDir = f.eval;
+const evalResults = evalDir && fs.existsSync(path.join(evalDir, 'results.json')) ? JSON.parse(fs.readFileSync(path.join(evalDir, 'results.json'), 'utf8')) : undefined;
+const test = await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test' });
+const n = Number(f.samples ?? 8);
+// Evenly spaced test images (so several classes show up), not the first n.
+const idx = Array.from({ length: n }, (_, i) => Math.floor((i * test.n) / n));
+const dest = path.join(MODELS_DIR, f.name);
+await writeDirAtomic(dest, async (tmp) => {
+  for (const part of ['generator', 'critic']) fs.cpSync(path.join(ck, part), path.join(tmp, part), { recursive: true });
+  fs.mkdirSync(path.join(tmp, 'samples'));
+  const imgs = toImageBatch(test, idx);
+  for (let i = 0; i < n; i++) await writePng(path.join(tmp, 'samples', `${String(i).padStart(2, '0')}-test-${idx[i]}.png`), imgs, i);
+  const info = isBuiltin(c.data) ? DATASETS[c.data as keyof typeof DATASETS] : undefined;
+  fs.writeFileSync(
+    path.join(tmp, 'samples', 'LICENSE.txt'),
+    `Held-out TEST-split images of '${c.data}' (indices ${idx.join(', ')} of ${test.n}), resized to ${c.size}×${c.size}×${c.channels}.\n` +
+      `Source: ${info ? `${info.source}; licence: ${info.licence}` : c.data}\n`,
+  );
+  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(out, null, 2) + '\n');
+});
+console.log(`packaged ${ck} → ${dest}`);
