@@ -294,6 +294,15 @@ describe('native backend', { skip }, () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it('empty and degenerate shapes', async () => {
+    await compare('empty binary', [{ shape: [0, 3] }, { shape: [3] }], (a, b) => tf.add(a!, b!));
+    await compare('empty reduce', [{ shape: [0, 3] }], (x) => [tf.sum(x!, 0), tf.max(x!, 1)]);
+    await compare('empty matmul K', [{ shape: [3, 0] }, { shape: [0, 4] }], (a, b) => tf.matMul(a!, b!));
+    await compare('conv batch 0 grads', [{ shape: [0, 5, 5, 2] }, { shape: [3, 3, 2, 4] }], (x, f) =>
+      tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same')))([x!, f!]),
+    );
+  });
+
   it('rejects arrays that are too small instead of reading out of bounds', () => {
     const A = loadNativeAddon()!;
     const a = new Float32Array(4);

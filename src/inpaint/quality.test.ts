@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { train } from '../train/loop.js';
-import { barsDataset, testBackend } from '../testing/fixtures.js';
+import { barsDataset, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 import { inpaint } from './search.js';
 import { makeMask } from '../masks/masks.js';
 import { psnr, holeRegions, meanFinite } from '../metrics/index.js';
 import { BASELINES } from '../baselines/index.js';
 import { toImageBatch } from '../data/dataset.js';
 
-test('on a tiny synthetic dataset, the GAN fill beats mean fill in hole PSNR', async () => {
-  await testBackend();
+for (const backend of E2E_BACKENDS) test(`[${backend}] on a tiny synthetic dataset, the GAN fill beats mean fill in hole PSNR`, async () => {
+  await useBackend(backend);
   // Vertical bars at random columns: half the image hidden, the visible half tells where the bar is
   // (or that it is on the other side); mean fill cannot know, a generator of bars can.
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-quality-'));

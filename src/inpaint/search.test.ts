@@ -7,6 +7,7 @@ import { makeMask } from '../masks/masks.js';
 import { inpaint } from './search.js';
 import { stackImages, imageAt } from '../types.js';
 import { UserError } from '../util/errors.js';
+import { E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 
 const spec = { size: 28 as const, channels: 1 as const, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer' as const, seed: 1 };
 const model = buildModels('dcgan', spec);
@@ -14,7 +15,8 @@ const model = buildModels('dcgan', spec);
 const targets = sample(model.generator, 3, 42);
 const mask = makeMask('center', 28, 28);
 
-test('the contextual loss falls over the search, and known pixels are kept', async () => {
+for (const backend of E2E_BACKENDS) test(`[${backend}] the contextual loss falls over the search, and known pixels are kept`, async () => {
+  await useBackend(backend);
   // Warm-up: the first call may create lasting caches inside TF.js layers; later calls must not grow.
   await inpaint(model, targets, mask, { iters: 1, restarts: 1 });
   const before = tf.memory().numTensors;
@@ -31,7 +33,8 @@ test('the contextual loss falls over the search, and known pixels are kept', asy
   for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + 0.003 * l.prior)) < 1e-4);
 });
 
-test('an image completes the same alone as inside a batch, and the same for a seed', async () => {
+for (const backend of E2E_BACKENDS) test(`[${backend}] an image completes the same alone as inside a batch, and the same for a seed`, async () => {
+  await useBackend(backend);
   const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('random', 28, 28, { seed: 3 })];
   const opts = { iters: 8, restarts: 3, seed: 5 };
   const batch = await inpaint(model, targets, masks, opts);

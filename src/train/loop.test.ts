@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,47 +8,53 @@ import { fileURLToPath } from 'node:url';
 import { train } from './loop.js';
 import { loadCheckpoint, listCheckpoints } from './checkpoint.js';
 import { sample } from '../models/sample.js';
-import { barsDataset, TINY, testBackend } from '../testing/fixtures.js';
+import { barsDataset, TINY, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 import { UserError } from '../util/errors.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-train-'));
 const ds = barsDataset(32);
-before(async () => { await testBackend(); });
 
-test('a few iterations write the run folder; the checkpoint reloads to the same samples', async () => {
-  const out = tmp();
-  const r = await train({ ...TINY, iters: 3, sampleEvery: 2, checkpointEvery: 2, data: 'bars' }, { out, dataset: ds });
-  assert.equal(r.step, 3);
-  for (const f of ['config.json', 'stats.jsonl', 'plot.svg', 'plot.png', 'samples/latest.png', 'samples/iter-0000002.png']) assert.ok(fs.existsSync(path.join(out, f)), f);
-  const stats = fs.readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(stats.map((s) => s.iter), [1, 2, 3]);
-  for (const s of stats) for (const k of ['criticLoss', 'wEstimate', 'penalty', 'genLoss', 'imagesPerSec']) assert.ok(Number.isFinite(s[k]), k);
-  assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002', 'iter-0000003']);
-  const ck = await loadCheckpoint(out);
-  assert.equal(ck.manifest.step, 3);
-  assert.equal(ck.manifest.config.nz, 4);
-  assert.equal(ck.manifest.dataset?.n, 32);
-  const a = sample(r.models.generator, 4, 7), b = sample(ck.generator, 4, 7);
-  assert.deepEqual(Array.from(b.data), Array.from(a.data));
-  assert.notDeepEqual(Array.from(sample(ck.generator, 4, 8).data), Array.from(a.data));
-});
+for (const backend of E2E_BACKENDS) {
+  test(`[${backend}] a few iterations write the run folder; the checkpoint reloads to the same samples`, async () => {
+    await useBackend(backend);
+    const out = tmp();
+    const r = await train({ ...TINY, iters: 3, sampleEvery: 2, checkpointEvery: 2, data: 'bars' }, { out, dataset: ds });
+    assert.equal(r.step, 3);
+    for (const f of ['config.json', 'stats.jsonl', 'plot.svg', 'plot.png', 'samples/latest.png', 'samples/iter-0000002.png']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    const stats = fs.readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(stats.map((s) => s.iter), [1, 2, 3]);
+    for (const s of stats) for (const k of ['criticLoss', 'wEstimate', 'penalty', 'genLoss', 'imagesPerSec']) assert.ok(Number.isFinite(s[k]), k);
+    assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002', 'iter-0000003']);
+    const ck = await loadCheckpoint(out);
+    assert.equal(ck.manifest.step, 3);
+    assert.equal(ck.manifest.config.nz, 4);
+    assert.equal(ck.manifest.dataset?.n, 32);
+    const a = sample(r.models.generator, 4, 7), b = sample(ck.generator, 4, 7);
+    assert.deepEqual(Array.from(b.data), Array.from(a.data));
+    assert.notDeepEqual(Array.from(sample(ck.generator, 4, 8).data), Array.from(a.data));
+  });
+}
 
-test('resume continues the count and reproduces an uninterrupted run exactly', async () => {
-  const cfg = { ...TINY, iters: 4, checkpointEvery: 100, data: 'bars', seed: 3 };
-  const straight = tmp();
-  const r1 = await train(cfg, { out: straight, dataset: ds });
-  const split = tmp();
-  await train({ ...cfg, iters: 2 }, { out: split, dataset: ds });
-  const r2 = await train({ iters: 4 }, { out: split, dataset: ds, resume: true });
-  assert.equal(r2.step, 4);
-  const stats = fs.readFileSync(path.join(split, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iter);
-  assert.deepEqual(stats, [1, 2, 3, 4]);
-  const w1 = r1.models.generator.getWeights().map((t) => Array.from(t.dataSync()));
-  const w2 = r2.models.generator.getWeights().map((t) => Array.from(t.dataSync()));
-  assert.deepEqual(w2, w1);
-});
+for (const backend of E2E_BACKENDS) {
+  test(`[${backend}] resume continues the count and reproduces an uninterrupted run exactly`, async () => {
+    await useBackend(backend);
+    const cfg = { ...TINY, iters: 4, checkpointEvery: 100, data: 'bars', seed: 3 };
+    const straight = tmp();
+    const r1 = await train(cfg, { out: straight, dataset: ds });
+    const split = tmp();
+    await train({ ...cfg, iters: 2 }, { out: split, dataset: ds });
+    const r2 = await train({ iters: 4 }, { out: split, dataset: ds, resume: true });
+    assert.equal(r2.step, 4);
+    const stats = fs.readFileSync(path.join(split, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iter);
+    assert.deepEqual(stats, [1, 2, 3, 4]);
+    const w1 = r1.models.generator.getWeights().map((t) => Array.from(t.dataSync()));
+    const w2 = r2.models.generator.getWeights().map((t) => Array.from(t.dataSync()));
+    assert.deepEqual(w2, w1);
+  });
+}
 
 test('a new run refuses a folder with checkpoints; resume refuses changed settings', async () => {
+  await useBackend('cpu');
   const out = tmp();
   await train({ ...TINY, iters: 1, data: 'bars' }, { out, dataset: ds });
   await assert.rejects(train({ ...TINY, iters: 2, data: 'bars' }, { out, dataset: ds }), (e: Error) => e instanceof UserError && /--resume/.test(e.message));
@@ -56,40 +62,46 @@ test('a new run refuses a folder with checkpoints; resume refuses changed settin
   await assert.rejects(train({ iters: 2 }, { out: tmp(), dataset: ds, resume: true }), (e: Error) => e instanceof UserError && /no complete checkpoint/.test(e.message));
 });
 
-test('divergence (NaN/Inf) stops with the iteration named and keeps the last good checkpoint', async () => {
-  const out = tmp();
-  await train({ ...TINY, iters: 2, data: 'bars' }, { out, dataset: ds });
-  // An absurd learning rate blows the weights up within a few iterations.
-  await assert.rejects(train({ iters: 40, lr: 1e30 }, { out, dataset: ds, resume: true }), (e: Error) => e instanceof UserError && /diverged at iteration \d+.*iter-0000002/.test(e.message));
-  assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002']);
-  assert.equal((await loadCheckpoint(out)).manifest.step, 2);
-});
-
-test('kill -9 during training never leaves a half-written checkpoint', async () => {
-  const out = tmp();
-  const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
-  const data = path.join(out, 'data');
-  // A tiny image folder for the CLI.
-  const { encodePng } = await import('../io/image.js');
-  fs.mkdirSync(data);
-  for (let i = 0; i < 8; i++) {
-    const img = { data: Float32Array.from(ds.pixels.subarray(i * 784, (i + 1) * 784), (v) => v / 255), n: 1, height: 28, width: 28, channels: 1 };
-    fs.writeFileSync(path.join(data, `${i}.png`), await encodePng(img));
-  }
-  const run = path.join(out, 'run');
-  const child = spawn(process.execPath, [cli, 'train', '--data', data, '--size', '28', '--nz', '4', '--g-width', '2', '--d-width', '2', '--batch', '4', '--n-critic', '1', '--iters', '100000', '--checkpoint-every', '1', '--keep-checkpoints', '3', '--backend', process.env.WGAN_TEST_BACKEND ?? 'cpu', '--out', run], { stdio: 'ignore', env: { ...process.env, XDG_CACHE_HOME: path.join(out, 'cache') } });
-  // Kill at a moment that is very likely inside a checkpoint write (one every iteration).
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (listCheckpoints(run).length >= 2) { clearInterval(poll); setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 37); }
-    }, 20);
+for (const backend of E2E_BACKENDS) {
+  test(`[${backend}] divergence (NaN/Inf) stops with the iteration named and keeps the last good checkpoint`, async () => {
+    await useBackend(backend);
+    const out = tmp();
+    await train({ ...TINY, iters: 2, data: 'bars' }, { out, dataset: ds });
+    // An absurd learning rate blows the weights up within a few iterations.
+    await assert.rejects(train({ iters: 40, lr: 1e30 }, { out, dataset: ds, resume: true }), (e: Error) => e instanceof UserError && /diverged at iteration \d+.*iter-0000002/.test(e.message));
+    assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002']);
+    assert.equal((await loadCheckpoint(out)).manifest.step, 2);
   });
-  await new Promise((r) => child.once('exit', r));
-  const cks = listCheckpoints(run);
-  assert.ok(cks.length >= 1);
-  for (const d of cks) await loadCheckpoint(d); // every listed checkpoint is complete
-  // and the run resumes
-  const step = JSON.parse(fs.readFileSync(path.join(cks.at(-1)!, 'manifest.json'), 'utf8')).step as number;
-  const r = await train({ iters: step + 1 }, { out: run, resume: true });
-  assert.equal(r.step, step + 1);
-});
+}
+
+for (const backend of E2E_BACKENDS) {
+  test(`[${backend}] kill -9 during training never leaves a half-written checkpoint`, async () => {
+    await useBackend(backend);
+    const out = tmp();
+    const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+    const data = path.join(out, 'data');
+    // A tiny image folder for the CLI.
+    const { encodePng } = await import('../io/image.js');
+    fs.mkdirSync(data);
+    for (let i = 0; i < 8; i++) {
+      const img = { data: Float32Array.from(ds.pixels.subarray(i * 784, (i + 1) * 784), (v) => v / 255), n: 1, height: 28, width: 28, channels: 1 };
+      fs.writeFileSync(path.join(data, `${i}.png`), await encodePng(img));
+    }
+    const run = path.join(out, 'run');
+    const child = spawn(process.execPath, [cli, 'train', '--data', data, '--size', '28', '--nz', '4', '--g-width', '2', '--d-width', '2', '--batch', '4', '--n-critic', '1', '--iters', '100000', '--checkpoint-every', '1', '--keep-checkpoints', '3', '--backend', backend, '--out', run], { stdio: 'ignore', env: { ...process.env, XDG_CACHE_HOME: path.join(out, 'cache') } });
+    // Kill at a moment that is very likely inside a checkpoint write (one every iteration).
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (listCheckpoints(run).length >= 2) { clearInterval(poll); setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 37); }
+      }, 20);
+    });
+    await new Promise((r) => child.once('exit', r));
+    const cks = listCheckpoints(run);
+    assert.ok(cks.length >= 1);
+    for (const d of cks) await loadCheckpoint(d); // every listed checkpoint is complete
+    // and the run resumes
+    const step = JSON.parse(fs.readFileSync(path.join(cks.at(-1)!, 'manifest.json'), 'utf8')).step as number;
+    const r = await train({ iters: step + 1 }, { out: run, resume: true });
+    assert.equal(r.step, step + 1);
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * The Node entry point of the `wgan-inpaint` library: the platform-neutral core plus training on disk,
+ * checkpoints, datasets, image files and backend selection.
+ *
+ * ```ts
+ * import { initBackend, train, loadCheckpoint, sample, inpaint, makeMask } from 'wgan-inpaint';
+ * ```
+ */
+export * from './core.js';
+export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './backends/index.js';
+export { train, writePlot, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
+export { loadCheckpoint, saveCheckpoint, listCheckpoints, resolveCheckpointDir, type Checkpoint, type Manifest } from './train/checkpoint.js';
+export { loadDataset, type LoadOptions } from './data/load_node.js';
+export { toImageBatch, fillBatch, type Dataset } from './data/dataset.js';
+export { BatchSampler } from './data/sampler.js';
+export { DATASETS } from './data/registry.js';
+export { readImage, decodeImage, writePng, encodePng, readMask, makeGrid } from './io/image.js';
+export { fdClassifier } from './classifier/fd.js';
