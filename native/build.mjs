@@ -47,7 +47,9 @@ function buildWithGyp(dir) {
     log.push('node-gyp not found');
     return false;
   }
-  return run(process.execPath, [gyp, 'rebuild', `--nodedir=${dir}`, '--jobs=2']);
+  // configure + build (not rebuild, which deletes build/ first): a failed rebuild keeps the previous
+  // addon, and processes already using it are not disturbed mid-build.
+  return run(process.execPath, [gyp, 'configure', `--nodedir=${dir}`]) && run(process.execPath, [gyp, 'build', `--nodedir=${dir}`, '--jobs=2']);
 }
 
 function buildWithGxx(dir) {
@@ -64,7 +66,10 @@ function buildWithGxx(dir) {
     if (!run('g++', [...common, ...extra, '-c', path.join(here, 'src', `${s}.cc`), '-o', obj])) return false;
     objs.push(obj);
   }
-  return run('g++', ['-shared', '-pthread', '-o', path.join(out, 'wgan_native.node'), ...objs]);
+  const tmp = path.join(out, `wgan_native.node.${process.pid}.tmp`);
+  if (!run('g++', ['-shared', '-pthread', '-o', tmp, ...objs])) return false;
+  fs.renameSync(tmp, path.join(out, 'wgan_native.node')); // atomic: a running process keeps its copy
+  return true;
 }
 
 const dir = nodeDir();

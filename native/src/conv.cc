@@ -136,6 +136,10 @@ void conv2d_backprop_filter(const ConvParams& p, const float* x, const float* dy
   const long K = kdim(p);
   const long M = (long)p.n * p.ho * p.wo;
   // df[K×co] = colᵀ · dy, summed over chunks of rows.
+  if (M == 0) {
+    std::memset(df, 0, sizeof(float) * (size_t)K * p.co);
+    return;
+  }
   if (is_pointwise(p)) {
     sgemm((int)K, p.co, (int)M, x, 1, K, dy, p.co, 1, df, p.co, false);
     return;

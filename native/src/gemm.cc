@@ -112,17 +112,27 @@ void pack_b(int kc, int nc, int q0, int q1, const float* b, long rsb, long csb, 
 
 }  // namespace
 
-void ukernel_generic(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate) {
+void ukernel_generic(int kc, const float* __restrict a, const float* __restrict b, float* c, long ldc, int mr, int nr,
+                     bool accumulate) {
+  // Two passes of 6×8 so the accumulators fit 16 128-bit registers (SSE2 / NEON auto-vectorised);
+  // the packed panels are in L1, so reading them twice is cheap.
   float t[kMR][kNR];
-  for (int i = 0; i < kMR; ++i)
-    for (int j = 0; j < kNR; ++j) t[i][j] = 0.f;
-  for (int k = 0; k < kc; ++k) {
-    for (int i = 0; i < kMR; ++i) {
-      const float ai = a[i];
-      for (int j = 0; j < kNR; ++j) t[i][j] += ai * b[j];
+  for (int half = 0; half < kNR; half += 8) {
+    float acc[kMR][8];
+    for (int i = 0; i < kMR; ++i)
+      for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
+    const float* ap = a;
+    const float* bp = b + half;
+    for (int k = 0; k < kc; ++k) {
+      for (int i = 0; i < kMR; ++i) {
+        const float ai = ap[i];
+        for (int j = 0; j < 8; ++j) acc[i][j] += ai * bp[j];
+      }
+      ap += kMR;
+      bp += kNR;
     }
-    a += kMR;
-    b += kNR;
+    for (int i = 0; i < kMR; ++i)
+      for (int j = 0; j < 8; ++j) t[i][half + j] = acc[i][j];
   }
   for (int i = 0; i < mr; ++i) {
     float* ci = c + (long)i * ldc;

@@ -155,6 +155,8 @@ void binary(int op, const float* a, const std::vector<int64_t>& sa, const float*
             float* out, const std::vector<int64_t>& so) {
   static constexpr auto table = make_binary_table(std::make_integer_sequence<int, kBinaryCount>{});
   const BinaryRun run = table[op];
+  for (int64_t d : so)
+    if (d == 0) return;  // empty output
   Geo g = collapse(sa, sb, so);
   if (g.rank == 0) {
     run(a, 0, b, 0, out, 1);

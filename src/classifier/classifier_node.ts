@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeDirAtomic } from '../io/atomic.js';
+import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 
@@ -53,20 +54,7 @@ export interface LoadedClassifier {
 /** Save a classifier folder atomically (an existing folder of that name is replaced). */
 export async function saveClassifier(dir: string, model: tf.LayersModel, manifest: Omit<ClassifierManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt'>): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        const modelJson = {
-          modelTopology: a.modelTopology,
-          format: 'layers-model',
-          generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-          convertedBy: `wgan-inpaint ${VERSION}`,
-          weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-        };
-        fs.writeFileSync(path.join(tmp, 'weights.bin'), new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData!)));
-        fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    await saveLayersModel(model, tmp);
     const full: ClassifierManifest = { format: CLASSIFIER_FORMAT, kind: 'classifier', library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...manifest };
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(full, null, 2) + '\n');
   });
@@ -82,25 +70,15 @@ export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   if (!fs.existsSync(dir)) throw new UserError(`classifier folder '${dir}' does not exist`);
   if (!isClassifierDir(dir)) throw new UserError(`'${dir}' is not a classifier folder (no model.json + manifest.json); make one with \`wgan-inpaint classifier train\``);
   let manifest: ClassifierManifest;
-  let j: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-  try {
+    try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ClassifierManifest;
-    j = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
   } catch (e) {
     throw new UserError(`cannot read classifier '${dir}': ${(e as Error).message}`);
   }
   if (manifest.kind !== 'classifier' || manifest.format !== CLASSIFIER_FORMAT) {
     throw new UserError(`'${dir}' holds a ${String(manifest.kind)} of format ${String(manifest.format)}; this version reads classifier format ${CLASSIFIER_FORMAT}`);
   }
-  let model: tf.LayersModel;
-  try {
-    const specs = j.weightsManifest.flatMap((g) => g.weights);
-    const buf = Buffer.concat(j.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
-    const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
-  } catch (e) {
-    throw new UserError(`cannot load classifier '${dir}': ${(e as Error).message}`);
-  }
+  const model = await loadLayersModel(dir, 'classifier');
   return { model, manifest, dir };
 }
 

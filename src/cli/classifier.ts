@@ -3,7 +3,7 @@
  * TRAIN split of a labelled dataset, measure its accuracy on the TEST split and save it (model.json +
  * weights.bin + manifest.json, atomically). `eval` uses it for semantic accuracy and FD-classifier.
  */
-import { str, type Command, type Values } from './command.js';
+import { str, type Command, type Values, numOpt } from './command.js';
 import { commandLine } from './eval.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadDataset } from '../data/load_node.js';
@@ -38,15 +38,6 @@ options
 example
   wgan-inpaint classifier train --data fashion-mnist --size 32 --epochs 3 --out runs/fmnist/classifier`;
 
-function numOpt(v: Values, key: string, def: number | undefined, integer: boolean, min: number): number | undefined {
-  const s = str(v, key);
-  if (s === undefined) return def;
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UserError(`classifier: --${key} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${s}'`);
-  }
-  return n;
-}
 
 export const classifierCommand: Command = {
   name: 'classifier',
@@ -75,17 +66,17 @@ export const classifierCommand: Command = {
     if (!data) throw new UserError('classifier train: --data NAME|DIR is required');
     const out = str(v, 'out');
     if (!out) throw new UserError('classifier train: --out DIR is required');
-    const size = numOpt(v, 'size', 32, true, 4)!;
-    const channels = numOpt(v, 'channels', 1, true, 1)!;
+    const size = numOpt(v, 'size', { def: 32, int: true, min: 4 })!;
+    const channels = numOpt(v, 'channels', { def: 1, int: true, min: 1 })!;
     if (channels !== 1 && channels !== 3) throw new UserError(`classifier train: --channels must be 1 or 3, got ${channels}`);
-    const epochs = numOpt(v, 'epochs', DEFAULT_TRAIN_CLASSIFIER.epochs, true, 1)!;
-    const batch = numOpt(v, 'batch', DEFAULT_TRAIN_CLASSIFIER.batch, true, 1)!;
-    const lr = numOpt(v, 'lr', DEFAULT_TRAIN_CLASSIFIER.lr, false, Number.MIN_VALUE)!;
-    const width = numOpt(v, 'width', DEFAULT_CLASSIFIER_SPEC.width, true, 1)!;
-    const features = numOpt(v, 'features', DEFAULT_CLASSIFIER_SPEC.features, true, 2)!;
-    const seed = numOpt(v, 'seed', 0, true, 0)!;
-    const limit = numOpt(v, 'limit', undefined, true, 1);
-    const testLimit = numOpt(v, 'test-limit', undefined, true, 1);
+    const epochs = numOpt(v, 'epochs', { def: DEFAULT_TRAIN_CLASSIFIER.epochs, int: true, min: 1 })!;
+    const batch = numOpt(v, 'batch', { def: DEFAULT_TRAIN_CLASSIFIER.batch, int: true, min: 1 })!;
+    const lr = numOpt(v, 'lr', { def: DEFAULT_TRAIN_CLASSIFIER.lr, int: false, min: Number.MIN_VALUE })!;
+    const width = numOpt(v, 'width', { def: DEFAULT_CLASSIFIER_SPEC.width, int: true, min: 1 })!;
+    const features = numOpt(v, 'features', { def: DEFAULT_CLASSIFIER_SPEC.features, int: true, min: 2 })!;
+    const seed = numOpt(v, 'seed', { def: 0, int: true, min: 0 })!;
+    const limit = numOpt(v, 'limit', { int: true, min: 1 });
+    const testLimit = numOpt(v, 'test-limit', { int: true, min: 1 });
     if (size % 4 !== 0) throw new UserError(`classifier train: --size must be a multiple of 4 (two 2×2 poolings), got ${size}`);
 
     const bar = new ProgressBar();

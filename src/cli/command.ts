@@ -4,6 +4,7 @@
  * rejected with one clear line.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { UserError } from '../util/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | undefined>;
@@ -23,4 +24,22 @@ export interface Command {
 export function str(v: Values, key: string, def?: string): string | undefined {
   const x = v[key];
   return typeof x === 'string' ? x : def;
+}
+
+/**
+ * Read a numeric option: `undefined` (or `def`) when absent; otherwise a finite number — an integer
+ * when `int` — no smaller than `min`, or a UserError "--key must be an integer ≥ min, got 'x'".
+ */
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number }): number | undefined;
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; def: number }): number;
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; def?: number }): number | undefined {
+  const s = str(v, key);
+  if (s === undefined) return o.def;
+  const n = Number(s);
+  const min = o.min ?? -Infinity;
+  if (s.trim() === '' || !Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < min) {
+    const what = o.int ? 'an integer' : 'a number';
+    throw new UserError(`--${key} must be ${what}${Number.isFinite(min) ? ` ≥ ${min}` : ''}, got '${s}'`);
+  }
+  return n;
 }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { str, type Command, type Values } from './command.js';
+import { str, numOpt, type Command, type Values } from './command.js';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
@@ -48,9 +48,7 @@ export const demoCommand: Command = {
     const names = str(v, 'model')?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
     for (const n of names) if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
-    const iters = Number(str(v, 'iters') ?? 500), restarts = Number(str(v, 'restarts') ?? 2);
-    if (!Number.isInteger(iters) || iters < 1) throw new UserError(`--iters must be a positive integer`);
-    if (!Number.isInteger(restarts) || restarts < 1) throw new UserError(`--restarts must be a positive integer`);
+    const iters = numOpt(v, 'iters', { def: 500, int: true, min: 1 }), restarts = numOpt(v, 'restarts', { def: 2, int: true, min: 1 });
     const bar = new ProgressBar();
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);

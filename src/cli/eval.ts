@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { str, type Command, type Values } from './command.js';
+import { str, type Command, type Values, numOpt } from './command.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
@@ -78,16 +78,6 @@ export function commandLine(name: string, v: Values, positionals: string[] = [])
   return parts.map(shellQuote).join(' ');
 }
 
-/** Parse an integer/number option (≥ min), or return the default. */
-function numOpt(v: Values, key: string, def: number, integer: boolean, min: number): number {
-  const s = str(v, key);
-  if (s === undefined) return def;
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UserError(`eval: --${key} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${s}'`);
-  }
-  return n;
-}
 
 function listOpt(v: Values, key: string, def: readonly string[]): string[] {
   const s = str(v, key);
@@ -154,19 +144,19 @@ export const evalCommand: Command = {
     if (!out) throw new UserError('eval: --out DIR is required');
     const split = str(v, 'split', 'test')!;
     if (split !== 'test' && split !== 'train') throw new UserError(`eval: --split must be test or train, got '${split}'`);
-    const n = numOpt(v, 'n', DEFAULT_N, true, 1);
-    const limit = str(v, 'limit') === undefined ? undefined : numOpt(v, 'limit', 0, true, 1);
-    const fdN = numOpt(v, 'fd-n', DEFAULT_FD_N, true, 2);
-    const gridRows = numOpt(v, 'grid-rows', DEFAULT_GRID_ROWS, true, 1);
+    const n = numOpt(v, 'n', { def: DEFAULT_N, int: true, min: 1 });
+    const limit = str(v, 'limit') === undefined ? undefined : numOpt(v, 'limit', { def: 0, int: true, min: 1 });
+    const fdN = numOpt(v, 'fd-n', { def: DEFAULT_FD_N, int: true, min: 2 });
+    const gridRows = numOpt(v, 'grid-rows', { def: DEFAULT_GRID_ROWS, int: true, min: 1 });
     const opts = resolveEvalOptions({
       masks: listOpt(v, 'masks', DEFAULT_EVAL_MASKS),
       methods: listOpt(v, 'methods', EVAL_METHOD_KINDS),
-      seed: numOpt(v, 'seed', DEFAULT_EVAL.seed, true, 0),
-      iters: numOpt(v, 'iters', DEFAULT_EVAL.iters, true, 0),
-      restarts: numOpt(v, 'restarts', DEFAULT_EVAL.restarts, true, 1),
-      lambda: numOpt(v, 'lambda', DEFAULT_EVAL.lambda, false, 0),
-      lr: numOpt(v, 'lr', DEFAULT_EVAL.lr, false, Number.MIN_VALUE),
-      batch: numOpt(v, 'batch', DEFAULT_EVAL.batch, true, 1),
+      seed: numOpt(v, 'seed', { def: DEFAULT_EVAL.seed, int: true, min: 0 }),
+      iters: numOpt(v, 'iters', { def: DEFAULT_EVAL.iters, int: true, min: 0 }),
+      restarts: numOpt(v, 'restarts', { def: DEFAULT_EVAL.restarts, int: true, min: 1 }),
+      lambda: numOpt(v, 'lambda', { def: DEFAULT_EVAL.lambda, int: false, min: 0 }),
+      lr: numOpt(v, 'lr', { def: DEFAULT_EVAL.lr, int: false, min: Number.MIN_VALUE }),
+      batch: numOpt(v, 'batch', { def: DEFAULT_EVAL.batch, int: true, min: 1 }),
     });
 
     const bar = new ProgressBar();

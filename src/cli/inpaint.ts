@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { str, type Command, type Values } from './command.js';
+import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
 import { readImage, readMask, writePng, makeGrid, upscale, maskToImage, encodeGif } from '../io/image.js';
@@ -46,13 +46,6 @@ the model's channels (RGB → grey by luminance for a grey model; grey → RGB b
 example
   wgan-inpaint inpaint --model fashion-mnist --input shirt.png --mask center --out out/`;
 
-function num(v: Values, key: string, int: boolean): number | undefined {
-  const raw = str(v, key);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new UserError(`--${key} must be ${int ? 'an integer' : 'a number'}, got '${raw}'`);
-  return n;
-}
 
 export const inpaintCommand: Command = {
   name: 'inpaint',
@@ -68,9 +61,9 @@ export const inpaintCommand: Command = {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
     const opts: Partial<InpaintOptions> = {};
     const set = <K extends keyof InpaintOptions>(k: K, x: InpaintOptions[K] | undefined) => { if (x !== undefined) opts[k] = x; };
-    set('iters', num(v, 'iters', true)); set('restarts', num(v, 'restarts', true)); set('lambda', num(v, 'lambda', false));
-    set('lr', num(v, 'lr', false)); set('seed', num(v, 'seed', true)); set('window', num(v, 'window', true));
-    set('progressEvery', num(v, 'progress-every', true)); set('blend', str(v, 'blend') as InpaintOptions['blend'] | undefined);
+    set('iters', numOpt(v, 'iters', { int: true })); set('restarts', numOpt(v, 'restarts', { int: true })); set('lambda', numOpt(v, 'lambda', {}));
+    set('lr', numOpt(v, 'lr', {})); set('seed', numOpt(v, 'seed', { int: true })); set('window', numOpt(v, 'window', { int: true }));
+    set('progressEvery', numOpt(v, 'progress-every', { int: true })); set('blend', str(v, 'blend') as InpaintOptions['blend'] | undefined);
     const o = resolveInpaintOptions(opts);
 
     // Validate every input before computing or writing anything: no partial outputs on bad input.

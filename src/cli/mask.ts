@@ -3,7 +3,7 @@
  * a kind or to feed the same mask to `inpaint --mask`.
  */
 import type { Command, Values } from './command.js';
-import { str } from './command.js';
+import { str, numOpt } from './command.js';
 import { MASK_KINDS, describeMaskKind, holeFraction, invertMask, makeMask } from '../masks/masks.js';
 import type { MaskOptions } from '../masks/masks.js';
 import { maskToImage, writePng } from '../io/image.js';
@@ -47,16 +47,6 @@ function sizeOpt(v: Values, key: string, def: number): number {
   return n;
 }
 
-/** Parse a number option (integer when asked), or undefined when absent. */
-function numOpt(v: Values, key: string, integer = false): number | undefined {
-  const s = str(v, key);
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UserError(`mask: --${key} must be ${integer ? 'an integer' : 'a number'}, got '${s}'`);
-  }
-  return n;
-}
 
 export const maskCommand: Command = {
   name: 'mask',
@@ -83,15 +73,15 @@ export const maskCommand: Command = {
     const size = sizeOpt(v, 'size', 64);
     const height = sizeOpt(v, 'height', size);
     const width = sizeOpt(v, 'width', size);
-    const seed = numOpt(v, 'seed', true);
+    const seed = numOpt(v, 'seed', { int: true });
     if (seed !== undefined && seed < 0) throw new UserError(`mask: --seed must be an integer ≥ 0, got '${seed}'`);
     const opts: MaskOptions = {};
     if (seed !== undefined) opts.seed = seed;
-    const ratio = numOpt(v, 'ratio');
+    const ratio = numOpt(v, 'ratio', {});
     if (ratio !== undefined) opts.ratio = ratio;
-    const p = numOpt(v, 'p');
+    const p = numOpt(v, 'p', {});
     if (p !== undefined) opts.p = p;
-    const k = numOpt(v, 'k', true);
+    const k = numOpt(v, 'k', { int: true });
     if (k !== undefined) opts.k = k;
     // makeMask validates the kind (listing the valid ones) and the option ranges.
     let mask = makeMask(kind, height, width, opts);

@@ -1,7 +1,7 @@
 /** `wgan-inpaint serve`: the web app (draw a mask, watch it inpainted) and its JSON/SSE API. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { str, type Command, type Values } from './command.js';
+import { str, type Command, type Values, numOpt } from './command.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
 import { startServer, WEB_ROOT } from '../server/server.js';
@@ -55,13 +55,6 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
 example
   wgan-inpaint serve --model runs/fmnist --run runs/fmnist --port 8080`;
 
-function intFlag(v: Values, flag: string, min: number): number | undefined {
-  const raw = str(v, flag);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min) throw new UserError(`--${flag} must be an integer ≥ ${min}, got '${raw}'`);
-  return n;
-}
 
 const LIMIT_FLAGS: [string, keyof Limits, number][] = [
   ['max-body', 'maxBodyBytes', 1],
@@ -87,12 +80,12 @@ export const serveCommand: Command = {
     ...Object.fromEntries(LIMIT_FLAGS.map(([f]) => [f, { type: 'string' as const }])),
   },
   async run(v: Values): Promise<number> {
-    const port = intFlag(v, 'port', 0) ?? 8080;
+    const port = numOpt(v, 'port', { int: true, min: 0 }) ?? 8080;
     if (port > 65535) throw new UserError(`--port must be ≤ 65535, got ${port}`);
     const host = str(v, 'host', '127.0.0.1')!;
     const limits: Partial<Limits> = {};
     for (const [flag, key, min] of LIMIT_FLAGS) {
-      const n = intFlag(v, flag, min);
+      const n = numOpt(v, flag, { int: true, min: min });
       if (n !== undefined) limits[key] = n;
     }
     const runDir = str(v, 'run');

@@ -1,7 +1,7 @@
 /** `wgan-inpaint train`: train a WGAN / WGAN-GP on a built-in dataset or an image folder. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { str, type Command, type Values } from './command.js';
+import { str, numOpt, type Command, type Values } from './command.js';
 import { resolveConfig, formatConfig, type TrainConfigInput } from '../config/config.js';
 import { train } from '../train/loop.js';
 import { initBackend } from '../backends/index.js';
@@ -50,12 +50,7 @@ export function configFromFlags(v: Values): TrainConfigInput {
   for (const [flag, { key, type }] of Object.entries(FLAGS)) {
     const raw = v[flag];
     if (typeof raw !== 'string') continue;
-    if (type === 'str') out[key] = raw;
-    else {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (type === 'int' && !Number.isInteger(n))) throw new UserError(`--${flag} must be ${type === 'int' ? 'an integer' : 'a number'}, got '${raw}'`);
-      out[key] = n;
-    }
+    out[key] = type === 'str' ? raw : numOpt(v, flag, { int: type === 'int' });
   }
   return out as TrainConfigInput;
 }

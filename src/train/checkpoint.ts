@@ -19,6 +19,7 @@ import { resolveConfig } from '../config/config.js';
 import type { GanModels } from '../models/dcgan.js';
 import '../models/layers.js';
 import { writeDirAtomic, cleanTemporaries } from '../io/atomic.js';
+import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
@@ -53,43 +54,6 @@ export interface Checkpoint extends GanModels {
   dir: string;
 }
 
-function joinWeights(d: ArrayBuffer | ArrayBuffer[]): ArrayBuffer {
-  return tf.io.CompositeArrayBuffer.join(d);
-}
-
-async function saveModel(m: tf.LayersModel, dir: string): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      const modelJson = {
-        modelTopology: a.modelTopology,
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: `wgan-inpaint ${VERSION}`,
-        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-      };
-      fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(joinWeights(a.weightData!)));
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-}
-
-async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const jsonPath = path.join(dir, 'model.json');
-  let j;
-  try {
-    j = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot read model '${jsonPath}': ${(e as Error).message}`);
-  }
-  const specs = j.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights);
-  const bufs = j.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p: string) => fs.readFileSync(path.join(dir, p))));
-  const buf = Buffer.concat(bufs);
-  const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
-}
-
 async function saveOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
   const named = await opt.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -116,8 +80,8 @@ export interface SaveArgs extends GanModels {
 /** Write a checkpoint folder atomically (an existing folder of that name is replaced). */
 export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
-    await saveModel(a.generator, path.join(tmp, 'generator'));
-    await saveModel(a.critic, path.join(tmp, 'critic'));
+    await saveLayersModel(a.generator, path.join(tmp, 'generator'));
+    await saveLayersModel(a.critic, path.join(tmp, 'critic'));
     if (a.gOpt && a.dOpt) {
       fs.mkdirSync(path.join(tmp, 'optimizer'));
       await saveOptimizer(a.gOpt, path.join(tmp, 'optimizer', 'generator'));
@@ -186,8 +150,8 @@ export async function loadCheckpoint(ref: string): Promise<Checkpoint> {
   }
   if (manifest.format !== CHECKPOINT_FORMAT) throw new UserError(`checkpoint '${dir}' has format ${manifest.format}; this version reads format ${CHECKPOINT_FORMAT}`);
   manifest.config = resolveConfig(manifest.config);
-  const generator = await loadModel(path.join(dir, 'generator'));
-  const critic = await loadModel(path.join(dir, 'critic'));
+  const generator = await loadLayersModel(path.join(dir, 'generator'), 'generator');
+  const critic = await loadLayersModel(path.join(dir, 'critic'), 'critic');
   return { generator, critic, manifest, dir };
 }
 
