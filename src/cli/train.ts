@@ -34,6 +34,8 @@ const FLAGS: Record<string, { key: keyof TrainConfigInput; type: 'int' | 'num' |
   'checkpoint-every': { key: 'checkpointEvery', type: 'int' },
   'keep-checkpoints': { key: 'keepCheckpoints', type: 'int' },
   backend: { key: 'backend', type: 'str' },
+  'fd-every': { key: 'fdEvery', type: 'int' },
+  classifier: { key: 'classifier', type: 'str' },
 };
 
 /** Turn CLI values (and an optional --config JSON file) into a config input; numbers are checked. */
@@ -89,6 +91,9 @@ run
   --sample-every N       sample grid + plot every N iterations [default: 100]
   --checkpoint-every N   [default: 500]
   --keep-checkpoints N   [default: 2]
+  --fd-every N           log FD-classifier (Fréchet distance of a classifier's features, 1000 samples vs
+                         1000 real test images) every N iterations, beside the W estimate [default: 0 = off]
+  --classifier DIR       classifier folder for --fd-every (wgan-inpaint classifier train)
   --config FILE          JSON file of config keys (flags override it)
   --dry-run              print the resolved config and exit
 

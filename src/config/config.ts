@@ -55,6 +55,11 @@ export const TrainConfigSchema = z
     /** How many checkpoints to keep (oldest removed first). */
     keepCheckpoints: int(1).default(2),
     backend: z.string().default('auto'),
+    /** Log FD-classifier (Fréchet distance of classifier features, generated vs real test images)
+     * every N generator iterations; 0 = off. Needs `classifier`. */
+    fdEvery: int(0).default(0),
+    /** Classifier folder (from `wgan-inpaint classifier train`) for FD-classifier. */
+    classifier: z.string().default(''),
   })
   .strict();
 

@@ -105,3 +105,21 @@ for (const backend of E2E_BACKENDS) {
     assert.equal(r.step, step + 1);
   });
 }
+
+test('FD-classifier is logged every fdEvery iterations and plotted', async () => {
+  await useBackend(E2E_BACKENDS[0] ?? 'cpu');
+  const { buildClassifier } = await import('../classifier/classifier.js');
+  const { saveClassifier } = await import('../classifier/classifier_node.js');
+  const dir = tmp();
+  const clfDir = path.join(dir, 'clf');
+  const clf = buildClassifier({ size: 28, channels: 1, classes: 10, width: 2, features: 8, seed: 0 });
+  await saveClassifier(clfDir, clf, { data: 'fashion-mnist', size: 28, channels: 1, classNames: Array.from({ length: 10 }, (_, i) => String(i)), width: 2, features: 8, epochs: 0, batch: 1, lr: 0, seed: 0, trainN: 0, testAccuracy: 0, testN: 0, epochLosses: [], trainSeconds: 0, backend: 'cpu' });
+  const out = path.join(dir, 'run');
+  // Train on the bars, measure FD against real Fashion-MNIST test images (any real set works here).
+  await train({ ...TINY, iters: 4, data: 'fashion-mnist', fdEvery: 2, classifier: clfDir, sampleEvery: 4 }, { out, dataset: { ...ds, name: 'fashion-mnist' } });
+  const stats = fs.readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(stats.map((s) => s.fdClassifier !== undefined), [false, true, false, true]);
+  for (const s of stats) if (s.fdClassifier !== undefined) assert.ok(Number.isFinite(s.fdClassifier) && s.fdClassifier > 0);
+  assert.match(fs.readFileSync(path.join(out, 'plot.svg'), 'utf8'), /FD-classifier/);
+  await assert.rejects(train({ ...TINY, iters: 1, data: 'bars', fdEvery: 2 }, { out: tmp(), dataset: ds }), (e: Error) => e instanceof UserError && /classifier/.test(e.message));
+});

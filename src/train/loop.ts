@@ -38,6 +38,8 @@ export interface StatLine {
   imagesPerSec: number;
   /** Seconds since the run (or resume) started. */
   time: number;
+  /** FD-classifier of 1000 samples vs real test images, at iterations where it was measured. */
+  fdClassifier?: number;
 }
 
 export interface Progress extends StatLine {
@@ -73,7 +75,7 @@ export interface TrainResult {
 }
 
 /** Options a resumed run may change; anything else must match the run's config.json. */
-const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr'] as const;
+const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'fdEvery', 'classifier'] as const;
 
 function readStats(file: string): StatLine[] {
   if (!fs.existsSync(file)) return [];
@@ -93,6 +95,7 @@ function readStats(file: string): StatLine[] {
 /** Write plot.svg and plot.png of the W estimate and losses from stats.jsonl. */
 export async function writePlot(runDir: string, stats: StatLine[]): Promise<void> {
   const xs = stats.map((s) => s.iter);
+  const fd = stats.filter((s) => s.fdClassifier !== undefined);
   const svg = svgPlot(
     [
       { title: 'Wasserstein estimate  mean D(real) − mean D(fake)', series: [{ name: 'Ŵ (EMA 0.9)', xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }] },
@@ -104,6 +107,9 @@ export async function writePlot(runDir: string, stats: StatLine[]): Promise<void
           { name: 'gradient penalty (EMA)', xs, ys: smooth(stats.map((s) => s.penalty)), color: '#9467bd' },
         ],
       },
+      ...(fd.length
+        ? [{ title: 'FD-classifier (generated vs real test images; lower is better)', series: [{ name: 'FD-classifier', xs: fd.map((s) => s.iter), ys: fd.map((s) => s.fdClassifier!), color: '#ff7f0e' }] }]
+        : []),
     ],
     { xlabel: 'generator iteration' },
   );
@@ -185,6 +191,20 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     fs.rmSync(path.join(opts.out, 'stats.jsonl'), { force: true });
   }
 
+  // FD-classifier: a fixed set of real test images and the classifier's features of them.
+  let fdProbe: ((g: tf.LayersModel) => number) | undefined;
+  if (c.fdEvery > 0) {
+    if (!c.classifier) throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
+    const { loadClassifier } = await import('../classifier/classifier_node.js');
+    const { fdClassifier } = await import('../classifier/fd.js');
+    const { toImageBatch } = await import('../data/dataset.js');
+    const clf = await loadClassifier(c.classifier);
+    const test = await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test', limit: 1000, onWarning: log });
+    const real = toImageBatch(test, Array.from({ length: test.n }, (_, i) => i));
+    fdProbe = (g) => fdClassifier(g, clf.model, real, real.n, c.seed);
+    log(`FD-classifier every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier})`);
+  }
+
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
   const statsFile = path.join(opts.out, 'stats.jsonl');
   const stats = readStats(statsFile);
@@ -243,6 +263,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       if (bad) {
         throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
       }
+      if (fdProbe && step % c.fdEvery === 0) last.fdClassifier = fdProbe(trainer.models.generator);
       stats.push(last);
       fs.appendFileSync(statsFile, JSON.stringify(last) + '\n');
       const perIter = last.time / (step - startStep);
