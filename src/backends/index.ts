@@ -37,6 +37,9 @@ const loaders: Record<Exclude<BackendKind, 'auto'>, Loader> = {
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
     const { registerWasmKernels } = await import('./wasm_kernels.js');
     registerWasmKernels();
+    // Experimental: WGAN_WASM_THREADS=N runs the multi-threaded binary (no gain measured on 2 cores).
+    const threads = Number(process.env['WGAN_WASM_THREADS'] ?? 0);
+    if (threads >= 2) (await import('./wasm_threads_node.js')).useWasmThreads(threads);
     return true;
   },
   async cpu() {

@@ -70,7 +70,9 @@ export function toUint8(b: ImageBatch, i = 0): Uint8Array {
 
 /** Encode image `i` of a batch as PNG bytes. */
 export async function encodePng(b: ImageBatch, i = 0): Promise<Uint8Array> {
+  // Grey stays 1-channel (libvips would otherwise write 3 identical channels: 3× the bytes).
   const buf = await sharp(toUint8(b, i), { raw: { width: b.width, height: b.height, channels: b.channels as 1 | 3 | 4 } })
+    .toColourspace(b.channels === 1 ? 'b-w' : 'srgb')
     .png()
     .toBuffer();
   return new Uint8Array(buf);
