@@ -57,6 +57,8 @@ export interface Checkpoint extends GanModels {
 async function saveOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
   const named = await opt.getWeights();
   const { data, specs } = await tf.io.encodeWeights(named);
+  // getWeights() returns the slot variables themselves plus a fresh `iter` scalar: free the latter.
+  for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
   fs.writeFileSync(file + '.bin', new Uint8Array(data));
   fs.writeFileSync(file + '.json', JSON.stringify({ className: opt.getClassName(), specs }));
 }
@@ -69,6 +71,8 @@ async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
   // Optimizer slots are matched by position (TF.js's Adam/RMSProp index them in the order of the
   // variable list), so the names may differ from the saving process's auto-generated ones.
   await opt.setWeights(specs.map((s: { name: string }) => ({ name: s.name, tensor: tensors[s.name]! })));
+  // setWeights makes its own variables (sharing the data) and reads `iter` as a number: free ours.
+  tf.dispose(Object.values(tensors));
 }
 
 export interface SaveArgs extends GanModels {

@@ -23,7 +23,9 @@ for (const backend of E2E_BACKENDS) {
     for (const f of ['config.json', 'stats.jsonl', 'plot.svg', 'plot.png', 'samples/latest.png', 'samples/iter-0000002.png']) assert.ok(fs.existsSync(path.join(out, f)), f);
     const stats = fs.readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(stats.map((s) => s.iter), [1, 2, 3]);
-    for (const s of stats) for (const k of ['criticLoss', 'wEstimate', 'penalty', 'genLoss', 'imagesPerSec']) assert.ok(Number.isFinite(s[k]), k);
+    for (const s of stats) for (const k of ['criticLoss', 'wEstimate', 'penalty', 'genLoss', 'imagesPerSec', 'tensors', 'rssMB']) assert.ok(Number.isFinite(s[k]), k);
+    // The loop holds no growing set of tensors: the count is the same after every iteration.
+    assert.equal(new Set(stats.map((s) => s.tensors)).size, 1, `tensor counts ${stats.map((s) => s.tensors)}`);
     assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002', 'iter-0000003']);
     const ck = await loadCheckpoint(out);
     assert.equal(ck.manifest.step, 3);

@@ -40,6 +40,10 @@ export interface StatLine {
   time: number;
   /** FD-classifier of 1000 samples vs real test images, at iterations where it was measured. */
   fdClassifier?: number;
+  /** Live TF.js tensors after the iteration (constant in a healthy run). */
+  tensors: number;
+  /** Resident memory of the process, MiB (steady in a healthy run). */
+  rssMB: number;
 }
 
 export interface Progress extends StatLine {
@@ -120,7 +124,9 @@ export async function writePlot(runDir: string, stats: StatLine[]): Promise<void
 /** Generate an 8×8 grid (or fewer) from a fixed z and write it as PNG. */
 async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, step: number): Promise<void> {
   const c = t.config;
-  const data = tf.tidy(() => tf.div(tf.add(generate(t.models.generator, zFixed), 1), 2)).dataSync() as Float32Array;
+  const img = tf.tidy(() => tf.div(tf.add(generate(t.models.generator, zFixed), 1), 2));
+  const data = img.dataSync() as Float32Array;
+  img.dispose();
   const n = zFixed.shape[0];
   const grid = makeGrid([{ data, n, height: c.size, width: c.size, channels: c.channels }], Math.ceil(Math.sqrt(n)), 2);
   const png = await encodePng(grid);
@@ -258,7 +264,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       const genLoss = generatorStep(trainer, c.batch);
       step++;
       const dt = (performance.now() - ti) / 1000;
-      last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000 };
+      last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
       const bad = (['criticLoss', 'wEstimate', 'penalty', 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
       if (bad) {
         throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
