@@ -4,7 +4,7 @@
  * weights.bin + manifest.json, atomically). `eval` uses it for semantic accuracy and FD-classifier.
  */
 import { str, type Command, type Values, numOpt } from './command.js';
-import { commandLine } from './eval.js';
+import { commandLine } from './command.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
@@ -58,6 +58,7 @@ export const classifierCommand: Command = {
     out: { type: 'string' },
     backend: { type: 'string' },
   },
+  positionals: true,
   async run(v: Values, positionals: string[]): Promise<number> {
     const [sub, ...extra] = positionals;
     if (sub !== 'train') throw new UserError(sub === undefined ? 'classifier: missing subcommand (valid: train)' : `classifier: unknown subcommand '${sub}' (valid: train)`);

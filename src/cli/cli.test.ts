@@ -136,3 +136,24 @@ test('inpaint: a mask with no hole returns the image unchanged; RGB is converted
   const a = await readImage(path.join(out, 'rgb', 'input.png')), b = await readImage(path.join(out, 'rgb', 'blended.png'));
   assert.deepEqual(Array.from(b.data), Array.from(a.data));
 });
+
+test('inpaint: same-named inputs get distinct folders; progress.gif ends on the final result; stray words rejected', async () => {
+  await testBackend();
+  const d = tmp();
+  const model = await tinyModel(d);
+  for (const sub of ['x', 'y']) {
+    fs.mkdirSync(path.join(d, 'in', sub), { recursive: true });
+    fs.writeFileSync(path.join(d, 'in', sub, 'a.png'), await encodePng({ data: new Float32Array(28 * 28).fill(0.2), n: 1, height: 28, width: 28, channels: 1 }));
+  }
+  fs.writeFileSync(path.join(d, 'in', 'a_1.png'), await encodePng({ data: new Float32Array(28 * 28).fill(0.8), n: 1, height: 28, width: 28, channels: 1 }));
+  const out = path.join(d, 'out');
+  assert.equal(await main(['inpaint', '--model', model, '--input', path.join(d, 'in'), '--mask', 'center', '--out', out, '--iters', '5', '--restarts', '1', '--progress-every', '2']), 0);
+  const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  const outs = s.images.map((x: { output: string }) => x.output);
+  assert.equal(new Set(outs).size, 3, `outputs ${outs}`);
+  // frames at iterations 0, 2, 4 and the final 5
+  const { default: sharp } = await import('sharp');
+  const meta = await sharp(path.join(out, outs[0], 'progress.gif'), { animated: true }).metadata();
+  assert.equal(meta.pages, 4);
+  await assert.rejects(main(['train', '--dry-run', 'extra']), userError(/unexpected argument 'extra'/));
+});

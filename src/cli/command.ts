@@ -1,6 +1,6 @@
 /**
  * The shape of one CLI command. Each command lives in its own file under src/cli/ and is listed in
- * src/cli/main.ts. Options are parsed by node:util `parseArgs` in strict mode, so unknown flags are
+ * src/cli/commands.ts. Options are parsed by node:util `parseArgs` in strict mode, so unknown flags are
  * rejected with one clear line.
  */
 import type { ParseArgsConfig } from 'node:util';
@@ -16,6 +16,8 @@ export interface Command {
   /** Full `--help` text (usage line, options with defaults, an example). */
   help: string;
   options: OptionSpec;
+  /** Whether the command takes positional words (e.g. `classifier train`); others reject them. */
+  positionals?: boolean;
   /** Returns the process exit code (0 on success). Throw UserError for bad input. */
   run(values: Values, positionals: string[]): Promise<number>;
 }
@@ -42,4 +44,22 @@ export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number;
     throw new UserError(`--${key} must be ${what}${Number.isFinite(min) ? ` ≥ ${min}` : ''}, got '${s}'`);
   }
   return n;
+}
+
+/**
+ * The command line, rebuilt from the parsed options (so it is right whether the CLI runs from the bin,
+ * from tests or from another program): equal to what was typed up to the order of the options.
+ */
+export function commandLine(name: string, v: Values, positionals: string[] = []): string {
+  const parts = ['wgan-inpaint', name, ...positionals];
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined || x === false) continue;
+    parts.push(`--${k}`);
+    if (typeof x === 'string') parts.push(x);
+  }
+  return parts.map(shellQuote).join(' ');
+}
+
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { str, type Command, type Values, numOpt } from './command.js';
+import { str, numOpt, commandLine, type Command, type Values } from './command.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
@@ -60,23 +60,7 @@ example
   wgan-inpaint eval --model runs/fmnist --n 200 --masks center,random,half,pattern --out runs/fmnist/eval`;
 
 /** A POSIX-shell-safe rendering of one argument. */
-function shellQuote(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-}
 
-/**
- * The command line, rebuilt from the parsed options (so it is right whether the CLI runs from the bin,
- * from tests or from another program): equal to what was typed up to the order of the options.
- */
-export function commandLine(name: string, v: Values, positionals: string[] = []): string {
-  const parts = ['wgan-inpaint', name, ...positionals];
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined || x === false) continue;
-    parts.push(`--${k}`);
-    if (typeof x === 'string') parts.push(x);
-  }
-  return parts.map(shellQuote).join(' ');
-}
 
 
 function listOpt(v: Values, key: string, def: readonly string[]): string[] {
@@ -136,7 +120,6 @@ export const evalCommand: Command = {
     backend: { type: 'string' },
   },
   async run(v: Values, positionals: string[]): Promise<number> {
-    if (positionals.length > 0) throw new UserError(`eval: unexpected argument '${positionals[0]}'`);
     const t0 = performance.now();
     const ref = str(v, 'model');
     if (!ref) throw new UserError('eval: --model RUN_DIR|CHECKPOINT|NAME is required');

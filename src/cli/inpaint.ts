@@ -25,7 +25,8 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                        (fashion-mnist, emoji)
   --input FILE|DIR     an image, or a folder of images (PNG/JPEG/WebP, recursive)
   --mask KIND|FILE     a mask kind (${MASK_KINDS.join(', ')}) made at each image's size
-                       (seeded by --seed + image index), or a PNG: black or transparent = unknown;
+                       (seeded by --seed + image index), or a PNG: dark (< 50 % brightness) or
+                       transparent = unknown;
                        resized (nearest) to each image
   --out DIR            one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                        side_by_side[, progress.gif]) and summary.json
@@ -88,7 +89,9 @@ export const inpaintCommand: Command = {
     for (const [i, f] of files.entries()) {
       const meta = await sharp(f).metadata().catch(() => null);
       const im = await readImage(f, { channels: c.channels });
-      if (meta && ((meta.channels ?? 3) >= 3) !== (c.channels === 3) && meta.space !== 'b-w') {
+      // Colour = 3+ bands in a colour space; grey (with or without alpha) = 1–2 bands or b-w.
+      const fileColour = !!meta && (meta.channels ?? 1) >= 3 && meta.space !== 'b-w';
+      if (meta && fileColour !== (c.channels === 3)) {
         bar.log(`notice: '${f}' converted to the model's ${c.channels === 1 ? 'grey' : 'RGB'}`);
       }
       const m = isKind ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width);
@@ -130,12 +133,13 @@ export const inpaintCommand: Command = {
 
 /** Output folder names from input file names, made unique. */
 function uniqueNames(files: string[]): string[] {
-  const seen = new Map<string, number>();
+  const used = new Set<string>();
   return files.map((f) => {
     const base = path.basename(f).replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_') || 'image';
-    const k = seen.get(base) ?? 0;
-    seen.set(base, k + 1);
-    return k ? `${base}_${k}` : base;
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
   });
 }
 

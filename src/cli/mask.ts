@@ -64,8 +64,7 @@ export const maskCommand: Command = {
     k: { type: 'string' },
     out: { type: 'string' },
   },
-  async run(v: Values, positionals: string[]): Promise<number> {
-    if (positionals.length > 0) throw new UserError(`mask: unexpected argument '${positionals[0]}'`);
+  async run(v: Values): Promise<number> {
     const kind = str(v, 'kind');
     if (kind === undefined) throw new UserError(`mask: --kind is required (valid: ${MASK_KINDS.join(', ')})`);
     const out = str(v, 'out');

@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`${name}: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (!cmd.positionals && parsed.positionals.length) throw new UserError(`${name}: unexpected argument '${parsed.positionals[0]}' (see wgan-inpaint ${name} --help)`);
   return cmd.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
 }
 

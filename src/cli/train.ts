@@ -1,9 +1,9 @@
 /** `wgan-inpaint train`: train a WGAN / WGAN-GP on a built-in dataset or an image folder. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { str, numOpt, type Command, type Values } from './command.js';
+import { str, numOpt, commandLine, type Command, type Values } from './command.js';
 import { resolveConfig, formatConfig, type TrainConfigInput } from '../config/config.js';
-import { train } from '../train/loop.js';
+import { train, runConfig } from '../train/loop.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
@@ -85,7 +85,7 @@ run
   --out RUN_DIR          run folder (required)
   --resume               continue the newest checkpoint in RUN_DIR (iteration count, optimizer state and
                          data order carry on; only --iters, --lr, --sample-every, --checkpoint-every,
-                         --keep-checkpoints and --backend may change)
+                         --keep-checkpoints, --backend, --fd-every and --classifier may change)
   --seed N               [default: 0]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
   --sample-every N       sample grid + plot every N iterations [default: 100]
@@ -115,7 +115,7 @@ export const trainCommand: Command = {
     const input = configFromFlags(v);
     const out = str(v, 'out');
     if (v['dry-run']) {
-      const c = resolveConfig(input);
+      const c = out ? runConfig(input, out, !!v.resume).config : resolveConfig(input);
       console.log(`config (dry run)${out ? `, run folder ${out}` : ''}:\n${formatConfig(c)}`);
       return 0;
     }
@@ -130,21 +130,15 @@ export const trainCommand: Command = {
     };
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
-    let printed = false;
     const t0 = Date.now();
     try {
       const r = await train(input, {
         out,
         resume: !!v.resume,
         signal: ac.signal,
-        command: ['wgan-inpaint', ...process.argv.slice(2)].join(' '),
-        onLog: (m) => {
-          if (!printed) {
-            printed = true;
-            bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatConfig(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')))}`);
-          }
-          bar.log(m);
-        },
+        command: commandLine('train', v),
+        onConfig: (c) => bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatConfig(c)}`),
+        onLog: (m) => bar.log(m),
         onProgress: (p) =>
           bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  Ŵ ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
       });

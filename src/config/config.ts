@@ -12,6 +12,8 @@ export const SIZES = [28, 32, 64] as const;
 export const LOSS_KINDS = ['wgan', 'wgan-gp'] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
 export const CRITIC_NORMS = ['auto', 'layer', 'batch', 'none'] as const;
+/** Backend kinds (selected in src/backends for Node; the browser uses its own). */
+export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -22,9 +24,9 @@ export const TrainConfigSchema = z
     /** Use at most this many training images (0 = all); for quick runs. */
     limit: int(0).default(0),
     /** Square image side in pixels. */
-    size: z.union([z.literal(28), z.literal(32), z.literal(64)]).default(32),
+    size: z.union([z.literal(28), z.literal(32), z.literal(64)], { errorMap: () => ({ message: 'must be 28, 32 or 64' }) }).default(32),
     /** 1 = grey, 3 = RGB. */
-    channels: z.union([z.literal(1), z.literal(3)]).default(1),
+    channels: z.union([z.literal(1), z.literal(3)], { errorMap: () => ({ message: 'must be 1 or 3' }) }).default(1),
     /** Network family (registry key in src/models). */
     model: z.string().default('dcgan'),
     /** Latent dimension; z ∈ [-1, 1]^nz. */
@@ -54,7 +56,7 @@ export const TrainConfigSchema = z
     checkpointEvery: int(1).default(500),
     /** How many checkpoints to keep (oldest removed first). */
     keepCheckpoints: int(1).default(2),
-    backend: z.string().default('auto'),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
     /** Log FD-classifier (Fréchet distance of classifier features, generated vs real test images)
      * every N generator iterations; 0 = off. Needs `classifier`. */
     fdEvery: int(0).default(0),
@@ -95,6 +97,10 @@ export function resolveConfig(input: unknown): TrainConfig {
   const r = TrainConfigSchema.safeParse(input);
   if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error)}`);
   const c = r.data;
+  if (c.loss === 'wgan-gp' && c.criticNorm === 'batch') {
+    // Batch norm mixes the samples of a batch, so ∇ₓD(x̂ᵢ) would no longer be sample i's own gradient.
+    throw new UserError('invalid config: criticNorm batch cannot be used with wgan-gp (the gradient penalty is per sample); use layer or none');
+  }
   const p = LOSS_PRESETS[c.loss];
   return {
     ...c,

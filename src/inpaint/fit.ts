@@ -8,8 +8,8 @@
  * grey ↔ RGB when decoding).
  */
 import type { ImageBatch, Mask } from '../types.js';
-import { stackImages } from '../types.js';
-import { resizeMaskNearest, holeFraction } from '../masks/masks.js';
+import { stackImages, imageAt } from '../types.js';
+import { resizeMaskKeepHoles, holeFraction } from '../masks/masks.js';
 import { resizeBilinear } from './resize.js';
 import { inpaint, type InpaintModel, type InpaintOptions, type InpaintCallbacks, type ImageLosses, resolveInpaintOptions } from './search.js';
 import { composite, applyMask } from './composite.js';
@@ -48,19 +48,13 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
   });
   if (todo.length) {
     const small = todo.map((i) => (images[i]!.height === h && images[i]!.width === w ? images[i]! : resizeBilinear(images[i]!, w!, h!)));
-    const smallMasks = todo.map((i) => resizeMaskNearest(masks[i]!, h!, w!));
-    const frames: ImageBatch[][] = todo.map(() => []);
-    const r = await inpaint(model, stackImages(small), smallMasks, o, {
-      ...cb,
-      onProgress: (p) => {
-        if (p.raw) todo.forEach((_, j) => frames[j]!.push(sliceImage(p.raw!, j)));
-        cb.onProgress?.(p);
-      },
-    });
+    const smallMasks = todo.map((i) => resizeMaskKeepHoles(masks[i]!, h!, w!));
+    // Blending happens below at the original resolution, so the search itself does not blend.
+    const r = await inpaint(model, stackImages(small), smallMasks, { ...o, blend: 'none' }, cb);
     todo.forEach((i, j) => {
       const im = images[i]!, m = masks[i]!;
       const resized = im.height !== h || im.width !== w;
-      const raw = resized ? resizeBilinear(r.raw, im.width, im.height, j) : sliceImage(r.raw, j);
+      const raw = resized ? resizeBilinear(r.raw, im.width, im.height, j) : imageAt(r.raw, j);
       const comp = composite(im, raw, m);
       const res: FittedResult = {
         masked: applyMask(im, m),
@@ -68,7 +62,8 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
         composite: comp,
         blended: o.blend === 'poisson' ? poissonBlend(im, raw, m) : comp,
         losses: r.losses[j]!,
-        frames: frames[j]!,
+        // Snapshots include the final result as the last frame.
+        frames: r.snapshots.map((sn) => imageAt(sn.raw, j)),
         resized,
       };
       if (holeFraction(m) === 1) res.notice = 'no-known';
@@ -76,9 +71,4 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
     });
   }
   return results as FittedResult[];
-}
-
-function sliceImage(b: ImageBatch, i: number): ImageBatch {
-  const s = b.height * b.width * b.channels;
-  return { data: b.data.slice(i * s, (i + 1) * s), n: 1, height: b.height, width: b.width, channels: b.channels };
 }

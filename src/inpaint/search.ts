@@ -166,10 +166,11 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   const opt = tf.train.adam(o.lr, 0.9, 0.999, 1e-8);
 
   /** Per-sample [B] contextual and prior losses. */
-  const losses = (zz: tf.Tensor2D) => {
+  const losses = (zz: tf.Tensor2D, withPrior = o.lambda > 0) => {
     const g = G.apply(zz, { training: false }) as tf.Tensor4D;
     const ctx = tf.sum(tf.mul(Wt, tf.abs(tf.sub(g, Y))), [1, 2, 3]);
-    const prior = o.lambda > 0 ? tf.neg(tf.reshape(D.apply(g, { training: false }) as tf.Tensor, [B])) : tf.zeros([B]);
+    // With λ = 0 the prior is not needed for the search; it is still measured at the end for reports.
+    const prior = withPrior ? tf.neg(tf.reshape(D.apply(g, { training: false }) as tf.Tensor, [B])) : tf.zeros([B]);
     return { g, ctx, prior };
   };
 
@@ -239,7 +240,7 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
     }
     // Final losses and images at the last z.
     const gFinal = tf.tidy(() => {
-      const { g, ctx, prior } = losses(z);
+      const { g, ctx, prior } = losses(z, true);
       ctxArr = ctx.dataSync() as Float32Array;
       priorArr = prior.dataSync() as Float32Array;
       return g;

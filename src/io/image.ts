@@ -89,7 +89,8 @@ export function maskToImage(m: Mask): ImageBatch {
 }
 
 /**
- * Read a mask file: black or transparent = unknown (0), anything else = known (1); resized (nearest)
+ * Read a mask file: dark (brightest channel < 50 %) or transparent (alpha < 50 %) = unknown (0),
+ * anything else = known (1); resized (nearest)
  * to height×width when given.
  */
 export async function readMask(file: string, height?: number, width?: number): Promise<Mask> {

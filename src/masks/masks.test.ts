@@ -150,3 +150,18 @@ test('invertMask, holeFraction, resizeMaskNearest', () => {
   const odd = resizeMaskNearest({ data: Float32Array.from([0, 1, 1]), height: 1, width: 3 }, 1, 6);
   assert.deepEqual([...odd.data], [0, 0, 1, 1, 1, 1]);
 });
+
+test('resizeMaskKeepHoles: shrinking never loses a hole (a fine grid stays all-hole), enlarging is nearest', async () => {
+  const { resizeMaskKeepHoles } = await import('./masks.js');
+  const grid = makeMask('grid', 256, 256);
+  assert.ok(holeFraction(grid) > 0.9);
+  const small = resizeMaskKeepHoles(grid, 32, 32);
+  assert.equal(holeFraction(small), 1); // every 8×8 block contains hole pixels
+  const c = makeMask('center', 64, 64);
+  const cs = resizeMaskKeepHoles(c, 32, 32);
+  // every source hole pixel lies under a target hole pixel
+  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if (c.data[y * 64 + x] === 0) assert.equal(cs.data[(y >> 1) * 32 + (x >> 1)], 0);
+  const up = resizeMaskKeepHoles(cs, 64, 64);
+  assert.equal(up.height, 64);
+  assert.equal(holeFraction(up), holeFraction(cs));
+});

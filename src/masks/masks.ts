@@ -252,6 +252,27 @@ export function holeFraction(m: Mask): number {
   return m.data.length === 0 ? 0 : holes / m.data.length;
 }
 
+/**
+ * Shrink-safe resize to h×w for completing at a model's size: a target pixel is known only if every
+ * source pixel it covers is known, so no hole can vanish when a large mask is shrunk (nearest
+ * sampling would turn a fine `grid` mask into no hole at all); enlarging is nearest neighbour.
+ */
+export function resizeMaskKeepHoles(m: Mask, h: number, w: number): Mask {
+  checkSize(h, w);
+  if (h >= m.height && w >= m.width) return resizeMaskNearest(m, h, w);
+  const data = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.floor((y * m.height) / h), y1 = Math.max(y0 + 1, Math.ceil(((y + 1) * m.height) / h));
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.floor((x * m.width) / w), x1 = Math.max(x0 + 1, Math.ceil(((x + 1) * m.width) / w));
+      let known = 1;
+      for (let sy = y0; sy < y1 && known; sy++) for (let sx = x0; sx < x1; sx++) if (m.data[sy * m.width + sx]! < 0.5) { known = 0; break; }
+      data[y * w + x] = known;
+    }
+  }
+  return { data, height: h, width: w };
+}
+
 /** Nearest-neighbour resize to h×w (sampling at pixel centres, so it stays binary). */
 export function resizeMaskNearest(m: Mask, h: number, w: number): Mask {
   checkSize(h, w);

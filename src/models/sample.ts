@@ -5,12 +5,13 @@ import { Rng } from '../util/rng.js';
 import { sampleZ, generate } from '../train/steps.js';
 
 /**
- * Draw `n` images from G with z ~ U[-1,1]^nz from a seeded stream; batch norm in inference mode, so the
+ * Draw `n` images from G (a generator, or anything holding one such as a loaded checkpoint) with z ~ U[-1,1]^nz from a seeded stream; batch norm in inference mode, so the
  * same seed gives the same images whatever else was generated before.
  * @returns ImageBatch [n, size, size, channels] with values in [0, 1].
  */
-export function sample(generator: tf.LayersModel, n: number, seed = 0): ImageBatch {
-  const nz = (generator.inputs[0]!.shape[1] as number) ?? 100;
+export function sample(model: tf.LayersModel | { generator: tf.LayersModel }, n: number, seed = 0): ImageBatch {
+  const generator = 'generator' in model ? model.generator : model;
+  const nz = generator.inputs[0]!.shape[1] as number;
   const [_, h, w, c] = generator.outputs[0]!.shape as number[];
   const data = tf.tidy(() => {
     const z = sampleZ(new Rng(seed), n, nz);

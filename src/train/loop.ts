@@ -60,6 +60,8 @@ export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   /** Informational one-liners (dataset loaded, checkpoint written …). */
   onLog?: (msg: string) => void;
+  /** Called once with the resolved config, when it has been saved as RUN_DIR/config.json. */
+  onConfig?: (c: TrainConfig) => void;
   /** Abort: a checkpoint is written at the current iteration and train() returns. */
   signal?: AbortSignal;
   /** Use this dataset instead of loading config.data (tests, custom sources). */
@@ -134,8 +136,8 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
   writeFileAtomic(path.join(runDir, 'samples', 'latest.png'), png);
 }
 
-/** Resolve the config of a new or resumed run. */
-function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
+/** Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume). */
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
   const existing = listCheckpoints(out);
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
@@ -163,13 +165,11 @@ function runConfig(input: TrainConfigInput, out: string, resume: boolean): { con
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
   const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
-  fs.mkdirSync(opts.out, { recursive: true });
-  writeFileAtomic(path.join(opts.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
 
   const ds =
     opts.dataset ??
     (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
-  if (ds.size !== c.size || ds.channels !== c.channels) throw new Error(`dataset is ${ds.size}px×${ds.channels}, config wants ${c.size}px×${c.channels}`);
+  if (ds.size !== c.size || ds.channels !== c.channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, config wants ${c.size}px×${c.channels}`);
   if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
   log(`data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`);
 
@@ -196,6 +196,11 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     sampler = new BatchSampler(ds.n, c.batch, c.seed);
     fs.rmSync(path.join(opts.out, 'stats.jsonl'), { force: true });
   }
+
+  // Only now, with the data and any checkpoint read, does the run folder get written.
+  fs.mkdirSync(opts.out, { recursive: true });
+  writeFileAtomic(path.join(opts.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  opts.onConfig?.(c);
 
   // FD-classifier: a fixed set of real test images and the classifier's features of them.
   let fdProbe: ((g: tf.LayersModel) => number) | undefined;
@@ -274,7 +279,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       fs.appendFileSync(statsFile, JSON.stringify(last) + '\n');
       const perIter = last.time / (step - startStep);
       opts.onProgress?.({ ...last, iters: c.iters, eta: perIter * (c.iters - step) });
-      if (step % c.sampleEvery === 0 || step === c.iters) {
+      if (step % c.sampleEvery === 0 && step !== c.iters) {
         await writeSamples(trainer, zFixed, opts.out, step);
         await writePlot(opts.out, stats);
       }
