@@ -17,6 +17,7 @@
  * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
  */
+import { DEFAULT_INPAINT } from '../inpaint/search.js';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
@@ -106,11 +107,12 @@ export interface EvalOptions {
 export const DEFAULT_EVAL: EvalOptions = {
   masks: [...DEFAULT_EVAL_MASKS],
   methods: [...EVAL_METHOD_KINDS],
-  seed: 0,
-  iters: 1000,
-  restarts: 4,
-  lambda: 0.003,
-  lr: 0.01,
+  // The search settings are the inpainting defaults, so eval measures what users get.
+  seed: DEFAULT_INPAINT.seed,
+  iters: DEFAULT_INPAINT.iters,
+  restarts: DEFAULT_INPAINT.restarts,
+  lambda: DEFAULT_INPAINT.lambda,
+  lr: DEFAULT_INPAINT.lr,
   batch: 64,
 };
 

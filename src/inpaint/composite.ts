@@ -6,8 +6,11 @@
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 
-/** One mask per image: a single mask is shared by all images of the batch. */
-function masksFor(b: ImageBatch, masks: Mask | Mask[]): Mask[] {
+/**
+ * One mask per image: a single mask is shared by all images of the batch. Throws UserError when the
+ * count or a mask's size does not match the images.
+ */
+export function masksFor(b: ImageBatch, masks: Mask | Mask[]): Mask[] {
   const list = Array.isArray(masks) ? masks : Array.from({ length: b.n }, () => masks);
   if (list.length !== b.n) throw new UserError(`${list.length} masks for ${b.n} images`);
   for (const m of list) {

@@ -13,6 +13,7 @@
  * it; a hole component that touches no known pixel (e.g. an all-hole mask) is determined only up to a
  * constant and keeps the source's level. Platform-neutral, no TF.js.
  */
+import { masksFor } from './composite.js';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
 import { UserError } from '../util/errors.js';
@@ -162,8 +163,7 @@ export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask,
  * Blend every image of a batch: `masks` is one mask shared by all images or one per image.
  */
 export function poissonBlendBatch(targets: ImageBatch, sources: ImageBatch, masks: Mask | Mask[], opts: PoissonOptions = {}): ImageBatch {
-  const list = Array.isArray(masks) ? masks : Array.from({ length: targets.n }, () => masks);
-  if (list.length !== targets.n) throw new UserError(`poisson blend: ${list.length} masks for ${targets.n} images`);
+  const list = masksFor(targets, masks);
   if (targets.n !== sources.n) throw new UserError(`poisson blend: ${sources.n} sources for ${targets.n} targets`);
   if (targets.n === 0) return { ...targets, data: new Float32Array(0) };
   return stackImages(list.map((m, i) => poissonBlend(imageAt(targets, i), imageAt(sources, i), m, opts)));

@@ -54,7 +54,7 @@ test('snapshots are recorded every progressEvery iterations', async () => {
 });
 
 test('mismatched shapes are rejected with a clear UserError', async () => {
-  await assert.rejects(inpaint(model, targets, makeMask('center', 32, 32)), (e: Error) => e instanceof UserError && /mask is 32×32/.test(e.message));
+  await assert.rejects(inpaint(model, targets, makeMask('center', 32, 32)), (e: Error) => e instanceof UserError && /mask 32x32 does not match image 28x28/.test(e.message));
   const rgb = stackImages([{ data: new Float32Array(28 * 28 * 3), n: 1, height: 28, width: 28, channels: 3 }]);
   await assert.rejects(inpaint(model, rgb, mask), (e: Error) => e instanceof UserError && /3 channel/.test(e.message));
   await assert.rejects(inpaint(model, targets, [mask]), (e: Error) => e instanceof UserError && /1 masks for 3 images/.test(e.message));

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
 import { importanceWeights } from './weights.js';
-import { composite, applyMask } from './composite.js';
+import { composite, applyMask, masksFor } from './composite.js';
 import { poissonBlendBatch } from './poisson.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
@@ -134,9 +134,7 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   if (images.height !== h || images.width !== w) throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
   if (images.channels !== c) throw new UserError(`image has ${images.channels} channel(s), the model has ${c}`);
   const N = images.n, K = o.restarts, B = N * K;
-  const ms = Array.isArray(masks) ? masks : Array.from({ length: N }, () => masks);
-  if (ms.length !== N) throw new UserError(`got ${ms.length} masks for ${N} images`);
-  for (const m of ms) if (m.height !== h || m.width !== w) throw new UserError(`mask is ${m.width}×${m.height}, the image is ${w}×${h}`);
+  const ms = masksFor(images, masks);
 
   // Per-pixel weights, W⊙M (importance weights are 0 on unknown pixels already), broadcast over
   // channels and repeated for each restart: [B, h, w, 1]. Targets y in [-1,1]: [B, h, w, c].

@@ -15,6 +15,7 @@
  * threads) and nosniff. Files are served only through `resolveInside` (static.ts). Inpainting runs in
  * worker threads (pool.ts), one per running job, so the HTTP thread always answers at once.
  */
+import { DEFAULT_INPAINT } from '../inpaint/search.js';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -250,7 +251,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       return json(res, 200, {
         maskKinds: MASK_KINDS.map((kind) => ({ kind, describe: describeMaskKind(kind) })),
         limits,
-        defaults: { ...SERVER_DEFAULTS, lambda: 0.003, lr: 0.01, seed: 0, blend: 'poisson' },
+        defaults: { ...SERVER_DEFAULTS, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend },
         backend: backendName,
         run: !!opts.runDir,
       });
