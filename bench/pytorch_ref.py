@@ -95,7 +95,7 @@ for q in list(g.parameters()) + list(d.parameters()):
 
 def completion_iteration():
     out = g(zc)
-    loss = (w * (out - y).abs()).sum() + 0.003 * (-d(out)).sum()
+    loss = (w * (out - y).abs()).sum() + 0.03 * (-d(out)).sum()
     oz.zero_grad()
     loss.backward()
     oz.step()

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModels } from '../models/dcgan.js';
 import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
-import { inpaint } from './search.js';
+import { inpaint, DEFAULT_INPAINT } from './search.js';
 import { stackImages, imageAt } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
@@ -30,7 +30,7 @@ for (const backend of E2E_BACKENDS) test(`[${backend}] the contextual loss falls
     else assert.equal(r.composite.data[i], r.raw.data[i]);
   }
   assert.equal(r.losses.length, 3);
-  for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + 0.003 * l.prior)) < 1e-4);
+  for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + DEFAULT_INPAINT.lambda * l.prior)) < 1e-4);
 });
 
 for (const backend of E2E_BACKENDS) test(`[${backend}] an image completes the same alone as inside a batch, and the same for a seed`, async () => {

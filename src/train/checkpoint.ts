@@ -42,8 +42,10 @@ export interface Manifest {
   createdAt: string;
   /** Wall-clock seconds of training so far (summed over resumes). */
   trainSeconds?: number;
-  /** The command line that trained it, when known. */
+  /** The command line that started the training run, when known. */
   command?: string;
+  /** The command lines of each `--resume`, in order. */
+  resumes?: string[];
   /** Free-form extra information (eval figures, git commit, notes). */
   extra?: Record<string, unknown>;
 }

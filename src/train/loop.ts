@@ -241,7 +241,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
         backend: activeBackend(),
         trainSeconds: trainSeconds + (performance.now() - t0) / 1000,
-        ...(opts.command ? { command: opts.command } : manifestPrev?.command ? { command: manifestPrev.command } : {}),
+        ...(manifestPrev?.command ?? opts.command ? { command: (manifestPrev?.command ?? opts.command)! } : {}),
+        ...(resumes.length ? { resumes } : {}),
       },
     });
     pruneCheckpoints(opts.out, c.keepCheckpoints);
@@ -250,6 +251,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
 
   if (!ckpt) await writeSamples(trainer, zFixed, opts.out, 0);
   const startStep = step;
+  // The first command stays the run's command; each resume's command is appended.
+  const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
   try {
     while (step < c.iters) {
       if (opts.signal?.aborted) {

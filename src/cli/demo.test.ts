@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from './run.js';
+import { MODELS_DIR } from '../io/paths.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { readImage } from '../io/image.js';
+import { makeMask } from '../masks/masks.js';
+import { inpaint } from '../inpaint/search.js';
+import { testBackend } from '../testing/fixtures.js';
+
+// The shipped models: a broken or missing model file must fail CI.
+const SHIPPED = ['fashion-mnist', 'emoji'];
+
+for (const name of SHIPPED) {
+  test(`shipped model '${name}': manifest says how it was trained; it inpaints a bundled held-out image`, async () => {
+    await testBackend();
+    const ck = await loadCheckpoint(name);
+    assert.equal(path.resolve(ck.dir), path.join(MODELS_DIR, name));
+    const m = ck.manifest;
+    assert.ok(m.step > 0, 'trained for some iterations');
+    assert.match(m.command ?? '', /^wgan-inpaint train /);
+    assert.ok((m.trainSeconds ?? 0) > 0);
+    assert.ok(m.backend);
+    assert.equal(m.dataset?.split, 'train');
+    assert.match(String((m.extra as Record<string, unknown> | undefined)?.gitCommit ?? ''), /^[0-9a-f]{40}$/);
+    // Small enough to ship.
+    const bytes = ['generator', 'critic'].reduce((a, p) => a + fs.statSync(path.join(ck.dir, p, 'weights.bin')).size, 0);
+    assert.ok(bytes < 10 * 2 ** 20, `${bytes} bytes`);
+    const samples = fs.readdirSync(path.join(ck.dir, 'samples')).filter((f) => f.endsWith('.png'));
+    assert.ok(samples.length >= 4);
+    assert.ok(fs.existsSync(path.join(ck.dir, 'samples', 'LICENSE.txt')));
+    const c = m.config;
+    const y = await readImage(path.join(ck.dir, 'samples', samples[0]!), { channels: c.channels, size: c.size });
+    const mask = makeMask('center', c.size, c.size);
+    const r = await inpaint(ck, y, mask, { iters: 5, restarts: 1 });
+    for (let i = 0; i < y.data.length; i++) if (mask.data[Math.floor(i / c.channels)] === 1) assert.equal(r.composite.data[i], y.data[i]);
+    assert.ok(r.losses.every((l) => Number.isFinite(l.total)));
+  });
+}
+
+test('demo writes an HTML page and one grid per model and mask kind', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-demo-'));
+  assert.equal(await main(['demo', '--out', out, '--iters', '3', '--restarts', '1']), 0);
+  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  for (const name of SHIPPED) {
+    for (const kind of ['center', 'left', 'pattern', 'random']) {
+      assert.ok(fs.existsSync(path.join(out, `${name}-${kind}.png`)), `${name}-${kind}.png`);
+      assert.match(html, new RegExp(`${name}-${kind}\\.png`));
+    }
+  }
+  await assert.rejects(main(['demo', '--model', 'nope', '--out', out]), /unknown shipped model 'nope'/);
+});
