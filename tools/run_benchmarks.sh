@@ -2,6 +2,7 @@
 # The benchmark figures quoted in docs/BENCHMARKS.md, on a quiet machine. Writes docs/bench/*.json.
 set -euo pipefail
 mkdir -p docs/bench
+npm run -s bench -- native_gemm | tee docs/bench/native_gemm.txt
 npm run -s bench -- train --backends native,wasm --iters 3 --json docs/bench/train-32x32x3-w64-b64.json
 npm run -s bench -- inpaint --backends native --json docs/bench/inpaint-native-32x32x3-w64.json
 npm run -s bench -- inpaint --backends wasm --no-single --no-torch --json docs/bench/inpaint-wasm-32x32x3-w64.json
