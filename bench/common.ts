@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backends/index.js';
+import { initBackend, loadableBackends } from '../src/backends/index.js';
 
 export function parseFlags(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -43,16 +43,7 @@ export async function timeMs(fn: () => unknown | Promise<unknown>, n: number, wa
 /** Backends to run: --backends a,b or every one that loads among native, wasm (cpu only on request). */
 export async function backendsToRun(flags: Record<string, string>): Promise<string[]> {
   const want = flags.backends ? flags.backends.split(',') : ['native', 'wasm'];
-  const ok: string[] = [];
-  for (const b of want) {
-    try {
-      await initBackend(b);
-      ok.push(b);
-    } catch (e) {
-      console.log(`  (${b}: not available — ${(e as Error).message})`);
-    }
-  }
-  return ok;
+  return loadableBackends(want, (b, why) => console.log(`  (${b}: not available — ${why})`));
 }
 
 export async function useBackend(b: string): Promise<void> {

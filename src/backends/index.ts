@@ -95,3 +95,20 @@ export async function initBackend(kind: string = 'auto', onNotice: (msg: string)
 export function activeBackend(): string {
   return active ?? tf.getBackend();
 }
+
+/**
+ * The backends among `want` that load, in order; `onSkip` hears about each one that does not (its
+ * reason). Used by the benchmarks and by the end-to-end tests' backend list.
+ */
+export async function loadableBackends(want: string[], onSkip: (backend: string, why: string) => void = () => {}): Promise<string[]> {
+  const ok: string[] = [];
+  for (const b of want) {
+    try {
+      await initBackend(b);
+      ok.push(b);
+    } catch (e) {
+      onSkip(b, (e as Error).message);
+    }
+  }
+  return ok;
+}

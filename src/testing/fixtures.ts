@@ -3,7 +3,7 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
-import { initBackend } from '../backends/index.js';
+import { initBackend, loadableBackends } from '../backends/index.js';
 
 /**
  * `n` 28×28 grey images of one bright vertical bar at a random column on a dark background: a
@@ -29,16 +29,10 @@ export const TINY = { size: 28 as const, channels: 1 as const, nz: 4, gWidth: 2,
  */
 export const E2E_BACKENDS: string[] = await (async () => {
   const want = (process.env.WGAN_TEST_BACKENDS ?? 'native,wasm').split(',').filter(Boolean);
-  const ok: string[] = [];
-  for (const b of want) {
-    try {
-      await initBackend(b);
-      ok.push(b);
-    } catch (e) {
-      if (process.env.CI === 'true') throw new Error(`test backend '${b}' does not load under CI: ${(e as Error).message}`);
-      process.stderr.write(`note: end-to-end tests skip backend '${b}': ${(e as Error).message}\n`);
-    }
-  }
+  const ok = await loadableBackends(want, (b, why) => {
+    if (process.env.CI === 'true') throw new Error(`test backend '${b}' does not load under CI: ${why}`);
+    process.stderr.write(`note: end-to-end tests skip backend '${b}': ${why}\n`);
+  });
   await initBackend('cpu');
   return ok;
 })();
