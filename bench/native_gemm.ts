@@ -5,7 +5,8 @@
  *
  *   node dist/bench/native_gemm.js [--threads N] [--generic] [--reps R]
  *
- * --threads 1 measures one core; --generic forces the portable micro-kernel instead of AVX2/FMA.
+ * --threads 1 measures one core; --kernel picks the micro-kernel (default: the best this CPU runs),
+ * --generic is --kernel generic.
  */
 import { loadNativeAddon, nativeLoadError, type NativeAddon } from '../src/backends/native.js';
 
@@ -106,6 +107,11 @@ export async function run(args: string[]): Promise<void> {
   const ti = args.indexOf('--threads');
   if (ti >= 0) A.setThreads(Number(args[ti + 1]));
   if (args.includes('--generic')) A.forceGeneric(true);
+  const ki = args.indexOf('--kernel');
+  if (ki >= 0 && !A.setKernel(args[ki + 1] ?? '')) {
+    console.log(`this CPU cannot run the ${args[ki + 1]} micro-kernel`);
+    return;
+  }
   const ri = args.indexOf('--reps');
   const reps = ri >= 0 ? Number(args[ri + 1]) : 7;
   const info = A.info();

@@ -15,9 +15,22 @@
       "cflags_cc!": ["-fno-exceptions"],
     },
     {
+      # Likewise the AVX-512 micro-kernel (-mavx512f), picked at run time on CPUs with AVX-512F.
+      "target_name": "wgan_native_avx512",
+      "type": "static_library",
+      "sources": [],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": ["src/gemm_avx512.cc"],
+          "cflags_cc": ["-O3", "-mavx512f", "-mfma", "-fPIC", "-std=c++17"]
+        }]
+      ],
+      "cflags_cc!": ["-fno-exceptions"],
+    },
+    {
       "target_name": "wgan_native",
       "sources": ["src/addon.cc", "src/pool.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc"],
-      "dependencies": ["wgan_native_avx2"],
+      "dependencies": ["wgan_native_avx2", "wgan_native_avx512"],
       "cflags_cc": ["-O3", "-std=c++17", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-pthread"],

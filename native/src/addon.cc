@@ -347,13 +347,27 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// forceGeneric(on): use the portable micro-kernel even where AVX2 is available (tests).
+// forceGeneric(on): use the portable micro-kernel even where AVX2/AVX-512 is available (tests).
 napi_value ForceGeneric(napi_env env, napi_callback_info info) {
   Args a(env, info);
   bool on = false;
   if (a.argc >= 1) napi_get_value_bool(env, a.argv[0], &on);
   wn::gemm_force_generic(on);
   return undef(env);
+}
+
+// setKernel(name): "avx512" | "avx2" | "generic" | "" (best available). Returns false, changing
+// nothing, when this CPU cannot run the named kernel (benchmarks, tests).
+napi_value SetKernel(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  char name[16] = {0};
+  size_t len = 0;
+  bool ok = false;
+  if (a.argc >= 1 && napi_get_value_string_utf8(env, a.argv[0], name, sizeof(name), &len) == napi_ok)
+    ok = wn::gemm_set_kernel(name);
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
 }
 
 // tuneMalloc(): keep tensor-sized blocks (up to 32 MiB) on glibc's heap instead of fresh mmap()s.
@@ -387,6 +401,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -10,19 +10,43 @@
 namespace wn {
 namespace {
 
-// Blocking (floats): an A block MC×KC (≤ 144 KiB) stays in L2, a B micro-panel KC×NR = 16 KiB in L1;
+// Blocking (floats): an A block MC×KC (≤ 144 KiB) stays in L2, a B micro-panel KC×NR (16 KiB for the
+// 6×16 kernels, 32 KiB for AVX-512's 12×32) in L1;
 // B is packed once per call (K × up to NC columns) and shared by all threads.
 constexpr int kKC = 256;
 constexpr int kMC = 144;
 constexpr int kNC = 4096;
 
 bool g_force_generic = false;
+const char* g_named = nullptr;  // gemm_set_kernel / WGAN_NATIVE_GEMM; nullptr = best available
 
-UKernel pick_kernel() {
+enum class Kind { kGeneric, kAvx2, kAvx512 };
+
+bool cpu_has(Kind k) {
 #if defined(__x86_64__)
-  if (!g_force_generic && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ukernel_avx2;
+  if (k == Kind::kAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (k == Kind::kAvx512) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
 #endif
-  return ukernel_generic;
+  return k == Kind::kGeneric;
+}
+
+bool parse(const char* name, Kind* k) {
+  if (!std::strcmp(name, "avx512")) *k = Kind::kAvx512;
+  else if (!std::strcmp(name, "avx2")) *k = Kind::kAvx2;
+  else if (!std::strcmp(name, "generic")) *k = Kind::kGeneric;
+  else return false;
+  return true;
+}
+
+Kind pick_kind() {
+  if (g_force_generic) return Kind::kGeneric;
+  static const char* env = std::getenv("WGAN_NATIVE_GEMM");
+  Kind k;
+  if (g_named && parse(g_named, &k) && cpu_has(k)) return k;
+  if (!g_named && env && *env && parse(env, &k) && cpu_has(k)) return k;
+  if (cpu_has(Kind::kAvx512)) return Kind::kAvx512;
+  if (cpu_has(Kind::kAvx2)) return Kind::kAvx2;
+  return Kind::kGeneric;
 }
 
 struct AlignedBuf {
@@ -40,22 +64,19 @@ struct AlignedBuf {
 };
 
 // Pack rows [0,mc) × cols [0,kc) of A into MR-row panels: panel p holds, for each k, MR floats.
+template <int kMR>
 void pack_a(int mc, int kc, const float* a, long rsa, long csa, float* dst) {
   for (int p = 0; p < mc; p += kMR) {
     const int mr = std::min(kMR, mc - p);
     const float* ap = a + (long)p * rsa;
     if (csa == 1 && mr == kMR) {
-      const float *r0 = ap, *r1 = ap + rsa, *r2 = ap + 2 * rsa, *r3 = ap + 3 * rsa, *r4 = ap + 4 * rsa,
-                  *r5 = ap + 5 * rsa;
-      for (int k = 0; k < kc; ++k) {
-        dst[0] = r0[k];
-        dst[1] = r1[k];
-        dst[2] = r2[k];
-        dst[3] = r3[k];
-        dst[4] = r4[k];
-        dst[5] = r5[k];
-        dst += kMR;
+      // Rows contiguous along k: read each row forwards, write with stride MR (the panel is in L1).
+      for (int r = 0; r < kMR; ++r) {
+        const float* row = ap + (long)r * rsa;
+        float* d = dst + r;
+        for (int k = 0; k < kc; ++k) d[(long)k * kMR] = row[k];
       }
+      dst += (long)kc * kMR;
     } else if (rsa == 1) {
       for (int k = 0; k < kc; ++k) {
         const float* col = ap + (long)k * csa;
@@ -76,6 +97,7 @@ void pack_a(int mc, int kc, const float* a, long rsa, long csa, float* dst) {
 }
 
 // Pack NR-column panels [q0,q1) of the kc×nc block of B; panel q holds, for each k, NR floats.
+template <int kNR>
 void pack_b(int kc, int nc, int q0, int q1, const float* b, long rsb, long csb, float* dst) {
   for (int q = q0; q < q1; ++q) {
     const int j = q * kNR;
@@ -143,7 +165,25 @@ void ukernel_generic(int kc, const float* __restrict a, const float* __restrict 
   }
 }
 
-const char* gemm_kernel_name() { return pick_kernel() == ukernel_generic ? "generic" : "avx2"; }
+const char* gemm_kernel_name() {
+  switch (pick_kind()) {
+    case Kind::kAvx512: return "avx512";
+    case Kind::kAvx2: return "avx2";
+    default: return "generic";
+  }
+}
+
+bool gemm_set_kernel(const char* name) {
+  if (!name || !*name) {
+    g_named = nullptr;
+    return true;
+  }
+  Kind k;
+  if (!parse(name, &k) || !cpu_has(k)) return false;
+  static const char* const names[] = {"generic", "avx2", "avx512"};
+  g_named = names[(int)k];
+  return true;
+}
 
 bool gemm_force_generic(bool on) {
   bool prev = g_force_generic;
@@ -154,6 +194,9 @@ bool gemm_force_generic(bool on) {
 namespace {
 void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
                 long ldc, bool accumulate, bool allow_threads);
+template <int kMR, int kNR>
+void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb,
+                   long csb, float* c, long ldc, bool accumulate, bool allow_threads);
 }
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
@@ -193,7 +236,24 @@ void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const f
       for (int i = 0; i < M; ++i) std::memset(c + (long)i * ldc, 0, sizeof(float) * N);
     return;
   }
-  const UKernel uk = pick_kernel();
+  switch (pick_kind()) {
+#if defined(__x86_64__)
+    case Kind::kAvx512:
+      return sgemm_blocked<kMR512, kNR512>(ukernel_avx512, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+                                           allow_threads);
+    case Kind::kAvx2:
+      return sgemm_blocked<kMR, kNR>(ukernel_avx2, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+                                     allow_threads);
+#endif
+    default:
+      return sgemm_blocked<kMR, kNR>(ukernel_generic, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+                                     allow_threads);
+  }
+}
+
+template <int kMR, int kNR>
+void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb,
+                   long csb, float* c, long ldc, bool accumulate, bool allow_threads) {
   const int nt = num_threads();
   const double flops = 2.0 * M * N * K;
   const bool threaded = allow_threads && nt > 1 && flops >= 2e6;
@@ -224,7 +284,7 @@ void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const f
     // Block p of K (rows pc..pc+kc) starts at bp + pc*npad; its panel q at + q*kc*NR.
     auto pack_block = [&](int p, int q0, int q1) {
       const int pc = p * kKC, kc = std::min(kKC, K - pc);
-      pack_b(kc, nc, q0, q1, b + (long)pc * rsb + (long)jc * csb, rsb, csb, bp + (long)pc * npad);
+      pack_b<kNR>(kc, nc, q0, q1, b + (long)pc * rsb + (long)jc * csb, rsb, csb, bp + (long)pc * npad);
     };
     if (threaded && (long)K * nc >= 65536) {
       const int qsplit = std::max(1, std::min(npanels, (4 * nt + kblocks - 1) / kblocks));
@@ -251,7 +311,7 @@ void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const f
       for (int pc = 0; pc < K; pc += kKC) {
         const int kc = std::min(kKC, K - pc);
         const bool acc = accumulate || pc > 0;
-        pack_a(mcc, kc, a + (long)ic * rsa + (long)pc * csa, rsa, csa, ap);
+        pack_a<kMR>(mcc, kc, a + (long)ic * rsa + (long)pc * csa, rsa, csa, ap);
         const float* bblk = bp + (long)pc * npad;
         for (int q = q0; q < q1; ++q) {
           const int j = q * kNR;

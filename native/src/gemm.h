@@ -7,8 +7,10 @@
 
 namespace wn {
 
-constexpr int kMR = 6;   // micro-tile rows: 6×16 floats = 12 AVX2 accumulators
-constexpr int kNR = 16;  // micro-tile columns
+constexpr int kMR = 6;   // micro-tile rows of the AVX2 and portable kernels: 6×16 floats = 12 AVX2 accumulators
+constexpr int kNR = 16;  // their micro-tile columns
+constexpr int kMR512 = 12;  // the AVX-512 kernel: 12×32 floats = 24 zmm accumulators
+constexpr int kNR512 = 32;
 
 // Micro-kernel: C[mr×nr] (= or +=) Apanel[kc×MR]ᵀ · Bpanel[kc×NR]; the panels are zero-padded.
 using UKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);
@@ -16,14 +18,19 @@ using UKernel = void (*)(int kc, const float* a, const float* b, float* c, long 
 void ukernel_generic(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);
 #if defined(__x86_64__)
 void ukernel_avx2(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);
+void ukernel_avx512(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);
 #endif
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb,
            float* c, long ldc, bool accumulate);
 
-// "avx2" or "generic": which micro-kernel sgemm uses (chosen once from the CPU's features).
+// "avx512", "avx2" or "generic": which micro-kernel sgemm uses (the best the CPU has, or the one
+// WGAN_NATIVE_GEMM names if the CPU has it).
 const char* gemm_kernel_name();
 // Force the portable kernel (tests, comparisons). Returns the previous choice.
 bool gemm_force_generic(bool on);
+// Use a named kernel ("avx512" | "avx2" | "generic"; "" = the best available). False (and no
+// change) when this CPU cannot run it.
+bool gemm_set_kernel(const char* name);
 
 }  // namespace wn

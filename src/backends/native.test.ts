@@ -109,18 +109,29 @@ describe('native backend', { skip }, () => {
     assertNative(['_FusedMatMul']);
   });
 
-  it('the portable micro-kernel and one thread agree with the cpu backend too', async () => {
+  it('every micro-kernel this CPU runs (avx512, avx2, portable), on one thread and on all, agrees with the cpu backend', async () => {
     const A = loadNativeAddon()!;
     const threads = A.info().threads;
-    A.forceGeneric(true);
-    A.setThreads(1);
+    const ran: string[] = [];
     try {
-      await compare('generic matMul', [{ shape: [67, 300] }, { shape: [300, 45] }], (a, b) => tf.matMul(a!, b!));
-      await compare('generic conv', [{ shape: [2, 9, 7, 5] }, { shape: [3, 3, 5, 18] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
+      for (const kernel of ['generic', 'avx2', 'avx512']) {
+        if (!A.setKernel(kernel)) continue; // this CPU lacks the instructions
+        assert.equal(A.info().kernel, kernel);
+        ran.push(kernel);
+        for (const t of [1, threads]) {
+          A.setThreads(t);
+          // Ragged against both tile shapes (6×16, 12×32), several KC blocks, transposed operands.
+          await compare(`${kernel}/${t}t matMul`, [{ shape: [67, 300] }, { shape: [300, 45] }], (a, b) => tf.matMul(a!, b!));
+          await compare(`${kernel}/${t}t matMul tT`, [{ shape: [300, 13] }, { shape: [33, 300] }], (a, b) => tf.matMul(a!, b!, true, true));
+          await compare(`${kernel}/${t}t conv`, [{ shape: [2, 9, 7, 5] }, { shape: [3, 3, 5, 18] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
+        }
+      }
     } finally {
-      A.forceGeneric(false);
+      A.setKernel('');
       A.setThreads(threads);
     }
+    assert.ok(ran.includes('generic'), 'the portable kernel must always be available');
+    assert.equal(A.setKernel('sse9'), false, 'an unknown kernel name is refused');
   });
 
   it('conv2d forward and both backprops: strides, paddings, odd sizes, 1 and many channels', async () => {

@@ -37,6 +37,8 @@ export interface NativeAddon {
   info(): { kernel: string; threads: number };
   setThreads(n: number): void;
   forceGeneric(on: boolean): void;
+  /** "avx512" | "avx2" | "generic" | "" (best available); false when this CPU cannot run it. */
+  setKernel(name: string): boolean;
 }
 
 /** Unary op codes, in the order of `enum Unary` in native/src/ops.h. */
