@@ -34,31 +34,6 @@ bool is_pointwise(const ConvParams& p) {
   return p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 && p.ho == p.h && p.wo == p.w;
 }
 
-// Patches of output rows [m0, m1) into col [(m1-m0) × K].
-void im2col(const ConvParams& p, const float* x, long m0, long m1, float* col) {
-  const long K = kdim(p);
-  const long hw = (long)p.ho * p.wo;
-  parallel_range(m1 - m0, 256, [&](long b, long e) {
-    for (long r = b; r < e; ++r) {
-      const long m = m0 + r;
-      const long n = m / hw, rem = m % hw;
-      const int oy = (int)(rem / p.wo), ox = (int)(rem % p.wo);
-      float* dst = col + r * K;
-      for (int ky = 0; ky < p.kh; ++ky) {
-        const int iy = oy * p.sh - p.pt + ky * p.dh;
-        for (int kx = 0; kx < p.kw; ++kx) {
-          const int ix = ox * p.sw - p.pl + kx * p.dw;
-          if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w)
-            std::memset(dst, 0, sizeof(float) * p.ci);
-          else
-            std::memcpy(dst, x + ((n * p.h + iy) * p.w + ix) * p.ci, sizeof(float) * p.ci);
-          dst += p.ci;
-        }
-      }
-    }
-  });
-}
-
 // Scatter-add col rows [m0,m1) (whole images only) back into dx; images are disjoint, so threads
 // split them without races.
 void col2im(const ConvParams& p, const float* col, long m0, long m1, float* dx) {
@@ -88,6 +63,98 @@ void col2im(const ConvParams& p, const float* col, long m0, long m1, float* dx) 
   parallel_for((int)std::min<long>(nimg, 1 << 20), [&](int i) { image(n0 + i); });
 }
 
+// The im2col matrix col[M × K] (row m = output pixel (n, oy, ox), column k = tap (ky, kx) × input
+// channel c, k = (ky·kw + kx)·ci + c) as a GEMM A operand, packed straight from x: A = col.
+struct Im2colRows final : APacker {
+  const ConvParams& p;
+  const float* x;
+  Im2colRows(const ConvParams& p_, const float* x_) : p(p_), x(x_) {}
+  void pack(int i0, int mc, int k0, int kc, int MR, float* dst) const override {
+    const long hw = (long)p.ho * p.wo;
+    for (int q = 0; q < mc; q += MR) {
+      const int mr = std::min(MR, mc - q);
+      for (int r = 0; r < MR; ++r) {
+        float* d = dst + r;  // column r of the panel: element k at d[k·MR]
+        if (r >= mr) {
+          for (int k = 0; k < kc; ++k) d[(long)k * MR] = 0.f;
+          continue;
+        }
+        const long m = i0 + q + r;
+        const long n = m / hw, rem = m % hw;
+        const int oy = (int)(rem / p.wo), ox = (int)(rem % p.wo);
+        int k = k0, tap = k0 / p.ci, c = k0 % p.ci;
+        const int kend = k0 + kc;
+        while (k < kend) {
+          const int ky = tap / p.kw, kx = tap % p.kw;
+          const int len = std::min(p.ci - c, kend - k);
+          const int iy = oy * p.sh - p.pt + ky * p.dh, ix = ox * p.sw - p.pl + kx * p.dw;
+          float* dk = d + (long)(k - k0) * MR;
+          if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) {
+            for (int j = 0; j < len; ++j) dk[(long)j * MR] = 0.f;
+          } else {
+            const float* src = x + ((n * p.h + iy) * p.w + ix) * (long)p.ci + c;
+            for (int j = 0; j < len; ++j) dk[(long)j * MR] = src[j];
+          }
+          k += len;
+          c = 0;
+          ++tap;
+        }
+      }
+      dst += (long)kc * MR;
+    }
+  }
+};
+
+// Its transpose colᵀ[K × M] (for the filter gradient colᵀ·dy), packed straight from x. A panel's
+// rows are consecutive k, i.e. runs of consecutive channels of one tap: for each output pixel m
+// every run is one contiguous copy from x.
+struct Im2colCols final : APacker {
+  const ConvParams& p;
+  const float* x;
+  Im2colCols(const ConvParams& p_, const float* x_) : p(p_), x(x_) {}
+  void pack(int i0, int mc, int k0, int kc, int MR, float* dst) const override {
+    const long hw = (long)p.ho * p.wo;
+    struct Run {
+      int r, len, dy, dx, c;  // panel rows [r, r+len) = channels [c, c+len) of tap offset (dy, dx)
+    } runs[32];
+    for (int q = 0; q < mc; q += MR) {
+      const int mr = std::min(MR, mc - q);
+      int nruns = 0;
+      for (int r = 0; r < mr;) {
+        const int kk = i0 + q + r, tap = kk / p.ci, c = kk % p.ci;
+        const int len = std::min(p.ci - c, mr - r);
+        runs[nruns++] = {r, len, (tap / p.kw) * p.dh - p.pt, (tap % p.kw) * p.dw - p.pl, c};
+        r += len;
+      }
+      long n = k0 / hw;
+      long rem = k0 % hw;
+      int oy = (int)(rem / p.wo), ox = (int)(rem % p.wo);
+      float* d = dst;
+      for (int k = 0; k < kc; ++k, d += MR) {
+        for (int u = 0; u < nruns; ++u) {
+          const Run& R = runs[u];
+          const int iy = oy * p.sh + R.dy, ix = ox * p.sw + R.dx;
+          if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) {
+            for (int j = 0; j < R.len; ++j) d[R.r + j] = 0.f;
+          } else {
+            const float* src = x + ((n * p.h + iy) * p.w + ix) * (long)p.ci + R.c;
+            for (int j = 0; j < R.len; ++j) d[R.r + j] = src[j];
+          }
+        }
+        for (int r = mr; r < MR; ++r) d[r] = 0.f;
+        if (++ox == p.wo) {
+          ox = 0;
+          if (++oy == p.ho) {
+            oy = 0;
+            ++n;
+          }
+        }
+      }
+      dst += (long)kc * MR;
+    }
+  }
+};
+
 // Rows per chunk: whole images, at most kChunkFloats of im2col scratch (at least one image).
 long chunk_rows(const ConvParams& p) {
   const long hw = (long)p.ho * p.wo;
@@ -105,13 +172,7 @@ void conv2d(const ConvParams& p, const float* x, const float* f, float* y) {
     sgemm((int)M, p.co, (int)K, x, K, 1, f, p.co, 1, y, p.co, false);
     return;
   }
-  const long rows = chunk_rows(p);
-  float* col = g_col.get((size_t)(rows * K));
-  for (long m0 = 0; m0 < M; m0 += rows) {
-    const long m1 = std::min(M, m0 + rows);
-    im2col(p, x, m0, m1, col);
-    sgemm((int)(m1 - m0), p.co, (int)K, col, K, 1, f, p.co, 1, y + m0 * p.co, p.co, false);
-  }
+  sgemm_packed((int)M, p.co, (int)K, Im2colRows(p, x), f, p.co, 1, y, p.co, false);
 }
 
 void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f, float* dx) {
@@ -144,13 +205,7 @@ void conv2d_backprop_filter(const ConvParams& p, const float* x, const float* dy
     sgemm((int)K, p.co, (int)M, x, 1, K, dy, p.co, 1, df, p.co, false);
     return;
   }
-  const long rows = chunk_rows(p);
-  float* col = g_col.get((size_t)(rows * K));
-  for (long m0 = 0; m0 < M; m0 += rows) {
-    const long m1 = std::min(M, m0 + rows);
-    im2col(p, x, m0, m1, col);
-    sgemm((int)K, p.co, (int)(m1 - m0), col, 1, K, dy + m0 * p.co, p.co, 1, df, p.co, m0 > 0);
-  }
+  sgemm_packed((int)K, p.co, (int)M, Im2colCols(p, x), dy, p.co, 1, df, p.co, false);
 }
 
 }  // namespace wn

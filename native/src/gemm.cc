@@ -192,46 +192,72 @@ bool gemm_force_generic(bool on) {
 }
 
 namespace {
-void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
-                long ldc, bool accumulate, bool allow_threads);
+
+// A given as a strided array.
+struct StridedA final : APacker {
+  const float* a;
+  long rsa, csa;
+  StridedA(const float* a_, long rsa_, long csa_) : a(a_), rsa(rsa_), csa(csa_) {}
+  void pack(int i0, int mc, int k0, int kc, int mr_panel, float* dst) const override {
+    const float* src = a + (long)i0 * rsa + (long)k0 * csa;
+    if (mr_panel == kMR512)
+      pack_a<kMR512>(mc, kc, src, rsa, csa, dst);
+    else
+      pack_a<kMR>(mc, kc, src, rsa, csa, dst);
+  }
+};
+
+// Columns [k_begin, k_end) of A times rows [k_begin, k_end) of B.
+void sgemm_range(int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb, long csb, float* c,
+                 long ldc, bool accumulate, bool allow_threads);
 template <int kMR, int kNR>
-void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb,
+void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb,
                    long csb, float* c, long ldc, bool accumulate, bool allow_threads);
-}
+}  // namespace
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
            long ldc, bool accumulate) {
+  sgemm_packed(M, N, K, StridedA(a, rsa, csa), b, rsb, csb, c, ldc, accumulate);
+}
+
+void sgemm_packed(int M, int N, int K, const APacker& a, const float* b, long rsb, long csb, float* c, long ldc,
+                  bool accumulate) {
   const int nt = num_threads();
   // A small C with a long reduction (e.g. the filter gradient of a conv with few channels: 48×64 with
   // K = 16384) gives each (M,N) task too little work per KC step; split K across the threads instead,
   // each summing into its own C, then add.
-  if (nt > 1 && (long)M * N <= 64L * 1024 && K >= 2048 && 2.0 * M * N * K >= 4e6) {
+  // The same when K is much longer than M (the filter gradient of any 4×4 conv: K = pixels): each
+  // thread then streams its half of the image once instead of once per row block.
+  if (nt > 1 && K >= 2048 && ((long)M * N <= 64L * 1024 || K >= 2L * M) && 2.0 * M * N * K >= 4e6) {
     const int parts = nt;
-    std::vector<std::vector<float>> part(parts - 1, std::vector<float>((size_t)M * N));
+    static thread_local AlignedBuf partbuf;
+    float* part = partbuf.get((size_t)(parts - 1) * M * N);
     parallel_for(parts, [&](int t) {
-      const int k0 = (int)((long)K * t / parts), k1 = (int)((long)K * (t + 1) / parts);
-      const float* at = a + (long)k0 * csa;
-      const float* bt = b + (long)k0 * rsb;
+      // Split at KC multiples so each part's K blocks line up with an unsplit run's.
+      const int k0 = (int)((long)K * t / parts) / kKC * kKC;
+      const int k1 = t + 1 == parts ? K : (int)((long)K * (t + 1) / parts) / kKC * kKC;
       if (t == 0)
-        sgemm_impl(M, N, k1 - k0, at, rsa, csa, bt, rsb, csb, c, ldc, accumulate, false);
+        sgemm_range(M, N, k0, k1, a, b, rsb, csb, c, ldc, accumulate, false);
       else
-        sgemm_impl(M, N, k1 - k0, at, rsa, csa, bt, rsb, csb, part[t - 1].data(), N, false, false);
+        sgemm_range(M, N, k0, k1, a, b, rsb, csb, part + (size_t)(t - 1) * M * N, N, false, false);
     });
-    for (int t = 1; t < parts; ++t) {
-      const float* p = part[t - 1].data();
-      for (int i = 0; i < M; ++i)
-        for (int j = 0; j < N; ++j) c[(long)i * ldc + j] += p[(long)i * N + j];
-    }
+    parallel_range(M, std::max(1, 16384 / std::max(1, N)), [&](long i0, long i1) {
+      for (int t = 1; t < parts; ++t) {
+        const float* p = part + (size_t)(t - 1) * M * N;
+        for (long i = i0; i < i1; ++i)
+          for (int j = 0; j < N; ++j) c[i * ldc + j] += p[i * N + j];
+      }
+    });
     return;
   }
-  sgemm_impl(M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, true);
+  sgemm_range(M, N, 0, K, a, b, rsb, csb, c, ldc, accumulate, true);
 }
 
 namespace {
-void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
-                long ldc, bool accumulate, bool allow_threads) {
+void sgemm_range(int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb, long csb, float* c,
+                 long ldc, bool accumulate, bool allow_threads) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
+  if (k_end <= k_begin) {
     if (!accumulate)
       for (int i = 0; i < M; ++i) std::memset(c + (long)i * ldc, 0, sizeof(float) * N);
     return;
@@ -239,21 +265,23 @@ void sgemm_impl(int M, int N, int K, const float* a, long rsa, long csa, const f
   switch (pick_kind()) {
 #if defined(__x86_64__)
     case Kind::kAvx512:
-      return sgemm_blocked<kMR512, kNR512>(ukernel_avx512, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+      return sgemm_blocked<kMR512, kNR512>(ukernel_avx512, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
                                            allow_threads);
     case Kind::kAvx2:
-      return sgemm_blocked<kMR, kNR>(ukernel_avx2, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+      return sgemm_blocked<kMR, kNR>(ukernel_avx2, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
                                      allow_threads);
 #endif
     default:
-      return sgemm_blocked<kMR, kNR>(ukernel_generic, M, N, K, a, rsa, csa, b, rsb, csb, c, ldc, accumulate,
+      return sgemm_blocked<kMR, kNR>(ukernel_generic, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
                                      allow_threads);
   }
 }
 
 template <int kMR, int kNR>
-void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb,
+void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb,
                    long csb, float* c, long ldc, bool accumulate, bool allow_threads) {
+  const int K = k_end - k_begin;
+  b += (long)k_begin * rsb;
   const int nt = num_threads();
   const double flops = 2.0 * M * N * K;
   const bool threaded = allow_threads && nt > 1 && flops >= 2e6;
@@ -300,7 +328,8 @@ void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, lo
     int nsplit = 1;
     if (threaded && mblocks < 4 * nt) nsplit = std::min(npanels, (4 * nt + mblocks - 1) / mblocks);
     const int panels_per_split = (npanels + nsplit - 1) / nsplit;
-    auto task = [&](int t) {
+    // Task t over the K blocks starting in [p0, p1).
+    auto task = [&](int t, int p0, int p1) {
       static thread_local AlignedBuf abuf;
       const int ib = t / nsplit, js = t % nsplit;
       const int ic = ib * mc;
@@ -308,10 +337,10 @@ void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, lo
       const int q0 = js * panels_per_split, q1 = std::min(npanels, q0 + panels_per_split);
       if (q0 >= q1) return;
       float* ap = abuf.get((size_t)((mc + kMR - 1) / kMR) * kMR * kKC);
-      for (int pc = 0; pc < K; pc += kKC) {
+      for (int pc = p0; pc < p1; pc += kKC) {
         const int kc = std::min(kKC, K - pc);
         const bool acc = accumulate || pc > 0;
-        pack_a<kMR>(mcc, kc, a + (long)ic * rsa + (long)pc * csa, rsa, csa, ap);
+        a.pack(ic, mcc, k_begin + pc, kc, kMR, ap);
         const float* bblk = bp + (long)pc * npad;
         for (int q = q0; q < q1; ++q) {
           const int j = q * kNR;
@@ -325,10 +354,14 @@ void sgemm_blocked(UKernel uk, int M, int N, int K, const float* a, long rsa, lo
       }
     };
     const int ntasks = mblocks * nsplit;
-    if (threaded)
-      parallel_for(ntasks, task);
-    else
-      for (int t = 0; t < ntasks; ++t) task(t);
+    if (threaded) {
+      parallel_for(ntasks, [&](int t) { task(t, 0, K); });
+    } else {
+      // One thread: K blocks outermost, so the A data one K block reads (for an implicit im2col, a
+      // band of the image) is read once from memory and then from cache by every row block.
+      for (int pc = 0; pc < K; pc += kKC)
+        for (int t = 0; t < ntasks; ++t) task(t, pc, pc + 1);
+    }
   }
 }
 }  // namespace

@@ -24,6 +24,20 @@ void ukernel_avx512(int kc, const float* a, const float* b, float* c, long ldc, 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb,
            float* c, long ldc, bool accumulate);
 
+// The A operand as a packer instead of a strided array: pack() writes rows [i0, i0+mc) × columns
+// [k0, k0+kc) of A as MR-row panels (panel p at dst + p·kc·MR holds, for each k, MR floats; rows
+// past mc are zero). Lets a convolution feed its im2col matrix to the GEMM straight from the image,
+// without writing and re-reading the matrix (16 MiB for a 64×16×16×64 input and a 4×4 kernel).
+// pack() is called concurrently from several threads: it must not modify shared state.
+struct APacker {
+  virtual void pack(int i0, int mc, int k0, int kc, int mr_panel, float* dst) const = 0;
+  virtual ~APacker() = default;
+};
+
+// C = A·B (or +=) with A given by a packer.
+void sgemm_packed(int M, int N, int K, const APacker& a, const float* b, long rsb, long csb, float* c, long ldc,
+                  bool accumulate);
+
 // "avx512", "avx2" or "generic": which micro-kernel sgemm uses (the best the CPU has, or the one
 // WGAN_NATIVE_GEMM names if the CPU has it).
 const char* gemm_kernel_name();

@@ -92,6 +92,7 @@ describe('native backend', { skip }, () => {
       [[131, 300], [300, 67], false, false], // several KC blocks, ragged 6×16 tiles, threaded
       [[300, 131], [67, 300], true, true],
       [[64, 4096], [4096, 1], false, false], // critic's last dense layer
+      [[100, 4096], [4096, 700], false, false], // K ≥ 2M: the reduction split over threads
     ];
     for (const [sa, sb, ta, tb] of cases) {
       await compare(`matMul ${sa}×${sb} ${ta} ${tb}`, [{ shape: sa }, { shape: sb }], (a, b) => tf.matMul(a!, b!, ta, tb));
@@ -145,6 +146,7 @@ describe('native backend', { skip }, () => {
       { x: [2, 7, 7, 5], f: [3, 3, 5, 4], s: 1, pad: 1 },
       { x: [2, 6, 5, 7], f: [1, 1, 7, 9], s: 1, pad: 'valid' }, // pointwise: no im2col
       { x: [4, 16, 16, 3], f: [4, 4, 3, 16], s: 2, pad: 'same' }, // DCGAN-like first layer
+      { x: [8, 32, 32, 3], f: [4, 4, 3, 32], s: 2, pad: 'same' }, // 2048 pixels: filter gradient split over threads by pixels
     ];
     for (const c of cases) {
       const label = `conv ${c.x} ${c.f} s${c.s} ${c.pad}`;

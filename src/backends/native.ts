@@ -1,6 +1,6 @@
 /**
  * The `native` TF.js backend: TF.js's own cpu backend (MathBackendCPU — same storage, same ~170
- * kernels) with the heavy kernels replaced by the project's Node-API addon (native/, C++, AVX2/FMA
+ * kernels) with the heavy kernels replaced by the project's Node-API addon (native/, C++, AVX-512/AVX2
  * GEMM, a 2-thread pool). Every kernel reads the inputs' Float32Arrays, allocates the output
  * Float32Array in JS and lets the addon fill it synchronously.
  *
@@ -606,7 +606,7 @@ export function registerNativeBackend(): boolean {
   return true;
 }
 
-/** Which micro-kernel (avx2 | generic) and how many threads the addon uses; undefined when not loaded. */
+/** Which micro-kernel (avx512 | avx2 | generic) and how many threads the addon uses; undefined when not loaded. */
 export function nativeInfo(): { kernel: string; threads: number } | undefined {
   return loadNativeAddon()?.info();
 }
