@@ -167,7 +167,28 @@ void binary(int op, const float* a, const std::vector<int64_t>& sa, const float*
   const long ia = g.sa[r - 1] ? 1 : 0, ib = g.sb[r - 1] ? 1 : 0;
   long outer = 1;
   for (int i = 0; i < r - 1; ++i) outer *= g.dim[i];
-  const long grain = std::max<long>(1, (op == kPow ? 4096 : kGrain) / inner);
+  const long elem_grain = op == kPow ? 4096 : kGrain;
+  if (outer < 2L * num_threads() && inner >= 2 * elem_grain) {
+    // Few long rows — typically no broadcast at all (every dim collapses into one) or a scalar
+    // operand: split the rows themselves, or the op would run on one thread.
+    const long cpo = std::min<long>(64, inner / elem_grain);  // chunks per row
+    parallel_range(outer * cpo, 1, [&](long t0, long t1) {
+      for (long t = t0; t < t1; ++t) {
+        const long o = t / cpo, part = t % cpo;
+        long rem = o, offa = 0, offb = 0;
+        for (int i = r - 2; i >= 0; --i) {
+          const long idx = rem % g.dim[i];
+          rem /= g.dim[i];
+          offa += idx * g.sa[i];
+          offb += idx * g.sb[i];
+        }
+        const long b0 = inner * part / cpo, b1 = inner * (part + 1) / cpo;
+        run(a + offa + ia * b0, ia, b + offb + ib * b0, ib, out + o * inner + b0, b1 - b0);
+      }
+    });
+    return;
+  }
+  const long grain = std::max<long>(1, elem_grain / inner);
   parallel_range(outer, grain, [&](long o0, long o1) {
     // Odometer over the outer dims, started at o0.
     long idx[16] = {0};
@@ -231,6 +252,37 @@ void reduce(int op, const float* x, const std::vector<int64_t>& shape, const std
   if (r == 1 || (r == 2 && !red[0])) {
     // [K, R]: each output reduces one contiguous row of R.
     const long K = r == 1 ? 1 : d[0], R = r == 1 ? d[0] : d[1];
+    if (K < 2L * num_threads() && R >= 4 * kGrain) {
+      // Few long rows (e.g. a sum of everything): partial results over chunks of each row, in
+      // parallel, then combined — otherwise one thread does it all.
+      const long cpo = std::min<long>(64, R / kGrain);
+      std::vector<double> part((size_t)(K * cpo));
+      parallel_range(K * cpo, 1, [&](long t0, long t1) {
+        for (long t = t0; t < t1; ++t) {
+          const long k = t / cpo, c = t % cpo;
+          const float* row = x + k * R;
+          const long i0 = R * c / cpo, i1 = R * (c + 1) / cpo;
+          double acc = is_sum ? 0.0 : (double)row[i0];
+          if (is_sum) {
+            double s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            long i = i0;
+            for (; i + 8 <= i1; i += 8)
+              for (int j = 0; j < 8; ++j) s8[j] += row[i + j];
+            for (; i < i1; ++i) acc += row[i];
+            for (int j = 0; j < 8; ++j) acc += s8[j];
+          } else {
+            for (long i = i0; i < i1; ++i) acc = combine(acc, row[i]);
+          }
+          part[(size_t)t] = acc;
+        }
+      });
+      for (long k = 0; k < K; ++k) {
+        double v = part[(size_t)(k * cpo)];
+        for (long c = 1; c < cpo; ++c) v = is_sum ? v + part[(size_t)(k * cpo + c)] : combine(v, (float)part[(size_t)(k * cpo + c)]);
+        y[k] = finish(v);
+      }
+      return;
+    }
     parallel_range(K, std::max<long>(1, kGrain / R), [&](long k0, long k1) {
       for (long k = k0; k < k1; ++k) {
         const float* row = x + k * R;

@@ -199,7 +199,10 @@ describe('native backend', { skip }, () => {
       [[2, 3, 4, 6], [2, 1, 1, 1]],
       [[4, 1, 3], [1, 5, 1]],
       [[1], [3, 3]],
-      [[3, 1], [3, 200000]], // threaded path
+      [[3, 1], [3, 200000]], // few long rows: split within rows
+      [[70001, 3], [70001, 3]], // no broadcast: one long row, split across threads
+      [[2, 100001], []], // scalar operand
+      [[300, 700], [300, 1]], // many rows
       [[], [4]],
     ];
     const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, boolean][] = [
@@ -261,7 +264,7 @@ describe('native backend', { skip }, () => {
         ]);
       }
     }
-    await compare('sum large', [{ shape: [64, 16, 16, 32] }], (x) => [tf.sum(x!, [0, 1, 2]), tf.sum(x!, [1, 2, 3]), tf.sum(x!)]);
+    await compare('sum large', [{ shape: [64, 16, 16, 32] }], (x) => [tf.sum(x!, [0, 1, 2]), tf.sum(x!, [1, 2, 3]), tf.sum(x!), tf.mean(x!), tf.max(x!), tf.min(x!), tf.sum(x!.reshape([2, 262144]), 1)]);
     await compare('tile', [{ shape: [2, 3, 1, 4] }], (x) => [tf.tile(x!, [3, 1, 5, 2]), tf.tile(x!, [1, 1, 1, 1])]);
     await compare('transpose', [{ shape: [3, 4, 5, 6] }], (x) => [tf.transpose(x!, [0, 3, 1, 2]), tf.transpose(x!, [3, 2, 1, 0]), tf.transpose(x!, [0, 1, 3, 2])]);
     await compare('addN', [{ shape: [5, 9] }, { shape: [5, 9] }, { shape: [5, 9] }], (a, b, c) => tf.addN([a!, b!, c!]));
