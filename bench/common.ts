@@ -53,6 +53,18 @@ export async function useBackend(b: string): Promise<void> {
 
 const PY = '/usr/bin/python3';
 
+/**
+ * The ceiling a run's percentages are quoted against: the larger of the measurements taken before
+ * and after the backends ran (what the machine could do while the benchmark ran — conservative, as
+ * the machine's speed drifts by ±10 % from minute to minute here). Printed with both readings.
+ */
+export function ceilingOfRun(before: number | null, after: number | null): number | null {
+  const c = Math.max(before ?? 0, after ?? 0);
+  if (c > 0)
+    console.log(`  sgemm ceiling (numpy/OpenBLAS, all cores): ${c.toFixed(1)} GFLOP/s (measured before: ${before?.toFixed(1) ?? '—'}, after: ${after?.toFixed(1) ?? '—'})`);
+  return c > 0 ? c : null;
+}
+
 /** sgemm GFLOP/s of numpy (OpenBLAS) at n = 1024…2048 with all cores: the machine's practical ceiling. */
 export function sgemmCeiling(): number | null {
   try {
