@@ -217,6 +217,34 @@ void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APack
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
            long ldc, bool accumulate) {
+  if (M > 0 && N > 0 && K > 0 && (N == 1 || K == 1)) {
+    // Matrix-vector products and outer products (a dense layer with one output, its gradients):
+    // packing would copy more than the product computes, and a 32-wide tile would be 1/32 used.
+    parallel_range(M, std::max(1L, 32768L / ((long)N * K)), [&](long i0, long i1) {
+      for (long i = i0; i < i1; ++i) {
+        const float* ai = a + i * rsa;
+        float* ci = c + i * ldc;
+        if (N == 1) {
+          double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // 8 independent partial sums: vectorisable
+          long k = 0;
+          if (csa == 1 && rsb == 1)
+            for (; k + 8 <= K; k += 8)
+              for (int u = 0; u < 8; ++u) s[u] += (double)ai[k + u] * b[k + u];
+          double t = 0;
+          for (; k < K; ++k) t += (double)ai[k * csa] * b[k * rsb];
+          for (int u = 0; u < 8; ++u) t += s[u];
+          ci[0] = accumulate ? ci[0] + (float)t : (float)t;
+        } else {  // K == 1: row i of C = a(i) · row 0 of B
+          const float av = ai[0];
+          if (accumulate)
+            for (long j = 0; j < N; ++j) ci[j] += av * b[j * csb];
+          else
+            for (long j = 0; j < N; ++j) ci[j] = av * b[j * csb];
+        }
+      }
+    });
+    return;
+  }
   sgemm_packed(M, N, K, StridedA(a, rsa, csa), b, rsb, csb, c, ldc, accumulate);
 }
 

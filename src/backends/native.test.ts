@@ -92,6 +92,9 @@ describe('native backend', { skip }, () => {
       [[131, 300], [300, 67], false, false], // several KC blocks, ragged 6×16 tiles, threaded
       [[300, 131], [67, 300], true, true],
       [[64, 4096], [4096, 1], false, false], // critic's last dense layer
+      [[4096, 64], [4096, 1], true, false], // its weight gradient: matrix-vector with a transposed A
+      [[64, 1], [4096, 1], false, true], // its input gradient: an outer product (K = 1)
+      [[1, 9], [1, 13], true, false],
       [[100, 4096], [4096, 700], false, false], // K ≥ 2M: the reduction split over threads
     ];
     for (const [sa, sb, ta, tb] of cases) {
