@@ -17,19 +17,7 @@ namespace {
 // is negligible.
 constexpr long kChunkFloats = 1L << 20;
 
-struct Scratch {
-  float* p = nullptr;
-  size_t n = 0;
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      n = want;
-      p = static_cast<float*>(std::aligned_alloc(64, ((want * sizeof(float) + 63) / 64) * 64));
-    }
-    return p;
-  }
-};
-thread_local Scratch g_col;  // per calling thread (Node worker threads may each use the addon)
+thread_local AlignedBuf g_col;  // per calling thread (Node worker threads may each use the addon)
 
 inline long kdim(const ConvParams& p) { return (long)p.kh * p.kw * p.ci; }
 

@@ -49,20 +49,6 @@ Kind pick_kind() {
   return Kind::kGeneric;
 }
 
-struct AlignedBuf {
-  float* p = nullptr;
-  size_t n = 0;
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      n = want;
-      p = static_cast<float*>(std::aligned_alloc(64, ((want * sizeof(float) + 63) / 64) * 64));
-    }
-    return p;
-  }
-  ~AlignedBuf() { std::free(p); }
-};
-
 // Pack rows [0,mc) × cols [0,kc) of A into MR-row panels: panel p holds, for each k, MR floats.
 template <int kMR>
 void pack_a(int mc, int kc, const float* a, long rsa, long csa, float* dst) {
@@ -156,13 +142,7 @@ void ukernel_generic(int kc, const float* __restrict a, const float* __restrict 
     for (int i = 0; i < kMR; ++i)
       for (int j = 0; j < 8; ++j) t[i][half + j] = acc[i][j];
   }
-  for (int i = 0; i < mr; ++i) {
-    float* ci = c + (long)i * ldc;
-    if (accumulate)
-      for (int j = 0; j < nr; ++j) ci[j] += t[i][j];
-    else
-      for (int j = 0; j < nr; ++j) ci[j] = t[i][j];
-  }
+  store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
 const char* gemm_kernel_name() {

@@ -4,13 +4,40 @@
 // im2col-based convolutions. Cache-blocked (BLIS loop order), packed, threaded over the pool.
 #pragma once
 #include <cstddef>
+#include <cstdlib>
 
 namespace wn {
+
+// A growable 64-byte-aligned float buffer (scratch memory kept per thread, reused across calls).
+struct AlignedBuf {
+  float* p = nullptr;
+  size_t n = 0;
+  float* get(size_t want) {
+    if (want > n) {
+      std::free(p);
+      n = want;
+      p = static_cast<float*>(std::aligned_alloc(64, ((want * sizeof(float) + 63) / 64) * 64));
+    }
+    return p;
+  }
+  ~AlignedBuf() { std::free(p); }
+};
 
 constexpr int kMR = 6;   // micro-tile rows of the AVX2 and portable kernels: 6×16 floats = 12 AVX2 accumulators
 constexpr int kNR = 16;  // their micro-tile columns
 constexpr int kMR512 = 12;  // the AVX-512 kernel: 12×32 floats = 24 zmm accumulators
 constexpr int kNR512 = 32;
+
+// Writes (or adds) the top-left mr×nr of a 6×16 tile t into C: the ragged edge of the 6×16 kernels.
+inline void store_tile(const float (*t)[kNR], float* c, long ldc, int mr, int nr, bool accumulate) {
+  for (int i = 0; i < mr; ++i) {
+    float* ci = c + (long)i * ldc;
+    if (accumulate)
+      for (int j = 0; j < nr; ++j) ci[j] += t[i][j];
+    else
+      for (int j = 0; j < nr; ++j) ci[j] = t[i][j];
+  }
+}
 
 // Micro-kernel: C[mr×nr] (= or +=) Apanel[kc×MR]ᵀ · Bpanel[kc×NR]; the panels are zero-padded.
 using UKernel = void (*)(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);

@@ -87,13 +87,7 @@ void ukernel_avx2(int kc, const float* a, const float* b, float* c, long ldc, in
   _mm256_store_ps(t[4] + 8, c41);
   _mm256_store_ps(t[5], c50);
   _mm256_store_ps(t[5] + 8, c51);
-  for (int i = 0; i < mr; ++i) {
-    float* ci = c + (long)i * ldc;
-    if (accumulate)
-      for (int j = 0; j < nr; ++j) ci[j] += t[i][j];
-    else
-      for (int j = 0; j < nr; ++j) ci[j] = t[i][j];
-  }
+  store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
 }  // namespace wn
