@@ -61,6 +61,16 @@ struct Im2colRows final : APacker {
   const float* x;
   Im2colRows(const ConvParams& p_, const float* x_) : p(p_), x(x_) {}
   void pack(int i0, int mc, int k0, int kc, int MR, float* dst) const override {
+    if (p.ci < 16)
+      pack_rows(i0, mc, k0, kc, MR, dst);
+    else if (MR == kMR512)
+      pack_t<kMR512>(i0, mc, k0, kc, dst);
+    else
+      pack_t<kMR>(i0, mc, k0, kc, dst);
+  }
+  // Row by row, each row as runs of in-image taps (a kernel row of a 3-channel image is one
+  // 12-float run): fewer, longer copies when ci is small; the panel is written with stride MR.
+  void pack_rows(int i0, int mc, int k0, int kc, int MR, float* dst) const {
     const long hw = (long)p.ho * p.wo;
     for (int q = 0; q < mc; q += MR) {
       const int mr = std::min(MR, mc - q);
@@ -103,6 +113,47 @@ struct Im2colRows final : APacker {
           tap += (c + len) / p.ci;
           c = (c + len) % p.ci;
         }
+      }
+      dst += (long)kc * MR;
+    }
+  }
+
+  // Tap by tap: the MR rows' source pixels for the tap (or none, outside the image), then the tap's
+  // channels with the MR rows innermost, so the panel is written contiguously.
+  template <int MR>
+  void pack_t(int i0, int mc, int k0, int kc, float* dst) const {
+    const long hw = (long)p.ho * p.wo;
+    alignas(64) static const float zeros[1] = {0.f};
+    for (int q = 0; q < mc; q += MR) {
+      const int mr = std::min(MR, mc - q);
+      long n[MR];
+      int oy[MR], ox[MR];
+      for (int r = 0; r < MR; ++r) {
+        const long m = i0 + q + std::min(r, mr - 1);
+        n[r] = m / hw;
+        const long rem = m % hw;
+        oy[r] = (int)(rem / p.wo);
+        ox[r] = (int)(rem % p.wo);
+      }
+      int k = k0, tap = k0 / p.ci, c = k0 % p.ci;
+      const int kend = k0 + kc;
+      float* d = dst;
+      while (k < kend) {
+        const int ky = tap / p.kw, kx = tap % p.kw;
+        const int len = std::min(p.ci - c, kend - k);
+        const float* src[MR];
+        long step[MR];  // 1 for a real pixel, 0 for the zero
+        for (int r = 0; r < MR; ++r) {
+          const int iy = oy[r] * p.sh - p.pt + ky * p.dh, ix = ox[r] * p.sw - p.pl + kx * p.dw;
+          const bool in = r < mr && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w;
+          src[r] = in ? x + ((n[r] * p.h + iy) * p.w + ix) * (long)p.ci + c : zeros;
+          step[r] = in ? 1 : 0;
+        }
+        for (int j = 0; j < len; ++j, d += MR)
+          for (int r = 0; r < MR; ++r) d[r] = src[r][j * step[r]];
+        k += len;
+        c = 0;
+        ++tap;
       }
       dst += (long)kc * MR;
     }

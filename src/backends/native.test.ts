@@ -151,6 +151,11 @@ describe('native backend', { skip }, () => {
       { x: [4, 16, 16, 3], f: [4, 4, 3, 16], s: 2, pad: 'same' }, // DCGAN-like first layer
       { x: [8, 32, 32, 3], f: [4, 4, 3, 32], s: 2, pad: 'same' }, // 2048 pixels: filter gradient split over threads by pixels
       { x: [6, 32, 32, 16], f: [4, 4, 16, 8], s: 1, pad: 'same' }, // input gradient in two col2im chunks
+      { x: [2, 9, 11, 16], f: [4, 4, 16, 5], s: 2, pad: 'same' }, // 16 channels, odd sizes
+      { x: [2, 10, 9, 20], f: [4, 2, 20, 6], s: 2, pad: 'valid' },
+      { x: [2, 8, 7, 16], f: [4, 3, 16, 3], s: [2, 1], pad: 'same' },
+      { x: [1, 7, 8, 17], f: [3, 3, 17, 4], s: 1, pad: 1 },
+      { x: [2, 9, 9, 16], f: [3, 3, 16, 4], s: 2, pad: 'same' },
     ];
     for (const c of cases) {
       const label = `conv ${c.x} ${c.f} s${c.s} ${c.pad}`;
