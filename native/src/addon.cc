@@ -318,6 +318,20 @@ napi_value AddN(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// adam(value, m, v, g, newValue, newM, newV, consts[8]): see wn::adam.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n[8];
+  float* p[8];
+  for (int i = 0; i < 8; ++i) p[i] = a.f32(i, &n[i]);
+  if (!a.ok) return nullptr;
+  for (int i = 1; i < 7; ++i) a.need(n[i] >= n[0], "adam: arrays must all have the value's size");
+  a.need(n[7] >= 8, "adam: 8 constants expected");
+  if (!a.ok) return nullptr;
+  wn::adam(p[0], p[1], p[2], p[3], p[4], p[5], p[6], (long)n[0], p[7]);
+  return undef(env);
+}
+
 napi_value Info(napi_env env, napi_callback_info info) {
   napi_value o, k, t;
   napi_create_object(env, &o);
@@ -397,6 +411,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -450,4 +450,19 @@ void add_n(const std::vector<const float*>& srcs, float* out, long n) {
   });
 }
 
+void adam(const float* value, const float* m, const float* v, const float* g, float* new_value, float* new_m,
+          float* new_v, long n, const float* c) {
+  const float b1 = c[0], omb1 = c[1], b2 = c[2], omb2 = c[3], oma1 = c[4], oma2 = c[5], eps = c[6], neglr = c[7];
+  parallel_range(n, kGrain, [&](long b, long e) {
+    for (long i = b; i < e; ++i) {
+      const float gi = g[i];
+      const float m1 = m[i] * b1 + gi * omb1;
+      const float v1 = v[i] * b2 + (gi * gi) * omb2;
+      new_m[i] = m1;
+      new_v[i] = v1;
+      new_value[i] = (m1 / oma1) / (std::sqrt(v1 / oma2) + eps) * neglr + value[i];
+    }
+  });
+}
+
 }  // namespace wn

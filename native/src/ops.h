@@ -22,5 +22,9 @@ void transpose(const float* x, const std::vector<int64_t>& shape, const std::vec
 void channel_affine(const float* x, float* y, long n, long C, const float* scale, long ns, const float* shift, long nt,
                     int act, float alpha);
 void add_n(const std::vector<const float*>& srcs, float* out, long n);
+// One Adam step, elementwise, in TF.js's operation order (so results are bit-identical to
+// tf.train.adam): c = [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr].
+void adam(const float* value, const float* m, const float* v, const float* g, float* new_value, float* new_m,
+          float* new_v, long n, const float* c);
 
 }  // namespace wn

@@ -16,6 +16,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { FUSED_ADAM_KERNEL } from '../train/optim.js';
 
 /** The functions of native/src/addon.cc. All write into their output array; sizes are checked there. */
 export interface NativeAddon {
@@ -32,6 +33,8 @@ export interface NativeAddon {
   /** y = act(x·scale[c] + shift[c]) over the last dim of length C (scale/shift: length C, 1, or 0 = absent). */
   channelAffine(x: Float32Array, y: Float32Array, scale: Float32Array, shift: Float32Array, C: number, act: number, alpha: number): void;
   addN(out: Float32Array, inputs: Float32Array[]): void;
+  /** One Adam step into the three outputs; c = [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]. */
+  adam(value: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, newValue: Float32Array, newM: Float32Array, newV: Float32Array, c: Float32Array): void;
   /** Keep tensor-sized blocks on glibc's heap (fewer page faults per kernel output); process-wide. */
   tuneMalloc(): boolean;
   info(): { kernel: string; threads: number };
@@ -602,6 +605,22 @@ export function registerNativeBackend(): boolean {
     if (cfg.disposeFunc) copy.disposeFunc = cfg.disposeFunc;
     tf.registerKernel(copy);
   }
+  // A kernel of our own (no cpu counterpart): the fused Adam step of src/train/optim.ts.
+  tf.registerKernel({
+    kernelName: FUSED_ADAM_KERNEL,
+    backendName: NATIVE_BACKEND,
+    kernelFunc: timed(FUSED_ADAM_KERNEL, (args) => {
+      const b = args.backend as MathBackendCPU;
+      const ins = args.inputs as Record<string, Info>;
+      const vals = ['value', 'm', 'v', 'g'].map((k) => f32(b, ins[k]));
+      const value = ins['value']!;
+      if (vals.some((x) => !x || x.length !== vals[0]!.length)) throw new Error(`${FUSED_ADAM_KERNEL}: float32 inputs of one size expected`);
+      const n = vals[0]!.length;
+      const outs = [alloc(b, n), alloc(b, n), alloc(b, n)];
+      A.adam(vals[0]!, vals[1]!, vals[2]!, vals[3]!, outs[0]!, outs[1]!, outs[2]!, Float32Array.from((args.attrs as { c: number[] }).c));
+      return outs.map((o) => out(b, value.shape, o));
+    }),
+  });
   registered = true;
   return true;
 }

@@ -10,6 +10,7 @@ import type { TrainConfig } from '../config/config.js';
 import type { GanModels } from '../models/dcgan.js';
 import { criticLoss, generatorLoss, gradientPenalty } from '../losses/wgan.js';
 import { Rng } from '../util/rng.js';
+import { FusedAdam } from './optim.js';
 
 export interface Trainer {
   models: GanModels;
@@ -32,7 +33,7 @@ export interface CriticStats {
 }
 
 export function makeOptimizer(c: Pick<TrainConfig, 'optimizer' | 'lr' | 'beta1' | 'beta2'>): tf.Optimizer {
-  if (c.optimizer === 'adam') return tf.train.adam(c.lr, c.beta1, c.beta2, 1e-8);
+  if (c.optimizer === 'adam') return new FusedAdam(c.lr, c.beta1, c.beta2, 1e-8);
   // decay 0.99 and ε 1e-8 match PyTorch's RMSprop defaults, which the WGAN paper's code used.
   return tf.train.rmsprop(c.lr, 0.99, 0, 1e-8);
 }
