@@ -31,7 +31,8 @@
       "target_name": "wgan_native",
       "sources": ["src/addon.cc", "src/pool.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc"],
       "dependencies": ["wgan_native_avx2", "wgan_native_avx512"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fPIC"],
+      # -fno-trapping-math: we never read FP exception flags; it lets branch-free selects vectorise.
+      "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fno-trapping-math"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8"]

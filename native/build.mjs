@@ -56,7 +56,7 @@ function buildWithGxx(dir) {
   const out = path.join(buildDir, 'Release');
   fs.mkdirSync(out, { recursive: true });
   const inc = ['-I', path.join(dir, 'include', 'node')];
-  const common = ['-O3', '-std=c++17', '-fPIC', '-pthread', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=wgan_native', ...inc];
+  const common = ['-O3', '-std=c++17', '-fPIC', '-fno-trapping-math', '-pthread', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=wgan_native', ...inc];
   const objs = [];
   const srcs = ['addon', 'pool', 'gemm', 'conv', 'ops'];
   if (process.arch === 'x64') srcs.push('gemm_avx2', 'gemm_avx512');

@@ -207,6 +207,23 @@ void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APack
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
            long ldc, bool accumulate) {
+  if (M > 0 && N == 1 && K > 0 && rsa == 1 && csa != 1) {
+    // Aᵀ·b with A stored row-major (a dense layer's weight gradient xᵀ·dy for one output): sum the
+    // rows of A scaled by b — contiguous, vectorisable — instead of strided dot products.
+    parallel_range(M, 4096, [&](long i0, long i1) {
+      std::vector<double> acc((size_t)(i1 - i0), 0.0);
+      for (long k = 0; k < K; ++k) {
+        const float* ak = a + k * csa + i0;
+        const double bk = b[k * rsb];
+        for (long i = 0; i < i1 - i0; ++i) acc[(size_t)i] += ak[i] * bk;
+      }
+      for (long i = i0; i < i1; ++i) {
+        float* ci = c + i * ldc;
+        ci[0] = accumulate ? ci[0] + (float)acc[(size_t)(i - i0)] : (float)acc[(size_t)(i - i0)];
+      }
+    });
+    return;
+  }
   if (M > 0 && N > 0 && K > 0 && (N == 1 || K == 1)) {
     // Matrix-vector products and outer products (a dense layer with one output, its gradients):
     // packing would copy more than the product computes, and a 32-wide tile would be 1/32 used.

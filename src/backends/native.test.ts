@@ -260,6 +260,25 @@ describe('native backend', { skip }, () => {
     assertNative(ops.map(([n]) => n));
   });
 
+  it('tanh (own vectorised exp): relative error ≤ 1e-6 against Math.tanh, incl. tiny, large and special values', async () => {
+    await tf.setBackend('native');
+    const xs = [0, -0, 1e-30, -1e-30, 1e-6, 0.0499, 0.05, 0.0501, 0.3, -0.7, 1, 2.5, -4, 8.99, 9, 9.01, 20, -20, 88, Infinity, -Infinity, NaN];
+    const rng = new Rng(5);
+    for (let i = 0; i < 5000; i++) xs.push((rng.next() - 0.5) * 24, (rng.next() - 0.5) * 0.2);
+    const x = Float32Array.from(xs);
+    const t = tf.tensor1d(x);
+    const y = tf.tanh(t);
+    const got = y.dataSync();
+    tf.dispose([t, y]);
+    for (let i = 0; i < x.length; i++) {
+      const ref = Math.fround(Math.tanh(x[i]!));
+      const g = got[i]!;
+      if (Number.isNaN(ref)) assert.ok(Number.isNaN(g), `tanh(${x[i]}) = ${g}, want NaN`);
+      else if (ref === 0) assert.ok(Object.is(g, ref), `tanh(${x[i]}) = ${g}, want ${ref}`);
+      else assert.ok(Math.abs(g - ref) <= 1e-6 * Math.abs(ref), `tanh(${x[i]}) = ${g}, want ${ref}`);
+    }
+  });
+
   it('reductions over any axes, transpose, addN, batchNorm', async () => {
     resetNativeKernelCounts();
     const axesCases: (number | number[] | undefined)[] = [undefined, 0, 3, [0, 1, 2], [1, 2, 3], [1, 3], [0, 2], -1];
