@@ -9,6 +9,9 @@ import path from 'node:path';
 import { loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
+import type { ModelInfo } from './api.js';
+
+export type { ModelInfo } from './api.js';
 
 export interface ServedModel {
   /** URL-safe name, unique on the server. */
@@ -21,31 +24,6 @@ export interface ServedModel {
   nz: number;
   /** Sample image file names in `dir/samples/` (PNG/JPEG), for the page's picker. */
   samples: string[];
-}
-
-/** What GET /api/models tells about a model. */
-export interface ModelInfo {
-  name: string;
-  size: number;
-  channels: number;
-  nz: number;
-  /** URLs of the two networks' model.json, for tf.loadLayersModel in the browser. */
-  generator: string;
-  critic: string;
-  samples: string[];
-  manifest: {
-    step: number;
-    loss: string;
-    data: string;
-    dataset?: string;
-    gWidth: number;
-    dWidth: number;
-    criticNorm: string;
-    library: string;
-    createdAt: string;
-    trainSeconds?: number;
-    metrics?: Record<string, number>;
-  };
 }
 
 /** Files of a model folder the browser may fetch (relative, '/'-separated). */

@@ -15,6 +15,9 @@ import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { resolveInpaintOptions, type InpaintOptions } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 import type { ServedModel } from './models.js';
+import type { Resize } from './api.js';
+
+export type { Resize } from './api.js';
 
 /** A user error with an HTTP status. */
 export class HttpError extends UserError {
@@ -76,17 +79,6 @@ const Body = z
   .strict();
 
 export type InpaintBody = z.infer<typeof Body>;
-
-/** The crop and resize applied to the input, reported in the `start` event. */
-export interface Resize {
-  /** The uploaded image's size, px. */
-  from: { width: number; height: number };
-  /** The centre square used: left, top, side (px of the uploaded image). */
-  crop: { left: number; top: number; side: number };
-  /** The model's size, px (s×s); all returned images have it. */
-  to: { width: number; height: number };
-  resized: boolean;
-}
 
 export interface PreparedJob {
   model: ServedModel;

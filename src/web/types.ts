@@ -1,15 +1,7 @@
-/** The API's JSON shapes as the page uses them (mirrors src/server; no Node imports here). */
+/** The API's JSON shapes as the page uses them (the shared ones come from src/server/api.ts, which has no imports). */
 
-export interface ModelInfoLite {
-  name: string;
-  size: number;
-  channels: number;
-  nz: number;
-  generator: string;
-  critic: string;
-  samples: string[];
-  manifest: { step: number; loss: string; data: string; dataset?: string; gWidth: number; dWidth: number; trainSeconds?: number };
-}
+/** GET /api/models entries (the server's own type). */
+export type { ModelInfo as ModelInfoLite } from '../server/api.js';
 
 export interface ServerConfig {
   maskKinds: { kind: string; describe: string }[];
@@ -19,12 +11,8 @@ export interface ServerConfig {
   run: boolean;
 }
 
-export interface Resize {
-  from: { width: number; height: number };
-  crop: { left: number; top: number; side: number };
-  to: { width: number; height: number };
-  resized: boolean;
-}
+import type { Resize } from '../server/api.js';
+export type { Resize } from '../server/api.js';
 
 /** The `result` event of POST /api/inpaint (and the browser run's outcome): PNG data URLs at model size. */
 export interface InpaintOutcome {

@@ -1,0 +1,41 @@
+/**
+ * JSON shapes of the HTTP API that both sides use: the server (src/server) and the page (src/web,
+ * which imports only types from here — this module has no imports, so nothing Node-only reaches
+ * the browser bundle).
+ */
+
+/** What GET /api/models tells about a model. */
+export interface ModelInfo {
+  name: string;
+  size: number;
+  channels: number;
+  nz: number;
+  /** URLs of the two networks' model.json, for tf.loadLayersModel in the browser. */
+  generator: string;
+  critic: string;
+  samples: string[];
+  manifest: {
+    step: number;
+    loss: string;
+    data: string;
+    dataset?: string;
+    gWidth: number;
+    dWidth: number;
+    criticNorm: string;
+    library: string;
+    createdAt: string;
+    trainSeconds?: number;
+    metrics?: Record<string, number>;
+  };
+}
+
+/** The crop and resize applied to the input, reported in the `start` event. */
+export interface Resize {
+  /** The uploaded image's size, px. */
+  from: { width: number; height: number };
+  /** The centre square used: left, top, side (px of the uploaded image). */
+  crop: { left: number; top: number; side: number };
+  /** The model's size, px (s×s); all returned images have it. */
+  to: { width: number; height: number };
+  resized: boolean;
+}
