@@ -14,6 +14,7 @@
  * (used by tf.broadcastTo) slices and adds once per repetition — thousands of ops here.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as tfc from '@tensorflow/tfjs-core';
 
 /** x (size 1 on `axes`) broadcast to `shape`; its gradient is the sum of dy over `axes`. */
 function broadcastSummingGrad(x: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
@@ -72,3 +73,58 @@ export function useStockGradients(on: boolean): void {
 }
 
 useStockGradients(false);
+
+/**
+ * Layers' convolutions and dense layers with a bias go through tf.fused.conv2d / tf.fused.matMul,
+ * whose gradient (a tf.customGrad inside TF.js) computes the input, filter AND bias gradients
+ * eagerly, whether or not they are needed. Differentiating the critic with respect to its input —
+ * the gradient penalty's inner gradient, the generator step, every iteration of the z-search —
+ * then pays a full filter-gradient GEMM per layer for nothing (18 of the 81 Conv2DBackpropFilter
+ * calls of a WGAN-GP iteration; all 3 of a completion iteration). Under a gradient tape, a linear
+ * fused op is therefore run as its two plain ops (conv2d / matMul, then add the bias), whose
+ * registered gradients are computed per input only when that input needs one. Same values, same
+ * first- and second-order gradients (tested); outside a tape (inference) the fused kernel is kept.
+ *
+ * The functions are replaced on tfjs-core's `fused` namespace, which tfjs-layers reads at call
+ * time. Where that namespace is a frozen ES module (browser bundles) nothing changes.
+ */
+type FusedConvArgs = Parameters<typeof tfc.fused.conv2d>[0];
+type FusedMatMulArgs = Parameters<typeof tfc.fused.matMul>[0];
+const stockFused = { conv2d: tfc.fused.conv2d, matMul: tfc.fused.matMul };
+
+function unfusable(a: { activation?: string; preluActivationWeights?: unknown }): boolean {
+  return tf.engine().state.gradientDepth > 0 && (a.activation ?? 'linear') === 'linear' && a.preluActivationWeights == null;
+}
+
+function withBias<T extends tf.Tensor>(y: T, bias: tf.Tensor | tf.TensorLike | undefined): T {
+  return bias == null ? y : (tfc.add(y, bias) as T);
+}
+
+const splitFused = {
+  conv2d: (a: FusedConvArgs): tf.Tensor => {
+    if (!unfusable(a) || (a.dataFormat ?? 'NHWC') !== 'NHWC') return stockFused.conv2d(a);
+    return withBias(tfc.conv2d(a.x, a.filter, a.strides, a.pad, 'NHWC', a.dilations, a.dimRoundingMode), a.bias);
+  },
+  matMul: (a: FusedMatMulArgs): tf.Tensor => {
+    if (!unfusable(a)) return stockFused.matMul(a);
+    return withBias(tfc.matMul(a.a, a.b, a.transposeA, a.transposeB), a.bias);
+  },
+};
+
+/**
+ * true: split linear fused ops under a gradient tape (the default once imported); false: TF.js's
+ * own fused ops always (tests compare). Returns whether the namespace could be changed.
+ */
+export function splitFusedUnderGradient(on: boolean): boolean {
+  const target = tfc.fused as unknown as Record<string, unknown>;
+  const impl = on ? splitFused : stockFused;
+  try {
+    target['conv2d'] = impl.conv2d;
+    target['matMul'] = impl.matMul;
+    return target['conv2d'] === impl.conv2d;
+  } catch {
+    return false; // a frozen ES module namespace
+  }
+}
+
+splitFusedUnderGradient(true);
