@@ -29,8 +29,10 @@ export async function run(args: string[]): Promise<void> {
     await inpaint(m, images, mask, { iters: iters + 1, restarts: 1, blend: 'none' });
     const t3 = performance.now();
     const ms = (t3 - t2 - (t2 - t1)) / iters;
-    // forward G + D, backward through both (≈2× forward) → ≈3× forward per image.
-    const gflop = (3 * N * (forwardFlops(m.generator) + forwardFlops(m.critic))) / 1e9;
+    // The work a completion iteration needs: forward G + D, then the gradient with respect to z only
+    // — one input-gradient GEMM per layer, ≈ 1× forward (no weight gradients) → 2× forward per image.
+    // (Until this session the count was 3×, which assumed weight gradients too.)
+    const gflop = (2 * N * (forwardFlops(m.generator) + forwardFlops(m.critic))) / 1e9;
     const row: Record<string, unknown> = { backend: b, msPerIteration: ms, gflops: gflop / (ms / 1000), pctOfSgemm: null };
     let single = '';
     if (f['no-single'] !== 'true') {
