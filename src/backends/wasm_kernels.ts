@@ -68,6 +68,25 @@ function heapF32(backend: WasmBackend): Float32Array {
   return new Float32Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 2);
 }
 
+/**
+ * Padding of dy along one axis: padBefore/padAfter rows of zeros; negative padding means cropping dy
+ * instead (rows that only touch the conv's padding) — dyStart/dyLen select the rows kept.
+ */
+function dyPadding(padBefore: number, padAfter: number, outSize: number): { padBefore: number; padAfter: number; dyStart: number; dyLen: number } {
+  let dyStart = 0;
+  let dyLen = outSize;
+  if (padBefore < 0) {
+    dyStart = -padBefore;
+    dyLen += padBefore;
+    padBefore = 0;
+  }
+  if (padAfter < 0) {
+    dyLen += padAfter;
+    padAfter = 0;
+  }
+  return { padBefore, padAfter, dyStart, dyLen };
+}
+
 /** Float index of a tensor's first element in heapF32 (malloc aligns to ≥ 8 bytes). */
 function offsetF32(backend: WasmBackend, info: Info): number {
   const d = backend.dataIdMap.get(info.dataId);
@@ -125,21 +144,8 @@ export function phaseAxis(inSize: number, outSize: number, k: number, s: number,
   const qStart = Math.floor(padBefore / s);
   const qEnd = Math.floor((inSize - 1 + padBefore) / s);
   const q = qEnd - qStart + 1;
-  let pb = m - 1 - qStart;
-  let pa = q - outSize - pb + m - 1;
-  let dyStart = 0;
-  let dyLen = outSize;
-  // Negative padding means cropping dy (rows that only touch the conv's padding).
-  if (pb < 0) {
-    dyStart = -pb;
-    dyLen += pb;
-    pb = 0;
-  }
-  if (pa < 0) {
-    dyLen += pa;
-    pa = 0;
-  }
-  return { m, q, padBefore: pb, padAfter: pa, dyStart, dyLen, crop: padBefore - s * qStart };
+  const pb = m - 1 - qStart;
+  return { m, q, ...dyPadding(pb, q - outSize - pb + m - 1, outSize), crop: padBefore - s * qStart };
 }
 
 /**
@@ -193,20 +199,7 @@ export function onePhaseAxis(inSize: number, outSize: number, k: number, s: numb
   const m = Math.max(0, Math.ceil((k - rp) / s));
   const taps = Array.from({ length: m }, (_, j) => rp + s * (m - 1 - j));
   const w = Math.max(1, m); // a phase without taps still runs a 1-tap conv with a zero filter
-  let pb = w - 1 - delta;
-  let pa = u + delta - outSize;
-  let dyStart = 0;
-  let dyLen = outSize;
-  if (pb < 0) {
-    dyStart = -pb;
-    dyLen += pb;
-    pb = 0;
-  }
-  if (pa < 0) {
-    dyLen += pa;
-    pa = 0;
-  }
-  return { taps, padBefore: pb, padAfter: pa, dyStart, dyLen };
+  return { taps, ...dyPadding(w - 1 - delta, u + delta - outSize, outSize) };
 }
 
 /** The conv filter [len(ty), len(tx), Cout, Cin] of one phase: rows ty, columns tx of W, in/out swapped. */
