@@ -15,9 +15,9 @@ export { VERSION, CHECKPOINT_FORMAT } from './version.js';
 export { resolveConfig, defaultConfig, formatConfig, LOSS_PRESETS, type TrainConfig, type TrainConfigInput } from './config/config.js';
 export { buildModels, buildGenerator, buildCritic, MODELS, type ModelSpec, type GanModels } from './models/dcgan.js';
 export { DiffLeakyReLU, LayerNorm, diffLeakyRelu } from './models/layers.js';
-export { sample } from './models/sample.js';
-export { criticLoss, generatorLoss, gradientPenalty, LOSSES } from './losses/wgan.js';
-export { makeTrainer, criticStep, generatorStep, criticIters, clipWeights, sampleZ, generate, type Trainer, type CriticStats } from './train/steps.js';
+export { sample, sampleZ, generate, toModelRange, fromModelRange } from './models/sample.js';
+export { criticLoss, generatorLoss, gradientPenalty, clipWeights, LOSSES, LOSS_KINDS, type AdversarialLoss, type CriticObjective, type CriticInput, type LossPreset } from './losses/index.js';
+export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
 export { inpaint, resolveInpaintOptions, DEFAULT_INPAINT, type InpaintOptions, type InpaintResult, type InpaintModel, type InpaintProgress } from './inpaint/search.js';

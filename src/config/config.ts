@@ -7,9 +7,9 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
 
 export const SIZES = [28, 32, 64] as const;
-export const LOSS_KINDS = ['wgan', 'wgan-gp'] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
 export const CRITIC_NORMS = ['auto', 'layer', 'batch', 'none'] as const;
 /** Backend kinds (selected in src/backends for Node; the browser uses its own). */
@@ -19,49 +19,34 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min
 
 export const TrainConfigSchema = z
   .object({
-    /** Built-in dataset name (fashion-mnist, mnist, emoji) or an image folder. */
-    data: z.string().min(1).default('fashion-mnist'),
-    /** Use at most this many training images (0 = all); for quick runs. */
-    limit: int(0).default(0),
-    /** Square image side in pixels. */
-    size: z.union([z.literal(28), z.literal(32), z.literal(64)], { errorMap: () => ({ message: 'must be 28, 32 or 64' }) }).default(32),
-    /** 1 = grey, 3 = RGB. */
-    channels: z.union([z.literal(1), z.literal(3)], { errorMap: () => ({ message: 'must be 1 or 3' }) }).default(1),
-    /** Network family (registry key in src/models). */
-    model: z.string().default('dcgan'),
-    /** Latent dimension; z ∈ [-1, 1]^nz. */
-    nz: int(1, 4096).default(100),
-    /** Width (channels of the widest-resolution hidden layer) of G and of the critic. */
-    gWidth: int(1, 1024).default(64),
-    dWidth: int(1, 1024).default(64),
-    /** Critic normalisation; `auto` = layer norm for wgan-gp (batch norm breaks the per-sample penalty), batch norm for wgan. */
-    criticNorm: z.enum(CRITIC_NORMS).default('auto'),
-    loss: z.enum(LOSS_KINDS).default('wgan-gp'),
-    /** Generator iterations (each preceded by n_critic critic steps). */
-    iters: int(1).default(5000),
-    batch: int(1, 4096).default(64),
-    optimizer: z.enum(OPTIMIZER_KINDS).nullable().default(null),
-    lr: z.number().positive().nullable().default(null),
-    beta1: z.number().min(0).max(1).nullable().default(null),
-    beta2: z.number().min(0).max(1).nullable().default(null),
-    nCritic: int(1, 1000).nullable().default(null),
-    /** WGAN: clip critic weights to ±clip after each critic step. */
-    clip: z.number().min(0).nullable().default(null),
-    /** WGAN-GP: penalty weight λ. */
-    gpLambda: z.number().min(0).nullable().default(null),
-    seed: int(0, 2 ** 31 - 1).default(0),
-    /** Write a sample grid + refresh the plot every N generator iterations. */
-    sampleEvery: int(1).default(100),
-    /** Write a checkpoint every N generator iterations (and always at the end). */
-    checkpointEvery: int(1).default(500),
-    /** How many checkpoints to keep (oldest removed first). */
-    keepCheckpoints: int(1).default(2),
-    backend: z.enum(BACKEND_NAMES).default('auto'),
-    /** Log FD-classifier (Fréchet distance of classifier features, generated vs real test images)
-     * every N generator iterations; 0 = off. Needs `classifier`. */
-    fdEvery: int(0).default(0),
-    /** Classifier folder (from `wgan-inpaint classifier train`) for FD-classifier. */
-    classifier: z.string().default(''),
+    data: z.string().min(1).default('fashion-mnist').describe('fashion-mnist | mnist | emoji | an image folder (PNG/JPEG/WebP/GIF, recursive)'),
+    limit: int(0).default(0).describe('use only N training images (0 = all), for quick runs'),
+    size: z.union([z.literal(28), z.literal(32), z.literal(64)], { errorMap: () => ({ message: 'must be 28, 32 or 64' }) }).default(32).describe('image side in pixels'),
+    channels: z.union([z.literal(1), z.literal(3)], { errorMap: () => ({ message: 'must be 1 or 3' }) }).default(1).describe('1 = grey, 3 = RGB'),
+    model: z.string().default('dcgan').describe('network family (registry key in src/models)'),
+    nz: int(1, 4096).default(100).describe('latent size; z ∈ [-1, 1]^nz'),
+    gWidth: int(1, 1024).default(64).describe('generator width (channels of its widest-resolution hidden layer)'),
+    dWidth: int(1, 1024).default(64).describe('critic width'),
+    criticNorm: z.enum(CRITIC_NORMS).default('auto').describe('critic normalisation; auto = the loss\'s choice (layer for wgan-gp: batch norm breaks the per-sample penalty; batch for wgan)'),
+    loss: z.enum(LOSS_KINDS).default('wgan-gp').describe('adversarial loss (registry key in src/losses)'),
+    iters: int(1).default(5000).describe('generator iterations (each preceded by n_critic critic steps)'),
+    batch: int(1, 4096).default(64).describe('images per step'),
+    optimizer: z.enum(OPTIMIZER_KINDS).nullable().default(null).describe('optimizer of G and the critic'),
+    lr: z.number().positive().max(1).nullable().default(null).describe('learning rate (the generator\'s, and the critic\'s unless --d-lr)'),
+    dLr: z.number().positive().max(1).nullable().default(null).describe('critic learning rate; a larger one is the two time-scale update rule (TTUR, Heusel et al. 2017)'),
+    beta1: z.number().min(0).max(1).nullable().default(null).describe('Adam β1'),
+    beta2: z.number().min(0).max(1).nullable().default(null).describe('Adam β2'),
+    nCritic: int(1, 1000).nullable().default(null).describe('critic steps per generator step'),
+    clip: z.number().min(0).nullable().default(null).describe('wgan: clip critic weights to ±clip after each critic step'),
+    gpLambda: z.number().min(0).max(1e6).nullable().default(null).describe('wgan-gp: gradient-penalty weight λ'),
+    gpEvery: int(1, 64).default(1).describe('wgan-gp: the penalty on every k-th critic step only, weighted k·λ (lazy regularisation, as StyleGAN2 does for R1)'),
+    seed: int(0, 2 ** 31 - 1).default(0).describe('seed of weights, data order, z and α'),
+    sampleEvery: int(1).default(100).describe('sample grid (fixed z) + plot every N iterations'),
+    checkpointEvery: int(1).default(500).describe('checkpoint every N iterations (and always at the end)'),
+    keepCheckpoints: int(1).default(2).describe('checkpoints kept (oldest removed first)'),
+    backend: z.enum(BACKEND_NAMES).default('auto').describe('compute backend (auto = native → wasm → cpu)'),
+    fdEvery: int(0).default(0).describe('log FD-classifier (Fréchet distance of a classifier\'s features, 1000 samples vs 1000 real test images) every N iterations beside the W estimate; 0 = off'),
+    classifier: z.string().default('').describe('classifier folder for --fd-every (from `wgan-inpaint classifier train`)'),
   })
   .strict();
 
@@ -73,14 +58,10 @@ export type TrainConfig = { [K in keyof TrainConfigParsed]: Exclude<TrainConfigP
   criticNorm: Exclude<(typeof CRITIC_NORMS)[number], 'auto'>;
 };
 
-/**
- * Hyper-parameters of the two papers: WGAN (Arjovsky et al. 2017, Algorithm 1) and WGAN-GP
- * (Gulrajani et al. 2017, Algorithm 1).
- */
-export const LOSS_PRESETS = {
-  wgan: { optimizer: 'rmsprop', lr: 5e-5, beta1: 0, beta2: 0, nCritic: 5, clip: 0.01, gpLambda: 0, criticNorm: 'batch' },
-  'wgan-gp': { optimizer: 'adam', lr: 1e-4, beta1: 0.5, beta2: 0.9, nCritic: 5, clip: 0, gpLambda: 10, criticNorm: 'layer' },
-} as const;
+/** Each loss's own hyper-parameters (its paper's), from the loss registry. */
+export const LOSS_PRESETS: Readonly<Record<string, LossPreset & { criticNorm: string }>> = Object.freeze(
+  Object.fromEntries(LOSSES.kinds.map((k) => [k, { ...LOSSES.get(k).preset, criticNorm: LOSSES.get(k).criticNorms[0] }])),
+);
 
 function formatZodError(e: z.ZodError): string {
   return e.issues
@@ -97,21 +78,23 @@ export function resolveConfig(input: unknown): TrainConfig {
   const r = TrainConfigSchema.safeParse(input);
   if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error)}`);
   const c = r.data;
-  if (c.loss === 'wgan-gp' && c.criticNorm === 'batch') {
-    // Batch norm mixes the samples of a batch, so ∇ₓD(x̂ᵢ) would no longer be sample i's own gradient.
-    throw new UserError('invalid config: criticNorm batch cannot be used with wgan-gp (the gradient penalty is per sample); use layer or none');
+  const loss = LOSSES.get(c.loss);
+  if (c.criticNorm !== 'auto' && !(loss.criticNorms as readonly string[]).includes(c.criticNorm)) {
+    throw new UserError(`invalid config: criticNorm ${c.criticNorm} cannot be used with ${c.loss}${loss.normNote ? ` (${loss.normNote})` : ''}; use ${loss.criticNorms.join(' or ')}`);
   }
-  const p = LOSS_PRESETS[c.loss];
+  const p = loss.preset;
+  const lr = c.lr ?? p.lr;
   return {
     ...c,
     optimizer: c.optimizer ?? p.optimizer,
-    lr: c.lr ?? p.lr,
+    lr,
+    dLr: c.dLr ?? lr,
     beta1: c.beta1 ?? p.beta1,
     beta2: c.beta2 ?? p.beta2,
     nCritic: c.nCritic ?? p.nCritic,
     clip: c.clip ?? p.clip,
     gpLambda: c.gpLambda ?? p.gpLambda,
-    criticNorm: c.criticNorm === 'auto' ? p.criticNorm : c.criticNorm,
+    criticNorm: c.criticNorm === 'auto' ? loss.criticNorms[0] : c.criticNorm,
   };
 }
 

@@ -56,9 +56,3 @@ export function gradientPenalty(critic: (x: tf.Tensor4D) => tf.Tensor, real: tf.
     return { penalty: tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar, gradNorm: tf.mean(norm) as tf.Scalar };
   });
 }
-
-/** Loss registry keyed by `kind` (config `loss`). */
-export const LOSSES = {
-  wgan: { description: 'WGAN (Arjovsky et al. 2017): critic weights clipped to ±clip, RMSProp', usesPenalty: false, usesClip: true },
-  'wgan-gp': { description: 'WGAN-GP (Gulrajani et al. 2017): gradient penalty λ on random interpolates, Adam', usesPenalty: true, usesClip: false },
-} as const;

@@ -14,7 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
 import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
-import { makeTrainer, criticStep, generatorStep, criticIters, sampleZ, generate, type Trainer } from './steps.js';
+import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
+import { sampleZ, generate, fromModelRange } from '../models/sample.js';
+import { LOSSES } from '../losses/index.js';
 import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, type Manifest } from './checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { fillBatch, type Dataset } from '../data/dataset.js';
@@ -81,7 +83,7 @@ export interface TrainResult {
 }
 
 /** Options a resumed run may change; anything else must match the run's config.json. */
-const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'fdEvery', 'classifier'] as const;
+export const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'dLr', 'fdEvery', 'classifier'] as const;
 
 function readStats(file: string): StatLine[] {
   if (!fs.existsSync(file)) return [];
@@ -126,7 +128,7 @@ export async function writePlot(runDir: string, stats: StatLine[]): Promise<void
 /** Generate an 8×8 grid (or fewer) from a fixed z and write it as PNG. */
 async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, step: number): Promise<void> {
   const c = t.config;
-  const img = tf.tidy(() => tf.div(tf.add(generate(t.models.generator, zFixed), 1), 2));
+  const img = tf.tidy(() => fromModelRange(generate(t.models.generator, zFixed)));
   const data = img.dataSync() as Float32Array;
   img.dispose();
   const n = zFixed.shape[0];
@@ -251,6 +253,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
 
   if (!ckpt) await writeSamples(trainer, zFixed, opts.out, 0);
   const startStep = step;
+  let criticSteps = criticStepsBefore(c, step);
+  let lastPenalty = { penalty: NaN, gradNorm: NaN };
   // The first command stays the run's command; each resume's command is appended.
   const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
   try {
@@ -262,18 +266,22 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       const ti = performance.now();
       const nd = criticIters(c, step);
       let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
+      let penaltyNow = false;
       for (let k = 0; k < nd; k++) {
         const idx = sampler.next();
         fillBatch(ds, idx, buf, '[-1,1]');
         const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
-        cs = criticStep(trainer, real);
+        cs = criticStep(trainer, real, criticSteps++);
         real.dispose();
+        // A lazy penalty is computed on some critic steps only: log the newest one measured.
+        if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
+        else { lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm }; penaltyNow = true; }
       }
       const genLoss = generatorStep(trainer, c.batch);
       step++;
       const dt = (performance.now() - ti) / 1000;
       last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
-      const bad = (['criticLoss', 'wEstimate', 'penalty', 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
+      const bad = (['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
       if (bad) {
         throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
       }
@@ -311,7 +319,7 @@ export function iterationFlops(t: Trainer): number {
   const g = forwardFlops(t.models.generator), d = forwardFlops(t.models.critic);
   // critic step: G fwd; D fwd+bwd on real and fake (3× fwd each); GP: D fwd on x̂, its input gradient
   // (≈2× fwd), and the gradient of that (≈2× the first-order graph) → ≈ 9× fwd.
-  const critic = c.batch * (g + 2 * 3 * d + (c.loss === 'wgan-gp' ? 9 * d : 0));
+  const critic = c.batch * (g + LOSSES.get(c.loss).criticForwards(c) * d);
   const gen = c.batch * 3 * (g + d);
   return c.nCritic * critic + gen;
 }

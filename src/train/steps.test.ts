@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../config/config.js';
 import { buildModels } from '../models/dcgan.js';
-import { makeTrainer, criticStep, generatorStep, criticIters } from './steps.js';
+import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore } from './steps.js';
 
-function setup(loss: 'wgan' | 'wgan-gp') {
-  const config = resolveConfig({ loss, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, batch: 4 });
+function setup(loss: 'wgan' | 'wgan-gp', over: Record<string, unknown> = {}) {
+  const config = resolveConfig({ loss, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, batch: 4, ...over });
   const models = buildModels('dcgan', { ...config, seed: 3 });
   const t = makeTrainer(models, config);
   const real = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 5) as tf.Tensor4D;
@@ -44,10 +44,14 @@ for (const loss of ['wgan', 'wgan-gp'] as const) {
 }
 
 test('wgan: critic weights stay within ±clip after a step', () => {
-  const { t, real } = setup('wgan');
-  t.config.lr = 0.5; // a huge step would push weights far out without clipping
+  // A huge step (the optimizer is built with it) would push weights far out without clipping.
+  const { t, real } = setup('wgan', { lr: 0.5 });
+  const before = snap(t.models.critic);
   criticStep(t, real);
-  for (const w of snap(t.models.critic)) for (const v of w) assert.ok(Math.abs(v) <= 0.01 + 1e-7, `weight ${v}`);
+  const after = snap(t.models.critic);
+  for (const w of after) for (const v of w) assert.ok(Math.abs(v) <= 0.01 + 1e-7, `weight ${v}`);
+  // Some weights sit on the bound: the step moved them past it and the clip brought them back.
+  assert.ok(after.flat().some((v, i) => Math.abs(Math.abs(v) - 0.01) < 1e-7 && before.flat()[i] !== v), 'no weight was clipped');
   real.dispose();
 });
 
@@ -64,4 +68,30 @@ test('critic schedule: WGAN 100 early and every 500th, WGAN-GP constant', () => 
   const w = { loss: 'wgan' as const, nCritic: 5 };
   assert.deepEqual([0, 24, 25, 499, 500, 501].map((i) => criticIters(w, i)), [100, 100, 5, 5, 100, 5]);
   assert.equal(criticIters({ loss: 'wgan-gp', nCritic: 5 }, 0), 5);
+});
+
+test('wgan-gp lazy penalty: computed on every k-th critic step only, weighted k·λ', () => {
+  const { t, real } = setup('wgan-gp', { gpEvery: 3 });
+  const on = criticStep(t, real, 3);
+  assert.ok(on.penalty > 0 && on.gradNorm > 0);
+  assert.ok(Math.abs(on.criticLoss - (-on.wEstimate + 3 * 10 * on.penalty)) < 1e-4 * Math.max(1, Math.abs(on.criticLoss)));
+  const off = criticStep(t, real, 4);
+  assert.ok(Number.isNaN(off.penalty) && Number.isNaN(off.gradNorm));
+  assert.ok(Math.abs(off.criticLoss + off.wEstimate) < 1e-5 * Math.max(1, Math.abs(off.criticLoss)), 'without the penalty L_D = −Ŵ');
+  real.dispose();
+});
+
+test('TTUR: the critic optimizer takes dLr, the generator lr', () => {
+  const { t, real } = setup('wgan-gp', { lr: 1e-4, dLr: 4e-4 });
+  const lrOf = (o: unknown) => (o as { learningRate: number }).learningRate;
+  assert.equal(lrOf(t.gOpt), 1e-4);
+  assert.equal(lrOf(t.dOpt), 4e-4);
+  real.dispose();
+});
+
+test('critic steps before an iteration follow the schedule', () => {
+  assert.equal(criticStepsBefore({ loss: 'wgan-gp', nCritic: 5 }, 7), 35);
+  // wgan: 25 × 100, then 5 each; iteration 500 has 100 again.
+  assert.equal(criticStepsBefore({ loss: 'wgan', nCritic: 5 }, 30), 2500 + 25);
+  assert.equal(criticStepsBefore({ loss: 'wgan', nCritic: 5 }, 501) - criticStepsBefore({ loss: 'wgan', nCritic: 5 }, 500), 100);
 });

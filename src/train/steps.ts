@@ -8,9 +8,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
 import type { GanModels } from '../models/dcgan.js';
-import { criticLoss, generatorLoss, gradientPenalty } from '../losses/wgan.js';
+import { LOSSES, clipWeights, type CriticObjective } from '../losses/index.js';
+import { sampleZ } from '../models/sample.js';
 import { Rng } from '../util/rng.js';
 import { FusedAdam } from './optim.js';
+
+export { clipWeights } from '../losses/index.js';
+export { sampleZ, generate } from '../models/sample.js';
 
 export interface Trainer {
   models: GanModels;
@@ -22,31 +26,24 @@ export interface Trainer {
 }
 
 export interface CriticStats {
-  /** mean D(fake) − mean D(real) + λ·GP */
+  /** What the critic minimised, e.g. mean D(fake) − mean D(real) + λ·GP */
   criticLoss: number;
   /** mean D(real) − mean D(fake) */
   wEstimate: number;
-  /** mean (‖∇D(x̂)‖ − 1)² (0 for plain WGAN) */
+  /** mean (‖∇D(x̂)‖ − 1)²; 0 for losses without a penalty, NaN on a step that skipped it (lazy GP) */
   penalty: number;
-  /** mean ‖∇D(x̂)‖ (NaN for plain WGAN, where it is not computed) */
+  /** mean ‖∇D(x̂)‖; NaN where no penalty was computed */
   gradNorm: number;
 }
 
-export function makeOptimizer(c: Pick<TrainConfig, 'optimizer' | 'lr' | 'beta1' | 'beta2'>): tf.Optimizer {
-  if (c.optimizer === 'adam') return new FusedAdam(c.lr, c.beta1, c.beta2, 1e-8);
+export function makeOptimizer(kind: TrainConfig['optimizer'], lr: number, c: Pick<TrainConfig, 'beta1' | 'beta2'>): tf.Optimizer {
+  if (kind === 'adam') return new FusedAdam(lr, c.beta1, c.beta2, 1e-8);
   // decay 0.99 and ε 1e-8 match PyTorch's RMSprop defaults, which the WGAN paper's code used.
-  return tf.train.rmsprop(c.lr, 0.99, 0, 1e-8);
+  return tf.train.rmsprop(lr, 0.99, 0, 1e-8);
 }
 
 export function makeTrainer(models: GanModels, config: TrainConfig, rng = new Rng(config.seed)): Trainer {
-  return { models, config, rng, gOpt: makeOptimizer(config), dOpt: makeOptimizer(config) };
-}
-
-/** z ~ U[-1, 1]^nz for a batch, from the seeded stream: [n, nz]. */
-export function sampleZ(rng: Rng, n: number, nz: number): tf.Tensor2D {
-  const z = new Float32Array(n * nz);
-  for (let i = 0; i < z.length; i++) z[i] = rng.uniform(-1, 1);
-  return tf.tensor2d(z, [n, nz]);
+  return { models, config, rng, gOpt: makeOptimizer(config.optimizer, config.lr, config), dOpt: makeOptimizer(config.optimizer, config.dLr, config) };
 }
 
 function trainable(m: tf.LayersModel): tf.Variable[] {
@@ -54,73 +51,61 @@ function trainable(m: tf.LayersModel): tf.Variable[] {
 }
 
 /**
- * One critic update on a batch of real images [B, s, s, C] in [-1, 1].
- * WGAN: minimise L_D, then clip every critic weight to ±clip. WGAN-GP: minimise L_D + λ·GP.
+ * One critic update on a batch of real images [B, s, s, C] in [-1, 1]: minimise the loss's critic
+ * objective over the critic's weights, then run its after-step hook (WGAN: clipping).
+ * @param criticStepIndex 0-based index of this critic step within the run (lazy penalties use it).
  */
-export function criticStep(t: Trainer, real: tf.Tensor4D): CriticStats {
+export function criticStep(t: Trainer, real: tf.Tensor4D, criticStepIndex = 0): CriticStats {
   const { generator: G, critic: D } = t.models;
   const c = t.config;
+  const loss = LOSSES.get(c.loss);
   const B = real.shape[0];
-  const gp = c.loss === 'wgan-gp';
   const out = tf.tidy(() => {
     // Fakes are made outside the gradient tape: the critic step must not differentiate through G.
     const fake = G.apply(sampleZ(t.rng, B, c.nz), { training: true }) as tf.Tensor4D;
-    const alpha = gp ? tf.tensor4d(Float32Array.from({ length: B }, () => t.rng.next()), [B, 1, 1, 1]) : null;
-    const D_ = (x: tf.Tensor4D) => D.apply(x, { training: true }) as tf.Tensor;
-    let w!: tf.Scalar, pen!: tf.Scalar, norm!: tf.Scalar;
+    const critic = (x: tf.Tensor4D) => D.apply(x, { training: true }) as tf.Tensor;
+    let o!: CriticObjective;
     const { value, grads } = tf.variableGrads(() => {
-      const parts = criticLoss(D_(real), D_(fake));
-      w = tf.keep(parts.wEstimate);
-      if (!gp || !alpha) return parts.loss;
-      const p = gradientPenalty(D_, real, fake, alpha);
-      pen = tf.keep(p.penalty);
-      norm = tf.keep(p.gradNorm);
-      return tf.add(parts.loss, tf.mul(p.penalty, c.gpLambda)) as tf.Scalar;
+      o = loss.criticObjective({ critic, real, fake, config: c, rng: t.rng, criticStep: criticStepIndex });
+      for (const s of [o.wEstimate, o.penalty, o.gradNorm]) if (s) tf.keep(s);
+      return o.loss;
     }, trainable(D));
     t.dOpt.applyGradients(grads);
-    return [value, w, pen, norm].filter(Boolean) as tf.Scalar[];
+    return { value, w: o.wEstimate, pen: o.penalty, norm: o.gradNorm };
   });
-  if (c.loss === 'wgan') clipWeights(D, c.clip);
-  const v = out.map((x) => x.dataSync()[0]!);
-  tf.dispose(out);
-  return { criticLoss: v[0]!, wEstimate: v[1]!, penalty: gp ? v[2]! : 0, gradNorm: gp ? v[3]! : NaN };
+  loss.afterCriticStep?.(D, c);
+  const read = (s: tf.Scalar | undefined) => (s ? s.dataSync()[0]! : NaN);
+  const r = { criticLoss: read(out.value), wEstimate: read(out.w), penalty: out.pen ? read(out.pen) : c.gpLambda > 0 ? NaN : 0, gradNorm: read(out.norm) };
+  tf.dispose([out.value, out.w, out.pen, out.norm].filter((x): x is tf.Scalar => !!x));
+  return r;
 }
 
-/** One generator update: minimise −mean D(G(z)) over G's weights only. Returns L_G. */
+/** One generator update: minimise the loss's generator objective (−mean D(G(z))) over G's weights only. Returns L_G. */
 export function generatorStep(t: Trainer, batch: number): number {
   const { generator: G, critic: D } = t.models;
+  const loss = LOSSES.get(t.config.loss);
   const v = tf.tidy(() => {
     const z = sampleZ(t.rng, batch, t.config.nz);
     const { value, grads } = tf.variableGrads(
-      () => generatorLoss(D.apply(G.apply(z, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor),
+      () => loss.generatorObjective(D.apply(G.apply(z, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor),
       trainable(G),
     );
     t.gOpt.applyGradients(grads);
     return value;
   });
-  const loss = v.dataSync()[0]!;
+  const l = v.dataSync()[0]!;
   v.dispose();
-  return loss;
+  return l;
 }
 
-/** Clip every trainable weight of a model to [−c, c] in place (the WGAN Lipschitz constraint). */
-export function clipWeights(m: tf.LayersModel, c: number): void {
-  tf.tidy(() => {
-    for (const v of trainable(m)) v.assign(tf.clipByValue(v, -c, c));
-  });
-}
-
-/**
- * How many critic steps precede generator iteration `gi` (0-based). WGAN (Arjovsky et al., Alg. 1 as
- * in their code): 100 for the first 25 generator iterations and every 500th, so the critic is near
- * optimal when its estimate matters most; n_critic otherwise. WGAN-GP: always n_critic.
- */
+/** How many critic steps precede generator iteration `gi` (0-based): the loss's schedule. */
 export function criticIters(c: Pick<TrainConfig, 'loss' | 'nCritic'>, gi: number): number {
-  if (c.loss === 'wgan' && (gi < 25 || gi % 500 === 0)) return 100;
-  return c.nCritic;
+  return LOSSES.get(c.loss).criticIters(c, gi);
 }
 
-/** Generator output for a batch of z, in inference mode (batch norm uses running statistics): [-1, 1]. */
-export function generate(G: tf.LayersModel, z: tf.Tensor2D): tf.Tensor4D {
-  return G.apply(z, { training: false }) as tf.Tensor4D;
+/** Critic steps taken before generator iteration `gi` (so a resumed run continues the count). */
+export function criticStepsBefore(c: Pick<TrainConfig, 'loss' | 'nCritic'>, gi: number): number {
+  let n = 0;
+  for (let i = 0; i < gi; i++) n += criticIters(c, i);
+  return n;
 }
