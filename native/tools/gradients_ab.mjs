@@ -1,10 +1,10 @@
-// A/B: one WGAN-GP iteration (32×32×3, widths 64) with TF.js's stock Mean/Sum gradients vs src/models/gradients.ts.
+// A/B: one WGAN-GP iteration (32×32×3, widths 64) with TF.js's stock Mean/Sum gradients vs src/backends/tfjs_patches.ts.
 //   npm run build && node native/tools/gradients_ab.mjs [wasm|native|cpu]
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../dist/src/backends/index.js';
 import { defaultConfig } from '../../dist/src/config/config.js';
 import { buildModels } from '../../dist/src/models/dcgan.js';
-import { useStockGradients } from '../../dist/src/models/gradients.js';
+import { useStockGradients } from '../../dist/src/backends/tfjs_patches.js';
 import { makeTrainer, criticStep, generatorStep } from '../../dist/src/train/steps.js';
 await initBackend(process.argv[2] ?? 'wasm', () => {});
 const config = { ...defaultConfig('wgan-gp'), channels: 3 };

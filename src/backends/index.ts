@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError, unknownKind } from '../util/errors.js';
+import { installTfjsPatches } from './tfjs_patches.js';
 
 export const BACKEND_KINDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -80,6 +81,8 @@ export async function initBackend(kind: string = 'auto', onNotice: (msg: string)
     }
     if (ok) {
       active = tf.getBackend();
+      // Faster, mathematically identical gradients for this backend (src/backends/tfjs_patches.ts).
+      installTfjsPatches(active);
       return active;
     }
     if (kind !== 'auto') {

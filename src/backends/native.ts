@@ -16,7 +16,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { FUSED_ADAM_KERNEL } from '../train/optim.js';
+import { FUSED_ADAM_KERNEL } from './kernel_names.js';
 
 /** The functions of native/src/addon.cc. All write into their output array; sizes are checked there. */
 export interface NativeAddon {

@@ -3,8 +3,6 @@
  * Node and in the browser (importing this module registers them).
  */
 import * as tf from '@tensorflow/tfjs';
-// Cheaper Mean/Sum gradients (the layer norm and the gradient penalty use both), for every model user.
-import './gradients.js';
 
 /**
  * Leaky ReLU y = x·m with m = (x > 0 ? 1 : α) — max(x, αx) for 0 ≤ α ≤ 1 — with a hand-written

@@ -6,11 +6,15 @@
  * accumulated β powers, getWeights/setWeights) and, by construction, bit-identical results (the
  * kernel follows TF.js's operation order in float32; tested). On backends without the kernel it is
  * TF.js's Adam unchanged. Platform-neutral: only the kernel name is shared with the backend.
+ *
+ * It reads and writes tf.AdamOptimizer's private fields (AdamState below), so package.json pins
+ * TF.js to the exact version it was tested with (4.22.0); a newer TF.js needs optim.test.ts to pass.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Inputs {value, m, v, g}; attrs {c: [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]}; outputs [value', m', v']. */
-export const FUSED_ADAM_KERNEL = 'WganFusedAdam';
+import { FUSED_ADAM_KERNEL } from '../backends/kernel_names.js';
+
+export { FUSED_ADAM_KERNEL } from '../backends/kernel_names.js';
 
 /** The private state of tf.AdamOptimizer this class maintains exactly as the parent does. */
 interface AdamState {

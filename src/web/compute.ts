@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '../models/layers.js';
 import { registerWasmKernels } from '../backends/wasm_kernels.js';
+import { installTfjsPatches } from '../backends/tfjs_patches.js';
 import { inpaint, type InpaintOptions, type InpaintProgress } from '../inpaint/search.js';
 import type { ImageBatch, Mask } from '../types.js';
 import type { ModelInfoLite, InpaintOutcome } from './types.js';
@@ -28,6 +29,8 @@ export function initBrowserBackend(): Promise<string> {
     registerWasmKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend could not start');
     await tf.ready();
+    // The same gradient code as on the server where the bundle allows it (see tfjs_patches.ts).
+    installTfjsPatches('wasm');
     return tf.getBackend();
   })();
   return backend;

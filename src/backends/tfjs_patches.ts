@@ -1,6 +1,15 @@
 /**
- * Cheaper gradients for TF.js's Mean and Sum kernels on the native backend (mathematically the
- * same; registered when this module is imported; other backends keep TF.js's own, see FAST_TILE).
+ * Our changes to TF.js, in one place and only on request: `installTfjsPatches(backend)` (called by
+ * `initBackend` and by the web page's backend set-up) applies them and returns an undo; importing
+ * this module, or the library, changes nothing. Two patches, each the same mathematics as TF.js's
+ * own (tested to first and second order) and only faster:
+ *
+ * 1. Mean/Sum gradients (backends with a fast Tile: native).
+ * 2. Linear fused conv2d/matMul run as plain ops under a gradient tape (every backend; where
+ *    tfjs-core's `fused` namespace is a frozen ES module — browser bundles — it cannot be applied
+ *    and `installTfjsPatches` reports `splitFused: false`: same values, TF.js's slower gradient).
+ *
+ * ## 1. Mean/Sum gradients
  *
  * TF.js's own gradient of y = mean(x, axes) is `dy·ones(x.shape) / n`: it fills an x-sized array with
  * ones in a JavaScript loop, then runs a full-size Multiply and a full-size RealDiv. The critic's layer
@@ -63,7 +72,7 @@ function fastConfig(kernelName: (typeof KERNELS)[number]): tf.GradConfig {
   };
 }
 
-/** true: TF.js's original Mean/Sum gradients; false: the ones above (the default once imported). */
+/** true: TF.js's original Mean/Sum gradients (as registered before any install); false: the ones above. */
 export function useStockGradients(on: boolean): void {
   for (const k of KERNELS) {
     const s = stock.get(k);
@@ -72,9 +81,9 @@ export function useStockGradients(on: boolean): void {
   }
 }
 
-useStockGradients(false);
-
 /**
+ * ## 2. Linear fused ops under a gradient tape
+ *
  * Layers' convolutions and dense layers with a bias go through tf.fused.conv2d / tf.fused.matMul,
  * whose gradient (a tf.customGrad inside TF.js) computes the input, filter AND bias gradients
  * eagerly, whether or not they are needed. Differentiating the critic with respect to its input —
@@ -112,8 +121,8 @@ const splitFused = {
 };
 
 /**
- * true: split linear fused ops under a gradient tape (the default once imported); false: TF.js's
- * own fused ops always (tests compare). Returns whether the namespace could be changed.
+ * true: split linear fused ops under a gradient tape; false: TF.js's own fused ops always (tests
+ * compare). Returns whether the namespace could be changed.
  */
 export function splitFusedUnderGradient(on: boolean): boolean {
   const target = tfc.fused as unknown as Record<string, unknown>;
@@ -127,4 +136,30 @@ export function splitFusedUnderGradient(on: boolean): boolean {
   }
 }
 
-splitFusedUnderGradient(true);
+export interface AppliedPatches {
+  /** Mean/Sum gradients replaced (backends with a fast Tile only). */
+  meanSumGradients: boolean;
+  /** Linear fused ops split under a gradient tape (false where the namespace is frozen). */
+  splitFused: boolean;
+}
+
+let undoCurrent: (() => void) | null = null;
+
+/**
+ * Apply the patches that suit `backend` (a TF.js backend name), replacing any earlier installation.
+ * Returns what was applied and an undo that restores TF.js exactly as it was.
+ */
+export function installTfjsPatches(backend: string): AppliedPatches & { undo: () => void } {
+  undoCurrent?.();
+  const meanSumGradients = FAST_TILE.has(backend);
+  if (meanSumGradients) useStockGradients(false);
+  const splitFused = splitFusedUnderGradient(true);
+  const undo = () => {
+    if (undoCurrent !== undo) return;
+    useStockGradients(true);
+    splitFusedUnderGradient(false);
+    undoCurrent = null;
+  };
+  undoCurrent = undo;
+  return { meanSumGradients, splitFused, undo };
+}

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
-import { splitFusedUnderGradient, useStockGradients } from './gradients.js';
-import { DiffLeakyReLU } from './layers.js';
+import { splitFusedUnderGradient, useStockGradients } from './tfjs_patches.js';
+import { DiffLeakyReLU } from '../models/layers.js';
 
 /** Layer-norm-like op: two means over [1, 2, 3] (what the critic's LayerNorm does). */
 function ln(x: tf.Tensor): tf.Tensor {
