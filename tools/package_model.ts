@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { readManifest, MANIFEST_FILE } from '../src/train/manifest.js';
 import { MODELS_DIR } from '../src/io/paths.js';
 import { writeDirAtomic } from '../src/io/atomic.js';
 import { loadDataset } from '../src/data/load_node.js';
@@ -22,7 +23,7 @@ if (!f.run || !f.name) {
   process.exit(2);
 }
 const ck = resolveCheckpointDir(f.run);
-const manifest = JSON.parse(fs.readFileSync(path.join(ck, 'manifest.json'), 'utf8'));
+const manifest = readManifest(ck);
 const c = manifest.config;
 let commit = 'unknown';
 try {
@@ -47,6 +48,6 @@ await writeDirAtomic(dest, async (tmp) => {
       `Source: ${info ? `${info.source}; licence: ${info.licence}` : c.data}\n`,
   );
   const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(out, null, 2) + '\n');
+  fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');
 });
 console.log(`packaged ${ck} → ${dest}`);

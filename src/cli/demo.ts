@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { str, numOpt, type Command, type Values } from './command.js';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { listShippedModels, loadCheckpoint } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { readImage, makeGrid, upscale, encodePng } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -44,7 +44,7 @@ export const demoCommand: Command = {
   async run(v: Values): Promise<number> {
     const t0 = Date.now();
     const out = str(v, 'out') ?? 'demo-out';
-    const available = fs.existsSync(MODELS_DIR) ? fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, 'manifest.json'))).sort() : [];
+    const available = listShippedModels();
     const names = str(v, 'model')?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
     for (const n of names) if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
+import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import type { ModelInfo } from './api.js';
@@ -49,9 +49,7 @@ export function listSamples(dir: string): string[] {
  */
 export async function loadServedModels(refs: string[]): Promise<ServedModel[]> {
   let list = refs;
-  if (list.length === 0 && fs.existsSync(MODELS_DIR)) {
-    list = fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, 'manifest.json'))).sort();
-  }
+  if (list.length === 0) list = listShippedModels();
   const out: ServedModel[] = [];
   const taken = new Set<string>();
   for (const ref of list) {

@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { encodePng, maskToImage } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { MASK_KINDS, describeMaskKind, holeFraction } from '../masks/masks.js';
+import { RunDir } from '../train/run_dir.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch } from '../types.js';
 import { JobQueue } from './jobs.js';
@@ -123,26 +124,14 @@ function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
 
 /** Summary of a training run folder for GET /api/run. */
 function runInfo(runDir: string): Record<string, unknown> {
-  const statsFile = path.join(runDir, 'stats.jsonl');
-  let last: unknown = null;
-  let lines = 0;
-  if (fs.existsSync(statsFile)) {
-    const all = fs.readFileSync(statsFile, 'utf8').trim().split('\n').filter(Boolean);
-    lines = all.length;
-    try {
-      last = all.length ? JSON.parse(all.at(-1)!) : null;
-    } catch {
-      last = null;
-    }
-  }
-  const mtime = (f: string) => (fs.existsSync(path.join(runDir, f)) ? fs.statSync(path.join(runDir, f)).mtimeMs : null);
+  const r = new RunDir(runDir).summary();
   return {
     name: path.basename(path.resolve(runDir)),
-    iterations: lines,
-    last,
-    samples: mtime('samples/latest.png') !== null ? '/run/samples/latest.png' : null,
-    plot: mtime('plot.svg') !== null ? '/run/plot.svg' : null,
-    updated: Math.max(mtime('samples/latest.png') ?? 0, mtime('plot.svg') ?? 0) || null,
+    iterations: r.iterations,
+    last: r.last,
+    samples: r.samples !== null ? '/run/samples/latest.png' : null,
+    plot: r.plot !== null ? '/run/plot.svg' : null,
+    updated: Math.max(r.samples ?? 0, r.plot ?? 0) || null,
   };
 }
 

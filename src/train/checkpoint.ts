@@ -14,8 +14,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/config.js';
-import { resolveConfig } from '../config/config.js';
 import type { GanModels } from '../models/dcgan.js';
 import '../models/layers.js';
 import { writeDirAtomic, cleanTemporaries } from '../io/atomic.js';
@@ -23,32 +21,9 @@ import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
+import { readManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 
-export interface Manifest {
-  format: number;
-  library: string;
-  tfjs: string;
-  /** Generator iterations completed. */
-  step: number;
-  seed: number;
-  config: TrainConfig;
-  dataset?: { name: string; split: string; n: number; size: number; channels: number };
-  /** Opaque states needed to resume exactly (data order, noise stream). */
-  sampler?: unknown;
-  rngState?: number;
-  /** Last logged statistics (from stats.jsonl). */
-  metrics?: Record<string, number>;
-  backend?: string;
-  createdAt: string;
-  /** Wall-clock seconds of training so far (summed over resumes). */
-  trainSeconds?: number;
-  /** The command line that started the training run, when known. */
-  command?: string;
-  /** The command lines of each `--resume`, in order. */
-  resumes?: string[];
-  /** Free-form extra information (eval figures, git commit, notes). */
-  extra?: Record<string, unknown>;
-}
+export type { Manifest } from './manifest.js';
 
 export interface Checkpoint extends GanModels {
   manifest: Manifest;
@@ -94,7 +69,7 @@ export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
       await saveOptimizer(a.dOpt, path.join(tmp, 'optimizer', 'critic'));
     }
     const manifest: Manifest = { format: CHECKPOINT_FORMAT, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest };
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   });
 }
 
@@ -109,7 +84,7 @@ export function listCheckpoints(runDir: string): string[] {
   if (!fs.existsSync(d)) return [];
   return fs
     .readdirSync(d)
-    .filter((n) => /^iter-\d+$/.test(n) && fs.existsSync(path.join(d, n, 'manifest.json')))
+    .filter((n) => /^iter-\d+$/.test(n) && fs.existsSync(path.join(d, n, MANIFEST_FILE)))
     .sort()
     .map((n) => path.join(d, n));
 }
@@ -125,8 +100,14 @@ export function pruneCheckpoints(runDir: string, keep: number): void {
  * Resolve what the user named to a checkpoint folder: a checkpoint folder itself, a run folder (its
  * newest checkpoint), or the name of a shipped model (models/NAME).
  */
+/** Names of the shipped models (folders of models/ with a manifest), sorted. */
+export function listShippedModels(): string[] {
+  if (!fs.existsSync(MODELS_DIR)) return [];
+  return fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, MANIFEST_FILE))).sort();
+}
+
 export function resolveCheckpointDir(ref: string): string {
-  if (fs.existsSync(path.join(ref, 'manifest.json'))) return ref;
+  if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
   if (fs.existsSync(path.join(ref, 'checkpoints'))) {
     const last = listCheckpoints(ref).at(-1);
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
@@ -134,8 +115,8 @@ export function resolveCheckpointDir(ref: string): string {
   }
   if (!ref.includes('/') && !ref.includes(path.sep)) {
     const shipped = path.join(MODELS_DIR, ref);
-    if (fs.existsSync(path.join(shipped, 'manifest.json'))) return shipped;
-    const names = fs.existsSync(MODELS_DIR) ? fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, 'manifest.json'))) : [];
+    if (fs.existsSync(path.join(shipped, MANIFEST_FILE))) return shipped;
+    const names = listShippedModels();
     if (!fs.existsSync(ref)) throw new UserError(`unknown model '${ref}' (shipped models: ${names.join(', ') || 'none'}; or give a run folder or checkpoint folder)`);
   }
   if (!fs.existsSync(ref)) throw new UserError(`model folder '${ref}' does not exist`);
@@ -148,14 +129,7 @@ export function resolveCheckpointDir(ref: string): string {
  */
 export async function loadCheckpoint(ref: string): Promise<Checkpoint> {
   const dir = resolveCheckpointDir(ref);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot read '${path.join(dir, 'manifest.json')}': ${(e as Error).message}`);
-  }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new UserError(`checkpoint '${dir}' has format ${manifest.format}; this version reads format ${CHECKPOINT_FORMAT}`);
-  manifest.config = resolveConfig(manifest.config);
+  const manifest = readManifest(dir);
   const generator = await loadLayersModel(path.join(dir, 'generator'), 'generator');
   const critic = await loadLayersModel(path.join(dir, 'critic'), 'critic');
   return { generator, critic, manifest, dir };

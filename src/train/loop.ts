@@ -1,12 +1,6 @@
 /**
- * The training loop (Node: it reads data and writes the run folder). The math lives in steps.ts.
- *
- * RUN_DIR/
- *   config.json        resolved config (written at start)
- *   stats.jsonl        one JSON line per generator iteration (append-only)
- *   samples/iter-NNNNNNN.png, samples/latest.png   8×8 grid from a fixed z, every sampleEvery iterations
- *   plot.svg, plot.png Wasserstein estimate and losses over iterations, refreshed with the samples
- *   checkpoints/iter-NNNNNNN/   see checkpoint.ts
+ * The training loop (Node: it reads data and writes the run folder, whose layout run_dir.ts owns).
+ * The math lives in steps.ts and src/losses.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +11,11 @@ import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, type Manifest } from './checkpoint.js';
+import { readManifest } from './manifest.js';
+import { RunDir, type StatLine } from './run_dir.js';
+
+export type { StatLine } from './run_dir.js';
 import { loadDataset } from '../data/load_node.js';
 import { fillBatch, type Dataset } from '../data/dataset.js';
 import { BatchSampler, type SamplerState } from '../data/sampler.js';
@@ -27,26 +25,6 @@ import { svgPlot, smooth } from '../io/plot.js';
 import { activeBackend } from '../backends/index.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
-
-/** One line of stats.jsonl. */
-export interface StatLine {
-  iter: number;
-  criticLoss: number;
-  wEstimate: number;
-  penalty: number;
-  gradNorm: number;
-  genLoss: number;
-  /** Real training images consumed by the critic per second over this iteration. */
-  imagesPerSec: number;
-  /** Seconds since the run (or resume) started. */
-  time: number;
-  /** FD-classifier of 1000 samples vs real test images, at iterations where it was measured. */
-  fdClassifier?: number;
-  /** Live TF.js tensors after the iteration (constant in a healthy run). */
-  tensors: number;
-  /** Resident memory of the process, MiB (steady in a healthy run). */
-  rssMB: number;
-}
 
 export interface Progress extends StatLine {
   iters: number;
@@ -85,23 +63,9 @@ export interface TrainResult {
 /** Options a resumed run may change; anything else must match the run's config.json. */
 export const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'dLr', 'fdEvery', 'classifier'] as const;
 
-function readStats(file: string): StatLine[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as StatLine];
-      } catch {
-        return []; // a line cut by a kill
-      }
-    });
-}
-
 /** Write plot.svg and plot.png of the W estimate and losses from stats.jsonl. */
 export async function writePlot(runDir: string, stats: StatLine[]): Promise<void> {
+  const run = new RunDir(runDir);
   const xs = stats.map((s) => s.iter);
   const fd = stats.filter((s) => s.fdClassifier !== undefined);
   const svg = svgPlot(
@@ -121,8 +85,8 @@ export async function writePlot(runDir: string, stats: StatLine[]): Promise<void
     ],
     { xlabel: 'generator iteration' },
   );
-  writeFileAtomic(path.join(runDir, 'plot.svg'), svg);
-  writeFileAtomic(path.join(runDir, 'plot.png'), new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer()));
+  writeFileAtomic(run.plotSvg, svg);
+  writeFileAtomic(run.plotPng, new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer()));
 }
 
 /** Generate an 8×8 grid (or fewer) from a fixed z and write it as PNG. */
@@ -134,20 +98,21 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
   const n = zFixed.shape[0];
   const grid = makeGrid([{ data, n, height: c.size, width: c.size, channels: c.channels }], Math.ceil(Math.sqrt(n)), 2);
   const png = await encodePng(grid);
-  writeFileAtomic(path.join(runDir, 'samples', `${checkpointName(step)}.png`), png);
-  writeFileAtomic(path.join(runDir, 'samples', 'latest.png'), png);
+  const run = new RunDir(runDir);
+  writeFileAtomic(run.samplesAt(step), png);
+  writeFileAtomic(run.latestSamples, png);
 }
 
 /** Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume). */
 export function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
-  const existing = listCheckpoints(out);
+  const existing = new RunDir(out).checkpoints();
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
     return { config: resolveConfig(input) };
   }
   const ckpt = existing.at(-1);
   if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
-  const saved = JSON.parse(fs.readFileSync(path.join(ckpt, 'manifest.json'), 'utf8')).config as TrainConfig;
+  const saved = readManifest(ckpt).config;
   const given = input as Record<string, unknown>;
   for (const [k, v] of Object.entries(given)) {
     if ((RESUMABLE_KEYS as readonly string[]).includes(k) || v === undefined) continue;
@@ -155,7 +120,9 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean)
       throw new UserError(`--resume: '${k}' differs from the run's config (${JSON.stringify((saved as Record<string, unknown>)[k])}); only ${RESUMABLE_KEYS.join(', ')} may change`);
     }
   }
-  const over = Object.fromEntries(RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
+  const over: Record<string, unknown> = Object.fromEntries(RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
+  // A critic rate that was never set apart from lr keeps following it.
+  if (over['lr'] !== undefined && over['dLr'] === undefined && saved.dLr === saved.lr) over['dLr'] = over['lr'];
   return { config: resolveConfig({ ...saved, ...over }), ckpt };
 }
 
@@ -167,6 +134,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean)
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
   const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
+  const run = new RunDir(opts.out);
 
   const ds =
     opts.dataset ??
@@ -190,18 +158,16 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
     sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
     // Drop stats lines written after that checkpoint (the previous process died after writing them).
-    const kept = readStats(path.join(opts.out, 'stats.jsonl')).filter((s) => s.iter <= step);
-    writeFileAtomic(path.join(opts.out, 'stats.jsonl'), kept.map((s) => JSON.stringify(s) + '\n').join(''));
+    run.truncateStats(step);
     log(`resumed from ${ckpt} at iteration ${step}`);
   } else {
     trainer = makeTrainer(buildModels(c.model, { ...c }), c);
     sampler = new BatchSampler(ds.n, c.batch, c.seed);
-    fs.rmSync(path.join(opts.out, 'stats.jsonl'), { force: true });
+    run.clearStats();
   }
 
   // Only now, with the data and any checkpoint read, does the run folder get written.
-  fs.mkdirSync(opts.out, { recursive: true });
-  writeFileAtomic(path.join(opts.out, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  run.writeConfig(c);
   opts.onConfig?.(c);
 
   // FD-classifier: a fixed set of real test images and the classifier's features of them.
@@ -219,8 +185,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   }
 
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
-  const statsFile = path.join(opts.out, 'stats.jsonl');
-  const stats = readStats(statsFile);
+  const stats = run.readStats();
   const buf = new Float32Array(c.batch * c.size * c.size * c.channels);
   const t0 = performance.now();
   let last: StatLine | undefined = stats.at(-1);
@@ -228,7 +193,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   let lastGood = ckpt ?? '';
 
   const checkpoint = async (s: number) => {
-    const dir = path.join(opts.out, 'checkpoints', checkpointName(s));
+    const dir = run.checkpointAt(s);
     await saveCheckpoint(dir, {
       ...trainer.models,
       gOpt: trainer.gOpt,
@@ -287,7 +252,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       }
       if (fdProbe && step % c.fdEvery === 0) last.fdClassifier = fdProbe(trainer.models.generator);
       stats.push(last);
-      fs.appendFileSync(statsFile, JSON.stringify(last) + '\n');
+      run.appendStats(last);
       const perIter = last.time / (step - startStep);
       opts.onProgress?.({ ...last, iters: c.iters, eta: perIter * (c.iters - step) });
       if (step % c.sampleEvery === 0 && step !== c.iters) {

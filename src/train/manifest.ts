@@ -1,0 +1,109 @@
+/**
+ * The checkpoint manifest (`manifest.json` in every checkpoint and shipped model): its one schema,
+ * its format version, and the one reader everything uses (the training loop, checkpoint loading, the
+ * server, the packaging tool). A manifest written by an older format is brought up to date by the
+ * MIGRATIONS hook before it is validated, so readers see only the current shape.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { resolveConfig, type TrainConfig } from '../config/config.js';
+import { UserError } from '../util/errors.js';
+import { CHECKPOINT_FORMAT } from '../version.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export const ManifestSchema = z
+  .object({
+    format: z.number().int(),
+    /** Library version that wrote it. */
+    library: z.string(),
+    tfjs: z.string(),
+    createdAt: z.string(),
+    /** Generator iterations completed. */
+    step: z.number().int().min(0),
+    seed: z.number().int(),
+    /** The run's config (validated again by resolveConfig on read, which fills keys added since). */
+    config: z.record(z.unknown()),
+    dataset: z.object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() }).optional(),
+    /** Opaque states needed to resume exactly (data order, noise stream). */
+    sampler: z.unknown().optional(),
+    rngState: z.number().optional(),
+    /** Last logged statistics (a stats.jsonl line). */
+    metrics: z.record(z.unknown()).optional(),
+    backend: z.string().optional(),
+    /** Wall-clock seconds of training so far (summed over resumes). */
+    trainSeconds: z.number().optional(),
+    /** The command line that started the training run, when known. */
+    command: z.string().optional(),
+    /** The command lines of each `--resume`, in order. */
+    resumes: z.array(z.string()).optional(),
+    /** Free-form extra information (eval figures, data sources and licences, git commit, notes). */
+    extra: z.record(z.unknown()).optional(),
+  })
+  .passthrough();
+
+/** A validated manifest (ManifestSchema's fields, with the config resolved). */
+export interface Manifest {
+  format: number;
+  library: string;
+  tfjs: string;
+  createdAt: string;
+  step: number;
+  seed: number;
+  config: TrainConfig;
+  dataset?: { name: string; split: string; n: number; size: number; channels: number };
+  sampler?: unknown;
+  rngState?: number;
+  metrics?: Record<string, number>;
+  backend?: string;
+  trainSeconds?: number;
+  command?: string;
+  resumes?: string[];
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Migrations from each older format to the next (`MIGRATIONS[n]` turns format n into n + 1). Format 1
+ * is the first; add an entry here, and bump CHECKPOINT_FORMAT, when the layout changes.
+ */
+export const MIGRATIONS: Record<number, (m: Record<string, unknown>) => Record<string, unknown>> = {};
+
+/** Validate a parsed manifest (migrating older formats); `where` names it in errors. */
+export function parseManifest(raw: unknown, where: string): Manifest {
+  if (typeof raw !== 'object' || raw === null) throw new UserError(`'${where}' is not a manifest (not a JSON object)`);
+  let m = raw as Record<string, unknown>;
+  let format = m['format'];
+  if (typeof format !== 'number') throw new UserError(`'${where}' has no format number`);
+  if (format > CHECKPOINT_FORMAT) throw new UserError(`'${where}' has format ${format}; this version (format ${CHECKPOINT_FORMAT}) is older than the one that wrote it`);
+  while (format < CHECKPOINT_FORMAT) {
+    const up = MIGRATIONS[format];
+    if (!up) throw new UserError(`'${where}' has format ${format}; this version reads format ${CHECKPOINT_FORMAT} and has no migration from it`);
+    m = { ...up(m), format: format + 1 };
+    format += 1;
+  }
+  const r = ManifestSchema.safeParse(m);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new UserError(`'${where}' is not a valid manifest: ${i.path.join('.') || '(manifest)'}: ${i.message}`);
+  }
+  let config: TrainConfig;
+  try {
+    config = resolveConfig(r.data.config);
+  } catch (e) {
+    throw new UserError(`'${where}': ${(e as Error).message}`);
+  }
+  return { ...(r.data as unknown as Manifest), config };
+}
+
+/** Read and validate `DIR/manifest.json`; one UserError line naming the file on any problem. */
+export function readManifest(dir: string): Manifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read '${file}': ${(e as Error).message}`);
+  }
+  return parseManifest(raw, file);
+}

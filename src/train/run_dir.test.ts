@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RunDir, type StatLine } from './run_dir.js';
+import { parseManifest, readManifest, MIGRATIONS } from './manifest.js';
+import { CHECKPOINT_FORMAT } from '../version.js';
+import { UserError } from '../util/errors.js';
+
+const line = (iter: number): StatLine => ({ iter, criticLoss: -1, wEstimate: 1, penalty: 0.1, gradNorm: 1, genLoss: 0, imagesPerSec: 10, time: iter, tensors: 5, rssMB: 100 });
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rundir-'));
+
+test('RunDir: stats append, read past a line cut by a kill, truncate to a step; summary', () => {
+  const d = tmp();
+  const run = new RunDir(d);
+  assert.deepEqual(run.readStats(), []);
+  for (const i of [1, 2, 3]) run.appendStats(line(i));
+  fs.appendFileSync(run.statsFile, '{"iter":4,"crit'); // a kill mid-line
+  assert.deepEqual(run.readStats().map((s) => s.iter), [1, 2, 3]);
+  run.truncateStats(2);
+  assert.deepEqual(run.readStats().map((s) => s.iter), [1, 2]);
+  const s = run.summary();
+  assert.equal(s.iterations, 2);
+  assert.equal(s.last?.iter, 2);
+  assert.equal(s.samples, null);
+  assert.equal(path.basename(run.samplesAt(500)), 'iter-0000500.png');
+  assert.equal(path.basename(run.checkpointAt(500)), 'iter-0000500');
+  fs.rmSync(d, { recursive: true });
+});
+
+const good = () => ({ format: CHECKPOINT_FORMAT, library: '0.1.0', tfjs: '4.22.0', createdAt: 'now', step: 5, seed: 0, config: { loss: 'wgan-gp' } });
+
+test('manifest: validated, config resolved (keys added since are filled), one-line errors', () => {
+  const m = parseManifest(good(), 'x/manifest.json');
+  assert.equal(m.config.gpEvery, 1);
+  assert.equal(m.config.dLr, m.config.lr);
+  assert.throws(() => parseManifest({ ...good(), step: -1 }, 'x/manifest.json'), (e: Error) => e instanceof UserError && /'x\/manifest.json' is not a valid manifest: step/.test(e.message));
+  assert.throws(() => parseManifest({ ...good(), format: CHECKPOINT_FORMAT + 1 }, 'm'), /older than the one that wrote it/);
+  assert.throws(() => parseManifest({ ...good(), config: { loss: 'nope' } }, 'm'), /'m': invalid config/);
+  const d = tmp();
+  fs.writeFileSync(path.join(d, 'manifest.json'), '{"format": 1, "st');
+  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`cannot read '${path.join(d, 'manifest.json')}'`));
+  fs.rmSync(d, { recursive: true });
+});
+
+test('manifest: an older format goes through the migration hook', () => {
+  MIGRATIONS[CHECKPOINT_FORMAT - 1] = (m) => ({ ...m, step: m['iteration'] });
+  try {
+    const { step: _s, ...rest } = good();
+    const m = parseManifest({ ...rest, iteration: 7, format: CHECKPOINT_FORMAT - 1 }, 'old');
+    assert.equal(m.step, 7);
+    assert.equal(m.format, CHECKPOINT_FORMAT);
+  } finally {
+    delete MIGRATIONS[CHECKPOINT_FORMAT - 1];
+  }
+  assert.throws(() => parseManifest({ ...good(), format: CHECKPOINT_FORMAT - 1 }, 'old'), /no migration from it/);
+});

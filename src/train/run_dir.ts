@@ -1,0 +1,95 @@
+/**
+ * The run folder: its layout and its append-only records, owned here and nowhere else.
+ *
+ *   RUN_DIR/
+ *     config.json        resolved config (written at start)
+ *     stats.jsonl        one JSON line per generator iteration (append-only; StatLine)
+ *     samples/iter-NNNNNNN.png, samples/latest.png   grid from a fixed z, every sampleEvery iterations
+ *     plot.svg, plot.png Wasserstein estimate and losses over iterations, refreshed with the samples
+ *     checkpoints/iter-NNNNNNN/   see checkpoint.ts (its manifest: manifest.ts)
+ *
+ * The training loop writes it; the CLI, the server (GET /api/run) and the tools read it through this
+ * module, so a file name or line format changes in one place.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { TrainConfig } from '../config/config.js';
+import { checkpointName, listCheckpoints } from './checkpoint.js';
+
+/** One line of stats.jsonl. */
+export interface StatLine {
+  iter: number;
+  criticLoss: number;
+  wEstimate: number;
+  /** Gradient penalty (the newest measured one under a lazy penalty). */
+  penalty: number;
+  gradNorm: number;
+  genLoss: number;
+  /** Real training images consumed by the critic per second over this iteration. */
+  imagesPerSec: number;
+  /** Seconds since the run (or resume) started. */
+  time: number;
+  /** FD-classifier of 1000 samples vs real test images, at iterations where it was measured. */
+  fdClassifier?: number;
+  /** Live TF.js tensors after the iteration (constant in a healthy run). */
+  tensors: number;
+  /** Resident memory of the process, MiB (steady in a healthy run). */
+  rssMB: number;
+}
+
+export class RunDir {
+  constructor(readonly dir: string) {}
+
+  get configFile(): string { return path.join(this.dir, 'config.json'); }
+  get statsFile(): string { return path.join(this.dir, 'stats.jsonl'); }
+  get samplesDir(): string { return path.join(this.dir, 'samples'); }
+  get latestSamples(): string { return path.join(this.samplesDir, 'latest.png'); }
+  get plotSvg(): string { return path.join(this.dir, 'plot.svg'); }
+  get plotPng(): string { return path.join(this.dir, 'plot.png'); }
+  get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
+
+  samplesAt(step: number): string { return path.join(this.samplesDir, `${checkpointName(step)}.png`); }
+  checkpointAt(step: number): string { return path.join(this.checkpointsDir, checkpointName(step)); }
+
+  /** Complete checkpoints, oldest first. */
+  checkpoints(): string[] { return listCheckpoints(this.dir); }
+
+  writeConfig(c: TrainConfig): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(this.configFile, JSON.stringify(c, null, 2) + '\n');
+  }
+
+  /** Every stats line; a line cut by a kill (the last one) is skipped. */
+  readStats(): StatLine[] {
+    if (!fs.existsSync(this.statsFile)) return [];
+    return fs
+      .readFileSync(this.statsFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as StatLine];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  appendStats(s: StatLine): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
+
+  /** Keep only the lines up to `step` (a resume drops what a dead process wrote after its checkpoint). */
+  truncateStats(step: number): void {
+    const kept = this.readStats().filter((s) => s.iter <= step);
+    writeFileAtomic(this.statsFile, kept.map((s) => JSON.stringify(s) + '\n').join(''));
+  }
+
+  clearStats(): void { fs.rmSync(this.statsFile, { force: true }); }
+
+  /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
+  summary(): { iterations: number; last: StatLine | null; samples: number | null; plot: number | null } {
+    const stats = this.readStats();
+    const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null);
+    return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg) };
+  }
+}
