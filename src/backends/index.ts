@@ -15,8 +15,9 @@ import path from 'node:path';
 import { UserError, unknownKind } from '../util/errors.js';
 import { installTfjsPatches } from './tfjs_patches.js';
 
-export const BACKEND_KINDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
-export type BackendKind = (typeof BACKEND_KINDS)[number];
+import { BACKEND_KINDS, type BackendKind } from './kinds.js';
+
+export { BACKEND_KINDS, type BackendKind } from './kinds.js';
 
 const require = createRequire(import.meta.url);
 

@@ -26,7 +26,9 @@ export interface FieldInfo {
   description: string;
 }
 
-export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+import { kebab } from '../util/zod_error.js';
+
+export { kebab } from '../util/zod_error.js';
 
 /** What a zod field is, with its wrappers (default, nullable, optional) taken off. */
 export function fieldInfo(key: string, field: z.ZodTypeAny): FieldInfo {

@@ -7,13 +7,15 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { formatZodError } from '../util/zod_error.js';
+import { BACKEND_KINDS } from '../backends/kinds.js';
 import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
 
 export const SIZES = [28, 32, 64] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
 export const CRITIC_NORMS = ['auto', 'layer', 'batch', 'none'] as const;
 /** Backend kinds (selected in src/backends for Node; the browser uses its own). */
-export const BACKEND_NAMES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
+export { BACKEND_KINDS as BACKEND_NAMES } from '../backends/kinds.js';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -44,7 +46,7 @@ export const TrainConfigSchema = z
     sampleEvery: int(1).default(100).describe('sample grid (fixed z) + plot every N iterations'),
     checkpointEvery: int(1).default(500).describe('checkpoint every N iterations (and always at the end)'),
     keepCheckpoints: int(1).default(2).describe('checkpoints kept (oldest removed first)'),
-    backend: z.enum(BACKEND_NAMES).default('auto').describe('compute backend (auto = native → wasm → cpu)'),
+    backend: z.enum(BACKEND_KINDS).default('auto').describe('compute backend (auto = native → wasm → cpu)'),
     fdEvery: int(0).default(0).describe('log FD-classifier (Fréchet distance of a classifier\'s features, 1000 samples vs 1000 real test images) every N iterations beside the W estimate; 0 = off'),
     classifier: z.string().default('').describe('classifier folder for --fd-every (from `wgan-inpaint classifier train`)'),
   })
@@ -62,16 +64,6 @@ export type TrainConfig = { [K in keyof TrainConfigParsed]: Exclude<TrainConfigP
 export const LOSS_PRESETS: Readonly<Record<string, LossPreset & { criticNorm: string }>> = Object.freeze(
   Object.fromEntries(LOSSES.kinds.map((k) => [k, { ...LOSSES.get(k).preset, criticNorm: LOSSES.get(k).criticNorms[0] }])),
 );
-
-function formatZodError(e: z.ZodError): string {
-  return e.issues
-    .map((i) => {
-      const key = i.path.join('.') || '(config)';
-      if (i.code === 'unrecognized_keys') return `unknown option(s) ${i.keys.map((k) => `'${k}'`).join(', ')}`;
-      return `${key}: ${i.message}`;
-    })
-    .join('; ');
-}
 
 /** Validate raw input (from CLI flags or a JSON file) and fill in defaults and the loss preset. */
 export function resolveConfig(input: unknown): TrainConfig {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { resolveConfig, type TrainConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
+import { formatZodError } from '../util/zod_error.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -84,8 +85,7 @@ export function parseManifest(raw: unknown, where: string): Manifest {
   }
   const r = ManifestSchema.safeParse(m);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UserError(`'${where}' is not a valid manifest: ${i.path.join('.') || '(manifest)'}: ${i.message}`);
+    throw new UserError(`'${where}' is not a valid manifest: ${formatZodError(r.error)}`);
   }
   let config: TrainConfig;
   try {
