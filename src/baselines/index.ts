@@ -3,7 +3,7 @@
  * `(y, masks) => ImageBatch`: y is NHWC in [0,1], masks are H×W with 1 = known (one per image or one
  * shared); the result keeps the known pixels and fills the hole.
  */
-import { unknownKind } from '../util/errors.js';
+import { defineRegistry } from '../util/registry.js';
 import type { Baseline } from './common.js';
 import { meanFill, nearestFill, zeroFill } from './fills.js';
 import { telea } from './telea.js';
@@ -22,17 +22,12 @@ const SPECS: BaselineSpec[] = [
   { kind: 'telea', description: "Telea's fast-marching inpainting (OpenCV INPAINT_TELEA algorithm, radius 3)", inpaint: (y, m) => telea(y, m) },
 ];
 
-export const BASELINES: Readonly<Record<string, BaselineSpec>> = Object.freeze(
-  Object.fromEntries(SPECS.map((s) => [s.kind, s])),
-);
-export const BASELINE_KINDS: readonly string[] = Object.freeze(SPECS.map((s) => s.kind));
+const REGISTRY = defineRegistry('baseline', SPECS);
+export const BASELINES: Readonly<Record<string, BaselineSpec>> = REGISTRY.byKind;
+export const BASELINE_KINDS: readonly string[] = REGISTRY.kinds;
 
 /** The baseline registered as `kind`; UserError listing the valid kinds otherwise. */
-export function getBaseline(kind: string): BaselineSpec {
-  const b = BASELINES[kind];
-  if (!b) unknownKind('baseline', kind, BASELINE_KINDS);
-  return b;
-}
+export const getBaseline = (kind: string): BaselineSpec => REGISTRY.get(kind);
 
 export type { Baseline } from './common.js';
 export { meanFill, nearestFill, nearestKnownIndex, zeroFill } from './fills.js';

@@ -21,7 +21,8 @@
  */
 import type { Mask } from '../types.js';
 import { Rng } from '../util/rng.js';
-import { UserError, unknownKind } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { defineRegistry } from '../util/registry.js';
 
 export interface MaskOptions {
   /** Seed of the generator (integer). Default 0. */
@@ -185,7 +186,7 @@ function strokesMask(h: number, w: number, o: MaskOptions, rng: Rng): Float32Arr
   return m;
 }
 
-const KINDS: Record<string, MaskKind> = {
+const KIND_TABLE: Record<string, MaskKind> = {
   center: { describe: 'centred square hole, area = ratio (default 0.25)', make: centerMask },
   random: { describe: 'each pixel missing with probability p (default 0.8)', make: randomMask },
   left: { describe: 'left half missing', make: leftHalf },
@@ -202,14 +203,15 @@ const KINDS: Record<string, MaskKind> = {
   strokes: { describe: 'free-form brush strokes (DeepFill v2 / LaMa style), ≈ ratio (default 0.25) missing', make: strokesMask },
 };
 
+/** Mask registry keyed by `kind`. */
+export const MASKS = defineRegistry('mask kind', Object.entries(KIND_TABLE).map(([kind, k]) => ({ kind, ...k })));
+
 /** The valid mask kinds, in registry order. */
-export const MASK_KINDS: readonly string[] = Object.freeze(Object.keys(KINDS));
+export const MASK_KINDS: readonly string[] = MASKS.kinds;
 
 /** One-line description of each kind (for help texts). */
 export function describeMaskKind(kind: string): string {
-  const k = KINDS[kind];
-  if (!k) return unknownKind('mask kind', kind, MASK_KINDS);
-  return k.describe;
+  return MASKS.get(kind).describe;
 }
 
 function checkSize(h: number, w: number): void {
@@ -230,8 +232,7 @@ function checkOptions(o: MaskOptions): void {
  * (default 0). Unknown kind or bad options → UserError.
  */
 export function makeMask(kind: string, height: number, width: number, opts: MaskOptions = {}): Mask {
-  const k = KINDS[kind];
-  if (!k) return unknownKind('mask kind', kind, MASK_KINDS);
+  const k = MASKS.get(kind);
   checkSize(height, width);
   checkOptions(opts);
   const data = k.make(height, width, opts, new Rng(opts.seed ?? 0));

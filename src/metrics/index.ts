@@ -6,7 +6,8 @@
  * metrics count only the hole pixels, the others the whole image.
  */
 import type { ImageBatch, Mask } from '../types.js';
-import { unknownKind, UserError } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { defineRegistry } from '../util/registry.js';
 import { holeRegions, l1, psnr } from './pixel.js';
 import { ssim } from './ssim.js';
 
@@ -51,17 +52,12 @@ const SPECS: MetricSpec[] = [
   },
 ];
 
-export const METRICS: Readonly<Record<string, MetricSpec>> = Object.freeze(
-  Object.fromEntries(SPECS.map((s) => [s.kind, s])),
-);
-export const METRIC_KINDS: readonly string[] = Object.freeze(SPECS.map((s) => s.kind));
+const REGISTRY = defineRegistry('metric', SPECS);
+export const METRICS: Readonly<Record<string, MetricSpec>> = REGISTRY.byKind;
+export const METRIC_KINDS: readonly string[] = REGISTRY.kinds;
 
 /** The metric registered as `kind`; UserError listing the valid kinds otherwise. */
-export function getMetric(kind: string): MetricSpec {
-  const m = METRICS[kind];
-  if (!m) unknownKind('metric', kind, METRIC_KINDS);
-  return m;
-}
+export const getMetric = (kind: string): MetricSpec => REGISTRY.get(kind);
 
 export { PSNR_CAP_DB, capValue, holeRegion, holeRegions, l1, meanFinite, mse, psnr, psnrFromMse } from './pixel.js';
 export type { Region } from './pixel.js';

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffLeakyReLU, LayerNorm } from './layers.js';
-import { unknownKind } from '../util/errors.js';
+import { defineRegistry } from '../util/registry.js';
 
 export interface ModelSpec {
   size: 28 | 32 | 64;
@@ -92,22 +92,24 @@ export interface GanModels {
 }
 
 export interface ModelKind {
+  kind: string;
   description: string;
   build(spec: ModelSpec): GanModels;
 }
 
 /** Model registry keyed by `kind` (config `model`). */
-export const MODELS: Record<string, ModelKind> = {
-  dcgan: {
+export const MODEL_REGISTRY = defineRegistry<ModelKind>('model', [
+  {
+    kind: 'dcgan',
     description: 'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU)',
     build: (s) => ({ generator: buildGenerator(s), critic: buildCritic(s) }),
   },
-};
+]);
+/** kind → model family (the registry's table). */
+export const MODELS = MODEL_REGISTRY.byKind;
 
 export function buildModels(kind: string, spec: ModelSpec): GanModels {
-  const k = MODELS[kind];
-  if (!k) unknownKind('model', kind, Object.keys(MODELS));
-  return k.build(spec);
+  return MODEL_REGISTRY.get(kind).build(spec);
 }
 
 /** Multiply-accumulate FLOPs (×2) of one forward pass of a LayersModel for one sample, from layer shapes. */
