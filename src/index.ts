@@ -8,8 +8,12 @@
  */
 export * from './core.js';
 export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './backends/index.js';
+export { installTfjsPatches, type AppliedPatches } from './backends/tfjs_patches.js';
 export { train, writePlot, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
-export { loadCheckpoint, saveCheckpoint, listCheckpoints, resolveCheckpointDir, type Checkpoint, type Manifest } from './train/checkpoint.js';
+export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, resolveCheckpointDir, type Checkpoint } from './train/checkpoint.js';
+export { readManifest, parseManifest, ManifestSchema, type Manifest } from './train/manifest.js';
+export { RunDir } from './train/run_dir.js';
+export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export { loadDataset, type LoadOptions } from './data/load_node.js';
 export { toImageBatch, fillBatch, type Dataset } from './data/dataset.js';
 export { BatchSampler } from './data/sampler.js';
