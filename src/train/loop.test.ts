@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { train } from './loop.js';
+import { train, type TrainResult } from './loop.js';
 import { loadCheckpoint, listCheckpoints } from './checkpoint.js';
+import { RunDir } from './run_dir.js';
 import { sample } from '../models/sample.js';
 import { barsDataset, TINY, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 import { UserError } from '../util/errors.js';
@@ -54,6 +55,29 @@ for (const backend of E2E_BACKENDS) {
     assert.deepEqual(w2, w1);
   });
 }
+
+test('an exported resumable state (newest checkpoint only) continues the run exactly', async () => {
+  await useBackend('cpu');
+  const cfg = { ...TINY, iters: 4, checkpointEvery: 1, keepCheckpoints: 3, data: 'bars', seed: 5 };
+  const straight = tmp();
+  const r1 = await train(cfg, { out: straight, dataset: ds });
+  const run = tmp();
+  await train({ ...cfg, iters: 2 }, { out: run, dataset: ds });
+  const state = path.join(tmp(), 'training', 'bars');
+  const ck = await new RunDir(run).exportResumable(state);
+  assert.equal(path.basename(ck), 'iter-0000002');
+  assert.deepEqual(listCheckpoints(state).map((d) => path.basename(d)), ['iter-0000002'], 'only the newest checkpoint is exported');
+  for (const f of ['config.json', 'stats.jsonl', 'plot.svg', 'samples/latest.png', 'checkpoints/iter-0000002/optimizer/critic.bin']) assert.ok(fs.existsSync(path.join(state, f)), f);
+  assert.ok(!fs.existsSync(path.join(state, 'samples', 'iter-0000000.png')), 'old sample grids are not exported');
+  const r2 = await train({ iters: 4 }, { out: state, dataset: ds, resume: true });
+  const w = (r: TrainResult) => r.models.generator.getWeights().map((t) => Array.from(t.dataSync()));
+  assert.deepEqual(w(r2), w(r1));
+  // A second export replaces the first (one state per model, not accumulated).
+  await new RunDir(state).exportResumable(state + '-copy');
+  await new RunDir(run).exportResumable(state + '-copy');
+  assert.deepEqual(listCheckpoints(state + '-copy').map((d) => path.basename(d)), ['iter-0000002']);
+  await assert.rejects(new RunDir(tmp()).exportResumable(tmp()), (e: Error) => e instanceof UserError && /no complete checkpoint/.test(e.message));
+});
 
 test('a new run refuses a folder with checkpoints; resume refuses changed settings', async () => {
   await useBackend('cpu');

@@ -13,7 +13,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, writeDirAtomic } from '../io/atomic.js';
+import { UserError } from '../util/errors.js';
+import { readManifest } from './manifest.js';
 import type { TrainConfig } from '../config/config.js';
 import { checkpointName, listCheckpoints } from './checkpoint.js';
 
@@ -85,6 +87,31 @@ export class RunDir {
   }
 
   clearStats(): void { fs.rmSync(this.statsFile, { force: true }); }
+
+  /**
+   * Copy the run's resumable state to `dest`, replacing what is there: config.json, stats.jsonl,
+   * the plot, the latest sample grid and the NEWEST checkpoint only (generator, critic, optimizer,
+   * sampler and RNG state). `train --out dest --resume` then continues exactly as the run would have
+   * — this is how a long training run crosses machines (training/NAME/ in the repository). Written
+   * atomically as a whole folder. Returns the checkpoint copied.
+   */
+  async exportResumable(dest: string): Promise<string> {
+    const ck = this.checkpoints().at(-1);
+    if (!ck) throw new UserError(`run folder '${this.dir}' has no complete checkpoint to export`);
+    const to = new RunDir(dest);
+    await writeDirAtomic(dest, (tmp) => {
+      const t = new RunDir(tmp);
+      for (const [from, into] of [[this.configFile, t.configFile], [this.statsFile, t.statsFile], [this.plotSvg, t.plotSvg], [this.plotPng, t.plotPng], [this.latestSamples, t.latestSamples]] as const) {
+        if (!fs.existsSync(from)) continue;
+        fs.mkdirSync(path.dirname(into), { recursive: true });
+        fs.copyFileSync(from, into);
+      }
+      // Only lines up to the exported checkpoint: a resume truncates to it anyway.
+      t.truncateStats(readManifest(ck).step);
+      fs.cpSync(ck, path.join(t.checkpointsDir, path.basename(ck)), { recursive: true });
+    });
+    return path.join(to.checkpointsDir, path.basename(ck));
+  }
 
   /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
   summary(): { iterations: number; last: StatLine | null; samples: number | null; plot: number | null } {
