@@ -14,7 +14,7 @@ import { UserError } from '../util/errors.js';
 const GROUPS: [string, (keyof TrainConfigInput)[]][] = [
   ['data', ['data', 'size', 'channels', 'limit']],
   ['model', ['model', 'nz', 'gWidth', 'dWidth', 'criticNorm']],
-  ['loss and optimisation', ['loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
+  ['loss and optimisation', ['preset', 'loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
   ['run', ['seed', 'backend', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'fdEvery', 'classifier']],
 ];
 const FIELDS = schemaFields(TrainConfigSchema);

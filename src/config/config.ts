@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
 import { BACKEND_KINDS } from '../backends/kinds.js';
+import { PRESETS, PRESET_KINDS } from './presets.js';
 import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
 
 export const SIZES = [28, 32, 64] as const;
@@ -30,6 +31,7 @@ export const TrainConfigSchema = z
     gWidth: int(1, 1024).default(64).describe('generator width (channels of its widest-resolution hidden layer)'),
     dWidth: int(1, 1024).default(64).describe('critic width'),
     criticNorm: z.enum(CRITIC_NORMS).default('auto').describe('critic normalisation; auto = the loss\'s choice (layer for wgan-gp: batch norm breaks the per-sample penalty; batch for wgan)'),
+    preset: z.enum(PRESET_KINDS).nullable().default(null).describe('a training recipe (src/config/presets.ts; see docs/TRAINING.md): fills the keys not given'),
     loss: z.enum(LOSS_KINDS).default('wgan-gp').describe('adversarial loss (registry key in src/losses)'),
     iters: int(1).default(5000).describe('generator iterations (each preceded by n_critic critic steps)'),
     batch: int(1, 4096).default(64).describe('images per step'),
@@ -55,7 +57,9 @@ export const TrainConfigSchema = z
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 export type TrainConfigParsed = z.output<typeof TrainConfigSchema>;
 /** A config with every loss-specific field resolved to a concrete value. */
-export type TrainConfig = { [K in keyof TrainConfigParsed]: Exclude<TrainConfigParsed[K], null> } & {
+export type TrainConfig = { [K in Exclude<keyof TrainConfigParsed, 'preset'>]: Exclude<TrainConfigParsed[K], null> } & {
+  /** The recipe the run was started with (null = none); its values are already in the other keys. */
+  preset: string | null;
   optimizer: (typeof OPTIMIZER_KINDS)[number];
   criticNorm: Exclude<(typeof CRITIC_NORMS)[number], 'auto'>;
 };
@@ -67,7 +71,11 @@ export const LOSS_PRESETS: Readonly<Record<string, LossPreset & { criticNorm: st
 
 /** Validate raw input (from CLI flags or a JSON file) and fill in defaults and the loss preset. */
 export function resolveConfig(input: unknown): TrainConfig {
-  const r = TrainConfigSchema.safeParse(input);
+  // A preset fills the keys the input leaves out (undefined or null); validated with everything else.
+  const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const preset = typeof given['preset'] === 'string' && PRESETS.has(given['preset']) ? PRESETS.get(given['preset']).values : {};
+  const filled = { ...preset, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)), ...('preset' in given ? { preset: given['preset'] } : {}) };
+  const r = TrainConfigSchema.safeParse(input === undefined ? input : filled);
   if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error)}`);
   const c = r.data;
   const loss = LOSSES.get(c.loss);
