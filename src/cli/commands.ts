@@ -7,13 +7,17 @@ import { maskCommand } from './mask.js';
 import { evalCommand } from './eval.js';
 import { classifierCommand } from './classifier.js';
 import { serveCommand } from './serve.js';
+import { batchCommand } from './batch.js';
+import { workerCommand } from './worker.js';
 
 export const commands: Command[] = [
   demoCommand,
   trainCommand,
   inpaintCommand,
+  batchCommand,
   maskCommand,
   evalCommand,
   classifierCommand,
   serveCommand,
+  workerCommand,
 ];

@@ -2,15 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { str, type Command, type Values, numOpt } from './command.js';
+import { str, type Command, type Values } from './command.js';
+import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsFrom } from './inpaint_options.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { readImage, readMask, writePng, makeGrid, upscale, maskToImage, encodeGif } from '../io/image.js';
-import { writeDirAtomic, writeFileAtomic } from '../io/atomic.js';
+import { readImage, readMask } from '../io/image.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { inpaintOutputFiles, writeOutputDir } from '../io/outputs.js';
 import { listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { inpaintImages } from '../inpaint/fit.js';
-import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/search.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
@@ -30,14 +31,7 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                        resized (nearest) to each image
   --out DIR            one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                        side_by_side[, progress.gif]) and summary.json
-  --iters N            Adam iterations on z [default: ${DEFAULT_INPAINT.iters}]
-  --restarts K         random restarts per image, the best final loss wins [default: ${DEFAULT_INPAINT.restarts}]
-  --lambda X           weight of the prior loss [default: ${DEFAULT_INPAINT.lambda}]
-  --lr X               Adam learning rate on z [default: ${DEFAULT_INPAINT.lr}]
-  --seed N             [default: 0]
-  --blend poisson|none [default: poisson]
-  --window N           importance-weight window (odd) [default: ${DEFAULT_INPAINT.window}]
-  --progress-every N   also write progress.gif with G(z) every N iterations [default: off]
+${INPAINT_OPTION_HELP}
   --backend KIND       auto | native | wasm | cpu | tensorflow [default: auto]
 
 Images of another size than the model's are completed at the model's size and the fill is resized back
@@ -54,18 +48,12 @@ export const inpaintCommand: Command = {
   help,
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
-    iters: { type: 'string' }, restarts: { type: 'string' }, lambda: { type: 'string' }, lr: { type: 'string' },
-    seed: { type: 'string' }, blend: { type: 'string' }, window: { type: 'string' }, 'progress-every': { type: 'string' },
+    ...INPAINT_OPTION_FLAGS,
     backend: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
-    const opts: Partial<InpaintOptions> = {};
-    const set = <K extends keyof InpaintOptions>(k: K, x: InpaintOptions[K] | undefined) => { if (x !== undefined) opts[k] = x; };
-    set('iters', numOpt(v, 'iters', { int: true })); set('restarts', numOpt(v, 'restarts', { int: true })); set('lambda', numOpt(v, 'lambda', {}));
-    set('lr', numOpt(v, 'lr', {})); set('seed', numOpt(v, 'seed', { int: true })); set('window', numOpt(v, 'window', { int: true }));
-    set('progressEvery', numOpt(v, 'progress-every', { int: true })); set('blend', str(v, 'blend') as InpaintOptions['blend'] | undefined);
-    const o = resolveInpaintOptions(opts);
+    const o = inpaintOptionsFrom(v);
 
     // Validate every input before computing or writing anything: no partial outputs on bad input.
     const input = str(v, 'input')!, maskArg = str(v, 'mask')!, out = str(v, 'out')!;
@@ -111,18 +99,7 @@ export const inpaintCommand: Command = {
     for (const [i, r] of results.entries()) {
       if (r.notice === 'no-hole') bar.log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
       if (r.notice === 'no-known') bar.log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
-      const im = images[i]!;
-      const f = Math.max(1, Math.floor(128 / im.height));
-      await writeDirAtomic(path.join(out, names[i]!), async (d) => {
-        await writePng(path.join(d, 'input.png'), im);
-        await writePng(path.join(d, 'mask.png'), maskToImage(masks[i]!));
-        await writePng(path.join(d, 'masked.png'), r.masked);
-        await writePng(path.join(d, 'raw.png'), r.raw);
-        await writePng(path.join(d, 'composite.png'), r.composite);
-        await writePng(path.join(d, 'blended.png'), r.blended);
-        await writePng(path.join(d, 'side_by_side.png'), upscale(makeGrid([im, r.masked, r.raw, r.composite, r.blended], 5, 2), f));
-        if (r.frames.length) writeFileAtomic(path.join(d, 'progress.gif'), await encodeGif(r.frames.map((fr) => upscale(fr, Math.max(1, Math.floor(128 / fr.height))))));
-      });
+      await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r));
       summary.push({ input: files[i], output: names[i], ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) });
     }
     writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify({ model: ck.dir, backend, options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n');

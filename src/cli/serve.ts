@@ -7,6 +7,9 @@ import { loadServedModels } from '../server/models.js';
 import { startServer, WEB_ROOT } from '../server/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
 import { UserError } from '../util/errors.js';
+import { DEFAULT_MAX_QUEUED, queueRunner } from '../queue/server_runner.js';
+import { DEFAULT_QUEUE } from '../queue/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
 
 const d = DEFAULT_LIMITS;
 
@@ -34,6 +37,13 @@ limits
   --job-timeout S        seconds per job, → an 'error' event [default: ${d.jobTimeoutSec}]
   --max-iters N          largest options.iters [default: ${d.maxIters}]
   --max-restarts N       largest options.restarts [default: ${d.maxRestarts}]
+queue (several API instances share one worker fleet)
+  --redis URL            put jobs on the BullMQ queue at this Redis instead of this server's worker
+                         threads; \`wgan-inpaint worker --redis URL --model REF\` processes run them
+                         (one model per queue: give exactly one --model, the workers' model)
+  --queue NAME           queue name [default: ${DEFAULT_QUEUE}]
+  --max-queue N          jobs waiting in the queue (all instances) at or above which → 429 [default: ${DEFAULT_MAX_QUEUED}]
+  --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 API (JSON; errors are 4xx {"error": "…"} naming the problem)
   GET  /healthz          {"ok": true, "jobs": {"running", "waiting"}}
@@ -78,6 +88,7 @@ export const serveCommand: Command = {
     backend: { type: 'string' },
     web: { type: 'string' },
     ...Object.fromEntries(LIMIT_FLAGS.map(([f]) => [f, { type: 'string' as const }])),
+    redis: { type: 'string' }, queue: { type: 'string' }, 'max-queue': { type: 'string' }, 'connect-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     const port = numOpt(v, 'port', { int: true, min: 0 }) ?? 8080;
@@ -98,8 +109,18 @@ export const serveCommand: Command = {
     const refs = (v.model as unknown as string[] | undefined) ?? [];
     const models = await loadServedModels(refs);
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
-    const s = await startServer({ models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), log: (l) => console.error(l) }, port, host);
-    console.error(`backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s)); models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
+    const redis = str(v, 'redis');
+    if (!redis) for (const k of ['queue', 'max-queue', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
+    const runner = redis
+      ? await queueRunner({
+        url: redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, models,
+        maxQueued: numOpt(v, 'max-queue', { int: true, min: 0, def: DEFAULT_MAX_QUEUED }),
+        connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
+        log: (l) => console.error(l),
+      })
+      : undefined;
+    const s = await startServer({ models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), ...(runner ? { runner } : {}), log: (l) => console.error(l) }, port, host);
+    console.error(`${runner ? `jobs: ${s.backend}` : `backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s))`}; models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
     console.log(`serving on ${s.url}  (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       const stop = () => {

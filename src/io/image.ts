@@ -100,13 +100,18 @@ export async function readMask(file: string, height?: number, width?: number): P
   } catch (e) {
     throw new UserError(`cannot read mask '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  return decodeMask(bytes, height, width, `mask '${file}'`);
+}
+
+/** `readMask` on bytes already in memory (`name` is how errors call it). Corrupt data → UserError. */
+export async function decodeMask(bytes: Uint8Array, height?: number, width?: number, name = 'mask'): Promise<Mask> {
   let img = sharp(bytes, { failOn: 'error' }).ensureAlpha();
   if (height && width) img = img.resize(width, height, { fit: 'fill', kernel: 'nearest' });
   let out;
   try {
     out = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new UserError(`cannot decode mask '${file}': ${(e as Error).message}`);
+    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
   }
   const { data, info } = out;
   const c = info.channels; // 2 (grey+alpha) or 4 (rgba)

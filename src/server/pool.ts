@@ -28,6 +28,21 @@ export interface WorkerResult {
   losses: ImageLosses;
 }
 
+/**
+ * What the server runs inpainting jobs on: this pool of worker threads, or (serve --redis) the
+ * shared queue (src/queue/server_runner.ts).
+ */
+export interface InpaintRunner {
+  /** Resolves with a description of where jobs run (backend name) once ready. */
+  ready(): Promise<string>;
+  /** Live tensors after the last job, for /healthz (0 when jobs run elsewhere). */
+  tensors(): number;
+  run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal): Promise<WorkerResult>;
+  /** A reason to refuse a new job now (→ 429), or null. Only the queue runner has one. */
+  overloaded?(): Promise<{ message: string; retryAfter: number } | null>;
+  close(): Promise<void>;
+}
+
 interface Member {
   worker: Worker;
   ready: Promise<string>;
@@ -47,7 +62,7 @@ type Msg =
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export class InpaintPool {
+export class InpaintPool implements InpaintRunner {
   private readonly members: Member[] = [];
   private seq = 0;
 

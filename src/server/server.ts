@@ -27,7 +27,7 @@ import { RunDir } from '../train/run_dir.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch } from '../types.js';
 import { JobQueue } from './jobs.js';
-import { InpaintPool, type WorkerProgress } from './pool.js';
+import { InpaintPool, type InpaintRunner, type WorkerProgress } from './pool.js';
 import { isServedModelFile, modelInfo, type ServedModel } from './models.js';
 import { DEFAULT_LIMITS, HttpError, prepareJob, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
 import { resolveInside, sendFile } from './static.js';
@@ -46,6 +46,11 @@ export interface ServerOptions {
   backend?: string;
   /** One line per request error / job (default: none). */
   log?: (line: string) => void;
+  /**
+   * Run jobs here instead of on the server's own worker threads — serve --redis passes the shared
+   * queue (src/queue/server_runner.ts); admission is then the queue's (its depth → 429), not maxRunning.
+   */
+  runner?: InpaintRunner;
 }
 
 export interface RunningServer {
@@ -135,11 +140,12 @@ function runInfo(runDir: string): Record<string, unknown> {
   };
 }
 
-export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintPool; limits: Limits } {
+export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintRunner; limits: Limits } {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const queue = new JobQueue(limits.maxRunning, limits.maxWaiting);
+  // With a runner the shared queue decides who waits (its depth → 429); locally every request runs.
+  const queue = opts.runner ? new JobQueue(Number.MAX_SAFE_INTEGER, 0) : new JobQueue(limits.maxRunning, limits.maxWaiting);
   // One worker per running job: inpainting never blocks the HTTP thread.
-  const pool = new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
+  const pool: InpaintRunner = opts.runner ?? new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
   let backendName: string | null = null;
   pool.ready().then((b) => (backendName = b), () => {});
   const webRoot = opts.webRoot ?? WEB_ROOT;
@@ -160,6 +166,11 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     // it until the stream is open.
     let streaming = false;
     let position = 0;
+    const over = await pool.overloaded?.();
+    if (over) {
+      json(res, 429, { error: over.message }, { 'Retry-After': String(over.retryAfter) });
+      return;
+    }
     const queued = queue.acquire(ac.signal, (p) => {
       position = p;
       if (streaming) send('queued', { position });
