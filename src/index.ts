@@ -15,8 +15,9 @@ export { readManifest, parseManifest, ManifestSchema, type Manifest } from './tr
 export { RunDir } from './train/run_dir.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export { loadDataset, type LoadOptions } from './data/load_node.js';
-export { toImageBatch, fillBatch, type Dataset } from './data/dataset.js';
+export { toImageBatch, fillBatch, type Dataset, type DatasetSource } from './data/dataset.js';
 export { BatchSampler } from './data/sampler.js';
 export { DATASETS } from './data/registry.js';
+export { EMOJI_SOURCES, type EmojiSourceInfo } from './data/emoji.js';
 export { readImage, decodeImage, writePng, encodePng, readMask, makeGrid } from './io/image.js';
 export { fdClassifier } from './classifier/fd.js';

@@ -11,6 +11,7 @@ import { formatZodError } from '../util/zod_error.js';
 import { BACKEND_KINDS } from '../backends/kinds.js';
 import { PRESETS, PRESET_KINDS } from './presets.js';
 import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
+import { BUILTIN_NAMES } from '../data/registry.js';
 
 export const SIZES = [28, 32, 64] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
@@ -22,7 +23,7 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min
 
 export const TrainConfigSchema = z
   .object({
-    data: z.string().min(1).default('fashion-mnist').describe('fashion-mnist | mnist | emoji | an image folder (PNG/JPEG/WebP/GIF, recursive)'),
+    data: z.string().min(1).default('fashion-mnist').describe(`${BUILTIN_NAMES.join(' | ')} | an image folder (PNG/JPEG/WebP/GIF, recursive)`),
     limit: int(0).default(0).describe('use only N training images (0 = all), for quick runs'),
     size: z.union([z.literal(28), z.literal(32), z.literal(64)], { errorMap: () => ({ message: 'must be 28, 32 or 64' }) }).default(32).describe('image side in pixels'),
     channels: z.union([z.literal(1), z.literal(3)], { errorMap: () => ({ message: 'must be 1 or 3' }) }).default(1).describe('1 = grey, 3 = RGB'),

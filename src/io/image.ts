@@ -46,6 +46,29 @@ export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, nam
   return { data: f, n: 1, height: h, width: w, channels };
 }
 
+/**
+ * Render an SVG to a side×side RGBA PNG (aspect kept, transparent padding), so a vector source becomes
+ * the same kind of image as a bitmap one before decodeImage resizes it. sharp (librsvg) rasterises at
+ * 72 dpi by default, i.e. at the SVG's own width in px; the density makes its larger side `side` px,
+ * so the render is drawn at the target resolution instead of being resampled from another one.
+ * Corrupt SVG → UserError.
+ */
+export async function rasteriseSvg(bytes: Uint8Array, side: number, name = 'SVG'): Promise<Uint8Array> {
+  try {
+    const meta = await sharp(bytes, { failOn: 'error' }).metadata();
+    if (meta.format !== 'svg') throw new Error(`not an SVG (${meta.format})`);
+    const density = (72 * side) / Math.max(meta.width ?? side, meta.height ?? side, 1);
+    const png = await sharp(bytes, { density, failOn: 'error' })
+      .resize(side, side, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
+      .ensureAlpha()
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    return new Uint8Array(png);
+  } catch (e) {
+    throw new UserError(`cannot render ${name}: ${(e as Error).message}`);
+  }
+}
+
 /** Read an image file into a 1-image batch. Missing file or corrupt data → UserError. */
 export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
   let bytes: Buffer;

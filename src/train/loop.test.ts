@@ -79,6 +79,17 @@ test('an exported resumable state (newest checkpoint only) continues the run exa
   await assert.rejects(new RunDir(tmp()).exportResumable(tmp()), (e: Error) => e instanceof UserError && /no complete checkpoint/.test(e.message));
 });
 
+test('the manifest records the training data with its sources and licences', async () => {
+  await useBackend('cpu');
+  const out = tmp();
+  const sources = [{ name: 'emoji-openmoji', packages: ['openmoji@17.0.0'], version: '17.0.0', licence: 'CC-BY-SA-4.0', attribution: 'All emojis designed by OpenMoji …', count: ds.n }];
+  await train({ ...TINY, iters: 1, data: 'bars' }, { out, dataset: { ...ds, sources } });
+  const m = (await loadCheckpoint(out)).manifest;
+  assert.deepEqual(m.dataset, { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels, sources });
+  const raw = JSON.parse(fs.readFileSync(path.join(listCheckpoints(out).at(-1)!, 'manifest.json'), 'utf8'));
+  assert.equal(raw.dataset.sources[0].licence, 'CC-BY-SA-4.0');
+});
+
 test('a new run refuses a folder with checkpoints; resume refuses changed settings', async () => {
   await useBackend('cpu');
   const out = tmp();

@@ -12,7 +12,7 @@ import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore,
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
 import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, type Manifest } from './checkpoint.js';
-import { readManifest } from './manifest.js';
+import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
 
 export type { StatLine } from './run_dir.js';
@@ -202,7 +202,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         step: s,
         seed: c.seed,
         config: c,
-        dataset: { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels },
+        dataset: manifestDataset(ds),
         sampler: sampler.state(),
         rngState: trainer.rng.state,
         ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),

@@ -11,6 +11,7 @@ import { resolveConfig, type TrainConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
+import type { DatasetSource } from '../data/dataset.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -26,7 +27,19 @@ export const ManifestSchema = z
     seed: z.number().int(),
     /** The run's config (validated again by resolveConfig on read, which fills keys added since). */
     config: z.record(z.unknown()),
-    dataset: z.object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() }).optional(),
+    dataset: z
+      .object({
+        name: z.string(),
+        split: z.string(),
+        n: z.number(),
+        size: z.number(),
+        channels: z.number(),
+        /** Where the training images came from and their licences (built-in emoji sets; absent in older manifests). */
+        sources: z
+          .array(z.object({ name: z.string(), packages: z.array(z.string()), version: z.string(), licence: z.string(), attribution: z.string(), count: z.number().int().min(0) }))
+          .optional(),
+      })
+      .optional(),
     /** Opaque states needed to resume exactly (data order, noise stream). */
     sampler: z.unknown().optional(),
     rngState: z.number().optional(),
@@ -44,6 +57,21 @@ export const ManifestSchema = z
   })
   .passthrough();
 
+/** What a manifest records about the training data. */
+export interface ManifestDataset {
+  name: string;
+  split: string;
+  n: number;
+  size: number;
+  channels: number;
+  sources?: DatasetSource[];
+}
+
+/** The manifest's record of a dataset (its provenance and licences included when it has them). */
+export function manifestDataset(ds: { name: string; split: string; n: number; size: number; channels: number; sources?: DatasetSource[] }): ManifestDataset {
+  return { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels, ...(ds.sources ? { sources: ds.sources.map((s) => ({ ...s, packages: [...s.packages] })) } : {}) };
+}
+
 /** A validated manifest (ManifestSchema's fields, with the config resolved). */
 export interface Manifest {
   format: number;
@@ -53,7 +81,7 @@ export interface Manifest {
   step: number;
   seed: number;
   config: TrainConfig;
-  dataset?: { name: string; split: string; n: number; size: number; channels: number };
+  dataset?: ManifestDataset;
   sampler?: unknown;
   rngState?: number;
   metrics?: Record<string, number>;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RunDir, type StatLine } from './run_dir.js';
-import { parseManifest, readManifest, MIGRATIONS } from './manifest.js';
+import { manifestDataset, parseManifest, readManifest, MIGRATIONS } from './manifest.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
 import { UserError } from '../util/errors.js';
 
@@ -55,4 +55,18 @@ test('manifest: an older format goes through the migration hook', () => {
     delete MIGRATIONS[CHECKPOINT_FORMAT - 1];
   }
   assert.throws(() => parseManifest({ ...good(), format: CHECKPOINT_FORMAT - 1 }, 'old'), /no migration from it/);
+});
+
+test('manifest: the dataset record carries its sources and licences; older records without them still read', () => {
+  const dataset = { name: 'emoji', split: 'train', n: 3, size: 32, channels: 3 };
+  const sources = [{ name: 'emoji-twitter', packages: ['emoji-datasource-twitter@16.0.0'], version: '16.0.0', licence: 'CC-BY-4.0', attribution: 'Twemoji graphics by …', count: 3 }];
+  const ds = { ...dataset, sources, pixels: new Uint8Array(0) };
+  const rec = manifestDataset(ds);
+  assert.deepEqual(rec, { ...dataset, sources });
+  assert.ok(!('pixels' in rec));
+  assert.deepEqual(parseManifest({ ...good(), dataset: rec }, 'm').dataset, { ...dataset, sources });
+  const old = parseManifest({ ...good(), dataset }, 'm');
+  assert.deepEqual(old.dataset, dataset);
+  assert.equal(old.dataset?.sources, undefined);
+  assert.throws(() => parseManifest({ ...good(), dataset: { ...dataset, sources: [{ name: 'x', count: 1 }] } }, 'm'), /not a valid manifest: dataset\.sources/);
 });
