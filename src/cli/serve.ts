@@ -40,7 +40,8 @@ limits
 queue (several API instances share one worker fleet)
   --redis URL            put jobs on the BullMQ queue at this Redis instead of this server's worker
                          threads; \`wgan-inpaint worker --redis URL --model REF\` processes run them
-                         (one model per queue: give exactly one --model, the workers' model)
+                         (one model per queue: give exactly one --model, the workers' model);
+                         --max-running/--max-waiting then do not apply, --max-queue does
   --queue NAME           queue name [default: ${DEFAULT_QUEUE}]
   --max-queue N          jobs waiting in the queue (all instances) at or above which → 429 [default: ${DEFAULT_MAX_QUEUED}]
   --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]

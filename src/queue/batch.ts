@@ -30,13 +30,19 @@ import { QueueClient, ChunkFailed } from './client.js';
 import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, type ItemResult, type MaskSpec } from './protocol.js';
 
 /**
- * Default images per chunk. Measured (`npm run bench -- queue --sweep`, docs/BENCHMARKS.md): per-image
- * throughput of the search grows with the batch up to ≈ 16 images × 4 restarts and is flat beyond,
- * while bigger chunks lose more work to a killed worker, spread worse over a fleet and make the
- * progress coarser.
+ * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
+ * CPU seconds per image at the default settings (1000 iterations × 4 restarts, fashion-mnist model,
+ * native) fall 14.4 → 12.0 → 9.3 → 7.3 → 6.0 → 5.5 → 4.9 for chunks of 1, 2, 4, 8, 16, 32, 64: 32
+ * gets 94 % of what 64 saves over 1, while a chunk is still a few minutes of one worker (the work a
+ * killed worker loses, the step of the progress bar) and a batch of a few thousand images still
+ * spreads over a hundred workers.
  */
-export const DEFAULT_CHUNK = 16;
-/** Chunks on the queue at once per batch client: enough to keep ≈ 30 workers busy, bounded Redis memory. */
+export const DEFAULT_CHUNK = 32;
+/**
+ * Chunks on the queue at once per batch client: up to 64 workers busy (raise --window for a bigger
+ * fleet) while Redis holds a bounded amount (≈ 50 KB per waiting chunk of 32 small PNGs, results
+ * removed as collected).
+ */
 export const DEFAULT_WINDOW = 64;
 
 export interface BatchSpec {
@@ -97,6 +103,8 @@ export interface BatchReport {
   jobs: number;
   /** Extra runs of collected chunks (BullMQ attemptsStarted − 1, summed): work redone after a killed worker. */
   reruns: number;
+  /** Seconds the chunks' searches took (summed; on the workers with --redis): the rest is overhead. */
+  computeSeconds: number;
   done: number;
   skipped: number;
   failed: number;
@@ -225,7 +233,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const { images } = plan;
   const t0 = Date.now();
   const total = plan.chunks.reduce((s, c) => s + c.length, 0);
-  let finished = 0, failedNow = 0, reruns = 0;
+  let finished = 0, failedNow = 0, reruns = 0, computeSeconds = 0;
   const running = new Map<number, number>(); // chunk index → fraction done
   const progress = () => {
     const partial = [...running.entries()].reduce((s, [c, f]) => s + f * plan.chunks[c]!.length, 0);
@@ -305,6 +313,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         jobs++;
         running.set(c, 0);
         let items: ItemResult[];
+        const tc = performance.now();
         try {
           items = await runChunk(ck, b.job, {
             ...(hooks.signal ? { signal: hooks.signal } : {}),
@@ -318,6 +327,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           continue;
         }
         running.delete(c);
+        computeSeconds += (performance.now() - tc) / 1000;
         await apply(b.keys, items);
         progress();
       }
@@ -349,6 +359,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         const p: Promise<void> = client.submit(b.id, b.job, (pr) => { running.set(c, pr.iter / Math.max(1, pr.iters)); progress(); })
           .then(async (r) => {
             reruns += Math.max(0, (r.started ?? 1) - 1);
+            computeSeconds += r.seconds ?? 0;
             running.delete(c);
             await apply(b.keys, r.items);
           }, (e: unknown) => {
@@ -382,6 +393,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     chunk,
     jobs,
     reruns,
+    computeSeconds,
     done: count('done'),
     skipped: count('skipped'),
     failed: count('failed'),

@@ -187,6 +187,22 @@ test('a worker with another model refuses the jobs: each image fails with the re
   }
 });
 
+test('a worker warns at start-up when Redis may evict keys (maxmemory-policy other than noeviction)', { skip, timeout: 60_000 }, async () => {
+  await redis.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  const lines: string[] = [];
+  try {
+    const w = await startQueueWorker({ redis: redis.url, queue: 'policy', model: fx.modelDir, backend: 'cpu', log: (l) => lines.push(l) });
+    await w.close();
+  } finally {
+    await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
+  }
+  assert.equal(lines.filter((l) => /^warning: Redis at redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy 'allkeys-lru'; set it to noeviction/.test(l)).length, 1, lines.join('\n'));
+  const quiet: string[] = [];
+  const w2 = await startQueueWorker({ redis: redis.url, queue: 'policy', model: fx.modelDir, backend: 'cpu', log: (l) => quiet.push(l) });
+  await w2.close();
+  assert.deepEqual(quiet.filter((l) => /warning/.test(l)), []);
+});
+
 test('a Redis restart mid-batch (everything in it lost) is waited out and the batch completes', { skip, timeout: 120_000 }, async () => {
   const ref = await referenceTree();
   const q = 'restart';

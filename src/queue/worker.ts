@@ -3,14 +3,15 @@
  * threads (threads.ts), one chunk per thread; the main thread only talks to Redis, so BullMQ renews
  * each job's lock every lockDuration/2 however long the search takes.
  *
- * Timing settings (measured, docs/BENCHMARKS.md "Queue"): a default-settings chunk takes minutes,
- * but the lock never has to cover a job — only the longest the main thread can go without renewing
- * it. That thread blocks for JSON (de)serialisation of ≈ 100 KB per job and GC, measured at tens of
- * ms (logged per job as "loop max"), so:
- *   lockDuration 30 s (BullMQ's default): 3 orders of magnitude above the measured stalls, so a slow
- *     machine or a Redis fail-over never makes a live worker's job look stalled;
+ * Timing settings (measured, docs/BENCHMARKS.md "Queue"): a default chunk (32 images × 1000
+ * iterations × 4 restarts) takes 3–8 min on the 2-core machine here, but the lock never has to cover
+ * a job — only the longest the main thread goes without renewing it. That thread only does Redis
+ * I/O, JSON of ≈ 100–300 KB per job, PNG previews and GC: its longest stall ("loop max", logged per
+ * job) measured 0.1–0.4 s with the machine at load 10–20. So:
+ *   lockDuration 30 s (BullMQ's default): ≈ 75× the worst measured stall, so a busy machine or a
+ *     Redis fail-over does not make a live worker's job look stalled;
  *   stalledInterval 15 s: a killed worker's job is back in the queue within lockDuration +
- *     stalledInterval ≤ 45 s, small next to the job itself;
+ *     stalledInterval ≤ 45 s, small next to the minutes of the job itself;
  *   maxStalledCount 3: a job survives a few killed workers (the "killed twice" benchmark) but one
  *     that kills every worker it lands on (out of memory) ends failed instead of looping.
  * Jobs are retried 3 times with exponential backoff (2, 4 s) for other faults; a wrong model or a
