@@ -16,8 +16,8 @@ import { parseFlags, median, useBackend } from './common.js';
 const RECIPES: [string, TrainConfigInput][] = [
   ['paper (n_critic 5)', { preset: 'paper' }],
   ['lazy GP k=4', { preset: 'paper', gpEvery: 4 }],
-  ['fast (TTUR, n_critic 2)', { preset: 'fast' }],
-  ['fast + lazy GP k=4', { preset: 'fast', gpEvery: 4 }],
+  ['TTUR, n_critic 2', { preset: 'fast', gpEvery: 1 }],
+  ['fast (TTUR + lazy GP k=4)', { preset: 'fast' }],
 ];
 
 export async function run(args: string[]): Promise<void> {

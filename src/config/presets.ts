@@ -23,8 +23,8 @@ export const PRESETS = defineRegistry<Preset>('preset', [
   },
   {
     kind: 'fast',
-    description: 'WGAN-GP with the two time-scale rule: n_critic 2, critic lr 3e-4, generator lr 1e-4 (docs/TRAINING.md: the same FD-classifier for ≈ ½ the compute)',
-    values: { loss: 'wgan-gp', nCritic: 2, lr: 1e-4, dLr: 3e-4 },
+    description: 'WGAN-GP with the two time-scale rule (n_critic 2, critic lr 3e-4, generator lr 1e-4) and a lazy penalty (every 4th critic step, weighted 4·λ): 0.29× the compute of an iteration of paper, and a lower FD-classifier at equal compute (docs/TRAINING.md)',
+    values: { loss: 'wgan-gp', nCritic: 2, lr: 1e-4, dLr: 3e-4, gpEvery: 4 },
   },
 ]);
 
