@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
 import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, sampleZ, generate, type Trainer } from './steps.js';
-import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, listCheckpoints, loadCheckpoint, loadOptimizers, pruneCheckpoints, checkpointName, newestIntactCheckpoint, readManifest, type Manifest } from './checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { fillBatch, type Dataset } from '../data/dataset.js';
 import { BatchSampler, type SamplerState } from '../data/sampler.js';
@@ -136,16 +136,25 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
   writeFileAtomic(path.join(runDir, 'samples', 'latest.png'), png);
 }
 
-/** Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume). */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
+/**
+ * Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume).
+ * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
+ * `onNotice` hears about each damaged newer one that was skipped.
+ */
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string } {
   const existing = listCheckpoints(out);
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
     return { config: resolveConfig(input) };
   }
-  const ckpt = existing.at(-1);
+  let ckpt: string | null;
+  try {
+    ckpt = newestIntactCheckpoint(out, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
   if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
-  const saved = JSON.parse(fs.readFileSync(path.join(ckpt, 'manifest.json'), 'utf8')).config as TrainConfig;
+  const saved = readManifest(ckpt).config;
   const given = input as Record<string, unknown>;
   for (const [k, v] of Object.entries(given)) {
     if ((RESUMABLE_KEYS as readonly string[]).includes(k) || v === undefined) continue;
@@ -164,7 +173,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean)
  */
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
+  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
 
   const ds =
     opts.dataset ??
