@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModels, forwardFlops } from '../src/models/dcgan.js';
-import { inpaint, DEFAULT_INPAINT } from '../src/inpaint/search.js';
+import { inpaint } from '../src/inpaint/inpaint.js';
+import { DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';
 import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
 

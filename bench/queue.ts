@@ -22,7 +22,7 @@ import { parseFlags, median, writeJson } from './common.js';
 import { initBackend } from '../src/backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { decodeImage, encodePng } from '../src/io/image.js';
-import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/search.js';
+import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { runChunk } from '../src/queue/seam.js';
 import { runBatch, DEFAULT_CHUNK, type BatchSpec } from '../src/queue/batch.js';
 import { itemKey, modelDigest } from '../src/queue/digest.js';

@@ -20,10 +20,13 @@ export { criticLoss, generatorLoss, gradientPenalty, clipWeights, LOSSES, LOSS_K
 export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
-export { inpaint, resolveInpaintOptions, DEFAULT_INPAINT, type InpaintOptions, type InpaintResult, type InpaintModel, type InpaintProgress } from './inpaint/search.js';
-export { inpaintImages, type FittedResult } from './inpaint/fit.js';
+export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, type InpaintOptions, type OptionField } from './inpaint/options.js';
+export { latentSearch, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
+export { finishFill, type FinishedFill } from './inpaint/finish.js';
+export { fitToModel, planFit, fitImage, fitMask, fitBack, FIT_MODES, type FitMode, type FitPlan, type Fitted } from './inpaint/fit.js';
+export { inpaint, inpaintImages, type InpaintResult, type FittedResult } from './inpaint/inpaint.js';
 export { importanceWeights } from './inpaint/weights.js';
-export { poissonBlend, poissonBlendBatch } from './inpaint/poisson.js';
+export { poissonBlend, poissonBlendBatch, holeBox } from './inpaint/poisson.js';
 export { composite, applyMask } from './inpaint/composite.js';
 export { resizeBilinear } from './inpaint/resize.js';
 

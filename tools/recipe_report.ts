@@ -7,7 +7,8 @@
  *
  * Compute is the analytic FLOP count of one generator iteration (src/train/loop.ts iterationFlops,
  * which follows each loss's critic passes, n_critic and the lazy penalty), so recipes compare fairly
- * even when the runs shared a busy machine; wall-clock seconds from stats.jsonl are reported beside it.
+ * even when the runs shared a busy machine (`npm run bench -- recipes` checks that wall-clock time
+ * follows these counts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,11 +70,11 @@ await sharp(Buffer.from(svgIter)).png().toFile(`${f.out}-iters.png`);
 
 // Budgets: the first run's (the reference's) measuring points, as far as any other run reached.
 const reach = Math.max(...runs.slice(1).map((r) => (r.fd.at(-1)?.iter ?? 0) * r.gflop), 0);
-const budgets = runs[0]!.fd.map((s) => s.iter * runs[0]!.gflop).filter((b) => b <= reach || runs.length === 1).slice(0, 8);
+const budgets = [...new Set([...runs[0]!.fd.map((s) => s.iter * runs[0]!.gflop), 4000, 8000])].sort((a, b) => a - b).filter((b) => b <= reach || runs.length === 1).slice(0, 8);
 const lines = [
-  `| recipe | GFLOP / iteration | iterations | wall s / iteration (shared machine) | ${budgets.map((b) => `FD @ ${(b / 1000).toFixed(1)} TFLOP`).join(' | ')} |`,
-  `|---|---|---|---|${budgets.map(() => '---').join('|')}|`,
-  ...runs.map((r) => `| ${r.label} | ${r.gflop.toFixed(1)} | ${r.last?.iter ?? 0} | ${r.last ? (r.last.time / r.last.iter).toFixed(2) : '–'} | ${budgets.map((b) => fdAt(r, b)?.toFixed(1) ?? '–').join(' | ')} |`),
+  `| recipe | GFLOP / iteration | iterations | TFLOP | ${budgets.map((b) => `FD @ ${(b / 1000).toFixed(1)} TFLOP`).join(' | ')} | last FD |`,
+  `|---|---|---|---|${budgets.map(() => '---').join('|')}|---|`,
+  ...runs.map((r) => `| ${r.label} | ${r.gflop.toFixed(1)} | ${r.last?.iter ?? 0} | ${(((r.last?.iter ?? 0) * r.gflop) / 1000).toFixed(1)} | ${budgets.map((b) => fdAt(r, b)?.toFixed(1) ?? '–').join(' | ')} | ${r.fd.length ? `${r.fd.at(-1)!.fdClassifier!.toFixed(1)} @ ${r.fd.at(-1)!.iter}` : '–'} |`),
 ];
 fs.writeFileSync(`${f.out}.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));

@@ -1,30 +1,36 @@
 /**
- * The search options `inpaint` and `batch` share (iters, restarts, λ, …): their flags, their help
- * lines and their parsing, in one place so the two commands cannot drift apart.
+ * The search options `inpaint` and `batch` share (iters, restarts, λ, …): their flags, help lines and
+ * parsing, read off the one options schema (src/inpaint/options.ts), so the commands cannot drift.
  */
-import { str, numOpt, type OptionSpec, type Values } from './command.js';
-import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/search.js';
+import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
+import { INPAINT_OPTION_FIELDS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
+import { UserError } from '../util/errors.js';
 
-export const INPAINT_OPTION_FLAGS: OptionSpec = {
-  iters: { type: 'string' }, restarts: { type: 'string' }, lambda: { type: 'string' }, lr: { type: 'string' },
-  seed: { type: 'string' }, blend: { type: 'string' }, window: { type: 'string' }, 'progress-every': { type: 'string' },
-};
+/** One help line per search option: `--flag ARG  description (range) [default: …]`. */
+function optionHelp(f: OptionField): string {
+  const arg = f.type === 'enum' ? f.values!.join('|') : f.type === 'int' ? 'N' : 'X';
+  const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
+  const def = f.key === 'progressEvery' ? 'off' : String(f.default);
+  const left = `  --${f.flag} ${arg}`;
+  return `${left.padEnd(23)}${f.description}${range} [default: ${def}]`;
+}
 
-export const INPAINT_OPTION_HELP = `  --iters N            Adam iterations on z [default: ${DEFAULT_INPAINT.iters}]
-  --restarts K         random restarts per image, the best final loss wins [default: ${DEFAULT_INPAINT.restarts}]
-  --lambda X           weight of the prior loss [default: ${DEFAULT_INPAINT.lambda}]
-  --lr X               Adam learning rate on z [default: ${DEFAULT_INPAINT.lr}]
-  --seed N             [default: 0]
-  --blend poisson|none [default: poisson]
-  --window N           importance-weight window (odd) [default: ${DEFAULT_INPAINT.window}]
-  --progress-every N   also write progress.gif with G(z) every N iterations [default: off]`;
+export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]));
 
-/** The resolved search options from the command line (UserError on a bad value). */
-export function inpaintOptionsFrom(v: Values): InpaintOptions {
-  const opts: Partial<InpaintOptions> = {};
-  const set = <K extends keyof InpaintOptions>(k: K, x: InpaintOptions[K] | undefined) => { if (x !== undefined) opts[k] = x; };
-  set('iters', numOpt(v, 'iters', { int: true })); set('restarts', numOpt(v, 'restarts', { int: true })); set('lambda', numOpt(v, 'lambda', {}));
-  set('lr', numOpt(v, 'lr', {})); set('seed', numOpt(v, 'seed', { int: true })); set('window', numOpt(v, 'window', { int: true }));
-  set('progressEvery', numOpt(v, 'progress-every', { int: true })); set('blend', str(v, 'blend') as InpaintOptions['blend'] | undefined);
-  return resolveInpaintOptions(opts);
+export const INPAINT_OPTION_HELP = INPAINT_OPTION_FIELDS.map(optionHelp).join('\n');
+
+/** The resolved search options from the command line: decimals only; types, ranges and defaults from the schema. */
+export function inpaintOptionsFrom(v: Values, command = 'inpaint'): InpaintOptions {
+  const given: Record<string, unknown> = {};
+  for (const f of INPAINT_OPTION_FIELDS) {
+    const s = str(v, f.flag);
+    if (s === undefined) continue;
+    if (f.type === 'enum') given[f.key] = s;
+    else {
+      const n = parseDecimal(s);
+      if (Number.isNaN(n)) throw new UserError(`${command}: --${f.flag} must be a decimal number, got '${s}'`);
+      given[f.key] = n;
+    }
+  }
+  return resolveInpaintOptions(given as Partial<InpaintOptions>, (k) => `--${INPAINT_OPTION_FIELDS.find((f) => f.key === k)?.flag ?? k}`);
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { loadDataset, mnistItems, FASHION_MNIST_DIR } from './load_node.js';
+import { loadDataset, mnistItems, listImageFiles, FASHION_MNIST_DIR } from './load_node.js';
 import { hashSplit } from './split.js';
 import { UserError } from '../util/errors.js';
 import type { Dataset } from './dataset.js';
@@ -200,4 +200,38 @@ test('mnist: 8000/2000 per-digit split, interleaved; pixels match the package JS
   assert.equal(lim.pixels.length, 40 * 1024);
   assert.ok(lim.labels!.every((l) => l >= 0 && l <= 9));
   assert.equal(lim.pixels[0], 0, 'black background');
+});
+
+test('folders are walked once per real path: symlink cycles neither repeat images nor hang', async () => {
+  const dir = path.join(tmp, 'loops');
+  await png(path.join(dir, 'a.png'), 8, 8, [40]);
+  await png(path.join(dir, 'sub', 'b.png'), 8, 8, [80]);
+  fs.symlinkSync('.', path.join(dir, 'self')); // self -> .: followed naively, 40 levels deep (the kernel's link limit), a.png listed 41 times
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'sub/b.png']);
+  // Two cycles at once (self, and sub/up -> ..), a second name for a file, a dangling link: without
+  // the real-path check the walk branches twice per level (2^40 paths), i.e. it never ends.
+  fs.symlinkSync('..', path.join(dir, 'sub', 'up'));
+  fs.symlinkSync('a.png', path.join(dir, 'alias.png'));
+  fs.symlinkSync('missing.png', path.join(dir, 'dangling.png'));
+  fs.symlinkSync('.', path.join(dir, 'self2'));
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'sub/b.png']);
+  // A link to a folder outside is followed (once).
+  const other = path.join(tmp, 'loops-other');
+  await png(path.join(other, 'c.png'), 8, 8, [120]);
+  fs.symlinkSync(other, path.join(dir, 'ext'));
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'ext/c.png', 'sub/b.png']);
+});
+
+test('a zero-byte image in a training folder is skipped and counted like any corrupt file', async () => {
+  const dir = path.join(tmp, 'with-empty');
+  fs.mkdirSync(path.join(dir, 'train'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'test'), { recursive: true });
+  for (let i = 0; i < 4; i++) await png(path.join(dir, 'train', `img${i}.png`), 10, 10, [20 + 40 * i]);
+  await png(path.join(dir, 'test', 't.png'), 10, 10, [200]);
+  fs.writeFileSync(path.join(dir, 'train', 'zero.png'), '');
+  const warnings: string[] = [];
+  const ds = await loadDataset({ data: dir, size: 8, channels: 1, split: 'train', cache: false, onWarning: (m) => warnings.push(m) });
+  assert.equal(ds.n, 4);
+  assert.equal(ds.skipped, 1);
+  assert.match(warnings.join('\n'), /skipped 1 corrupt image .*zero\.png/);
 });

@@ -278,17 +278,35 @@ export function mnistItems(lengths: readonly number[], split: Split): [number, n
 // ---------------------------------------------------------------------------------------------------
 // Image folders
 
-/** Relative paths ('/' separators, sorted) of the image files under `root`, recursively. */
+/**
+ * Relative paths ('/' separators, sorted) of the image files under `root`, recursively. Links are
+ * followed, but every folder is read once per real path: a link back to a folder already on the walk
+ * (`self -> .`, two folders linking to each other) is skipped, so a cycle can neither repeat images
+ * nor hang the walk. Files reached twice (through a link to a file) are listed once.
+ */
 export function listImageFiles(root: string): string[] {
   const out: string[] = [];
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const real = (p: string): string | null => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null; // dangling link
+    }
+  };
   const walk = (rel: string) => {
     const dir = path.join(root, rel);
+    const r = real(dir);
+    if (r === null || seenDirs.has(r)) return;
+    seenDirs.add(r);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       throw new UserError(`cannot read dataset folder '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
@@ -303,7 +321,12 @@ export function listImageFiles(root: string): string[] {
         }
       }
       if (isDir) walk(r);
-      else if (isFile && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) out.push(r);
+      else if (isFile && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
+        const rf = real(path.join(dir, e.name));
+        if (rf === null || seenFiles.has(rf)) continue;
+        seenFiles.add(rf);
+        out.push(r);
+      }
     }
   };
   walk('');

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageBatch, Mask } from '../types.js';
-import type { FittedResult } from '../inpaint/fit.js';
+import type { FittedResult } from '../inpaint/inpaint.js';
 import { encodePng, encodeGif, makeGrid, maskToImage, upscale } from './image.js';
 import { writeDirAtomic } from './atomic.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runBatch, type BatchSpec } from './batch.js';
 import { makeQueueFixture, readTree } from './fixture.js';
-import { resolveInpaintOptions } from '../inpaint/search.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
 import { encodePng } from '../io/image.js';
 import { main } from '../cli/run.js';
 import { UserError } from '../util/errors.js';

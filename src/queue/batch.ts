@@ -22,7 +22,8 @@ import { decodeMask } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
-import type { ImageLosses, InpaintOptions } from '../inpaint/search.js';
+import type { InpaintOptions } from '../inpaint/options.js';
+import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 import { chunkId, itemKey, modelDigest } from './digest.js';
 import { runChunk } from './seam.js';
@@ -172,7 +173,7 @@ async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
     };
   } else if (fs.existsSync(maskArg)) {
     const bytes = readBytes(maskArg);
-    await decodeMask(bytes, undefined, undefined, `mask '${maskArg}'`); // a corrupt mask file is bad input: fail now
+    await decodeMask(bytes, `mask '${maskArg}'`); // a corrupt mask file is bad input: fail now
     const spec_ = { png: b64(bytes) };
     maskOf = () => spec_;
   } else {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chunkId, itemKey, modelDigest } from './digest.js';
 import { outputNames } from './batch.js';
-import { resolveInpaintOptions } from '../inpaint/search.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
 import { makeTinyModel } from '../server/fixture.js';
 

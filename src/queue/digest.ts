@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InpaintOptions } from '../inpaint/search.js';
+import type { InpaintOptions } from '../inpaint/options.js';
 import type { MaskSpec } from './protocol.js';
 import { unb64 } from './protocol.js';
 

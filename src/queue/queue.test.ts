@@ -16,7 +16,7 @@ import { runBatch, type BatchSpec, type BatchReport } from './batch.js';
 import { startQueueWorker } from './worker.js';
 import { queueRunner } from './server_runner.js';
 import { queueConnection } from './redis.js';
-import { resolveInpaintOptions } from '../inpaint/search.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
 import { startServer } from '../server/server.js';

@@ -7,7 +7,7 @@
  */
 import type { ImageBatch, Mask } from '../types.js';
 import type { InpaintCallbacks, InpaintModel } from '../inpaint/search.js';
-import { inpaintImages } from '../inpaint/fit.js';
+import { inpaintImages } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask } from '../io/image.js';
 import { inpaintOutputFiles } from '../io/outputs.js';
 import { makeMask } from '../masks/masks.js';
@@ -19,7 +19,7 @@ async function decodeItem(item: ChunkItem, channels: 1 | 3): Promise<{ image: Im
   const image = await decodeImage(unb64(item.image), { channels }, `'${item.name}'`);
   const mask = 'kind' in item.mask
     ? makeMask(item.mask.kind, image.height, image.width, { seed: item.mask.seed })
-    : await decodeMask(unb64(item.mask.png), image.height, image.width, `mask of '${item.name}'`);
+    : await decodeMask(unb64(item.mask.png), `mask of '${item.name}'`, { height: image.height, width: image.width });
   return { image, mask };
 }
 

@@ -5,7 +5,7 @@
  * seam as `batch`; SSE progress comes from the job's progress events; the server refuses (429) while
  * the queue holds `maxQueued` or more waiting jobs.
  */
-import type { InpaintOptions } from '../inpaint/search.js';
+import type { InpaintOptions } from '../inpaint/options.js';
 import type { ImageBatch, Mask } from '../types.js';
 import type { InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
 import { decodeImage, encodePng, maskToImage } from '../io/image.js';

@@ -8,7 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ImageBatch, Mask } from '../types.js';
-import type { ImageLosses, InpaintOptions } from '../inpaint/search.js';
+import type { ImageLosses } from '../inpaint/search.js';
+import type { InpaintOptions } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import type { WorkerInit } from './worker.js';
 

@@ -11,7 +11,7 @@ import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, newestIntactCheckpoint, type Manifest } from './checkpoint.js';
 import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
 
@@ -103,14 +103,23 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
   writeFileAtomic(run.latestSamples, png);
 }
 
-/** Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume). */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
+/**
+ * Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume).
+ * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
+ * `onNotice` hears about each damaged newer one that was skipped.
+ */
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string } {
   const existing = new RunDir(out).checkpoints();
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
     return { config: resolveConfig(input) };
   }
-  const ckpt = existing.at(-1);
+  let ckpt: string | null;
+  try {
+    ckpt = newestIntactCheckpoint(out, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
   if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
   const saved = readManifest(ckpt).config;
   const given = input as Record<string, unknown>;
@@ -133,7 +142,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean)
  */
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
+  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir(opts.out);
 
   const ds =

@@ -124,14 +124,33 @@ export function parseManifest(raw: unknown, where: string): Manifest {
   return { ...(r.data as unknown as Manifest), config };
 }
 
-/** Read and validate `DIR/manifest.json`; one UserError line naming the file on any problem. */
-export function readManifest(dir: string): Manifest {
+/**
+ * Read and validate `DIR/manifest.json`; throws an Error whose message names manifest.json and what
+ * is wrong (missing, unreadable, not JSON, not a valid manifest), without the folder.
+ */
+export function checkedManifest(dir: string): Manifest {
   const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${MANIFEST_FILE} is missing` : `${MANIFEST_FILE} cannot be read (${code ?? (e as Error).message})`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`cannot read '${file}': ${(e as Error).message}`);
+    throw new Error(`${MANIFEST_FILE} is not valid JSON (${(e as Error).message})`);
   }
-  return parseManifest(raw, file);
+  return parseManifest(raw, MANIFEST_FILE);
+}
+
+/** Read and validate `DIR/manifest.json`; one UserError line naming the folder and the problem. */
+export function readManifest(dir: string): Manifest {
+  try {
+    return checkedManifest(dir);
+  } catch (e) {
+    throw new UserError(`checkpoint '${dir}': ${(e as Error).message}`);
+  }
 }

@@ -40,7 +40,7 @@ test('manifest: validated, config resolved (keys added since are filled), one-li
   assert.throws(() => parseManifest({ ...good(), config: { loss: 'nope' } }, 'm'), /'m': invalid config/);
   const d = tmp();
   fs.writeFileSync(path.join(d, 'manifest.json'), '{"format": 1, "st');
-  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`cannot read '${path.join(d, 'manifest.json')}'`));
+  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`checkpoint '${d}': manifest.json is not valid JSON`));
   fs.rmSync(d, { recursive: true });
 });
 
