@@ -4,8 +4,9 @@ import path from 'node:path';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { decodeImage, readImageHeader, readMask, writePng, makeGrid, upscale, maskToImage, encodeGif, DEFAULT_MAX_PIXELS } from '../io/image.js';
-import { writeDirAtomic, writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
+import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
+import { inpaintOutputFiles, writeOutputDir } from '../io/outputs.js';
 import { listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
@@ -161,18 +162,8 @@ export const inpaintCommand: Command = {
         }
         if (r.notice === 'no-hole') bar.log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
         if (r.notice === 'no-known') bar.log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
-        const im = images[i]!;
-        const f = Math.max(1, Math.floor(128 / im.height));
-        await writeDirAtomic(path.join(out, names[i]!), async (d) => {
-          await writePng(path.join(d, 'input.png'), im);
-          await writePng(path.join(d, 'mask.png'), maskToImage(masks[i]!));
-          await writePng(path.join(d, 'masked.png'), r.masked);
-          await writePng(path.join(d, 'raw.png'), r.raw);
-          await writePng(path.join(d, 'composite.png'), r.composite);
-          await writePng(path.join(d, 'blended.png'), r.blended);
-          await writePng(path.join(d, 'side_by_side.png'), upscale(makeGrid([im, r.masked, r.raw, r.composite, r.blended], 5, 2), f));
-          if (r.frames.length) writeFileAtomic(path.join(d, 'progress.gif'), await encodeGif(r.frames.map((fr) => upscale(fr, Math.max(1, Math.floor(128 / fr.height))))));
-        });
+        // The same files, byte for byte, as `batch` writes (src/io/outputs.ts).
+        await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r));
         written.push(names[i]!);
         summary.push({ input: files[i], output: names[i], ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) });
       }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ImageBatch, Mask } from '../types.js';
 import type { FittedResult } from '../inpaint/inpaint.js';
 import { encodePng, encodeGif, makeGrid, maskToImage, upscale } from './image.js';
-import { writeDirAtomic } from './atomic.js';
+import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 
 /** A file of an output folder: name (no folders) and bytes. */
 export type OutputFile = [name: string, bytes: Uint8Array];
@@ -36,6 +36,7 @@ export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: Fitte
 /** Write an output folder atomically (a temporary sibling renamed into place; replaces an old one). */
 export async function writeOutputDir(dir: string, files: OutputFile[]): Promise<void> {
   await writeDirAtomic(dir, (tmp) => {
-    for (const [name, bytes] of files) fs.writeFileSync(path.join(tmp, name), bytes);
+    // writeFileAtomic: each file fsynced and, on failure, a WriteError naming dir/name.
+    for (const [name, bytes] of files) writeFileAtomic(path.join(tmp, name), bytes);
   });
 }

@@ -38,7 +38,7 @@ const CASES: [string, (dir: string) => void, RegExp][] = [
   ['missing optimizer/critic.json', (d) => fs.rmSync(path.join(d, 'optimizer', 'critic.json')), /optimizer\/critic\.json is missing/],
   ['truncated generator weights', (d) => fs.truncateSync(path.join(d, 'generator', 'weights.bin'), 50), /generator's weight files hold 50 bytes, its model\.json describes \d+/],
   ['corrupt critic model.json', (d) => fs.writeFileSync(path.join(d, 'critic', 'model.json'), '['), /critic\/model\.json is not valid JSON/],
-  ['manifest without a step', (d) => fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8')), step: 'x' })), /manifest\.json has no valid step/],
+  ['manifest without a step', (d) => fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8')), step: 'x' })), /manifest\.json' is not a valid manifest: step/],
   ['missing manifest', (d) => fs.rmSync(path.join(d, 'manifest.json')), /manifest\.json is missing/],
 ];
 
