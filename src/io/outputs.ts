@@ -7,7 +7,6 @@
  *   side_by_side.png (input | masked | G(ẑ) | composite | blended, upscaled to ≥ 128 px high)
  *   progress.gif (G(z) over the search, only when frames were recorded)
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageBatch, Mask } from '../types.js';
 import type { FittedResult } from '../inpaint/inpaint.js';
