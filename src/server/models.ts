@@ -84,6 +84,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
     manifest: {
       step: man.step,
       loss: man.config.loss,
+      model: man.config.model,
       data: man.config.data,
       ...(man.dataset ? { dataset: man.dataset.name } : {}),
       gWidth: man.config.gWidth,

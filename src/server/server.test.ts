@@ -261,6 +261,24 @@ test('the training view serves the run summary, sample grid and plot only', asyn
   assert.equal((await fetch(`${S.url}/run/stats.jsonl`)).status, 404);
 });
 
+test('an mlp checkpoint is served and completes through POST /api/inpaint', async () => {
+  const T = await startTestServer({}, 'mlp');
+  try {
+    const models = (await (await fetch(`${T.url}/api/models`)).json()) as { name: string; size: number; nz: number; manifest: { model: string } }[];
+    assert.deepEqual(models.map((m) => [m.name, m.size, m.nz, m.manifest.model]), [['tiny', 28, 8, 'mlp']]);
+    const r = await fetch(`${T.url}/api/inpaint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 4, restarts: 1 } }),
+    });
+    const ev = parseSse(await r.text());
+    assert.equal(ev.at(-1)!.event, 'result', JSON.stringify(ev.at(-1)));
+    assert.equal(typeof ev.at(-1)!.data.losses.prior, 'number');
+  } finally {
+    await T.stop();
+  }
+});
+
 test('a job over the time limit ends with an error event', async () => {
   const T = await startTestServer({ limits: { jobTimeoutSec: 0.05 } });
   try {
