@@ -3,7 +3,7 @@
  * (medians, GFLOP/s, ratios). Benchmarks are never part of `npm test`.
  */
 const [name, ...args] = process.argv.slice(2);
-const known = ['kernels', 'train', 'inpaint', 'native_gemm', 'all'];
+const known = ['kernels', 'train', 'inpaint', 'native_gemm', 'claims', 'all'];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);

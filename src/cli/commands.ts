@@ -7,6 +7,7 @@ import { maskCommand } from './mask.js';
 import { evalCommand } from './eval.js';
 import { classifierCommand } from './classifier.js';
 import { serveCommand } from './serve.js';
+import { experimentCommand } from './experiment.js';
 
 export const commands: Command[] = [
   demoCommand,
@@ -15,5 +16,6 @@ export const commands: Command[] = [
   maskCommand,
   evalCommand,
   classifierCommand,
+  experimentCommand,
   serveCommand,
 ];

@@ -185,11 +185,13 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   // FD-classifier, modes covered and spread (probe.ts): a fixed set of real test images, their
   // classifier features and spread computed once.
   let probe: Probe | undefined;
+  let probeClassifier: tf.LayersModel | undefined;
   if (c.fdEvery > 0) {
     if (!c.classifier) throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
     const { loadClassifier } = await import('../classifier/classifier_node.js');
     const { toImageBatch } = await import('../data/dataset.js');
     const clf = await loadClassifier(c.classifier);
+    probeClassifier = clf.model;
     const test = opts.evalDataset ?? (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test', limit: 1000, onWarning: log }));
     const real = toImageBatch(test, Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i));
     probe = makeProbe(clf.model, real, c.seed);
@@ -299,6 +301,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     zFixed.dispose();
     trainer.gOpt.dispose();
     trainer.dOpt.dispose();
+    probeClassifier?.dispose();
   }
   const result: TrainResult = { config: c, models: trainer.models, checkpointDir: lastGood, step, aborted };
   if (last) result.last = last;
