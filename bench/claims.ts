@@ -2,6 +2,7 @@
  * `npm run bench -- claims [--losses wgan,wgan-gp,gan] [--models dcgan,mlp] [--g-width N --d-width N]
  *  [--batch 64] [--size 32] [--iters N] [--seeds S] [--steps 5] [--backend native] [--json FILE]`
  *
+ * Defaults are the experiment's (CLAIMS_DEFAULTS: 1000 iterations, 2 seeds, dcgan width 32, mlp 512).
  * Seconds per critic step and per generator step of every (loss, model) cell of the claims grid, one
  * FD/modes measurement, and the projected time of the grid at --iters × --seeds — with the machine's
  * contention while measuring (load average, and the CPU share this process got: CPU time / wall time,
@@ -11,13 +12,14 @@ import os from 'node:os';
 import { resolveConfig } from '../src/config/config.js';
 import { buildClassifier } from '../src/classifier/classifier.js';
 import { measureCell, projectRunSeconds } from '../src/experiment/budget.js';
+import { CLAIMS_DEFAULTS } from '../src/experiment/claims.js';
 import { parseFlags, useBackend, writeJson } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags(args);
   const losses = (f.losses ?? 'wgan,wgan-gp,gan').split(',');
   const models = (f.models ?? 'dcgan,mlp').split(',');
-  const steps = Number(f.steps ?? 5), iters = Number(f.iters ?? 2000), seeds = Number(f.seeds ?? 2);
+  const steps = Number(f.steps ?? 5), iters = Number(f.iters ?? CLAIMS_DEFAULTS.iters), seeds = Number(f.seeds ?? CLAIMS_DEFAULTS.seeds);
   const size = Number(f.size ?? 32) as 28 | 32 | 64, batch = Number(f.batch ?? 64);
   const backend = f.backend ?? 'native';
   await useBackend(backend);
@@ -31,8 +33,9 @@ export async function run(args: string[]): Promise<void> {
   let total = 0;
   for (const model of models) {
     for (const loss of losses) {
-      const width = (k: string) => (f[k] ? { [k === 'g-width' ? 'gWidth' : 'dWidth']: Number(f[k]) } : {});
-      const c = resolveConfig({ loss, model, size, channels: 1, batch, iters, fdEvery: Math.max(1, Math.round(iters / 20)), ...width('g-width'), ...width('d-width') });
+      const w = CLAIMS_DEFAULTS.widths[model];
+      const gWidth = f['g-width'] ? Number(f['g-width']) : w, dWidth = f['d-width'] ? Number(f['d-width']) : w;
+      const c = resolveConfig({ loss, model, size, channels: 1, batch, iters, fdEvery: Math.max(1, Math.round(iters / 20)), ...(gWidth ? { gWidth } : {}), ...(dWidth ? { dWidth } : {}) });
       const cpu0 = process.cpuUsage(), w0 = performance.now();
       const t = measureCell(c, { steps, classifier: clf, real });
       const wall = (performance.now() - w0) / 1000, cpu = process.cpuUsage(cpu0);

@@ -233,7 +233,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const result: ClaimsResult = { dir: o.out, aborted: false, files: [], claims: [] };
 
   const needData = !o.reportOnly;
-  const ds = cb.dataset ?? (needData ? await loadDataset({ data: o.data, size: o.size, channels: o.channels, split: 'train', ...(o.limit ? { limit: o.limit } : {}), onWarning: log }) : undefined);
+  const ds = cb.dataset ?? (needData && !o.estimate ? await loadDataset({ data: o.data, size: o.size, channels: o.channels, split: 'train', ...(o.limit ? { limit: o.limit } : {}), onWarning: log }) : undefined);
   const ev = cb.evalDataset ?? (needData ? await loadDataset({ data: o.data, size: o.size, channels: o.channels, split: 'test', limit: 1000, onWarning: log }) : undefined);
   if (o.estimate) {
     result.estimateSeconds = await estimate(o, cells, ev!, log);
