@@ -13,10 +13,11 @@ export { UserError } from './util/errors.js';
 export { VERSION, CHECKPOINT_FORMAT } from './version.js';
 
 export { resolveConfig, defaultConfig, formatConfig, LOSS_PRESETS, type TrainConfig, type TrainConfigInput } from './config/config.js';
-export { buildModels, buildGenerator, buildCritic, MODELS, type ModelSpec, type GanModels } from './models/dcgan.js';
+export { buildModels, buildGenerator, buildCritic, MODELS, MODEL_REGISTRY, type ModelSpec, type GanModels, type ModelKind } from './models/dcgan.js';
+export { buildMlpGenerator, buildMlpCritic, MLP_DEFAULT_WIDTH } from './models/mlp.js';
 export { DiffLeakyReLU, LayerNorm, diffLeakyRelu } from './models/layers.js';
 export { sample, sampleZ, generate, toModelRange, fromModelRange } from './models/sample.js';
-export { criticLoss, generatorLoss, gradientPenalty, clipWeights, LOSSES, LOSS_KINDS, type AdversarialLoss, type CriticObjective, type CriticInput, type LossPreset } from './losses/index.js';
+export { criticLoss, generatorLoss, gradientPenalty, ganDiscriminatorLoss, ganGeneratorLoss, clipWeights, LOSSES, LOSS_KINDS, type AdversarialLoss, type CriticObjective, type CriticInput, type LossPreset, type EstimateInfo } from './losses/index.js';
 export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
@@ -31,4 +32,8 @@ export { composite, applyMask } from './inpaint/composite.js';
 export { resizeBilinear } from './inpaint/resize.js';
 
 export { psnr, ssim, l1, mse, frechetDistance, frechetFromStats, holeRegions, meanFinite, METRICS } from './metrics/index.js';
+export { classHistogram, modesCovered, klToUniform, meanPairwiseDistance, isCollapsed, isExploding, spearman } from './metrics/index.js';
+export { makeProbe, explodedSince, type Probe, type ProbeResult } from './train/probe.js';
+export { summariseRun, summariseCells, answerClaims, RULES as CLAIM_RULES, type RunRecord, type RunSummary, type ClaimAnswer } from './experiment/analysis.js';
+export { measureCell, projectRunSeconds, type StepTimes } from './experiment/budget.js';
 export { BASELINES } from './baselines/index.js';

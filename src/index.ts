@@ -14,6 +14,8 @@ export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, res
 export { readManifest, parseManifest, ManifestSchema, type Manifest } from './train/manifest.js';
 export { RunDir } from './train/run_dir.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
+export { runClaims, resolveClaimsOptions, ClaimsOptionsSchema, CLAIMS_DEFAULTS, type ClaimsOptionsInput, type ClaimsCallbacks, type ClaimsResult } from './experiment/claims.js';
+export { writeClaimsReport } from './experiment/report.js';
 export { loadDataset, type LoadOptions } from './data/load_node.js';
 export { toImageBatch, fillBatch, type Dataset, type DatasetSource } from './data/dataset.js';
 export { BatchSampler } from './data/sampler.js';

@@ -9,6 +9,7 @@ import { classifierCommand } from './classifier.js';
 import { serveCommand } from './serve.js';
 import { batchCommand } from './batch.js';
 import { workerCommand } from './worker.js';
+import { experimentCommand } from './experiment.js';
 
 export const commands: Command[] = [
   demoCommand,
@@ -18,6 +19,7 @@ export const commands: Command[] = [
   maskCommand,
   evalCommand,
   classifierCommand,
+  experimentCommand,
   serveCommand,
   workerCommand,
 ];

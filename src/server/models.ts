@@ -114,6 +114,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
     manifest: {
       step: man.step,
       loss: man.config.loss,
+      model: man.config.model,
       data: publicData(man.config.data),
       ...(man.dataset ? { dataset: publicData(man.dataset.name) } : {}),
       gWidth: man.config.gWidth,

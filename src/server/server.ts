@@ -180,6 +180,7 @@ function runInfo(runDir: string): Record<string, unknown> {
     samples: r.samples !== null ? '/run/samples/latest.png' : null,
     plot: r.plot !== null ? '/run/plot.svg' : null,
     updated: Math.max(r.samples ?? 0, r.plot ?? 0) || null,
+    diverged: r.diverged,
   };
 }
 

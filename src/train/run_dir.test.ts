@@ -26,6 +26,19 @@ test('RunDir: stats append, read past a line cut by a kill, truncate to a step; 
   assert.equal(s.samples, null);
   assert.equal(path.basename(run.samplesAt(500)), 'iter-0000500.png');
   assert.equal(path.basename(run.checkpointAt(500)), 'iter-0000500');
+  assert.equal(s.diverged, null);
+  fs.rmSync(d, { recursive: true });
+});
+
+test('RunDir: the divergence record is written, read back, reported in the summary and cleared', () => {
+  const d = tmp();
+  const run = new RunDir(d);
+  assert.equal(run.diverged(), null);
+  run.writeDiverged({ iter: 7, key: 'criticLoss', value: 'NaN', lastGood: 'x/iter-0000005' });
+  assert.deepEqual(run.diverged(), { iter: 7, key: 'criticLoss', value: 'NaN', lastGood: 'x/iter-0000005' });
+  assert.equal(run.summary().diverged?.iter, 7);
+  run.clearDiverged();
+  assert.equal(run.diverged(), null);
   fs.rmSync(d, { recursive: true });
 });
 

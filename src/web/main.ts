@@ -257,7 +257,7 @@ function showModel(): void {
   const m = currentModel();
   el.sample.replaceChildren(new Option('—', ''));
   if (!m) return;
-  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
+  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.model} ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
   for (const url of m.samples) el.sample.add(new Option(decodeURIComponent(url.split('/').pop() ?? url), url));
 }
 
