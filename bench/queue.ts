@@ -29,7 +29,7 @@ import { itemKey, modelDigest } from '../src/queue/digest.js';
 import { b64, type ChunkItem } from '../src/queue/protocol.js';
 import { queueConnection } from '../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../src/testing/redis.js';
-import { makeQueueFixture, spawnWorker, readTree, type WorkerProc } from '../src/queue/fixture.js';
+import { makeQueueFixture, spawnWorker, readTree, type WorkerProc } from '../src/testing/queue_fixture.js';
 import { MODELS_DIR } from '../src/io/paths.js';
 
 const MODEL = 'fashion-mnist';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runBatch, type BatchSpec } from './batch.js';
-import { makeQueueFixture, readTree } from './fixture.js';
+import { makeQueueFixture, readTree } from '../testing/queue_fixture.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
 import { encodePng } from '../io/image.js';
 import { main } from '../cli/run.js';

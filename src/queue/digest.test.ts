@@ -7,7 +7,7 @@ import { chunkId, itemKey, modelDigest } from './digest.js';
 import { outputNames } from './batch.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
-import { makeTinyModel } from '../server/fixture.js';
+import { makeTinyModel } from '../testing/server_fixture.js';
 
 const o = resolveInpaintOptions({ iters: 10 });
 const img = new Uint8Array([1, 2, 3]);

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { redisServerPath, startRedis, freePort, type TestRedis } from '../testing/redis.js';
-import { makeQueueFixture, spawnWorker, readTree, CLI, type QueueFixture, type WorkerProc } from './fixture.js';
+import { makeQueueFixture, spawnWorker, readTree, CLI, type QueueFixture, type WorkerProc } from '../testing/queue_fixture.js';
 import { runBatch, type BatchSpec, type BatchReport } from './batch.js';
 import { startQueueWorker } from './worker.js';
 import { queueRunner } from './server_runner.js';
@@ -20,7 +20,7 @@ import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
 import { startServer } from '../server/server.js';
-import { parseSse, pngDataUrl, testImage } from '../server/fixture.js';
+import { parseSse, pngDataUrl, testImage } from '../testing/server_fixture.js';
 
 const skip = redisServerPath() ? false : 'redis-server is not installed (apt-get install redis-server)';
 const N = 40;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startTestServer, pngDataUrl, testImage, parseSse, type TestServer } from './fixture.js';
+import { startTestServer, pngDataUrl, testImage, parseSse, type TestServer } from '../testing/server_fixture.js';
 import { startServer, hostOf, defaultAllowedHosts } from './server.js';
 import { loadServedModels } from './models.js';
 import { main } from '../cli/run.js';

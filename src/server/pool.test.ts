@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InpaintPool } from './pool.js';
-import { makeTinyModel, testImage } from './fixture.js';
+import { makeTinyModel, testImage } from '../testing/server_fixture.js';
 import { makeMask } from '../masks/masks.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import '../models/layers.js';
-import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from './fixture.js';
+import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from '../testing/server_fixture.js';
 
 let S: TestServer;
 let webRoot: string;

@@ -11,8 +11,8 @@ import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
 import type { ImageBatch } from '../types.js';
 import { initBackend } from '../backends/index.js';
-import { loadServedModels } from './models.js';
-import { startServer, type RunningServer, type ServerOptions } from './server.js';
+import { loadServedModels } from '../server/models.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
 
 /** A 28×28 grey test picture: a bright disc on a horizontal gradient (so holes have content). */
 export function testImage(size = 28, channels: 1 | 3 = 1): ImageBatch {

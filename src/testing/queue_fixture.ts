@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodePng } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
-import { makeTinyModel, testImage } from '../server/fixture.js';
+import { makeTinyModel, testImage } from './server_fixture.js';
 
 export const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
