@@ -29,7 +29,7 @@ const help = [
   'options',
   ...helpLines(FIELDS, { values: VALUES, defaults: { gWidth: Object.entries(CLAIMS_DEFAULTS.widths).map(([k, v]) => `${k} ${v}`).join(', '), dWidth: 'as --g-width', fdEvery: 'iters/20', checkpointEvery: 'iters/10' } }),
   '',
-  ...wrapHelp('budget', `the defaults (${CLAIMS_DEFAULTS.iters} iterations × ${CLAIMS_DEFAULTS.seeds} seeds × 3 losses × 2 models) take ≈ 40–75 min on a free 2-core machine (docs/CLAIMS.md); --estimate times your machine.`),
+  ...wrapHelp('budget', `the defaults (${CLAIMS_DEFAULTS.iters} iterations × ${CLAIMS_DEFAULTS.seeds} seeds × 3 losses × 2 models) project to ≈ 1.1 h on a free 2-core machine (docs/CLAIMS.md); --estimate times your machine.`),
   '',
   'examples',
   '  wgan-inpaint experiment claims --data fashion-mnist --out runs/claims',

@@ -60,8 +60,8 @@ test('answerClaims: yes / no / n/a by the stated rules, gan runs as the baseline
   const sum = (rs: RunRecord[]) => rs.map((r) => summariseRun(r, 10));
   const a = answerClaims(sum([...good, ...ganBad]));
   assert.deepEqual(a.map((c) => c.answer), ['yes', 'yes', 'yes', 'yes'], JSON.stringify(a, null, 1));
-  assert.match(a[0]!.numbers, /gan \(baseline\): 1\/2 diverged/);
-  assert.match(a[1]!.numbers, /gan \(baseline\): collapsed at the end 1\/2/);
+  assert.match(a[0]!.numbers, /^wgan, 2 runs: 0 diverged, 0 exploded, FD fell in 2; wgan-gp, 2 runs: .*; gan \(baseline\), 2 runs: 1 diverged/);
+  assert.match(a[1]!.numbers, /gan \(baseline\), 2 runs: 1 collapsed at the end, modes 2, 10 \(of 10\)/);
   assert.match(a[0]!.rule, /0.75/);
   // One collapsed WGAN run → claim 2 no; an exploding MLP run → claims 1 and 4 no.
   const b = answerClaims(sum([run({ loss: 'wgan', collapsedLast: true }), run({ loss: 'wgan-gp', model: 'mlp', exploding: 3 })]));

@@ -224,15 +224,16 @@ export function answerClaims(runs: readonly RunSummary[]): ClaimAnswer[] {
   const diverse = (r: RunSummary) => r.collapsedLast === false && r.modesLast !== null && r.modesLast >= minModes(r);
   const yn = (ok: boolean, any: boolean): Answer => (!any ? 'n/a' : ok ? 'yes' : 'no');
 
-  const c1 = groups.map((g) => `${label(g)}: ${g.runs.filter((r) => r.diverged).length}/${g.runs.length} diverged, ${g.runs.filter((r) => r.explodedAt !== null).length}/${g.runs.length} exploded, FD fell in ${g.runs.filter((r) => r.fdFell === true).length}/${g.runs.length}`).join('; ');
-  const c2 = groups.map((g) => `${label(g)}: collapsed at the end ${g.runs.filter((r) => r.collapsedLast === true).length}/${g.runs.length}, modes ${vals(g.runs.map((r) => r.modesLast)).join('/') || '—'} of ${g.runs[0]?.classes ?? '?'}, KL ${f2(mean(vals(g.runs.map((r) => r.klLast))))}`).join('; ');
+  const runsOf = (g: { runs: RunSummary[] }) => `${g.runs.length} run${g.runs.length === 1 ? '' : 's'}`;
+  const c1 = groups.map((g) => `${label(g)}, ${runsOf(g)}: ${g.runs.filter((r) => r.diverged).length} diverged, ${g.runs.filter((r) => r.explodedAt !== null).length} exploded, FD fell in ${g.runs.filter((r) => r.fdFell === true).length}`).join('; ');
+  const c2 = groups.map((g) => `${label(g)}, ${runsOf(g)}: ${g.runs.filter((r) => r.collapsedLast === true).length} collapsed at the end, modes ${vals(g.runs.map((r) => r.modesLast)).join(', ') || '—'} (of ${g.runs[0]?.classes ?? '?'}), mean KL ${f2(mean(vals(g.runs.map((r) => r.klLast))))}`).join('; ');
   const rhoW = vals(w.map((r) => r.rho));
   const c3 = groups.map((g) => `${label(g)}: median ρ ${f2(median(vals(g.runs.map((r) => r.rho))))} (${vals(g.runs.map((r) => r.rho)).map((x) => x.toFixed(2)).join(', ') || 'no run with enough points'})`).join('; ');
   const mlp = runs.filter((r) => r.model === 'mlp');
   const wm = mlp.filter((r) => r.wasserstein);
-  const c4 = byLoss(mlp).map((g) => `${label(g)} × mlp: ${g.runs.filter((r) => stable(r) && diverse(r)).length}/${g.runs.length} pass claims 1–2, FD ${vals(g.runs.map((r) => r.fdFirst)).map((x) => x.toFixed(1)).join('/')} → ${vals(g.runs.map((r) => r.fdLast)).map((x) => x.toFixed(1)).join('/')}, modes ${vals(g.runs.map((r) => r.modesLast)).join('/') || '—'}`).join('; ');
+  const c4 = byLoss(mlp).map((g) => `${label(g)} × mlp: ${g.runs.filter((r) => stable(r) && diverse(r)).length}/${g.runs.length} pass claims 1–2, FD ${g.runs.map((r) => `${r.fdFirst?.toFixed(1) ?? '—'} → ${r.fdLast?.toFixed(1) ?? '—'}`).join(', ')}, modes ${vals(g.runs.map((r) => r.modesLast)).join(', ') || '—'}`).join('; ');
   const dc = runs.filter((r) => r.model === 'dcgan' && r.wasserstein);
-  const c4dc = dc.length ? `; for comparison wgan/wgan-gp × dcgan final FD ${vals(dc.map((r) => r.fdLast)).map((x) => x.toFixed(1)).join('/')}` : '';
+  const c4dc = dc.length ? `; for comparison wgan/wgan-gp × dcgan final FD ${vals(dc.map((r) => r.fdLast)).map((x) => x.toFixed(1)).join(', ')}` : '';
   return [
     {
       id: 1, claim: 'Training is stable', answer: yn(w.every(stable), w.length > 0), numbers: c1,

@@ -33,9 +33,10 @@ import { measureCell, projectRunSeconds } from './budget.js';
 
 /**
  * The default budget, chosen from measured step times (docs/CLAIMS.md, `npm run bench -- claims`):
- * the full grid (3 losses × 2 models × 2 seeds × 1000 iterations) takes ≈ 40–75 min on the 2-core
- * machine here when it is free. DCGAN at width 32 (the project's Fashion-MNIST recipe; 64 would take
- * ≈ 3× as long), the MLP at the WGAN paper's 512 units.
+ * the full grid (3 losses × 2 models × 2 seeds × 1000 iterations) projects to ≈ 1.1 h on the 2-core
+ * machine here if it were free (measured while shared: 4.4 h at a CPU share of 0.49 of 2 cores).
+ * DCGAN at width 32 (the project's Fashion-MNIST recipe; 64 costs ≈ 2.5× as much), the MLP at the
+ * WGAN paper's 512 units.
  */
 export const CLAIMS_DEFAULTS = { iters: 1000, seeds: 2, widths: { dcgan: 32, mlp: 512 } as Record<string, number> } as const;
 
@@ -174,6 +175,12 @@ export interface ClaimsResult {
 
 const EXPERIMENT_FILE = 'experiment.json';
 
+/** The options that define the grid (without the modes --estimate and --report-only). */
+function gridOptions(o: ClaimsOptions): Omit<ClaimsOptions, 'estimate' | 'reportOnly'> {
+  const { estimate: _e, reportOnly: _r, ...rest } = o;
+  return rest;
+}
+
 function recordCommand(dir: string, o: ClaimsOptions, command: string | undefined): string[] {
   const file = path.join(dir, EXPERIMENT_FILE);
   let commands: string[] = [];
@@ -186,7 +193,7 @@ function recordCommand(dir: string, o: ClaimsOptions, command: string | undefine
   }
   if (command) commands.push(command);
   fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(file, JSON.stringify({ format: 1, kind: 'claims', options: o, commands }, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify({ format: 1, kind: 'claims', options: gridOptions(o), commands }, null, 2) + '\n');
   return commands;
 }
 
@@ -296,7 +303,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const claims = answerClaims(runs);
   result.claims = claims;
   result.files = await writeClaimsReport(o.out, {
-    options: { ...o } as unknown as Parameters<typeof writeClaimsReport>[1]['options'],
+    options: gridOptions(o) as unknown as Parameters<typeof writeClaimsReport>[1]['options'],
     commands,
     runs,
     cells: summariseCells(runs),
