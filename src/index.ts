@@ -13,6 +13,7 @@ export { train, writePlot, type TrainOptions, type TrainResult, type Progress, t
 export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, resolveCheckpointDir, type Checkpoint } from './train/checkpoint.js';
 export { readManifest, parseManifest, ManifestSchema, type Manifest } from './train/manifest.js';
 export { RunDir } from './train/run_dir.js';
+export { inpaintFiles, prepareInpaintFiles, type InpaintFilesSpec, type InpaintFilesPlan, type InpaintFilesHooks, type InpaintFilesSummary, type InpaintFilesImage } from './inpaint/files_node.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export { runClaims, resolveClaimsOptions, ClaimsOptionsSchema, CLAIMS_DEFAULTS, type ClaimsOptionsInput, type ClaimsCallbacks, type ClaimsResult } from './experiment/claims.js';
 export { writeClaimsReport } from './experiment/report.js';
