@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.js';
 
 /** One help line per search option: `--flag ARG  description (range) [default: …]`. */
 function optionHelp(f: OptionField): string {
-  const arg = f.type === 'enum' ? f.values!.join('|') : f.type === 'int' ? 'N' : 'X';
+  const arg = f.type === 'enum' ? f.choices!.join('|') : f.type === 'int' ? 'N' : 'X';
   const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
   const def = f.key === 'progressEvery' ? 'off' : String(f.default);
   const left = `  --${f.flag} ${arg}`;
