@@ -6,6 +6,7 @@ import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
+import { shownDir } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 
 const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
@@ -79,7 +80,7 @@ export const batchCommand: Command = {
       const where = r.mode === 'queue' ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}` : `in-process (${r.backend})`;
       const made = r.done + r.failed;
       bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
-        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${str(v, 'out')}/ (summary.json)`);
+        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`);
       const failed = r.images.filter((im) => im.status === 'failed');
       for (const im of failed.slice(0, 20)) bar.log(`failed: '${im.input}': ${im.reason}`);
       if (failed.length > 20) bar.log(`… and ${failed.length - 20} more failed (see summary.json)`);

@@ -1,5 +1,6 @@
 /** `wgan-inpaint inpaint`: fill the holes of images with a trained WGAN (the work is `inpaintFiles`, src/inpaint/files_node.ts). */
 import path from 'node:path';
+import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
@@ -72,7 +73,7 @@ export const inpaintCommand: Command = {
       onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t0) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;
-    log(`inpainted ${s.written} image(s) in ${fmtDuration(s.seconds)} → ${out}/ (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
+    log(`inpainted ${s.written} image(s) in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
     if (s.failed) throw new UserError(`${s.failed} of ${plan.files.length} images failed (listed in ${path.join(out, 'summary.json')})`);
     return 0;
   },
