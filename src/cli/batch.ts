@@ -19,23 +19,24 @@ byte-identical either way (same backend). Re-running the same command skips ever
 (same model, image, mask and options), so a batch interrupted by Ctrl-C or a crash resumes; chunks
 still on the queue keep running meanwhile and are collected by the re-run.
 
-  --input DIR          a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
-  --mask KIND|FILE|DIR a mask kind (${MASK_KINDS.join(', ')}) made at each image's size (seeded by
-                       --seed + image index in the sorted list), a mask PNG for every image (dark or
-                       transparent = unknown; resized, nearest), or a folder of masks with the images'
-                       relative paths (any image extension)
-  --out DIR            OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
-                       meta.json), and OUT/summary.json (done, skipped, failed with reasons)
-  --model REF          a run folder, a checkpoint folder or a shipped model name; workers must load
-                       the same model (they refuse jobs of another)
+  --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
+  --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
+                         sorted list): ${MASK_KINDS.join(', ')};
+                         a mask PNG for every image (dark or
+                         transparent = unknown; resized, nearest), or a folder of masks with the images'
+                         relative paths (any image extension)
+  --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
+                         meta.json), and OUT/summary.json (done, skipped, failed with reasons)
+  --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
+                         the same model (they refuse jobs of another)
 ${INPAINT_OPTION_HELP}
-  --chunk N            images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
-  --backend KIND       in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
+  --chunk N              images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
+  --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
 queue
-  --redis URL          redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
-  --queue NAME         queue name, one per model [default: ${DEFAULT_QUEUE}]
-  --window N           jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
-  --connect-timeout S  give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
+  --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
+  --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
+  --window N             jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
+  --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
 summary.json), 2 on bad input or an unreachable Redis, 130 when interrupted.

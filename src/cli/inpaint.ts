@@ -17,29 +17,32 @@ Fill the unknown part of images by searching the generator's latent z (Yeh et al
 contextual loss (known pixels, weighted by closeness to the hole) plus λ × a prior loss (−critic score),
 then paste G(ẑ) into the hole and Poisson-blend it.
 
-  --model REF          a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model
-                       name (fashion-mnist, emoji)
-  --input FILE|DIR     an image, or a folder of images (PNG/JPEG/WebP/GIF, recursive; links are
-                       followed, but a folder reached twice, e.g. through a link cycle, is read once)
-  --mask KIND|FILE     a mask kind (${MASK_KINDS.join(', ')}) made at each image's size
-                       (seeded by --seed + image index), or a PNG: dark (< 50 % brightness) or
-                       transparent = unknown;
-                       resized (nearest) to each image
-  --out DIR            one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
-                       side_by_side[, progress.gif]) and summary.json; checked before any work (it must
-                       be a writable folder or creatable); on a failed write nothing is left, or
-                       summary.json lists what was written
+  --model REF            a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model
+                         name (fashion-mnist, emoji)
+  --input FILE|DIR       an image, or a folder of images (PNG/JPEG/WebP/GIF, recursive; links are
+                         followed, but a folder reached twice, e.g. through a link cycle, is read once)
+  --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
+                         ${MASK_KINDS.join(', ')};
+                         or a PNG: dark (< 50 % brightness) or transparent = unknown; resized
+                         (nearest) to each image
+  --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
+                         side_by_side[, progress.gif]) and summary.json; checked before any work (it must
+                         be a writable folder or creatable); on a failed write nothing is left, or
+                         summary.json lists what was written
 ${INPAINT_OPTION_HELP}
-  --max-pixels N       refuse images (and mask files) of more pixels than N, read from the file's header
-                       before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
-                       [default: ${DEFAULT_MAX_PIXELS}]
-  --backend KIND       auto | native | wasm | cpu | tensorflow [default: auto]
+  --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
+                         before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
+                         [default: ${DEFAULT_MAX_PIXELS}]
+  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
 
-Images of another size than the model's are completed at the model's size and the fill is resized back
-and pasted into the original-resolution hole (known pixels are never changed); the Poisson blend is
-solved on the hole's bounding box only. Images are converted to the model's channels (RGB → grey by
-luminance for a grey model; grey → RGB by replication). An image whose search loss becomes NaN or
-infinite is reported and not written; the others are.
+Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
+image at the model's size (its aspect ratio kept, the padding unknown) and brings the fill back to
+the original resolution; \`crop\` completes a square with context around each hole region (at least
+the hole's size of margin, at least the model's size) and pastes each fill into its own hole, so a
+large photo with a small hole gets a fill at nearly its own resolution. Known pixels are never
+changed; the Poisson blend is solved around each hole only. Images are converted to the model's
+channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
+search loss becomes NaN or infinite is reported and not written; the others are.
 
 example
   wgan-inpaint inpaint --model fashion-mnist --input shirt.png --mask center --out out/`;

@@ -5,14 +5,14 @@
 import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
 import { INPAINT_OPTION_FIELDS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
+import { wrapHelp } from './schema_flags.js';
 
 /** One help line per search option: `--flag ARG  description (range) [default: …]`. */
 function optionHelp(f: OptionField): string {
   const arg = f.type === 'enum' ? f.choices!.join('|') : f.type === 'int' ? 'N' : 'X';
   const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
   const def = f.key === 'progressEvery' ? 'off' : String(f.default);
-  const left = `  --${f.flag} ${arg}`;
-  return `${left.padEnd(23)}${f.description}${range} [default: ${def}]`;
+  return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }
 
 export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]));

@@ -43,6 +43,9 @@ export const InpaintOptionsSchema = z
     window: int(1, INPAINT_BOUNDS.window).refine((v) => v % 2 === 1, { message: 'must be odd' }).default(7).describe('importance-weight window, px (odd)'),
     blend: z.enum(['poisson', 'none']).default('poisson').describe('Poisson-blend the fill into the hole, or paste it'),
     progressEvery: int(0, INPAINT_BOUNDS.progressEvery).default(0).describe('record G(z) of the best restart every N iterations (0 = never)'),
+    // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
+    // still centre-crop and answer at the model's size, so their bodies do not take this key.
+    fit: z.enum(['whole', 'crop']).default('whole').describe('whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole'),
   })
   .strict();
 

@@ -75,7 +75,8 @@ export const SERVER_DEFAULTS = { iters: 300, restarts: 2 } as const;
 const MaskSpec = z.object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() }).strict();
 
 /** The request's options: the library's schema (its bounds included) minus what the server sets itself. */
-const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true }).partial().strict();
+// No fit: the server centre-crops to the model's size (src/inpaint/fit.ts, 'centre-crop').
+const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true, fit: true }).partial().strict();
 
 const Body = z
   .object({

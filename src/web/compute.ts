@@ -110,7 +110,7 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const s = a.info.size;
   // The server's policy (src/inpaint/fit.ts): the centre square, resized to the model's size.
   const fitted = fitToModel(toBatch(pixelsOf(a.image), a.info.channels), toMask(pixelsOf(a.mask)), { width: s, height: s }, 'centre-crop');
-  const { image, mask, plan } = fitted;
+  const [image, mask, plan] = [fitted.images[0]!, fitted.masks[0]!, fitted.plans[0]!];
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
   const r = await inpaint(net, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
