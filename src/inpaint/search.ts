@@ -29,6 +29,7 @@ import { importanceWeights } from './weights.js';
 import { masksFor } from './composite.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
 import { Rng } from '../util/rng.js';
+import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';
 
 export interface ImageLosses {
@@ -77,6 +78,8 @@ export interface InpaintCallbacks {
 export interface InpaintModel {
   generator: tf.LayersModel;
   critic: tf.LayersModel;
+  /** A checkpoint's manifest: its `domain` statistics turn on out-of-domain notices (domain.ts). */
+  manifest?: { domain?: DomainStats | undefined };
 }
 
 function modelShape(G: tf.LayersModel) {

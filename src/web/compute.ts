@@ -113,7 +113,8 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const [image, mask, plan] = [fitted.images[0]!, fitted.masks[0]!, fitted.plans[0]!];
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
-  const r = await inpaint(net, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
+  // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
+  const r = await inpaint({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });
@@ -129,5 +130,6 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     resize: { from: plan.from, crop: { left, top, side }, to: plan.to, resized: plan.resized },
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
+    domain: r.domain?.[0] ?? null,
   };
 }

@@ -26,4 +26,6 @@ export interface InpaintOutcome {
   resize: Resize;
   seconds: number;
   backend?: string;
+  /** Out-of-domain verdict, when the model is calibrated (src/inpaint/domain.ts); null otherwise. */
+  domain?: { knownError: number; threshold: number; unlike: boolean; message?: string } | null;
 }
