@@ -11,7 +11,7 @@ import { wrapHelp } from './schema_flags.js';
 function optionHelp(f: OptionField): string {
   const arg = f.type === 'enum' ? f.choices!.join('|') : f.type === 'int' ? 'N' : 'X';
   const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
-  const def = f.key === 'progressEvery' ? 'off' : String(f.default);
+  const def = f.key === 'progressEvery' ? 'off' : f.default === undefined ? "the model's" : String(f.default);
   return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }
 

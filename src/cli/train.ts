@@ -13,7 +13,7 @@ import { UserError } from '../util/errors.js';
 
 /** The config keys as help groups; every key of the schema is a flag (`gWidth` → `--g-width`). */
 const GROUPS: [string, (keyof TrainConfigInput)[]][] = [
-  ['data', ['data', 'size', 'channels', 'limit']],
+  ['data', ['data', 'size', 'channels', 'limit', 'crop', 'cropScale']],
   ['model', ['model', 'nz', 'gWidth', 'dWidth', 'criticNorm']],
   ['loss and optimisation', ['preset', 'loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
   ['run', ['seed', 'backend', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'fdEvery', 'classifier']],

@@ -54,6 +54,13 @@ export const TrainConfigSchema = z
     backend: z.enum(BACKEND_KINDS).default('auto').describe('compute backend (auto = native → wasm → cpu)'),
     fdEvery: int(0).default(0).describe('log FD-classifier (Fréchet distance of a classifier\'s features, 1000 samples vs 1000 real test images) every N iterations beside the W estimate; 0 = off'),
     classifier: z.string().default('').describe('classifier folder for --fd-every (from `wgan-inpaint classifier train`)'),
+    crop: int(0, 4096).default(0).describe('train on random crops: images loaded at S×S (their centre square), each sample a square of side scale·S (--crop-scale) resized to --size, so the model learns the patches of large photos; its inpainting then defaults to --fit crop; 0 = whole images'),
+    cropScale: z
+      .string()
+      .regex(/^(0?\.\d+|1(\.0*)?),(0?\.\d+|1(\.0*)?)$/, { message: "must be 'a,b' with 0 < a ≤ b ≤ 1, e.g. 0.25,0.5" })
+      .refine((s) => { const [a, b] = s.split(',').map(Number); return a! > 0 && a! <= b!; }, { message: "must be 'a,b' with 0 < a ≤ b ≤ 1" })
+      .default('0.25,0.5')
+      .describe('with --crop: the range of crop sides as a fraction of S, drawn uniformly per sample'),
   })
   .strict();
 

@@ -110,7 +110,9 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
   const o = resolveInpaintOptions(options);
   if (masks.length !== images.length) throw new UserError(`${masks.length} masks for ${images.length} images`);
   const [, h, w] = model.generator.outputs[0]!.shape as number[];
-  const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, o.fit));
+  // The fit: as asked, else the model's (a model trained on crops completes crops around each hole).
+  const fit = o.fit ?? (model.manifest?.config?.crop ? 'crop' : 'whole');
+  const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, fit));
   const results: (FittedResult | null)[] = images.map(() => null);
   // The search batch: item k is plan `plan` of image `image`.
   const items: { image: number; plan: number }[] = [];

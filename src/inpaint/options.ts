@@ -45,7 +45,7 @@ export const InpaintOptionsSchema = z
     progressEvery: int(0, INPAINT_BOUNDS.progressEvery).default(0).describe('record G(z) of the best restart every N iterations (0 = never)'),
     // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
     // still centre-crop and answer at the model's size, so their bodies do not take this key.
-    fit: z.enum(['whole', 'crop']).default('whole').describe('whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole'),
+    fit: z.enum(['whole', 'crop']).optional().describe("whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole; default: the model's (crop for a model trained with --crop, else whole)"),
   })
   .strict();
 

@@ -79,7 +79,7 @@ export interface InpaintModel {
   generator: tf.LayersModel;
   critic: tf.LayersModel;
   /** A checkpoint's manifest: its `domain` statistics turn on out-of-domain notices (domain.ts). */
-  manifest?: { domain?: DomainStats | undefined };
+  manifest?: { domain?: DomainStats | undefined; config?: { crop?: number } };
 }
 
 function modelShape(G: tf.LayersModel) {

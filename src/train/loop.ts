@@ -19,6 +19,7 @@ import { makeProbe, explodedSince, type Probe } from './probe.js';
 export type { StatLine } from './run_dir.js';
 import { loadDataset } from '../data/load_node.js';
 import { fillBatch, type Dataset } from '../data/dataset.js';
+import { fillCropBatch, parseCropScale } from '../data/crops.js';
 import { BatchSampler, type SamplerState } from '../data/sampler.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { makeGrid, encodePng } from '../io/image.js';
@@ -159,8 +160,11 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
 
   const ds =
     opts.dataset ??
-    (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
-  if (ds.size !== c.size || ds.channels !== c.channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, config wants ${c.size}px×${c.channels}`);
+    (await loadDataset({ data: c.data, size: c.crop || c.size, channels: c.channels, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
+  // With --crop S the images are kept at S×S and every sample is a random crop of them (data/crops.ts).
+  const dsSide = c.crop || c.size;
+  if (ds.size !== dsSide || ds.channels !== c.channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, config wants ${dsSide}px×${c.channels}`);
+  if (c.crop && c.crop < c.size) throw new UserError(`--crop ${c.crop} is smaller than --size ${c.size}: crops are resized down to the model's size, not up`);
   if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
   log(`data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`);
 
@@ -169,6 +173,9 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   let trainer: Trainer;
   let sampler: BatchSampler;
   let manifestPrev: Manifest | undefined;
+  // The crop positions and scales of --crop (checkpointed, so a resume draws the same crops).
+  const cropRng = new Rng(c.seed + 0xc409);
+  const cropScale = parseCropScale(c.cropScale);
   if (ckpt) {
     const ck = await loadCheckpoint(ckpt);
     manifestPrev = ck.manifest;
@@ -177,6 +184,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     step = ck.manifest.step;
     trainSeconds = ck.manifest.trainSeconds ?? 0;
     trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
+    cropRng.state = (ck.manifest.cropRngState ?? cropRng.state) >>> 0;
     sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
     // Drop stats lines written after that checkpoint (the previous process died after writing them).
     run.truncateStats(step);
@@ -228,6 +236,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         dataset: manifestDataset(ds),
         sampler: sampler.state(),
         rngState: trainer.rng.state,
+        ...(c.crop ? { cropRngState: cropRng.state } : {}),
         ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
         backend: activeBackend(),
         trainSeconds: trainSeconds + (performance.now() - t0) / 1000,
@@ -261,7 +270,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       let penaltyNow = false;
       for (let k = 0; k < nd; k++) {
         const idx = sampler.next();
-        fillBatch(ds, idx, buf, '[-1,1]');
+        if (c.crop) fillCropBatch(ds, idx, buf, c.size, cropRng, cropScale);
+        else fillBatch(ds, idx, buf, '[-1,1]');
         const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
         cs = criticStep(trainer, real, criticSteps++);
         real.dispose();

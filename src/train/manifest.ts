@@ -45,6 +45,8 @@ export const ManifestSchema = z
     /** Opaque states needed to resume exactly (data order, noise stream). */
     sampler: z.unknown().optional(),
     rngState: z.number().optional(),
+    /** `train --crop`: the crop stream's Rng state. */
+    cropRngState: z.number().optional(),
     /** Last logged statistics (a stats.jsonl line). */
     metrics: z.record(z.unknown()).optional(),
     backend: z.string().optional(),
@@ -88,6 +90,7 @@ export interface Manifest {
   dataset?: ManifestDataset;
   sampler?: unknown;
   rngState?: number;
+  cropRngState?: number;
   metrics?: Record<string, number>;
   backend?: string;
   trainSeconds?: number;
