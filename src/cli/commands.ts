@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
+import { trainEncoderCommand } from './train_encoder.js';
 import { inpaintCommand } from './inpaint.js';
 import { maskCommand } from './mask.js';
 import { evalCommand } from './eval.js';
@@ -11,6 +12,7 @@ import { serveCommand } from './serve.js';
 export const commands: Command[] = [
   demoCommand,
   trainCommand,
+  trainEncoderCommand,
   inpaintCommand,
   maskCommand,
   evalCommand,

@@ -11,6 +11,8 @@ import { listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { inpaintImages } from '../inpaint/fit.js';
 import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/search.js';
+import { INIT_DEFAULTS, INIT_KINDS, chooseInit, encoderStart, type InitKind } from '../encoder/init.js';
+import { ENCODER_SUBDIR, loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
@@ -30,8 +32,13 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                        resized (nearest) to each image
   --out DIR            one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                        side_by_side[, progress.gif]) and summary.json
-  --iters N            Adam iterations on z [default: ${DEFAULT_INPAINT.iters}]
-  --restarts K         random restarts per image, the best final loss wins [default: ${DEFAULT_INPAINT.restarts}]
+  --init auto|encoder|random
+                       where the search starts: at random z, or at the z an encoder predicts from the
+                       masked image (restart 0; the others part-way to random); auto = the encoder
+                       when the model has one (MODEL/encoder/ or --encoder) [default: auto]
+  --encoder DIR        an encoder folder or train-encoder run (checked against the model's generator)
+  --iters N            Adam iterations on z [default: ${INIT_DEFAULTS.random.iters} from random z, ${INIT_DEFAULTS.encoder.iters} from the encoder's]
+  --restarts K         restarts per image, the best final loss wins [default: ${INIT_DEFAULTS.random.restarts} from random z, ${INIT_DEFAULTS.encoder.restarts} from the encoder's]
   --lambda X           weight of the prior loss [default: ${DEFAULT_INPAINT.lambda}]
   --lr X               Adam learning rate on z [default: ${DEFAULT_INPAINT.lr}]
   --seed N             [default: 0]
@@ -56,7 +63,7 @@ export const inpaintCommand: Command = {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     iters: { type: 'string' }, restarts: { type: 'string' }, lambda: { type: 'string' }, lr: { type: 'string' },
     seed: { type: 'string' }, blend: { type: 'string' }, window: { type: 'string' }, 'progress-every': { type: 'string' },
-    backend: { type: 'string' },
+    backend: { type: 'string' }, init: { type: 'string' }, encoder: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
@@ -65,7 +72,9 @@ export const inpaintCommand: Command = {
     set('iters', numOpt(v, 'iters', { int: true })); set('restarts', numOpt(v, 'restarts', { int: true })); set('lambda', numOpt(v, 'lambda', {}));
     set('lr', numOpt(v, 'lr', {})); set('seed', numOpt(v, 'seed', { int: true })); set('window', numOpt(v, 'window', { int: true }));
     set('progressEvery', numOpt(v, 'progress-every', { int: true })); set('blend', str(v, 'blend') as InpaintOptions['blend'] | undefined);
-    const o = resolveInpaintOptions(opts);
+    let o = resolveInpaintOptions(opts);
+    const init = (str(v, 'init') ?? 'auto') as InitKind;
+    if (!(INIT_KINDS as readonly string[]).includes(init)) throw new UserError(`--init must be one of ${INIT_KINDS.join(', ')}, got '${init}'`);
 
     // Validate every input before computing or writing anything: no partial outputs on bad input.
     const input = str(v, 'input')!, maskArg = str(v, 'mask')!, out = str(v, 'out')!;
@@ -83,6 +92,13 @@ export const inpaintCommand: Command = {
     const ck = await loadCheckpoint(str(v, 'model')!);
     const c = ck.manifest.config;
     bar.log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
+    // The start: one notice line either way; the iterations and restarts default per start.
+    const encRef = str(v, 'encoder');
+    const encDir = init === 'random' ? null : encRef ? resolveEncoderDir(encRef) : modelEncoderDir(ck.dir);
+    const choice = chooseInit(init, encDir, encRef ?? path.join(ck.dir, ENCODER_SUBDIR), str(v, 'model')!);
+    bar.log(`notice: ${choice.notice}`);
+    const enc = choice.use === 'encoder' ? await loadEncoder(encDir!, ck.generator, str(v, 'model')!) : null;
+    o = resolveInpaintOptions({ ...INIT_DEFAULTS[choice.use], ...opts, ...(enc ? { initZ: encoderStart(enc.encoder) } : {}) });
 
     const images: ImageBatch[] = [];
     const masks: Mask[] = [];
@@ -125,7 +141,7 @@ export const inpaintCommand: Command = {
       });
       summary.push({ input: files[i], output: names[i], ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) });
     }
-    writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify({ model: ck.dir, backend, options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n');
+    writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify({ model: ck.dir, backend, init: choice.use, ...(enc ? { encoder: enc.dir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n');
     bar.log(`inpainted ${files.length} image(s) in ${fmtDuration(seconds)} → ${out}/ (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
     return 0;
   },

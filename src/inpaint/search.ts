@@ -13,8 +13,8 @@
  *
  * Every image's loss depends only on its own z (the losses are summed, not averaged, over the batch;
  * G's batch norm runs in inference mode; the GP critic has no batch norm; Adam is element-wise; all
- * restarts start from the same seeded z's whatever the image's position), so an image completes the
- * same alone as inside a batch.
+ * restarts start from the same seeded z's whatever the image's position — with `initZ`, from the
+ * image's own start mixed with those), so an image completes the same alone as inside a batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
@@ -40,6 +40,15 @@ export interface InpaintOptions {
   blend: 'poisson' | 'none';
   /** Record the current best G(z) of every image every N iterations (0 = never), for animations. */
   progressEvery: number;
+  /**
+   * Where restart 0 of each image starts, [N·nz] in [−1, 1] — or a function of the images and masks
+   * (at the model's size) returning that, e.g. an encoder (src/encoder/init.ts `encoderStart(E)`).
+   * Restart k ≥ 1 then starts at (1 − initMix)·initZ + initMix·u_k, u_k the seeded random start it
+   * would have had without initZ. Default: none (every restart at its seeded random start).
+   */
+  initZ?: Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array);
+  /** With initZ: how far restarts k ≥ 1 move from it toward their random start, in [0, 1]. */
+  initMix: number;
 }
 
 export const DEFAULT_INPAINT: InpaintOptions = {
@@ -52,6 +61,8 @@ export const DEFAULT_INPAINT: InpaintOptions = {
   window: 7,
   blend: 'poisson',
   progressEvery: 0,
+  // Chosen by experiment (docs/ENCODER.md).
+  initMix: 0.5,
 };
 
 export interface ImageLosses {
@@ -120,6 +131,7 @@ export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}): InpaintO
   if (!intOk(r.window, 1) || r.window % 2 === 0) throw new UserError(`inpaint: window must be an odd integer, got ${r.window}`);
   if (r.blend !== 'poisson' && r.blend !== 'none') throw new UserError(`inpaint: blend must be poisson or none, got ${r.blend}`);
   if (!intOk(r.progressEvery, 0)) throw new UserError(`inpaint: progressEvery must be an integer ≥ 0`);
+  if (!(r.initMix >= 0 && r.initMix <= 1)) throw new UserError(`inpaint: initMix must be in [0, 1], got ${r.initMix}`);
   return r;
 }
 
@@ -151,14 +163,27 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
       for (let j = 0; j < s; j++) ys[dst + j] = yi[j]! * 2 - 1;
     }
   }
-  const Wt = tf.tensor4d(wts, [B, h, w, 1]);
-  const Y = tf.tensor4d(ys, [B, h, w, c]);
   // The same K starting points for every image, from the seed alone (see the module comment).
   const rng = new Rng(o.seed);
   const z0 = new Float32Array(K * nz);
   for (let j = 0; j < z0.length; j++) z0[j] = rng.uniform(-1, 1);
   const zInit = new Float32Array(B * nz);
   for (let i = 0; i < N; i++) zInit.set(z0, i * K * nz);
+  const zStart = typeof o.initZ === 'function' ? o.initZ(images, ms) : o.initZ;
+  if (zStart) {
+    if (zStart.length !== N * nz) throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
+    for (let i = 0; i < N; i++) {
+      for (let k = 0; k < K; k++) {
+        const a = k === 0 ? 0 : o.initMix;
+        for (let j = 0; j < nz; j++) {
+          const e = Math.min(1, Math.max(-1, zStart[i * nz + j]!)), at = (i * K + k) * nz + j;
+          zInit[at] = (1 - a) * e + a * zInit[at]!;
+        }
+      }
+    }
+  }
+  const Wt = tf.tensor4d(wts, [B, h, w, 1]);
+  const Y = tf.tensor4d(ys, [B, h, w, c]);
   const zT = tf.tensor2d(zInit, [B, nz]);
   const z = tf.variable(zT, true);
   zT.dispose(); // the variable holds its own reference to the data

@@ -40,7 +40,11 @@ export interface StatLine {
   rssMB: number;
 }
 
-export class RunDir {
+/**
+ * `S` is the stats line type: StatLine for GAN training, the encoder's own for `train-encoder`
+ * (src/encoder/loop.ts), which shares this layout.
+ */
+export class RunDir<S extends { iter: number } = StatLine> {
   constructor(readonly dir: string) {}
 
   get configFile(): string { return path.join(this.dir, 'config.json'); }
@@ -57,13 +61,13 @@ export class RunDir {
   /** Complete checkpoints, oldest first. */
   checkpoints(): string[] { return listCheckpoints(this.dir); }
 
-  writeConfig(c: TrainConfig): void {
+  writeConfig(c: TrainConfig | object): void {
     fs.mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.configFile, JSON.stringify(c, null, 2) + '\n');
   }
 
   /** Every stats line; a line cut by a kill (the last one) is skipped. */
-  readStats(): StatLine[] {
+  readStats(): S[] {
     if (!fs.existsSync(this.statsFile)) return [];
     return fs
       .readFileSync(this.statsFile, 'utf8')
@@ -71,14 +75,14 @@ export class RunDir {
       .filter((l) => l.trim())
       .flatMap((l) => {
         try {
-          return [JSON.parse(l) as StatLine];
+          return [JSON.parse(l) as S];
         } catch {
           return [];
         }
       });
   }
 
-  appendStats(s: StatLine): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
+  appendStats(s: S): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
 
   /** Keep only the lines up to `step` (a resume drops what a dead process wrote after its checkpoint). */
   truncateStats(step: number): void {
@@ -114,7 +118,7 @@ export class RunDir {
   }
 
   /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
-  summary(): { iterations: number; last: StatLine | null; samples: number | null; plot: number | null } {
+  summary(): { iterations: number; last: S | null; samples: number | null; plot: number | null } {
     const stats = this.readStats();
     const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null);
     return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg) };
