@@ -29,3 +29,11 @@ export { resizeBilinear } from './inpaint/resize.js';
 
 export { psnr, ssim, l1, mse, frechetDistance, frechetFromStats, holeRegions, meanFinite, METRICS } from './metrics/index.js';
 export { BASELINES } from './baselines/index.js';
+
+export { buildEncoder, encode, encoderFill, encoderInput, encoderShape, type EncoderSpec } from './encoder/model.js';
+export { encoderStart, chooseInit, INIT_DEFAULTS, INIT_KINDS, type InitKind, type InitChoice } from './encoder/init.js';
+export { encoderLosses, type EncoderLossWeights, type EncoderLossInput, type EncoderLosses } from './encoder/losses.js';
+export { makeEncoderTrainer, encoderStep, type EncoderTrainer, type EncoderStepStats } from './encoder/step.js';
+export { trainingMask, trainingMasks, TRAINING_MASK_KINDS } from './encoder/masks.js';
+export { generatorDigest, checkEncoderFor, parseEncoderManifest, EncoderManifestSchema, type EncoderManifest } from './encoder/manifest.js';
+export { EncoderConfigSchema, resolveEncoderConfig, type EncoderConfig, type EncoderConfigInput } from './encoder/config.js';

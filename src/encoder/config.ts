@@ -25,7 +25,8 @@ export const EncoderConfigSchema = z
     width: int(1, 1024).nullable().default(null).describe("channels of the first conv (doubled per stage)"),
     reconWeight: weight(1, 'weight of the whole-image reconstruction loss mean |G(E(y⊙M, M)) − y| (training images are complete)'),
     contextWeight: weight(1, "weight of the contextual loss: the search's importance-weighted mean |G(E(·)) − y| over known pixels near the hole"),
-    latentWeight: weight(1, 'weight of the latent regression on generated images, mean (E(G(z)⊙M, M) − z)²'),
+    // 0 by default: at 800 steps it tied on the search's result and cost ≈ 1.5× per step (docs/ENCODER.md).
+    latentWeight: weight(0, 'weight of the latent regression on generated images, mean (E(G(z)⊙M, M) − z)²'),
     advWeight: weight(0, 'weight of the adversarial term mean −D(G(E(·))) (the frozen critic)'),
     seed: int(0, 2 ** 31 - 1).default(0).describe('seed of the weights, data order, masks and z'),
     valN: int(1, 4096).default(64).describe('held-out images (test split, fixed masks of every kind) whose encoder-only hole PSNR is logged at each sample step'),

@@ -18,8 +18,9 @@ export type InitKind = (typeof INIT_KINDS)[number];
 /** Iterations × restarts when the user gives none, per start. */
 export const INIT_DEFAULTS: Readonly<Record<'random' | 'encoder', { iters: number; restarts: number }>> = Object.freeze({
   random: { iters: DEFAULT_INPAINT.iters, restarts: DEFAULT_INPAINT.restarts },
-  // docs/ENCODER.md: at n = 100 per mask kind this matches or beats random starts at 1000 × 4.
-  encoder: { iters: 100, restarts: 2 },
+  // docs/ENCODER.md (n = 100 per mask kind): the mean hole PSNR over five mask kinds plateaus by
+  // 100 iterations (50: −0.03 dB, 200: +0.02 dB) and a second restart adds nothing beyond noise.
+  encoder: { iters: 100, restarts: 1 },
 });
 
 /** The search's initZ for an encoder: z = E(y⊙M, M) of the (model-size) images. */

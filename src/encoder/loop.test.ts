@@ -31,7 +31,8 @@ async function tinyModel(seed = 1): Promise<{ dir: string; data: ReturnType<type
 
 const dispose = (r: EncoderTrainResult) => { r.encoder.dispose(); r.model.generator.dispose(); r.model.critic.dispose(); };
 const weights = (r: EncoderTrainResult) => r.encoder.getWeights().map((t) => Array.from(t.dataSync()));
-const cfg = { batch: 4, width: 2, valN: 10, seed: 3 };
+// The latent loss on (it is off by default), so the loop's z stream is exercised too.
+const cfg = { batch: 4, width: 2, valN: 10, seed: 3, latentWeight: 1 };
 
 test('a few steps write the run folder; RUN/encoder names the generator and gives the same z', async () => {
   await testBackend();

@@ -213,9 +213,19 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
     const ds = opts.dataset ?? (await loadDataset({ data: c.data, size: size!, channels: channels as 1 | 3, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
     if (ds.size !== size || ds.channels !== channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, the model makes ${size}px×${channels}`);
     if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
-    const vds = opts.valDataset ?? (await loadDataset({ data: c.data, size: size!, channels: channels as 1 | 3, split: 'test', limit: c.valN, onWarning: log }));
-    const val = valSet(vds.n > 0 ? vds : ds, c.valN, c.seed);
-    log(`model: ${model.dir} (step ${model.manifest.step}, generator ${shortDigest(digest)}…); data: ${ds.name} ${ds.split} ${ds.n} images; validation: ${val.images.n} ${vds.n > 0 ? vds.split : 'train'} images`);
+    // Held-out images for the grid and the validation PSNR: the test split, else (none) training images.
+    let vds = opts.valDataset;
+    if (!vds) {
+      try {
+        vds = await loadDataset({ data: c.data, size: size!, channels: channels as 1 | 3, split: 'test', limit: c.valN, onWarning: log });
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        log(`notice: no test split (${e.message}); validating on training images`);
+      }
+    }
+    const held = vds && vds.n > 0 ? vds : ds;
+    const val = valSet(held, c.valN, c.seed);
+    log(`model: ${model.dir} (step ${model.manifest.step}, generator ${shortDigest(digest)}…); data: ${ds.name} ${ds.split} ${ds.n} images; validation: ${val.images.n} ${held.split} images`);
 
     const weights = { recon: c.reconWeight, context: c.contextWeight, latent: c.latentWeight, adv: c.advWeight };
     let step = 0, trainSeconds = 0;
