@@ -11,10 +11,11 @@
  * - `wgan-encoder`   the search started at the encoder's z, with the encoder's iterations and restarts
  * - `zero`, `mean`, `nearest`, `telea`   the non-learned baselines of src/baselines
  *
- * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K) search
- * runs once per mask kind (so `wgan-lambda0` with --lambda 0 costs nothing extra). A method's seconds
- * per image = its search's time (shared searches are charged in full to each method using them, as a
- * user running that method alone would pay) + its own blending / fill time, divided by N.
+ * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K,
+ * iterations, start) search runs once per mask kind (so `wgan-lambda0` with --lambda 0 costs nothing
+ * extra). A method's seconds per image = its search's time (shared searches are charged in full to
+ * each method using them, as a user running that method alone would pay) + its own blending / fill
+ * time, divided by N.
  *
  * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
