@@ -8,10 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModels, forwardFlops } from '../src/models/dcgan.js';
-import { inpaint, DEFAULT_INPAINT } from '../src/inpaint/search.js';
+import { inpaint } from '../src/inpaint/inpaint.js';
+import { DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';
 import { buildEncoder } from '../src/encoder/model.js';
-import { INIT_DEFAULTS, encoderStart } from '../src/encoder/init.js';
+import { INIT_DEFAULTS } from '../src/inpaint/options.js';
 import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -47,13 +48,13 @@ export async function run(args: string[]): Promise<void> {
       // The encoder's start with its defaults (an untrained encoder of the same shape: the time does
       // not depend on its weights). Model load excluded, as above; the first call warms up E.
       const E = buildEncoder({ size, channels, nz: 100, width, seed: 0 });
-      const enc = { ...INIT_DEFAULTS.encoder, initZ: encoderStart(E) };
-      await inpaint(m, one, mask, { ...enc, iters: 1 });
+      const withE = { ...m, encoder: E };
+      await inpaint(withE, one, mask, { iters: 1 });
       const te = performance.now();
-      await inpaint(m, one, mask, enc);
+      await inpaint(withE, one, mask, {}); // init auto: the encoder's start and defaults
       row.secondsOneImageEncoder = (performance.now() - te) / 1000;
       const to = performance.now();
-      await inpaint(m, one, mask, { ...enc, iters: 0, restarts: 1 });
+      await inpaint(withE, one, mask, { iters: 0, restarts: 1 });
       row.secondsOneImageEncoderOnly = (performance.now() - to) / 1000;
       E.dispose();
       single += `; encoder start (${INIT_DEFAULTS.encoder.iters} iters × ${INIT_DEFAULTS.encoder.restarts} restarts): ${(row.secondsOneImageEncoder as number).toFixed(2)} s; encoder only: ${(row.secondsOneImageEncoderOnly as number).toFixed(3)} s`;

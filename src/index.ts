@@ -6,7 +6,7 @@
  * import { initBackend, train, loadCheckpoint, sample, inpaint, makeMask } from 'wgan-inpaint';
  * // amortised: start the search at an encoder's z (train one with trainEncoder / `train-encoder`)
  * const { encoder } = await loadEncoder('models/fashion-mnist/encoder', model.generator, 'fashion-mnist');
- * await inpaint(model, images, masks, { ...INIT_DEFAULTS.encoder, initZ: encoderStart(encoder) });
+ * await inpaint({ ...model, encoder }, images, masks, { init: 'auto' });   // 100 iterations × 1 restart by default
  * ```
  */
 export * from './core.js';
@@ -17,11 +17,14 @@ export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, res
 export { readManifest, parseManifest, ManifestSchema, type Manifest } from './train/manifest.js';
 export { RunDir } from './train/run_dir.js';
 export { trainEncoder, type EncoderTrainOptions, type EncoderTrainResult, type EncoderStatLine } from './encoder/loop.js';
-export { loadEncoder, saveEncoder, resolveEncoderDir, modelEncoderDir, type LoadedEncoder } from './encoder/checkpoint.js';
+export { loadEncoder, saveEncoder, resolveEncoderDir, modelEncoderDir, attachEncoder, installEncoder, type LoadedEncoder, type AttachedEncoder } from './encoder/checkpoint.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
+export { runClaims, resolveClaimsOptions, ClaimsOptionsSchema, CLAIMS_DEFAULTS, type ClaimsOptionsInput, type ClaimsCallbacks, type ClaimsResult } from './experiment/claims.js';
+export { writeClaimsReport } from './experiment/report.js';
 export { loadDataset, type LoadOptions } from './data/load_node.js';
-export { toImageBatch, fillBatch, type Dataset } from './data/dataset.js';
+export { toImageBatch, fillBatch, type Dataset, type DatasetSource } from './data/dataset.js';
 export { BatchSampler } from './data/sampler.js';
 export { DATASETS } from './data/registry.js';
+export { EMOJI_SOURCES, type EmojiSourceInfo } from './data/emoji.js';
 export { readImage, decodeImage, writePng, encodePng, readMask, makeGrid } from './io/image.js';
 export { fdClassifier } from './classifier/fd.js';

@@ -45,7 +45,9 @@ await writeDirAtomic(dest, async (tmp) => {
   fs.writeFileSync(
     path.join(tmp, 'samples', 'LICENSE.txt'),
     `Held-out TEST-split images of '${c.data}' (indices ${idx.join(', ')} of ${test.n}), resized to ${c.size}×${c.size}×${c.channels}.\n` +
-      `Source: ${info ? `${info.source}; licence: ${info.licence}` : c.data}\n`,
+      `Source: ${info ? `${info.source}; licence: ${info.licence}` : c.data}\n` +
+      // Sets assembled from several licensed sources: each source's licence and credit line.
+      (test.sources ?? []).map((s) => `- ${s.name} (${s.packages.join(', ')}; ${s.count} test images): ${s.licence}. ${s.attribution}\n`).join(''),
   );
   const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
   fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');

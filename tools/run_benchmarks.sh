@@ -9,3 +9,5 @@ npm run -s bench -- inpaint --backends wasm --no-single --no-torch --json docs/b
 npm run -s bench -- inpaint --backends native --size 64 --images 64 --no-torch --json docs/bench/inpaint-native-64x64x3-w64.json
 npm run -s bench -- inpaint --backends native --images 1 --iters 50 --no-single --no-torch --json docs/bench/inpaint-native-batch1.json
 npm run -s bench -- train --backends native --size 64 --iters 2 --no-torch --json docs/bench/train-64x64x3-w64-b64.json
+npm run -s bench -- queue --only sweep --json docs/bench/queue-sweep.json | tee docs/bench/queue-sweep.txt
+npm run -s bench -- queue --only throughput,overhead,kill --images 128 --iters 50 --json docs/bench/queue.json | tee docs/bench/queue.txt

@@ -8,6 +8,8 @@ import { commandLine } from './command.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
+import { BUILTIN_NAMES } from '../data/registry.js';
+import { wrapHelp } from './schema_flags.js';
 import { accuracy, buildClassifier, DEFAULT_CLASSIFIER_SPEC, DEFAULT_TRAIN_CLASSIFIER, trainClassifier } from '../classifier/classifier.js';
 import { saveClassifier } from '../classifier/classifier_node.js';
 import { ProgressBar, fmtDuration } from './progress.js';
@@ -21,7 +23,7 @@ for semantic accuracy and FD-classifier; it looks in classifier/ inside the mode
 folder by default, so --out RUN_DIR/classifier is the usual choice.
 
 options
-  --data NAME|DIR        fashion-mnist | mnist | emoji | a folder with one sub-folder per class (required)
+${wrapHelp('  --data NAME|DIR', `${BUILTIN_NAMES.join(' | ')} | a folder with one sub-folder per class (required)`).join('\n')}
   --size N               image side; must equal the model's [default: 32]
   --channels 1|3         must equal the model's [default: 1]
   --epochs N             [default: ${DEFAULT_TRAIN_CLASSIFIER.epochs}]

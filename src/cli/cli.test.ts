@@ -35,13 +35,56 @@ test('train: bad input is rejected with a clear message', async () => {
   await assert.rejects(main(['train', '--data', 'no-such-dataset', '--out', out, '--backend', 'cpu']), userError(/unknown dataset 'no-such-dataset'/));
   await assert.rejects(main(['train', '--data', empty, '--out', out, '--backend', 'cpu']), userError(/no images/));
   await assert.rejects(main(['train', '--size', '48', '--out', out]), userError(/size/));
-  await assert.rejects(main(['train', '--loss', 'gan', '--out', out]), userError(/loss/));
-  await assert.rejects(main(['train', '--model', 'unet', '--data', 'fashion-mnist', '--limit', '8', '--out', out, '--backend', 'cpu']), userError(/unknown model 'unet' \(valid: dcgan\)/));
+  await assert.rejects(main(['train', '--loss', 'hinge', '--out', out]), userError(/loss/));
+  await assert.rejects(main(['train', '--model', 'unet', '--data', 'fashion-mnist', '--limit', '8', '--out', out, '--backend', 'cpu']), userError(/unknown model 'unet' \(valid: dcgan, mlp\)/));
   await assert.rejects(main(['train', '--iters', 'ten', '--out', out]), userError(/--iters must be an integer/));
   await assert.rejects(main(['train', '--bogus', '1']), userError(/bogus/));
   await assert.rejects(main(['train', '--backend', 'quantum', '--out', out]), userError(/unknown backend 'quantum'/));
   await assert.rejects(main(['train']), userError(/--out/));
   assert.ok(!fs.existsSync(path.join(out, 'checkpoints')));
+});
+
+test('train --dry-run: gan and mlp resolve to their presets and widths', async () => {
+  const logs: string[] = [];
+  const orig = console.log;
+  console.log = (s: string) => logs.push(s);
+  try {
+    assert.equal(await main(['train', '--dry-run', '--loss', 'gan', '--model', 'mlp']), 0);
+  } finally {
+    console.log = orig;
+  }
+  const t = logs.join('\n');
+  assert.match(t, /lr\s+0\.0002\n/);
+  assert.match(t, /beta2\s+0\.999\n/);
+  assert.match(t, /nCritic\s+1\n/);
+  assert.match(t, /gWidth\s+512\n/, 'the mlp default width is not marked as changed');
+  assert.match(t, /criticNorm\s+"batch"/);
+});
+
+test('experiment: help, and bad input rejected in one line before anything runs', async () => {
+  const logs: string[] = [];
+  const orig = console.log;
+  console.log = (s: string) => logs.push(s);
+  try {
+    assert.equal(await main(['experiment', 'claims', '--help']), 0);
+    assert.equal(await main(['train', '--help']), 0);
+  } finally {
+    console.log = orig;
+  }
+  const [eh, th] = logs;
+  for (const s of ['--losses', '--models', '--seeds', '--iters', '--estimate', 'report.md', 'not a\nWasserstein estimate', '[default: dcgan 32, mlp 512]']) assert.ok(eh!.includes(s), s);
+  assert.match(th!, /--model dcgan\|mlp/);
+  assert.match(th!, /--loss wgan\|wgan-gp\|gan/);
+  assert.match(th!, /not a Wasserstein estimate/);
+  assert.match(th!, /from the model: dcgan 64, mlp 512/);
+  const out = path.join(tmp(), 'exp');
+  await assert.rejects(main(['experiment']), userError(/missing experiment name \(valid: claims\)/));
+  await assert.rejects(main(['experiment', 'fairness', '--out', out]), userError(/unknown experiment 'fairness'/));
+  await assert.rejects(main(['experiment', 'claims']), userError(/--out DIR is required/));
+  await assert.rejects(main(['experiment', 'claims', '--out', out, '--losses', 'wgan,hinge']), userError(/--losses: unknown loss 'hinge'/));
+  await assert.rejects(main(['experiment', 'claims', '--out', out, '--seeds', 'two']), userError(/--seeds must be an integer/));
+  await assert.rejects(main(['experiment', 'claims', '--out', out, '--data', 'mnist']), userError(/no shipped classifier/));
+  assert.ok(!fs.existsSync(out), 'nothing written');
 });
 
 test('train --dry-run prints the resolved config with non-defaults marked', async () => {

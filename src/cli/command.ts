@@ -29,19 +29,28 @@ export function str(v: Values, key: string, def?: string): string | undefined {
 }
 
 /**
- * Read a numeric option: `undefined` (or `def`) when absent; otherwise a finite number — an integer
- * when `int` — no smaller than `min`, or a UserError "--key must be an integer ≥ min, got 'x'".
+ * A number written in decimal (`12`, `-0.5`, `1e-3`, `1e9`), else NaN: `Number()` alone would also
+ * read `0x10` as 16, `0b1`, `0o7`, `Infinity` and `''` as 0.
  */
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number }): number | undefined;
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; def: number }): number;
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; def?: number }): number | undefined {
+export function parseDecimal(s: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) ? Number(s) : NaN;
+}
+
+/**
+ * Read a numeric option: `undefined` (or `def`) when absent; otherwise a finite decimal number — an
+ * integer when `int` — within [min, max], or a UserError "--key must be an integer ≥ min, got 'x'".
+ */
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number }): number | undefined;
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number; def: number }): number;
+export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number; def?: number }): number | undefined {
   const s = str(v, key);
   if (s === undefined) return o.def;
-  const n = Number(s);
-  const min = o.min ?? -Infinity;
-  if (s.trim() === '' || !Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < min) {
-    const what = o.int ? 'an integer' : 'a number';
-    throw new UserError(`--${key} must be ${what}${Number.isFinite(min) ? ` ≥ ${min}` : ''}, got '${s}'`);
+  const n = parseDecimal(s);
+  const min = o.min ?? -Infinity, max = o.max ?? Infinity;
+  if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < min || n > max) {
+    const what = o.int ? 'an integer' : 'a decimal number';
+    const range = Number.isFinite(min) && Number.isFinite(max) ? ` in [${min}, ${max}]` : Number.isFinite(min) ? ` ≥ ${min}` : Number.isFinite(max) ? ` ≤ ${max}` : '';
+    throw new UserError(`--${key} must be ${what}${range}, got '${s}'`);
   }
   return n;
 }

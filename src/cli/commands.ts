@@ -8,14 +8,20 @@ import { maskCommand } from './mask.js';
 import { evalCommand } from './eval.js';
 import { classifierCommand } from './classifier.js';
 import { serveCommand } from './serve.js';
+import { batchCommand } from './batch.js';
+import { workerCommand } from './worker.js';
+import { experimentCommand } from './experiment.js';
 
 export const commands: Command[] = [
   demoCommand,
   trainCommand,
   trainEncoderCommand,
   inpaintCommand,
+  batchCommand,
   maskCommand,
   evalCommand,
   classifierCommand,
+  experimentCommand,
   serveCommand,
+  workerCommand,
 ];

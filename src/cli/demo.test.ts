@@ -8,7 +8,7 @@ import { MODELS_DIR } from '../io/paths.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { readImage } from '../io/image.js';
 import { makeMask } from '../masks/masks.js';
-import { inpaint } from '../inpaint/search.js';
+import { inpaint } from '../inpaint/inpaint.js';
 import { testBackend } from '../testing/fixtures.js';
 
 // The shipped models: a broken or missing model file must fail CI.

@@ -13,8 +13,9 @@ import { readImage, makeGrid, upscale, encodePng } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { listImageFiles } from '../data/load_node.js';
 import { makeMask } from '../masks/masks.js';
-import { inpaintImages } from '../inpaint/fit.js';
+import { inpaintImages } from '../inpaint/inpaint.js';
 import type { ImageBatch, Mask } from '../types.js';
+import { INPAINT_BOUNDS } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 
@@ -28,8 +29,8 @@ mask (rows: samples; columns: original | masked | G(ẑ) | blended) to the outpu
 
   --out DIR        [default: demo-out]
   --model NAMES    comma-separated shipped models [default: all in models/]
-  --iters N        z-search iterations [default: 500]
-  --restarts K     [default: 2]
+  --iters N        z-search iterations (1–${INPAINT_BOUNDS.iters}) [default: 500]
+  --restarts K     (1–${INPAINT_BOUNDS.restarts}) [default: 2]
   --backend KIND   auto | native | wasm | cpu [default: auto]`;
 
 function escapeHtml(s: string): string {
@@ -48,7 +49,7 @@ export const demoCommand: Command = {
     const names = str(v, 'model')?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
     for (const n of names) if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
-    const iters = numOpt(v, 'iters', { def: 500, int: true, min: 1 }), restarts = numOpt(v, 'restarts', { def: 2, int: true, min: 1 });
+    const iters = numOpt(v, 'iters', { def: 500, int: true, min: 1, max: INPAINT_BOUNDS.iters }), restarts = numOpt(v, 'restarts', { def: 2, int: true, min: 1, max: INPAINT_BOUNDS.restarts });
     const bar = new ProgressBar();
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
@@ -60,10 +61,11 @@ export const demoCommand: Command = {
       const sampleDir = path.join(ck.dir, 'samples');
       const files = fs.existsSync(sampleDir) ? listImageFiles(sampleDir).map((f) => path.join(sampleDir, f)) : [];
       if (!files.length) throw new UserError(`shipped model '${name}' has no sample images in ${sampleDir}`);
-      const originals = await Promise.all(files.map((f) => readImage(f, { channels: c.channels, size: c.size })));
+      // Decoded at their own size; inpaintImages fits them to the model (fitToModel), as `inpaint` does.
+      const originals = await Promise.all(files.map((f) => readImage(f, { channels: c.channels })));
       // One batched search over every (mask kind, image) pair.
       const images: ImageBatch[] = [], masks: Mask[] = [];
-      DEMO_MASKS.forEach((kind, k) => originals.forEach((im, i) => { images.push(im); masks.push(makeMask(kind, c.size, c.size, { seed: 100 * k + i })); }));
+      DEMO_MASKS.forEach((kind, k) => originals.forEach((im, i) => { images.push(im); masks.push(makeMask(kind, im.height, im.width, { seed: 100 * k + i })); }));
       const t = Date.now();
       bar.log(`${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts`);
       const res = await inpaintImages(ck, images, masks, { iters, restarts, seed: 0 }, {

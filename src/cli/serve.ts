@@ -4,9 +4,12 @@ import path from 'node:path';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
-import { startServer, WEB_ROOT } from '../server/server.js';
+import { defaultAllowedHosts, startServer, WEB_ROOT } from '../server/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
 import { UserError } from '../util/errors.js';
+import { DEFAULT_MAX_QUEUED, queueRunner } from '../queue/server_runner.js';
+import { DEFAULT_QUEUE } from '../queue/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
 
 const d = DEFAULT_LIMITS;
 
@@ -26,6 +29,10 @@ options
                          and W-estimate plot, refreshed every few seconds
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
   --web DIR              the built page [default: web-dist/ of the package; build it: npm run build:web]
+  --allow-host NAME      also answer requests whose Host header is NAME (repeat; '*' = any). By
+                         default only the names of the address listened on are answered (127.0.0.1 →
+                         localhost, 127.0.0.1, ::1; 0.0.0.0 → this machine's addresses and host name),
+                         which stops DNS-rebinding pages from reading the API
 limits
   --max-body BYTES       largest request body, → 413 [default: ${d.maxBodyBytes}]
   --max-side PX          largest image width/height, → 400 [default: ${d.maxImageSide}]
@@ -34,6 +41,19 @@ limits
   --job-timeout S        seconds per job, → an 'error' event [default: ${d.jobTimeoutSec}]
   --max-iters N          largest options.iters [default: ${d.maxIters}]
   --max-restarts N       largest options.restarts [default: ${d.maxRestarts}]
+  --header-timeout S     seconds to send the request headers, → 408 + close [default: ${d.headerTimeoutSec}]
+  --body-timeout S       seconds to send the body after the headers, → 408 + close [default: ${d.bodyTimeoutSec}]
+                         (a result stream, once the request is in, is limited by --job-timeout only)
+  --max-connections N    open connections per client address; a request on one more is answered 429,
+                         one more that sends nothing within 1 s is closed [default: ${d.maxConnectionsPerAddress}]
+queue (several API instances share one worker fleet)
+  --redis URL            put jobs on the BullMQ queue at this Redis instead of this server's worker
+                         threads; \`wgan-inpaint worker --redis URL --model REF\` processes run them
+                         (one model per queue: give exactly one --model, the workers' model);
+                         --max-running/--max-waiting then do not apply, --max-queue does
+  --queue NAME           queue name [default: ${DEFAULT_QUEUE}]
+  --max-queue N          jobs waiting in the queue (all instances) at or above which → 429 [default: ${DEFAULT_MAX_QUEUED}]
+  --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 API (JSON; errors are 4xx {"error": "…"} naming the problem)
   GET  /healthz          {"ok": true, "jobs": {"running", "waiting"}}
@@ -42,7 +62,9 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
   POST /api/inpaint      body {model, image: "data:image/png;base64,…" (PNG/JPEG/WebP),
                                mask: "data:image/png;base64,…" (same size; black/transparent = hole)
                                      | {kind, seed?, ratio?},
-                               options?: {iters, restarts, lambda, lr, seed, blend: poisson|none}}
+                               options?: {iters, restarts, lambda, lr, seed, window, blend: poisson|none}}
+                         images are accepted as PNG, JPEG or WebP only, judged by their first bytes
+                         (not by the data URL's type); a full queue answers 429 before any decoding
                          answers with a Server-Sent Events stream: 'queued' {position}, 'start'
                          {resize, options}, 'progress' {iter, iters, contextual, prior, preview?},
                          then 'result' {input, mask, masked, raw, composite, blended (PNG data URLs),
@@ -51,19 +73,24 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          model's size. Closing the connection cancels the job.
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
   GET  /models/<name>/{manifest.json, generator/*, critic/*, samples/*}   read-only model files
+                         (manifest.json: its public part — no command lines, notes or local paths)
 
 example
   wgan-inpaint serve --model runs/fmnist --run runs/fmnist --port 8080`;
 
 
-const LIMIT_FLAGS: [string, keyof Limits, number][] = [
-  ['max-body', 'maxBodyBytes', 1],
-  ['max-side', 'maxImageSide', 1],
-  ['max-waiting', 'maxWaiting', 0],
-  ['max-running', 'maxRunning', 1],
-  ['job-timeout', 'jobTimeoutSec', 1],
-  ['max-iters', 'maxIters', 0],
-  ['max-restarts', 'maxRestarts', 1],
+/** flag, limit, least value, integer? */
+const LIMIT_FLAGS: [string, keyof Limits, number, boolean][] = [
+  ['max-body', 'maxBodyBytes', 1, true],
+  ['max-side', 'maxImageSide', 1, true],
+  ['max-waiting', 'maxWaiting', 0, true],
+  ['max-running', 'maxRunning', 1, true],
+  ['job-timeout', 'jobTimeoutSec', 1, true],
+  ['max-iters', 'maxIters', 0, true],
+  ['max-restarts', 'maxRestarts', 1, true],
+  ['header-timeout', 'headerTimeoutSec', 0.01, false],
+  ['body-timeout', 'bodyTimeoutSec', 0.01, false],
+  ['max-connections', 'maxConnectionsPerAddress', 1, true],
 ];
 
 export const serveCommand: Command = {
@@ -77,17 +104,21 @@ export const serveCommand: Command = {
     run: { type: 'string' },
     backend: { type: 'string' },
     web: { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
     ...Object.fromEntries(LIMIT_FLAGS.map(([f]) => [f, { type: 'string' as const }])),
+    redis: { type: 'string' }, queue: { type: 'string' }, 'max-queue': { type: 'string' }, 'connect-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     const port = numOpt(v, 'port', { int: true, min: 0 }) ?? 8080;
     if (port > 65535) throw new UserError(`--port must be ≤ 65535, got ${port}`);
     const host = str(v, 'host', '127.0.0.1')!;
     const limits: Partial<Limits> = {};
-    for (const [flag, key, min] of LIMIT_FLAGS) {
-      const n = numOpt(v, flag, { int: true, min: min });
+    for (const [flag, key, min, int] of LIMIT_FLAGS) {
+      const n = numOpt(v, flag, { int, min, max: 1e9 });
       if (n !== undefined) limits[key] = n;
     }
+    const allowHosts = (v['allow-host'] as unknown as string[] | undefined) ?? [];
+    if (!/^[\w.:[\]-]+$/.test(host)) throw new UserError(`--host must be an address or host name, got '${host}'`);
     const runDir = str(v, 'run');
     if (runDir && !fs.existsSync(runDir)) throw new UserError(`serve: run folder '${runDir}' does not exist`);
     const webRoot = path.resolve(str(v, 'web', WEB_ROOT)!);
@@ -98,8 +129,22 @@ export const serveCommand: Command = {
     const refs = (v.model as unknown as string[] | undefined) ?? [];
     const models = await loadServedModels(refs);
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
-    const s = await startServer({ models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), log: (l) => console.error(l) }, port, host);
-    console.error(`backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s)); models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
+    const redis = str(v, 'redis');
+    if (!redis) for (const k of ['queue', 'max-queue', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
+    const runner = redis
+      ? await queueRunner({
+        url: redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, models,
+        maxQueued: numOpt(v, 'max-queue', { int: true, min: 0, def: DEFAULT_MAX_QUEUED }),
+        connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
+        log: (l) => console.error(l),
+      })
+      : undefined;
+    const s = await startServer(
+      { models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), ...(runner ? { runner } : {}), ...(allowHosts.length ? { allowedHosts: [...defaultAllowedHosts(host), ...allowHosts] } : {}), log: (l) => console.error(l) },
+      port,
+      host,
+    );
+    console.error(`${runner ? `jobs: ${s.backend}` : `backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s))`}; models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
     console.log(`serving on ${s.url}  (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -1,10 +1,11 @@
-/** `wgan-inpaint train`: train a WGAN / WGAN-GP on a built-in dataset or an image folder. */
+/** `wgan-inpaint train`: train a WGAN / WGAN-GP (or the standard-GAN baseline) on a built-in dataset or an image folder. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
 import { resolveConfig, formatConfig, TrainConfigSchema, type TrainConfigInput } from '../config/config.js';
 import { LOSSES } from '../losses/index.js';
+import { MODEL_REGISTRY } from '../models/dcgan.js';
 import { train, runConfig, RESUMABLE_KEYS } from '../train/loop.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
@@ -14,7 +15,7 @@ import { UserError } from '../util/errors.js';
 const GROUPS: [string, (keyof TrainConfigInput)[]][] = [
   ['data', ['data', 'size', 'channels', 'limit']],
   ['model', ['model', 'nz', 'gWidth', 'dWidth', 'criticNorm']],
-  ['loss and optimisation', ['loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
+  ['loss and optimisation', ['preset', 'loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
   ['run', ['seed', 'backend', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'fdEvery', 'classifier']],
 ];
 const FIELDS = schemaFields(TrainConfigSchema);
@@ -38,6 +39,8 @@ export function configFromFlags(v: Values): TrainConfigInput {
   return { ...out, ...valuesFromFlags(FIELDS, v) } as TrainConfigInput;
 }
 
+const widthDefaults = `from the model: ${MODEL_REGISTRY.kinds.map((k) => `${k} ${MODEL_REGISTRY.get(k).defaultWidth}`).join(', ')}`;
+
 const presetNote = LOSSES.kinds
   .map((k) => {
     const p = LOSSES.get(k).preset;
@@ -48,14 +51,16 @@ const presetNote = LOSSES.kinds
 const help = [
   'usage: wgan-inpaint train --data NAME|DIR --out RUN_DIR [options]',
   '',
-  'Train a Wasserstein GAN (WGAN with weight clipping, or WGAN-GP with a gradient penalty) on a DCGAN.',
+  'Train a Wasserstein GAN (WGAN with weight clipping, or WGAN-GP with a gradient penalty) on a DCGAN or an',
+  'MLP; --loss gan trains the standard GAN (sigmoid cross-entropy, non-saturating G loss, DCGAN\'s Adam) as',
+  'the comparison baseline — its stats.jsonl "wEstimate" is the discriminator loss, not a Wasserstein estimate.',
   'The run folder gets config.json, stats.jsonl, samples/*.png (fixed z), plot.svg/.png and checkpoints/.',
   '',
   ...GROUPS.flatMap(([title, keys]) => [
     title,
     ...helpLines(
       keys.map((k) => FIELDS.find((f) => f.key === k)!),
-      { values: { data: 'NAME|DIR', model: 'KIND', classifier: 'DIR' }, defaults: { dLr: 'lr' } },
+      { values: { data: 'NAME|DIR', model: MODEL_REGISTRY.kinds.join('|'), classifier: 'DIR' }, defaults: { dLr: 'lr', gWidth: widthDefaults, dWidth: widthDefaults } },
     ),
     ...(title === 'loss and optimisation'
       ? wrapHelp('', `"from the loss" = the loss's preset: ${presetNote} (wgan: 100 critic steps for the first 25 iterations and every 500th)`)
@@ -76,7 +81,7 @@ const help = [
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a WGAN / WGAN-GP on a dataset or an image folder',
+  summary: 'train a WGAN / WGAN-GP (or the standard-GAN baseline) on a dataset or an image folder',
   help,
   options: {
     ...flagOptions(FIELDS),
@@ -105,16 +110,20 @@ export const trainCommand: Command = {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     const t0 = Date.now();
+    let est = 'Ŵ';
     try {
       const r = await train(input, {
         out,
         resume: !!v.resume,
         signal: ac.signal,
         command: commandLine('train', v),
-        onConfig: (c) => bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatConfig(c)}`),
+        onConfig: (c) => {
+          est = LOSSES.get(c.loss).estimate.short;
+          bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatConfig(c)}`);
+        },
         onLog: (m) => bar.log(m),
         onProgress: (p) =>
-          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  Ŵ ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
+          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
       });
       bar.log(
         `${r.aborted ? 'stopped' : 'done'} at iteration ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; samples ${path.join(out, 'samples', 'latest.png')}; plot ${path.join(out, 'plot.svg')}`,

@@ -4,6 +4,7 @@ import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
 import { EncoderConfigSchema, ENCODER_RESUMABLE_KEYS, formatEncoderConfig, type EncoderConfigInput } from '../encoder/config.js';
 import { encoderRunConfig, trainEncoder } from '../encoder/loop.js';
+import { installEncoder } from '../encoder/checkpoint.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
@@ -42,6 +43,7 @@ const help = [
           ...wrapHelp('  --out RUN_DIR', 'run folder (required)'),
           ...wrapHelp('  --resume', `continue the newest checkpoint in RUN_DIR exactly (Adam state, data order, masks); only ${ENCODER_RESUMABLE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} may change`),
           ...wrapHelp('  --dry-run', 'print the resolved config and exit'),
+          ...wrapHelp('  --install', "at the end, copy RUN_DIR/encoder to the model's own MODEL/encoder/ (checked against its generator; replaces the one there), where inpaint --init auto, eval and serve look"),
         ]
       : []),
   ]),
@@ -55,7 +57,7 @@ export const trainEncoderCommand: Command = {
   name: 'train-encoder',
   summary: 'train an encoder that starts the latent search near the answer (amortised inpainting)',
   help,
-  options: { ...flagOptions(FIELDS), out: { type: 'string' }, resume: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  options: { ...flagOptions(FIELDS), out: { type: 'string' }, resume: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, install: { type: 'boolean' } },
   async run(v: Values): Promise<number> {
     const input = valuesFromFlags(FIELDS, v) as Partial<EncoderConfigInput>;
     const out = str(v, 'out');
@@ -91,6 +93,10 @@ export const trainEncoderCommand: Command = {
           bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
         },
       });
+      if (v.install && !r.aborted) {
+        const dest = await installEncoder(r.encoderDir, r.model, str(v, 'model') ?? r.config.model);
+        bar.log(`installed ${r.encoderDir} → ${dest} (inpaint --init auto now starts from it)`);
+      }
       bar.log(`${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${path.join(out, 'samples', 'latest.png')}; plot ${path.join(out, 'plot.svg')}`);
       r.encoder.dispose();
       r.model.generator.dispose();

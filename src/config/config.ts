@@ -2,14 +2,18 @@
  * The one typed, validated training configuration. Platform-neutral.
  *
  * Defaults live here and nowhere else. Loss-specific hyper-parameters (optimizer, learning rate, betas,
- * n_critic, clip, λ) default to `null` = "take the preset of the chosen loss" (see LOSS_PRESETS) and
- * are filled in by resolveConfig(), so the saved config.json always holds concrete numbers.
+ * n_critic, clip, λ) default to `null` = "take the preset of the chosen loss" (see LOSS_PRESETS), and
+ * the widths to `null` = "the model kind's default width" (MODEL_REGISTRY); resolveConfig() fills them
+ * in, so the saved config.json always holds concrete numbers.
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
 import { BACKEND_KINDS } from '../backends/kinds.js';
+import { PRESETS, PRESET_KINDS } from './presets.js';
 import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
+import { BUILTIN_NAMES } from '../data/registry.js';
+import { MODEL_REGISTRY } from '../models/dcgan.js';
 
 export const SIZES = [28, 32, 64] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
@@ -21,16 +25,17 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min
 
 export const TrainConfigSchema = z
   .object({
-    data: z.string().min(1).default('fashion-mnist').describe('fashion-mnist | mnist | emoji | an image folder (PNG/JPEG/WebP/GIF, recursive)'),
+    data: z.string().min(1).default('fashion-mnist').describe(`${BUILTIN_NAMES.join(' | ')} | an image folder (PNG/JPEG/WebP/GIF, recursive)`),
     limit: int(0).default(0).describe('use only N training images (0 = all), for quick runs'),
     size: z.union([z.literal(28), z.literal(32), z.literal(64)], { errorMap: () => ({ message: 'must be 28, 32 or 64' }) }).default(32).describe('image side in pixels'),
     channels: z.union([z.literal(1), z.literal(3)], { errorMap: () => ({ message: 'must be 1 or 3' }) }).default(1).describe('1 = grey, 3 = RGB'),
-    model: z.string().default('dcgan').describe('network family (registry key in src/models)'),
+    model: z.string().default('dcgan').describe(`network family (registry key in src/models): ${MODEL_REGISTRY.kinds.join(' | ')}; mlp = 4 fully connected layers each, as in the WGAN paper's MLP experiment`),
     nz: int(1, 4096).default(100).describe('latent size; z ∈ [-1, 1]^nz'),
-    gWidth: int(1, 1024).default(64).describe('generator width (channels of its widest-resolution hidden layer)'),
-    dWidth: int(1, 1024).default(64).describe('critic width'),
+    gWidth: int(1, 4096).nullable().default(null).describe('generator width: dcgan = channels of its widest-resolution hidden layer, mlp = units of each hidden layer'),
+    dWidth: int(1, 4096).nullable().default(null).describe('critic width (as --g-width)'),
     criticNorm: z.enum(CRITIC_NORMS).default('auto').describe('critic normalisation; auto = the loss\'s choice (layer for wgan-gp: batch norm breaks the per-sample penalty; batch for wgan)'),
-    loss: z.enum(LOSS_KINDS).default('wgan-gp').describe('adversarial loss (registry key in src/losses)'),
+    preset: z.enum(PRESET_KINDS).nullable().default(null).describe('a training recipe (src/config/presets.ts; see docs/TRAINING.md): fills the keys not given'),
+    loss: z.enum(LOSS_KINDS).default('wgan-gp').describe('adversarial loss (registry key in src/losses); gan = the standard GAN, the comparison baseline (its logged estimate is the discriminator loss, not a Wasserstein estimate)'),
     iters: int(1).default(5000).describe('generator iterations (each preceded by n_critic critic steps)'),
     batch: int(1, 4096).default(64).describe('images per step'),
     optimizer: z.enum(OPTIMIZER_KINDS).nullable().default(null).describe('optimizer of G and the critic'),
@@ -55,7 +60,9 @@ export const TrainConfigSchema = z
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 export type TrainConfigParsed = z.output<typeof TrainConfigSchema>;
 /** A config with every loss-specific field resolved to a concrete value. */
-export type TrainConfig = { [K in keyof TrainConfigParsed]: Exclude<TrainConfigParsed[K], null> } & {
+export type TrainConfig = { [K in Exclude<keyof TrainConfigParsed, 'preset'>]: Exclude<TrainConfigParsed[K], null> } & {
+  /** The recipe the run was started with (null = none); its values are already in the other keys. */
+  preset: string | null;
   optimizer: (typeof OPTIMIZER_KINDS)[number];
   criticNorm: Exclude<(typeof CRITIC_NORMS)[number], 'auto'>;
 };
@@ -67,10 +74,15 @@ export const LOSS_PRESETS: Readonly<Record<string, LossPreset & { criticNorm: st
 
 /** Validate raw input (from CLI flags or a JSON file) and fill in defaults and the loss preset. */
 export function resolveConfig(input: unknown): TrainConfig {
-  const r = TrainConfigSchema.safeParse(input);
+  // A preset fills the keys the input leaves out (undefined or null); validated with everything else.
+  const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const preset = typeof given['preset'] === 'string' && PRESETS.has(given['preset']) ? PRESETS.get(given['preset']).values : {};
+  const filled = { ...preset, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)), ...('preset' in given ? { preset: given['preset'] } : {}) };
+  const r = TrainConfigSchema.safeParse(input === undefined ? input : filled);
   if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error)}`);
   const c = r.data;
   const loss = LOSSES.get(c.loss);
+  const model = MODEL_REGISTRY.get(c.model);
   if (c.criticNorm !== 'auto' && !(loss.criticNorms as readonly string[]).includes(c.criticNorm)) {
     throw new UserError(`invalid config: criticNorm ${c.criticNorm} cannot be used with ${c.loss}${loss.normNote ? ` (${loss.normNote})` : ''}; use ${loss.criticNorms.join(' or ')}`);
   }
@@ -78,6 +90,8 @@ export function resolveConfig(input: unknown): TrainConfig {
   const lr = c.lr ?? p.lr;
   return {
     ...c,
+    gWidth: c.gWidth ?? model.defaultWidth,
+    dWidth: c.dWidth ?? model.defaultWidth,
     optimizer: c.optimizer ?? p.optimizer,
     lr,
     dLr: c.dLr ?? lr,
@@ -90,14 +104,14 @@ export function resolveConfig(input: unknown): TrainConfig {
   };
 }
 
-/** The fully-resolved default config for a loss (what a run with no flags would use). */
-export function defaultConfig(loss: TrainConfig['loss'] = 'wgan-gp'): TrainConfig {
-  return resolveConfig({ loss });
+/** The fully-resolved default config for a loss and model (what a run with no other flags would use). */
+export function defaultConfig(loss: TrainConfig['loss'] = 'wgan-gp', model = 'dcgan'): TrainConfig {
+  return resolveConfig({ loss, model });
 }
 
 /** Multi-line listing of a config, `key: value`, with `[default: …]` beside values that differ. */
 export function formatConfig(c: TrainConfig): string {
-  const d = defaultConfig(c.loss);
+  const d = defaultConfig(c.loss, c.model);
   const w = Math.max(...Object.keys(c).map((k) => k.length));
   return Object.entries(c)
     .map(([k, v]) => {

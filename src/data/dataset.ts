@@ -26,6 +26,27 @@ export interface Dataset {
   classNames?: string[];
   /** Corrupt source files that were skipped while loading. */
   skipped: number;
+  /**
+   * Where the images come from, for datasets assembled from licensed sources (the built-in emoji
+   * sets): what a checkpoint's manifest records so a model carries its data's licences.
+   */
+  sources?: DatasetSource[];
+}
+
+/** One source of a dataset's images and the terms of its artwork. */
+export interface DatasetSource {
+  /** The built-in dataset of this source alone (`emoji-twitter`, …). */
+  name: string;
+  /** The npm packages read, as name@version (the images' package first). */
+  packages: string[];
+  /** Version of the images' package. */
+  version: string;
+  /** SPDX id of the artwork's licence. */
+  licence: string;
+  /** The credit line the licence asks for. */
+  attribution: string;
+  /** Images from this source in the loaded split. */
+  count: number;
 }
 
 /** Value range of the floats written by fillBatch: [0, 1] for ImageBatch, [-1, 1] for the models (tanh). */

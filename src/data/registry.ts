@@ -14,7 +14,12 @@ export interface DatasetInfo {
   source: string;
   /** How train/test are defined. */
   split: string;
+  /** For datasets assembled from several licensed sources: each source's built-in name (see EMOJI_SOURCES). */
+  sources?: readonly string[];
 }
+
+const EMOJI_SPLIT = "hash of the base emoji's code points (its emoji-datasource image name), ≈10 % test: every source's drawing and every skin tone of one emoji on the same side";
+const EMOJI_RULES = 'labels: the 10 emoji-datasource categories; one skin tone per emoji; pixel-identical images dropped (docs/DATASETS.md)';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -36,13 +41,64 @@ export const DATASETS = {
     split: 'per digit: the last 20 % of each digit file is test',
   },
   emoji: {
-    description: 'Google emoji: 3786 64×64 colour images (alpha on white), 10 categories as labels',
+    description: `Colour emoji of four open sources (Google Noto, Twemoji, OpenMoji, Fluent), 8538 images; ${EMOJI_RULES}`,
+    defaultSize: 64,
+    channels: 3,
+    licence: 'Apache-2.0 AND CC-BY-4.0 AND CC-BY-SA-4.0 AND MIT (per source: see emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent)',
+    labelled: true,
+    source: 'npm packages emoji-datasource-google, emoji-datasource-twitter, openmoji, fluentui-emoji + fluentui-emoji-js',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-google', 'emoji-twitter', 'emoji-openmoji', 'emoji-fluent'],
+  },
+  'emoji-permissive': {
+    description: `Colour emoji of the three sources without share-alike artwork (Google Noto, Twemoji, Fluent); ${EMOJI_RULES}`,
+    defaultSize: 64,
+    channels: 3,
+    licence: 'Apache-2.0 AND CC-BY-4.0 AND MIT (per source: see emoji-google, emoji-twitter, emoji-fluent)',
+    labelled: true,
+    source: 'npm packages emoji-datasource-google, emoji-datasource-twitter, fluentui-emoji + fluentui-emoji-js',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-google', 'emoji-twitter', 'emoji-fluent'],
+  },
+  'emoji-google': {
+    description: `Google Noto emoji: 2219 64×64 colour images (alpha on white); ${EMOJI_RULES}`,
     defaultSize: 64,
     channels: 3,
     licence: 'Apache-2.0',
     labelled: true,
-    source: 'npm package emoji-datasource-google 16.0.0 (img/google/64)',
-    split: 'hash of the file name, ≈10 % test',
+    source: 'npm package emoji-datasource-google 16 (img/google/64)',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-google'],
+  },
+  'emoji-twitter': {
+    description: `Twemoji: 2201 64×64 colour images (alpha on white); ${EMOJI_RULES}`,
+    defaultSize: 64,
+    channels: 3,
+    licence: 'CC-BY-4.0',
+    labelled: true,
+    source: 'npm package emoji-datasource-twitter 16 (img/twitter/64)',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-twitter'],
+  },
+  'emoji-openmoji': {
+    description: `OpenMoji: 2213 colour SVGs rasterised at 64×64 (on white); ${EMOJI_RULES}`,
+    defaultSize: 64,
+    channels: 3,
+    licence: 'CC-BY-SA-4.0',
+    labelled: true,
+    source: 'npm package openmoji 17 (color/svg, data/openmoji.json)',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-openmoji'],
+  },
+  'emoji-fluent': {
+    description: `Microsoft Fluent Emoji ("Color" style): 1905 SVGs rasterised at 64×64 (on white); ${EMOJI_RULES}`,
+    defaultSize: 64,
+    channels: 3,
+    licence: 'MIT',
+    labelled: true,
+    source: 'npm packages fluentui-emoji 1.3 (icons/modern) + fluentui-emoji-js 1.2 (emojiData.json: code points)',
+    split: EMOJI_SPLIT,
+    sources: ['emoji-fluent'],
   },
 } as const satisfies Record<string, DatasetInfo>;
 

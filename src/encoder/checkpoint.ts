@@ -18,12 +18,16 @@ import '../models/layers.js';
 import { writeDirAtomic } from '../io/atomic.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { listCheckpoints, saveOptimizer, loadOptimizer } from '../train/checkpoint.js';
+import { MANIFEST_FILE, readManifestJson } from '../train/manifest.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
+import type { InpaintModel } from '../inpaint/search.js';
+import { INIT_DEFAULTS, type InitKind, type Start } from '../inpaint/options.js';
+import { chooseInit } from './init.js';
 import { ENCODER_FORMAT, ENCODER_KIND, checkEncoderFor, parseEncoderManifest, type EncoderManifest } from './manifest.js';
 
 export const ENCODER_SUBDIR = 'encoder';
-const MANIFEST = 'manifest.json';
+const MANIFEST = MANIFEST_FILE;
 
 export interface LoadedEncoder {
   encoder: tf.LayersModel;
@@ -47,28 +51,25 @@ export async function saveEncoder(dir: string, a: SaveEncoderArgs): Promise<void
   });
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot read '${file}': ${(e as Error).message}`);
-  }
-}
-
 function isEncoderDir(d: string): boolean {
-  const f = path.join(d, MANIFEST);
-  if (!fs.existsSync(f)) return false;
+  if (!fs.existsSync(path.join(d, MANIFEST))) return false;
   try {
-    return (JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>)['kind'] === ENCODER_KIND;
+    return (readManifestJson(d) as Record<string, unknown> | null)?.['kind'] === ENCODER_KIND;
   } catch {
     return false;
   }
 }
 
-/** Read and validate DIR/manifest.json of an encoder folder. */
+/** Read and validate DIR/manifest.json of an encoder folder (through the one manifest reader, train/manifest.ts). */
 export function readEncoderManifest(dir: string): EncoderManifest {
   const f = path.join(dir, MANIFEST);
-  return parseEncoderManifest(readJson(f), f);
+  let raw: unknown;
+  try {
+    raw = readManifestJson(dir);
+  } catch (e) {
+    throw new UserError(`cannot read '${f}': ${(e as Error).message}`);
+  }
+  return parseEncoderManifest(raw, f);
 }
 
 /**
@@ -110,6 +111,60 @@ export async function loadEncoderUnchecked(dir: string): Promise<LoadedEncoder> 
   return { encoder: await loadLayersModel(dir, 'encoder'), manifest, dir };
 }
 
+/** Restore the Adam state of a run checkpoint (a finished encoder/ folder has none: nothing to restore). */
 export async function loadEncoderOptimizer(dir: string, opt: tf.Optimizer): Promise<void> {
-  await loadOptimizer(opt, path.join(dir, 'optimizer'));
+  if (fs.existsSync(path.join(dir, 'optimizer.json'))) await loadOptimizer(opt, path.join(dir, 'optimizer'));
+}
+
+export interface AttachedEncoder {
+  /** The checkpoint with `encoder` set when the search will start from one. */
+  model: InpaintModel & { dir: string };
+  start: Start;
+  /** Where the encoder came from, or null. */
+  encoderDir: string | null;
+  /** One line saying which start is used and why. */
+  notice: string;
+}
+
+/**
+ * Decide where the search starts for a loaded model and load its encoder: `--encoder REF` when given,
+ * else MODEL/encoder/. `init` random never loads one; encoder without one is a UserError naming where
+ * it looked; an encoder trained for another generator is refused (UserError) — except that `auto`
+ * with the model's own MODEL/encoder/ falls back to random starts with a notice that says why (a
+ * retrained generator keeps working until its encoder is retrained, docs/ENCODER.md).
+ */
+export async function attachEncoder<C extends InpaintModel & { dir: string }>(ck: C, init: InitKind, encoderRef: string | undefined, modelName: string): Promise<AttachedEncoder & { model: C }> {
+  const lookedIn = encoderRef ?? path.join(ck.dir, ENCODER_SUBDIR);
+  const dir = init === 'random' ? null : encoderRef ? resolveEncoderDir(encoderRef) : modelEncoderDir(ck.dir);
+  const choice = chooseInit(init, dir, lookedIn, modelName);
+  if (choice.use === 'random') return { model: { ...ck, encoder: null }, start: 'random', encoderDir: null, notice: choice.notice };
+  try {
+    const enc = await loadEncoder(dir!, ck.generator, modelName);
+    return { model: { ...ck, encoder: enc.encoder }, start: 'encoder', encoderDir: enc.dir, notice: choice.notice };
+  } catch (e) {
+    if (!(e instanceof UserError) || init !== 'auto' || encoderRef) throw e;
+    return { model: { ...ck, encoder: null }, start: 'random', encoderDir: null, notice: `start: random z (${INIT_DEFAULTS.random.iters} iterations × ${INIT_DEFAULTS.random.restarts} restarts by default); the model's encoder is not used: ${e.message}` };
+  }
+}
+
+/**
+ * Install an encoder as a model's own: check it against the model's generator (refused otherwise),
+ * then copy its manifest and network (no optimizer state) to MODEL_DIR/encoder/ atomically, replacing
+ * the one there. `ref` is an encoder folder or a train-encoder run. Returns the installed folder.
+ */
+export async function installEncoder(ref: string, model: { dir: string; generator: tf.LayersModel }, modelName: string): Promise<string> {
+  const src = resolveEncoderDir(ref);
+  await checkEncoderFor(readEncoderManifest(src), model.generator, src, modelName);
+  const dest = path.join(model.dir, ENCODER_SUBDIR);
+  const files = ['manifest.json', 'model.json', ...listWeightFiles(src)];
+  await writeDirAtomic(dest, (tmp) => {
+    for (const f of files) fs.copyFileSync(path.join(src, f), path.join(tmp, f));
+  });
+  return dest;
+}
+
+/** The weight files a folder's model.json names. */
+function listWeightFiles(dir: string): string[] {
+  const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  return (m.weightsManifest ?? []).flatMap((g) => g.paths);
 }

@@ -12,7 +12,8 @@ import { generatorDigest } from './manifest.js';
 import { saveEncoder, loadEncoder, resolveEncoderDir } from './checkpoint.js';
 import { encoderStart, chooseInit } from './init.js';
 import { importanceWeights } from '../inpaint/weights.js';
-import { inpaint } from '../inpaint/search.js';
+import { inpaint } from '../inpaint/inpaint.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
 import { makeMask, MASK_KINDS, holeFraction } from '../masks/masks.js';
 import { sample } from '../models/sample.js';
 import { fillBatch } from '../data/dataset.js';
@@ -211,14 +212,15 @@ test('an encoder-started search beats random starts at the same small iteration 
   const ys = sample(gan.generator, 24, 777);
   const masks = Array.from({ length: 24 }, (_, i) => makeMask(['center', 'half', 'pattern', 'strokes'][i % 4]!, 28, 28, { seed: 100 + i }));
   const opts = { iters: 10, restarts: 1, lr: 0.01, blend: 'none' as const, seed: 3 };
-  const holePsnr = async (extra: object) => {
-    const r = await inpaint(gan, ys, masks, { ...opts, ...extra });
+  const holePsnr = async (init: 'auto' | 'random') => {
+    const r = await inpaint({ ...gan, encoder: E }, ys, masks, { ...opts, init });
+    assert.equal(r.start, init === 'auto' ? 'encoder' : 'random');
     return meanFinite(getMetric('hole-psnr').compute(r.composite, ys, masks));
   };
   const before = tf.memory().numTensors;
-  const enc = await holePsnr({ initZ: encoderStart(E) });
+  const enc = await holePsnr('auto');
   assert.equal(tf.memory().numTensors, before, 'tensor leak');
-  const rnd = await holePsnr({});
+  const rnd = await holePsnr('random');
   assert.ok(enc > rnd + 3, `encoder start ${enc.toFixed(2)} dB vs random ${rnd.toFixed(2)} dB`);
   for (const m of [E, gan.generator, gan.critic]) m.dispose();
 });
@@ -236,18 +238,34 @@ for (const backend of E2E_BACKENDS) test(`[${backend}] with the encoder, an imag
   const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('strokes', 28, 28, { seed: 3 })];
   const z = encode(E, ys, masks);
   assert.ok(Math.max(...Array.from(z, Math.abs)) > 0.1, 'starts differ from 0');
-  const opts = { iters: 8, restarts: 3, seed: 5, initZ: encoderStart(E) };
-  const batch = await inpaint(gan, ys, masks, opts);
+  const opts = { iters: 8, restarts: 3, seed: 5, init: 'encoder' as const };
+  const withE = { ...gan, encoder: E };
+  const batch = await inpaint(withE, ys, masks, opts);
   const before = tf.memory().numTensors;
-  const alone = await inpaint(gan, imageAt(ys, 1), masks[1]!, opts);
+  const alone = await inpaint(withE, imageAt(ys, 1), masks[1]!, opts);
   assert.equal(tf.memory().numTensors, before, 'tensor leak');
   let maxDiff = 0;
   for (let j = 0; j < 784; j++) maxDiff = Math.max(maxDiff, Math.abs(alone.raw.data[j]! - batch.raw.data[784 + j]!));
   assert.ok(maxDiff < 1e-5, `alone vs batch differ by ${maxDiff}`);
   assert.equal(alone.losses[0]!.restart, batch.losses[1]!.restart);
   // Restart 0 starts at the encoder's z exactly: with 0 iterations the result is G(E(·)).
-  const zero = await inpaint(gan, ys, masks, { iters: 0, restarts: 1, initZ: z });
+  const zero = await inpaint(gan, ys, masks, { iters: 0, restarts: 1 }, {}, z);
   assert.deepEqual(Array.from(zero.z), Array.from(z));
-  await assert.rejects(inpaint(gan, ys, masks, { iters: 1, initZ: new Float32Array(5) }), (e: Error) => e instanceof UserError && /initZ has 5 values, expected 3 images × nz 8/.test(e.message));
+  // The library's initZ argument is the same start as the model's encoder.
+  const viaArg = await inpaint(gan, ys, masks, opts, {}, encoderStart(E));
+  assert.deepEqual(Array.from(viaArg.z), Array.from(batch.z));
+  await assert.rejects(inpaint(gan, ys, masks, { iters: 1 }, {}, new Float32Array(5)), (e: Error) => e instanceof UserError && /initZ has 5 values, expected 3 images × nz 8/.test(e.message));
+  // init encoder without an encoder is an error; random with one ignores it.
+  await assert.rejects(inpaint(gan, ys, masks, { iters: 1, init: 'encoder' }), (e: Error) => e instanceof UserError && /init 'encoder' but the model has no encoder/.test(e.message));
+  assert.equal((await inpaint(withE, ys, masks, { iters: 1, init: 'random', restarts: 1 })).start, 'random');
   for (const m of [E, gan.generator, gan.critic]) m.dispose();
+});
+
+test('iterations and restarts default per start (INIT_DEFAULTS), given values win', () => {
+  assert.deepEqual([resolveInpaintOptions({}).iters, resolveInpaintOptions({}).restarts], [1000, 4]);
+  assert.deepEqual([resolveInpaintOptions({}, undefined, true).iters, resolveInpaintOptions({}, undefined, true).restarts], [100, 1]);
+  assert.equal(resolveInpaintOptions({ init: 'random' }, undefined, true).iters, 1000);
+  assert.equal(resolveInpaintOptions({ iters: 7 }, undefined, true).iters, 7);
+  assert.throws(() => resolveInpaintOptions({ initMix: 2 }), (e: Error) => e instanceof UserError && /initMix must be ≤ 1/.test(e.message));
+  assert.throws(() => resolveInpaintOptions({ init: 'magic' as never }), (e: Error) => e instanceof UserError && /init must be auto or encoder or random/.test(e.message));
 });

@@ -8,20 +8,11 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
-import { DEFAULT_INPAINT } from '../inpaint/search.js';
+import { INIT_DEFAULTS, INIT_KINDS, type InitKind } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import { encode } from './model.js';
 
-export const INIT_KINDS = ['auto', 'encoder', 'random'] as const;
-export type InitKind = (typeof INIT_KINDS)[number];
-
-/** Iterations × restarts when the user gives none, per start. */
-export const INIT_DEFAULTS: Readonly<Record<'random' | 'encoder', { iters: number; restarts: number }>> = Object.freeze({
-  random: { iters: DEFAULT_INPAINT.iters, restarts: DEFAULT_INPAINT.restarts },
-  // docs/ENCODER.md (n = 100 per mask kind): the mean hole PSNR over five mask kinds plateaus by
-  // 100 iterations (50: −0.03 dB, 200: +0.02 dB) and a second restart adds nothing beyond noise.
-  encoder: { iters: 100, restarts: 1 },
-});
+export { INIT_DEFAULTS, INIT_KINDS, type InitKind };
 
 /** The search's initZ for an encoder: z = E(y⊙M, M) of the (model-size) images. */
 export function encoderStart(E: tf.LayersModel): (images: ImageBatch, masks: Mask[]) => Float32Array {

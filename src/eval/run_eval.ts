@@ -12,6 +12,7 @@ import { activeBackend, BACKEND_KINDS } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
+import { BUILTIN_NAMES } from '../data/registry.js';
 import { DEFAULT_EVAL, DEFAULT_EVAL_MASKS, EVAL_METHOD_KINDS, ENCODER_METHOD_KINDS, evaluate, plannedSearches, resolveEvalOptions, selectEvalIndices, type EvalResult } from './runner.js';
 import { writeEvalReport, type ReportContext } from './report.js';
 import { defaultClassifierDirs, isClassifierDir, loadClassifier, type LoadedClassifier } from '../classifier/classifier_node.js';
@@ -30,7 +31,7 @@ export const EvalRunSchema = z
   .object({
     model: z.string().min(1).describe('run folder (newest checkpoint), checkpoint folder or shipped model name (required)'),
     out: z.string().min(1).describe('report folder (required)'),
-    data: z.string().min(1).optional().describe("fashion-mnist | mnist | emoji | image folder [default: the model's training data]"),
+    data: z.string().min(1).optional().describe(`${BUILTIN_NAMES.join(' | ')} | image folder [default: the model's training data]`),
     split: z.enum(['test', 'train']).default('test').describe('which split to complete'),
     limit: int(1).optional().describe('load only a fixed-seed choice of N images of the split first (quick runs)'),
     masks: list(DEFAULT_EVAL_MASKS, `mask kinds, comma-separated (valid: ${MASK_KINDS.join(', ')})`),

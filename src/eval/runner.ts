@@ -20,14 +20,14 @@
  * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
  */
-import { DEFAULT_INPAINT } from '../inpaint/search.js';
-import { INIT_DEFAULTS, encoderStart } from '../encoder/init.js';
+import { INIT_DEFAULTS } from '../inpaint/options.js';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
-import { inpaint, resolveInpaintOptions, type InpaintModel, type InpaintOptions } from '../inpaint/search.js';
-import { applyMask, composite } from '../inpaint/composite.js';
-import { poissonBlendBatch } from '../inpaint/poisson.js';
+import { latentSearch, type InpaintModel } from '../inpaint/search.js';
+import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
+import { finishFill } from '../inpaint/finish.js';
+import { applyMask } from '../inpaint/composite.js';
 import { getBaseline } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
 import { holeFraction, makeMask, MASK_KINDS } from '../masks/masks.js';
@@ -277,7 +277,10 @@ interface SearchOutput {
 
 const now = (): number => performance.now() / 1000;
 
-/** Run one latent search over all images (in chunks), then composite and Poisson-blend, each timed. */
+/**
+ * Run one latent search over all images (in chunks), then finish it (finishFill) without and with the
+ * Poisson blend, each timed. A search that stops on a non-finite loss fails the evaluation.
+ */
 async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[], io: Partial<InpaintOptions>, batch: number, report: (imagesDone: number, iter: number) => void, signal?: AbortSignal): Promise<SearchOutput> {
   const raws: ImageBatch[] = [];
   let contextual = 0, prior = 0;
@@ -285,20 +288,22 @@ async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[],
   for (let i0 = 0; i0 < images.n; i0 += batch) {
     const n = Math.min(batch, images.n - i0);
     const chunk = stackImages(Array.from({ length: n }, (_, j) => imageAt(images, i0 + j)));
-    const r = await inpaint(model, chunk, masks.slice(i0, i0 + n), { ...io, blend: 'none', progressEvery: 0 }, {
+    const r = await latentSearch(model, chunk, masks.slice(i0, i0 + n), { ...io, progressEvery: 0 }, {
       onProgress: (p) => report(i0, p.iter),
       ...(signal ? { signal } : {}),
     });
+    const bad = r.errors.findIndex((e) => e !== null);
+    if (bad >= 0) throw new UserError(`eval: image ${i0 + bad}: ${r.errors[bad]}`);
     raws.push(r.raw);
     for (const l of r.losses) { contextual += l.contextual; prior += l.prior; }
   }
   const searchSeconds = now() - t0;
   const raw = stackImages(raws);
   let t = now();
-  const comp = composite(images, raw, masks);
+  const comp = finishFill(images, raw, masks, { blend: 'none' }).composite;
   const compositeSeconds = now() - t;
   t = now();
-  const blended = poissonBlendBatch(images, raw, masks);
+  const blended = finishFill(images, raw, masks, { blend: 'poisson' }).blended;
   const blendSeconds = now() - t;
   return { raw, composite: comp, blended, searchSeconds, compositeSeconds, blendSeconds, contextual: contextual / images.n, prior: prior / images.n };
 }
@@ -311,8 +316,8 @@ async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions, e
   const one = imageAt(images, 0);
   const mask = evalMasks(o.masks[0]!, 1, images.height, images.width, o.seed);
   if (o.methods.some((k) => getEvalMethod(k).search)) {
-    const r = await inpaint(model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, blend: 'poisson', ...(encoder ? { initZ: encoderStart(encoder) } : {}) });
-    composite(one, r.raw, mask);
+    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, init: encoder ? 'encoder' : 'random' });
+    finishFill(one, r.raw, mask, { blend: 'poisson' });
   }
   for (const k of o.methods) {
     const b = getEvalMethod(k).baseline;
@@ -360,8 +365,9 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
     for (const [key, s] of searches) {
       if (cb.signal?.aborted) throw new UserError('evaluation aborted');
       log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
-      const start = s.init === 'encoder' ? { initZ: encoderStart(input.encoder!) } : {};
-      const r = await runSearch(model, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, ...start }, o.batch,
+      // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
+      const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
+      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init }, o.batch,
         (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }), cb.signal);
       done.set(key, r);
       res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, iters: s.iters, init: s.init, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });

@@ -1,74 +1,102 @@
 /**
- * Inpainting images whose size differs from the model's (platform-neutral).
+ * Bringing an image of any size to the model's size and the fill back: the one policy, on pixel data
+ * (platform-neutral), that the CLI, the server and the page share. sharp (Node) and canvas (browser)
+ * only decode and encode; every resize of an image or a mask that inpainting does happens here.
  *
- * Policy: each image is resized (bilinear, aspect not kept) to the model's size and its mask with
- * nearest neighbour; the search runs there; G(ẑ) is resized back to the original size and pasted into
- * the ORIGINAL-resolution hole, then Poisson-blended at full resolution. Known pixels are never
- * touched, whatever the size. Channels must already match the model (the I/O layer converts
- * grey ↔ RGB when decoding).
+ * Two modes, chosen by the caller for what it returns:
+ * - `stretch` (CLI, `inpaintImages` default): the whole image is resized (bilinear, aspect not kept;
+ *   box-averaged first when shrinking > 2×) to the model's size, its mask with `resizeMaskKeepHoles`
+ *   (no hole can vanish when shrinking). After the search, G(ẑ) is resized back to the original size
+ *   and finished (pasted, Poisson-blended) into the ORIGINAL-resolution hole: outputs have the
+ *   image's own size and known pixels are never touched, whatever the size.
+ * - `centre-crop` (server, page): the largest centred region of the model's aspect ratio is cut out
+ *   and resized (the same bilinear) to the model's size, its mask cut the same way and resized with
+ *   nearest neighbour (so it stays binary); the outputs have the model's size and `crop` says which
+ *   part of the upload they show.
+ * Channels must already match the model (decoders convert grey ↔ RGB).
  */
 import type { ImageBatch, Mask } from '../types.js';
-import { stackImages, imageAt } from '../types.js';
-import { resizeMaskKeepHoles, holeFraction } from '../masks/masks.js';
+import { imageAt } from '../types.js';
+import { resizeMaskKeepHoles, resizeMaskNearest } from '../masks/masks.js';
 import { resizeBilinear } from './resize.js';
-import { inpaint, type InpaintModel, type InpaintOptions, type InpaintCallbacks, type ImageLosses, resolveInpaintOptions } from './search.js';
-import { composite, applyMask } from './composite.js';
-import { poissonBlend } from './poisson.js';
+import { UserError } from '../util/errors.js';
 
-export interface FittedResult {
-  /** All at the original size of the image. */
-  masked: ImageBatch;
-  raw: ImageBatch;
-  composite: ImageBatch;
-  blended: ImageBatch;
-  losses: ImageLosses | null;
-  /** Frames of G(z) over the search (model size), when progressEvery > 0. */
-  frames: ImageBatch[];
-  /** Whether the image was resized for the model. */
+export type FitMode = 'stretch' | 'centre-crop';
+export const FIT_MODES: readonly FitMode[] = ['stretch', 'centre-crop'];
+
+/** How an image is brought to the model (the shape of the server's `resize` field, src/server/api.ts). */
+export interface FitPlan {
+  mode: FitMode;
+  /** The image's size, px. */
+  from: { width: number; height: number };
+  /** The part of the image used, px of the image (the whole image for `stretch`; square for square models). */
+  crop: { left: number; top: number; side: number; width: number; height: number };
+  /** The model's size, px. */
+  to: { width: number; height: number };
+  /** Whether pixels were resampled (false when the used part already has the model's size). */
   resized: boolean;
-  /** 'no-hole' when the mask has no unknown pixel (returned unchanged), 'no-known' when all unknown. */
-  notice?: 'no-hole' | 'no-known';
+}
+
+export function planFit(from: { width: number; height: number }, to: { width: number; height: number }, mode: FitMode = 'stretch'): FitPlan {
+  if (!FIT_MODES.includes(mode)) throw new UserError(`unknown fit mode '${String(mode)}' (valid: ${FIT_MODES.join(', ')})`);
+  let crop = { left: 0, top: 0, side: Math.min(from.width, from.height), width: from.width, height: from.height };
+  if (mode === 'centre-crop') {
+    // The largest centred region with the model's aspect ratio (a square for the square models here).
+    const k = Math.min(from.width / to.width, from.height / to.height);
+    const width = Math.max(1, Math.min(from.width, Math.round(to.width * k))), height = Math.max(1, Math.min(from.height, Math.round(to.height * k)));
+    crop = { left: Math.floor((from.width - width) / 2), top: Math.floor((from.height - height) / 2), side: Math.min(width, height), width, height };
+  }
+  return { mode, from: { ...from }, crop, to: { ...to }, resized: !(crop.width === to.width && crop.height === to.height) };
+}
+
+function cut(data: Float32Array, w: number, c: number, b: FitPlan['crop']): Float32Array {
+  const out = new Float32Array(b.height * b.width * c);
+  for (let y = 0; y < b.height; y++) out.set(data.subarray(((b.top + y) * w + b.left) * c, ((b.top + y) * w + b.left + b.width) * c), y * b.width * c);
+  return out;
+}
+
+const isWhole = (p: FitPlan) => p.crop.left === 0 && p.crop.top === 0 && p.crop.width === p.from.width && p.crop.height === p.from.height;
+
+/** Image `i` of a batch (of the plan's `from` size) at the model's size. */
+export function fitImage(p: FitPlan, image: ImageBatch, i = 0): ImageBatch {
+  if (image.width !== p.from.width || image.height !== p.from.height) throw new UserError(`fit: image is ${image.width}×${image.height}, the plan is for ${p.from.width}×${p.from.height}`);
+  const one = imageAt(image, i);
+  const used = isWhole(p) ? one : { data: cut(one.data, image.width, image.channels, p.crop), n: 1, height: p.crop.height, width: p.crop.width, channels: image.channels };
+  return p.resized ? resizeBilinear(used, p.to.width, p.to.height) : used;
+}
+
+/** A mask (of the plan's `from` size) at the model's size. */
+export function fitMask(p: FitPlan, mask: Mask): Mask {
+  if (mask.width !== p.from.width || mask.height !== p.from.height) throw new UserError(`mask is ${mask.width}×${mask.height} px but the image is ${p.from.width}×${p.from.height} px; they must match`);
+  if (p.mode === 'stretch') return resizeMaskKeepHoles(mask, p.to.height, p.to.width);
+  const used = isWhole(p) ? mask : { data: cut(mask.data, mask.width, 1, p.crop), height: p.crop.height, width: p.crop.width };
+  return resizeMaskNearest(used, p.to.height, p.to.width);
 }
 
 /**
- * Complete images of any size (each 1-image batch with its own mask of the same size) with a model.
- * All images go through one batched search.
+ * Image `j` of G(ẑ) (model size) at the size the outputs are finished at: the original size for
+ * `stretch`, the model's size for `centre-crop`.
  */
-export async function inpaintImages(model: InpaintModel, images: ImageBatch[], masks: Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<FittedResult[]> {
-  const o = resolveInpaintOptions(options);
-  const [, h, w] = model.generator.outputs[0]!.shape as number[];
-  const results: (FittedResult | null)[] = images.map(() => null);
-  const todo: number[] = [];
-  images.forEach((im, i) => {
-    const m = masks[i]!;
-    if (holeFraction(m) === 0) {
-      // Nothing to fill: the image comes back unchanged.
-      results[i] = { masked: im, raw: im, composite: im, blended: im, losses: null, frames: [], resized: false, notice: 'no-hole' };
-    } else todo.push(i);
-  });
-  if (todo.length) {
-    const small = todo.map((i) => (images[i]!.height === h && images[i]!.width === w ? images[i]! : resizeBilinear(images[i]!, w!, h!)));
-    const smallMasks = todo.map((i) => resizeMaskKeepHoles(masks[i]!, h!, w!));
-    // Blending happens below at the original resolution, so the search itself does not blend.
-    const r = await inpaint(model, stackImages(small), smallMasks, { ...o, blend: 'none' }, cb);
-    todo.forEach((i, j) => {
-      const im = images[i]!, m = masks[i]!;
-      const resized = im.height !== h || im.width !== w;
-      const raw = resized ? resizeBilinear(r.raw, im.width, im.height, j) : imageAt(r.raw, j);
-      const comp = composite(im, raw, m);
-      const res: FittedResult = {
-        masked: applyMask(im, m),
-        raw,
-        composite: comp,
-        blended: o.blend === 'poisson' ? poissonBlend(im, raw, m) : comp,
-        losses: r.losses[j]!,
-        // Snapshots include the final result as the last frame.
-        frames: r.snapshots.map((sn) => imageAt(sn.raw, j)),
-        resized,
-      };
-      if (holeFraction(m) === 1) res.notice = 'no-known';
-      results[i] = res;
-    });
-  }
-  return results as FittedResult[];
+export function fitBack(p: FitPlan, raw: ImageBatch, j = 0): ImageBatch {
+  if (p.mode === 'stretch' && p.resized) return resizeBilinear(raw, p.from.width, p.from.height, j);
+  return imageAt(raw, j);
+}
+
+/** An image and its mask, fitted: what the search runs on and what the outputs are finished against. */
+export interface Fitted {
+  plan: FitPlan;
+  /** At the model's size. */
+  image: ImageBatch;
+  mask: Mask;
+  /** At the output size (the original for `stretch`, = image/mask for `centre-crop`). */
+  target: ImageBatch;
+  targetMask: Mask;
+}
+
+/** Fit one image (a 1-image batch) and its mask of the same size to a model of size `to`. */
+export function fitToModel(image: ImageBatch, mask: Mask, to: { width: number; height: number }, mode: FitMode = 'stretch'): Fitted {
+  const plan = planFit({ width: image.width, height: image.height }, to, mode);
+  const small = fitImage(plan, image);
+  const smallMask = fitMask(plan, mask);
+  return mode === 'stretch' ? { plan, image: small, mask: smallMask, target: image, targetMask: mask } : { plan, image: small, mask: smallMask, target: small, targetMask: smallMask };
 }

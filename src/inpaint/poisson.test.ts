@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poissonBlend, poissonBlendBatch } from './poisson.js';
+import { poissonBlend, poissonBlendBatch, holeBox } from './poisson.js';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
@@ -167,4 +167,23 @@ test('speed: 64x64x3 with a 25 % hole blends well under 50 ms', () => {
     best = Math.min(best, performance.now() - t0);
   }
   assert.ok(best < 50, `took ${best.toFixed(1)} ms`);
+});
+
+test('the blend is solved on the hole box only and gives the whole-image solve bit for bit', () => {
+  // A textured 90×120 RGB picture with two holes far apart (one on the border) and a large known rest.
+  const h = 90, w = 120;
+  const target = image(h, w, 3, (y, x, k) => 0.5 + 0.4 * Math.sin(0.21 * x + 0.13 * y + k));
+  const source = image(h, w, 3, (y, x, k) => 0.5 + 0.3 * Math.cos(0.17 * x - 0.11 * y + 2 * k));
+  const m = rectHole(h, w, 20, 31, 30, 44);
+  for (let y = 0; y < 12; y++) for (let x = 100; x < 120; x++) m.data[y * w + x] = 0; // touches the top and right border
+  const box = holeBox(m)!;
+  assert.deepEqual(box, { top: 0, left: 29, height: 32, width: 91 });
+  const fast = poissonBlend(target, source, m);
+  const whole = poissonBlend(target, source, m, { region: 'image' });
+  assert.deepEqual(Array.from(fast.data), Array.from(whole.data));
+  // Known pixels, even inside the box, are the target's.
+  for (let i = 0; i < h * w; i++) if (m.data[i] === 1) for (let k = 0; k < 3; k++) assert.equal(fast.data[i * 3 + k], target.data[i * 3 + k]);
+  assert.ok(maxResidual(fast, source, m) < 1e-4);
+  // No hole: no box, the target comes back.
+  assert.equal(holeBox(rectHole(4, 4, 0, 0, 0, 0)), null);
 });

@@ -23,6 +23,12 @@ export interface PoissonOptions {
   tol?: number;
   /** Maximum conjugate-gradient iterations per channel. Default 2000. */
   maxIter?: number;
+  /**
+   * Where the system is set up: `hole-box` (default) the hole's bounding box + 1 px, `image` the whole
+   * image (the same result bit for bit, at a cost that grows with the image; kept for tests and the
+   * benchmark).
+   */
+  region?: 'hole-box' | 'image';
 }
 
 /** The hole pixels and, for each, its ≤ 4 in-image neighbours (as pixel index and hole index). */
@@ -117,19 +123,75 @@ function checkShapes(target: ImageBatch, source: ImageBatch, mask: Mask): void {
 }
 
 /**
+ * The hole's bounding box grown by one pixel (the 4-neighbour stencil's reach), clamped to the image:
+ * every hole pixel's in-image neighbours lie inside it, and its edge pixels are either known or on
+ * the image border, so the system on the box is the full image's system. Null when there is no hole.
+ */
+export function holeBox(mask: Mask): { top: number; left: number; height: number; width: number } | null {
+  const { height: h, width: w } = mask;
+  let y0 = h, y1 = -1, x0 = w, x1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      if (mask.data[row + x]! < 0.5) {
+        if (y < y0) y0 = y;
+        y1 = y;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+      }
+    }
+  }
+  if (y1 < 0) return null;
+  const top = Math.max(0, y0 - 1), left = Math.max(0, x0 - 1);
+  return { top, left, height: Math.min(h - 1, y1 + 1) - top + 1, width: Math.min(w - 1, x1 + 1) - left + 1 };
+}
+
+/** Copy a box of a 1-image batch (or a mask, channels 1). */
+function cropData(data: Float32Array, w: number, c: number, b: { top: number; left: number; height: number; width: number }): Float32Array {
+  const out = new Float32Array(b.height * b.width * c);
+  for (let y = 0; y < b.height; y++) out.set(data.subarray(((b.top + y) * w + b.left) * c, ((b.top + y) * w + b.left + b.width) * c), y * b.width * c);
+  return out;
+}
+
+/**
  * Blend `source` (e.g. G(ẑ), 1 image, [0, 1]) into the hole (mask 0) of `target` (1 image, same
  * shape). Known pixels are returned unchanged; the output is a new 1-image batch clamped to [0, 1].
+ *
+ * The system is solved on the hole's bounding box (holeBox), so the cost grows with the hole's
+ * neighbourhood, not with the image: a 200×200 hole in a 5000×5000 photo solves 40 000 unknowns on a
+ * 202×202 box. The result is bit-identical to solving on the whole image: the unknowns, their
+ * neighbours and the order of every sum are the same. The solve itself still grows with the hole:
+ * unknowns × CG iterations, and the iterations grow with the hole's diameter (up to maxIter per
+ * channel), so a very large hole (e.g. a 1000×1000 centre hole) takes minutes; the decoders' pixel
+ * limit (DEFAULT_MAX_PIXELS) bounds it.
  */
 export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask, opts: PoissonOptions = {}): ImageBatch {
   if (target.n !== 1) throw new UserError(`poisson blend: expected 1 target image, got ${target.n} (use poissonBlendBatch)`);
   checkShapes(target, source, mask);
-  const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 2000;
-  const C = target.channels;
-  const t = target.data, src = source.data;
-  const out = Float32Array.from(t);
+  const C = target.channels, W = target.width;
+  const out = Float32Array.from(target.data);
+  const found = holeBox(mask);
+  if (!found) return { data: out, n: 1, height: target.height, width: W, channels: C };
+  const box = opts.region === 'image' ? { top: 0, left: 0, height: target.height, width: W } : found;
+  const whole = box.height === target.height && box.width === W;
+  const t = whole ? target.data : cropData(target.data, W, C, box);
+  const src = whole ? source.data : cropData(source.data, W, C, box);
+  const m: Mask = whole ? mask : { data: cropData(mask.data, W, 1, box), height: box.height, width: box.width };
+  const x = solveHole(t, src, m, C, opts.tol ?? 1e-6, opts.maxIter ?? 2000);
+  const { pixels } = x;
+  for (let k = 0; k < pixels.length; k++) {
+    const p = pixels[k]!, py = Math.floor(p / m.width), px = p - py * m.width;
+    const q = (box.top + py) * W + box.left + px;
+    for (let c = 0; c < C; c++) out[q * C + c] = x.values[k * C + c]!;
+  }
+  return { data: out, n: 1, height: target.height, width: W, channels: C };
+}
+
+/** Solve every channel on the hole of `mask` (same size as t and src); values clamped to [0, 1], [n·C]. */
+function solveHole(t: Float32Array, src: Float32Array, mask: Mask, C: number, tol: number, maxIter: number): { pixels: Int32Array; values: Float32Array } {
   const sys = buildSystem(mask);
   const n = sys.pixels.length;
-  if (n === 0) return { data: out, n: 1, height: target.height, width: target.width, channels: C };
+  const values = new Float32Array(n * C);
   const b = new Float64Array(n), x = new Float64Array(n);
   for (let c = 0; c < C; c++) {
     // Warm start: the source shifted by its mean mismatch along the hole boundary, which already
@@ -154,9 +216,9 @@ export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask,
     offset = pairs > 0 ? offset / pairs : 0;
     for (let k = 0; k < n; k++) x[k] = src[sys.pixels[k]! * C + c]! + offset;
     conjugateGradient(sys, b, x, tol, maxIter);
-    for (let k = 0; k < n; k++) out[sys.pixels[k]! * C + c] = Math.min(1, Math.max(0, x[k]!));
+    for (let k = 0; k < n; k++) values[k * C + c] = Math.min(1, Math.max(0, x[k]!));
   }
-  return { data: out, n: 1, height: target.height, width: target.width, channels: C };
+  return { pixels: sys.pixels, values };
 }
 
 /**

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { train } from '../train/loop.js';
 import { barsDataset, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
-import { inpaint } from './search.js';
+import { inpaint } from './inpaint.js';
 import { makeMask } from '../masks/masks.js';
 import { psnr, holeRegions, meanFinite } from '../metrics/index.js';
 import { BASELINES } from '../baselines/index.js';

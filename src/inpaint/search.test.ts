@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModels } from '../models/dcgan.js';
 import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
-import { inpaint, DEFAULT_INPAINT } from './search.js';
+import { inpaint } from './inpaint.js';
+import { latentSearch } from './search.js';
+import { DEFAULT_INPAINT } from './options.js';
 import { stackImages, imageAt } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
@@ -59,4 +61,29 @@ test('mismatched shapes are rejected with a clear UserError', async () => {
   await assert.rejects(inpaint(model, rgb, mask), (e: Error) => e instanceof UserError && /3 channel/.test(e.message));
   await assert.rejects(inpaint(model, targets, [mask]), (e: Error) => e instanceof UserError && /1 masks for 3 images/.test(e.message));
   await assert.rejects(inpaint(model, targets, mask, { restarts: 0 }), /restarts/);
+});
+
+test('a NaN or infinite loss stops that image with a clear error; the other images complete', async () => {
+  // Image 1 carries a NaN pixel among its known pixels: its contextual loss is NaN from iteration 0.
+  const bad = { ...targets, data: Float32Array.from(targets.data) };
+  bad.data[28 * 28 + 0] = NaN;
+  const r = await latentSearch(model, bad, mask, { iters: 5, restarts: 2 });
+  assert.equal(r.errors[0], null);
+  assert.match(r.errors[1] ?? '', /^the search's loss became NaN at iteration 0 \(restart 0: contextual NaN/);
+  assert.equal(r.errors[2], null);
+  for (const i of [0, 2]) assert.ok(Number.isFinite(r.losses[i]!.total));
+  for (const h of r.history) assert.ok(Number.isFinite(h.contextual), 'the progress means leave the stopped image out');
+  // The same images alone: unaffected by the stopped one (each image's loss is its own).
+  const alone = await latentSearch(model, imageAt(targets, 2), mask, { iters: 5, restarts: 2 });
+  const other = imageAt(r.raw, 2).data;
+  let maxDiff = 0;
+  for (let j = 0; j < other.length; j++) maxDiff = Math.max(maxDiff, Math.abs(alone.raw.data[j]! - other[j]!));
+  assert.ok(maxDiff < 1e-5, `alone vs beside a stopped image differ by ${maxDiff}`);
+  // inpaint() (one image, the server's and the page's path) turns it into one UserError line.
+  await assert.rejects(inpaint(model, imageAt(bad, 1), mask, { iters: 3, restarts: 1 }), (e: Error) => e instanceof UserError && /loss became NaN at iteration 0/.test(e.message) && !e.message.includes('\n'));
+  // All images stopped: the search ends at once instead of running its iterations.
+  let last = -1;
+  const all = await latentSearch(model, imageAt(bad, 1), mask, { iters: 1000, restarts: 1 }, { onProgress: (p) => (last = p.iter) });
+  assert.equal(last, -1, 'no progress is reported for a stopped image');
+  assert.ok(all.errors[0]);
 });

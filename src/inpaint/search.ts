@@ -8,63 +8,30 @@
  *   L_p(z) = −D(G(z))                                             prior loss (the critic finds G(z) real)
  * with W the importance weights (for a known pixel, the fraction of unknown pixels in its 7×7 window;
  * far-away known pixels matter less). Adam on z, z clipped back to [-1,1] after each step; K restarts
- * per image, keeping the one with the lowest final loss. Then the composite M⊙y + (1−M)⊙G(ẑ) and a
- * Poisson blend of G(ẑ) into the hole.
+ * per image, keeping the one with the lowest final loss. The search returns G(ẑ) only; pasting it into
+ * the hole (composite, Poisson blend) is `finishFill` (finish.ts), and bringing images of other sizes
+ * to the model is `fitToModel` (fit.ts). `inpaint`/`inpaintImages` (inpaint.ts) put the three together.
+ *
+ * A non-finite loss (NaN or ±∞: a damaged model, or options at the edge of their range) stops that
+ * image: its restarts are dropped from the progress means, the search ends early once every image has
+ * stopped, and `errors[i]` says at which iteration; the other images complete normally (every image's
+ * loss depends only on its own z, see below).
  *
  * Every image's loss depends only on its own z (the losses are summed, not averaged, over the batch;
  * G's batch norm runs in inference mode; the GP critic has no batch norm; Adam is element-wise; all
- * restarts start from the same seeded z's whatever the image's position — with `initZ`, from the
- * image's own start mixed with those), so an image completes the same alone as inside a batch.
+ * restarts start from the same seeded z's whatever the image's position — from an encoder, at the
+ * image's own E(y⊙M, M) mixed with those, and the encoder's layer norm makes E per-image too), so an
+ * image completes the same alone as inside a batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
 import { importanceWeights } from './weights.js';
-import { composite, applyMask, masksFor } from './composite.js';
-import { poissonBlendBatch } from './poisson.js';
+import { masksFor } from './composite.js';
+import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
+import { encode } from '../encoder/model.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
-
-export interface InpaintOptions {
-  /** Adam iterations on z. */
-  iters: number;
-  /** Random restarts per image (K); the best final loss wins. */
-  restarts: number;
-  /** Weight λ of the prior loss −D(G(z)). */
-  lambda: number;
-  /** Adam learning rate on z. */
-  lr: number;
-  seed: number;
-  /** Side of the importance-weight window (odd). */
-  window: number;
-  blend: 'poisson' | 'none';
-  /** Record the current best G(z) of every image every N iterations (0 = never), for animations. */
-  progressEvery: number;
-  /**
-   * Where restart 0 of each image starts, [N·nz] in [−1, 1] — or a function of the images and masks
-   * (at the model's size) returning that, e.g. an encoder (src/encoder/init.ts `encoderStart(E)`).
-   * Restart k ≥ 1 then starts at (1 − initMix)·initZ + initMix·u_k, u_k the seeded random start it
-   * would have had without initZ. Default: none (every restart at its seeded random start).
-   */
-  initZ?: Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array);
-  /** With initZ: how far restarts k ≥ 1 move from it toward their random start, in [0, 1]. */
-  initMix: number;
-}
-
-export const DEFAULT_INPAINT: InpaintOptions = {
-  iters: 1000,
-  restarts: 4,
-  // Chosen by experiment on Fashion-MNIST (docs/LAMBDA.md): 0.03 and 0.1 tie for best, ≥ 0.3 hurts.
-  lambda: 0.03,
-  lr: 0.01,
-  seed: 0,
-  window: 7,
-  blend: 'poisson',
-  progressEvery: 0,
-  // Chosen by experiment (docs/ENCODER.md): restarts near the encoder's z (0.1) did best of
-  // 0.1/0.25/0.5/1 at K = 2, and none beat a single restart by more than noise.
-  initMix: 0.1,
-};
 
 export interface ImageLosses {
   /** Contextual loss L_c of the kept restart (sum over known pixels and channels, [-1,1] units). */
@@ -77,23 +44,31 @@ export interface ImageLosses {
   restart: number;
 }
 
-export interface InpaintResult {
-  /** Inputs with the hole shown in grey. */
-  masked: ImageBatch;
-  /** G(ẑ), the raw generator output. */
+/** What the latent search finds: G(ẑ) and ẑ, nothing pasted or blended yet. */
+export interface SearchResult {
+  /** G(ẑ) of the kept restart, [N, h, w, c] in [0, 1] (the model's size). */
   raw: ImageBatch;
-  /** M⊙y + (1−M)⊙G(ẑ). */
-  composite: ImageBatch;
-  /** Poisson-blended result (equals `composite` with blend: 'none'). */
-  blended: ImageBatch;
-  losses: ImageLosses[];
   /** The latent codes found, [N·nz]. */
   z: Float32Array;
-  /** Snapshots of G(z) (best restart so far) when progressEvery > 0. */
-  snapshots: { iter: number; raw: ImageBatch }[];
-  /** Mean contextual loss of the kept restarts at each recorded iteration (every iteration). */
+  losses: ImageLosses[];
+  /** Mean (over images still searching) of the kept restarts' losses at every iteration. */
   history: { iter: number; contextual: number; prior: number }[];
+  /**
+   * Per image: null, or why its search stopped (a non-finite loss); its raw, z and losses are then
+   * meaningless.
+   */
+  errors: (string | null)[];
+  /** Where the search started: the encoder's z (restart 0; the others mixed toward random) or random z. */
+  start: Start;
 }
+
+/**
+ * A start for the search (library only, `latentSearch`'s last argument): restart 0 of each image
+ * starts at it, [N·nz] in [−1, 1] (clipped) — or a function of the images and masks (at the model's
+ * size) returning that. Restart k ≥ 1 starts at (1 − initMix)·z + initMix·u_k, u_k the seeded random
+ * start it would have had. Without it, a model's `encoder` gives E(y⊙M, M) when `init` asks for it.
+ */
+export type InitZ = Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array);
 
 export interface InpaintProgress {
   iter: number;
@@ -110,10 +85,20 @@ export interface InpaintCallbacks {
   signal?: AbortSignal;
 }
 
-/** The networks inpainting needs: G and the critic (any TF.js LayersModel pair). */
+/**
+ * The networks inpainting needs: G and the critic (any TF.js LayersModel pair), and optionally an
+ * encoder E(y⊙M, M) → z trained for this G (src/encoder; `loadEncoder` checks that it belongs to G).
+ */
 export interface InpaintModel {
   generator: tf.LayersModel;
   critic: tf.LayersModel;
+  encoder?: tf.LayersModel | null;
+}
+
+/** The resolved options and the start for a model: iterations and restarts default per start. */
+export function resolveFor(model: InpaintModel, options: Partial<InpaintOptions>, initZ?: InitZ): { o: InpaintOptions; start: Start } {
+  const o = resolveInpaintOptions(options, undefined, !!model.encoder || initZ !== undefined);
+  return { o, start: startFor(o.init, !!model.encoder || initZ !== undefined) };
 }
 
 function modelShape(G: tf.LayersModel) {
@@ -121,28 +106,13 @@ function modelShape(G: tf.LayersModel) {
   return { nz: G.inputs[0]!.shape[1] as number, h: h!, w: w!, c: c! };
 }
 
-/** Resolve options, rejecting nonsense with a clear message. */
-export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}): InpaintOptions {
-  const r = { ...DEFAULT_INPAINT, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as InpaintOptions;
-  const intOk = (v: number, lo: number) => Number.isInteger(v) && v >= lo;
-  if (!intOk(r.iters, 0)) throw new UserError(`inpaint: iters must be an integer ≥ 0, got ${r.iters}`);
-  if (!intOk(r.restarts, 1)) throw new UserError(`inpaint: restarts must be an integer ≥ 1, got ${r.restarts}`);
-  if (!(r.lambda >= 0) || !Number.isFinite(r.lambda)) throw new UserError(`inpaint: lambda must be ≥ 0, got ${r.lambda}`);
-  if (!(r.lr > 0) || !Number.isFinite(r.lr)) throw new UserError(`inpaint: lr must be > 0, got ${r.lr}`);
-  if (!intOk(r.window, 1) || r.window % 2 === 0) throw new UserError(`inpaint: window must be an odd integer, got ${r.window}`);
-  if (r.blend !== 'poisson' && r.blend !== 'none') throw new UserError(`inpaint: blend must be poisson or none, got ${r.blend}`);
-  if (!intOk(r.progressEvery, 0)) throw new UserError(`inpaint: progressEvery must be an integer ≥ 0`);
-  if (!(r.initMix >= 0 && r.initMix <= 1)) throw new UserError(`inpaint: initMix must be in [0, 1], got ${r.initMix}`);
-  return r;
-}
-
 /**
- * Complete images at the model's size.
+ * Search the latent codes that complete images at the model's size (`blend` is not used here).
  * @param images [N, H, W, C] in [0,1], H×W×C equal to the generator's output.
  * @param masks  one mask for all images or one per image, H×W, 1 = known.
  */
-export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<InpaintResult> {
-  const o = resolveInpaintOptions(options);
+export async function latentSearch(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, initZ?: InitZ): Promise<SearchResult> {
+  const { o, start } = resolveFor(model, options, initZ);
   const { generator: G, critic: D } = model;
   const { nz, h, w, c } = modelShape(G);
   if (images.height !== h || images.width !== w) throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
@@ -170,7 +140,8 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   for (let j = 0; j < z0.length; j++) z0[j] = rng.uniform(-1, 1);
   const zInit = new Float32Array(B * nz);
   for (let i = 0; i < N; i++) zInit.set(z0, i * K * nz);
-  const zStart = typeof o.initZ === 'function' ? o.initZ(images, ms) : o.initZ;
+  const from = start === 'random' ? undefined : initZ ?? ((im: ImageBatch, m: Mask[]) => encode(model.encoder!, im, m));
+  const zStart = typeof from === 'function' ? from(images, ms) : from;
   if (zStart) {
     if (zStart.length !== N * nz) throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
     for (let i = 0; i < N; i++) {
@@ -199,8 +170,9 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
     return { g, ctx, prior };
   };
 
-  const history: InpaintResult['history'] = [];
-  const snapshots: InpaintResult['snapshots'] = [];
+  const history: SearchResult['history'] = [];
+  const errors: (string | null)[] = Array.from({ length: N }, () => null);
+  let live = N;
   let ctxArr: Float32Array<ArrayBufferLike> = new Float32Array(B);
   let priorArr: Float32Array<ArrayBufferLike> = new Float32Array(B);
   const best = () => {
@@ -215,6 +187,20 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
     }
     return idx;
   };
+  /** Stop every image with a non-finite loss in one of its restarts (`iter` = the iteration measured). */
+  const checkFinite = (iter: number) => {
+    for (let i = 0; i < N; i++) {
+      if (errors[i]) continue;
+      for (let k = 0; k < K; k++) {
+        const c = ctxArr[i * K + k]!, p = priorArr[i * K + k]!, t = c + o.lambda * p;
+        if (Number.isFinite(t)) continue;
+        const what = Number.isNaN(t) ? 'NaN' : 'infinite';
+        errors[i] = `the search's loss became ${what} at iteration ${iter} (restart ${k}: contextual ${c}, prior ${p}, λ ${o.lambda}, lr ${o.lr}); the model's weights or these options are out of range`;
+        live--;
+        break;
+      }
+    }
+  };
   const gatherBest = (g: tf.Tensor4D, idx: Int32Array): ImageBatch => {
     const all = g.dataSync() as Float32Array;
     const out = new Float32Array(N * s);
@@ -224,21 +210,19 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
     }
     return { data: out, n: N, height: h, width: w, channels: c };
   };
-  const record = (iter: number, g: tf.Tensor4D | null) => {
+  const record = (iter: number, g: tf.Tensor4D | null, raw?: ImageBatch) => {
     const idx = best();
     let mc = 0, mp = 0;
-    for (let i = 0; i < N; i++) { mc += ctxArr[i * K + idx[i]!]!; mp += priorArr[i * K + idx[i]!]!; }
-    const p: InpaintProgress = { iter, iters: o.iters, contextual: mc / N, prior: mp / N };
+    for (let i = 0; i < N; i++) if (!errors[i]) { mc += ctxArr[i * K + idx[i]!]!; mp += priorArr[i * K + idx[i]!]!; }
+    const p: InpaintProgress = { iter, iters: o.iters, contextual: mc / live, prior: mp / live };
     history.push({ iter, contextual: p.contextual, prior: p.prior });
-    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters)) {
-      p.raw = gatherBest(g, idx);
-      snapshots.push({ iter, raw: p.raw });
-    }
+    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters)) p.raw = gatherBest(g, idx);
+    else if (raw && o.progressEvery > 0) p.raw = raw;
     cb.onProgress?.(p);
   };
 
   try {
-    for (let it = 0; it < o.iters; it++) {
+    for (let it = 0; it < o.iters && live > 0; it++) {
       if (cb.signal?.aborted) throw new UserError('inpainting aborted');
       const snap = o.progressEvery > 0 && it % o.progressEvery === 0;
       let cT!: tf.Tensor, pT!: tf.Tensor;
@@ -258,7 +242,8 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
       ctxArr = cArr.dataSync() as Float32Array;
       priorArr = pArr.dataSync() as Float32Array;
       tf.dispose([cArr, pArr]);
-      record(it, gKept);
+      checkFinite(it);
+      if (live > 0) record(it, gKept);
       if (gKept) (gKept as tf.Tensor4D).dispose();
       // Yield so the browser stays responsive and progress can be streamed.
       if (it % 10 === 9) await new Promise((r) => setTimeout(r, 0));
@@ -270,21 +255,19 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
       priorArr = prior.dataSync() as Float32Array;
       return g;
     });
+    checkFinite(o.iters);
     const idx = best();
     const raw = gatherBest(gFinal, idx);
     gFinal.dispose();
-    record(o.iters, null);
-    if (o.progressEvery > 0) snapshots.push({ iter: o.iters, raw });
+    if (live > 0) record(o.iters, null, raw);
     const zAll = z.dataSync();
     const zBest = new Float32Array(N * nz);
     for (let i = 0; i < N; i++) zBest.set(zAll.subarray((i * K + idx[i]!) * nz, (i * K + idx[i]! + 1) * nz), i * nz);
-    const comp = composite(images, raw, ms);
-    const blended = o.blend === 'poisson' ? poissonBlendBatch(images, raw, ms) : comp;
     const losses_: ImageLosses[] = Array.from({ length: N }, (_, i) => {
       const j = i * K + idx[i]!;
       return { contextual: ctxArr[j]!, prior: priorArr[j]!, total: ctxArr[j]! + o.lambda * priorArr[j]!, restart: idx[i]! };
     });
-    return { masked: applyMask(images, ms), raw, composite: comp, blended, losses: losses_, z: zBest, snapshots, history };
+    return { raw, z: zBest, losses: losses_, history, errors, start };
   } finally {
     tf.dispose([Wt, Y, z]);
     opt.dispose();

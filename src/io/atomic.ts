@@ -5,14 +5,48 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../util/errors.js';
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'a folder is in the way',
+  ENOTDIR: 'a parent is a file, not a folder',
+  EEXIST: 'something is in the way',
+  ENOENT: 'the folder does not exist',
+  ENAMETOOLONG: 'the name is too long',
+  EIO: 'input/output error',
+};
+
+/** `no space left on the device (ENOSPC)` for an errno error, else its message's first line. */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code) return `${ERRNO_TEXT[code] ?? (e as Error).message.split('\n')[0]} (${code})`;
+  return (e as Error).message.split('\n')[0] ?? String(e);
+}
+
+/** A failed write: one line naming the file and why (a full disk, a read-only file system, …). */
+export class WriteError extends UserError {
+  override name = 'WriteError';
+  constructor(readonly file: string, readonly reason: unknown) {
+    super(`cannot write '${file}': ${describeFsError(reason)}`);
+  }
+}
 
 function tmpName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
 }
 
-/** Atomically write a file (string or bytes); creates the parent folder. */
+/** Atomically write a file (string or bytes); creates the parent folder. Failures → WriteError naming `target`. */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+  } catch (e) {
+    throw new WriteError(target, e);
+  }
   const tmp = tmpName(target);
   try {
     const fd = fs.openSync(tmp, 'w');
@@ -26,20 +60,30 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw (e as NodeJS.ErrnoException).code ? new WriteError(target, e) : e;
   }
 }
 
 /**
  * Atomically create or replace a whole folder: `fill(tmpDir)` writes into a temporary sibling folder,
  * which is then renamed into place (an existing folder is moved aside first and removed after).
+ * A failed write → WriteError naming the file as it would have been inside `target`.
  */
 export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tmpName(target);
-  fs.mkdirSync(tmp, { recursive: true });
   try {
-    await fill(tmp);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.mkdirSync(tmp, { recursive: true });
+  } catch (e) {
+    throw new WriteError(target, e);
+  }
+  try {
+    try {
+      await fill(tmp);
+    } catch (e) {
+      if (e instanceof WriteError && e.file.startsWith(tmp + path.sep)) throw new WriteError(path.join(target, path.relative(tmp, e.file)), e.reason);
+      throw e;
+    }
     if (fs.existsSync(target)) {
       const old = tmpName(target) + '-old';
       fs.renameSync(target, old);
@@ -50,7 +94,8 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
     }
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    // File-system failures (errno codes) name the folder; anything else is a bug and stays as it is.
+    throw e instanceof UserError || !(e as NodeJS.ErrnoException).code ? e : new WriteError(target, e);
   }
 }
 

@@ -3,7 +3,7 @@
  * Node only; the browser uses canvas instead.
  */
 import fs from 'node:fs';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -13,19 +13,83 @@ export interface ReadOptions {
   channels?: 1 | 3;
   /** Center-crop to a square and resize to size×size. Default: keep the file's size. */
   size?: number;
+  /** Refuse images of more pixels than this, read from the header before decoding [default: DEFAULT_MAX_PIXELS]. */
+  maxPixels?: number;
+  /** Accept only these formats, by the bytes' signature (not the name) [default: any sharp reads]. */
+  formats?: readonly ImageFormat[];
 }
 
-/** Decode raw bytes of a PNG/JPEG/WebP/GIF… into a 1-image batch. Throws UserError on corrupt data. */
-export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, name = 'image'): Promise<ImageBatch> {
-  let img = sharp(bytes, { failOn: 'error' });
+/**
+ * The largest image decoded by default, pixels (40 MP: a 7300×5500 photo). A decoded image costs
+ * 4 bytes per value per copy and inpainting holds about six full-size copies (input, G(ẑ) resized,
+ * masked, composite, blended, the PNG encoder's), so 40 MP RGB ≈ 3 GB; a 249 KB PNG can declare
+ * 16000×16000 (a decompression bomb), which is refused from its header.
+ */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+
+/** The format named by the first bytes (magic numbers), or null for anything else (SVG, TIFF, AVIF, …). */
+export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
+  const at = (i: number, ...v: number[]) => v.every((x, k) => b[i + k] === x);
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (at(0, 0xff, 0xd8, 0xff)) return 'jpeg';
+  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'webp'; // RIFF....WEBP
+  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'gif'; // GIF8
+  return null;
+}
+
+/** Header facts of an image, read without decoding its pixels. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: string;
+  channels: number;
+  /** Colour (3+ bands in a colour space) as opposed to grey (1–2 bands or b-w). */
+  colour: boolean;
+}
+
+/**
+ * Read the header only and check it: empty data, a format outside `formats`, a missing size or more
+ * than `maxPixels` pixels → UserError naming `name`. Costs microseconds whatever the declared size.
+ */
+export async function readImageHeader(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> = {}): Promise<ImageHeader> {
+  if (bytes.length === 0) throw new UserError(`cannot decode ${name}: the file is empty (0 bytes)`);
+  if (o.formats) {
+    const f = sniffImageFormat(bytes);
+    if (!f || !o.formats.includes(f)) {
+      throw new UserError(`cannot decode ${name}: ${f ? `${f.toUpperCase()} is not` : 'the data is not'} one of the accepted formats (${o.formats.map((x) => x.toUpperCase()).join(', ')}), judged by its first bytes`);
+    }
+  }
   let meta;
   try {
-    meta = await img.metadata();
+    meta = await sharp(bytes, { failOn: 'error' }).metadata();
   } catch (e) {
     throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
   }
-  const channels = opts.channels ?? ((meta.channels ?? 3) >= 3 && meta.space !== 'b-w' ? 3 : 1);
-  img = img.flatten({ background: { r: 255, g: 255, b: 255 } });
+  if (!meta.width || !meta.height) throw new UserError(`cannot decode ${name}: no image size in its header`);
+  const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (meta.width * meta.height > max) {
+    throw new UserError(`${name} is ${meta.width}×${meta.height} = ${mp(meta.width * meta.height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
+  }
+  return { width: meta.width, height: meta.height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
+}
+
+const mp = (n: number) => `${+(n / 1e6).toPrecision(4)} MP`;
+
+/** A sharp pipeline for data whose header readImageHeader accepted (libvips' own pixel limit as a second guard). */
+function decoder(bytes: Uint8Array, header: ImageHeader): Sharp {
+  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height) });
+}
+
+/**
+ * Decode raw bytes of a PNG/JPEG/WebP/GIF… into a 1-image batch. The header is checked first
+ * (readImageHeader: empty data, pixel limit, formats). Throws UserError on corrupt data.
+ */
+export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, name = 'image'): Promise<ImageBatch> {
+  const header = await readImageHeader(bytes, name, opts);
+  const channels = opts.channels ?? (header.colour ? 3 : 1);
+  let img = decoder(bytes, header).flatten({ background: { r: 255, g: 255, b: 255 } });
   if (opts.size) {
     img = img.resize(opts.size, opts.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' });
   }
@@ -46,15 +110,41 @@ export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, nam
   return { data: f, n: 1, height: h, width: w, channels };
 }
 
-/** Read an image file into a 1-image batch. Missing file or corrupt data → UserError. */
-export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
-  let bytes: Buffer;
+/**
+ * Render an SVG to a side×side RGBA PNG (aspect kept, transparent padding), so a vector source becomes
+ * the same kind of image as a bitmap one before decodeImage resizes it. sharp (librsvg) rasterises at
+ * 72 dpi by default, i.e. at the SVG's own width in px; the density makes its larger side `side` px,
+ * so the render is drawn at the target resolution instead of being resampled from another one.
+ * Corrupt SVG → UserError.
+ */
+export async function rasteriseSvg(bytes: Uint8Array, side: number, name = 'SVG'): Promise<Uint8Array> {
   try {
-    bytes = fs.readFileSync(file);
+    const meta = await sharp(bytes, { failOn: 'error' }).metadata();
+    if (meta.format !== 'svg') throw new Error(`not an SVG (${meta.format})`);
+    const density = (72 * side) / Math.max(meta.width ?? side, meta.height ?? side, 1);
+    const png = await sharp(bytes, { density, failOn: 'error' })
+      .resize(side, side, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
+      .ensureAlpha()
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    return new Uint8Array(png);
   } catch (e) {
-    throw new UserError(`cannot read image '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(`cannot render ${name}: ${(e as Error).message}`);
   }
-  return decodeImage(bytes, opts, `'${file}'`);
+}
+
+function readBytes(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${what} '${file}': ${code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message}`);
+  }
+}
+
+/** Read an image file into a 1-image batch. Missing, empty, too large or corrupt → UserError. */
+export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
+  return decodeImage(readBytes(file, 'image'), opts, `'${file}'`);
 }
 
 /** Quantise image `i` of a batch to 8-bit interleaved pixels. */
@@ -89,24 +179,19 @@ export function maskToImage(m: Mask): ImageBatch {
 }
 
 /**
- * Read a mask file: dark (brightest channel < 50 %) or transparent (alpha < 50 %) = unknown (0),
- * anything else = known (1); resized (nearest)
- * to height×width when given.
+ * Decode mask bytes: dark (brightest channel < 50 %) or transparent (alpha < 50 %) = unknown (0),
+ * anything else = known (1); resized (nearest) to height×width when given. The header is checked
+ * first, as for images.
  */
-export async function readMask(file: string, height?: number, width?: number): Promise<Mask> {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new UserError(`cannot read mask '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let img = sharp(bytes, { failOn: 'error' }).ensureAlpha();
-  if (height && width) img = img.resize(width, height, { fit: 'fill', kernel: 'nearest' });
+export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> & { height?: number; width?: number } = {}): Promise<Mask> {
+  const header = await readImageHeader(bytes, name, o);
+  let img = decoder(bytes, header).ensureAlpha();
+  if (o.height && o.width) img = img.resize(o.width, o.height, { fit: 'fill', kernel: 'nearest' });
   let out;
   try {
     out = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new UserError(`cannot decode mask '${file}': ${(e as Error).message}`);
+    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
   }
   const { data, info } = out;
   const c = info.channels; // 2 (grey+alpha) or 4 (rgba)
@@ -119,6 +204,11 @@ export async function readMask(file: string, height?: number, width?: number): P
     m[i] = alpha >= 128 && lum >= 128 ? 1 : 0;
   }
   return { data: m, height: info.height, width: info.width };
+}
+
+/** Read a mask file (see decodeMask), resized (nearest) to height×width when given. */
+export async function readMask(file: string, height?: number, width?: number, maxPixels?: number): Promise<Mask> {
+  return decodeMask(readBytes(file, 'mask'), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}) });
 }
 
 /**

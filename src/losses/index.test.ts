@@ -16,7 +16,7 @@ test('loss registry: every kind resolves to its preset, and the config enum is t
     assert.equal(c.criticNorm, l.criticNorms[0]);
     assert.ok(l.criticForwards(c) > 0);
   }
-  assert.throws(() => LOSSES.get('hinge'), (e: Error) => e instanceof UserError && /unknown loss 'hinge' \(valid: wgan, wgan-gp\)/.test(e.message));
+  assert.throws(() => LOSSES.get('hinge'), (e: Error) => e instanceof UserError && /unknown loss 'hinge' \(valid: wgan, wgan-gp, gan\)/.test(e.message));
   assert.equal(TrainConfigSchema.safeParse({ loss: 'hinge' }).success, false);
 });
 

@@ -7,12 +7,16 @@
  * log), the generator objective, an after-step hook (WGAN's clipping) and its cost in critic forward
  * passes (for GFLOP figures). src/train/steps.ts runs any entry without knowing which it is, so a
  * new loss is one new entry here.
+ *
+ * `gan` is the comparison baseline (the standard Jensen–Shannon GAN, as DCGAN trains it), so that the
+ * Wasserstein losses' claims can be measured against it (`wgan-inpaint experiment claims`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
 import type { Rng } from '../util/rng.js';
 import { defineRegistry } from '../util/registry.js';
 import { criticLoss, generatorLoss, gradientPenalty } from './wgan.js';
+import { ganDiscriminatorLoss, ganGeneratorLoss } from './gan.js';
 
 export type CriticNorm = 'layer' | 'batch' | 'none';
 export type OptimizerKind = 'adam' | 'rmsprop';
@@ -45,7 +49,11 @@ export interface CriticInput {
 export interface CriticObjective {
   /** What the critic minimises. */
   loss: tf.Scalar;
-  /** mean D(real) − mean D(fake): the Wasserstein estimate that is logged and plotted. */
+  /**
+   * The number logged and plotted as the run's estimate (StatLine.wEstimate): for the Wasserstein
+   * losses mean D(real) − mean D(fake), the Wasserstein estimate; for `gan` the discriminator's loss,
+   * which is not one. The loss's `estimate` says which.
+   */
   wEstimate: tf.Scalar;
   /** mean (‖∇D(x̂)‖ − 1)², unscaled (the loss holds λ·k·penalty). */
   penalty?: tf.Scalar;
@@ -53,9 +61,20 @@ export interface CriticObjective {
   gradNorm?: tf.Scalar;
 }
 
+/** What a loss logs as its estimate (CriticObjective.wEstimate), for labels in logs, plots and reports. */
+export interface EstimateInfo {
+  /** Plot title / report column, e.g. 'Wasserstein estimate  mean D(real) − mean D(fake)'. */
+  name: string;
+  /** Short label for progress lines and tables ('Ŵ', 'L_D'). */
+  short: string;
+  /** True when it estimates a Wasserstein distance (it should fall as the samples get better). */
+  wasserstein: boolean;
+}
+
 export interface AdversarialLoss {
   readonly kind: string;
   readonly description: string;
+  readonly estimate: EstimateInfo;
   readonly preset: LossPreset;
   /** The critic normalisations this loss works with; the first is what `criticNorm: auto` picks. */
   readonly criticNorms: readonly [CriticNorm, ...CriticNorm[]];
@@ -94,9 +113,12 @@ function wassersteinCritic(i: CriticInput): CriticObjective {
 const WASSERSTEIN_FORWARDS = 2 * 3;
 const PENALTY_FORWARDS = 9;
 
+const W_ESTIMATE: EstimateInfo = { name: 'Wasserstein estimate  mean D(real) − mean D(fake)', short: 'Ŵ', wasserstein: true };
+
 const wgan: AdversarialLoss = {
   kind: 'wgan',
   description: 'WGAN (Arjovsky et al. 2017): critic weights clipped to ±clip, RMSProp',
+  estimate: W_ESTIMATE,
   preset: { optimizer: 'rmsprop', lr: 5e-5, beta1: 0, beta2: 0, nCritic: 5, clip: 0.01, gpLambda: 0 },
   criticNorms: ['batch', 'layer', 'none'],
   // As in the WGAN paper's code: 100 critic steps for the first 25 generator iterations and every
@@ -111,6 +133,7 @@ const wgan: AdversarialLoss = {
 const wganGp: AdversarialLoss = {
   kind: 'wgan-gp',
   description: 'WGAN-GP (Gulrajani et al. 2017): gradient penalty λ on random interpolates, Adam',
+  estimate: W_ESTIMATE,
   preset: { optimizer: 'adam', lr: 1e-4, beta1: 0.5, beta2: 0.9, nCritic: 5, clip: 0, gpLambda: 10 },
   criticNorms: ['layer', 'none'],
   normNote: 'batch norm mixes the samples of a batch, so ∇D(x̂ᵢ) would no longer be sample i\'s own gradient; the penalty is per sample',
@@ -132,9 +155,28 @@ const wganGp: AdversarialLoss = {
   criticForwards: (c) => WASSERSTEIN_FORWARDS + PENALTY_FORWARDS / c.gpEvery,
 };
 
-export const LOSSES = defineRegistry<AdversarialLoss>('loss', [wgan, wganGp]);
+const gan: AdversarialLoss = {
+  kind: 'gan',
+  description: 'standard GAN, the comparison baseline (Goodfellow et al. 2014; DCGAN\'s settings): sigmoid cross-entropy discriminator, non-saturating generator loss, Adam; not a Wasserstein loss',
+  estimate: { name: 'discriminator loss  sigmoid cross-entropy (not a Wasserstein estimate)', short: 'L_D', wasserstein: false },
+  // DCGAN (Radford et al. 2016): Adam 2e-4, β1 0.5 (β2 left at 0.999), one D step per G step.
+  preset: { optimizer: 'adam', lr: 2e-4, beta1: 0.5, beta2: 0.999, nCritic: 1, clip: 0, gpLambda: 0 },
+  // DCGAN's discriminator has batch norm; nothing here differentiates it twice.
+  criticNorms: ['batch', 'layer', 'none'],
+  criticIters: (c) => c.nCritic,
+  criticObjective(i) {
+    const loss = ganDiscriminatorLoss(i.critic(i.real), i.critic(i.fake));
+    // The logged "estimate" is the discriminator loss itself (a second handle: steps.ts disposes both).
+    return { loss, wEstimate: tf.clone(loss) };
+  },
+  generatorObjective: ganGeneratorLoss,
+  criticForwards: () => WASSERSTEIN_FORWARDS,
+};
+
+export const LOSSES = defineRegistry<AdversarialLoss>('loss', [wgan, wganGp, gan]);
 
 /** The loss kinds, in registry order (the config schema's enum). */
 export const LOSS_KINDS = LOSSES.kinds as readonly [string, ...string[]];
 
 export { criticLoss, generatorLoss, gradientPenalty, type CriticLossParts, type PenaltyParts, type Scores } from './wgan.js';
+export { ganDiscriminatorLoss, ganGeneratorLoss } from './gan.js';

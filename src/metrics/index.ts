@@ -64,3 +64,5 @@ export type { Region } from './pixel.js';
 export { ssim } from './ssim.js';
 export { frechetDistance, frechetFromStats, meanCov } from './frechet.js';
 export type { FrechetOptions, GaussianStats } from './frechet.js';
+export { classHistogram, modesCovered, klToUniform, meanPairwiseDistance, isCollapsed, isExploding, medianAbs, MODE_MIN_SHARE_OF_UNIFORM, COLLAPSE_RATIO, EXPLODE_FACTOR, EXPLODE_MIN_HISTORY } from './diversity.js';
+export { spearman, pearson, ranks } from './rank.js';

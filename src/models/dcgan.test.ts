@@ -21,7 +21,7 @@ test('generator and critic shapes for every size and channel count', () => {
       assert.ok(out.lo >= -1 && out.hi <= 1, 'tanh range');
     }
   }
-  assert.throws(() => buildModels('unet', { size: 32, channels: 1, nz: 10, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 0 }), /unknown model 'unet' \(valid: dcgan\)/);
+  assert.throws(() => buildModels('unet', { size: 32, channels: 1, nz: 10, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 0 }), /unknown model 'unet' \(valid: dcgan, mlp\)/);
 });
 
 test('the same seed builds the same networks', () => {

@@ -10,9 +10,12 @@
  *   norm = layer norm over [H, W, C] for WGAN-GP (batch norm would mix samples inside the per-sample
  *   gradient penalty), batch norm for plain WGAN (as in Arjovsky et al.), or none.
  * Weights initialised N(0, 0.02) as in DCGAN, seeded, so a seed gives the same network.
+ *
+ * MODEL_REGISTRY below holds this `dcgan` kind and the `mlp` kind (fully connected, mlp.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffLeakyReLU, LayerNorm } from './layers.js';
+import { buildMlpCritic, buildMlpGenerator, MLP_DEFAULT_WIDTH } from './mlp.js';
 import { defineRegistry } from '../util/registry.js';
 
 export interface ModelSpec {
@@ -94,6 +97,8 @@ export interface GanModels {
 export interface ModelKind {
   kind: string;
   description: string;
+  /** gWidth and dWidth when the config leaves them unset (what "width" means is the kind's). */
+  defaultWidth: number;
   build(spec: ModelSpec): GanModels;
 }
 
@@ -101,8 +106,15 @@ export interface ModelKind {
 export const MODEL_REGISTRY = defineRegistry<ModelKind>('model', [
   {
     kind: 'dcgan',
-    description: 'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU)',
+    description: 'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU); width = channels of the widest-resolution layer',
+    defaultWidth: 64,
     build: (s) => ({ generator: buildGenerator(s), critic: buildCritic(s) }),
+  },
+  {
+    kind: 'mlp',
+    description: 'MLP generator and critic, 4 fully connected layers each (ReLU / leaky ReLU), as in the WGAN paper\'s MLP experiment; width = units of each hidden layer',
+    defaultWidth: MLP_DEFAULT_WIDTH,
+    build: (s) => ({ generator: buildMlpGenerator(s), critic: buildMlpCritic(s) }),
   },
 ]);
 /** kind → model family (the registry's table). */

@@ -17,6 +17,8 @@ export interface ModelInfo {
   manifest: {
     step: number;
     loss: string;
+    /** Model kind (dcgan, mlp). */
+    model: string;
     data: string;
     dataset?: string;
     gWidth: number;

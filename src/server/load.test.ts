@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors } from './fixture.js';
+import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors } from '../testing/server_fixture.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

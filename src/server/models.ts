@@ -9,6 +9,7 @@ import path from 'node:path';
 import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
+import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from './api.js';
 
 export type { ModelInfo } from './api.js';
@@ -70,6 +71,35 @@ export async function loadServedModels(refs: string[]): Promise<ServedModel[]> {
   return out;
 }
 
+/** A dataset as the public may see it: a built-in name, or only the last part of a folder path. */
+function publicData(data: string): string {
+  const d = data.replace(/^'(.*)'$/, '$1'); // loaders name folders '…'
+  return isBuiltin(d) ? d : (d.split(/[\\/]+/).filter(Boolean).pop() ?? 'folder');
+}
+
+/**
+ * What /models/<name>/manifest.json serves: the facts a client needs to use or judge the model
+ * (versions, step, seed, the model's config, dataset name and size, metrics, training time). Left
+ * out: the command lines (`command`, `resumes`), free-form notes (`extra`), resume state (`sampler`,
+ * `rngState`), the backend, and local paths (a dataset folder keeps only its last part, the
+ * classifier folder is dropped).
+ */
+export function publicManifest(man: Manifest): Record<string, unknown> {
+  const { classifier: _c, data, ...config } = man.config;
+  return {
+    format: man.format,
+    library: man.library,
+    tfjs: man.tfjs,
+    createdAt: man.createdAt,
+    step: man.step,
+    seed: man.seed,
+    config: { ...config, data: publicData(data) },
+    ...(man.dataset ? { dataset: { ...man.dataset, name: publicData(man.dataset.name) } } : {}),
+    ...(man.metrics ? { metrics: man.metrics } : {}),
+    ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
+  };
+}
+
 export function modelInfo(m: ServedModel): ModelInfo {
   const man = m.manifest;
   const base = `/models/${encodeURIComponent(m.name)}`;
@@ -84,8 +114,9 @@ export function modelInfo(m: ServedModel): ModelInfo {
     manifest: {
       step: man.step,
       loss: man.config.loss,
-      data: man.config.data,
-      ...(man.dataset ? { dataset: man.dataset.name } : {}),
+      model: man.config.model,
+      data: publicData(man.config.data),
+      ...(man.dataset ? { dataset: publicData(man.dataset.name) } : {}),
       gWidth: man.config.gWidth,
       dWidth: man.config.dWidth,
       criticNorm: man.config.criticNorm,

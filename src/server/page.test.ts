@@ -16,7 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { WEB_ROOT } from './server.js';
-import { startTestServer, testImage, type TestServer } from './fixture.js';
+import { startTestServer, testImage, type TestServer } from '../testing/server_fixture.js';
+import { dragOn } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -79,15 +80,8 @@ async function imgPixels(page: Page, id: string): Promise<Pixels> {
 
 /** Draw a horizontal then a vertical stroke through the middle of the mask canvas with the mouse. */
 async function drawCross(page: Page): Promise<void> {
-  const box = (await page.locator('#mask-canvas').boundingBox())!;
-  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
-    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
-    await page.mouse.down();
-    for (let k = 1; k <= 8; k++) await page.mouse.move(box.x + (x0 + ((x1 - x0) * k) / 8) * box.width, box.y + (y0 + ((y1 - y0) * k) / 8) * box.height);
-    await page.mouse.up();
-  };
-  await drag(0.3, 0.5, 0.7, 0.5);
-  await drag(0.5, 0.3, 0.5, 0.7);
+  await dragOn(page, '#mask-canvas', 0.3, 0.5, 0.7, 0.5);
+  await dragOn(page, '#mask-canvas', 0.5, 0.3, 0.5, 0.7);
 }
 
 /** Inpaint with the current settings and check the result against the mask, pixel by pixel. */

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InpaintPool } from './pool.js';
-import { makeTinyModel, testImage } from './fixture.js';
+import { makeTinyModel, testImage } from '../testing/server_fixture.js';
 import { makeMask } from '../masks/masks.js';
-import { resolveInpaintOptions } from '../inpaint/search.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
 
 test('a worker that does not stop in time is replaced, and the next job runs on the new one', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-pool-'));

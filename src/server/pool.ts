@@ -8,7 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ImageBatch, Mask } from '../types.js';
-import type { ImageLosses, InpaintOptions } from '../inpaint/search.js';
+import type { ImageLosses } from '../inpaint/search.js';
+import type { InpaintOptions } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import type { WorkerInit } from './worker.js';
 
@@ -26,6 +27,21 @@ export interface WorkerResult {
   composite: ImageBatch;
   blended: ImageBatch;
   losses: ImageLosses;
+}
+
+/**
+ * What the server runs inpainting jobs on: this pool of worker threads, or (serve --redis) the
+ * shared queue (src/queue/server_runner.ts).
+ */
+export interface InpaintRunner {
+  /** Resolves with a description of where jobs run (backend name) once ready. */
+  ready(): Promise<string>;
+  /** Live tensors after the last job, for /healthz (0 when jobs run elsewhere). */
+  tensors(): number;
+  run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal): Promise<WorkerResult>;
+  /** A reason to refuse a new job now (→ 429), or null. Only the queue runner has one. */
+  overloaded?(): Promise<{ message: string; retryAfter: number } | null>;
+  close(): Promise<void>;
 }
 
 interface Member {
@@ -47,7 +63,7 @@ type Msg =
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-export class InpaintPool {
+export class InpaintPool implements InpaintRunner {
   private readonly members: Member[] = [];
   private seq = 0;
 

@@ -1,18 +1,22 @@
 /**
- * POST /api/inpaint request → a job ready to run: body validated (zod), image and mask decoded from
- * data URLs with sharp, centre-cropped to a square and resized to the model's size, converted to the
- * model's channels. Every problem is an HttpError (4xx) whose message names it.
+ * POST /api/inpaint request → a job ready to run: body validated (zod: the shared options schema of
+ * src/inpaint/options.ts plus this server's limits), image and mask checked by their header (format by
+ * signature: PNG, JPEG or WebP only, so libvips' SVG/TIFF/GIF/AVIF loaders never see untrusted bytes;
+ * size) and only then decoded with sharp, and fitted to the model's size by the shared policy
+ * (src/inpaint/fit.ts, `centre-crop`). Every problem is an HttpError (4xx) or a UserError (→ 400) whose
+ * message names it.
  *
  * Resizing: the model completes s×s images (s = 28/32/64), so an image of another size is
- * centre-cropped to its largest square (the crop box is reported back) and resized to s×s (Lanczos);
- * a mask given as a PNG must have the image's size and gets the same crop and a nearest-neighbour
- * resize, so it stays binary. All results come back at s×s.
+ * centre-cropped to its largest square (the crop box is reported back) and resized to s×s (bilinear,
+ * box-averaged first when shrinking); a mask given as a PNG must have the image's size and gets the
+ * same crop and a nearest-neighbour resize, so it stays binary. All results come back at s×s.
  */
-import sharp, { type Sharp } from 'sharp';
 import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
-import { resolveInpaintOptions, type InpaintOptions } from '../inpaint/search.js';
+import { InpaintOptionsSchema, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
+import { fitImage, fitMask, planFit } from '../inpaint/fit.js';
+import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import type { ServedModel } from './models.js';
 import type { Resize } from './api.js';
@@ -41,6 +45,12 @@ export interface Limits {
   maxIters: number;
   /** Largest `options.restarts` (→ 400). */
   maxRestarts: number;
+  /** Seconds a client may take to send the request headers (→ 408, connection closed). */
+  headerTimeoutSec: number;
+  /** Seconds a client may take to send its body once the headers are in (→ 408, connection closed). */
+  bodyTimeoutSec: number;
+  /** Open connections one client address may hold; a request on one more → 429, silence → closed after 1 s. */
+  maxConnectionsPerAddress: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -51,6 +61,11 @@ export const DEFAULT_LIMITS: Limits = {
   jobTimeoutSec: 300,
   maxIters: 3000,
   maxRestarts: 16,
+  headerTimeoutSec: 20,
+  // A 5 MB body over a 1 Mbit/s line takes 40 s.
+  bodyTimeoutSec: 60,
+  // A browser opens up to 6 connections per host; a few tabs stay well below this.
+  maxConnectionsPerAddress: 32,
 };
 
 /** Defaults the server applies when the request leaves an option out (smaller than the CLI's). */
@@ -58,27 +73,22 @@ export const SERVER_DEFAULTS = { iters: 300, restarts: 2 } as const;
 
 const MaskSpec = z.object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() }).strict();
 
+/** The request's options: the library's schema (its bounds included) minus what the server sets itself. */
+const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true }).partial().strict();
+
 const Body = z
   .object({
     model: z.string().min(1, 'model is empty'),
     image: z.string({ required_error: 'no image: give image as a data URL (data:image/png;base64,…)' }),
     mask: z.union([z.string(), MaskSpec], { errorMap: () => ({ message: 'mask must be a PNG data URL or { kind, seed? }' }) }),
-    options: z
-      .object({
-        iters: z.number().int().min(0).optional(),
-        restarts: z.number().int().min(1).optional(),
-        lambda: z.number().min(0).optional(),
-        lr: z.number().positive().optional(),
-        seed: z.number().int().optional(),
-        blend: z.enum(['poisson', 'none']).optional(),
-        window: z.number().int().optional(),
-      })
-      .strict()
-      .optional(),
+    options: RequestOptions.optional(),
   })
   .strict();
 
 export type InpaintBody = z.infer<typeof Body>;
+
+/** Formats an upload may have, judged by signature; libvips' other loaders (SVG, TIFF, GIF, AVIF, …) never run. */
+export const UPLOAD_FORMATS: readonly ImageFormat[] = ['png', 'jpeg', 'webp'];
 
 export interface PreparedJob {
   model: ServedModel;
@@ -100,72 +110,26 @@ export function decodeDataUrl(s: string, what: string, types: string[] = ['image
   return new Uint8Array(Buffer.from(m[2]!, 'base64'));
 }
 
-async function dims(bytes: Uint8Array, what: string): Promise<{ width: number; height: number }> {
-  try {
-    const meta = await sharp(bytes, { failOn: 'error' }).metadata();
-    if (!meta.width || !meta.height) throw new Error('no size');
-    return { width: meta.width, height: meta.height };
-  } catch (e) {
-    throw new HttpError(400, `cannot decode ${what}: ${(e as Error).message}`);
-  }
-}
-
-function centreCrop(width: number, height: number): Resize['crop'] {
-  const side = Math.min(width, height);
-  return { left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), side };
-}
-
-async function raw(img: Sharp, what: string): Promise<{ data: Buffer; channels: number }> {
-  try {
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    return { data, channels: info.channels };
-  } catch (e) {
-    throw new HttpError(400, `cannot decode ${what}: ${(e as Error).message}`);
-  }
-}
-
-/** Image bytes → [1, s, s, channels] in [0,1]: alpha on white, centre crop, Lanczos resize. */
-export async function prepareImage(bytes: Uint8Array, crop: Resize['crop'], s: number, channels: number): Promise<ImageBatch> {
-  let img = sharp(bytes, { failOn: 'error' }).flatten({ background: { r: 255, g: 255, b: 255 } });
-  img = img.extract({ left: crop.left, top: crop.top, width: crop.side, height: crop.side });
-  if (crop.side !== s) img = img.resize(s, s, { fit: 'fill', kernel: 'lanczos3' });
-  img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
-  const { data, channels: c } = await raw(img, 'image');
-  const f = new Float32Array(s * s * channels);
-  for (let i = 0; i < s * s; i++) for (let k = 0; k < channels; k++) f[i * channels + k] = data[i * c + Math.min(k, c - 1)]! / 255;
-  return { data: f, n: 1, height: s, width: s, channels };
-}
-
-/** Mask PNG bytes → s×s mask: black or transparent = hole (0), anything else known (1). */
-export async function prepareMask(bytes: Uint8Array, crop: Resize['crop'], s: number): Promise<Mask> {
-  let img = sharp(bytes, { failOn: 'error' }).ensureAlpha();
-  img = img.extract({ left: crop.left, top: crop.top, width: crop.side, height: crop.side });
-  if (crop.side !== s) img = img.resize(s, s, { fit: 'fill', kernel: 'nearest' });
-  const { data, channels: c } = await raw(img, 'mask');
-  const m = new Float32Array(s * s);
-  for (let i = 0; i < s * s; i++) {
-    let lum = 0;
-    for (let k = 0; k < c - 1; k++) lum = Math.max(lum, data[i * c + k]!);
-    m[i] = data[i * c + c - 1]! >= 128 && lum >= 128 ? 1 : 0;
-  }
-  return { data: m, height: s, width: s };
-}
-
-function zodMessage(e: z.ZodError): string {
+function zodMessage(e: z.ZodError, json: unknown): string {
   return e.issues
     .map((i) => {
       const where = i.path.join('.');
       if (i.code === 'invalid_type' && i.received === 'undefined') return where === 'image' ? 'no image: give image as a data URL (data:image/png;base64,…)' : `${where} is missing`;
       if (i.code === 'unrecognized_keys') return `${where ? where + ': ' : ''}unknown key(s) ${i.keys.join(', ')}`;
-      return `${where ? where + ': ' : ''}${i.message}`;
+      const given = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k as string] : undefined), json);
+      const got = i.code === 'too_big' || i.code === 'too_small' || i.code === 'custom' || i.code === 'not_multiple_of' ? `, got ${JSON.stringify(given)}` : '';
+      return `${where ? where + ': ' : ''}${i.message}${got}`;
     })
     .join('; ');
 }
 
-/** Validate a parsed JSON body and decode its image and mask for the model it names. */
-export async function prepareJob(json: unknown, models: ServedModel[], limits: Limits): Promise<PreparedJob> {
+/**
+ * Validate a parsed JSON body — no decoding, so it is cheap and the server can refuse (4xx, 429)
+ * before any image work. Returns the model and the resolved options.
+ */
+export function validateBody(json: unknown, models: ServedModel[], limits: Limits): { body: InpaintBody; model: ServedModel; options: InpaintOptions } {
   const parsed = Body.safeParse(json);
-  if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error));
+  if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, json));
   const b = parsed.data;
   const model = models.find((m) => m.name === b.model);
   if (!model) throw new HttpError(404, `unknown model '${b.model}' (valid: ${models.map((m) => m.name).join(', ')})`);
@@ -180,24 +144,28 @@ export async function prepareJob(json: unknown, models: ServedModel[], limits: L
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
+  return { body: b, model, options };
+}
 
+/** Check the headers of a validated body's image and mask, decode them and fit them to the model. */
+export async function prepareInputs(b: InpaintBody, model: ServedModel, options: InpaintOptions, limits: Limits): Promise<PreparedJob> {
+  const maxPixels = limits.maxImageSide * limits.maxImageSide;
   const imageBytes = decodeDataUrl(b.image, 'image');
-  const from = await dims(imageBytes, 'image');
+  const header = await readImageHeader(imageBytes, 'image', { formats: UPLOAD_FORMATS, maxPixels: Number.MAX_SAFE_INTEGER });
+  const from = { width: header.width, height: header.height };
   if (from.width > limits.maxImageSide || from.height > limits.maxImageSide) {
     throw new HttpError(400, `image is ${from.width}×${from.height} px, above this server's limit of ${limits.maxImageSide} px per side`);
   }
   const s = model.size;
-  const crop = centreCrop(from.width, from.height);
-  const image = await prepareImage(imageBytes, crop, s, model.channels);
-
+  const plan = planFit(from, { width: s, height: s }, 'centre-crop');
   let mask: Mask;
   if (typeof b.mask === 'string') {
     const maskBytes = decodeDataUrl(b.mask, 'mask', ['image/png']);
-    const md = await dims(maskBytes, 'mask');
+    const md = await readImageHeader(maskBytes, 'mask', { formats: ['png'], maxPixels: Number.MAX_SAFE_INTEGER });
     if (md.width !== from.width || md.height !== from.height) {
       throw new HttpError(400, `mask is ${md.width}×${md.height} px but the image is ${from.width}×${from.height} px; they must match`);
     }
-    mask = await prepareMask(maskBytes, crop, s);
+    mask = fitMask(plan, await decodeMask(maskBytes, 'mask', { formats: ['png'], maxPixels }));
   } else {
     if (!MASK_KINDS.includes(b.mask.kind)) throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
     try {
@@ -206,11 +174,13 @@ export async function prepareJob(json: unknown, models: ServedModel[], limits: L
       throw new HttpError(400, (e as Error).message);
     }
   }
-  return {
-    model,
-    image,
-    mask,
-    options,
-    resize: { from, crop, to: { width: s, height: s }, resized: !(from.width === s && from.height === s) },
-  };
+  const image = fitImage(plan, await decodeImage(imageBytes, { channels: model.channels as 1 | 3, formats: UPLOAD_FORMATS, maxPixels }, 'image'));
+  const { left, top, side } = plan.crop;
+  return { model, image, mask, options, resize: { from, crop: { left, top, side }, to: plan.to, resized: plan.resized } };
+}
+
+/** Validate a parsed JSON body and decode its image and mask for the model it names. */
+export async function prepareJob(json: unknown, models: ServedModel[], limits: Limits): Promise<PreparedJob> {
+  const { body, model, options } = validateBody(json, models, limits);
+  return prepareInputs(body, model, options, limits);
 }

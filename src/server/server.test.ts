@@ -5,7 +5,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from './fixture.js';
+import * as tf from '@tensorflow/tfjs';
+import '../models/layers.js';
+import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from '../testing/server_fixture.js';
 
 let S: TestServer;
 let webRoot: string;
@@ -310,6 +312,32 @@ test('a second job waits in line (queued event); closing the connection cancels 
     assert.equal(ev.at(-1)!.event, 'result');
     assert.deepEqual(((await (await fetch(`${T.url}/healthz`)).json()) as any).jobs, { running: 0, waiting: 0 });
     assert.equal(await serverTensors(T.url), before, 'tensors leaked by a cancelled job');
+  } finally {
+    await T.stop();
+  }
+});
+
+test('an mlp checkpoint is served and completes through POST /api/inpaint', async () => {
+  const T = await startTestServer({}, 'mlp');
+  try {
+    const models = (await (await fetch(`${T.url}/api/models`)).json()) as { name: string; size: number; nz: number; manifest: { model: string } }[];
+    assert.deepEqual(models.map((m) => [m.name, m.size, m.nz, m.manifest.model]), [['tiny', 28, 8, 'mlp']]);
+    // The page's path: tf.loadLayersModel on the served model.json URLs (custom layers registered).
+    const t0 = tf.memory().numTensors;
+    const [g, d] = await Promise.all([tf.loadLayersModel(`${T.url}/models/tiny/generator/model.json`), tf.loadLayersModel(`${T.url}/models/tiny/critic/model.json`)]);
+    const score = tf.tidy(() => (d.predict(g.predict(tf.zeros([1, 8])) as tf.Tensor) as tf.Tensor).shape);
+    assert.deepEqual(score, [1, 1]);
+    g.dispose();
+    d.dispose();
+    assert.equal(tf.memory().numTensors, t0);
+    const r = await fetch(`${T.url}/api/inpaint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 4, restarts: 1 } }),
+    });
+    const ev = parseSse(await r.text());
+    assert.equal(ev.at(-1)!.event, 'result', JSON.stringify(ev.at(-1)));
+    assert.equal(typeof ev.at(-1)!.data.losses.prior, 'number');
   } finally {
     await T.stop();
   }

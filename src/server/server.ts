@@ -14,12 +14,21 @@
  * Every response carries COOP/COEP (cross-origin isolation, so the page's wasm backend may use
  * threads) and nosniff. Files are served only through `resolveInside` (static.ts). Inpainting runs in
  * worker threads (pool.ts), one per running job, so the HTTP thread always answers at once.
+ *
+ * Shedding bad clients: headers must arrive within `headerTimeoutSec` and the body within
+ * `bodyTimeoutSec` after them (else 408 and the connection is closed; a response stream, once the
+ * request is in, is not limited by these); one address holds at most `maxConnectionsPerAddress`
+ * connections; a POST is refused with 429 (queue full) before its image is decoded; only requests
+ * whose Host header names this server are answered (DNS rebinding: a page on evil.example whose name
+ * resolves to 127.0.0.1 would otherwise read the API), see `allowedHosts`.
  */
-import { DEFAULT_INPAINT } from '../inpaint/search.js';
+import { DEFAULT_INPAINT } from '../inpaint/options.js';
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { describeFsError } from '../io/atomic.js';
 import { encodePng, maskToImage } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { MASK_KINDS, describeMaskKind, holeFraction } from '../masks/masks.js';
@@ -27,9 +36,9 @@ import { RunDir } from '../train/run_dir.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch } from '../types.js';
 import { JobQueue } from './jobs.js';
-import { InpaintPool, type WorkerProgress } from './pool.js';
-import { isServedModelFile, modelInfo, type ServedModel } from './models.js';
-import { DEFAULT_LIMITS, HttpError, prepareJob, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
+import { InpaintPool, type InpaintRunner, type WorkerProgress } from './pool.js';
+import { isServedModelFile, modelInfo, publicManifest, type ServedModel } from './models.js';
+import { DEFAULT_LIMITS, HttpError, prepareInputs, validateBody, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
 import { resolveInside, sendFile } from './static.js';
 
 /** Where Vite writes the page (vite.config.ts `build.outDir`). */
@@ -46,6 +55,16 @@ export interface ServerOptions {
   backend?: string;
   /** One line per request error / job (default: none). */
   log?: (line: string) => void;
+  /**
+   * Run jobs here instead of on the server's own worker threads — serve --redis passes the shared
+   * queue (src/queue/server_runner.ts); admission is then the queue's (its depth → 429), not maxRunning.
+   */
+  runner?: InpaintRunner;
+  /**
+   * Host names (the Host header without its port) this server answers to; `*` = any. Default: what
+   * startServer listens on (see defaultAllowedHosts); createServer alone allows any.
+   */
+  allowedHosts?: string[];
 }
 
 export interface RunningServer {
@@ -116,10 +135,39 @@ function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
         reject(new HttpError(400, `body is not valid JSON: ${(e as Error).message}`));
       }
     });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
+    // The client went away mid-body (or the body timeout closed it): nothing to answer, nothing to log.
+    req.on('error', () => {
+      if (!failed) reject(new ClientGone());
     });
   });
+}
+
+/** The client closed the connection (or was timed out) before its request was complete. */
+class ClientGone extends Error {}
+
+/** The hostname of a Host header (`[::1]:8080` → `::1`, `Example.COM:80` → `example.com`). */
+export function hostOf(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']') > 0 ? h.indexOf(']') : undefined);
+  const colon = h.lastIndexOf(':');
+  return (colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h).replace(/\.$/, '');
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * The host names a server listening on `host` answers to by default: a loopback address → the
+ * loopback names; a wildcard (0.0.0.0, ::) → every address of this machine, its host name and the
+ * loopback names; anything else → that name or address itself.
+ */
+export function defaultAllowedHosts(host: string): string[] {
+  const h = hostOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const isLoopback = LOOPBACK.includes(h) || /^127\./.test(h);
+  if (h === '0.0.0.0' || h === '::' || h === '') {
+    const addrs = Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address.toLowerCase()));
+    return [...new Set([...LOOPBACK, ...addrs, os.hostname().toLowerCase()])];
+  }
+  return [...new Set([h, ...(isLoopback ? LOOPBACK : [])])];
 }
 
 /** Summary of a training run folder for GET /api/run. */
@@ -132,20 +180,27 @@ function runInfo(runDir: string): Record<string, unknown> {
     samples: r.samples !== null ? '/run/samples/latest.png' : null,
     plot: r.plot !== null ? '/run/plot.svg' : null,
     updated: Math.max(r.samples ?? 0, r.plot ?? 0) || null,
+    diverged: r.diverged,
   };
 }
 
-export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintPool; limits: Limits } {
+export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintRunner; limits: Limits } {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const queue = new JobQueue(limits.maxRunning, limits.maxWaiting);
+  // With a runner the shared queue decides who waits (its depth → 429); locally every request runs.
+  const queue = opts.runner ? new JobQueue(Number.MAX_SAFE_INTEGER, 0) : new JobQueue(limits.maxRunning, limits.maxWaiting);
   // One worker per running job: inpainting never blocks the HTTP thread.
-  const pool = new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
+  const pool: InpaintRunner = opts.runner ?? new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
   let backendName: string | null = null;
   pool.ready().then((b) => (backendName = b), () => {});
   const webRoot = opts.webRoot ?? WEB_ROOT;
   const log = opts.log ?? (() => {});
 
-  async function runJob(req: http.IncomingMessage, res: http.ServerResponse, job: PreparedJob): Promise<void> {
+  const anyHost = !opts.allowedHosts || opts.allowedHosts.includes('*');
+  const allowed = new Set((opts.allowedHosts ?? []).map((h) => hostOf(h)));
+
+  /** Validate (cheap) → take a place in the queue or 429 → decode and fit (slow) → run. */
+  async function runJob(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
+    const checked = validateBody(body, opts.models, limits);
     // The client going away (tab closed, fetch aborted) cancels the job, waiting or running.
     const ac = new AbortController();
     let finished = false;
@@ -160,6 +215,11 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     // it until the stream is open.
     let streaming = false;
     let position = 0;
+    const over = await pool.overloaded?.();
+    if (over) {
+      json(res, 429, { error: over.message }, { 'Retry-After': String(over.retryAfter) });
+      return;
+    }
     const queued = queue.acquire(ac.signal, (p) => {
       position = p;
       if (streaming) send('queued', { position });
@@ -171,6 +231,16 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     }
     // A rejection (the client left while waiting) is handled below; never leave it unhandled.
     queued.catch(() => {});
+    // Only a request with a place in line gets its image decoded. A bad image gives up the place.
+    let job: PreparedJob;
+    try {
+      job = await prepareInputs(checked.body, checked.model, checked.options, limits);
+    } catch (e) {
+      finished = true;
+      ac.abort();
+      queued.then((slot) => slot.release(), () => {});
+      throw e;
+    }
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     streaming = true;
     if (position > 0) send('queued', { position });
@@ -221,16 +291,26 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    if ((res as { overCap?: boolean }).overCap) {
+      req.resume();
+      const a = req.socket.remoteAddress ?? '?';
+      log(`refused a request from ${a}: over ${limits.maxConnectionsPerAddress} open connections`);
+      return json(res, 429, { error: `server busy: more than ${limits.maxConnectionsPerAddress} connections open from ${a} (this server's limit per address); retry in 1 s` }, { 'Retry-After': '1', Connection: 'close' });
+    }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const pathname = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const method = req.method ?? 'GET';
 
+    const hostHeader = req.headers.host;
+    if (!anyHost && hostHeader !== undefined && !allowed.has(hostOf(hostHeader))) {
+      req.resume();
+      return json(res, 403, { error: `host '${hostOf(hostHeader)}' is not a name this server answers to (valid: ${[...allowed].join(', ')}; start it with --allow-host NAME to add one)` });
+    }
     if (pathname === '/api/inpaint') {
       if (method !== 'POST') return json(res, 405, { error: 'use POST for /api/inpaint' }, { Allow: 'POST' });
       const body = await readJson(req, limits.maxBodyBytes);
-      const job = await prepareJob(body, opts.models, limits);
-      return runJob(req, res, job);
+      return runJob(req, res, body);
     }
     if (method !== 'GET' && method !== 'HEAD') return json(res, 405, { error: `method ${method} not allowed on ${pathname}` }, { Allow: 'GET' });
     req.resume();
@@ -265,6 +345,8 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       const r = resolveInside(model.dir, rest.slice(slash + 1));
       if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
       if (!isServedModelFile(r.rel)) return json(res, 404, { error: 'not found' });
+      // The manifest holds command lines, local paths and notes: only its public part leaves.
+      if (r.rel === 'manifest.json') return json(res, 200, publicManifest(model.manifest));
       return sendFile(res, r.file);
     }
     // The page. `/` is index.html; hashed assets may be cached for long.
@@ -277,8 +359,15 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     return sendFile(res, r.file, r.rel.startsWith('assets/') ? 86400 : 0);
   }
 
-  const server = http.createServer((req, res) => {
+  // Timeouts are checked every connectionsCheckingInterval ms (Node's default, 30 s, would let a
+  // slow client hold its socket 30 s past its limit).
+  const checkMs = Math.max(20, Math.min(1000, (Math.min(limits.headerTimeoutSec, limits.bodyTimeoutSec) * 1000) / 4));
+  const server = http.createServer({ connectionsCheckingInterval: checkMs }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
+      if (e instanceof ClientGone) {
+        res.destroy();
+        return;
+      }
       const status = e instanceof HttpError ? e.status : e instanceof UserError ? 400 : 500;
       if (status === 500) log(`internal error on ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
       if (res.headersSent) {
@@ -288,8 +377,37 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       json(res, status, { error: status === 500 ? 'internal error' : (e as Error).message }, e instanceof HttpError ? e.headers : {});
     });
   });
-  // Inpainting streams may run for minutes; only idle keep-alive sockets time out.
-  server.requestTimeout = 0;
+  // Receiving a request is bounded (headers, then body); answering it is not: an SSE stream may run
+  // for minutes once the request is in (requestTimeout stops counting when the request is complete).
+  server.headersTimeout = limits.headerTimeoutSec * 1000;
+  server.requestTimeout = (limits.headerTimeoutSec + limits.bodyTimeoutSec) * 1000;
+  // Connections per client address. One over the cap gets a short grace to send its request, which is
+  // answered 429 (so a browser or script sees why); one that sends nothing is closed.
+  const perAddress = new Map<string, number>();
+  const overCap = new WeakMap<net.Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: net.Socket) => {
+    const a = socket.remoteAddress ?? '?';
+    const n = (perAddress.get(a) ?? 0) + 1;
+    perAddress.set(a, n);
+    socket.once('close', () => {
+      clearTimeout(overCap.get(socket));
+      const m = (perAddress.get(a) ?? 1) - 1;
+      if (m > 0) perAddress.set(a, m);
+      else perAddress.delete(a);
+    });
+    if (n > limits.maxConnectionsPerAddress) {
+      const t = setTimeout(() => socket.destroy(), Math.min(1000, limits.headerTimeoutSec * 1000));
+      t.unref();
+      overCap.set(socket, t);
+    }
+  });
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const t = overCap.get(req.socket);
+    if (t === undefined) return;
+    clearTimeout(t);
+    overCap.delete(req.socket);
+    (res as { overCap?: boolean }).overCap = true;
+  });
   server.on('close', () => void pool.close());
   return { server, queue, pool, limits };
 }
@@ -302,23 +420,36 @@ function decodeURIComponentSafe(s: string): string | undefined {
   }
 }
 
-/** Create and listen; `port` 0 picks a free port (tests). */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use (another server?)',
+  EADDRNOTAVAIL: 'that address is not one of this machine’s',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name cannot be resolved',
+};
+
+/**
+ * Create and listen; `port` 0 picks a free port (tests). A port in use, an address not of this
+ * machine or an unknown host → one UserError line naming host and port.
+ */
 export async function startServer(opts: ServerOptions, port = 8080, host = '127.0.0.1'): Promise<RunningServer> {
-  const { server, queue, pool } = createServer(opts);
+  const { server, queue, pool } = createServer({ ...opts, allowedHosts: opts.allowedHosts ?? defaultAllowedHosts(host) });
   let backend: string;
   try {
     backend = await pool.ready();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   } catch (e) {
     await pool.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && !(e instanceof UserError)) throw new UserError(`cannot listen on ${host}:${port}: ${LISTEN_ERRORS[code] ?? describeFsError(e)}${LISTEN_ERRORS[code] ? ` (${code})` : ''}`);
     throw e;
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   const a = server.address() as AddressInfo;
   const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return {

@@ -16,7 +16,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { inpaint, type InpaintOptions } from '../inpaint/search.js';
+import { inpaint } from '../inpaint/inpaint.js';
+import type { InpaintOptions } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
 

@@ -22,6 +22,21 @@ export function barsDataset(n: number, seed = 0, size = 28): Dataset {
   return { name: 'bars', split: 'train', size, channels: 1, n, pixels: px, skipped: 0 };
 }
 
+/**
+ * barsDataset with labels: the class of an image is which of `classes` equal bands of columns its bar
+ * starts in (for the measures that need a labelled dataset and a classifier).
+ */
+export function labelledBarsDataset(n: number, seed = 0, size = 28, classes = 10): Dataset {
+  const ds = barsDataset(n, seed, size);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = ds.pixels.subarray(i * size * size, i * size * size + size);
+    const x0 = row.findIndex((v) => v > 0);
+    labels[i] = Math.min(classes - 1, Math.floor(((x0 - 4) / (size - 12)) * classes));
+  }
+  return { ...ds, labels, classNames: Array.from({ length: classes }, (_, k) => `band${k}`) };
+}
+
 /** The tiniest training config: seconds on any backend. */
 export const TINY = { size: 28 as const, channels: 1 as const, nz: 4, gWidth: 2, dWidth: 2, batch: 4, nCritic: 1 };
 

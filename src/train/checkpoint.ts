@@ -21,9 +21,11 @@ import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
-import { readManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { checkedManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { readManifest } from './manifest.js';
 
 export type { Manifest } from './manifest.js';
+export { readManifest } from './manifest.js';
 
 export interface Checkpoint extends GanModels {
   manifest: Manifest;
@@ -51,12 +53,22 @@ function adamPowers(opt: tf.Optimizer): { accBeta?: [number, number] } {
   return opt instanceof tf.AdamOptimizer && a.accBeta1 && a.accBeta2 ? { accBeta: [a.accBeta1.dataSync()[0]!, a.accBeta2.dataSync()[0]!] } : {};
 }
 
-/** Restore what saveOptimizer wrote (nothing when FILE.json is absent). */
+/** Restore what saveOptimizer wrote (FILE.json + FILE.bin; required, see below). The encoder's training shares it. */
 export async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<void> {
-  if (!fs.existsSync(file + '.json')) return;
-  const { specs, accBeta } = JSON.parse(fs.readFileSync(file + '.json', 'utf8')) as { specs: tf.io.WeightsManifestEntry[]; accBeta?: [number, number] };
-  const buf = fs.readFileSync(file + '.bin');
-  const tensors = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
+  // Required: resuming without it would silently restart the optimizer (no longer an exact resume).
+  // checkCheckpoint has already validated both files; this only guards against a race.
+  let tensors: tf.NamedTensorMap;
+  let specs: { name: string }[];
+  let accBeta: [number, number] | undefined;
+  try {
+    const j = JSON.parse(fs.readFileSync(file + '.json', 'utf8')) as { specs: tf.io.WeightsManifestEntry[]; accBeta?: [number, number] };
+    specs = j.specs;
+    accBeta = j.accBeta;
+    const buf = fs.readFileSync(file + '.bin');
+    tensors = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs as tf.io.WeightsManifestEntry[]);
+  } catch (e) {
+    throw new UserError(`cannot load the optimizer state '${file}.json/.bin': ${(e as Error).message.split('\n')[0]}`);
+  }
   // Optimizer slots are matched by position (TF.js's Adam/RMSProp index them in the order of the
   // variable list), so the names may differ from the saving process's auto-generated ones.
   await opt.setWeights(specs.map((s: { name: string }) => ({ name: s.name, tensor: tensors[s.name]! })));
@@ -112,9 +124,104 @@ export function pruneCheckpoints(runDir: string, keep: number): void {
   cleanTemporaries(path.join(runDir, 'checkpoints'));
 }
 
+/** Bytes per element of the dtypes tf.io writes. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
+
+/** Bytes the weight specs of a model.json or optimizer json describe. */
+function specBytes(specs: unknown): number {
+  if (!Array.isArray(specs)) throw new Error('no weight specs');
+  let n = 0;
+  for (const s of specs as { shape?: unknown; dtype?: unknown; quantization?: unknown }[]) {
+    const per = DTYPE_BYTES[String(s.dtype)];
+    if (!Array.isArray(s.shape) || per === undefined || s.quantization) throw new Error(`unexpected weight spec ${JSON.stringify(s).slice(0, 80)}`);
+    n += (s.shape as number[]).reduce((a, b) => a * b, 1) * per;
+  }
+  return n;
+}
+
+function readJsonFile(file: string, rel: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${rel} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function fileSize(file: string, rel: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    throw new Error(`${rel} is missing`);
+  }
+}
+
+/**
+ * Check a checkpoint folder fully without loading it: the manifest (JSON, format, step, config), each
+ * network's model.json and that its weight files hold exactly the bytes its specs describe, and — for
+ * a resume — both optimizer states (json + bin, sizes matching). Returns what is wrong, or null.
+ */
+export function checkCheckpoint(dir: string, o: { optimizer: boolean }): string | null {
+  try {
+    checkedManifest(dir);
+    for (const net of ['generator', 'critic']) {
+      const j = readJsonFile(path.join(dir, net, 'model.json'), `${net}/model.json`) as { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: unknown }[] };
+      if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest)) throw new Error(`${net}/model.json is not a TF.js layers model`);
+      let want = 0, have = 0;
+      for (const g of j.weightsManifest) {
+        want += specBytes(g.weights);
+        for (const p of g.paths) have += fileSize(path.join(dir, net, p), `${net}/${p}`);
+      }
+      if (have !== want) throw new Error(`${net}'s weight files hold ${have} bytes, its model.json describes ${want}`);
+    }
+    if (o.optimizer) {
+      for (const net of ['generator', 'critic']) {
+        const rel = `optimizer/${net}`;
+        const j = readJsonFile(path.join(dir, `${rel}.json`), `${rel}.json`) as { specs?: unknown };
+        const want = specBytes(j?.specs);
+        const have = fileSize(path.join(dir, `${rel}.bin`), `${rel}.bin`);
+        if (have !== want) throw new Error(`${rel}.bin has ${have} bytes, ${rel}.json describes ${want}`);
+      }
+    }
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * The newest checkpoint of a run folder that passes checkCheckpoint. Each newer damaged one is
+ * skipped with a notice naming what is wrong; none intact → UserError listing every problem. Null
+ * when the run has no checkpoint folder at all.
+ */
+export function newestIntactCheckpoint(runDir: string, o: { optimizer: boolean; onNotice?: (msg: string) => void }): string | null {
+  const d = path.join(runDir, 'checkpoints');
+  // Every iter-* folder, also those whose manifest.json is gone (listCheckpoints hides them).
+  const all = fs.existsSync(d) ? fs.readdirSync(d).filter((n) => /^iter-\d+$/.test(n)).sort().reverse() : [];
+  if (!all.length) return null;
+  const problems: string[] = [];
+  for (const name of all) {
+    const dir = path.join(d, name);
+    const p = checkCheckpoint(dir, o);
+    if (p === null) {
+      for (const q of problems) o.onNotice?.(`checkpoint ${q}; using ${name} instead`);
+      return dir;
+    }
+    problems.push(`${name} is damaged (${p})`);
+  }
+  throw new UserError(`no intact checkpoint in '${d}': ${problems.join('; ')}`);
+}
+
 /**
  * Resolve what the user named to a checkpoint folder: a checkpoint folder itself, a run folder (its
- * newest checkpoint), or the name of a shipped model (models/NAME).
+ * newest intact checkpoint, with a notice for each damaged newer one), or the name of a shipped model
+ * (models/NAME).
  */
 /** Names of the shipped models (folders of models/ with a manifest), sorted. */
 export function listShippedModels(): string[] {
@@ -122,10 +229,10 @@ export function listShippedModels(): string[] {
   return fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, MANIFEST_FILE))).sort();
 }
 
-export function resolveCheckpointDir(ref: string): string {
+export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
   if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
   if (fs.existsSync(path.join(ref, 'checkpoints'))) {
-    const last = listCheckpoints(ref).at(-1);
+    const last = newestIntactCheckpoint(ref, { optimizer: false, ...(onNotice ? { onNotice } : {}) });
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
     return last;
   }
@@ -143,14 +250,21 @@ export function resolveCheckpointDir(ref: string): string {
  * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
  * model name. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
  */
-export async function loadCheckpoint(ref: string): Promise<Checkpoint> {
-  const dir = resolveCheckpointDir(ref);
+export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => void): Promise<Checkpoint> {
+  const dir = resolveCheckpointDir(ref, onNotice);
   const manifest = readManifest(dir);
   const generator = await loadLayersModel(path.join(dir, 'generator'), 'generator');
-  const critic = await loadLayersModel(path.join(dir, 'critic'), 'critic');
+  let critic: tf.LayersModel;
+  try {
+    critic = await loadLayersModel(path.join(dir, 'critic'), 'critic');
+  } catch (e) {
+    generator.dispose();
+    throw e;
+  }
   return { generator, critic, manifest, dir };
 }
 
+/** Load both optimizer states of a checkpoint (check it first with checkCheckpoint(dir, {optimizer: true})). */
 export async function loadOptimizers(dir: string, gOpt: tf.Optimizer, dOpt: tf.Optimizer): Promise<void> {
   await loadOptimizer(gOpt, path.join(dir, 'optimizer', 'generator'));
   await loadOptimizer(dOpt, path.join(dir, 'optimizer', 'critic'));

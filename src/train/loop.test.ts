@@ -11,6 +11,9 @@ import { RunDir } from './run_dir.js';
 import { sample } from '../models/sample.js';
 import { barsDataset, TINY, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 import { UserError } from '../util/errors.js';
+import { inpaint } from '../inpaint/inpaint.js';
+import { makeMask } from '../masks/masks.js';
+import * as tf from '@tensorflow/tfjs';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-train-'));
 const ds = barsDataset(32);
@@ -79,6 +82,17 @@ test('an exported resumable state (newest checkpoint only) continues the run exa
   await assert.rejects(new RunDir(tmp()).exportResumable(tmp()), (e: Error) => e instanceof UserError && /no complete checkpoint/.test(e.message));
 });
 
+test('the manifest records the training data with its sources and licences', async () => {
+  await useBackend('cpu');
+  const out = tmp();
+  const sources = [{ name: 'emoji-openmoji', packages: ['openmoji@17.0.0'], version: '17.0.0', licence: 'CC-BY-SA-4.0', attribution: 'All emojis designed by OpenMoji …', count: ds.n }];
+  await train({ ...TINY, iters: 1, data: 'bars' }, { out, dataset: { ...ds, sources } });
+  const m = (await loadCheckpoint(out)).manifest;
+  assert.deepEqual(m.dataset, { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels, sources });
+  const raw = JSON.parse(fs.readFileSync(path.join(listCheckpoints(out).at(-1)!, 'manifest.json'), 'utf8'));
+  assert.equal(raw.dataset.sources[0].licence, 'CC-BY-SA-4.0');
+});
+
 test('a new run refuses a folder with checkpoints; resume refuses changed settings', async () => {
   await useBackend('cpu');
   const out = tmp();
@@ -97,6 +111,11 @@ for (const backend of E2E_BACKENDS) {
     await assert.rejects(train({ iters: 40, lr: 1e30 }, { out, dataset: ds, resume: true }), (e: Error) => e instanceof UserError && /diverged at iteration \d+.*iter-0000002/.test(e.message));
     assert.deepEqual(listCheckpoints(out).map((d) => path.basename(d)), ['iter-0000002']);
     assert.equal((await loadCheckpoint(out)).manifest.step, 2);
+    // The run folder records the divergence (for experiments and GET /api/run) until it is resumed.
+    const rec = new RunDir(out).diverged();
+    assert.ok(rec && rec.iter > 2 && /NaN|Infinity/.test(rec.value) && rec.lastGood.endsWith('iter-0000002'), JSON.stringify(rec));
+    await train({ iters: 3 }, { out, dataset: ds, resume: true });
+    assert.equal(new RunDir(out).diverged(), null);
   });
 }
 
@@ -146,6 +165,46 @@ test('FD-classifier is logged every fdEvery iterations and plotted', async () =>
   const stats = fs.readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(stats.map((s) => s.fdClassifier !== undefined), [false, true, false, true]);
   for (const s of stats) if (s.fdClassifier !== undefined) assert.ok(Number.isFinite(s.fdClassifier) && s.fdClassifier > 0);
-  assert.match(fs.readFileSync(path.join(out, 'plot.svg'), 'utf8'), /FD-classifier/);
+  // Diversity and stability measures at the same iterations.
+  for (const s of stats) {
+    const at = s.fdClassifier !== undefined;
+    for (const k of ['modes', 'klUniform', 'spread', 'spreadRatio', 'collapsed', 'exploding']) assert.equal(k in s, at, `${k} at iteration ${s.iter}`);
+    if (at) {
+      assert.ok(Number.isInteger(s.modes) && s.modes >= 1 && s.modes <= 10);
+      assert.ok(s.klUniform >= 0 && s.spread >= 0 && s.spreadRatio >= 0);
+      assert.equal(s.collapsed, s.spreadRatio < 0.25);
+      assert.equal(s.exploding, false);
+    }
+  }
+  const svg = fs.readFileSync(path.join(out, 'plot.svg'), 'utf8');
+  assert.match(svg, /FD-classifier/);
+  assert.match(svg, /modes covered/);
+  assert.match(svg, /Wasserstein estimate/);
   await assert.rejects(train({ ...TINY, iters: 1, data: 'bars', fdEvery: 2 }, { out: tmp(), dataset: ds }), (e: Error) => e instanceof UserError && /classifier/.test(e.message));
 });
+
+for (const backend of E2E_BACKENDS) {
+  test(`[${backend}] mlp with gan and wgan-gp: the checkpoint loads and inpaints through the standard path`, async () => {
+    await useBackend(backend);
+    for (const loss of ['gan', 'wgan-gp']) {
+      const out = tmp();
+      const r = await train({ ...TINY, model: 'mlp', loss, gWidth: 8, dWidth: 8, iters: 3, data: 'bars' }, { out, dataset: ds });
+      assert.equal(r.step, 3);
+      if (loss === 'gan') assert.match(fs.readFileSync(path.join(out, 'plot.svg'), 'utf8'), /discriminator loss.*not a Wasserstein estimate/);
+      const ck = await loadCheckpoint(out);
+      assert.equal(ck.manifest.config.model, 'mlp');
+      assert.equal(ck.manifest.config.loss, loss);
+      assert.deepEqual(Array.from(sample(ck.generator, 3, 2).data), Array.from(sample(r.models.generator, 3, 2).data));
+      const targets = sample(ck.generator, 2, 9);
+      await inpaint(ck, targets, makeMask('center', 28, 28), { iters: 1, restarts: 1 }); // warm-up
+      const before = tf.memory().numTensors;
+      const res = await inpaint(ck, targets, makeMask('center', 28, 28), { iters: 20, restarts: 2, lr: 0.05 });
+      assert.equal(tf.memory().numTensors, before, 'tensor leak');
+      assert.equal(res.composite.n, 2);
+      assert.equal(res.raw.height, 28);
+      const c0 = res.history[0]!.contextual, c1 = res.history.at(-1)!.contextual;
+      assert.ok(c1 < c0, `contextual ${c0} → ${c1}`);
+      for (const l of res.losses) assert.ok(Number.isFinite(l.prior));
+    }
+  });
+}

@@ -11,9 +11,10 @@ import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, type Manifest } from './checkpoint.js';
-import { readManifest } from './manifest.js';
+import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, newestIntactCheckpoint, type Manifest } from './checkpoint.js';
+import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
+import { makeProbe, explodedSince, type Probe } from './probe.js';
 
 export type { StatLine } from './run_dir.js';
 import { loadDataset } from '../data/load_node.js';
@@ -46,6 +47,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Use this dataset instead of loading config.data (tests, custom sources). */
   dataset?: Dataset;
+  /** Real images for the --fd-every measurements instead of 1000 of config.data's TEST split. */
+  evalDataset?: Dataset;
   /** Command line to record in the manifest. */
   command?: string;
 }
@@ -63,14 +66,19 @@ export interface TrainResult {
 /** Options a resumed run may change; anything else must match the run's config.json. */
 export const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'dLr', 'fdEvery', 'classifier'] as const;
 
-/** Write plot.svg and plot.png of the W estimate and losses from stats.jsonl. */
-export async function writePlot(runDir: string, stats: StatLine[]): Promise<void> {
+/**
+ * Write plot.svg and plot.png of the run's estimate, the losses, FD-classifier and modes covered from
+ * stats.jsonl. `loss` (the config's) names the estimate: the W estimate, or the GAN's discriminator loss.
+ */
+export async function writePlot(runDir: string, stats: StatLine[], loss = 'wgan-gp'): Promise<void> {
   const run = new RunDir(runDir);
   const xs = stats.map((s) => s.iter);
   const fd = stats.filter((s) => s.fdClassifier !== undefined);
+  const md = stats.filter((s) => s.modes !== undefined);
+  const est = LOSSES.get(loss).estimate;
   const svg = svgPlot(
     [
-      { title: 'Wasserstein estimate  mean D(real) − mean D(fake)', series: [{ name: 'Ŵ (EMA 0.9)', xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }] },
+      { title: est.name, series: [{ name: `${est.short} (EMA 0.9)`, xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }] },
       {
         title: 'Losses',
         series: [
@@ -81,6 +89,9 @@ export async function writePlot(runDir: string, stats: StatLine[]): Promise<void
       },
       ...(fd.length
         ? [{ title: 'FD-classifier (generated vs real test images; lower is better)', series: [{ name: 'FD-classifier', xs: fd.map((s) => s.iter), ys: fd.map((s) => s.fdClassifier!), color: '#ff7f0e' }] }]
+        : []),
+      ...(md.length
+        ? [{ title: 'modes covered (classes with ≥ ¼ of their uniform share of the samples)', series: [{ name: 'modes covered', xs: md.map((s) => s.iter), ys: md.map((s) => s.modes!), color: '#8c564b' }] }]
         : []),
     ],
     { xlabel: 'generator iteration' },
@@ -103,14 +114,23 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
   writeFileAtomic(run.latestSamples, png);
 }
 
-/** Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume). */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean): { config: TrainConfig; ckpt?: string } {
+/**
+ * Resolve the config of a new or resumed run (the saved one, with the allowed overrides, on resume).
+ * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
+ * `onNotice` hears about each damaged newer one that was skipped.
+ */
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string } {
   const existing = new RunDir(out).checkpoints();
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
     return { config: resolveConfig(input) };
   }
-  const ckpt = existing.at(-1);
+  let ckpt: string | null;
+  try {
+    ckpt = newestIntactCheckpoint(out, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
   if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
   const saved = readManifest(ckpt).config;
   const given = input as Record<string, unknown>;
@@ -127,13 +147,14 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean)
 }
 
 /**
- * Train a WGAN / WGAN-GP. Resolves when `config.iters` generator iterations are done (or on abort),
+ * Train a WGAN / WGAN-GP (or the standard-GAN baseline). Resolves when `config.iters` generator iterations are done (or on abort),
  * with the last checkpoint written. Throws UserError on bad input or divergence (NaN/Inf), leaving the
- * last good checkpoint in place.
+ * last good checkpoint in place and RUN_DIR/diverged.json. Collapsed samples and exploding critic
+ * values (measured every fdEvery iterations) are recorded in stats.jsonl and logged, not stopped on.
  */
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume);
+  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir(opts.out);
 
   const ds =
@@ -170,18 +191,20 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   run.writeConfig(c);
   opts.onConfig?.(c);
 
-  // FD-classifier: a fixed set of real test images and the classifier's features of them.
-  let fdProbe: ((g: tf.LayersModel) => number) | undefined;
+  // FD-classifier, modes covered and spread (probe.ts): a fixed set of real test images, their
+  // classifier features and spread computed once.
+  let probe: Probe | undefined;
+  let probeClassifier: tf.LayersModel | undefined;
   if (c.fdEvery > 0) {
     if (!c.classifier) throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
     const { loadClassifier } = await import('../classifier/classifier_node.js');
-    const { fdClassifier } = await import('../classifier/fd.js');
     const { toImageBatch } = await import('../data/dataset.js');
     const clf = await loadClassifier(c.classifier);
-    const test = await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test', limit: 1000, onWarning: log });
-    const real = toImageBatch(test, Array.from({ length: test.n }, (_, i) => i));
-    fdProbe = (g) => fdClassifier(g, clf.model, real, real.n, c.seed);
-    log(`FD-classifier every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier})`);
+    probeClassifier = clf.model;
+    const test = opts.evalDataset ?? (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test', limit: 1000, onWarning: log }));
+    const real = toImageBatch(test, Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i));
+    probe = makeProbe(clf.model, real, c.seed);
+    log(`FD-classifier, modes covered (of ${probe.classes}) and sample spread every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier}; real spread ${probe.realSpread.toFixed(3)})`);
   }
 
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
@@ -202,7 +225,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         step: s,
         seed: c.seed,
         config: c,
-        dataset: { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels },
+        dataset: manifestDataset(ds),
         sampler: sampler.state(),
         rngState: trainer.rng.state,
         ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
@@ -222,6 +245,10 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   let lastPenalty = { penalty: NaN, gradNorm: NaN };
   // The first command stays the run's command; each resume's command is appended.
   const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
+  // A resumed run is no longer a diverged one (it may diverge again, with a new record).
+  run.clearDiverged();
+  let probedAt = [...stats].reverse().find((s) => s.fdClassifier !== undefined)?.iter ?? 0;
+  const warned = { collapsed: false, exploding: false };
   try {
     while (step < c.iters) {
       if (opts.signal?.aborted) {
@@ -248,16 +275,27 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
       last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
       const bad = (['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
       if (bad) {
+        run.writeDiverged({ iter: step, key: bad, value: String(last[bad]), lastGood });
         throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
       }
-      if (fdProbe && step % c.fdEvery === 0) last.fdClassifier = fdProbe(trainer.models.generator);
+      if (probe && step % c.fdEvery === 0) {
+        const r = probe.measure(trainer.models.generator);
+        const exploding = explodedSince([...stats, last], probedAt);
+        Object.assign(last, { fdClassifier: r.fdClassifier, modes: r.modes, klUniform: r.klUniform, spread: r.spread, spreadRatio: r.spreadRatio, collapsed: r.collapsed, exploding });
+        probedAt = step;
+        // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
+        if (r.collapsed && !warned.collapsed) log(`warning: samples collapsed at iteration ${step} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`);
+        if (exploding && !warned.exploding) log(`warning: the critic's values exploded before iteration ${step} (more than 100 × their median so far)`);
+        warned.collapsed ||= r.collapsed;
+        warned.exploding ||= exploding;
+      }
       stats.push(last);
       run.appendStats(last);
       const perIter = last.time / (step - startStep);
       opts.onProgress?.({ ...last, iters: c.iters, eta: perIter * (c.iters - step) });
       if (step % c.sampleEvery === 0 && step !== c.iters) {
         await writeSamples(trainer, zFixed, opts.out, step);
-        await writePlot(opts.out, stats);
+        await writePlot(opts.out, stats, c.loss);
       }
       if (step % c.checkpointEvery === 0 && step !== c.iters) await checkpoint(step);
       // Let timers, signals and progress output run between iterations.
@@ -266,12 +304,13 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     if (step > startStep || !ckpt) {
       await checkpoint(step);
       await writeSamples(trainer, zFixed, opts.out, step);
-      await writePlot(opts.out, stats);
+      await writePlot(opts.out, stats, c.loss);
     }
   } finally {
     zFixed.dispose();
     trainer.gOpt.dispose();
     trainer.dOpt.dispose();
+    probeClassifier?.dispose();
   }
   const result: TrainResult = { config: c, models: trainer.models, checkpointDir: lastGood, step, aborted };
   if (last) result.last = last;

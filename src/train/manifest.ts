@@ -11,6 +11,7 @@ import { resolveConfig, type TrainConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
+import type { DatasetSource } from '../data/dataset.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -26,7 +27,19 @@ export const ManifestSchema = z
     seed: z.number().int(),
     /** The run's config (validated again by resolveConfig on read, which fills keys added since). */
     config: z.record(z.unknown()),
-    dataset: z.object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() }).optional(),
+    dataset: z
+      .object({
+        name: z.string(),
+        split: z.string(),
+        n: z.number(),
+        size: z.number(),
+        channels: z.number(),
+        /** Where the training images came from and their licences (built-in emoji sets; absent in older manifests). */
+        sources: z
+          .array(z.object({ name: z.string(), packages: z.array(z.string()), version: z.string(), licence: z.string(), attribution: z.string(), count: z.number().int().min(0) }))
+          .optional(),
+      })
+      .optional(),
     /** Opaque states needed to resume exactly (data order, noise stream). */
     sampler: z.unknown().optional(),
     rngState: z.number().optional(),
@@ -44,6 +57,21 @@ export const ManifestSchema = z
   })
   .passthrough();
 
+/** What a manifest records about the training data. */
+export interface ManifestDataset {
+  name: string;
+  split: string;
+  n: number;
+  size: number;
+  channels: number;
+  sources?: DatasetSource[];
+}
+
+/** The manifest's record of a dataset (its provenance and licences included when it has them). */
+export function manifestDataset(ds: { name: string; split: string; n: number; size: number; channels: number; sources?: DatasetSource[] }): ManifestDataset {
+  return { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels, ...(ds.sources ? { sources: ds.sources.map((s) => ({ ...s, packages: [...s.packages] })) } : {}) };
+}
+
 /** A validated manifest (ManifestSchema's fields, with the config resolved). */
 export interface Manifest {
   format: number;
@@ -53,7 +81,7 @@ export interface Manifest {
   step: number;
   seed: number;
   config: TrainConfig;
-  dataset?: { name: string; split: string; n: number; size: number; channels: number };
+  dataset?: ManifestDataset;
   sampler?: unknown;
   rngState?: number;
   metrics?: Record<string, number>;
@@ -96,14 +124,42 @@ export function parseManifest(raw: unknown, where: string): Manifest {
   return { ...(r.data as unknown as Manifest), config };
 }
 
-/** Read and validate `DIR/manifest.json`; one UserError line naming the file on any problem. */
-export function readManifest(dir: string): Manifest {
+/**
+ * Read and validate `DIR/manifest.json`; throws an Error whose message names manifest.json and what
+ * is wrong (missing, unreadable, not JSON, not a valid manifest), without the folder.
+ */
+export function checkedManifest(dir: string): Manifest {
+  return parseManifest(readManifestJson(dir), MANIFEST_FILE);
+}
+
+/**
+ * `DIR/manifest.json` parsed as JSON, not validated (the one reader of manifest files; the encoder's
+ * manifest, src/encoder/manifest.ts, is read through it too). Throws an Error naming manifest.json and
+ * what is wrong (missing, unreadable, not JSON), without the folder.
+ */
+export function readManifestJson(dir: string): unknown {
   const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${MANIFEST_FILE} is missing` : `${MANIFEST_FILE} cannot be read (${code ?? (e as Error).message})`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`cannot read '${file}': ${(e as Error).message}`);
+    throw new Error(`${MANIFEST_FILE} is not valid JSON (${(e as Error).message})`);
   }
-  return parseManifest(raw, file);
+  return raw;
+}
+
+/** Read and validate `DIR/manifest.json`; one UserError line naming the folder and the problem. */
+export function readManifest(dir: string): Manifest {
+  try {
+    return checkedManifest(dir);
+  } catch (e) {
+    throw new UserError(`checkpoint '${dir}': ${(e as Error).message}`);
+  }
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RunDir, type StatLine } from './run_dir.js';
-import { parseManifest, readManifest, MIGRATIONS } from './manifest.js';
+import { manifestDataset, parseManifest, readManifest, MIGRATIONS } from './manifest.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
 import { UserError } from '../util/errors.js';
 
@@ -26,6 +26,19 @@ test('RunDir: stats append, read past a line cut by a kill, truncate to a step; 
   assert.equal(s.samples, null);
   assert.equal(path.basename(run.samplesAt(500)), 'iter-0000500.png');
   assert.equal(path.basename(run.checkpointAt(500)), 'iter-0000500');
+  assert.equal(s.diverged, null);
+  fs.rmSync(d, { recursive: true });
+});
+
+test('RunDir: the divergence record is written, read back, reported in the summary and cleared', () => {
+  const d = tmp();
+  const run = new RunDir(d);
+  assert.equal(run.diverged(), null);
+  run.writeDiverged({ iter: 7, key: 'criticLoss', value: 'NaN', lastGood: 'x/iter-0000005' });
+  assert.deepEqual(run.diverged(), { iter: 7, key: 'criticLoss', value: 'NaN', lastGood: 'x/iter-0000005' });
+  assert.equal(run.summary().diverged?.iter, 7);
+  run.clearDiverged();
+  assert.equal(run.diverged(), null);
   fs.rmSync(d, { recursive: true });
 });
 
@@ -40,7 +53,7 @@ test('manifest: validated, config resolved (keys added since are filled), one-li
   assert.throws(() => parseManifest({ ...good(), config: { loss: 'nope' } }, 'm'), /'m': invalid config/);
   const d = tmp();
   fs.writeFileSync(path.join(d, 'manifest.json'), '{"format": 1, "st');
-  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`cannot read '${path.join(d, 'manifest.json')}'`));
+  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`checkpoint '${d}': manifest.json is not valid JSON`));
   fs.rmSync(d, { recursive: true });
 });
 
@@ -55,4 +68,18 @@ test('manifest: an older format goes through the migration hook', () => {
     delete MIGRATIONS[CHECKPOINT_FORMAT - 1];
   }
   assert.throws(() => parseManifest({ ...good(), format: CHECKPOINT_FORMAT - 1 }, 'old'), /no migration from it/);
+});
+
+test('manifest: the dataset record carries its sources and licences; older records without them still read', () => {
+  const dataset = { name: 'emoji', split: 'train', n: 3, size: 32, channels: 3 };
+  const sources = [{ name: 'emoji-twitter', packages: ['emoji-datasource-twitter@16.0.0'], version: '16.0.0', licence: 'CC-BY-4.0', attribution: 'Twemoji graphics by …', count: 3 }];
+  const ds = { ...dataset, sources, pixels: new Uint8Array(0) };
+  const rec = manifestDataset(ds);
+  assert.deepEqual(rec, { ...dataset, sources });
+  assert.ok(!('pixels' in rec));
+  assert.deepEqual(parseManifest({ ...good(), dataset: rec }, 'm').dataset, { ...dataset, sources });
+  const old = parseManifest({ ...good(), dataset }, 'm');
+  assert.deepEqual(old.dataset, dataset);
+  assert.equal(old.dataset?.sources, undefined);
+  assert.throws(() => parseManifest({ ...good(), dataset: { ...dataset, sources: [{ name: 'x', count: 1 }] } }, 'm'), /not a valid manifest: dataset\.sources/);
 });

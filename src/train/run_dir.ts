@@ -7,6 +7,8 @@
  *     samples/iter-NNNNNNN.png, samples/latest.png   grid from a fixed z, every sampleEvery iterations
  *     plot.svg, plot.png Wasserstein estimate and losses over iterations, refreshed with the samples
  *     checkpoints/iter-NNNNNNN/   see checkpoint.ts (its manifest: manifest.ts)
+ *     diverged.json      only after training stopped on a NaN/Inf (iteration, value, last good checkpoint);
+ *                        removed when the run is resumed
  *
  * The training loop writes it; the CLI, the server (GET /api/run) and the tools read it through this
  * module, so a file name or line format changes in one place.
@@ -23,6 +25,11 @@ import { checkpointName, listCheckpoints } from './checkpoint.js';
 export interface StatLine {
   iter: number;
   criticLoss: number;
+  /**
+   * The loss's logged estimate (LOSSES.get(loss).estimate): mean D(real) − mean D(fake), the
+   * Wasserstein estimate, for wgan and wgan-gp; the discriminator loss — not a Wasserstein estimate —
+   * for gan. The name stays for the files already written.
+   */
   wEstimate: number;
   /** Gradient penalty (the newest measured one under a lazy penalty). */
   penalty: number;
@@ -34,10 +41,33 @@ export interface StatLine {
   time: number;
   /** FD-classifier of 1000 samples vs real test images, at iterations where it was measured. */
   fdClassifier?: number;
+  // Measured with fdClassifier (src/train/probe.ts; thresholds in src/metrics/diversity.ts):
+  /** Classes of the classifier that get ≥ ¼ of their uniform share of the samples. */
+  modes?: number;
+  /** KL(class histogram of the samples ‖ uniform), nats (0 = uniform, ln 10 = one class of 10). */
+  klUniform?: number;
+  /** Mean pairwise RMS distance of 64 fixed-z samples, [0, 1] pixel units. */
+  spread?: number;
+  /** spread / the same of 64 real test images. */
+  spreadRatio?: number;
+  /** spreadRatio < 0.25: the samples have collapsed to (nearly) one image. */
+  collapsed?: boolean;
+  /** The critic's estimate or loss exploded since the previous measurement (> 100 × its median so far). */
+  exploding?: boolean;
   /** Live TF.js tensors after the iteration (constant in a healthy run). */
   tensors: number;
   /** Resident memory of the process, MiB (steady in a healthy run). */
   rssMB: number;
+}
+
+/** What diverged.json holds. */
+export interface DivergedRecord {
+  iter: number;
+  /** The stats key that was not finite, and its value as text ('NaN', 'Infinity'). */
+  key: string;
+  value: string;
+  /** Last good checkpoint folder ('' = none yet). */
+  lastGood: string;
 }
 
 /**
@@ -54,6 +84,7 @@ export class RunDir<S extends { iter: number } = StatLine> {
   get plotSvg(): string { return path.join(this.dir, 'plot.svg'); }
   get plotPng(): string { return path.join(this.dir, 'plot.png'); }
   get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
+  get divergedFile(): string { return path.join(this.dir, 'diverged.json'); }
 
   samplesAt(step: number): string { return path.join(this.samplesDir, `${checkpointName(step)}.png`); }
   checkpointAt(step: number): string { return path.join(this.checkpointsDir, checkpointName(step)); }
@@ -117,10 +148,24 @@ export class RunDir<S extends { iter: number } = StatLine> {
     return path.join(to.checkpointsDir, path.basename(ck));
   }
 
+  writeDiverged(r: DivergedRecord): void { writeFileAtomic(this.divergedFile, JSON.stringify(r, null, 2) + '\n'); }
+
+  /** The divergence record of a run that stopped on NaN/Inf, or null. */
+  diverged(): DivergedRecord | null {
+    if (!fs.existsSync(this.divergedFile)) return null;
+    try {
+      return JSON.parse(fs.readFileSync(this.divergedFile, 'utf8')) as DivergedRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  clearDiverged(): void { fs.rmSync(this.divergedFile, { force: true }); }
+
   /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
-  summary(): { iterations: number; last: S | null; samples: number | null; plot: number | null } {
+  summary(): { iterations: number; last: S | null; samples: number | null; plot: number | null; diverged: DivergedRecord | null } {
     const stats = this.readStats();
     const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null);
-    return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg) };
+    return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg), diverged: this.diverged() };
   }
 }

@@ -4,10 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../config/config.js';
 import { buildModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore } from './steps.js';
+import { ganDiscriminatorLoss } from '../losses/index.js';
+import { sampleZ } from '../models/sample.js';
+import { Rng } from '../util/rng.js';
 
-function setup(loss: 'wgan' | 'wgan-gp', over: Record<string, unknown> = {}) {
-  const config = resolveConfig({ loss, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, batch: 4, ...over });
-  const models = buildModels('dcgan', { ...config, seed: 3 });
+type Loss = 'wgan' | 'wgan-gp' | 'gan';
+
+function setup(loss: Loss, over: Record<string, unknown> = {}, model = 'dcgan') {
+  const config = resolveConfig({ loss, model, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, batch: 4, ...over });
+  const models = buildModels(model, { ...config, seed: 3 });
   const t = makeTrainer(models, config);
   const real = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 5) as tf.Tensor4D;
   return { t, real };
@@ -15,9 +20,9 @@ function setup(loss: 'wgan' | 'wgan-gp', over: Record<string, unknown> = {}) {
 const snap = (m: tf.LayersModel) => m.trainableWeights.map((w) => Array.from(w.read().dataSync()));
 const changed = (a: number[][], b: number[][]) => a.some((x, i) => x.some((v, j) => v !== b[i]![j]));
 
-for (const loss of ['wgan', 'wgan-gp'] as const) {
-  test(`${loss}: a critic step changes only the critic, a generator step only the generator`, () => {
-    const { t, real } = setup(loss);
+for (const [loss, model] of [['wgan', 'dcgan'], ['wgan-gp', 'dcgan'], ['gan', 'dcgan'], ['wgan', 'mlp'], ['wgan-gp', 'mlp'], ['gan', 'mlp']] as const) {
+  test(`${loss} on ${model}: a critic step changes only the critic, a generator step only the generator`, () => {
+    const { t, real } = setup(loss, {}, model);
     const g0 = snap(t.models.generator), d0 = snap(t.models.critic);
     const s = criticStep(t, real);
     for (const v of [s.criticLoss, s.wEstimate, s.penalty]) assert.ok(Number.isFinite(v));
@@ -32,14 +37,32 @@ for (const loss of ['wgan', 'wgan-gp'] as const) {
     real.dispose();
   });
 
-  test(`${loss}: steps leak no tensors`, () => {
-    const { t, real } = setup(loss);
+  test(`${loss} on ${model}: steps leak no tensors`, () => {
+    const { t, real } = setup(loss, {}, model);
     criticStep(t, real); // first steps create optimizer slots
     generatorStep(t, 4);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) { criticStep(t, real); generatorStep(t, 4); }
     assert.equal(tf.memory().numTensors, before);
     real.dispose();
+  });
+}
+
+for (const model of ['dcgan', 'mlp']) {
+  test(`gan on ${model}: discriminator steps lower the discriminator loss on a tiny set`, () => {
+    // 4 fixed real images; G fixed (only D steps); L_D measured on those images and G(z) of a fixed z.
+    const { t, real } = setup('gan', { lr: 1e-3 }, model);
+    const zFixed = sampleZ(new Rng(11), 4, 8);
+    const D = t.models.critic, G = t.models.generator;
+    const lossNow = () => tf.tidy(() => ganDiscriminatorLoss(D.apply(real, { training: true }) as tf.Tensor, D.apply(G.apply(zFixed, { training: false }) as tf.Tensor, { training: true }) as tf.Tensor).dataSync()[0]!);
+    const before = lossNow();
+    const first = criticStep(t, real);
+    // The step's own loss is L_D on this batch (logged as its estimate too).
+    assert.ok(Math.abs(first.criticLoss - first.wEstimate) < 1e-6 && first.penalty === 0);
+    for (let i = 0; i < 9; i++) criticStep(t, real);
+    const after = lossNow();
+    assert.ok(after < before, `L_D ${before} → ${after}`);
+    tf.dispose([real, zFixed]);
   });
 }
 

@@ -12,7 +12,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '../models/layers.js';
 import { registerWasmKernels } from '../backends/wasm_kernels.js';
 import { installTfjsPatches } from '../backends/tfjs_patches.js';
-import { inpaint, type InpaintOptions, type InpaintProgress } from '../inpaint/search.js';
+import { inpaint } from '../inpaint/inpaint.js';
+import type { InpaintOptions } from '../inpaint/options.js';
+import type { InpaintProgress } from '../inpaint/search.js';
+import { fitToModel } from '../inpaint/fit.js';
 import type { ImageBatch, Mask } from '../types.js';
 import type { ModelInfoLite, InpaintOutcome } from './types.js';
 
@@ -47,25 +50,12 @@ function loadModels(info: ModelInfoLite) {
   return m;
 }
 
-/** The centre square of a canvas, px (the server crops the same way). */
-function centreCrop(w: number, h: number) {
-  const side = Math.min(w, h);
-  return { left: Math.floor((w - side) / 2), top: Math.floor((h - side) / 2), side };
+/** All pixels of a canvas (canvas only decodes; cropping and resizing are fitToModel's, as on the server). */
+function pixelsOf(src: HTMLCanvasElement): ImageData {
+  return src.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, src.width, src.height);
 }
 
-function drawCrop(src: HTMLCanvasElement, s: number, smooth: boolean): ImageData {
-  const c = document.createElement('canvas');
-  c.width = s;
-  c.height = s;
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  ctx.imageSmoothingEnabled = smooth;
-  ctx.imageSmoothingQuality = 'high';
-  const { left, top, side } = centreCrop(src.width, src.height);
-  ctx.drawImage(src, left, top, side, side, 0, 0, s, s);
-  return ctx.getImageData(0, 0, s, s);
-}
-
-/** RGBA pixels → [1, s, s, channels] in [0,1]; grey = Rec. 601 luma. */
+/** RGBA pixels → [1, H, W, channels] in [0,1]; grey = Rec. 601 luma. */
 function toBatch(px: ImageData, channels: number): ImageBatch {
   const n = px.width * px.height;
   const data = new Float32Array(n * channels);
@@ -118,15 +108,16 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   await initBrowserBackend();
   const net = await loadModels(a.info);
   const s = a.info.size;
-  const image = toBatch(drawCrop(a.image, s, true), a.info.channels);
-  const mask = toMask(drawCrop(a.mask, s, false));
+  // The server's policy (src/inpaint/fit.ts): the centre square, resized to the model's size.
+  const fitted = fitToModel(toBatch(pixelsOf(a.image), a.info.channels), toMask(pixelsOf(a.mask)), { width: s, height: s }, 'centre-crop');
+  const { image, mask, plan } = fitted;
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
   const r = await inpaint(net, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });
-  const crop = centreCrop(a.image.width, a.image.height);
+  const { left, top, side } = plan.crop;
   return {
     input: batchToDataUrl(image),
     mask: batchToDataUrl({ ...mask, channels: 1 }),
@@ -135,7 +126,7 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     composite: batchToDataUrl(r.composite),
     blended: batchToDataUrl(r.blended),
     losses: r.losses[0]!,
-    resize: { from: { width: a.image.width, height: a.image.height }, crop, to: { width: s, height: s }, resized: !(a.image.width === s && a.image.height === s) },
+    resize: { from: plan.from, crop: { left, top, side }, to: plan.to, resized: plan.resized },
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
   };

@@ -10,6 +10,7 @@
  * `document.body.dataset.state` is loading → ready → running → done | error (tests wait on it).
  */
 import { makeMask } from '../masks/masks.js';
+import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
 
@@ -256,7 +257,7 @@ function showModel(): void {
   const m = currentModel();
   el.sample.replaceChildren(new Option('—', ''));
   if (!m) return;
-  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
+  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.model} ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
   for (const url of m.samples) el.sample.add(new Option(decodeURIComponent(url.split('/').pop() ?? url), url));
 }
 
@@ -370,6 +371,13 @@ el.go.addEventListener('click', async () => {
     status('paint a hole first (or apply a mask kind)', true);
     return;
   }
+  // The library's own options schema: the same bounds and messages as the server and the CLI.
+  try {
+    resolveInpaintOptions(options());
+  } catch (e) {
+    status((e as Error).message, true);
+    return;
+  }
   const mode = (document.querySelector('input[name="compute"]:checked') as HTMLInputElement | null)?.value ?? 'server';
   running = new AbortController();
   updateButtons();
@@ -443,6 +451,7 @@ async function start(): Promise<void> {
   el.restarts.value = String(config.defaults.restarts);
   el.restarts.max = String(config.limits.maxRestarts);
   el.lambda.value = String(config.defaults.lambda);
+  el.lambda.max = String(INPAINT_BOUNDS.lambda);
   for (const m of models) el.model.add(new Option(m.name, m.name));
   showModel();
   if (config.run) $('tab-training').hidden = false;

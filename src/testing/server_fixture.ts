@@ -11,8 +11,8 @@ import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
 import type { ImageBatch } from '../types.js';
 import { initBackend } from '../backends/index.js';
-import { loadServedModels } from './models.js';
-import { startServer, type RunningServer, type ServerOptions } from './server.js';
+import { loadServedModels } from '../server/models.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
 
 /** A 28×28 grey test picture: a bright disc on a horizontal gradient (so holes have content). */
 export function testImage(size = 28, channels: 1 | 3 = 1): ImageBatch {
@@ -30,11 +30,11 @@ export async function pngDataUrl(b: ImageBatch): Promise<string> {
   return `data:image/png;base64,${Buffer.from(await encodePng(b)).toString('base64')}`;
 }
 
-/** Save a tiny DCGAN (28×28×1, widths 4, nz 8) as a checkpoint folder with one sample image. */
-export async function makeTinyModel(dir: string): Promise<string> {
+/** Save a tiny DCGAN (28×28×1, widths 4, nz 8) — or another model kind — as a checkpoint folder with one sample image. */
+export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string> {
   const spec = { size: 28 as const, channels: 1 as const, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer' as const, seed: 1 };
-  const { generator, critic } = buildModels('dcgan', spec);
-  const config = resolveConfig({ size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, iters: 1 });
+  const { generator, critic } = buildModels(kind, spec);
+  const config = resolveConfig({ model: kind, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, iters: 1 });
   await saveCheckpoint(dir, { generator, critic, manifest: { step: 0, seed: 1, config } });
   generator.dispose();
   critic.dispose();
@@ -50,11 +50,11 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** A server on an ephemeral loopback port with the tiny model named `tiny`, on the cpu backend (main thread and workers). */
-export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+/** A server on an ephemeral loopback port with the tiny model named `tiny` (a DCGAN unless `kind`), on the cpu backend (main thread and workers). */
+export async function startTestServer(opts: Partial<ServerOptions> = {}, kind = 'dcgan'): Promise<TestServer> {
   await initBackend('cpu');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-'));
-  const modelDir = await makeTinyModel(path.join(tmp, 'tiny'));
+  const modelDir = await makeTinyModel(path.join(tmp, 'tiny'), kind);
   const models = await loadServedModels([modelDir]);
   const s = await startServer({ models, backend: 'cpu', ...opts }, 0, '127.0.0.1');
   return {

@@ -1,7 +1,7 @@
 /**
  * Dev tool: a screenshot of the page after an inpaint, for the README (docs/screenshot.png).
  *
- *   node dist/src/server/screenshot.js [--model REF] [--out docs/screenshot.png] [--iters 300] [--run DIR]
+ *   node dist/tools/screenshot.js [--model REF] [--out docs/screenshot.png] [--iters 300] [--run DIR]
  *
  * Without --model it uses a tiny untrained model (the fixture of the tests) with Fashion-MNIST test
  * images as samples when Debian's dataset-fashion-mnist is installed; retake it with a trained model
@@ -13,12 +13,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { initBackend } from '../backends/index.js';
-import { parseIdx } from '../data/idx.js';
-import { encodePng } from '../io/image.js';
-import { loadServedModels } from './models.js';
-import { startServer, WEB_ROOT } from './server.js';
-import { makeTinyModel } from './fixture.js';
+import { initBackend } from '../src/backends/index.js';
+import { parseIdx } from '../src/data/idx.js';
+import { encodePng } from '../src/io/image.js';
+import { loadServedModels } from '../src/server/models.js';
+import { startServer, WEB_ROOT } from '../src/server/server.js';
+import { makeTinyModel } from '../src/testing/server_fixture.js';
+import { dragOn } from '../src/testing/browser.js';
 
 const { values: v } = parseArgs({
   options: { model: { type: 'string' }, out: { type: 'string', default: 'docs/screenshot.png' }, iters: { type: 'string', default: '300' }, run: { type: 'string' }, backend: { type: 'string', default: 'auto' } },
@@ -54,15 +55,8 @@ try {
   await page.goto(S.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
   await page.fill('#iters', v.iters!);
-  const box = (await page.locator('#mask-canvas').boundingBox())!;
-  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
-    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
-    await page.mouse.down();
-    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + (x0 + ((x1 - x0) * k) / 10) * box.width, box.y + (y0 + ((y1 - y0) * k) / 10) * box.height);
-    await page.mouse.up();
-  };
-  await drag(0.25, 0.4, 0.75, 0.45);
-  await drag(0.3, 0.6, 0.7, 0.55);
+  await dragOn(page, '#mask-canvas', 0.25, 0.4, 0.75, 0.45, 10);
+  await dragOn(page, '#mask-canvas', 0.3, 0.6, 0.7, 0.55, 10);
   await page.click('#go');
   await page.waitForFunction(() => document.body.dataset.state !== 'running', null, { timeout: 600_000 });
   console.log(await page.textContent('#status'));

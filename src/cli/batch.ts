@@ -1,0 +1,98 @@
+/** `wgan-inpaint batch`: inpaint a folder in chunks, in-process or on queue workers (src/queue/batch.ts). */
+import { str, numOpt, type Command, type Values } from './command.js';
+import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsFrom } from './inpaint_options.js';
+import { ProgressBar, fmtDuration } from './progress.js';
+import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
+import { DEFAULT_QUEUE } from '../queue/protocol.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
+import { MASK_KINDS } from '../masks/masks.js';
+import { UserError } from '../util/errors.js';
+
+const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
+
+Inpaint every image of a folder (recursively), a chunk of images per search. Without --redis the
+chunks run here, one after another; with --redis they go on a BullMQ queue on Redis and any number of
+\`wgan-inpaint worker\` processes (on this or other machines) run them, while this command shows the
+progress, writes each image's outputs as its result arrives and ends with a summary. The outputs are
+byte-identical either way (same backend). Re-running the same command skips every image already done
+(same model, image, mask and options), so a batch interrupted by Ctrl-C or a crash resumes; chunks
+still on the queue keep running meanwhile and are collected by the re-run.
+
+  --input DIR          a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
+  --mask KIND|FILE|DIR a mask kind (${MASK_KINDS.join(', ')}) made at each image's size (seeded by
+                       --seed + image index in the sorted list), a mask PNG for every image (dark or
+                       transparent = unknown; resized, nearest), or a folder of masks with the images'
+                       relative paths (any image extension)
+  --out DIR            OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
+                       meta.json), and OUT/summary.json (done, skipped, failed with reasons)
+  --model REF          a run folder, a checkpoint folder or a shipped model name; workers must load
+                       the same model (they refuse jobs of another)
+${INPAINT_OPTION_HELP}
+  --chunk N            images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
+  --backend KIND       in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
+queue
+  --redis URL          redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
+  --queue NAME         queue name, one per model [default: ${DEFAULT_QUEUE}]
+  --window N           jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
+  --connect-timeout S  give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
+
+Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
+summary.json), 2 on bad input or an unreachable Redis, 130 when interrupted.
+
+examples
+  wgan-inpaint batch --model fashion-mnist --input photos/ --mask center --out out/
+  redis-server --port 6379 --maxmemory-policy noeviction --appendonly yes &
+  wgan-inpaint worker --redis redis://127.0.0.1:6379 --model fashion-mnist &
+  wgan-inpaint batch --redis redis://127.0.0.1:6379 --model fashion-mnist --input photos/ --mask center --out out/`;
+
+export const batchCommand: Command = {
+  name: 'batch',
+  summary: 'inpaint a folder in chunks, in-process or on queue workers (--redis), resumable',
+  help,
+  options: {
+    input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' },
+    ...INPAINT_OPTION_FLAGS,
+    chunk: { type: 'string' }, backend: { type: 'string' },
+    redis: { type: 'string' }, queue: { type: 'string' }, window: { type: 'string' }, 'connect-timeout': { type: 'string' },
+  },
+  async run(v: Values): Promise<number> {
+    for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
+    const redis = str(v, 'redis');
+    if (!redis) for (const k of ['queue', 'window', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    // Batch workers (in-process and queue) load the generator and critic only.
+    if (str(v, 'init') === 'encoder') throw new UserError("batch: --init encoder is not supported: batch workers start the search at random z (use `inpaint` for the encoder's start)");
+    if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
+    const bar = new ProgressBar();
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    try {
+      const r = await runBatch({
+        input: str(v, 'input')!, mask: str(v, 'mask')!, out: str(v, 'out')!, model: str(v, 'model')!,
+        options: inpaintOptionsFrom(v),
+        chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
+        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'window', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
+      }, {
+        log: (l) => bar.log(l),
+        signal: ac.signal,
+        onProgress: (p) => bar.update(p.finished, p.total, p.eta, `${p.rate.toFixed(2)} images/s${p.failed ? `  ${p.failed} failed` : ''}`),
+      });
+      const where = r.mode === 'queue' ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}` : `in-process (${r.backend})`;
+      const made = r.done + r.failed;
+      bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
+        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${str(v, 'out')}/ (summary.json)`);
+      const failed = r.images.filter((im) => im.status === 'failed');
+      for (const im of failed.slice(0, 20)) bar.log(`failed: '${im.input}': ${im.reason}`);
+      if (failed.length > 20) bar.log(`… and ${failed.length - 20} more failed (see summary.json)`);
+      if (r.interrupted) {
+        bar.log('interrupted: re-run the same command to resume (what is done is kept; chunks on the queue keep running)');
+        return 130;
+      }
+      return r.failed ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    }
+  },
+};

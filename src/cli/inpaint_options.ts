@@ -1,0 +1,43 @@
+/**
+ * The search options `inpaint` and `batch` share (iters, restarts, λ, …): their flags, help lines and
+ * parsing, read off the one options schema (src/inpaint/options.ts), so the commands cannot drift.
+ */
+import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
+import { INIT_DEFAULTS, INPAINT_OPTION_FIELDS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
+import { UserError } from '../util/errors.js';
+
+/** One help line per search option: `--flag ARG  description (range) [default: …]`. */
+function optionHelp(f: OptionField): string {
+  const arg = f.type === 'enum' ? f.values!.join('|') : f.type === 'int' ? 'N' : 'X';
+  const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
+  const def =
+    f.key === 'progressEvery' ? 'off'
+    : f.key === 'iters' || f.key === 'restarts' ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
+    : String(f.default);
+  const left = `  --${f.flag} ${arg}`;
+  // A flag too long for the column gets its description on the next line.
+  return `${left.length < 23 ? left.padEnd(23) : `${left}\n${' '.repeat(23)}`}${f.description}${range} [default: ${def}]`;
+}
+
+export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]));
+
+export const INPAINT_OPTION_HELP = INPAINT_OPTION_FIELDS.map(optionHelp).join('\n');
+
+/**
+ * The resolved search options from the command line: decimals only; types, ranges and defaults from
+ * the schema. `hasEncoder`: the model has an encoder (iterations and restarts then default per start).
+ */
+export function inpaintOptionsFrom(v: Values, command = 'inpaint', hasEncoder = false): InpaintOptions {
+  const given: Record<string, unknown> = {};
+  for (const f of INPAINT_OPTION_FIELDS) {
+    const s = str(v, f.flag);
+    if (s === undefined) continue;
+    if (f.type === 'enum') given[f.key] = s;
+    else {
+      const n = parseDecimal(s);
+      if (Number.isNaN(n)) throw new UserError(`${command}: --${f.flag} must be a decimal number, got '${s}'`);
+      given[f.key] = n;
+    }
+  }
+  return resolveInpaintOptions(given as Partial<InpaintOptions>, (k) => `--${INPAINT_OPTION_FIELDS.find((f) => f.key === k)?.flag ?? k}`, hasEncoder);
+}

@@ -1,0 +1,157 @@
+/**
+ * The one schema of the completion options (zod), shared by the library (`inpaint`, `inpaintImages`,
+ * `latentSearch`), the CLI (`inpaint` derives its flags and help from `INPAINT_OPTION_FIELDS`), the
+ * server (which adds its own, lower limits on top, src/server/request.ts) and the page. Platform-neutral.
+ *
+ * Every number has an upper bound, so no option can make a search run for hours, allocate an array
+ * past the engine's limits (`--restarts 1e9` was a RangeError) or overflow the loss (`λ = 1e308`
+ * turned every loss into NaN). The bounds are far above any useful setting; the defaults are what the
+ * experiments chose (docs/LAMBDA.md).
+ */
+import { z } from 'zod';
+import { UserError } from '../util/errors.js';
+
+const int = (lo: number, hi: number) => z.number().int({ message: 'must be an integer' }).min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
+const num = (lo: number, hi: number) => z.number().min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
+
+/** Where the search starts (`init`): see `startFor`. */
+export const INIT_KINDS = ['auto', 'encoder', 'random'] as const;
+export type InitKind = (typeof INIT_KINDS)[number];
+/** The start actually used once `auto` is decided. */
+export type Start = 'encoder' | 'random';
+
+/**
+ * Iterations × restarts when the caller gives none, per start: the encoder's start is already near
+ * the answer. docs/ENCODER.md (n = 100 per mask kind): from the encoder, the mean hole PSNR over five
+ * mask kinds plateaus by 100 iterations (50: −0.03 dB, 200: +0.02 dB) and a second restart adds
+ * nothing beyond noise; random starts keep 1000 × 4 (docs/RESULTS.md).
+ */
+export const INIT_DEFAULTS: Readonly<Record<Start, Readonly<{ iters: number; restarts: number }>>> = Object.freeze({
+  random: Object.freeze({ iters: 1000, restarts: 4 }),
+  encoder: Object.freeze({ iters: 100, restarts: 1 }),
+});
+
+/**
+ * The start for `init` when the model has (or has not) an encoder: `auto` = the encoder when there is
+ * one; `encoder` without one is a UserError.
+ */
+export function startFor(init: InitKind, hasEncoder: boolean): Start {
+  if (init === 'random') return 'random';
+  if (hasEncoder) return 'encoder';
+  if (init === 'encoder') throw new UserError(`inpaint: init 'encoder' but the model has no encoder (train one with \`wgan-inpaint train-encoder\`; see docs/ENCODER.md)`);
+  return 'random';
+}
+
+/** Upper bounds of the options (inclusive). */
+export const INPAINT_BOUNDS = {
+  /** Adam iterations; the defaults use 300–1000. */
+  iters: 100_000,
+  /** Restarts per image; the search batch is images × restarts generator passes, so memory grows with it. */
+  restarts: 64,
+  /** λ; ≥ 0.3 already hurts (docs/LAMBDA.md). */
+  lambda: 1000,
+  /** z lives in [−1, 1]^nz: a step larger than 1 only bounces between the clipping walls. */
+  lr: 1,
+  seed: 2 ** 31 - 1,
+  /** Importance-weight window, px (cost is O(H·W) whatever the window). */
+  window: 255,
+  progressEvery: 100_000,
+} as const;
+
+export const InpaintOptionsSchema = z
+  .object({
+    // The defaults here are the random start's; resolveInpaintOptions puts the encoder's in their place
+    // when the search starts from an encoder and the caller gave none (INIT_DEFAULTS).
+    iters: int(0, INPAINT_BOUNDS.iters).default(INIT_DEFAULTS.random.iters).describe('Adam iterations on z'),
+    restarts: int(1, INPAINT_BOUNDS.restarts).default(INIT_DEFAULTS.random.restarts).describe('restarts per image, the best final loss wins'),
+    // Chosen by experiment on Fashion-MNIST (docs/LAMBDA.md): 0.03 and 0.1 tie for best, ≥ 0.3 hurts.
+    lambda: num(0, INPAINT_BOUNDS.lambda).default(0.03).describe('weight λ of the prior loss −D(G(z))'),
+    lr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).default(0.01).describe('Adam learning rate on z'),
+    seed: int(0, INPAINT_BOUNDS.seed).default(0).describe('seed of the restarts’ starting points'),
+    window: int(1, INPAINT_BOUNDS.window).refine((v) => v % 2 === 1, { message: 'must be odd' }).default(7).describe('importance-weight window, px (odd)'),
+    blend: z.enum(['poisson', 'none']).default('poisson').describe('Poisson-blend the fill into the hole, or paste it'),
+    progressEvery: int(0, INPAINT_BOUNDS.progressEvery).default(0).describe('record G(z) of the best restart every N iterations (0 = never)'),
+    init: z.enum(INIT_KINDS).default('auto').describe('where the search starts: random z, or the z the model’s encoder predicts from the masked image (auto: the encoder when the model has one)'),
+    // Chosen by experiment (docs/ENCODER.md): restarts near the encoder's z (0.1) did best of
+    // 0.1/0.25/0.5/1 at K = 2, and none beat a single restart by more than noise.
+    initMix: num(0, 1).default(0.1).describe('from the encoder’s z: how far restarts k ≥ 1 start toward their random start'),
+  })
+  .strict();
+
+/** Fully resolved options. */
+export type InpaintOptions = z.output<typeof InpaintOptionsSchema>;
+
+export const DEFAULT_INPAINT: InpaintOptions = Object.freeze(InpaintOptionsSchema.parse({}));
+
+/** One line for a zod error: `restarts must be ≤ 64, got 1000000000; lambda: …`. `label` names a key (e.g. as a flag). */
+export function formatOptionError(e: z.ZodError, input: unknown, label: (key: string) => string = (k) => k): string {
+  return e.issues
+    .map((i) => {
+      if (i.code === 'unrecognized_keys') return `unknown option(s) ${i.keys.map((k) => label(k)).join(', ')}`;
+      const key = i.path.map(String).join('.');
+      const given = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k as string] : undefined), input);
+      const shown = typeof given === 'number' || typeof given === 'string' ? `, got ${JSON.stringify(given)}` : '';
+      if (i.code === 'invalid_enum_value') return `${label(key)} must be ${i.options.join(' or ')}${shown}`;
+      const msg = i.message.startsWith('must') ? i.message : `: ${i.message}`;
+      return `${label(key)}${msg.startsWith(':') ? '' : ' '}${msg}${shown}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Fill in defaults and validate (types, ranges, unknown keys), or throw one UserError line naming the
+ * option, e.g. `inpaint: restarts must be ≤ 64, got 1000000000`. Keys given as `undefined` keep their
+ * default. `hasEncoder` says whether the model has an encoder: when the search then starts from it
+ * (`init` auto or encoder), iterations and restarts not given default to INIT_DEFAULTS.encoder.
+ */
+export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}, label?: (key: string) => string, hasEncoder = false): InpaintOptions {
+  const given: Record<string, unknown> = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const init = given['init'];
+  if (hasEncoder && init !== 'random' && (INIT_KINDS as readonly unknown[]).includes(init ?? 'auto')) {
+    for (const k of ['iters', 'restarts'] as const) if (given[k] === undefined) given[k] = INIT_DEFAULTS.encoder[k];
+  }
+  const r = InpaintOptionsSchema.safeParse(given);
+  if (!r.success) throw new UserError(`inpaint: ${formatOptionError(r.error, given, label)}`);
+  return r.data;
+}
+
+/** What a front end (CLI flags and help, a form) needs to know about one option, read off the schema. */
+export interface OptionField {
+  key: keyof InpaintOptions;
+  /** kebab-case, e.g. `progress-every`. */
+  flag: string;
+  type: 'int' | 'number' | 'enum';
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  default: number | string;
+  description: string;
+}
+
+function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
+  for (;;) {
+    if (t instanceof z.ZodDefault) t = t._def.innerType;
+    else if (t instanceof z.ZodEffects) t = t._def.schema;
+    else return t;
+  }
+}
+
+/** The options in schema order, with bounds, defaults and descriptions. */
+export const INPAINT_OPTION_FIELDS: readonly OptionField[] = Object.freeze(
+  (Object.entries(InpaintOptionsSchema.shape) as [keyof InpaintOptions, z.ZodTypeAny][]).map(([key, t]) => {
+    const inner = unwrap(t);
+    const f: OptionField = {
+      key,
+      flag: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+      type: inner instanceof z.ZodEnum ? 'enum' : inner instanceof z.ZodNumber && inner.isInt ? 'int' : 'number',
+      default: DEFAULT_INPAINT[key],
+      description: t.description ?? '',
+    };
+    if (inner instanceof z.ZodNumber) {
+      if (inner.minValue !== null) f.min = inner.minValue;
+      if (inner.maxValue !== null) f.max = inner.maxValue;
+    }
+    if (inner instanceof z.ZodEnum) f.values = inner.options as string[];
+    return f;
+  }),
+);

@@ -1,0 +1,41 @@
+/**
+ * The files one inpainted image leaves behind, shared by `inpaint` (written at once) and `batch`
+ * (encoded by a queue worker, carried back through Redis, written by the batch client): one
+ * definition, so both commands write the same folder and the same bytes.
+ *
+ *   input.png  mask.png (white = known)  masked.png  raw.png = G(ẑ)  composite.png  blended.png
+ *   side_by_side.png (input | masked | G(ẑ) | composite | blended, upscaled to ≥ 128 px high)
+ *   progress.gif (G(z) over the search, only when frames were recorded)
+ */
+import path from 'node:path';
+import type { ImageBatch, Mask } from '../types.js';
+import type { FittedResult } from '../inpaint/inpaint.js';
+import { encodePng, encodeGif, makeGrid, maskToImage, upscale } from './image.js';
+import { writeDirAtomic, writeFileAtomic } from './atomic.js';
+
+/** A file of an output folder: name (no folders) and bytes. */
+export type OutputFile = [name: string, bytes: Uint8Array];
+
+/** Encode the output files of one image (`image`/`mask` at the original size, as `r` is). */
+export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: FittedResult): Promise<OutputFile[]> {
+  const f = Math.max(1, Math.floor(128 / image.height));
+  const files: OutputFile[] = [
+    ['input.png', await encodePng(image)],
+    ['mask.png', await encodePng(maskToImage(mask))],
+    ['masked.png', await encodePng(r.masked)],
+    ['raw.png', await encodePng(r.raw)],
+    ['composite.png', await encodePng(r.composite)],
+    ['blended.png', await encodePng(r.blended)],
+    ['side_by_side.png', await encodePng(upscale(makeGrid([image, r.masked, r.raw, r.composite, r.blended], 5, 2), f))],
+  ];
+  if (r.frames.length) files.push(['progress.gif', await encodeGif(r.frames.map((fr) => upscale(fr, Math.max(1, Math.floor(128 / fr.height)))))]);
+  return files;
+}
+
+/** Write an output folder atomically (a temporary sibling renamed into place; replaces an old one). */
+export async function writeOutputDir(dir: string, files: OutputFile[]): Promise<void> {
+  await writeDirAtomic(dir, (tmp) => {
+    // writeFileAtomic: each file fsynced and, on failure, a WriteError naming dir/name.
+    for (const [name, bytes] of files) writeFileAtomic(path.join(tmp, name), bytes);
+  });
+}

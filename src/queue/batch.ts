@@ -1,0 +1,408 @@
+/**
+ * `wgan-inpaint batch`: inpaint a folder of images in chunks, in-process or on a fleet of queue
+ * workers, resumably.
+ *
+ * The plan is the same either way: the sorted image list is cut into chunks of `chunk` images by
+ * position; the images of a chunk that are not done yet form one job (`runChunk`, seam.ts), whose id
+ * is the digest of its items (digest.ts). In-process the jobs run one after another on this thread;
+ * with --redis they go on the queue (a window of them at a time, so Redis holds a bounded amount) and
+ * results are written as they come back. Same jobs, same function, same backend → the same bytes.
+ *
+ * Output: OUT/<input path without extension>/ with the files of src/io/outputs.ts plus meta.json
+ * {input, key, model, losses, …}, each folder written atomically; OUT/summary.json at the end. An image
+ * whose folder has a meta.json with the same key (same model, bytes, mask, options) is skipped, so
+ * re-running the same command after Ctrl-C or a crash does only what is missing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
+import { initBackend } from '../backends/index.js';
+import { loadCheckpoint, resolveCheckpointDir } from '../train/checkpoint.js';
+import { decodeMask } from '../io/image.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputDir, type OutputFile } from '../io/outputs.js';
+import { MASK_KINDS } from '../masks/masks.js';
+import type { InpaintOptions } from '../inpaint/options.js';
+import type { ImageLosses } from '../inpaint/search.js';
+import { UserError } from '../util/errors.js';
+import { chunkId, itemKey, modelDigest } from './digest.js';
+import { runChunk } from './seam.js';
+import { QueueClient, ChunkFailed } from './client.js';
+import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, type ItemResult, type MaskSpec } from './protocol.js';
+
+/**
+ * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
+ * CPU seconds per image at the default settings (1000 iterations × 4 restarts, fashion-mnist model,
+ * native) fall 14.4 → 12.0 → 9.3 → 7.3 → 6.0 → 5.5 → 4.9 for chunks of 1, 2, 4, 8, 16, 32, 64: 32
+ * gets 94 % of what 64 saves over 1, while a chunk is still a few minutes of one worker (the work a
+ * killed worker loses, the step of the progress bar) and a batch of a few thousand images still
+ * spreads over a hundred workers.
+ */
+export const DEFAULT_CHUNK = 32;
+/**
+ * Chunks on the queue at once per batch client: up to 64 workers busy (raise --window for a bigger
+ * fleet) while Redis holds a bounded amount (≈ 50 KB per waiting chunk of 32 small PNGs, results
+ * removed as collected).
+ */
+export const DEFAULT_WINDOW = 64;
+
+export interface BatchSpec {
+  input: string;
+  /** A mask kind, a mask file (for every image) or a folder of masks (same relative paths). */
+  mask: string;
+  out: string;
+  /** A model reference (run folder, checkpoint folder, shipped name). */
+  model: string;
+  options: InpaintOptions;
+  chunk?: number;
+  /** Run on the queue at this Redis URL instead of in-process. */
+  redis?: string;
+  queue?: string;
+  connectTimeoutS?: number;
+  window?: number;
+  /** In-process only: the TF.js backend kind [auto]. */
+  backend?: string;
+}
+
+export interface BatchProgress {
+  /** Images finished in this run (done or failed), and the total this run has to do. */
+  finished: number;
+  total: number;
+  failed: number;
+  /** Finished images per second since the start, counting running chunks' progress. */
+  rate: number;
+  eta: number;
+}
+
+export interface BatchHooks {
+  log?: (line: string) => void;
+  onProgress?: (p: BatchProgress) => void;
+  signal?: AbortSignal;
+}
+
+export type ImageStatus = 'done' | 'skipped' | 'failed' | 'pending';
+
+export interface ImageRecord {
+  input: string;
+  output: string;
+  status: ImageStatus;
+  reason?: string;
+  losses?: ImageLosses | null;
+  resized?: boolean;
+  notice?: string;
+  /** Output folder writes in this run (exactly-once check: never more than 1). */
+  writes: number;
+}
+
+export interface BatchReport {
+  mode: 'in-process' | 'queue';
+  modelDir: string;
+  modelDigest: string;
+  backend: string | null;
+  chunk: number;
+  /** Chunks run (or enqueued) in this run. */
+  jobs: number;
+  /** Extra runs of collected chunks (BullMQ attemptsStarted − 1, summed): work redone after a killed worker. */
+  reruns: number;
+  /** Seconds the chunks' searches took (summed; on the workers with --redis): the rest is overhead. */
+  computeSeconds: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  seconds: number;
+  interrupted: boolean;
+  images: ImageRecord[];
+}
+
+interface Planned extends ImageRecord {
+  file: string;
+  key: string;
+  mask: MaskSpec | null;
+}
+
+interface Plan {
+  modelDir: string;
+  digest: string;
+  images: Planned[];
+  /** Per chunk, the indices of its images still to do (empty chunks left out). */
+  chunks: number[][];
+}
+
+/** Output folder names: the input's relative path without extension, sanitised, made unique. */
+export function outputNames(rels: string[]): string[] {
+  const used = new Set<string>(['summary.json']);
+  return rels.map((r) => {
+    const base = r.replace(/\.[^./]+$/, '').split('/').map((s) => s.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || '_').join('/');
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  });
+}
+
+function readBytes(file: string): Uint8Array {
+  return new Uint8Array(fs.readFileSync(file));
+}
+
+const META = 'meta.json';
+
+/** Validate everything and decide what to do; nothing is computed or written. */
+async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
+  if (!fs.existsSync(spec.input)) throw new UserError(`input '${spec.input}' does not exist`);
+  const isDir = fs.statSync(spec.input).isDirectory();
+  const root = isDir ? spec.input : path.dirname(spec.input);
+  let rels = isDir ? listImageFiles(spec.input) : [path.basename(spec.input)];
+  // Outputs inside the input folder must not become inputs of the next run.
+  const outAbs = path.resolve(spec.out);
+  rels = rels.filter((r) => !path.resolve(root, r).startsWith(outAbs + path.sep));
+  if (!rels.length) throw new UserError(`input folder '${spec.input}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+
+  const maskArg = spec.mask;
+  let maskOf: (rel: string, i: number) => MaskSpec | string;
+  if (MASK_KINDS.includes(maskArg)) {
+    maskOf = (_, i) => ({ kind: maskArg, seed: spec.options.seed + i });
+  } else if (fs.existsSync(maskArg) && fs.statSync(maskArg).isDirectory()) {
+    maskOf = (rel) => {
+      const stem = rel.replace(/\.[^./]+$/, '');
+      for (const cand of [rel, ...IMAGE_EXTENSIONS.map((e) => stem + e)]) {
+        const f = path.join(maskArg, cand);
+        if (fs.existsSync(f) && fs.statSync(f).isFile()) return { png: b64(readBytes(f)) };
+      }
+      return `no mask for '${rel}' in '${maskArg}' (looked for ${stem}.png and the other image extensions)`;
+    };
+  } else if (fs.existsSync(maskArg)) {
+    const bytes = readBytes(maskArg);
+    await decodeMask(bytes, `mask '${maskArg}'`); // a corrupt mask file is bad input: fail now
+    const spec_ = { png: b64(bytes) };
+    maskOf = () => spec_;
+  } else {
+    throw new UserError(`--mask '${maskArg}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file or folder`);
+  }
+
+  const modelDir = resolveCheckpointDir(spec.model);
+  const digest = modelDigest(modelDir);
+  const names = outputNames(rels);
+  const images: Planned[] = rels.map((rel, i) => {
+    const rec: Planned = { input: rel, output: names[i]!, status: 'pending', writes: 0, file: path.join(root, rel), key: '', mask: null };
+    const m = maskOf(rel, i);
+    if (typeof m === 'string') return { ...rec, status: 'failed', reason: m };
+    rec.mask = m;
+    let bytes: Uint8Array;
+    try {
+      bytes = readBytes(rec.file);
+    } catch (e) {
+      return { ...rec, status: 'failed', reason: `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    }
+    rec.key = itemKey(digest, bytes, m, spec.options);
+    const meta = readMeta(path.join(spec.out, rec.output, META));
+    if (meta?.key === rec.key) {
+      rec.status = 'skipped';
+      rec.losses = meta.losses ?? null;
+      rec.resized = !!meta.resized;
+      if (meta.notice) rec.notice = meta.notice;
+    }
+    return rec;
+  });
+  const chunks: number[][] = [];
+  for (let s = 0; s < images.length; s += chunk) {
+    const todo: number[] = [];
+    for (let i = s; i < Math.min(images.length, s + chunk); i++) if (images[i]!.status === 'pending') todo.push(i);
+    if (todo.length) chunks.push(todo);
+  }
+  return { modelDir, digest, images, chunks };
+}
+
+function readMeta(file: string): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string } | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Run a batch (in-process, or on the queue with spec.redis); returns what happened to every image and
+ * writes OUT/summary.json. Throws UserError for bad input (before anything is computed or written)
+ * and for an unreachable Redis; failures of single images are in the report, not thrown.
+ */
+export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise<BatchReport> {
+  const log = hooks.log ?? (() => {});
+  const chunk = spec.chunk ?? DEFAULT_CHUNK;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new UserError(`batch: chunk must be an integer ≥ 1, got ${chunk}`);
+  const plan = await planBatch(spec, chunk);
+  const { images } = plan;
+  const t0 = Date.now();
+  const total = plan.chunks.reduce((s, c) => s + c.length, 0);
+  let finished = 0, failedNow = 0, reruns = 0, computeSeconds = 0;
+  const running = new Map<number, number>(); // chunk index → fraction done
+  const progress = () => {
+    const partial = [...running.entries()].reduce((s, [c, f]) => s + f * plan.chunks[c]!.length, 0);
+    const el = (Date.now() - t0) / 1000;
+    const rate = el > 0 ? (finished + partial) / el : 0;
+    hooks.onProgress?.({ finished, total, failed: failedNow, rate, eta: rate > 0 ? (total - finished - partial) / rate : Infinity });
+  };
+
+  const buildJob = (idx: number[]): { id: string; job: ChunkJob; keys: Map<string, number[]> } | null => {
+    const items: ChunkItem[] = [];
+    const keys = new Map<string, number[]>();
+    for (const i of idx) {
+      const im = images[i]!;
+      let bytes: Uint8Array;
+      try {
+        bytes = readBytes(im.file);
+      } catch (e) {
+        fail(im, `cannot read '${im.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        continue;
+      }
+      im.key = itemKey(plan.digest, bytes, im.mask!, spec.options); // the file may have changed since planning
+      const same = keys.get(im.key);
+      if (same) same.push(i);
+      else {
+        keys.set(im.key, [i]);
+        items.push({ key: im.key, name: im.input, image: b64(bytes), mask: im.mask! });
+      }
+    }
+    if (!items.length) return null;
+    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options: spec.options, items }, keys };
+  };
+  const fail = (im: Planned, reason: string) => {
+    if (im.status !== 'pending') return;
+    im.status = 'failed';
+    im.reason = reason;
+    finished++;
+    failedNow++;
+  };
+  const apply = async (keys: Map<string, number[]>, items: ItemResult[]) => {
+    for (const r of items) {
+      for (const i of keys.get(r.key) ?? []) {
+        const im = images[i]!;
+        if (im.status !== 'pending') continue; // a result collected twice is written once
+        if (!r.ok) {
+          fail(im, r.error);
+          continue;
+        }
+        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) };
+        const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);
+        files.push([META, new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n')]);
+        await writeOutputDir(path.join(spec.out, im.output), files);
+        im.writes++;
+        im.status = 'done';
+        im.losses = r.losses;
+        im.resized = r.resized;
+        if (r.notice) im.notice = r.notice;
+        finished++;
+      }
+    }
+    // Items the result did not mention (cannot happen with a well-formed result) stay visible.
+    for (const idx of keys.values()) for (const i of idx) if (images[i]!.status === 'pending') fail(images[i]!, 'the worker returned no result for this image');
+  };
+
+  let backend: string | null = null;
+  let interrupted = false;
+  let jobs = 0;
+  fs.mkdirSync(spec.out, { recursive: true });
+  progress();
+  if (!spec.redis) {
+    backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
+    const ck = await loadCheckpoint(plan.modelDir);
+    try {
+      for (const [c, idx] of plan.chunks.entries()) {
+        if (hooks.signal?.aborted) { interrupted = true; break; }
+        const b = buildJob(idx);
+        if (!b) continue;
+        jobs++;
+        running.set(c, 0);
+        let items: ItemResult[];
+        const tc = performance.now();
+        try {
+          items = await runChunk(ck, b.job, {
+            ...(hooks.signal ? { signal: hooks.signal } : {}),
+            onProgress: (p) => { running.set(c, p.iter / Math.max(1, p.iters)); progress(); },
+          });
+        } catch (e) {
+          running.delete(c);
+          if (hooks.signal?.aborted) { interrupted = true; break; }
+          if (!(e instanceof UserError)) throw e;
+          for (const i of idx) fail(images[i]!, e.message);
+          continue;
+        }
+        running.delete(c);
+        computeSeconds += (performance.now() - tc) / 1000;
+        await apply(b.keys, items);
+        progress();
+      }
+    } finally {
+      ck.generator.dispose();
+      ck.critic.dispose();
+    }
+  } else {
+    const client = await QueueClient.open(spec.redis, spec.queue ?? DEFAULT_QUEUE, { ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}), log });
+    try {
+      if (plan.chunks.length && (await client.workers()) === 0) {
+        log(`notice: no worker is connected to queue '${spec.queue ?? DEFAULT_QUEUE}' yet; jobs wait until one is (wgan-inpaint worker --redis … --model …)`);
+      }
+      const window = spec.window ?? DEFAULT_WINDOW;
+      const inflight = new Set<Promise<void>>();
+      let fatal: unknown = null;
+      const aborted = new Promise<void>((resolve) => {
+        if (hooks.signal?.aborted) resolve();
+        hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
+      }).then(() => { interrupted = true; });
+      const waitSome = () => Promise.race([...inflight, aborted]);
+      for (const [c, idx] of plan.chunks.entries()) {
+        while (inflight.size >= window && !interrupted && !fatal) await waitSome();
+        if (interrupted || fatal) break;
+        const b = buildJob(idx);
+        if (!b) continue;
+        jobs++;
+        running.set(c, 0);
+        const p: Promise<void> = client.submit(b.id, b.job, (pr) => { running.set(c, pr.iter / Math.max(1, pr.iters)); progress(); })
+          .then(async (r) => {
+            reruns += Math.max(0, (r.started ?? 1) - 1);
+            computeSeconds += r.seconds ?? 0;
+            running.delete(c);
+            await apply(b.keys, r.items);
+          }, (e: unknown) => {
+            running.delete(c);
+            if (interrupted) return;
+            if (e instanceof ChunkFailed) for (const i of idx) fail(images[i]!, `job failed: ${e.message}`);
+            else fatal = e;
+          })
+          .catch((e: unknown) => { fatal = e; })
+          .finally(() => { inflight.delete(p); progress(); });
+        inflight.add(p);
+      }
+      while (inflight.size && !interrupted && !fatal) await waitSome();
+      if (interrupted) {
+        // Stop waiting (the jobs go on in the workers; a re-run collects them), let writes in flight end.
+        await client.close();
+        await Promise.allSettled([...inflight]);
+      }
+      if (fatal) throw fatal;
+    } finally {
+      await client.close();
+    }
+  }
+
+  const count = (s: ImageStatus) => images.filter((im) => im.status === s).length;
+  const report: BatchReport = {
+    mode: spec.redis ? 'queue' : 'in-process',
+    modelDir: plan.modelDir,
+    modelDigest: plan.digest,
+    backend,
+    chunk,
+    jobs,
+    reruns,
+    computeSeconds,
+    done: count('done'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    pending: count('pending'),
+    seconds: (Date.now() - t0) / 1000,
+    interrupted,
+    images: images.map(({ file: _f, key: _k, mask: _m, ...rec }) => rec),
+  };
+  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, options: spec.options, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}) }, null, 2) + '\n');
+  return report;
+}

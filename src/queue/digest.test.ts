@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chunkId, itemKey, modelDigest } from './digest.js';
+import { outputNames } from './batch.js';
+import { resolveInpaintOptions } from '../inpaint/options.js';
+import { initBackend } from '../backends/index.js';
+import { makeTinyModel } from '../testing/server_fixture.js';
+
+const o = resolveInpaintOptions({ iters: 10 });
+const img = new Uint8Array([1, 2, 3]);
+const center = { kind: 'center', seed: 0 };
+
+test('an item key changes with the model, the image bytes, the mask and every option (the seed too)', () => {
+  const k = itemKey('m1', img, center, o);
+  assert.match(k, /^[0-9a-f]{64}$/);
+  assert.equal(itemKey('m1', new Uint8Array([1, 2, 3]), { seed: 0, kind: 'center' }, { ...o }), k, 'same inputs, same key (key order does not matter)');
+  const others = [
+    itemKey('m2', img, center, o),
+    itemKey('m1', new Uint8Array([1, 2, 4]), center, o),
+    itemKey('m1', img, { kind: 'center', seed: 1 }, o),
+    itemKey('m1', img, { kind: 'half', seed: 0 }, o),
+    itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o),
+    itemKey('m1', img, center, { ...o, seed: 1 }),
+    itemKey('m1', img, center, { ...o, iters: 11 }),
+    itemKey('m1', img, center, { ...o, lambda: 0.1 }),
+    itemKey('m1', img, center, { ...o, blend: 'none' }),
+  ];
+  assert.equal(new Set([k, ...others]).size, others.length + 1);
+});
+
+test('chunk ids: a digest of the keys in order, never an integer, no colon', () => {
+  const a = chunkId(['k1', 'k2']);
+  assert.match(a, /^c[0-9a-f]{40}$/);
+  assert.equal(chunkId(['k1', 'k2']), a);
+  assert.notEqual(chunkId(['k2', 'k1']), a);
+  assert.notEqual(chunkId(['k1']), a);
+});
+
+test('the model digest covers the networks and ignores the manifest', async () => {
+  await initBackend('cpu');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-digest-'));
+  try {
+    const dir = await makeTinyModel(path.join(tmp, 'm'));
+    const d = modelDigest(dir);
+    assert.match(d, /^[0-9a-f]{64}$/);
+    const man = path.join(dir, 'manifest.json');
+    fs.writeFileSync(man, fs.readFileSync(man, 'utf8').replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'));
+    assert.equal(modelDigest(dir), d);
+    const wf = path.join(dir, 'critic', 'weights.bin');
+    const b = fs.readFileSync(wf);
+    b[b.length - 1] = b[b.length - 1]! ^ 1;
+    fs.writeFileSync(wf, b);
+    assert.notEqual(modelDigest(dir), d);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('output names keep the folders, drop the extension and stay unique', () => {
+  assert.deepEqual(outputNames(['a.png', 'a.jpg', 'sub/b c.png', 'summary.json.png', '.x/.y.png']), ['a', 'a_1', 'sub/b_c', 'summary.json_1', '_x/_y']);
+});

@@ -1,0 +1,87 @@
+/**
+ * What travels through Redis between a producer (`batch`, `serve --redis`) and a `worker`: one job
+ * is a chunk of images searched as one batch. Plain JSON (BullMQ stores job data and return values
+ * as JSON strings); file bytes are base64. Images are small (28–64 px PNGs of a few KB), so a
+ * 16-image chunk is ≈ 50–100 KB each way and workers need no shared disk.
+ */
+import type { InpaintOptions } from '../inpaint/options.js';
+import type { ImageLosses } from '../inpaint/search.js';
+import { UserError } from '../util/errors.js';
+
+/** Bumped when the shapes below change; a worker refuses jobs of another format. */
+export const JOB_FORMAT = 1;
+/** Queue name when none is given (`--queue`). One queue serves one model. */
+export const DEFAULT_QUEUE = 'wgan-inpaint';
+/** A valid queue name (BullMQ keys are `bull:<name>:…`, so no ':'), or a UserError. */
+export function checkQueueName(name: string): string {
+  if (!/^[\w.-]{1,100}$/.test(name)) throw new UserError(`--queue must be 1–100 letters, digits, '_', '.' or '-', got '${name}'`);
+  return name;
+}
+
+/** BullMQ job name of a chunk. */
+export const CHUNK_JOB = 'chunk';
+
+/** A mask: a kind made at the image's size with a seed, or mask file bytes resized to the image. */
+export type MaskSpec = { kind: string; seed: number } | { png: string };
+
+export interface ChunkItem {
+  /** Digest of (model, image bytes, mask, options): what the result is of (`itemKey`). */
+  key: string;
+  /** How the user knows the image (a path relative to --input): for messages only. */
+  name: string;
+  /** The image file's bytes, base64 (PNG/JPEG/WebP…); decoded by the worker, so a corrupt file fails alone. */
+  image: string;
+  mask: MaskSpec;
+}
+
+export interface ChunkJob {
+  format: typeof JOB_FORMAT;
+  /** sha256 of the model's network files (`modelDigest`); a worker with another model refuses. */
+  model: string;
+  options: InpaintOptions;
+  items: ChunkItem[];
+}
+
+export interface ItemDone {
+  key: string;
+  ok: true;
+  /** Output folder files, name → base64 bytes (src/io/outputs.ts). */
+  files: Record<string, string>;
+  losses: ImageLosses | null;
+  resized: boolean;
+  notice?: 'no-hole' | 'no-known';
+}
+
+export interface ItemFailed {
+  key: string;
+  ok: false;
+  /** One line naming the problem (e.g. "cannot decode 'a.png': …"). */
+  error: string;
+}
+
+export type ItemResult = ItemDone | ItemFailed;
+
+export interface ChunkResult {
+  format: typeof JOB_FORMAT;
+  /** One per job item, in order. */
+  items: ItemResult[];
+  /** Wall-clock seconds the search of the chunk took on the worker. */
+  seconds: number;
+  /** Who computed it (`host:pid` of the worker, or `in-process`). */
+  worker: string;
+  /** BullMQ's attemptsStarted when it ran (> 1: the job ran before, e.g. on a killed worker). */
+  started: number;
+}
+
+/** Job progress (BullMQ `job.updateProgress`), throttled by the worker. */
+export interface ChunkProgress {
+  iter: number;
+  iters: number;
+  contextual: number;
+  prior: number;
+  /** PNG (base64) of G(z) of the chunk's first image, at snapshot iterations (server previews). */
+  preview?: string;
+}
+
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+export const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));

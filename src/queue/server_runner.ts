@@ -1,0 +1,109 @@
+/**
+ * `serve --redis`: the HTTP API's jobs go on the shared queue instead of the server's own worker
+ * threads, so several API instances share one worker fleet. A request becomes a one-image chunk
+ * (the image and mask the server already cropped and resized, as lossless PNGs) through the same
+ * seam as `batch`; SSE progress comes from the job's progress events; the server refuses (429) while
+ * the queue holds `maxQueued` or more waiting jobs.
+ */
+import type { InpaintOptions } from '../inpaint/options.js';
+import type { ImageBatch, Mask } from '../types.js';
+import type { InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
+import { decodeImage, encodePng, maskToImage } from '../io/image.js';
+import { redactUrl } from './redis.js';
+import { UserError } from '../util/errors.js';
+import { chunkId, itemKey } from './digest.js';
+import { ChunkFailed, QueueClient } from './client.js';
+import type { ServedModel } from '../server/models.js';
+import { modelDigest } from './digest.js';
+import { b64, unb64, JOB_FORMAT, type ChunkProgress, type MaskSpec } from './protocol.js';
+
+/** `--max-queue` default: waiting jobs in the shared queue beyond which requests get 429. */
+export const DEFAULT_MAX_QUEUED = 32;
+
+export interface QueueRunnerOptions {
+  client: QueueClient;
+  url: string;
+  queue: string;
+  /** The served model's name and digest (one queue serves one model). */
+  model: { name: string; digest: string; channels: number };
+  maxQueued?: number;
+}
+
+export class QueueInpaintRunner implements InpaintRunner {
+  private readonly maxQueued: number;
+
+  constructor(private readonly o: QueueRunnerOptions) {
+    this.maxQueued = o.maxQueued ?? DEFAULT_MAX_QUEUED;
+  }
+
+  async ready(): Promise<string> {
+    return `queue '${this.o.queue}' on ${redactUrl(this.o.url)}`;
+  }
+
+  tensors(): number {
+    return 0;
+  }
+
+  /** Jobs waiting in the shared queue (every API instance's and batch's). */
+  depth(): Promise<number> {
+    return this.o.client.depth();
+  }
+
+  async overloaded(): Promise<{ message: string; retryAfter: number } | null> {
+    const depth = await this.depth();
+    if (depth < this.maxQueued) return null;
+    const workers = Math.max(1, (await this.o.client.workers()) ?? 1);
+    const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.o.client.meanChunkSeconds * (depth + 1)) / workers)));
+    return { message: `server busy: ${depth} job(s) wait in the queue (limit ${this.maxQueued}); retry in ${retryAfter} s`, retryAfter };
+  }
+
+  async run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal): Promise<WorkerResult> {
+    if (job.model !== this.o.model.name) throw new UserError(`unknown model '${job.model}'`);
+    // 8-bit PNGs are lossless here: the server's image came from 8-bit pixels (÷255) and masks are 0/1.
+    const image = await encodePng(job.image);
+    const mask: MaskSpec = { png: b64(await encodePng(maskToImage(job.mask))) };
+    const key = itemKey(this.o.model.digest, image, mask, job.options);
+    const id = chunkId([key]);
+    const progress = (p: ChunkProgress) => {
+      void (async () => {
+        const out: WorkerProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
+        if (p.preview) out.raw = await decodeImage(unb64(p.preview), { channels: this.o.model.channels as 1 | 3 });
+        onProgress(out);
+      })().catch(() => {});
+    };
+    let r;
+    try {
+      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options: job.options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal);
+    } catch (e) {
+      if (e instanceof ChunkFailed) throw new UserError(`inpainting failed on the queue: ${e.message}`);
+      throw e;
+    }
+    const item = r.items[0];
+    if (!item) throw new Error('the worker returned no result');
+    if (!item.ok) throw new UserError(item.error);
+    const c = this.o.model.channels as 1 | 3;
+    const dec = (name: string) => {
+      const f = item.files[name];
+      if (!f) throw new Error(`the worker's result has no ${name}`);
+      return decodeImage(unb64(f), { channels: c });
+    };
+    const [masked, raw, composite, blended] = await Promise.all(['masked.png', 'raw.png', 'composite.png', 'blended.png'].map(dec));
+    // A mask without hole has no search and no losses (inpaintImages); the page expects numbers.
+    const losses = item.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 };
+    return { masked: masked!, raw: raw!, composite: composite!, blended: blended!, losses };
+  }
+
+  async close(): Promise<void> {
+    await this.o.client.close();
+  }
+}
+
+/** Check Redis, connect, and build the runner for `serve --redis` (exactly one served model). */
+export async function queueRunner(o: { url: string; queue: string; models: ServedModel[]; maxQueued: number; connectTimeoutS: number; log: (l: string) => void }): Promise<QueueInpaintRunner> {
+  if (o.models.length !== 1) {
+    throw new UserError(`serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`);
+  }
+  const m = o.models[0]!;
+  const client = await QueueClient.open(o.url, o.queue, { connectTimeoutS: o.connectTimeoutS, log: o.log });
+  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir), channels: m.channels }, maxQueued: o.maxQueued });
+}

@@ -1,0 +1,202 @@
+/**
+ * `wgan-inpaint worker`: takes chunk jobs from a BullMQ queue on Redis and runs them on compute
+ * threads (threads.ts), one chunk per thread; the main thread only talks to Redis, so BullMQ renews
+ * each job's lock every lockDuration/2 however long the search takes.
+ *
+ * Timing settings (measured, docs/BENCHMARKS.md "Queue"): a default chunk (32 images × 1000
+ * iterations × 4 restarts) takes 3–8 min on the 2-core machine here, but the lock never has to cover
+ * a job — only the longest the main thread goes without renewing it. That thread only does Redis
+ * I/O, JSON of ≈ 100–300 KB per job, PNG previews and GC: its longest stall ("loop max", logged per
+ * job) measured 0.1–0.4 s with the machine at load 10–20. So:
+ *   lockDuration 30 s (BullMQ's default): ≈ 75× the worst measured stall, so a busy machine or a
+ *     Redis fail-over does not make a live worker's job look stalled;
+ *   stalledInterval 15 s: a killed worker's job is back in the queue within lockDuration +
+ *     stalledInterval ≤ 45 s, small next to the minutes of the job itself;
+ *   maxStalledCount 3: a job survives a few killed workers (the "killed twice" benchmark) but one
+ *     that kills every worker it lands on (out of memory) ends failed instead of looping.
+ * Jobs are retried 3 times with exponential backoff (2, 4 s) for other faults; a wrong model or a
+ * malformed job is failed at once (UnrecoverableError): retrying cannot help.
+ */
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { resolveCheckpointDir } from '../train/checkpoint.js';
+import { encodePng } from '../io/image.js';
+import { imageAt } from '../types.js';
+import { UserError } from '../util/errors.js';
+import { modelDigest } from './digest.js';
+import { checkRedis, policyWarning, queueConnection, redactUrl, DEFAULT_CONNECT_TIMEOUT_S } from './redis.js';
+import { ChunkAborted, ChunkThreads, type ThreadProgress } from './threads.js';
+import { b64, checkQueueName, JOB_FORMAT, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
+
+export const WORKER_DEFAULTS = {
+  concurrency: 1,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  maxStalledCount: 3,
+  /** Seconds a stopping worker lets its current chunk finish before handing it back. */
+  graceS: 20,
+};
+
+/** Least time between two progress updates of a job, ms (each is a Redis stream entry). */
+const PROGRESS_MS = 500;
+
+export interface QueueWorkerOptions {
+  redis: string;
+  queue: string;
+  /** A model reference (run folder, checkpoint folder, shipped name). */
+  model: string;
+  backend: string;
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  connectTimeoutS?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningQueueWorker {
+  /** `host:pid`, stored by BullMQ as each job's processedBy. */
+  name: string;
+  /** The model's digest (jobs for another digest are refused). */
+  digest: string;
+  modelDir: string;
+  backend: string;
+  /**
+   * Stop taking jobs; let running chunks finish for up to `graceS`, then hand them back to the queue
+   * (they run again elsewhere, from the start); resolves when everything is closed.
+   */
+  close(graceS?: number): Promise<void>;
+  /** Hand running chunks back now (a second Ctrl-C). */
+  handBack(): void;
+}
+
+export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQueueWorker> {
+  const log = o.log ?? (() => {});
+  checkQueueName(o.queue);
+  const info = await checkRedis(o.redis, o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S);
+  const warn = policyWarning(o.redis, info);
+  if (warn) log(warn);
+  const modelDir = resolveCheckpointDir(o.model);
+  const digest = modelDigest(modelDir);
+  const concurrency = o.concurrency ?? WORKER_DEFAULTS.concurrency;
+  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir });
+  let backend: string;
+  try {
+    backend = await threads.ready();
+  } catch (e) {
+    await threads.close();
+    throw e;
+  }
+  const name = `${os.hostname()}:${process.pid}`;
+  const active = new Map<string, AbortController>();
+  let handingBack = false;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+
+  const processor = async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal): Promise<ChunkResult> => {
+    const id = job.id!;
+    const short = id.slice(0, 13);
+    const data = job.data;
+    if (data?.format !== JOB_FORMAT || !Array.isArray(data.items)) {
+      log(`job ${short} refused: not a chunk job of format ${JOB_FORMAT}`);
+      throw new UnrecoverableError(`job format ${String(data?.format)}; this worker reads format ${JOB_FORMAT}`);
+    }
+    if (data.model !== digest) {
+      log(`job ${short} refused: it needs model ${data.model.slice(0, 12)}, this worker has ${digest.slice(0, 12)}`);
+      throw new UnrecoverableError(`model mismatch: the job needs model ${data.model.slice(0, 12)}…, the worker ${name} has ${digest.slice(0, 12)}… (${modelDir}); run workers with the same --model as the batch`);
+    }
+    const ac = new AbortController();
+    active.set(id, ac);
+    signal?.addEventListener('abort', () => ac.abort(), { once: true });
+    loop.reset();
+    const t0 = performance.now();
+    // Progress: at most every PROGRESS_MS, plus every snapshot (it carries a preview) and the end.
+    let last = 0;
+    let chain = Promise.resolve();
+    const onProgress = (p: ThreadProgress) => {
+      const now = performance.now();
+      const snap = !!p.raw && data.items.length === 1;
+      if (!snap && p.iter !== p.iters && now - last < PROGRESS_MS) return;
+      last = now;
+      chain = chain.then(async () => {
+        const msg: ChunkProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
+        if (snap) msg.preview = b64(await encodePng(imageAt(p.raw!, 0)));
+        await job.updateProgress(msg as unknown as object);
+      }).catch(() => {});
+    };
+    try {
+      const r = await threads.run(data, onProgress, ac.signal);
+      await chain;
+      const failed = r.items.filter((x) => !x.ok).length;
+      const n = data.items.length;
+      log(`job ${short} ${n} image(s): ${n - failed} done, ${failed} failed in ${r.seconds.toFixed(1)} s (${(r.seconds / n).toFixed(2)} s/image, loop max ${(loop.max / 1e6).toFixed(0)} ms)${job.attemptsStarted > 1 ? `, run ${job.attemptsStarted}` : ''}`);
+      return { format: JOB_FORMAT, items: r.items, seconds: r.seconds, worker: name, started: job.attemptsStarted };
+    } catch (e) {
+      await chain;
+      const s = ((performance.now() - t0) / 1000).toFixed(1);
+      if (e instanceof ChunkAborted && handingBack && token) {
+        // Back to waiting, untouched attempts: another worker starts it afresh.
+        await job.moveToWait(token);
+        log(`job ${short} handed back to the queue after ${s} s (worker stopping)`);
+        throw new WaitingError();
+      }
+      if (e instanceof UserError) {
+        log(`job ${short} failed after ${s} s: ${e.message}`);
+        throw new UnrecoverableError(e.message);
+      }
+      log(`job ${short} failed after ${s} s: ${(e as Error).message} (BullMQ retries it)`);
+      throw e;
+    } finally {
+      active.delete(id);
+    }
+  };
+
+  const worker = new Worker<ChunkJob, ChunkResult>(o.queue, processor, {
+    connection: queueConnection(o.redis),
+    concurrency,
+    name,
+    lockDuration: o.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+    stalledInterval: o.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
+    maxStalledCount: o.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount,
+    skipVersionCheck: true,
+    autorun: false,
+  });
+  // While Redis is away every connection reports each failed reconnect: one line per 10 s is enough.
+  let lastErr = 0;
+  worker.on('error', (e) => {
+    const now = Date.now();
+    if (now - lastErr > 10_000) log(`redis: ${e.message} (retrying)`);
+    lastErr = now;
+  });
+  worker.on('stalled', (jobId) => log(`job ${jobId.slice(0, 13)} was stalled (its worker stopped answering); back in the queue`));
+  void worker.run().catch((e: unknown) => log(`worker stopped: ${(e as Error).message}`));
+  await worker.waitUntilReady();
+  log(`worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' on ${redactUrl(o.redis)} (Redis ${info.version})`);
+
+  const handBack = () => {
+    handingBack = true;
+    for (const ac of active.values()) ac.abort();
+  };
+  let closing: Promise<void> | null = null;
+  return {
+    name,
+    digest,
+    modelDir,
+    backend,
+    handBack,
+    close: (graceS = WORKER_DEFAULTS.graceS) => {
+      closing ??= (async () => {
+        const timer = setTimeout(handBack, graceS * 1000);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(timer);
+          loop.disable();
+          await threads.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
