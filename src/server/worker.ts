@@ -17,13 +17,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { inpaint } from '../inpaint/inpaint.js';
+import { loadEncoder } from '../encoder/checkpoint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
 
 export interface WorkerInit {
   backend: string;
-  models: { name: string; dir: string }[];
+  /** `encoder`: the model's encoder folder (already checked against its generator), or null. */
+  models: { name: string; dir: string; encoder?: string | null }[];
 }
 
 export interface JobMessage {
@@ -38,11 +40,14 @@ export interface JobMessage {
 const port = parentPort;
 if (port) {
   const init = workerData as WorkerInit;
-  const models = new Map<string, Checkpoint>();
+  const models = new Map<string, Checkpoint & { encoder: tf.LayersModel | null }>();
   const controllers = new Map<number, AbortController>();
   const start = async () => {
     const backend = await initBackend(init.backend);
-    for (const m of init.models) models.set(m.name, await loadCheckpoint(m.dir));
+    for (const m of init.models) {
+      const ck = await loadCheckpoint(m.dir);
+      models.set(m.name, { ...ck, encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null });
+    }
     port.postMessage({ type: 'ready', backend, tensors: tf.memory().numTensors });
   };
   const run = async (job: JobMessage) => {
