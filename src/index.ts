@@ -18,6 +18,7 @@ export { readManifest, parseManifest, ManifestSchema, type Manifest } from './tr
 export { RunDir } from './train/run_dir.js';
 export { trainEncoder, type EncoderTrainOptions, type EncoderTrainResult, type EncoderStatLine } from './encoder/loop.js';
 export { loadEncoder, saveEncoder, resolveEncoderDir, modelEncoderDir, attachEncoder, installEncoder, type LoadedEncoder, type AttachedEncoder } from './encoder/checkpoint.js';
+export { inpaintFiles, prepareInpaintFiles, type InpaintFilesSpec, type InpaintFilesPlan, type InpaintFilesHooks, type InpaintFilesSummary, type InpaintFilesImage } from './inpaint/files_node.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export { runClaims, resolveClaimsOptions, ClaimsOptionsSchema, CLAIMS_DEFAULTS, type ClaimsOptionsInput, type ClaimsCallbacks, type ClaimsResult } from './experiment/claims.js';
 export { writeClaimsReport } from './experiment/report.js';

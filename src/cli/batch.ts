@@ -6,6 +6,7 @@ import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
+import { shownDir } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 
 const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
@@ -18,23 +19,24 @@ byte-identical either way (same backend). Re-running the same command skips ever
 (same model, image, mask and options), so a batch interrupted by Ctrl-C or a crash resumes; chunks
 still on the queue keep running meanwhile and are collected by the re-run.
 
-  --input DIR          a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
-  --mask KIND|FILE|DIR a mask kind (${MASK_KINDS.join(', ')}) made at each image's size (seeded by
-                       --seed + image index in the sorted list), a mask PNG for every image (dark or
-                       transparent = unknown; resized, nearest), or a folder of masks with the images'
-                       relative paths (any image extension)
-  --out DIR            OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
-                       meta.json), and OUT/summary.json (done, skipped, failed with reasons)
-  --model REF          a run folder, a checkpoint folder or a shipped model name; workers must load
-                       the same model (they refuse jobs of another)
+  --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
+  --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
+                         sorted list): ${MASK_KINDS.join(', ')};
+                         a mask PNG for every image (dark or
+                         transparent = unknown; resized, nearest), or a folder of masks with the images'
+                         relative paths (any image extension)
+  --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
+                         meta.json), and OUT/summary.json (done, skipped, failed with reasons)
+  --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
+                         the same model (they refuse jobs of another)
 ${INPAINT_OPTION_HELP}
-  --chunk N            images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
-  --backend KIND       in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
+  --chunk N              images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
+  --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
 queue
-  --redis URL          redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
-  --queue NAME         queue name, one per model [default: ${DEFAULT_QUEUE}]
-  --window N           jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
-  --connect-timeout S  give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
+  --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
+  --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
+  --window N             jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
+  --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
 summary.json), 2 on bad input or an unreachable Redis, 130 when interrupted.
@@ -81,7 +83,7 @@ export const batchCommand: Command = {
       const where = r.mode === 'queue' ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}` : `in-process (${r.backend})`;
       const made = r.done + r.failed;
       bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
-        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${str(v, 'out')}/ (summary.json)`);
+        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`);
       const failed = r.images.filter((im) => im.status === 'failed');
       for (const im of failed.slice(0, 20)) bar.log(`failed: '${im.input}': ${im.reason}`);
       if (failed.length > 20) bar.log(`… and ${failed.length - 20} more failed (see summary.json)`);

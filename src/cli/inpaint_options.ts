@@ -5,18 +5,17 @@
 import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
 import { INIT_DEFAULTS, INPAINT_OPTION_FIELDS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
+import { wrapHelp } from './schema_flags.js';
 
 /** One help line per search option: `--flag ARG  description (range) [default: …]`. */
 function optionHelp(f: OptionField): string {
-  const arg = f.type === 'enum' ? f.values!.join('|') : f.type === 'int' ? 'N' : 'X';
+  const arg = f.type === 'enum' ? f.choices!.join('|') : f.type === 'int' ? 'N' : 'X';
   const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
   const def =
     f.key === 'progressEvery' ? 'off'
     : f.key === 'iters' || f.key === 'restarts' ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
     : String(f.default);
-  const left = `  --${f.flag} ${arg}`;
-  // A flag too long for the column gets its description on the next line.
-  return `${left.length < 23 ? left.padEnd(23) : `${left}\n${' '.repeat(23)}`}${f.description}${range} [default: ${def}]`;
+  return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }
 
 export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]));
@@ -24,10 +23,11 @@ export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTIO
 export const INPAINT_OPTION_HELP = INPAINT_OPTION_FIELDS.map(optionHelp).join('\n');
 
 /**
- * The resolved search options from the command line: decimals only; types, ranges and defaults from
- * the schema. `hasEncoder`: the model has an encoder (iterations and restarts then default per start).
+ * The search options given on the command line, validated (decimals only; types and ranges from the
+ * schema) but without defaults, so a model with an encoder can still apply its own iterations and
+ * restarts (resolveInpaintOptions(…, hasEncoder); inpaintFiles does).
  */
-export function inpaintOptionsFrom(v: Values, command = 'inpaint', hasEncoder = false): InpaintOptions {
+export function inpaintOptionsGiven(v: Values, command = 'inpaint'): Partial<InpaintOptions> {
   const given: Record<string, unknown> = {};
   for (const f of INPAINT_OPTION_FIELDS) {
     const s = str(v, f.flag);
@@ -39,5 +39,16 @@ export function inpaintOptionsFrom(v: Values, command = 'inpaint', hasEncoder = 
       given[f.key] = n;
     }
   }
-  return resolveInpaintOptions(given as Partial<InpaintOptions>, (k) => `--${INPAINT_OPTION_FIELDS.find((f) => f.key === k)?.flag ?? k}`, hasEncoder);
+  resolveInpaintOptions(given as Partial<InpaintOptions>, flagLabel);
+  return given as Partial<InpaintOptions>;
+}
+
+const flagLabel = (k: string) => `--${INPAINT_OPTION_FIELDS.find((f) => f.key === k)?.flag ?? k}`;
+
+/**
+ * The resolved search options from the command line: decimals only; types, ranges and defaults from
+ * the schema. `hasEncoder`: the model has an encoder (iterations and restarts then default per start).
+ */
+export function inpaintOptionsFrom(v: Values, command = 'inpaint', hasEncoder = false): InpaintOptions {
+  return resolveInpaintOptions(inpaintOptionsGiven(v, command), flagLabel, hasEncoder);
 }

@@ -7,62 +7,12 @@
  * unions are passed to the schema as they are. The schema then validates (bounds, kinds) and its
  * message names the key.
  */
-import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import type { FieldInfo } from '../util/schema_fields.js';
 import type { OptionSpec, Values } from './command.js';
 
-export type FieldType = 'int' | 'number' | 'string' | 'boolean' | 'enum';
-
-export interface FieldInfo {
-  key: string;
-  flag: string;
-  type: FieldType;
-  /** Allowed values of an enum / literal union. */
-  choices?: readonly (string | number)[];
-  min?: number;
-  max?: number;
-  /** The schema's default; `null` = "derived" (e.g. from the loss preset). */
-  default?: unknown;
-  description: string;
-}
-
-import { kebab } from '../util/zod_error.js';
-
 export { kebab } from '../util/zod_error.js';
-
-/** What a zod field is, with its wrappers (default, nullable, optional) taken off. */
-export function fieldInfo(key: string, field: z.ZodTypeAny): FieldInfo {
-  let t: z.ZodTypeAny = field;
-  let description = t.description ?? '';
-  let def: unknown;
-  for (;;) {
-    if (t instanceof z.ZodDefault) def = t._def.defaultValue();
-    else if (!(t instanceof z.ZodNullable || t instanceof z.ZodOptional || t instanceof z.ZodEffects)) break;
-    t = t instanceof z.ZodEffects ? t._def.schema : t._def.innerType;
-    description ||= t.description ?? '';
-  }
-  const info: FieldInfo = { key, flag: kebab(key), type: 'string', description, ...(def !== undefined ? { default: def } : {}) };
-  if (t instanceof z.ZodNumber) {
-    info.type = t.isInt ? 'int' : 'number';
-    if (t.minValue !== null && Number.isFinite(t.minValue)) info.min = t.minValue;
-    if (t.maxValue !== null && Number.isFinite(t.maxValue) && t.maxValue < Number.MAX_SAFE_INTEGER) info.max = t.maxValue;
-  } else if (t instanceof z.ZodBoolean) info.type = 'boolean';
-  else if (t instanceof z.ZodEnum) Object.assign(info, { type: 'enum', choices: t.options as string[] });
-  else if (t instanceof z.ZodUnion && (t.options as z.ZodTypeAny[]).every((o) => o instanceof z.ZodLiteral)) {
-    const choices = (t.options as z.ZodLiteral<string | number>[]).map((o) => o.value);
-    Object.assign(info, { type: choices.every((c) => typeof c === 'number') ? 'int' : 'enum', choices });
-  }
-  return info;
-}
-
-export function schemaFields(schema: z.AnyZodObject, keys?: readonly string[]): FieldInfo[] {
-  const shape = schema.shape as Record<string, z.ZodTypeAny>;
-  return (keys ?? Object.keys(shape)).map((k) => {
-    const f = shape[k];
-    if (!f) throw new Error(`schema has no key '${k}'`);
-    return fieldInfo(k, f);
-  });
-}
+export { fieldInfo, schemaFields, type FieldInfo, type FieldType } from '../util/schema_fields.js';
 
 /** parseArgs option specs for the fields. */
 export function flagOptions(fields: readonly FieldInfo[]): OptionSpec {

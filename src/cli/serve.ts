@@ -4,6 +4,7 @@ import path from 'node:path';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
+import { listShippedModels, resolveCheckpointDir } from '../train/checkpoint.js';
 import { defaultAllowedHosts, startServer, WEB_ROOT } from '../server/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
 import { UserError } from '../util/errors.js';
@@ -25,7 +26,8 @@ options
   --host ADDR            address to listen on [default: 127.0.0.1; 0.0.0.0 exposes it to your network]
   --model NAME|DIR       a shipped model name, checkpoint folder or run folder (newest checkpoint);
                          repeat for several [default: every model in models/]
-  --run DIR              a training run folder: the page's training view shows its latest sample grid
+  --run DIR              a training run folder: its newest checkpoint is served (first in the list)
+                         and the page's training view shows its latest sample grid and plot
                          and W-estimate plot, refreshed every few seconds
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
   --web DIR              the built page [default: web-dist/ of the package; build it: npm run build:web]
@@ -76,7 +78,7 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          (manifest.json: its public part — no command lines, notes or local paths)
 
 example
-  wgan-inpaint serve --model runs/fmnist --run runs/fmnist --port 8080`;
+  wgan-inpaint serve --run runs/fmnist --port 8080`;
 
 
 /** flag, limit, least value, integer? */
@@ -126,7 +128,20 @@ export const serveCommand: Command = {
     // backend kind (initBackend there too).
     const backendKind = str(v, 'backend', 'auto')!;
     await initBackend(backendKind, (m) => console.error(`notice: ${m}`));
-    const refs = (v.model as unknown as string[] | undefined) ?? [];
+    const given = (v.model as unknown as string[] | undefined) ?? [];
+    // --run alone is enough: the run's newest checkpoint is served first, beside the given models (or
+    // the shipped ones when none is given), unless --model already names that run.
+    let refs = given;
+    if (runDir && !given.some((r) => path.resolve(r) === path.resolve(runDir))) {
+      let servable = true;
+      try {
+        resolveCheckpointDir(runDir);
+      } catch (e) {
+        servable = false; // a run that has not written its first checkpoint yet: its training view still works
+        console.error(`notice: --run '${runDir}' is not served as a model yet: ${(e as Error).message}`);
+      }
+      if (servable) refs = [runDir, ...(given.length ? given : listShippedModels())];
+    }
     const models = await loadServedModels(refs, (m) => console.error(`notice: ${m}`));
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
     const redis = str(v, 'redis');

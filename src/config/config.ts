@@ -79,7 +79,7 @@ export function resolveConfig(input: unknown): TrainConfig {
   const preset = typeof given['preset'] === 'string' && PRESETS.has(given['preset']) ? PRESETS.get(given['preset']).values : {};
   const filled = { ...preset, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)), ...('preset' in given ? { preset: given['preset'] } : {}) };
   const r = TrainConfigSchema.safeParse(input === undefined ? input : filled);
-  if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error)}`);
+  if (!r.success) throw new UserError(`invalid config: ${formatZodError(r.error, { input: filled })}`);
   const c = r.data;
   const loss = LOSSES.get(c.loss);
   const model = MODEL_REGISTRY.get(c.model);

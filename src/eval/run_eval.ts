@@ -102,7 +102,7 @@ async function pickClassifier(o: { classifier?: string | undefined; noClassifier
 /** Validate the options (one UserError line naming the first problem). */
 export function resolveEvalRun(input: EvalRunOptions): z.output<typeof EvalRunSchema> {
   const r = EvalRunSchema.safeParse(input);
-  if (!r.success) throw new UserError(`eval: ${formatZodError(r.error, asFlag)}`);
+  if (!r.success) throw new UserError(`eval: ${formatZodError(r.error, { name: asFlag, input })}`);
   return r.data;
 }
 

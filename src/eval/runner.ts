@@ -30,11 +30,12 @@ import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
 import { getBaseline } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
-import { holeFraction, makeMask, MASK_KINDS } from '../masks/masks.js';
+import { holeFraction, makeMask, MASKS } from '../masks/masks.js';
 import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
 import { fdClassifier } from '../classifier/fd.js';
 import { Rng } from '../util/rng.js';
-import { UserError, unknownKind } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
+import { defineRegistry } from '../util/registry.js';
 
 export interface MethodSpec {
   kind: string;
@@ -68,17 +69,15 @@ const SPECS: MethodSpec[] = [
   { kind: 'telea', description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)", baseline: 'telea' },
 ];
 
-export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = Object.freeze(Object.fromEntries(SPECS.map((s) => [s.kind, s])));
-export const EVAL_METHOD_KINDS: readonly string[] = Object.freeze(SPECS.map((s) => s.kind));
+const REGISTRY = defineRegistry('eval method', SPECS);
+export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = REGISTRY.byKind;
+export const EVAL_METHOD_KINDS: readonly string[] = REGISTRY.kinds;
 /** The methods that need an encoder (EvalInput.encoder). */
 export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind));
 export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
 
-export function getEvalMethod(kind: string): MethodSpec {
-  const m = EVAL_METHODS[kind];
-  if (!m) unknownKind('eval method', kind, EVAL_METHOD_KINDS);
-  return m;
-}
+/** The method registered as `kind`; UserError listing the valid kinds otherwise. */
+export const getEvalMethod = (kind: string): MethodSpec => REGISTRY.get(kind);
 
 /** The per-image metrics, in report order: key in results, metric kind in src/metrics, label. */
 export const EVAL_METRICS = [
@@ -228,7 +227,7 @@ export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
   const r: EvalOptions = { ...DEFAULT_EVAL, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
   if (r.masks.length === 0) throw new UserError('eval: no mask kinds given');
   if (r.methods.length === 0) throw new UserError('eval: no methods given');
-  for (const k of r.masks) if (!MASK_KINDS.includes(k)) unknownKind('mask kind', k, MASK_KINDS);
+  for (const k of r.masks) MASKS.get(k);
   for (const k of r.methods) getEvalMethod(k);
   if (new Set(r.masks).size !== r.masks.length) throw new UserError(`eval: a mask kind is listed twice (${r.masks.join(',')})`);
   if (new Set(r.methods).size !== r.methods.length) throw new UserError(`eval: a method is listed twice (${r.methods.join(',')})`);

@@ -87,7 +87,7 @@ export function shippedClassifier(data: string): string | undefined {
 
 export function resolveClaimsOptions(input: unknown): ClaimsOptions {
   const r = ClaimsOptionsSchema.safeParse(input);
-  if (!r.success) throw new UserError(`experiment claims: ${formatZodError(r.error)}`);
+  if (!r.success) throw new UserError(`experiment claims: ${formatZodError(r.error, { input })}`);
   const o = r.data;
   const losses = splitList(o.losses), models = splitList(o.models);
   if (!losses.length) throw new UserError('experiment claims: --losses names no loss');

@@ -13,7 +13,8 @@ import { holeFraction } from '../masks/masks.js';
 import { latentSearch, resolveFor, type InpaintModel, type InpaintCallbacks, type ImageLosses, type SearchResult, type InitZ } from './search.js';
 import type { InpaintOptions } from './options.js';
 import { finishFill } from './finish.js';
-import { fitBack, fitToModel, type FitMode, type FitPlan } from './fit.js';
+import { assembleFills, cutImage, fitBack, fitToModel, pasteImage, type Fitted, type FitPlan } from './fit.js';
+import { applyMask, composite } from './composite.js';
 import { UserError } from '../util/errors.js';
 
 export interface InpaintResult extends Omit<SearchResult, 'errors'> {
@@ -50,19 +51,22 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
 }
 
 export interface FittedResult {
-  /** All at the output size: the image's own for `stretch`, the model's for `centre-crop`. */
+  /** All at the output size: the image's own for `whole` and `crop`, the model's for `centre-crop`. */
   input: ImageBatch;
   mask: Mask;
   masked: ImageBatch;
+  /** G(ẑ) at the output size; for `crop`, the input with each region's context square replaced by its G(ẑ). */
   raw: ImageBatch;
   composite: ImageBatch;
   blended: ImageBatch;
+  /** Losses of the search; for `crop` with several regions, their mean (restart: the first region's). */
   losses: ImageLosses | null;
-  /** Frames of G(z) over the search (model size), when progressEvery > 0; the final one last. */
+  /** Frames of G(z) over the search (model size; the first region's for `crop`), when progressEvery > 0; the final one last. */
   frames: ImageBatch[];
   /** Whether the image was resized for the model. */
   resized: boolean;
-  plan: FitPlan;
+  /** How the image was fitted: one plan, or one per hole region for `crop`. */
+  plans: FitPlan[];
   /** 'no-hole' when the mask has no unknown pixel (returned unchanged), 'no-known' when all unknown. */
   notice?: 'no-hole' | 'no-known';
   /** Set when this image's search stopped on a non-finite loss; the images above are then the input. */
@@ -70,44 +74,70 @@ export interface FittedResult {
 }
 
 /**
- * Complete images of any size (each a 1-image batch with its own mask of the same size) with a model.
- * All images go through one batched search. An image whose search fails (non-finite loss) gets
- * `error`; the others complete. With `init` auto/encoder and `model.encoder`, the search starts at the
- * encoder's z of each model-size image.
+ * Finish an image from the fills of its plans (each at its plan's used size): `whole` and
+ * `centre-crop` finish the whole image; `crop` blends each region inside its own context square only
+ * (the Poisson solve then costs the hole's neighbourhood, not the photo).
  */
-export async function inpaintImages(model: InpaintModel, images: ImageBatch[], masks: Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, mode: FitMode = 'stretch'): Promise<FittedResult[]> {
+function finishFitted(f: Fitted, fills: ImageBatch[], o: InpaintOptions): Pick<FittedResult, 'raw' | 'masked' | 'composite' | 'blended'> {
+  const raw = assembleFills(f.target, f.plans, fills);
+  if (f.plans[0]!.mode !== 'crop') return { raw, ...finishFill(f.target, raw, f.targetMask, o) };
+  const masked = applyMask(f.target, f.targetMask);
+  const comp = composite(f.target, raw, f.targetMask);
+  const blended = o.blend === 'poisson' ? { ...f.target, data: Float32Array.from(comp.data) } : comp;
+  if (o.blend === 'poisson') {
+    f.plans.forEach((p, k) => {
+      const part = finishFill(cutImage(f.target, p.crop), fills[k]!, { data: cutImage({ ...f.target, data: f.targetMask.data, channels: 1 }, p.crop).data, height: p.crop.height, width: p.crop.width }, o);
+      pasteImage(blended, p.crop, part.blended);
+    });
+  }
+  return { raw, masked, composite: comp, blended };
+}
+
+/**
+ * Complete images of any size (each a 1-image batch with its own mask of the same size) with a model,
+ * fitted by `options.fit` (src/inpaint/fit.ts). All images — all hole regions, for `crop` — go
+ * through one batched search. An image whose search fails (non-finite loss) gets `error`; the others
+ * complete. With `init` auto/encoder and `model.encoder`, each model-size input starts at its
+ * encoder's z.
+ */
+export async function inpaintImages(model: InpaintModel, images: ImageBatch[], masks: Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<FittedResult[]> {
   const { o } = resolveFor(model, options);
   if (masks.length !== images.length) throw new UserError(`${masks.length} masks for ${images.length} images`);
   const [, h, w] = model.generator.outputs[0]!.shape as number[];
-  const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, mode));
+  const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, o.fit));
   const results: (FittedResult | null)[] = images.map(() => null);
-  const todo: number[] = [];
+  // The search batch: item k is plan `plan` of image `image`.
+  const items: { image: number; plan: number }[] = [];
   fitted.forEach((f, i) => {
     if (holeFraction(f.targetMask) === 0) {
       // Nothing to fill: the image comes back unchanged.
       const t = f.target;
-      results[i] = { input: t, mask: f.targetMask, masked: t, raw: t, composite: t, blended: t, losses: null, frames: [], resized: false, plan: f.plan, notice: 'no-hole' };
-    } else todo.push(i);
+      results[i] = { input: t, mask: f.targetMask, masked: t, raw: t, composite: t, blended: t, losses: null, frames: [], resized: false, plans: f.plans, notice: 'no-hole' };
+    } else f.plans.forEach((_, k) => items.push({ image: i, plan: k }));
   });
-  if (todo.length) {
+  if (items.length) {
     const frames: ImageBatch[] = [];
-    const r = await latentSearch(model, stackImages(todo.map((i) => fitted[i]!.image)), todo.map((i) => fitted[i]!.mask), o, {
+    const r = await latentSearch(model, stackImages(items.map((it) => fitted[it.image]!.images[it.plan]!)), items.map((it) => fitted[it.image]!.masks[it.plan]!), o, {
       ...cb,
       onProgress: (p) => {
         if (p.raw) frames.push(p.raw);
         cb.onProgress?.(p);
       },
     });
-    todo.forEach((i, j) => {
-      const f = fitted[i]!;
-      const base = { input: f.target, mask: f.targetMask, frames: frames.map((b) => imageAt(b, j)), resized: f.plan.resized, plan: f.plan };
-      const err = r.errors[j];
+    fitted.forEach((f, i) => {
+      if (results[i]) return;
+      const js = items.flatMap((it, j) => (it.image === i ? [j] : []));
+      const base = { input: f.target, mask: f.targetMask, frames: frames.map((b) => imageAt(b, js[0]!)), resized: f.plans.some((p) => p.resized), plans: f.plans };
+      const err = js.map((j) => r.errors[j]).find((e) => e);
       if (err) {
         results[i] = { ...base, masked: f.target, raw: f.target, composite: f.target, blended: f.target, losses: null, frames: [], error: err };
         return;
       }
-      const raw = fitBack(f.plan, r.raw, j);
-      const res: FittedResult = { ...base, raw, ...finishFill(f.target, raw, f.targetMask, o), losses: r.losses[j]! };
+      const fills = js.map((j, k) => fitBack(f.plans[k]!, r.raw, j));
+      const ls = js.map((j) => r.losses[j]!);
+      const mean = (k: 'contextual' | 'prior' | 'total') => ls.reduce((s, l) => s + l[k], 0) / ls.length;
+      const losses: ImageLosses = ls.length === 1 ? ls[0]! : { ...ls[0]!, contextual: mean('contextual'), prior: mean('prior'), total: mean('total') };
+      const res: FittedResult = { ...base, ...finishFitted(f, fills, o), losses };
       if (holeFraction(f.targetMask) === 1) res.notice = 'no-known';
       results[i] = res;
     });

@@ -24,7 +24,7 @@ test('every option has an upper bound; out-of-range values are one clear error n
     [{ progressEvery: 1e9 }, /progressEvery must be ≤ 100000/],
     [{ blend: 'soft' }, /blend must be poisson or none, got "soft"/],
     [{ iters: NaN }, /iters/],
-    [{ speed: 1 }, /unknown option\(s\) speed/],
+    [{ speed: 1 }, /unknown option\(s\) 'speed'/],
   ];
   for (const [o, re] of bad) assert.throws(() => resolveInpaintOptions(o as never), userError(re), JSON.stringify(o));
   // A label names the option as the caller's users know it (the CLI: as a flag).
@@ -35,12 +35,12 @@ test('every option has an upper bound; out-of-range values are one clear error n
 });
 
 test('defaults come from the schema; undefined keeps the default; fields describe every option', () => {
-  assert.deepEqual({ ...DEFAULT_INPAINT }, { iters: 1000, restarts: 4, lambda: 0.03, lr: 0.01, seed: 0, window: 7, blend: 'poisson', progressEvery: 0, init: 'auto', initMix: 0.1 });
+  assert.deepEqual({ ...DEFAULT_INPAINT }, { iters: 1000, restarts: 4, lambda: 0.03, lr: 0.01, seed: 0, window: 7, blend: 'poisson', progressEvery: 0, init: 'auto', initMix: 0.1, fit: 'whole' });
   assert.deepEqual(resolveInpaintOptions({ iters: undefined, restarts: 2 } as never), { ...DEFAULT_INPAINT, restarts: 2 });
   assert.deepEqual(INPAINT_OPTION_FIELDS.map((f) => f.key), Object.keys(InpaintOptionsSchema.shape));
   const r = INPAINT_OPTION_FIELDS.find((f) => f.key === 'restarts')!;
   assert.deepEqual([r.flag, r.type, r.min, r.max, r.default], ['restarts', 'int', 1, 64, 4]);
   assert.equal(INPAINT_OPTION_FIELDS.find((f) => f.key === 'progressEvery')!.flag, 'progress-every');
-  assert.deepEqual(INPAINT_OPTION_FIELDS.find((f) => f.key === 'blend')!.values, ['poisson', 'none']);
+  assert.deepEqual(INPAINT_OPTION_FIELDS.find((f) => f.key === 'blend')!.choices, ['poisson', 'none']);
   for (const f of INPAINT_OPTION_FIELDS) assert.ok(f.description.length > 5, f.key);
 });

@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { formatZodError } from '../util/zod_error.js';
+import { schemaFields, type FieldInfo } from '../util/schema_fields.js';
 
 const int = (lo: number, hi: number) => z.number().int({ message: 'must be an integer' }).min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
 const num = (lo: number, hi: number) => z.number().min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
@@ -75,6 +77,9 @@ export const InpaintOptionsSchema = z
     // Chosen by experiment (docs/ENCODER.md): restarts near the encoder's z (0.1) did best of
     // 0.1/0.25/0.5/1 at K = 2, and none beat a single restart by more than noise.
     initMix: num(0, 1).default(0.1).describe('from the encoder’s z: how far restarts k ≥ 1 start toward their random start'),
+    // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
+    // still centre-crop and answer at the model's size, so their bodies do not take this key.
+    fit: z.enum(['whole', 'crop']).default('whole').describe('whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole'),
   })
   .strict();
 
@@ -83,75 +88,25 @@ export type InpaintOptions = z.output<typeof InpaintOptionsSchema>;
 
 export const DEFAULT_INPAINT: InpaintOptions = Object.freeze(InpaintOptionsSchema.parse({}));
 
-/** One line for a zod error: `restarts must be ≤ 64, got 1000000000; lambda: …`. `label` names a key (e.g. as a flag). */
-export function formatOptionError(e: z.ZodError, input: unknown, label: (key: string) => string = (k) => k): string {
-  return e.issues
-    .map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown option(s) ${i.keys.map((k) => label(k)).join(', ')}`;
-      const key = i.path.map(String).join('.');
-      const given = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k as string] : undefined), input);
-      const shown = typeof given === 'number' || typeof given === 'string' ? `, got ${JSON.stringify(given)}` : '';
-      if (i.code === 'invalid_enum_value') return `${label(key)} must be ${i.options.join(' or ')}${shown}`;
-      const msg = i.message.startsWith('must') ? i.message : `: ${i.message}`;
-      return `${label(key)}${msg.startsWith(':') ? '' : ' '}${msg}${shown}`;
-    })
-    .join('; ');
-}
-
 /**
  * Fill in defaults and validate (types, ranges, unknown keys), or throw one UserError line naming the
  * option, e.g. `inpaint: restarts must be ≤ 64, got 1000000000`. Keys given as `undefined` keep their
  * default. `hasEncoder` says whether the model has an encoder: when the search then starts from it
  * (`init` auto or encoder), iterations and restarts not given default to INIT_DEFAULTS.encoder.
  */
-export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}, label?: (key: string) => string, hasEncoder = false): InpaintOptions {
+export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}, label: (key: string) => string = (k) => k, hasEncoder = false): InpaintOptions {
   const given: Record<string, unknown> = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const init = given['init'];
   if (hasEncoder && init !== 'random' && (INIT_KINDS as readonly unknown[]).includes(init ?? 'auto')) {
     for (const k of ['iters', 'restarts'] as const) if (given[k] === undefined) given[k] = INIT_DEFAULTS.encoder[k];
   }
   const r = InpaintOptionsSchema.safeParse(given);
-  if (!r.success) throw new UserError(`inpaint: ${formatOptionError(r.error, given, label)}`);
+  if (!r.success) throw new UserError(`inpaint: ${formatZodError(r.error, { name: (p) => label(p.map(String).join('.')), input: given })}`);
   return r.data;
 }
 
 /** What a front end (CLI flags and help, a form) needs to know about one option, read off the schema. */
-export interface OptionField {
-  key: keyof InpaintOptions;
-  /** kebab-case, e.g. `progress-every`. */
-  flag: string;
-  type: 'int' | 'number' | 'enum';
-  min?: number;
-  max?: number;
-  values?: readonly string[];
-  default: number | string;
-  description: string;
-}
-
-function unwrap(t: z.ZodTypeAny): z.ZodTypeAny {
-  for (;;) {
-    if (t instanceof z.ZodDefault) t = t._def.innerType;
-    else if (t instanceof z.ZodEffects) t = t._def.schema;
-    else return t;
-  }
-}
+export type OptionField = FieldInfo<keyof InpaintOptions>;
 
 /** The options in schema order, with bounds, defaults and descriptions. */
-export const INPAINT_OPTION_FIELDS: readonly OptionField[] = Object.freeze(
-  (Object.entries(InpaintOptionsSchema.shape) as [keyof InpaintOptions, z.ZodTypeAny][]).map(([key, t]) => {
-    const inner = unwrap(t);
-    const f: OptionField = {
-      key,
-      flag: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
-      type: inner instanceof z.ZodEnum ? 'enum' : inner instanceof z.ZodNumber && inner.isInt ? 'int' : 'number',
-      default: DEFAULT_INPAINT[key],
-      description: t.description ?? '',
-    };
-    if (inner instanceof z.ZodNumber) {
-      if (inner.minValue !== null) f.min = inner.minValue;
-      if (inner.maxValue !== null) f.max = inner.maxValue;
-    }
-    if (inner instanceof z.ZodEnum) f.values = inner.options as string[];
-    return f;
-  }),
-);
+export const INPAINT_OPTION_FIELDS: readonly OptionField[] = Object.freeze(schemaFields<keyof InpaintOptions>(InpaintOptionsSchema));

@@ -3,7 +3,7 @@
  * Node only; the browser uses canvas instead.
  */
 import fs from 'node:fs';
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Sharp, type OutputInfo } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -82,6 +82,15 @@ function decoder(bytes: Uint8Array, header: ImageHeader): Sharp {
   return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height) });
 }
 
+/** The decoded raw pixels of a sharp pipeline; a decoder failure is one UserError naming the input. */
+async function rawPixels(img: Sharp, name: string): Promise<{ data: Buffer; info: OutputInfo }> {
+  try {
+    return await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Decode raw bytes of a PNG/JPEG/WebP/GIF… into a 1-image batch. The header is checked first
  * (readImageHeader: empty data, pixel limit, formats). Throws UserError on corrupt data.
@@ -94,13 +103,7 @@ export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, nam
     img = img.resize(opts.size, opts.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' });
   }
   img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
-  let out;
-  try {
-    out = await img.raw().toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
-  }
-  const { data, info } = out;
+  const { data, info } = await rawPixels(img, name);
   const c = info.channels;
   const h = info.height, w = info.width;
   const f = new Float32Array(h * w * channels);
@@ -187,13 +190,7 @@ export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOp
   const header = await readImageHeader(bytes, name, o);
   let img = decoder(bytes, header).ensureAlpha();
   if (o.height && o.width) img = img.resize(o.width, o.height, { fit: 'fill', kernel: 'nearest' });
-  let out;
-  try {
-    out = await img.raw().toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
-  }
-  const { data, info } = out;
+  const { data, info } = await rawPixels(img, name);
   const c = info.channels; // 2 (grey+alpha) or 4 (rgba)
   const n = info.width * info.height;
   const m = new Float32Array(n);

@@ -39,3 +39,18 @@ export async function writeOutputDir(dir: string, files: OutputFile[]): Promise<
     for (const [name, bytes] of files) writeFileAtomic(path.join(tmp, name), bytes);
   });
 }
+
+/**
+ * Output folder names from input paths (relative to the input folder): the path without extension,
+ * sanitised, made unique in order; never `summary.json` (the summary's own name) nor a hidden name.
+ */
+export function outputNames(rels: string[]): string[] {
+  const used = new Set<string>(['summary.json']);
+  return rels.map((r) => {
+    const base = r.replace(/\.[^./]+$/, '').split('/').map((s) => s.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || '_').join('/');
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  });
+}

@@ -20,7 +20,7 @@ import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir } from '../train/checkpoint.js';
 import { decodeMask } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeOutputDir, type OutputFile } from '../io/outputs.js';
+import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
@@ -127,18 +127,6 @@ interface Plan {
   images: Planned[];
   /** Per chunk, the indices of its images still to do (empty chunks left out). */
   chunks: number[][];
-}
-
-/** Output folder names: the input's relative path without extension, sanitised, made unique. */
-export function outputNames(rels: string[]): string[] {
-  const used = new Set<string>(['summary.json']);
-  return rels.map((r) => {
-    const base = r.replace(/\.[^./]+$/, '').split('/').map((s) => s.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || '_').join('/');
-    let name = base;
-    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
-    used.add(name);
-    return name;
-  });
 }
 
 function readBytes(file: string): Uint8Array {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chunkId, itemKey, modelDigest } from './digest.js';
-import { outputNames } from './batch.js';
+import { outputNames } from '../io/outputs.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
 import { makeTinyModel } from '../testing/server_fixture.js';

@@ -4,18 +4,14 @@
  * lock renewal and the job would be declared stalled and handed to another worker while still
  * running. Here it has a thread of its own; the main thread only talks to Redis.
  *
- * Protocol (structured-clone messages):
- *   in:  {type:'chunk', id, job: ChunkJob}  |  {type:'abort', id}
- *   out: {type:'ready', backend}  |  {type:'failed', error}                      (once, at start)
- *        {type:'progress', id, iter, iters, contextual, prior, raw?: ImageBatch}
- *        {type:'result', id, items: ItemResult[], seconds}  |  {type:'error', id, error, user}
+ * Messages: the ThreadPool protocol (src/util/thread_pool_node.ts); a job is a ChunkJob.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { UserError } from '../util/errors.js';
+import type { InpaintProgress } from '../inpaint/search.js';
+import { serveThread } from '../util/thread_pool_node.js';
 import { runChunk } from './seam.js';
-import type { ChunkJob } from './protocol.js';
+import type { ChunkJob, ItemResult } from './protocol.js';
 
 export interface ThreadInit {
   backend: string;
@@ -23,37 +19,22 @@ export interface ThreadInit {
   modelDir: string;
 }
 
-export type ThreadIn = { type: 'chunk'; id: number; job: ChunkJob } | { type: 'abort'; id: number };
+export interface ChunkResult {
+  items: ItemResult[];
+  /** Seconds the chunk took on the thread. */
+  seconds: number;
+}
 
-const port = parentPort;
-if (port) {
-  const init = workerData as ThreadInit;
-  let model: Checkpoint | null = null;
-  const controllers = new Map<number, AbortController>();
-  const start = async () => {
+let model: Checkpoint | null = null;
+serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkResult>({
+  async start(init) {
     const backend = await initBackend(init.backend);
     model = await loadCheckpoint(init.modelDir);
-    port.postMessage({ type: 'ready', backend });
-  };
-  const run = async (id: number, job: ChunkJob) => {
-    const ac = new AbortController();
-    controllers.set(id, ac);
+    return backend;
+  },
+  async run(job, { signal, onProgress }) {
     const t0 = performance.now();
-    try {
-      const items = await runChunk(model!, job, {
-        signal: ac.signal,
-        onProgress: (p) => port.postMessage({ type: 'progress', id, ...p }),
-      });
-      port.postMessage({ type: 'result', id, items, seconds: (performance.now() - t0) / 1000 });
-    } catch (e) {
-      port.postMessage({ type: 'error', id, error: (e as Error).message, user: e instanceof UserError });
-    } finally {
-      controllers.delete(id);
-    }
-  };
-  port.on('message', (m: ThreadIn) => {
-    if (m.type === 'abort') controllers.get(m.id)?.abort();
-    else if (m.type === 'chunk') void run(m.id, m.job);
-  });
-  start().catch((e: unknown) => port.postMessage({ type: 'failed', error: (e as Error).message }));
-}
+    const items = await runChunk(model!, job, { signal, onProgress });
+    return { items, seconds: (performance.now() - t0) / 1000 };
+  },
+});

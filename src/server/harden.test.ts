@@ -124,7 +124,7 @@ test('8. a full queue answers 429 before the image is decoded', async () => {
 
 test('7. options out of the shared schema\'s range are 400s naming them', async () => {
   const img = await pngDataUrl(testImage());
-  for (const [options, re] of [[{ lambda: 1e308 }, /options\.lambda: must be ≤ 1000, got 1e\+308/], [{ lr: 5 }, /options\.lr: must be ≤ 1, got 5/], [{ window: 4 }, /options\.window: must be odd, got 4/], [{ restarts: 17 }, /options\.restarts 17 is above this server's limit of 16/], [{ progressEvery: 1 }, /unknown key\(s\) progressEvery/]] as const) {
+  for (const [options, re] of [[{ lambda: 1e308 }, /options\.lambda must be ≤ 1000, got 1e\+308/], [{ lr: 5 }, /options\.lr must be ≤ 1, got 5/], [{ window: 4 }, /options\.window must be odd, got 4/], [{ restarts: 17 }, /options\.restarts 17 is above this server's limit of 16/], [{ progressEvery: 1 }, /unknown key\(s\) 'options\.progressEvery'/]] as const) {
     const r = await post({ model: 'tiny', image: img, mask: { kind: 'center' }, options });
     assert.equal(r.status, 400, r.text);
     assert.match(JSON.parse(r.text).error, re);

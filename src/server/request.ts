@@ -18,6 +18,7 @@ import { InpaintOptionsSchema, resolveInpaintOptions, startFor, INIT_DEFAULTS, t
 import { fitImage, fitMask, planFit } from '../inpaint/fit.js';
 import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
 import { UserError } from '../util/errors.js';
+import { formatZodError } from '../util/zod_error.js';
 import type { ServedModel } from './models.js';
 import type { Resize } from './api.js';
 
@@ -74,7 +75,8 @@ export const SERVER_DEFAULTS = { iters: 300, restarts: 2 } as const;
 const MaskSpec = z.object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() }).strict();
 
 /** The request's options: the library's schema (its bounds included) minus what the server sets itself. */
-const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true }).partial().strict();
+// No fit: the server centre-crops to the model's size (src/inpaint/fit.ts, 'centre-crop').
+const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true, fit: true }).partial().strict();
 
 const Body = z
   .object({
@@ -110,18 +112,8 @@ export function decodeDataUrl(s: string, what: string, types: string[] = ['image
   return new Uint8Array(Buffer.from(m[2]!, 'base64'));
 }
 
-function zodMessage(e: z.ZodError, json: unknown): string {
-  return e.issues
-    .map((i) => {
-      const where = i.path.join('.');
-      if (i.code === 'invalid_type' && i.received === 'undefined') return where === 'image' ? 'no image: give image as a data URL (data:image/png;base64,…)' : `${where} is missing`;
-      if (i.code === 'unrecognized_keys') return `${where ? where + ': ' : ''}unknown key(s) ${i.keys.join(', ')}`;
-      const given = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k as string] : undefined), json);
-      const got = i.code === 'too_big' || i.code === 'too_small' || i.code === 'custom' || i.code === 'not_multiple_of' ? `, got ${JSON.stringify(given)}` : '';
-      return `${where ? where + ': ' : ''}${i.message}${got}`;
-    })
-    .join('; ');
-}
+/** A missing field of the body: the image gets a hint at the expected form. */
+const missing = (p: (string | number)[]) => (p.join('.') === 'image' ? 'no image: give image as a data URL (data:image/png;base64,…)' : `${p.join('.')} is missing`);
 
 /**
  * Validate a parsed JSON body — no decoding, so it is cheap and the server can refuse (4xx, 429)
@@ -129,7 +121,7 @@ function zodMessage(e: z.ZodError, json: unknown): string {
  */
 export function validateBody(json: unknown, models: ServedModel[], limits: Limits): { body: InpaintBody; model: ServedModel; options: InpaintOptions; start: Start } {
   const parsed = Body.safeParse(json);
-  if (!parsed.success) throw new HttpError(400, zodMessage(parsed.error, json));
+  if (!parsed.success) throw new HttpError(400, formatZodError(parsed.error, { input: json, unknown: 'key', missing }));
   const b = parsed.data;
   const model = models.find((m) => m.name === b.model);
   if (!model) throw new HttpError(404, `unknown model '${b.model}' (valid: ${models.map((m) => m.name).join(', ')})`);

@@ -196,7 +196,7 @@ test('bad requests get 4xx JSON errors naming the problem', async () => {
   await expectError({ model: 'tiny', image: 'data:image/png;base64,AAAA', mask }, 400, /cannot decode image/);
   await expectError({ model: 'tiny', image: img, mask, options: { iters: 100000 } }, 400, /iters 100000 is above this server's limit/);
   await expectError({ model: 'tiny', image: img, mask, options: { iters: 'many' } }, 400, /options\.iters: Expected number/);
-  await expectError({ model: 'tiny', image: img, mask, options: { speed: 1 } }, 400, /unknown key\(s\) speed/);
+  await expectError({ model: 'tiny', image: img, mask, options: { speed: 1 } }, 400, /unknown key\(s\) 'options\.speed'/);
   const wide = `data:image/png;base64,${(await sharp({ create: { width: 2049, height: 2, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64')}`;
   await expectError({ model: 'tiny', image: wide, mask: { kind: 'center' } }, 400, /2049×2 px, above this server's limit of 2048/);
   const r = await fetch(`${S.url}/api/inpaint`);

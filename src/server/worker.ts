@@ -5,22 +5,20 @@
  * loads its own copy of the models on its own backend and runs one job at a time; the server can
  * terminate it when a job overruns its time limit mid-iteration.
  *
- * Protocol (structured-clone messages; ImageBatch/Mask are plain objects with Float32Arrays):
- *   in:  {type:'job', id, model, image, mask, options}  |  {type:'abort', id}
- *   out: {type:'ready', backend, tensors}  |  {type:'failed', error}   (once, at start)
- *        {type:'progress', id, iter, iters, contextual, prior, raw?}
- *        {type:'result', id, masked, raw, composite, blended, losses, tensors}
- *        {type:'error', id, error, user, tensors}
+ * Messages: the ThreadPool protocol (src/util/thread_pool_node.ts); a job is an InpaintJob, its
+ * result a WorkerResult (src/server/pool.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { inpaint } from '../inpaint/inpaint.js';
 import { loadEncoder } from '../encoder/checkpoint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
+import type { InpaintProgress } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
+import { serveThread } from '../util/thread_pool_node.js';
 import type { ImageBatch, Mask } from '../types.js';
+import type { WorkerResult } from './pool.js';
 
 export interface WorkerInit {
   backend: string;
@@ -28,48 +26,29 @@ export interface WorkerInit {
   models: { name: string; dir: string; encoder?: string | null }[];
 }
 
-export interface JobMessage {
-  type: 'job';
-  id: number;
+export interface InpaintJob {
   model: string;
   image: ImageBatch;
   mask: Mask;
   options: InpaintOptions;
 }
 
-const port = parentPort;
-if (port) {
-  const init = workerData as WorkerInit;
-  const models = new Map<string, Checkpoint & { encoder: tf.LayersModel | null }>();
-  const controllers = new Map<number, AbortController>();
-  const start = async () => {
+const models = new Map<string, Checkpoint & { encoder: tf.LayersModel | null }>();
+serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
+  async start(init) {
     const backend = await initBackend(init.backend);
     for (const m of init.models) {
       const ck = await loadCheckpoint(m.dir);
+      // The encoder was checked against this generator when the server loaded its models; checked again here.
       models.set(m.name, { ...ck, encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null });
     }
-    port.postMessage({ type: 'ready', backend, tensors: tf.memory().numTensors });
-  };
-  const run = async (job: JobMessage) => {
-    const ac = new AbortController();
-    controllers.set(job.id, ac);
-    try {
-      const model = models.get(job.model);
-      if (!model) throw new UserError(`unknown model '${job.model}'`);
-      const r = await inpaint(model, job.image, job.mask, job.options, {
-        signal: ac.signal,
-        onProgress: (p) => port.postMessage({ type: 'progress', id: job.id, ...p }),
-      });
-      port.postMessage({ type: 'result', id: job.id, masked: r.masked, raw: r.raw, composite: r.composite, blended: r.blended, losses: r.losses[0], tensors: tf.memory().numTensors });
-    } catch (e) {
-      port.postMessage({ type: 'error', id: job.id, error: (e as Error).message, user: e instanceof UserError, tensors: tf.memory().numTensors });
-    } finally {
-      controllers.delete(job.id);
-    }
-  };
-  port.on('message', (m: JobMessage | { type: 'abort'; id: number }) => {
-    if (m.type === 'abort') controllers.get(m.id)?.abort();
-    else if (m.type === 'job') void run(m);
-  });
-  start().catch((e: unknown) => port.postMessage({ type: 'failed', error: (e as Error).message }));
-}
+    return backend;
+  },
+  async run(job, { signal, onProgress }) {
+    const model = models.get(job.model);
+    if (!model) throw new UserError(`unknown model '${job.model}'`);
+    const r = await inpaint(model, job.image, job.mask, job.options, { signal, onProgress });
+    return { masked: r.masked, raw: r.raw, composite: r.composite, blended: r.blended, losses: r.losses[0]! };
+  },
+  tensors: () => tf.memory().numTensors,
+});

@@ -14,7 +14,7 @@ import { registerWasmKernels } from '../backends/wasm_kernels.js';
 import { installTfjsPatches } from '../backends/tfjs_patches.js';
 import { inpaint } from '../inpaint/inpaint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
-import type { InpaintProgress } from '../inpaint/search.js';
+import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { fitToModel } from '../inpaint/fit.js';
 import { checkEncoderFor, parseEncoderManifest } from '../encoder/manifest.js';
 import { encoderFill } from '../encoder/model.js';
@@ -127,11 +127,11 @@ export interface BrowserRunArgs {
 export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcome> {
   await initBrowserBackend();
   const gan = await loadModels(a.info);
-  const net = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
+  const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
   const s = a.info.size;
   // The server's policy (src/inpaint/fit.ts): the centre square, resized to the model's size.
   const fitted = fitToModel(toBatch(pixelsOf(a.image), a.info.channels), toMask(pixelsOf(a.mask)), { width: s, height: s }, 'centre-crop');
-  const { image, mask, plan } = fitted;
+  const [image, mask, plan] = [fitted.images[0]!, fitted.masks[0]!, fitted.plans[0]!];
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
   if (net.encoder) {

@@ -239,7 +239,8 @@ el.clear.addEventListener('click', () => {
   updateButtons();
 });
 el.applyKind.addEventListener('click', () => {
-  if (!hasImage || !el.maskKind.value) return;
+  if (!hasImage) return status('load an image first', true);
+  if (!el.maskKind.value) return status('choose a mask kind to apply (or draw the hole with the brush)', true);
   try {
     applyKind(el.maskKind.value, Math.trunc(Number(el.maskSeed.value) || 0));
   } catch (e) {
@@ -247,8 +248,12 @@ el.applyKind.addEventListener('click', () => {
   }
 });
 
+el.maskKind.addEventListener('change', () => updateButtons());
+
 function updateButtons(): void {
   el.go.disabled = !hasImage || !!running || !currentModel();
+  // Apply does something only with an image and a kind ("— draw —" means: paint it yourself).
+  el.applyKind.disabled = !hasImage || !el.maskKind.value;
   el.cancel.disabled = !running;
   el.undo.disabled = undoStack.length === 0;
 }

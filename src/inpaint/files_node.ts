@@ -1,0 +1,223 @@
+/**
+ * Inpaint image files into an output folder (Node): what `wgan-inpaint inpaint` does, as a library
+ * function (`inpaintFiles`), so a program gets the same checks, outputs and summary as the CLI without
+ * copying it.
+ *
+ *   prepareInpaintFiles (validate everything, read headers; nothing computed or written)
+ *     → inpaintFiles (decode, one batched inpaintImages search, one folder per image + summary.json)
+ *
+ * Every input and the output location are checked before the model is even needed, so bad input
+ * costs nothing and leaves nothing. Output folders are written atomically (src/io/outputs.ts); on a
+ * failed write either summary.json lists what was written, or everything this call wrote is removed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
+import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
+import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
+import { listImageFiles } from '../data/load_node.js';
+import { makeMask, MASK_KINDS } from '../masks/masks.js';
+import { inpaintImages, type FittedResult } from './inpaint.js';
+import { resolveInpaintOptions, type InpaintOptions } from './options.js';
+import { resolveFor, type InpaintCallbacks, type InpaintModel } from './search.js';
+import { UserError } from '../util/errors.js';
+import type { ImageBatch, Mask } from '../types.js';
+
+export interface InpaintFilesSpec {
+  /** An image file, or a folder of images (recursive). */
+  input: string;
+  /** A mask kind (made at each image's size, seeded by options.seed + image index) or a mask PNG. */
+  mask: string;
+  /** The output folder: one sub-folder per image and summary.json. */
+  out: string;
+  options?: Partial<InpaintOptions>;
+  /** Refuse images (and mask files) of more pixels than this, read from the header [DEFAULT_MAX_PIXELS]. */
+  maxPixels?: number;
+}
+
+/** A validated spec with the image bytes and headers read: the result of `prepareInpaintFiles`. */
+export interface InpaintFilesPlan {
+  readonly spec: Readonly<InpaintFilesSpec>;
+  readonly options: InpaintOptions;
+  readonly maxPixels: number;
+  readonly files: readonly string[];
+  /** Output sub-folder names, one per file. */
+  readonly names: readonly string[];
+  readonly bytes: Uint8Array[];
+  readonly headers: readonly ImageHeader[];
+}
+
+export interface InpaintFilesHooks extends InpaintCallbacks {
+  /** Notices, warnings and per-image errors, one line each (`notice: …`, `warning: …`, `error: …`). */
+  log?: (line: string) => void;
+  /** Written to summary.json as `model` (e.g. the checkpoint folder). */
+  modelName?: string;
+  /** Written to summary.json as `encoder`: where `model.encoder` came from. */
+  encoderDir?: string;
+  /** Written to summary.json as `backend`. */
+  backend?: string;
+}
+
+export interface InpaintFilesImage {
+  input: string;
+  /** Output sub-folder, absent when the image failed. */
+  output?: string;
+  error?: string;
+  notice?: FittedResult['notice'];
+  resized?: boolean;
+  losses?: FittedResult['losses'];
+}
+
+export interface InpaintFilesSummary {
+  out: string;
+  seconds: number;
+  secondsPerImage: number;
+  /** Images written, and images whose search failed (non-finite loss; listed in `images`). */
+  written: number;
+  failed: number;
+  images: InpaintFilesImage[];
+}
+
+/** Check `out` before any work: an existing folder we can write into, or a path we can create. */
+export function checkOutDir(out: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(out);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UserError(`cannot use --out '${out}': ${describeFsError(e)}`);
+  }
+  if (st && !st.isDirectory()) throw new UserError(`--out '${out}' is a file, not a folder`);
+  // The nearest existing ancestor must be a folder.
+  let p = path.resolve(out);
+  while (!fs.existsSync(p)) p = path.dirname(p);
+  if (!fs.statSync(p).isDirectory()) throw new UserError(`cannot create --out '${out}': '${p}' is a file, not a folder`);
+  // Writable? Create what is missing, write a probe, and take it all away again.
+  const created: string[] = [];
+  const probe = path.join(out, `.wgan-inpaint-probe-${process.pid}`);
+  try {
+    for (let d = path.resolve(out); !fs.existsSync(d); d = path.dirname(d)) created.unshift(d);
+    for (const d of created) fs.mkdirSync(d);
+    fs.writeFileSync(probe, '');
+  } catch (e) {
+    throw new UserError(`cannot write to --out '${out}': ${describeFsError(e)}`);
+  } finally {
+    fs.rmSync(probe, { force: true });
+    for (const d of created.reverse()) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Validate a spec before any computing or writing: options, input files, mask, output location, name
+ * clashes, and every image's header (size against maxPixels, empty or corrupt files). Throws one
+ * UserError line naming the problem.
+ */
+export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<InpaintFilesPlan> {
+  const options = resolveInpaintOptions(spec.options ?? {});
+  const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
+  const { input, mask, out } = spec;
+  if (!fs.existsSync(input)) throw new UserError(`input '${input}' does not exist`);
+  let files: string[];
+  if (fs.statSync(input).isDirectory()) {
+    files = listImageFiles(input).map((r) => path.join(input, r));
+    if (!files.length) throw new UserError(`input folder '${input}' has no images`);
+  } else files = [input];
+  if (!MASK_KINDS.includes(mask) && !fs.existsSync(mask)) throw new UserError(`--mask '${mask}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file`);
+  checkOutDir(out);
+  const names = outputNames(files.map((f) => path.basename(f)));
+  for (const n of [...names, 'summary.json']) {
+    const p = path.join(out, n), want = n === 'summary.json' ? 'file' : 'folder';
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory() !== (want === 'folder')) throw new UserError(`cannot write '${p}': a ${want === 'folder' ? 'file' : 'folder'} of that name is in the way`);
+  }
+  const bytes: Uint8Array[] = files.map((f) => {
+    try {
+      return fs.readFileSync(f);
+    } catch (e) {
+      throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
+    }
+  });
+  const headers = await Promise.all(files.map((f, i) => readImageHeader(bytes[i]!, `'${f}'`, { maxPixels })));
+  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers };
+}
+
+/**
+ * Inpaint the files of a spec (or of a plan from `prepareInpaintFiles`) with a model: decode each image
+ * at its own size (converted to the model's channels), make its mask, complete all of them in one
+ * batched search, and write OUT/<name>/ (the files of src/io/outputs.ts) and OUT/summary.json.
+ *
+ * Throws a UserError when every image's search failed (nothing is written) or a write failed;
+ * otherwise returns the summary, whose `failed` counts images that were reported and not written.
+ */
+export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFilesSpec | InpaintFilesPlan, hooks: InpaintFilesHooks = {}): Promise<InpaintFilesSummary> {
+  const plan = 'headers' in specOrPlan ? specOrPlan : await prepareInpaintFiles(specOrPlan);
+  const { files, names, maxPixels } = plan;
+  // Resolved again for this model: iterations and restarts not given default per start (its encoder).
+  const { o, start } = resolveFor(model, plan.spec.options ?? {});
+  const { out, mask: maskArg } = plan.spec;
+  const log = hooks.log ?? (() => {});
+  const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
+
+  const images: ImageBatch[] = [];
+  const masks: Mask[] = [];
+  for (const [i, f] of files.entries()) {
+    const im = await decodeImage(plan.bytes[i]!, { channels, maxPixels }, `'${f}'`);
+    plan.bytes[i] = new Uint8Array(0); // the decoded copy is all we need from here on
+    if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
+    const m = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels);
+    images.push(im);
+    masks.push(m);
+  }
+
+  const t0 = Date.now();
+  const results = await inpaintImages(model, images, masks, o, hooks);
+  const seconds = (Date.now() - t0) / 1000;
+  const failed = results.flatMap((r, i) => (r.error ? [i] : []));
+  if (failed.length === results.length) {
+    const i = failed[0]!;
+    throw new UserError(`'${files[i]}': ${results[i]!.error}${failed.length > 1 ? ` (and the ${failed.length - 1} other image(s) too)` : ''}`);
+  }
+
+  // The highest folder of `out` this call will create (removed again if nothing is kept).
+  let created: string | null = null;
+  for (let p = path.resolve(out); !fs.existsSync(p); p = path.dirname(p)) created = p;
+  const summary: (InpaintFilesImage | { error: string })[] = [];
+  const written: string[] = [];
+  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
+  try {
+    for (const [i, r] of results.entries()) {
+      if (r.error) {
+        log(`error: '${files[i]}': ${r.error}; not written`);
+        summary.push({ input: files[i]!, error: r.error });
+        continue;
+      }
+      if (r.notice === 'no-hole') log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
+      if (r.notice === 'no-known') log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
+      // The same files, byte for byte, as `batch` writes (src/io/outputs.ts).
+      await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r));
+      written.push(names[i]!);
+      summary.push({ input: files[i]!, output: names[i]!, ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) });
+    }
+    writeFileAtomic(path.join(out, 'summary.json'), summaryJson());
+  } catch (e) {
+    if (!(e instanceof WriteError)) throw e;
+    // summary.json in every outcome that leaves images, or nothing at all.
+    let kept = false;
+    if (written.length) {
+      try {
+        summary.push({ error: e.message });
+        writeFileAtomic(path.join(out, 'summary.json'), summaryJson());
+        kept = true;
+      } catch {
+        /* the disk is still full: remove what this call wrote */
+      }
+    }
+    if (!kept) {
+      for (const n of written) fs.rmSync(path.join(out, n), { recursive: true, force: true });
+      if (created) fs.rmSync(created, { recursive: true, force: true });
+    }
+    throw new UserError(`${e.message}; ${kept ? `summary.json lists the ${written.length} image(s) written before` : written.length ? `removed the ${written.length} image folder(s) this run wrote` : 'nothing was written'}`);
+  }
+  const images_: InpaintFilesImage[] = results.map((r, i) => (r.error ? { input: files[i]!, error: r.error } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}) }));
+  return { out, seconds, secondsPerImage: seconds / files.length, written: written.length, failed: failed.length, images: images_ };
+}
