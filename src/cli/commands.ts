@@ -11,6 +11,7 @@ import { serveCommand } from './serve.js';
 import { batchCommand } from './batch.js';
 import { workerCommand } from './worker.js';
 import { experimentCommand } from './experiment.js';
+import { calibrateCommand } from './calibrate.js';
 
 export const commands: Command[] = [
   demoCommand,
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   batchCommand,
   maskCommand,
   evalCommand,
+  calibrateCommand,
   classifierCommand,
   experimentCommand,
   serveCommand,

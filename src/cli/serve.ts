@@ -70,7 +70,9 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          answers with a Server-Sent Events stream: 'queued' {position}, 'start'
                          {resize, options}, 'progress' {iter, iters, contextual, prior, preview?},
                          then 'result' {input, mask, masked, raw, composite, blended (PNG data URLs),
-                         losses, resize, seconds} or 'error' {error}. Images of another size are
+                         losses, domain, resize, seconds} or 'error' {error}; domain is null, or
+                         {knownError, threshold, unlike, message?} for a calibrated model (\`wgan-inpaint
+                         calibrate\`): unlike = the image looks unlike the training data. Images of another size are
                          centre-cropped to a square and resized to the model's size; results have the
                          model's size. Closing the connection cancels the job.
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view

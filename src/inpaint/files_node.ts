@@ -66,6 +66,7 @@ export interface InpaintFilesImage {
   notice?: FittedResult['notice'];
   resized?: boolean;
   losses?: FittedResult['losses'];
+  domain?: FittedResult['domain'];
 }
 
 export interface InpaintFilesSummary {
@@ -193,10 +194,11 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
       }
       if (r.notice === 'no-hole') log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
       if (r.notice === 'no-known') log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
+      if (r.domain?.unlike) log(`warning: '${files[i]}': ${r.domain.message}`);
       // The same files, byte for byte, as `batch` writes (src/io/outputs.ts).
       await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r));
       written.push(names[i]!);
-      summary.push({ input: files[i]!, output: names[i]!, ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) });
+      summary.push({ input: files[i]!, output: names[i]!, ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) });
     }
     writeFileAtomic(path.join(out, 'summary.json'), summaryJson());
   } catch (e) {
@@ -218,6 +220,6 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     throw new UserError(`${e.message}; ${kept ? `summary.json lists the ${written.length} image(s) written before` : written.length ? `removed the ${written.length} image folder(s) this run wrote` : 'nothing was written'}`);
   }
-  const images_: InpaintFilesImage[] = results.map((r, i) => (r.error ? { input: files[i]!, error: r.error } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}) }));
+  const images_: InpaintFilesImage[] = results.map((r, i) => (r.error ? { input: files[i]!, error: r.error } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) }));
   return { out, seconds, secondsPerImage: seconds / files.length, written: written.length, failed: failed.length, images: images_ };
 }

@@ -14,7 +14,8 @@ import { latentSearch, resolveFor, type InpaintModel, type InpaintCallbacks, typ
 import type { InpaintOptions } from './options.js';
 import { finishFill } from './finish.js';
 import { assembleFills, cutImage, fitBack, fitToModel, pasteImage, type Fitted, type FitPlan } from './fit.js';
-import { applyMask, composite } from './composite.js';
+import { applyMask, composite, masksFor } from './composite.js';
+import { checkDomain, knownError, knownFraction, type DomainCheck } from './domain.js';
 import { UserError } from '../util/errors.js';
 
 export interface InpaintResult extends Omit<SearchResult, 'errors'> {
@@ -26,6 +27,8 @@ export interface InpaintResult extends Omit<SearchResult, 'errors'> {
   blended: ImageBatch;
   /** Snapshots of G(z) (best restart so far) when progressEvery > 0, the final result last. */
   snapshots: { iter: number; raw: ImageBatch }[];
+  /** Per image, the out-of-domain verdict (when the model's manifest has domain statistics and the search was long enough). */
+  domain?: DomainCheck[];
 }
 
 /**
@@ -47,7 +50,9 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   const bad = r.errors.findIndex((e) => e !== null);
   if (bad >= 0) throw new UserError(images.n > 1 ? `image ${bad}: ${r.errors[bad]}` : r.errors[bad]!);
   const { errors: _, ...found } = r;
-  return { ...found, ...finishFill(images, r.raw, masks, o), snapshots };
+  const stats = model.manifest?.domain;
+  const domain = stats ? masksFor(images, masks).map((m, i) => checkDomain(stats, knownError(images, r.raw, m, i, i), knownFraction(m), o.iters)) : [];
+  return { ...found, ...finishFill(images, r.raw, masks, o), snapshots, ...(domain.length && domain.every((d) => d) ? { domain: domain as DomainCheck[] } : {}) };
 }
 
 export interface FittedResult {
@@ -71,6 +76,8 @@ export interface FittedResult {
   notice?: 'no-hole' | 'no-known';
   /** Set when this image's search stopped on a non-finite loss; the images above are then the input. */
   error?: string;
+  /** Out-of-domain verdict, when the model's manifest has domain statistics and the search was long enough. */
+  domain?: DomainCheck;
 }
 
 /**
@@ -139,6 +146,13 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
       const losses: ImageLosses = ls.length === 1 ? ls[0]! : { ...ls[0]!, contextual: mean('contextual'), prior: mean('prior'), total: mean('total') };
       const res: FittedResult = { ...base, ...finishFitted(f, fills, o), losses };
       if (holeFraction(f.targetMask) === 1) res.notice = 'no-known';
+      const stats = model.manifest?.domain;
+      if (stats) {
+        // Several regions (crop): the mean error and known fraction over them.
+        const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        const check = checkDomain(stats, avg(js.map((j, k) => knownError(f.images[k]!, r.raw, f.masks[k]!, 0, j))), avg(f.masks.map(knownFraction)), o.iters);
+        if (check) res.domain = check;
+      }
       results[i] = res;
     });
   }

@@ -31,6 +31,7 @@ import { masksFor } from './composite.js';
 import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
 import { encode } from '../encoder/model.js';
 import { Rng } from '../util/rng.js';
+import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';
 
 export interface ImageLosses {
@@ -93,6 +94,8 @@ export interface InpaintModel {
   generator: tf.LayersModel;
   critic: tf.LayersModel;
   encoder?: tf.LayersModel | null;
+  /** A checkpoint's manifest: its `domain` statistics turn on out-of-domain notices (domain.ts). */
+  manifest?: { domain?: DomainStats | undefined };
 }
 
 /** The resolved options and the start for a model: iterations and restarts default per start. */

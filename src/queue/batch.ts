@@ -270,7 +270,8 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           fail(im, r.error);
           continue;
         }
-        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.notice ? { notice: r.notice } : {}) };
+        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) };
+        if (r.domain?.unlike) log(`warning: '${im.input}': ${r.domain.message}`);
         const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);
         files.push([META, new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n')]);
         await writeOutputDir(path.join(spec.out, im.output), files);

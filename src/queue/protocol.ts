@@ -4,6 +4,7 @@
  * as JSON strings); file bytes are base64. Images are small (28–64 px PNGs of a few KB), so a
  * 16-image chunk is ≈ 50–100 KB each way and workers need no shared disk.
  */
+import type { DomainCheck } from '../inpaint/domain.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
@@ -50,6 +51,8 @@ export interface ItemDone {
   losses: ImageLosses | null;
   resized: boolean;
   notice?: 'no-hole' | 'no-known';
+  /** Out-of-domain verdict (src/inpaint/domain.ts), when the model is calibrated. */
+  domain?: DomainCheck;
 }
 
 export interface ItemFailed {

@@ -51,6 +51,7 @@ export async function runChunk(model: InpaintModel, job: Pick<ChunkJob, 'items' 
         losses: r.losses,
         resized: r.resized,
         ...(r.notice ? { notice: r.notice } : {}),
+        ...(r.domain ? { domain: r.domain } : {}),
       };
     }
   }

@@ -90,7 +90,7 @@ export class QueueInpaintRunner implements InpaintRunner {
     const [masked, raw, composite, blended] = await Promise.all(['masked.png', 'raw.png', 'composite.png', 'blended.png'].map(dec));
     // A mask without hole has no search and no losses (inpaintImages); the page expects numbers.
     const losses = item.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 };
-    return { masked: masked!, raw: raw!, composite: composite!, blended: blended!, losses };
+    return { masked: masked!, raw: raw!, composite: composite!, blended: blended!, losses, ...(item.domain ? { domain: item.domain } : {}) };
   }
 
   async close(): Promise<void> {

@@ -19,14 +19,14 @@ export interface ThreadInit {
   modelDir: string;
 }
 
-export interface ChunkResult {
+export interface ChunkOutcome {
   items: ItemResult[];
   /** Seconds the chunk took on the thread. */
   seconds: number;
 }
 
 let model: Checkpoint | null = null;
-serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkResult>({
+serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
   async start(init) {
     const backend = await initBackend(init.backend);
     model = await loadCheckpoint(init.modelDir);

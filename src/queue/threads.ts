@@ -7,7 +7,7 @@
  */
 import type { InpaintProgress } from '../inpaint/search.js';
 import { ThreadPool } from '../util/thread_pool_node.js';
-import type { ChunkResult, ThreadInit } from './thread.js';
+import type { ChunkOutcome, ThreadInit } from './thread.js';
 import type { ChunkJob } from './protocol.js';
 
 export type ThreadProgress = InpaintProgress;
@@ -17,7 +17,7 @@ export class ChunkAborted extends Error {
   override name = 'ChunkAborted';
 }
 
-export class ChunkThreads extends ThreadPool<ChunkJob, ThreadProgress, ChunkResult> {
+export class ChunkThreads extends ThreadPool<ChunkJob, ThreadProgress, ChunkOutcome> {
   constructor(size: number, init: ThreadInit, graceMs = 2000) {
     super({ url: new URL('./thread.js', import.meta.url), init, size, graceMs, what: 'compute thread', abortError: () => new ChunkAborted('chunk aborted') });
   }

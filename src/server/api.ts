@@ -1,8 +1,10 @@
 /**
  * JSON shapes of the HTTP API that both sides use: the server (src/server) and the page (src/web,
- * which imports only types from here — this module has no imports, so nothing Node-only reaches
+ * which imports only types from here — this module has only type imports, so nothing Node-only reaches
  * the browser bundle).
  */
+import type { DomainStats } from '../inpaint/domain.js';
+
 
 /** What GET /api/models tells about a model. */
 export interface ModelInfo {
@@ -35,6 +37,9 @@ export interface ModelInfo {
     trainSeconds?: number;
     metrics?: Record<string, number>;
   };
+  /** What the model expects, in words, and its out-of-domain statistics (calibrated models only). */
+  expects?: string;
+  domain?: DomainStats;
 }
 
 /** Where a job's search starts (`start` event): the encoder's z or random z. */

@@ -143,5 +143,6 @@ export function modelInfo(m: ServedModel): ModelInfo {
       ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
       ...(man.metrics ? { metrics: man.metrics } : {}),
     },
+    ...(man.domain ? { expects: man.domain.expects, domain: man.domain } : {}),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { ImageBatch } from '../types.js';
 import type { ImageLosses, InpaintProgress } from '../inpaint/search.js';
+import type { DomainCheck } from '../inpaint/domain.js';
 import { UserError } from '../util/errors.js';
 import { ThreadPool } from '../util/thread_pool_node.js';
 import type { InpaintJob, WorkerInit } from './worker.js';
@@ -17,6 +18,8 @@ export interface WorkerResult {
   composite: ImageBatch;
   blended: ImageBatch;
   losses: ImageLosses;
+  /** Out-of-domain verdict (src/inpaint/domain.ts), when the model is calibrated. */
+  domain?: DomainCheck;
 }
 
 /**

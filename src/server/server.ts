@@ -275,7 +275,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal);
       await chain;
       const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
-      send('result', { input, mask: maskPng, masked, raw, composite, blended, losses: r.losses, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
+      send('result', { input, mask: maskPng, masked, raw, composite, blended, losses: r.losses, domain: r.domain ?? null, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
       log(`inpaint ${model.name} ${options.iters} iters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       await chain.catch(() => {});

@@ -48,7 +48,7 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
     const model = models.get(job.model);
     if (!model) throw new UserError(`unknown model '${job.model}'`);
     const r = await inpaint(model, job.image, job.mask, job.options, { signal, onProgress });
-    return { masked: r.masked, raw: r.raw, composite: r.composite, blended: r.blended, losses: r.losses[0]! };
+    return { masked: r.masked, raw: r.raw, composite: r.composite, blended: r.blended, losses: r.losses[0]!, ...(r.domain?.[0] ? { domain: r.domain[0] } : {}) };
   },
   tensors: () => tf.memory().numTensors,
 });

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { resolveConfig, type TrainConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
+import { DomainStatsSchema, type DomainStats } from '../inpaint/domain.js';
 import type { DatasetSource } from '../data/dataset.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -54,6 +56,8 @@ export const ManifestSchema = z
     resumes: z.array(z.string()).optional(),
     /** Free-form extra information (eval figures, data sources and licences, git commit, notes). */
     extra: z.record(z.unknown()).optional(),
+    /** How well held-out images are reproduced (`wgan-inpaint calibrate`), for out-of-domain notices. */
+    domain: DomainStatsSchema.optional(),
   })
   .passthrough();
 
@@ -90,6 +94,7 @@ export interface Manifest {
   command?: string;
   resumes?: string[];
   extra?: Record<string, unknown>;
+  domain?: DomainStats;
 }
 
 /**
@@ -162,4 +167,17 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new UserError(`checkpoint '${dir}': ${(e as Error).message}`);
   }
+}
+
+/**
+ * Change a checkpoint's manifest in place: `edit` gets the file's JSON object and returns the new one,
+ * which is validated before it replaces the old file atomically (a bad edit leaves the file as it was).
+ */
+export function updateManifest(dir: string, edit: (raw: Record<string, unknown>) => Record<string, unknown>): Manifest {
+  checkedManifest(dir);
+  const file = path.join(dir, MANIFEST_FILE);
+  const next = edit(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
+  const m = parseManifest(next, file);
+  writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n');
+  return m;
 }

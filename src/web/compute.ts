@@ -141,7 +141,8 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     a.onProgress({ iter: 0, iters, contextual: NaN, prior: NaN, preview: batchToDataUrl(f.raw) });
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }
-  const r = await inpaint(net, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
+  // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
+  const r = await inpaint({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });
@@ -158,5 +159,6 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
     start: r.start,
+    domain: r.domain?.[0] ?? null,
   };
 }

@@ -61,6 +61,7 @@ const el = {
   compareWith: $<HTMLSelectElement>('compare-with'),
   download: $<HTMLAnchorElement>('download'),
   resultLosses: $('result-losses'),
+  domainBanner: $('domain-banner'),
   cmpUnder: $<HTMLImageElement>('cmp-under'),
   cmpOver: $<HTMLImageElement>('cmp-over'),
   cmpSlider: $<HTMLInputElement>('cmp-slider'),
@@ -264,7 +265,12 @@ function showModel(): void {
   const m = currentModel();
   el.sample.replaceChildren(new Option('—', ''));
   if (!m) return;
-  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.model} ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations`;
+  el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.model} ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations${m.expects ? `; expects ${m.expects}` : ''}`;
+  // A result computed with another model is no longer what this model would give.
+  if (result) {
+    el.domainBanner.hidden = false;
+    el.domainBanner.textContent = `the result below was computed with another model; press Inpaint for ${m.name}`;
+  }
   for (const url of m.samples) el.sample.add(new Option(decodeURIComponent(url.split('/').pop() ?? url), url));
   if (m.encoder) el.modelInfo.textContent += '; with an encoder (the search starts near the answer)';
   showStartDefaults();
@@ -386,6 +392,9 @@ function showResult(r: InpaintOutcome): void {
   el.download.href = r.blended;
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.to.width, r.resize.to.height);
+  // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
+  el.domainBanner.hidden = !r.domain?.unlike;
+  el.domainBanner.textContent = r.domain?.unlike ? (r.domain.message ?? 'this image looks unlike what the model was trained on') : '';
 }
 
 function updateCompare(): void {

@@ -28,4 +28,6 @@ export interface InpaintOutcome {
   backend?: string;
   /** Where the search started (the page fills it in from the `start` event on the server). */
   start?: 'encoder' | 'random';
+  /** Out-of-domain verdict, when the model is calibrated (src/inpaint/domain.ts); null otherwise. */
+  domain?: { knownError: number; threshold: number; unlike: boolean; message?: string } | null;
 }

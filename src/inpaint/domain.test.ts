@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { calibrateDomain, checkDomain, domainThreshold, knownError, knownFraction, DomainStatsSchema, type DomainStats } from './domain.js';
+import { inpaintImages } from './inpaint.js';
+import { makeMask } from '../masks/masks.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadDataset } from '../data/load_node.js';
+import { toImageBatch } from '../data/dataset.js';
+import { testBackend } from '../testing/fixtures.js';
+import type { ImageBatch } from '../types.js';
+
+const img = (vals: number[], w = 2): ImageBatch => ({ data: Float32Array.from(vals), n: 1, height: vals.length / w, width: w, channels: 1 });
+
+test('known error: mean |g − y| over known pixels only; known fraction; thresholds', () => {
+  const m = { data: Float32Array.from([1, 1, 0, 0]), height: 2, width: 2 };
+  assert.equal(knownError(img([0, 0.5, 0, 0]), img([0.25, 0.25, 1, 1]), m), 0.25);
+  assert.ok(Number.isNaN(knownError(img([0, 0, 0, 0]), img([1, 1, 1, 1]), { ...m, data: new Float32Array(4) })));
+  assert.equal(knownFraction(m), 0.5);
+  assert.equal(domainThreshold(0.1), 0.2);
+  assert.ok(Math.abs(domainThreshold(0.01) - 0.06) < 1e-12);
+  const stats: DomainStats = {
+    knownError: { n: 30, median: 0.05, p95: 0.1, max: 0.2 }, threshold: 0.2, n: 30, iters: 100, restarts: 1, masks: ['center'], data: 'x', expects: '28×28 bars',
+    bins: [{ n: 10, median: 0.02, p95: 0.03, max: 0.04, minKnown: 0, maxKnown: 0.35, threshold: 0.08 }, { n: 2, median: 0, p95: 0, max: 0, minKnown: 0.35, maxKnown: 0.65, threshold: 0.05 }, { n: 18, median: 0.1, p95: 0.15, max: 0.2, minKnown: 0.65, maxKnown: 1.0001, threshold: 0.3 }],
+  };
+  DomainStatsSchema.parse(stats);
+  // The bin of the mask's known fraction decides; a bin with < 5 images falls back to the overall threshold.
+  assert.equal(checkDomain(stats, 0.1, 0.2, 100)!.unlike, true);
+  assert.equal(checkDomain(stats, 0.1, 0.8, 100)!.unlike, false);
+  assert.equal(checkDomain(stats, 0.1, 0.5, 100)!.threshold, 0.2);
+  assert.match(checkDomain(stats, 0.5, 0.8, 1000)!.message!, /looks unlike what the model was trained on \(28×28 bars\).*0\.500.*0\.300/);
+  // Too short a search is not judged.
+  assert.equal(checkDomain(stats, 0.9, 0.8, 99), null);
+});
+
+test('the shipped fashion-mnist model: held-out images pass, inverted ones (dark clothing on white) are flagged', async () => {
+  await testBackend();
+  const ck = await loadCheckpoint('fashion-mnist');
+  try {
+    const ds = await loadDataset({ data: 'fashion-mnist', size: 32, channels: 1, split: 'test', limit: 88 });
+    const at = (i: number) => toImageBatch(ds, [i]);
+    const calib = toImageBatch(ds, Array.from({ length: 64 }, (_, i) => i));
+    ck.manifest.domain = await calibrateDomain(ck, calib, { data: 'fashion-mnist', expects: '32×32 grey clothing, white on black', iters: 300, restarts: 1 });
+    assert.equal(ck.manifest.domain.n, 64);
+    const thr = ck.manifest.domain.bins.map((x) => x.threshold.toFixed(3)).join(', ');
+    const held = Array.from({ length: 24 }, (_, k) => at(64 + k));
+    const inverted = held.map((b) => ({ ...b, data: b.data.map((v) => 1 - v) }));
+    const masks = held.map((_, i) => makeMask(['center', 'random', 'half', 'strokes'][i % 4]!, 32, 32, { seed: i }));
+    const flagged = async (set: ImageBatch[]) => (await inpaintImages(ck, set, masks, { iters: 300, restarts: 1 })).filter((r) => r.domain!.unlike).length;
+    const a = await flagged(held), b = await flagged(inverted);
+    assert.ok(a <= 2, `${a} of 24 held-out images flagged (thresholds ${thr})`);
+    assert.ok(b >= 16, `only ${b} of 24 inverted images flagged (thresholds ${thr})`);
+    console.log(`domain: ${a}/24 held-out and ${b}/24 inverted flagged; thresholds ${thr}`);
+    // A shorter search than the calibration's is not judged.
+    const [short] = await inpaintImages(ck, [inverted[0]!], [masks[0]!], { iters: 10, restarts: 1 });
+    assert.equal(short!.domain, undefined);
+  } finally {
+    ck.generator.dispose();
+    ck.critic.dispose();
+  }
+});
