@@ -24,7 +24,8 @@ export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type
 export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, INIT_KINDS, INIT_DEFAULTS, startFor, type InpaintOptions, type OptionField, type InitKind, type Start } from './inpaint/options.js';
 export { latentSearch, resolveFor, type InitZ, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
 export { finishFill, type FinishedFill } from './inpaint/finish.js';
-export { fitToModel, planFit, fitImage, fitMask, fitBack, FIT_MODES, type FitMode, type FitPlan, type Fitted } from './inpaint/fit.js';
+export { fitToModel, planFit, planCrops, holeRegionBoxes, fitImage, fitMask, fitBack, assembleFills, FIT_MODES, MAX_REGIONS, type FitMode, type FitPlan, type Fitted, type Rect } from './inpaint/fit.js';
+export { calibrateDomain, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
 export { inpaint, inpaintImages, type InpaintResult, type FittedResult } from './inpaint/inpaint.js';
 export { importanceWeights } from './inpaint/weights.js';
 export { poissonBlend, poissonBlendBatch, holeBox } from './inpaint/poisson.js';

@@ -14,7 +14,7 @@ export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './b
 export { installTfjsPatches, type AppliedPatches } from './backends/tfjs_patches.js';
 export { train, writePlot, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
 export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, resolveCheckpointDir, type Checkpoint } from './train/checkpoint.js';
-export { readManifest, parseManifest, ManifestSchema, type Manifest } from './train/manifest.js';
+export { readManifest, parseManifest, updateManifest, ManifestSchema, type Manifest } from './train/manifest.js';
 export { RunDir } from './train/run_dir.js';
 export { trainEncoder, type EncoderTrainOptions, type EncoderTrainResult, type EncoderStatLine } from './encoder/loop.js';
 export { loadEncoder, saveEncoder, resolveEncoderDir, modelEncoderDir, attachEncoder, installEncoder, type LoadedEncoder, type AttachedEncoder } from './encoder/checkpoint.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fitToModel, fitBack, planFit, planCrops, holeRegions, assembleFills, MAX_REGIONS } from './fit.js';
+import { fitToModel, fitBack, planFit, planCrops, holeRegionBoxes, assembleFills, MAX_REGIONS } from './fit.js';
 import { finishFill } from './finish.js';
 import { inpaintImages } from './inpaint.js';
 import { makeMask } from '../masks/masks.js';
@@ -70,9 +70,9 @@ test('crop: one context square per hole region (margin ≥ the hole, ≥ the mod
   // A small hole still gets at least the model's size of context.
   assert.equal(planCrops(holes(300, 400, [[100, 100, 4, 4]]), to)[0]!.crop.width, 32);
   // Two holes whose squares overlap are one region.
-  assert.equal(holeRegions(holes(300, 400, [[100, 100, 10, 10], [125, 100, 10, 10]]), to).length, 1);
+  assert.equal(holeRegionBoxes(holes(300, 400, [[100, 100, 10, 10], [125, 100, 10, 10]]), to).length, 1);
   // A random-pixel mask: one region, not thousands.
-  assert.equal(holeRegions(makeMask('random', 200, 200, { seed: 1 }), to).length, 1);
+  assert.equal(holeRegionBoxes(makeMask('random', 200, 200, { seed: 1 }), to).length, 1);
   assert.ok(MAX_REGIONS >= 2);
   // No hole, no region.
   assert.equal(planCrops(holes(50, 50, []), to).length, 0);

@@ -81,7 +81,7 @@ export function planFit(from: { width: number; height: number }, to: { width: nu
  * The hole regions of a mask (8-connected components of unknown pixels) as bounding boxes, merged
  * while their context squares overlap; all in one when there are more than MAX_REGIONS.
  */
-export function holeRegions(mask: Mask, to: { width: number; height: number }): Rect[] {
+export function holeRegionBoxes(mask: Mask, to: { width: number; height: number }): Rect[] {
   const W = mask.width, H = mask.height;
   const label = new Int32Array(W * H).fill(-1);
   let boxes: { x0: number; y0: number; x1: number; y1: number }[] = [];
@@ -163,7 +163,7 @@ function contextRect(b: { x0: number; y0: number; x1: number; y1: number }, W: n
 /** `crop` mode: one plan per hole region (its context square), none when the mask has no hole. */
 export function planCrops(mask: Mask, to: { width: number; height: number }): FitPlan[] {
   const from = { width: mask.width, height: mask.height };
-  return holeRegions(mask, to).map((r) => plan('crop', from, contextRect({ x0: r.left, y0: r.top, x1: r.left + r.width - 1, y1: r.top + r.height - 1 }, mask.width, mask.height, to), to, true));
+  return holeRegionBoxes(mask, to).map((r) => plan('crop', from, contextRect({ x0: r.left, y0: r.top, x1: r.left + r.width - 1, y1: r.top + r.height - 1 }, mask.width, mask.height, to), to, true));
 }
 
 function cut(data: Float32Array, w: number, c: number, b: Rect): Float32Array {

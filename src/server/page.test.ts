@@ -196,3 +196,50 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
     await T.stop();
   }
 });
+
+test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no horizontal scroll at 390 px', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(S.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  // Drop a 40×30 PNG on the page (a synthetic drop with a real File, as a desktop drag would give).
+  const png = Array.from(await encodePng({ ...testImage(40), height: 30, data: testImage(40).data.subarray(0, 40 * 30 * testImage(40).channels) }));
+  await page.evaluate((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    document.getElementById('stage')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, png);
+  await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 40);
+  assert.match((await page.textContent('#status')) ?? '', /loaded dropped\.png/);
+  const holes = () => page.evaluate(() => {
+    const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).filter((v, i) => i % 4 === 3 && v > 0).length;
+  });
+  await drawCross(page);
+  const drawn = await holes();
+  assert.ok(drawn > 10, `${drawn} painted pixels`);
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  assert.equal(await holes(), 0, 'two undos take both strokes away');
+  await page.keyboard.press('Control+Shift+z');
+  const one = await holes();
+  assert.ok(one > 0 && one < drawn, `one redo gives back one stroke (${one} of ${drawn})`);
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal(await holes(), drawn);
+  const brush = async () => Number(await page.inputValue('#brush'));
+  const b0 = await brush();
+  await page.keyboard.press(']');
+  assert.ok((await brush()) > b0);
+  await page.keyboard.press('[');
+  await page.keyboard.press('[');
+  assert.ok((await brush()) < b0);
+  // The upload button is a real, focusable button.
+  assert.equal(await page.evaluate(() => document.getElementById('upload-button')!.tagName), 'BUTTON');
+  await page.setViewportSize({ width: 390, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

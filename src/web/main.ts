@@ -39,6 +39,8 @@ const el = {
   brushVal: $('brush-val'),
   eraser: $<HTMLInputElement>('eraser'),
   undo: $<HTMLButtonElement>('undo'),
+  redo: $<HTMLButtonElement>('redo'),
+  uploadButton: $<HTMLButtonElement>('upload-button'),
   clear: $<HTMLButtonElement>('clear'),
   maskKind: $<HTMLSelectElement>('mask-kind'),
   maskSeed: $<HTMLInputElement>('mask-seed'),
@@ -74,6 +76,8 @@ let hasImage = false;
 let running: AbortController | null = null;
 let result: InpaintOutcome | null = null;
 const undoStack: ImageData[] = [];
+/** States undone, newest last; any new edit clears it. */
+const redoStack: ImageData[] = [];
 
 const setState = (s: string) => (document.body.dataset.state = s);
 const status = (msg: string, error = false) => {
@@ -111,6 +115,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): void {
   el.mask.width = W;
   el.mask.height = H;
   undoStack.length = 0;
+  redoStack.length = 0;
   fitStage(el.stage, W, H);
   hasImage = true;
   el.hint.hidden = true;
@@ -127,6 +132,30 @@ async function loadImageUrl(url: string): Promise<void> {
 function pushUndo(): void {
   undoStack.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
   if (undoStack.length > 50) undoStack.shift();
+  redoStack.length = 0;
+}
+
+/** Undo (or redo) one mask edit: the current state goes onto the other stack. */
+function undoRedo(from: ImageData[], to: ImageData[]): void {
+  const prev = from.pop();
+  if (!prev) return;
+  to.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
+  maskCtx().putImageData(prev, 0, 0);
+  updateButtons();
+}
+
+/** Load a dropped, pasted or chosen file. */
+function loadFile(f: File): void {
+  if (!/^image\/(png|jpeg|webp)$/.test(f.type)) {
+    status(`cannot use ${f.name || 'that file'}: not a PNG, JPEG or WebP image`, true);
+    return;
+  }
+  const url = URL.createObjectURL(f);
+  loadImageUrl(url)
+    .then(() => status(`loaded ${f.name || 'the pasted image'}`))
+    .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a PNG/JPEG/WebP image`, true))
+    .finally(() => URL.revokeObjectURL(url));
+  el.sample.value = '';
 }
 
 /** Paint a mask of a registry kind (src/masks) at the image's size. */
@@ -229,10 +258,53 @@ el.mask.addEventListener('pointerup', endStroke);
 el.mask.addEventListener('pointercancel', endStroke);
 
 el.brush.addEventListener('input', () => (el.brushVal.textContent = el.brush.value));
-el.undo.addEventListener('click', () => {
-  const prev = undoStack.pop();
-  if (prev) maskCtx().putImageData(prev, 0, 0);
-  updateButtons();
+el.undo.addEventListener('click', () => undoRedo(undoStack, redoStack));
+el.redo.addEventListener('click', () => undoRedo(redoStack, undoStack));
+
+/** Brush size by [ and ] (×/÷ 1.25, like image editors), within the slider's range. */
+function nudgeBrush(up: boolean): void {
+  const v = Number(el.brush.value);
+  el.brush.value = String(Math.round(up ? Math.max(v + 1, v * 1.25) : Math.min(v - 1, v / 1.25)));
+  el.brushVal.textContent = el.brush.value;
+}
+
+// Keyboard: Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z (or Ctrl+Y) redo, [ and ] brush size — not while typing in a field.
+document.addEventListener('keydown', (e) => {
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+  const mod = e.ctrlKey || e.metaKey;
+  if (mod && e.key.toLowerCase() === 'z') {
+    e.preventDefault();
+    if (e.shiftKey) undoRedo(redoStack, undoStack);
+    else undoRedo(undoStack, redoStack);
+  } else if (mod && e.key.toLowerCase() === 'y') {
+    e.preventDefault();
+    undoRedo(redoStack, undoStack);
+  } else if (!mod && (e.key === '[' || e.key === ']')) {
+    e.preventDefault();
+    nudgeBrush(e.key === ']');
+  }
+});
+
+// Drag-and-drop onto the stage (or anywhere on the page) and paste.
+for (const ev of ['dragenter', 'dragover'] as const) {
+  document.addEventListener(ev, (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    el.stage.classList.add('drop');
+  });
+}
+document.addEventListener('dragleave', () => el.stage.classList.remove('drop'));
+document.addEventListener('drop', (e) => {
+  el.stage.classList.remove('drop');
+  const f = e.dataTransfer?.files[0];
+  if (!f) return;
+  e.preventDefault();
+  loadFile(f);
+});
+document.addEventListener('paste', (e) => {
+  const f = [...(e.clipboardData?.files ?? [])][0];
+  if (f) loadFile(f);
 });
 el.clear.addEventListener('click', () => {
   pushUndo();
@@ -257,6 +329,7 @@ function updateButtons(): void {
   el.applyKind.disabled = !hasImage || !el.maskKind.value;
   el.cancel.disabled = !running;
   el.undo.disabled = undoStack.length === 0;
+  el.redo.disabled = redoStack.length === 0;
 }
 
 // ---------------------------------------------------------------- models and samples
@@ -300,14 +373,10 @@ el.sample.addEventListener('change', () => {
 });
 el.upload.addEventListener('change', () => {
   const f = el.upload.files?.[0];
-  if (!f) return;
-  const url = URL.createObjectURL(f);
-  loadImageUrl(url)
-    .then(() => status(`loaded ${f.name}`))
-    .catch(() => status(`cannot decode ${f.name}: not a PNG/JPEG/WebP image`, true))
-    .finally(() => URL.revokeObjectURL(url));
-  el.sample.value = '';
+  if (f) loadFile(f);
 });
+// The visible upload button is a real button (Tab-reachable, Enter/Space), opening the file dialog.
+el.uploadButton.addEventListener('click', () => el.upload.click());
 
 // ---------------------------------------------------------------- inpainting
 
