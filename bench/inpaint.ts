@@ -3,13 +3,16 @@
  *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--json FILE]`
  *
  * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
- * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts).
+ * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts), with the
+ * encoder's start and its defaults (INIT_DEFAULTS.encoder), and with the encoder alone (no search).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModels, forwardFlops } from '../src/models/dcgan.js';
 import { inpaint } from '../src/inpaint/inpaint.js';
 import { DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';
+import { buildEncoder } from '../src/encoder/model.js';
+import { INIT_DEFAULTS } from '../src/inpaint/options.js';
 import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -42,6 +45,19 @@ export async function run(args: string[]): Promise<void> {
       await inpaint(m, one, mask, {});
       row.secondsOneImageDefault = (performance.now() - t) / 1000;
       single = `  one image, defaults (${DEFAULT_INPAINT.iters} iters × ${DEFAULT_INPAINT.restarts} restarts): ${(row.secondsOneImageDefault as number).toFixed(1)} s`;
+      // The encoder's start with its defaults (an untrained encoder of the same shape: the time does
+      // not depend on its weights). Model load excluded, as above; the first call warms up E.
+      const E = buildEncoder({ size, channels, nz: 100, width, seed: 0 });
+      const withE = { ...m, encoder: E };
+      await inpaint(withE, one, mask, { iters: 1 });
+      const te = performance.now();
+      await inpaint(withE, one, mask, {}); // init auto: the encoder's start and defaults
+      row.secondsOneImageEncoder = (performance.now() - te) / 1000;
+      const to = performance.now();
+      await inpaint(withE, one, mask, { iters: 0, restarts: 1 });
+      row.secondsOneImageEncoderOnly = (performance.now() - to) / 1000;
+      E.dispose();
+      single += `; encoder start (${INIT_DEFAULTS.encoder.iters} iters × ${INIT_DEFAULTS.encoder.restarts} restarts): ${(row.secondsOneImageEncoder as number).toFixed(2)} s; encoder only: ${(row.secondsOneImageEncoderOnly as number).toFixed(3)} s`;
     }
     results.push(row);
     console.log(`  ${b.padEnd(7)} ${ms.toFixed(1).padStart(7)} ms/iter (${N} images)  ${(row.gflops as number).toFixed(1)} GFLOP/s${single}`);

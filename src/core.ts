@@ -21,8 +21,8 @@ export { criticLoss, generatorLoss, gradientPenalty, ganDiscriminatorLoss, ganGe
 export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
-export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, type InpaintOptions, type OptionField } from './inpaint/options.js';
-export { latentSearch, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
+export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, INIT_KINDS, INIT_DEFAULTS, startFor, type InpaintOptions, type OptionField, type InitKind, type Start } from './inpaint/options.js';
+export { latentSearch, resolveFor, type InitZ, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
 export { finishFill, type FinishedFill } from './inpaint/finish.js';
 export { fitToModel, planFit, planCrops, holeRegionBoxes, fitImage, fitMask, fitBack, assembleFills, FIT_MODES, MAX_REGIONS, type FitMode, type FitPlan, type Fitted, type Rect } from './inpaint/fit.js';
 export { calibrateDomain, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
@@ -38,3 +38,11 @@ export { makeProbe, explodedSince, type Probe, type ProbeResult } from './train/
 export { summariseRun, summariseCells, answerClaims, RULES as CLAIM_RULES, type RunRecord, type RunSummary, type ClaimAnswer } from './experiment/analysis.js';
 export { measureCell, projectRunSeconds, type StepTimes } from './experiment/budget.js';
 export { BASELINES } from './baselines/index.js';
+
+export { buildEncoder, encode, encoderFill, encoderInput, encoderShape, type EncoderSpec } from './encoder/model.js';
+export { encoderStart, chooseInit, type InitChoice } from './encoder/init.js';
+export { encoderLosses, type EncoderLossWeights, type EncoderLossInput, type EncoderLosses } from './encoder/losses.js';
+export { makeEncoderTrainer, encoderStep, type EncoderTrainer, type EncoderStepStats } from './encoder/step.js';
+export { trainingMask, trainingMasks, TRAINING_MASK_KINDS } from './encoder/masks.js';
+export { generatorDigest, checkEncoderFor, parseEncoderManifest, EncoderManifestSchema, type EncoderManifest } from './encoder/manifest.js';
+export { EncoderConfigSchema, resolveEncoderConfig, type EncoderConfig, type EncoderConfigInput } from './encoder/config.js';

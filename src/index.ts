@@ -4,6 +4,9 @@
  *
  * ```ts
  * import { initBackend, train, loadCheckpoint, sample, inpaint, makeMask } from 'wgan-inpaint';
+ * // amortised: start the search at an encoder's z (train one with trainEncoder / `train-encoder`)
+ * const { encoder } = await loadEncoder('models/fashion-mnist/encoder', model.generator, 'fashion-mnist');
+ * await inpaint({ ...model, encoder }, images, masks, { init: 'auto' });   // 100 iterations × 1 restart by default
  * ```
  */
 export * from './core.js';
@@ -13,6 +16,8 @@ export { train, writePlot, type TrainOptions, type TrainResult, type Progress, t
 export { loadCheckpoint, saveCheckpoint, listCheckpoints, listShippedModels, resolveCheckpointDir, type Checkpoint } from './train/checkpoint.js';
 export { readManifest, parseManifest, updateManifest, ManifestSchema, type Manifest } from './train/manifest.js';
 export { RunDir } from './train/run_dir.js';
+export { trainEncoder, type EncoderTrainOptions, type EncoderTrainResult, type EncoderStatLine } from './encoder/loop.js';
+export { loadEncoder, saveEncoder, resolveEncoderDir, modelEncoderDir, attachEncoder, installEncoder, type LoadedEncoder, type AttachedEncoder } from './encoder/checkpoint.js';
 export { inpaintFiles, prepareInpaintFiles, type InpaintFilesSpec, type InpaintFilesPlan, type InpaintFilesHooks, type InpaintFilesSummary, type InpaintFilesImage } from './inpaint/files_node.js';
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export { runClaims, resolveClaimsOptions, ClaimsOptionsSchema, CLAIMS_DEFAULTS, type ClaimsOptionsInput, type ClaimsCallbacks, type ClaimsResult } from './experiment/claims.js';

@@ -61,6 +61,8 @@ export const batchCommand: Command = {
     for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
     const redis = str(v, 'redis');
     if (!redis) for (const k of ['queue', 'window', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    // Batch workers (in-process and queue) load the generator and critic only.
+    if (str(v, 'init') === 'encoder') throw new UserError("batch: --init encoder is not supported: batch workers start the search at random z (use `inpaint` for the encoder's start)");
     if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
     const bar = new ProgressBar();
     const ac = new AbortController();

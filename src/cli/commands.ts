@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
+import { trainEncoderCommand } from './train_encoder.js';
 import { inpaintCommand } from './inpaint.js';
 import { maskCommand } from './mask.js';
 import { evalCommand } from './eval.js';
@@ -15,6 +16,7 @@ import { calibrateCommand } from './calibrate.js';
 export const commands: Command[] = [
   demoCommand,
   trainCommand,
+  trainEncoderCommand,
   inpaintCommand,
   batchCommand,
   maskCommand,

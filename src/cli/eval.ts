@@ -13,7 +13,7 @@ import { FD_CLASSIFIER_NAME } from '../classifier/fd.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 
 const FIELDS = schemaFields(EvalRunSchema);
-const VALUES: Record<string, string> = { model: 'REF', out: 'DIR', data: 'NAME|DIR', masks: 'K1,K2,…', methods: 'M1,M2,…', classifier: 'DIR', backend: 'KIND' };
+const VALUES: Record<string, string> = { model: 'REF', out: 'DIR', data: 'NAME|DIR', masks: 'K1,K2,…', methods: 'M1,M2,…', classifier: 'DIR', encoder: 'DIR', backend: 'KIND' };
 
 const help = [
   'usage: wgan-inpaint eval --model RUN_DIR|CHECKPOINT|NAME --out DIR [options]',
@@ -26,7 +26,7 @@ const help = [
   'options',
   ...helpLines(FIELDS, { values: VALUES }),
   ...wrapHelp('', 'methods:'),
-  ...EVAL_METHOD_KINDS.map((k) => `                           ${k.padEnd(14)} ${getEvalMethod(k).description}`),
+  ...EVAL_METHOD_KINDS.map((k) => `                           ${k.padEnd(18)} ${getEvalMethod(k).description}`),
   '',
   'example',
   '  wgan-inpaint classifier train --data fashion-mnist --size 32 --out runs/fmnist/classifier',

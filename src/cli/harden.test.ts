@@ -191,7 +191,12 @@ test('inpaint --help shows the bounds from the options schema and --max-pixels',
     console.log = orig;
   }
   const h = logs.join('\n');
-  assert.match(h, /--restarts N +random restarts per image, the best final loss wins \(1–64\) \[default: 4\]/);
+  const flat = h.replace(/\n {20,}/g, ' '); // wrapped help lines joined
+  assert.match(flat, /--restarts N +restarts per image, the best final loss wins \(1–64\) \[default: 4 from random z, 1 from the encoder's\]/);
+  assert.match(flat, /--iters N .*\[default: 1000 from random z, 100 from the encoder's\]/);
+  assert.match(flat, /--init auto\|encoder\|random +where the search starts.*\[default: auto\]/);
+  assert.match(flat, /--init-mix X .*\(0–1\) \[default: 0\.1\]/);
+  assert.match(h, /--encoder DIR /);
   assert.match(h, /--lambda X +weight λ of the prior loss −D\(G\(z\)\) \(0–1000\) \[default: 0\.03\]/);
   assert.match(h, /--max-pixels N .*\n.*\n +\[default: 40000000\]/);
 });

@@ -7,7 +7,8 @@ import { initBackend } from '../backends/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
-import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsFrom } from './inpaint_options.js';
+import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
 
@@ -30,6 +31,8 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                          be a writable folder or creatable); on a failed write nothing is left, or
                          summary.json lists what was written
 ${INPAINT_OPTION_HELP}
+  --encoder DIR          the encoder for --init auto|encoder: an encoder folder or a train-encoder run
+                         (refused unless trained for this model's generator) [default: MODEL/encoder/]
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
                          [default: ${DEFAULT_MAX_PIXELS}]
@@ -54,14 +57,15 @@ export const inpaintCommand: Command = {
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, backend: { type: 'string' },
+    'max-pixels': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
     // Every input and the output location are checked before the backend or the model are loaded.
     const plan = await prepareInpaintFiles({
       input: str(v, 'input')!, mask: str(v, 'mask')!, out: str(v, 'out')!,
-      options: inpaintOptionsFrom(v),
+      // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
+      options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
     });
     const bar = new ProgressBar();
@@ -71,8 +75,11 @@ export const inpaintCommand: Command = {
     const c = ck.manifest.config;
     log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
     const t0 = Date.now();
-    const s = await inpaintFiles(ck, plan, {
-      log, modelName: ck.dir, backend,
+    // The start: one notice line either way; iterations and restarts not given default per start.
+    const start = await attachEncoder(ck, plan.options.init, str(v, 'encoder'), str(v, 'model')!);
+    log(`notice: ${start.notice}`);
+    const s = await inpaintFiles(start.model, plan, {
+      log, modelName: ck.dir, backend, ...(start.encoderDir ? { encoderDir: start.encoderDir } : {}),
       onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t0) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;

@@ -32,6 +32,8 @@ export interface ReportContext {
   classifier?: { dir: string; testAccuracy: number; data: string; testN: number } | undefined;
   /** Why there is no semantic accuracy, when there is none. */
   classifierNote?: string | undefined;
+  /** The encoder folder the encoder methods used, if any. */
+  encoder?: string | undefined;
   /** Examples (rows) per grid. */
   gridRows: number;
   /** Wall-clock seconds of the whole evaluation. */
@@ -46,6 +48,7 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
     command: ctx.command,
     versions: ctx.versions,
     model: ctx.model,
+    ...(ctx.encoder ? { encoder: ctx.encoder } : {}),
     data: ctx.data,
     options: r.options,
     n: r.n,
@@ -103,7 +106,7 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
   L.push('<details><summary>model config</summary>', '', '```json', JSON.stringify(ctx.model.config, null, 2), '```', '', '</details>', '');
   L.push(`Data: ${r.n} images of \`${ctx.data.name}\` (${ctx.data.split} split, ${ctx.data.available} available), ${ctx.data.size}×${ctx.data.size}×${ctx.data.channels}, chosen with seed ${o.seed}; the same images and masks for every method.`);
   L.push(`Masks: ${o.masks.map((k) => `${k} (mean hole ${(r.holeFraction[k]! * 100).toFixed(1)} %)`).join(', ')}; image i gets seed ${o.seed}·100003 + i.`);
-  L.push(`Latent search: ${o.iters} Adam iterations (lr ${o.lr}), K = ${o.restarts} restarts, λ = ${o.lambda}, seed ${o.seed}, ${o.batch} images per call.`);
+  L.push(`Latent search: ${o.iters} Adam iterations (lr ${o.lr}), K = ${o.restarts} restarts, λ = ${o.lambda}, seed ${o.seed}, ${o.batch} images per call${o.methods.includes('wgan-encoder') ? `; \`wgan-encoder\`: ${o.encoderIters} iterations × ${o.encoderRestarts} restarts from the encoder's z${ctx.encoder ? ` (${ctx.encoder})` : ''}` : ''}.`);
   L.push(`Versions: wgan-inpaint ${ctx.versions.library}, TF.js ${ctx.versions.tfjs}, Node ${ctx.versions.node}, backend \`${ctx.versions.backend}\`. Total time ${ctx.seconds.toFixed(1)} s.`, '');
 
   L.push('## Methods', '');
@@ -138,8 +141,8 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
   }
   if (r.searches.length) {
     L.push('## Latent searches', '');
-    L.push('| mask | λ | K | seconds | final contextual loss | final prior loss |', '|---|---:|---:|---:|---:|---:|');
-    for (const s of r.searches) L.push(`| ${s.mask} | ${s.lambda} | ${s.restarts} | ${s.seconds.toFixed(1)} | ${fmtNum(s.contextual, 3)} | ${fmtNum(s.prior, 3)} |`);
+    L.push('| mask | start | iterations | λ | K | seconds | final contextual loss | final prior loss |', '|---|---|---:|---:|---:|---:|---:|---:|');
+    for (const s of r.searches) L.push(`| ${s.mask} | ${s.init} | ${s.iters} | ${s.lambda} | ${s.restarts} | ${s.seconds.toFixed(1)} | ${fmtNum(s.contextual, 3)} | ${fmtNum(s.prior, 3)} |`);
     L.push('');
   }
   L.push('All numbers are in `results.json`.', '');

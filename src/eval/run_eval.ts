@@ -13,7 +13,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
 import { BUILTIN_NAMES } from '../data/registry.js';
-import { DEFAULT_EVAL, DEFAULT_EVAL_MASKS, EVAL_METHOD_KINDS, evaluate, plannedSearches, resolveEvalOptions, selectEvalIndices, type EvalResult } from './runner.js';
+import { DEFAULT_EVAL, DEFAULT_EVAL_MASKS, EVAL_METHOD_KINDS, ENCODER_METHOD_KINDS, evaluate, plannedSearches, resolveEvalOptions, selectEvalIndices, type EvalResult } from './runner.js';
 import { writeEvalReport, type ReportContext } from './report.js';
 import { defaultClassifierDirs, isClassifierDir, loadClassifier, type LoadedClassifier } from '../classifier/classifier_node.js';
 import { classifierInput } from '../classifier/classifier.js';
@@ -22,6 +22,7 @@ import { MASK_KINDS } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError, asFlag } from '../util/zod_error.js';
 import { VERSION } from '../version.js';
+import { ENCODER_SUBDIR, loadEncoder, modelEncoderDir, type LoadedEncoder } from '../encoder/checkpoint.js';
 
 const int = (min: number) => z.number().int().min(min);
 const list = (def: readonly string[], what: string) => z.string().default(def.join(',')).describe(what);
@@ -41,7 +42,10 @@ export const EvalRunSchema = z
     lambda: z.number().min(0).default(DEFAULT_EVAL.lambda).describe('weight of the critic prior'),
     lr: z.number().positive().default(DEFAULT_EVAL.lr).describe('Adam learning rate on z'),
     batch: int(1).default(DEFAULT_EVAL.batch).describe('images per search call (memory)'),
-    methods: z.string().default('all').describe('methods, comma-separated, or all'),
+    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder)'),
+    encoder: z.string().min(1).optional().describe(`encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`),
+    encoderIters: int(0).default(DEFAULT_EVAL.encoderIters).describe('wgan-encoder: search iterations from the encoder\'s z'),
+    encoderRestarts: int(1).default(DEFAULT_EVAL.encoderRestarts).describe('wgan-encoder: restarts (restart 0 at the encoder\'s z)'),
     classifier: z.string().min(1).optional().describe(`classifier for semantic accuracy and ${FD_CLASSIFIER_NAME} (from \`wgan-inpaint classifier train\`) [default: classifier/ in the checkpoint or run folder, if present]`),
     noClassifier: z.boolean().default(false).describe(`skip semantic accuracy and ${FD_CLASSIFIER_NAME}`),
     fdN: int(2).default(1000).describe(`${FD_CLASSIFIER_NAME}: generated samples and real images (at most the split)`),
@@ -107,14 +111,29 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
   const t0 = performance.now();
   const log = cb.onLog ?? (() => {});
   const v = resolveEvalRun(options);
-  const opts = resolveEvalOptions({
+  const all = v.methods === 'all';
+  let opts = resolveEvalOptions({
     masks: splitList(v.masks),
-    methods: v.methods === 'all' ? [...EVAL_METHOD_KINDS] : splitList(v.methods),
+    methods: all ? [...EVAL_METHOD_KINDS] : splitList(v.methods),
     seed: v.seed, iters: v.iters, restarts: v.restarts, lambda: v.lambda, lr: v.lr, batch: v.batch,
+    encoderIters: v.encoderIters, encoderRestarts: v.encoderRestarts,
   });
   const ck = await loadCheckpoint(v.model);
   let clf: LoadedClassifier | undefined;
+  let enc: LoadedEncoder | undefined;
   try {
+    // The encoder methods: --encoder, else CHECKPOINT/encoder; `all` leaves them out without one.
+    const wantsEncoder = opts.methods.some((k) => ENCODER_METHOD_KINDS.includes(k));
+    const encDir = v.encoder ?? (wantsEncoder ? modelEncoderDir(ck.dir) : null);
+    if (wantsEncoder && encDir) {
+      enc = await loadEncoder(encDir, ck.generator, v.model);
+      log(`encoder: ${enc.dir} (step ${enc.manifest.step})`);
+    } else if (wantsEncoder && all) {
+      opts = { ...opts, methods: opts.methods.filter((k) => !ENCODER_METHOD_KINDS.includes(k)) };
+      log(`notice: no encoder at ${path.join(ck.dir, ENCODER_SUBDIR)} (or --encoder DIR): leaving out ${ENCODER_METHOD_KINDS.join(', ')}`);
+    } else if (wantsEncoder) {
+      throw new UserError(`eval: ${opts.methods.filter((k) => ENCODER_METHOD_KINDS.includes(k)).join(', ')} need an encoder: none at ${path.join(ck.dir, ENCODER_SUBDIR)}; pass --encoder DIR (from \`wgan-inpaint train-encoder\`)`);
+    }
     const { size, channels } = ck.manifest.config;
     const data = v.data ?? ck.manifest.config.data;
     const ds = await loadDataset({ data, size, channels, split: v.split, ...(v.limit !== undefined ? { limit: v.limit } : {}), onWarning: (m) => log(`warning: ${m}`) });
@@ -129,17 +148,18 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     const fdReal = clf ? toImageBatch(ds, selectEvalIndices(ds.n, v.fdN, opts.seed + 1)) : undefined;
 
     // Progress over all latent-search iterations of all mask kinds, searches and chunks.
-    const total = opts.masks.length * plannedSearches(opts).size * Math.ceil(images.n / opts.batch) * opts.iters;
-    let doneBefore = 0, lastKey = '';
+    const perChunk = [...plannedSearches(opts).values()].reduce((a, s) => a + s.iters, 0);
+    const total = opts.masks.length * Math.ceil(images.n / opts.batch) * perChunk;
+    let doneBefore = 0, lastKey = '', lastIters = 0;
     const result = await evaluate(
-      { model: ck, images, ...(labels ? { labels } : {}), ...(clf ? { classifier: clf.model } : {}), ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}) },
+      { model: ck, ...(enc ? { encoder: enc.encoder } : {}), images, ...(labels ? { labels } : {}), ...(clf ? { classifier: clf.model } : {}), ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}) },
       opts,
       {
         ...(cb.signal ? { signal: cb.signal } : {}),
         onLog: log,
         onSearchProgress: (p) => {
           const key = `${p.mask}|${p.search}|${p.imagesDone}`;
-          if (key !== lastKey) { if (lastKey) doneBefore += opts.iters; lastKey = key; }
+          if (key !== lastKey) { if (lastKey) doneBefore += lastIters; lastKey = key; lastIters = p.iters; }
           if (total > 0) cb.onProgress?.(Math.min(total, doneBefore + p.iter), total, `${p.mask} ${p.search} images ${p.imagesDone + 1}–${Math.min(p.images, p.imagesDone + opts.batch)}/${p.images}`);
         },
       },
@@ -159,6 +179,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
       versions: { library: VERSION, tfjs: tf.version.tfjs, node: process.version, backend: activeBackend() },
       classifier: clf ? { dir: clf.dir, testAccuracy: clf.manifest.testAccuracy, data: clf.manifest.data, testN: clf.manifest.testN } : undefined,
       classifierNote: picked.note,
+      encoder: enc?.dir,
       gridRows: v.gridRows,
       seconds,
     };
@@ -169,5 +190,6 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     ck.generator.dispose();
     ck.critic.dispose();
     clf?.model.dispose();
+    enc?.encoder.dispose();
   }
 }

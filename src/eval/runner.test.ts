@@ -5,7 +5,7 @@ import type { ImageBatch } from '../types.js';
 import { buildModels } from '../models/dcgan.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
-import { EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
+import { DEFAULT_EVAL, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
 import { UserError } from '../util/errors.js';
 
 const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -39,12 +39,18 @@ test('selectEvalIndices: seeded, distinct, ascending; all images when n ≥ tota
   assert.deepEqual([...selectEvalIndices(5, 9, 0)], [0, 1, 2, 3, 4]);
 });
 
-test('plannedSearches runs each distinct (λ, K) once', () => {
-  const all = plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0.003, restarts: 4 });
-  assert.deepEqual([...all.values()], [{ lambda: 0.003, restarts: 4 }, { lambda: 0, restarts: 4 }, { lambda: 0.003, restarts: 1 }]);
+test('plannedSearches runs each distinct (λ, K, iterations, start) once', () => {
+  const base = DEFAULT_EVAL.methods;
+  assert.deepEqual(base, EVAL_METHOD_KINDS.filter((k) => !ENCODER_METHOD_KINDS.includes(k)), 'the default leaves out the encoder methods');
+  const all = plannedSearches({ methods: base, lambda: 0.003, restarts: 4, iters: 50 });
+  const r = (lambda: number, restarts: number, iters = 50) => ({ lambda, restarts, iters, init: 'random' });
+  assert.deepEqual([...all.values()], [r(0.003, 4), r(0, 4), r(0.003, 1)]);
   // λ = 0 makes wgan and wgan-lambda0 the same search; K = 1 makes wgan-1restart the same too.
-  assert.equal(plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0, restarts: 4 }).size, 2);
-  assert.equal(plannedSearches({ methods: [...EVAL_METHOD_KINDS], lambda: 0.01, restarts: 1 }).size, 2);
+  assert.equal(plannedSearches({ methods: base, lambda: 0, restarts: 4 }).size, 2);
+  assert.equal(plannedSearches({ methods: base, lambda: 0.01, restarts: 1 }).size, 2);
+  // The encoder methods: their own iterations and restarts, started at the encoder's z.
+  const enc = plannedSearches({ methods: ['wgan', ...ENCODER_METHOD_KINDS], lambda: 0.01, restarts: 4, iters: 1000, encoderIters: 70, encoderRestarts: 3 });
+  assert.deepEqual([...enc.values()], [r(0.01, 4, 1000), { lambda: 0.01, restarts: 1, iters: 0, init: 'encoder' }, { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder' }]);
   assert.equal(plannedSearches({ methods: ['zero', 'telea'], lambda: 0.01, restarts: 4 }).size, 0);
 });
 
@@ -71,8 +77,8 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
     for (const kind of masks) {
       // The masks are the seeded ones, image by image (center: the 14×14 centred square of 28×28).
       r.masks[kind]!.forEach((m, i) => assert.deepEqual(m.data, makeMask(kind, 28, 28, { seed: maskSeed(5, i) }).data));
-      assert.deepEqual(Object.keys(r.cells[kind]!), [...EVAL_METHOD_KINDS]);
-      for (const method of EVAL_METHOD_KINDS) {
+      assert.deepEqual(Object.keys(r.cells[kind]!), [...DEFAULT_EVAL.methods]);
+      for (const method of DEFAULT_EVAL.methods) {
         const c = r.cells[kind]![method]!;
         for (const v of [c.psnr.mean, c.ssim.mean, c.holeL1.mean, c.holePsnr.mean, c.secondsPerImage, c.accuracy!]) assert.ok(Number.isFinite(v), `${kind}/${method}: ${JSON.stringify(c)}`);
         assert.equal(c.n, 2);

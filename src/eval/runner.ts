@@ -7,16 +7,20 @@
  * - `wgan-noblend`   the same search, composite M⊙y + (1−M)⊙G(ẑ), no Poisson blending
  * - `wgan-lambda0`   λ = 0 (contextual loss only, no critic prior), K restarts, Poisson blending
  * - `wgan-1restart`  K = 1, Poisson blending
+ * - `wgan-encoder-only`  the encoder's z (src/encoder), no search: G(E(y⊙M, M)) + Poisson blending
+ * - `wgan-encoder`   the search started at the encoder's z, with the encoder's iterations and restarts
  * - `zero`, `mean`, `nearest`, `telea`   the non-learned baselines of src/baselines
  *
- * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K) search
- * runs once per mask kind (so `wgan-lambda0` with --lambda 0 costs nothing extra). A method's seconds
- * per image = its search's time (shared searches are charged in full to each method using them, as a
- * user running that method alone would pay) + its own blending / fill time, divided by N.
+ * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K,
+ * iterations, start) search runs once per mask kind (so `wgan-lambda0` with --lambda 0 costs nothing
+ * extra). A method's seconds per image = its search's time (shared searches are charged in full to
+ * each method using them, as a user running that method alone would pay) + its own blending / fill
+ * time, divided by N.
  *
  * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
  */
+import { INIT_DEFAULTS } from '../inpaint/options.js';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
@@ -37,8 +41,17 @@ export interface MethodSpec {
   kind: string;
   /** One line for help texts and reports. */
   description: string;
-  /** Latent-search methods: which search (from the run's λ and K) and how its result is finished. */
-  search?: { lambda: (l: number) => number; restarts: (k: number) => number; output: 'blended' | 'composite' };
+  /**
+   * Latent-search methods: which search (from the run's λ and K, or the encoder's iterations and
+   * restarts) and how its result is finished; `init: 'encoder'` starts it at the encoder's z.
+   */
+  search?: {
+    lambda: (l: number) => number;
+    restarts: (k: number, o: EvalOptions) => number;
+    output: 'blended' | 'composite';
+    iters?: (i: number, o: EvalOptions) => number;
+    init?: 'encoder';
+  };
   /** Baseline methods: the src/baselines kind. */
   baseline?: string;
 }
@@ -48,6 +61,8 @@ const SPECS: MethodSpec[] = [
   { kind: 'wgan-noblend', description: 'ablation: the same search, composite without Poisson blending', search: { lambda: (l) => l, restarts: (k) => k, output: 'composite' } },
   { kind: 'wgan-lambda0', description: 'ablation: λ = 0 (contextual loss only, no prior), Poisson blending', search: { lambda: () => 0, restarts: (k) => k, output: 'blended' } },
   { kind: 'wgan-1restart', description: 'ablation: K = 1 restart, Poisson blending', search: { lambda: (l) => l, restarts: () => 1, output: 'blended' } },
+  { kind: 'wgan-encoder-only', description: "amortised: the encoder's z, no search (one pass of E and G) + Poisson blending", search: { lambda: (l) => l, restarts: () => 1, iters: () => 0, init: 'encoder', output: 'blended' } },
+  { kind: 'wgan-encoder', description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', output: 'blended' } },
   { kind: 'zero', description: 'baseline: hole filled with 0', baseline: 'zero' },
   { kind: 'mean', description: 'baseline: hole filled with the mean of the known pixels', baseline: 'mean' },
   { kind: 'nearest', description: 'baseline: nearest known pixel', baseline: 'nearest' },
@@ -57,6 +72,8 @@ const SPECS: MethodSpec[] = [
 const REGISTRY = defineRegistry('eval method', SPECS);
 export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = REGISTRY.byKind;
 export const EVAL_METHOD_KINDS: readonly string[] = REGISTRY.kinds;
+/** The methods that need an encoder (EvalInput.encoder). */
+export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind));
 export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
 
 /** The method registered as `kind`; UserError listing the valid kinds otherwise. */
@@ -101,11 +118,15 @@ export interface EvalOptions {
   lr: number;
   /** Images per latent-search call (memory bound: the search holds batch·K generator passes). */
   batch: number;
+  /** `wgan-encoder`: iterations and restarts of the encoder-started search. */
+  encoderIters: number;
+  encoderRestarts: number;
 }
 
 export const DEFAULT_EVAL: EvalOptions = {
   masks: [...DEFAULT_EVAL_MASKS],
-  methods: [...EVAL_METHOD_KINDS],
+  // Every method that needs nothing beyond the model (the encoder methods need EvalInput.encoder).
+  methods: EVAL_METHOD_KINDS.filter((k) => !ENCODER_METHOD_KINDS.includes(k)),
   // The search settings are the inpainting defaults, so eval measures what users get.
   seed: DEFAULT_INPAINT.seed,
   iters: DEFAULT_INPAINT.iters,
@@ -113,10 +134,14 @@ export const DEFAULT_EVAL: EvalOptions = {
   lambda: DEFAULT_INPAINT.lambda,
   lr: DEFAULT_INPAINT.lr,
   batch: 64,
+  encoderIters: INIT_DEFAULTS.encoder.iters,
+  encoderRestarts: INIT_DEFAULTS.encoder.restarts,
 };
 
 export interface EvalInput {
   model: InpaintModel;
+  /** The encoder trained for model.generator (src/encoder), for the encoder methods. */
+  encoder?: tf.LayersModel;
   /** The N held-out images to complete, NHWC in [0,1], the generator's shape. */
   images: ImageBatch;
   /** Their class ids (for semantic accuracy). */
@@ -131,6 +156,8 @@ export interface SearchRecord {
   mask: string;
   lambda: number;
   restarts: number;
+  iters: number;
+  init: 'random' | 'encoder';
   /** Wall-clock seconds of the whole search over the N images. */
   seconds: number;
   /** Mean over images of the kept restart's contextual and prior losses. */
@@ -207,23 +234,33 @@ export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
   if (!(Number.isInteger(r.seed) && r.seed >= 0)) throw new UserError(`eval: seed must be an integer ≥ 0, got ${r.seed}`);
   if (!(Number.isInteger(r.batch) && r.batch >= 1)) throw new UserError(`eval: batch must be an integer ≥ 1, got ${r.batch}`);
   resolveInpaintOptions({ iters: r.iters, restarts: r.restarts, lambda: r.lambda, lr: r.lr, seed: r.seed });
+  resolveInpaintOptions({ iters: r.encoderIters, restarts: r.encoderRestarts });
   return r;
 }
 
-/** The distinct searches the chosen methods need, keyed "λ=…,K=…". */
-export function plannedSearches(o: Pick<EvalOptions, 'methods' | 'lambda' | 'restarts'>): Map<string, { lambda: number; restarts: number }> {
-  const out = new Map<string, { lambda: number; restarts: number }>();
+/** A planned search: its λ, K, iterations and start. */
+export interface PlannedSearch {
+  lambda: number;
+  restarts: number;
+  iters: number;
+  init: 'random' | 'encoder';
+}
+
+/** The distinct searches the chosen methods need, keyed "λ=…,K=…" (+ ",iters=…,init=encoder" for the encoder's). */
+export function plannedSearches(o: Pick<EvalOptions, 'methods' | 'lambda' | 'restarts'> & Partial<EvalOptions>): Map<string, PlannedSearch> {
+  const full = { ...DEFAULT_EVAL, ...o } as EvalOptions;
+  const out = new Map<string, PlannedSearch>();
   for (const k of o.methods) {
     const s = getEvalMethod(k).search;
     if (!s) continue;
-    const lambda = s.lambda(o.lambda), restarts = s.restarts(o.restarts);
-    out.set(searchKey(lambda, restarts), { lambda, restarts });
+    const p: PlannedSearch = { lambda: s.lambda(full.lambda), restarts: s.restarts(full.restarts, full), iters: s.iters ? s.iters(full.iters, full) : full.iters, init: s.init ?? 'random' };
+    out.set(searchKey(p, full.iters), p);
   }
   return out;
 }
 
-function searchKey(lambda: number, restarts: number): string {
-  return `λ=${lambda},K=${restarts}`;
+function searchKey(p: PlannedSearch, iters: number): string {
+  return `λ=${p.lambda},K=${p.restarts}${p.init === 'encoder' || p.iters !== iters ? `,iters=${p.iters},init=${p.init}` : ''}`;
 }
 
 interface SearchOutput {
@@ -274,11 +311,11 @@ async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[],
  * Run every method once, untimed, on one image: the first calls of TF.js kernels (and of V8 on the JS
  * baselines) include one-off set-up that would otherwise be charged to whichever method ran first.
  */
-async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions): Promise<void> {
+async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions, encoder?: tf.LayersModel): Promise<void> {
   const one = imageAt(images, 0);
   const mask = evalMasks(o.masks[0]!, 1, images.height, images.width, o.seed);
   if (o.methods.some((k) => getEvalMethod(k).search)) {
-    const r = await latentSearch(model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed });
+    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, init: encoder ? 'encoder' : 'random' });
     finishFill(one, r.raw, mask, { blend: 'poisson' });
   }
   for (const k of o.methods) {
@@ -307,7 +344,9 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
   const acc = (b: ImageBatch): number | null => (input.classifier && input.labels ? classifierAccuracy(input.classifier, b, input.labels) : null);
 
   const searches = plannedSearches(o);
-  await warmUp(model, images, o);
+  const needEncoder = o.methods.find((k) => ENCODER_METHOD_KINDS.includes(k));
+  if (needEncoder && !input.encoder) throw new UserError(`eval: method ${needEncoder} needs an encoder for this model (train one with \`wgan-inpaint train-encoder\`)`);
+  await warmUp(model, images, o, input.encoder);
   const res: EvalResult = {
     options: o, n: images.n, cells: {}, holeFraction: {}, maskedAccuracy: {}, originalAccuracy: acc(images),
     fdClassifier: null, searches: [], outputs: {}, masks: {}, masked: {},
@@ -324,16 +363,18 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
     const done = new Map<string, SearchOutput>();
     for (const [key, s] of searches) {
       if (cb.signal?.aborted) throw new UserError('evaluation aborted');
-      log(`mask ${kind}: latent search ${key}, ${o.iters} iterations, ${images.n} image(s)`);
-      const r = await runSearch(model, images, masks, { iters: o.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed }, o.batch,
-        (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: o.iters }), cb.signal);
+      log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
+      // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
+      const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
+      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init }, o.batch,
+        (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }), cb.signal);
       done.set(key, r);
-      res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });
+      res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, iters: s.iters, init: s.init, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });
     }
     for (const method of o.methods) {
       const spec = getEvalMethod(method);
       if (spec.search) {
-        const r = done.get(searchKey(spec.search.lambda(o.lambda), spec.search.restarts(o.restarts)))!;
+        const r = done.get([...plannedSearches({ ...o, methods: [method] }).keys()][0]!)!;
         outputs[method] = spec.search.output === 'blended' ? r.blended : r.composite;
         seconds[method] = r.searchSeconds + (spec.search.output === 'blended' ? r.blendSeconds : r.compositeSeconds);
       } else {

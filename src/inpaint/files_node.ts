@@ -19,7 +19,7 @@ import { listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
-import type { InpaintCallbacks, InpaintModel } from './search.js';
+import { resolveFor, type InpaintCallbacks, type InpaintModel } from './search.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
 
@@ -52,6 +52,8 @@ export interface InpaintFilesHooks extends InpaintCallbacks {
   log?: (line: string) => void;
   /** Written to summary.json as `model` (e.g. the checkpoint folder). */
   modelName?: string;
+  /** Written to summary.json as `encoder`: where `model.encoder` came from. */
+  encoderDir?: string;
   /** Written to summary.json as `backend`. */
   backend?: string;
 }
@@ -150,7 +152,9 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
  */
 export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFilesSpec | InpaintFilesPlan, hooks: InpaintFilesHooks = {}): Promise<InpaintFilesSummary> {
   const plan = 'headers' in specOrPlan ? specOrPlan : await prepareInpaintFiles(specOrPlan);
-  const { files, names, options: o, maxPixels } = plan;
+  const { files, names, maxPixels } = plan;
+  // Resolved again for this model: iterations and restarts not given default per start (its encoder).
+  const { o, start } = resolveFor(model, plan.spec.options ?? {});
   const { out, mask: maskArg } = plan.spec;
   const log = hooks.log ?? (() => {});
   const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
@@ -180,7 +184,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   for (let p = path.resolve(out); !fs.existsSync(p); p = path.dirname(p)) created = p;
   const summary: (InpaintFilesImage | { error: string })[] = [];
   const written: string[] = [];
-  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
+  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
   try {
     for (const [i, r] of results.entries()) {
       if (r.error) {

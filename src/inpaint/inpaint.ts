@@ -10,8 +10,8 @@
 import type { ImageBatch, Mask } from '../types.js';
 import { stackImages, imageAt } from '../types.js';
 import { holeFraction } from '../masks/masks.js';
-import { latentSearch, type InpaintModel, type InpaintCallbacks, type ImageLosses, type SearchResult } from './search.js';
-import { resolveInpaintOptions, type InpaintOptions } from './options.js';
+import { latentSearch, resolveFor, type InpaintModel, type InpaintCallbacks, type ImageLosses, type SearchResult, type InitZ } from './search.js';
+import type { InpaintOptions } from './options.js';
 import { finishFill } from './finish.js';
 import { assembleFills, cutImage, fitBack, fitToModel, pasteImage, type Fitted, type FitPlan } from './fit.js';
 import { applyMask, composite, masksFor } from './composite.js';
@@ -37,8 +37,8 @@ export interface InpaintResult extends Omit<SearchResult, 'errors'> {
  * @param images [N, H, W, C] in [0,1], H×W×C equal to the generator's output.
  * @param masks  one mask for all images or one per image, H×W, 1 = known.
  */
-export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<InpaintResult> {
-  const o = resolveInpaintOptions(options);
+export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, initZ?: InitZ): Promise<InpaintResult> {
+  const { o } = resolveFor(model, options, initZ);
   const snapshots: InpaintResult['snapshots'] = [];
   const r = await latentSearch(model, images, masks, o, {
     ...cb,
@@ -46,7 +46,7 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
       if (p.raw) snapshots.push({ iter: p.iter, raw: p.raw });
       cb.onProgress?.(p);
     },
-  });
+  }, initZ);
   const bad = r.errors.findIndex((e) => e !== null);
   if (bad >= 0) throw new UserError(images.n > 1 ? `image ${bad}: ${r.errors[bad]}` : r.errors[bad]!);
   const { errors: _, ...found } = r;
@@ -104,10 +104,11 @@ function finishFitted(f: Fitted, fills: ImageBatch[], o: InpaintOptions): Pick<F
  * Complete images of any size (each a 1-image batch with its own mask of the same size) with a model,
  * fitted by `options.fit` (src/inpaint/fit.ts). All images — all hole regions, for `crop` — go
  * through one batched search. An image whose search fails (non-finite loss) gets `error`; the others
- * complete.
+ * complete. With `init` auto/encoder and `model.encoder`, each model-size input starts at its
+ * encoder's z.
  */
 export async function inpaintImages(model: InpaintModel, images: ImageBatch[], masks: Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<FittedResult[]> {
-  const o = resolveInpaintOptions(options);
+  const { o } = resolveFor(model, options);
   if (masks.length !== images.length) throw new UserError(`${masks.length} masks for ${images.length} images`);
   const [, h, w] = model.generator.outputs[0]!.shape as number[];
   // The fit: as asked, else the model's (a model trained on crops completes crops around each hole).

@@ -16,6 +16,34 @@ import { schemaFields, type FieldInfo } from '../util/schema_fields.js';
 const int = (lo: number, hi: number) => z.number().int({ message: 'must be an integer' }).min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
 const num = (lo: number, hi: number) => z.number().min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
 
+/** Where the search starts (`init`): see `startFor`. */
+export const INIT_KINDS = ['auto', 'encoder', 'random'] as const;
+export type InitKind = (typeof INIT_KINDS)[number];
+/** The start actually used once `auto` is decided. */
+export type Start = 'encoder' | 'random';
+
+/**
+ * Iterations × restarts when the caller gives none, per start: the encoder's start is already near
+ * the answer. docs/ENCODER.md (n = 100 per mask kind): from the encoder, the mean hole PSNR over five
+ * mask kinds plateaus by 100 iterations (50: −0.03 dB, 200: +0.02 dB) and a second restart adds
+ * nothing beyond noise; random starts keep 1000 × 4 (docs/RESULTS.md).
+ */
+export const INIT_DEFAULTS: Readonly<Record<Start, Readonly<{ iters: number; restarts: number }>>> = Object.freeze({
+  random: Object.freeze({ iters: 1000, restarts: 4 }),
+  encoder: Object.freeze({ iters: 100, restarts: 1 }),
+});
+
+/**
+ * The start for `init` when the model has (or has not) an encoder: `auto` = the encoder when there is
+ * one; `encoder` without one is a UserError.
+ */
+export function startFor(init: InitKind, hasEncoder: boolean): Start {
+  if (init === 'random') return 'random';
+  if (hasEncoder) return 'encoder';
+  if (init === 'encoder') throw new UserError(`inpaint: init 'encoder' but the model has no encoder (train one with \`wgan-inpaint train-encoder\`; see docs/ENCODER.md)`);
+  return 'random';
+}
+
 /** Upper bounds of the options (inclusive). */
 export const INPAINT_BOUNDS = {
   /** Adam iterations; the defaults use 300–1000. */
@@ -34,8 +62,10 @@ export const INPAINT_BOUNDS = {
 
 export const InpaintOptionsSchema = z
   .object({
-    iters: int(0, INPAINT_BOUNDS.iters).default(1000).describe('Adam iterations on z'),
-    restarts: int(1, INPAINT_BOUNDS.restarts).default(4).describe('random restarts per image, the best final loss wins'),
+    // The defaults here are the random start's; resolveInpaintOptions puts the encoder's in their place
+    // when the search starts from an encoder and the caller gave none (INIT_DEFAULTS).
+    iters: int(0, INPAINT_BOUNDS.iters).default(INIT_DEFAULTS.random.iters).describe('Adam iterations on z'),
+    restarts: int(1, INPAINT_BOUNDS.restarts).default(INIT_DEFAULTS.random.restarts).describe('restarts per image, the best final loss wins'),
     // Chosen by experiment on Fashion-MNIST (docs/LAMBDA.md): 0.03 and 0.1 tie for best, ≥ 0.3 hurts.
     lambda: num(0, INPAINT_BOUNDS.lambda).default(0.03).describe('weight λ of the prior loss −D(G(z))'),
     lr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).default(0.01).describe('Adam learning rate on z'),
@@ -43,6 +73,10 @@ export const InpaintOptionsSchema = z
     window: int(1, INPAINT_BOUNDS.window).refine((v) => v % 2 === 1, { message: 'must be odd' }).default(7).describe('importance-weight window, px (odd)'),
     blend: z.enum(['poisson', 'none']).default('poisson').describe('Poisson-blend the fill into the hole, or paste it'),
     progressEvery: int(0, INPAINT_BOUNDS.progressEvery).default(0).describe('record G(z) of the best restart every N iterations (0 = never)'),
+    init: z.enum(INIT_KINDS).default('auto').describe('where the search starts: random z, or the z the model’s encoder predicts from the masked image (auto: the encoder when the model has one)'),
+    // Chosen by experiment (docs/ENCODER.md): restarts near the encoder's z (0.1) did best of
+    // 0.1/0.25/0.5/1 at K = 2, and none beat a single restart by more than noise.
+    initMix: num(0, 1).default(0.1).describe('from the encoder’s z: how far restarts k ≥ 1 start toward their random start'),
     // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
     // still centre-crop and answer at the model's size, so their bodies do not take this key.
     fit: z.enum(['whole', 'crop']).optional().describe("whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole; default: the model's (crop for a model trained with --crop, else whole)"),
@@ -57,10 +91,15 @@ export const DEFAULT_INPAINT: InpaintOptions = Object.freeze(InpaintOptionsSchem
 /**
  * Fill in defaults and validate (types, ranges, unknown keys), or throw one UserError line naming the
  * option, e.g. `inpaint: restarts must be ≤ 64, got 1000000000`. Keys given as `undefined` keep their
- * default.
+ * default. `hasEncoder` says whether the model has an encoder: when the search then starts from it
+ * (`init` auto or encoder), iterations and restarts not given default to INIT_DEFAULTS.encoder.
  */
-export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}, label: (key: string) => string = (k) => k): InpaintOptions {
-  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+export function resolveInpaintOptions(o: Partial<InpaintOptions> = {}, label: (key: string) => string = (k) => k, hasEncoder = false): InpaintOptions {
+  const given: Record<string, unknown> = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const init = given['init'];
+  if (hasEncoder && init !== 'random' && (INIT_KINDS as readonly unknown[]).includes(init ?? 'auto')) {
+    for (const k of ['iters', 'restarts'] as const) if (given[k] === undefined) given[k] = INIT_DEFAULTS.encoder[k];
+  }
   const r = InpaintOptionsSchema.safeParse(given);
   if (!r.success) throw new UserError(`inpaint: ${formatZodError(r.error, { name: (p) => label(p.map(String).join('.')), input: given })}`);
   return r.data;

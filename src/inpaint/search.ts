@@ -19,15 +19,17 @@
  *
  * Every image's loss depends only on its own z (the losses are summed, not averaged, over the batch;
  * G's batch norm runs in inference mode; the GP critic has no batch norm; Adam is element-wise; all
- * restarts start from the same seeded z's whatever the image's position), so an image completes the
- * same alone as inside a batch.
+ * restarts start from the same seeded z's whatever the image's position — from an encoder, at the
+ * image's own E(y⊙M, M) mixed with those, and the encoder's layer norm makes E per-image too), so an
+ * image completes the same alone as inside a batch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
 import { importanceWeights } from './weights.js';
 import { masksFor } from './composite.js';
-import { resolveInpaintOptions, type InpaintOptions } from './options.js';
+import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
+import { encode } from '../encoder/model.js';
 import { Rng } from '../util/rng.js';
 import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';
@@ -57,7 +59,17 @@ export interface SearchResult {
    * meaningless.
    */
   errors: (string | null)[];
+  /** Where the search started: the encoder's z (restart 0; the others mixed toward random) or random z. */
+  start: Start;
 }
+
+/**
+ * A start for the search (library only, `latentSearch`'s last argument): restart 0 of each image
+ * starts at it, [N·nz] in [−1, 1] (clipped) — or a function of the images and masks (at the model's
+ * size) returning that. Restart k ≥ 1 starts at (1 − initMix)·z + initMix·u_k, u_k the seeded random
+ * start it would have had. Without it, a model's `encoder` gives E(y⊙M, M) when `init` asks for it.
+ */
+export type InitZ = Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array);
 
 export interface InpaintProgress {
   iter: number;
@@ -74,12 +86,22 @@ export interface InpaintCallbacks {
   signal?: AbortSignal;
 }
 
-/** The networks inpainting needs: G and the critic (any TF.js LayersModel pair). */
+/**
+ * The networks inpainting needs: G and the critic (any TF.js LayersModel pair), and optionally an
+ * encoder E(y⊙M, M) → z trained for this G (src/encoder; `loadEncoder` checks that it belongs to G).
+ */
 export interface InpaintModel {
   generator: tf.LayersModel;
   critic: tf.LayersModel;
+  encoder?: tf.LayersModel | null;
   /** A checkpoint's manifest: its `domain` statistics turn on out-of-domain notices (domain.ts). */
   manifest?: { domain?: DomainStats | undefined; config?: { crop?: number } };
+}
+
+/** The resolved options and the start for a model: iterations and restarts default per start. */
+export function resolveFor(model: InpaintModel, options: Partial<InpaintOptions>, initZ?: InitZ): { o: InpaintOptions; start: Start } {
+  const o = resolveInpaintOptions(options, undefined, !!model.encoder || initZ !== undefined);
+  return { o, start: startFor(o.init, !!model.encoder || initZ !== undefined) };
 }
 
 function modelShape(G: tf.LayersModel) {
@@ -92,8 +114,8 @@ function modelShape(G: tf.LayersModel) {
  * @param images [N, H, W, C] in [0,1], H×W×C equal to the generator's output.
  * @param masks  one mask for all images or one per image, H×W, 1 = known.
  */
-export async function latentSearch(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<SearchResult> {
-  const o = resolveInpaintOptions(options);
+export async function latentSearch(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, initZ?: InitZ): Promise<SearchResult> {
+  const { o, start } = resolveFor(model, options, initZ);
   const { generator: G, critic: D } = model;
   const { nz, h, w, c } = modelShape(G);
   if (images.height !== h || images.width !== w) throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
@@ -115,14 +137,28 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       for (let j = 0; j < s; j++) ys[dst + j] = yi[j]! * 2 - 1;
     }
   }
-  const Wt = tf.tensor4d(wts, [B, h, w, 1]);
-  const Y = tf.tensor4d(ys, [B, h, w, c]);
   // The same K starting points for every image, from the seed alone (see the module comment).
   const rng = new Rng(o.seed);
   const z0 = new Float32Array(K * nz);
   for (let j = 0; j < z0.length; j++) z0[j] = rng.uniform(-1, 1);
   const zInit = new Float32Array(B * nz);
   for (let i = 0; i < N; i++) zInit.set(z0, i * K * nz);
+  const from = start === 'random' ? undefined : initZ ?? ((im: ImageBatch, m: Mask[]) => encode(model.encoder!, im, m));
+  const zStart = typeof from === 'function' ? from(images, ms) : from;
+  if (zStart) {
+    if (zStart.length !== N * nz) throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
+    for (let i = 0; i < N; i++) {
+      for (let k = 0; k < K; k++) {
+        const a = k === 0 ? 0 : o.initMix;
+        for (let j = 0; j < nz; j++) {
+          const e = Math.min(1, Math.max(-1, zStart[i * nz + j]!)), at = (i * K + k) * nz + j;
+          zInit[at] = (1 - a) * e + a * zInit[at]!;
+        }
+      }
+    }
+  }
+  const Wt = tf.tensor4d(wts, [B, h, w, 1]);
+  const Y = tf.tensor4d(ys, [B, h, w, c]);
   const zT = tf.tensor2d(zInit, [B, nz]);
   const z = tf.variable(zT, true);
   zT.dispose(); // the variable holds its own reference to the data
@@ -234,7 +270,7 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       const j = i * K + idx[i]!;
       return { contextual: ctxArr[j]!, prior: priorArr[j]!, total: ctxArr[j]! + o.lambda * priorArr[j]!, restart: idx[i]! };
     });
-    return { raw, z: zBest, losses: losses_, history, errors };
+    return { raw, z: zBest, losses: losses_, history, errors, start };
   } finally {
     tf.dispose([Wt, Y, z]);
     opt.dispose();

@@ -16,6 +16,12 @@ export interface ModelInfo {
   generator: string;
   critic: string;
   samples: string[];
+  /**
+   * The model's encoder (src/encoder), checked against this generator by the server: URLs of its
+   * model.json (plain TF.js layers model) and manifest.json, and the generator digest it names (the
+   * page checks it again on the weights it loads). null when the model has none.
+   */
+  encoder: { model: string; manifest: string; digest: string } | null;
   manifest: {
     step: number;
     loss: string;
@@ -35,6 +41,9 @@ export interface ModelInfo {
   expects?: string;
   domain?: DomainStats;
 }
+
+/** Where a job's search starts (`start` event): the encoder's z or random z. */
+export type SearchStart = 'encoder' | 'random';
 
 /** The crop and resize applied to the input, reported in the `start` event. */
 export interface Resize {

@@ -11,6 +11,7 @@ import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from './api.js';
+import { loadEncoder, modelEncoderDir } from '../encoder/checkpoint.js';
 
 export type { ModelInfo } from './api.js';
 
@@ -25,11 +26,13 @@ export interface ServedModel {
   nz: number;
   /** Sample image file names in `dir/samples/` (PNG/JPEG), for the page's picker. */
   samples: string[];
+  /** DIR/encoder/ when it holds an encoder trained for this generator (checked at load), else null. */
+  encoder: { dir: string; digest: string } | null;
 }
 
 /** Files of a model folder the browser may fetch (relative, '/'-separated). */
 export function isServedModelFile(rel: string): boolean {
-  return rel === 'manifest.json' || /^(generator|critic)\/[\w.-]+\.(json|bin)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
+  return rel === 'manifest.json' || /^(generator|critic)\/[\w.-]+\.(json|bin)$/.test(rel) || /^encoder\/(model\.json|weights\.bin|manifest\.json)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
 }
 
 function safeName(s: string): string {
@@ -48,7 +51,7 @@ export function listSamples(dir: string): string[] {
  * Load the models named on the command line (shipped names, checkpoint folders or run folders); with
  * none, every shipped model in models/. A name is the shipped name or the folder's base name.
  */
-export async function loadServedModels(refs: string[]): Promise<ServedModel[]> {
+export async function loadServedModels(refs: string[], notice: (m: string) => void = () => {}): Promise<ServedModel[]> {
   let list = refs;
   if (list.length === 0) list = listShippedModels();
   const out: ServedModel[] = [];
@@ -63,9 +66,23 @@ export async function loadServedModels(refs: string[]): Promise<ServedModel[]> {
     taken.add(name);
     const [, h, , c] = checkpoint.generator.outputs[0]!.shape as number[];
     const nz = checkpoint.generator.inputs[0]!.shape[1] as number;
+    // The model's encoder, refused (with a notice; the model is served without it) when it was
+    // trained for another generator.
+    let encoder: ServedModel['encoder'] = null;
+    const encDir = modelEncoderDir(dir);
+    if (encDir) {
+      try {
+        const e = await loadEncoder(encDir, checkpoint.generator, name);
+        e.encoder.dispose();
+        encoder = { dir: path.resolve(encDir), digest: e.manifest.generator.digest };
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        notice(`model '${name}' is served without its encoder: ${e.message}`);
+      }
+    }
     checkpoint.generator.dispose();
     checkpoint.critic.dispose();
-    out.push({ name, dir: path.resolve(dir), manifest: checkpoint.manifest, size: h!, channels: c!, nz, samples: listSamples(dir) });
+    out.push({ name, dir: path.resolve(dir), manifest: checkpoint.manifest, size: h!, channels: c!, nz, samples: listSamples(dir), encoder });
   }
   if (out.length === 0) throw new UserError(`serve: no models to serve (none shipped in ${MODELS_DIR}); pass --model DIR (a checkpoint or run folder)`);
   return out;
@@ -111,6 +128,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
     generator: `${base}/generator/model.json`,
     critic: `${base}/critic/model.json`,
     samples: m.samples.map((f) => `${base}/samples/${encodeURIComponent(f)}`),
+    encoder: m.encoder ? { model: `${base}/encoder/model.json`, manifest: `${base}/encoder/manifest.json`, digest: m.encoder.digest } : null,
     manifest: {
       step: man.step,
       loss: man.config.loss,

@@ -33,7 +33,7 @@ function newest(p: string): number {
 function ensureBuilt(): void {
   const index = path.join(WEB_ROOT, 'index.html');
   // The page bundles src/web and the platform-neutral modules it imports.
-  const inputs = ['src/web', 'src/inpaint', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
+  const inputs = ['src/web', 'src/inpaint', 'src/encoder', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
   const sources = Math.max(...inputs.map((p) => path.join(PACKAGE_ROOT, p)).filter((p) => fs.existsSync(p)).map(newest));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
   execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -155,6 +155,46 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("a model with an encoder: the page starts from it with its defaults, shows the encoder's one-pass fill first, then refines (server and browser)", { timeout: 180_000 }, async () => {
+  const T = await startTestServer({ webRoot: WEB_ROOT }, 'dcgan', true);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(T.url);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    assert.match((await page.textContent('#model-info')) ?? '', /with an encoder/);
+    // The encoder's defaults (100 × 1); random brings the server's own back.
+    assert.deepEqual([await page.inputValue('#init'), await page.inputValue('#iters'), await page.inputValue('#restarts')], ['auto', '100', '1']);
+    await page.selectOption('#init', 'random');
+    assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['300', '2']);
+    await page.selectOption('#init', 'auto');
+    await page.fill('#iters', '40');
+    await drawCross(page);
+    for (const mode of ['server', 'browser']) {
+      // Every caption the live preview shows, in order, with the iteration it came with.
+      await page.evaluate(() => {
+        const w = window as unknown as { captions: string[] };
+        w.captions = [];
+        const cap = document.getElementById('live-caption')!;
+        // Every text the caption is given (the observer's callback may come after several).
+        new MutationObserver((recs) => { for (const r of recs) r.addedNodes.forEach((n) => w.captions.push(n.textContent ?? '')); }).observe(cap, { childList: true });
+      });
+      await page.check(`input[name="compute"][value="${mode}"]`);
+      await runAndCheck(page, 40);
+      const captions = await page.evaluate(() => (window as unknown as { captions: string[] }).captions);
+      const firstFill = captions.findIndex((c) => c.includes("the encoder's one-pass fill"));
+      assert.ok(firstFill >= 0, `${mode}: no one-pass fill shown: ${captions.join(' / ')}`);
+      assert.ok(captions.slice(firstFill + 1).some((c) => c.endsWith('G(z) now')), `${mode}: not refined after the one-pass fill: ${captions.join(' / ')}`);
+      assert.match((await page.textContent('#result-losses')) ?? '', /start: the encoder's z/);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await T.stop();
+  }
 });
 
 test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no horizontal scroll at 390 px', { timeout: 120_000 }, async () => {

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
-import { InpaintOptionsSchema, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
+import { InpaintOptionsSchema, resolveInpaintOptions, startFor, INIT_DEFAULTS, type InpaintOptions, type Start } from '../inpaint/options.js';
 import { fitImage, fitMask, planFit } from '../inpaint/fit.js';
 import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
 import { UserError } from '../util/errors.js';
@@ -119,7 +119,7 @@ const missing = (p: (string | number)[]) => (p.join('.') === 'image' ? 'no image
  * Validate a parsed JSON body — no decoding, so it is cheap and the server can refuse (4xx, 429)
  * before any image work. Returns the model and the resolved options.
  */
-export function validateBody(json: unknown, models: ServedModel[], limits: Limits): { body: InpaintBody; model: ServedModel; options: InpaintOptions } {
+export function validateBody(json: unknown, models: ServedModel[], limits: Limits): { body: InpaintBody; model: ServedModel; options: InpaintOptions; start: Start } {
   const parsed = Body.safeParse(json);
   if (!parsed.success) throw new HttpError(400, formatZodError(parsed.error, { input: json, unknown: 'key', missing }));
   const b = parsed.data;
@@ -127,16 +127,24 @@ export function validateBody(json: unknown, models: ServedModel[], limits: Limit
   if (!model) throw new HttpError(404, `unknown model '${b.model}' (valid: ${models.map((m) => m.name).join(', ')})`);
   // Drop keys given as undefined so they cannot override the defaults.
   const given = Object.fromEntries(Object.entries(b.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<InpaintOptions>;
-  const o = { ...SERVER_DEFAULTS, ...given };
+  // Iterations and restarts default per start: the server's own (lower) ones from random z, the
+  // encoder's from the encoder's z (INIT_DEFAULTS.encoder, already small).
+  let start: Start;
+  try {
+    start = startFor(given.init ?? 'auto', !!model.encoder);
+  } catch (e) {
+    throw new HttpError(400, `${(e as Error).message.replace(/ \(train one.*$/, '')}: model '${model.name}' has no encoder on this server`);
+  }
+  const o = { ...(start === 'encoder' ? INIT_DEFAULTS.encoder : SERVER_DEFAULTS), ...given };
   if (o.iters > limits.maxIters) throw new HttpError(400, `options.iters ${o.iters} is above this server's limit of ${limits.maxIters}`);
   if (o.restarts > limits.maxRestarts) throw new HttpError(400, `options.restarts ${o.restarts} is above this server's limit of ${limits.maxRestarts}`);
   let options: InpaintOptions;
   try {
-    options = resolveInpaintOptions(o);
+    options = resolveInpaintOptions(o, undefined, !!model.encoder);
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
-  return { body: b, model, options };
+  return { body: b, model, options, start };
 }
 
 /** Check the headers of a validated body's image and mask, decode them and fit them to the model. */

@@ -7,7 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import '../models/layers.js';
-import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, type TestServer } from '../testing/server_fixture.js';
+import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, addTinyEncoder, type TestServer } from '../testing/server_fixture.js';
+import { loadServedModels } from './models.js';
 
 let S: TestServer;
 let webRoot: string;
@@ -340,5 +341,51 @@ test('an mlp checkpoint is served and completes through POST /api/inpaint', asyn
     assert.equal(typeof ev.at(-1)!.data.losses.prior, 'number');
   } finally {
     await T.stop();
+  }
+});
+
+test('a model with an encoder: listed with its files and digest, searches start from it with its defaults; init random/encoder; a stale encoder is refused', async () => {
+  const T = await startTestServer({}, 'dcgan', true);
+  try {
+    const [m] = (await (await fetch(`${T.url}/api/models`)).json()) as any[];
+    assert.equal(m.encoder.model, '/models/tiny/encoder/model.json');
+    assert.match(m.encoder.digest, /^sha256:[0-9a-f]{64}$/);
+    for (const f of ['model.json', 'weights.bin', 'manifest.json']) assert.equal((await fetch(`${T.url}/models/tiny/encoder/${f}`)).status, 200, f);
+    // The browser's path: plain TF.js loads the encoder.
+    const E = await tf.loadLayersModel(`${T.url}${m.encoder.model}`);
+    assert.deepEqual(E.outputs[0]!.shape, [null, 8]);
+    E.dispose();
+    const cfg = (await (await fetch(`${T.url}/api/config`)).json()) as any;
+    assert.deepEqual(cfg.defaults.encoder, { iters: 100, restarts: 1 });
+    const run = async (options: object) => {
+      const r = await fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options }) });
+      return { status: r.status, events: parseSse(await r.text()) };
+    };
+    // Defaults from the encoder's z: 100 iterations × 1 restart; the first preview comes at iteration 0.
+    const a = await run({});
+    assert.equal(a.events[0]!.data.start, 'encoder');
+    assert.deepEqual([a.events[0]!.data.iters, a.events[0]!.data.restarts], [100, 1]);
+    const first = a.events.find((e) => e.event === 'progress' && e.data.preview);
+    assert.equal(first!.data.iter, 0);
+    assert.equal(a.events.at(-1)!.event, 'result');
+    // init random: the server's own defaults (300 × 2); given values win.
+    const b = await run({ init: 'random', iters: 3 });
+    assert.deepEqual([b.events[0]!.data.start, b.events[0]!.data.iters, b.events[0]!.data.restarts], ['random', 3, 2]);
+  } finally {
+    await T.stop();
+  }
+  // A model without an encoder: init encoder is a 400 naming the model; an encoder for another generator is not served.
+  const U = await startTestServer();
+  try {
+    const r = await fetch(`${U.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { init: 'encoder' } }) });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as any).error, /init 'encoder'.*model 'tiny' has no encoder/);
+    await addTinyEncoder(U.modelDir, true);
+    const notices: string[] = [];
+    const [served] = await loadServedModels([U.modelDir], (n) => notices.push(n));
+    assert.equal(served!.encoder, null);
+    assert.match(notices.join('\n'), /served without its encoder: encoder .* was trained for another generator/);
+  } finally {
+    await U.stop();
   }
 });

@@ -22,7 +22,7 @@
  * whose Host header names this server are answered (DNS rebinding: a page on evil.example whose name
  * resolves to 127.0.0.1 would otherwise read the API), see `allowedHosts`.
  */
-import { DEFAULT_INPAINT } from '../inpaint/options.js';
+import { DEFAULT_INPAINT, INIT_DEFAULTS } from '../inpaint/options.js';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -189,7 +189,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
   // With a runner the shared queue decides who waits (its depth → 429); locally every request runs.
   const queue = opts.runner ? new JobQueue(Number.MAX_SAFE_INTEGER, 0) : new JobQueue(limits.maxRunning, limits.maxWaiting);
   // One worker per running job: inpainting never blocks the HTTP thread.
-  const pool: InpaintRunner = opts.runner ?? new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir })) });
+  const pool: InpaintRunner = opts.runner ?? new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir, encoder: m.encoder?.dir ?? null })) });
   let backendName: string | null = null;
   pool.ready().then((b) => (backendName = b), () => {});
   const webRoot = opts.webRoot ?? WEB_ROOT;
@@ -259,8 +259,9 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     }, limits.jobTimeoutSec * 1000);
     const t0 = Date.now();
     try {
-      send('start', { model: model.name, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask) });
-      // A preview of G(z) about 20 times per run; plain progress at most every 100 ms.
+      send('start', { model: model.name, start: checked.start, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask) });
+      // A preview of G(z) about 20 times per run; plain progress at most every 100 ms. The first
+      // preview (iteration 0) is G(z) at the start: from an encoder, its one-pass fill, at once.
       const progressEvery = Math.max(1, Math.ceil(options.iters / 20));
       let lastSent = 0;
       const onProgress = (p: WorkerProgress) => {
@@ -320,7 +321,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       return json(res, 200, {
         maskKinds: MASK_KINDS.map((kind) => ({ kind, describe: describeMaskKind(kind) })),
         limits,
-        defaults: { ...SERVER_DEFAULTS, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend },
+        defaults: { ...SERVER_DEFAULTS, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend, init: DEFAULT_INPAINT.init, encoder: INIT_DEFAULTS.encoder },
         backend: backendName,
         run: !!opts.runDir,
       });

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { inpaint } from '../inpaint/inpaint.js';
+import { loadEncoder } from '../encoder/checkpoint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { InpaintProgress } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
@@ -21,7 +22,8 @@ import type { WorkerResult } from './pool.js';
 
 export interface WorkerInit {
   backend: string;
-  models: { name: string; dir: string }[];
+  /** `encoder`: the model's encoder folder (already checked against its generator), or null. */
+  models: { name: string; dir: string; encoder?: string | null }[];
 }
 
 export interface InpaintJob {
@@ -31,11 +33,15 @@ export interface InpaintJob {
   options: InpaintOptions;
 }
 
-const models = new Map<string, Checkpoint>();
+const models = new Map<string, Checkpoint & { encoder: tf.LayersModel | null }>();
 serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
   async start(init) {
     const backend = await initBackend(init.backend);
-    for (const m of init.models) models.set(m.name, await loadCheckpoint(m.dir));
+    for (const m of init.models) {
+      const ck = await loadCheckpoint(m.dir);
+      // The encoder was checked against this generator when the server loaded its models; checked again here.
+      models.set(m.name, { ...ck, encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null });
+    }
     return backend;
   },
   async run(job, { signal, onProgress }) {

@@ -4,6 +4,9 @@
 import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
 import { initBackend, loadableBackends } from '../backends/index.js';
+import * as tf from '@tensorflow/tfjs';
+import { buildModels, type GanModels } from '../models/dcgan.js';
+import { sample } from '../models/sample.js';
 
 /**
  * `n` 28×28 grey images of one bright vertical bar at a random column on a dark background: a
@@ -60,4 +63,29 @@ export async function useBackend(b: string): Promise<void> {
 /** Backend for single-backend tests: the first end-to-end backend (native when it loads). */
 export async function testBackend(): Promise<string> {
   return initBackend(E2E_BACKENDS[0] ?? 'cpu');
+}
+
+/**
+ * A random 28×28 grey DCGAN (nz 8) whose generator weights are scaled ×14, so that its samples vary
+ * with z (an untrained generator's are almost constant, ≈ 0.5 ± 0.0001; these differ by ≈ 0.15 per
+ * pixel between samples): a generator whose range is known, for tests of the latent search and the
+ * encoder, where the right answer is G's own sample.
+ */
+export function expressiveTinyGan(seed = 1): GanModels {
+  const m = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 8, dWidth: 4, criticNorm: 'layer', seed });
+  for (const w of m.generator.trainableWeights) {
+    const v = w.read() as tf.Variable;
+    if (v.shape.length < 2) continue; // kernels only; BN's γ, β stay
+    const scaled = tf.mul(v, 14);
+    v.assign(scaled);
+    scaled.dispose();
+  }
+  return m;
+}
+
+/** `n` samples of G (seeded) as a Dataset (bytes), e.g. the training set of an encoder for G. */
+export function samplesDataset(G: tf.LayersModel, n: number, seed: number, name = 'g-samples'): Dataset {
+  const s = sample(G, n, seed);
+  const pixels = Uint8Array.from(s.data, (v) => Math.round(v * 255));
+  return { name, split: 'train', size: s.height, channels: s.channels as 1 | 3, n, pixels, skipped: 0 };
 }

@@ -6,7 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildModels } from '../models/dcgan.js';
-import { saveCheckpoint } from '../train/checkpoint.js';
+import * as tf from '@tensorflow/tfjs';
+import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { buildEncoder } from '../encoder/model.js';
+import { generatorDigest } from '../encoder/manifest.js';
+import { saveEncoder } from '../encoder/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
 import type { ImageBatch } from '../types.js';
@@ -43,6 +47,25 @@ export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string
   return dir;
 }
 
+/**
+ * Give a tiny model folder an encoder in MODEL/encoder/ (untrained, its output layer scaled up so its
+ * z differ from 0), whose manifest names that model's generator — or, with `otherGenerator`, some
+ * other generator's digest (for the refusal paths).
+ */
+export async function addTinyEncoder(modelDir: string, otherGenerator = false): Promise<string> {
+  const ck = await loadCheckpoint(modelDir);
+  const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 2 });
+  const dense = E.getLayer('e_dense');
+  const scaled = dense.getWeights().map((w) => tf.mul(w, 30));
+  dense.setWeights(scaled);
+  tf.dispose(scaled);
+  const digest = otherGenerator ? `sha256:${'0'.repeat(64)}` : await generatorDigest(ck.generator);
+  const dir = path.join(modelDir, 'encoder');
+  await saveEncoder(dir, { encoder: E, manifest: { step: 0, generator: { digest, size: 28, channels: 1, nz: 8, model: 'tiny' }, config: {} } });
+  for (const m of [E, ck.generator, ck.critic]) m.dispose();
+  return dir;
+}
+
 export interface TestServer extends RunningServer {
   tmp: string;
   modelDir: string;
@@ -50,11 +73,15 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** A server on an ephemeral loopback port with the tiny model named `tiny` (a DCGAN unless `kind`), on the cpu backend (main thread and workers). */
-export async function startTestServer(opts: Partial<ServerOptions> = {}, kind = 'dcgan'): Promise<TestServer> {
+/**
+ * A server on an ephemeral loopback port with the tiny model named `tiny` (a DCGAN unless `kind`), on
+ * the cpu backend (main thread and workers); `encoder`: the model has an encoder (addTinyEncoder).
+ */
+export async function startTestServer(opts: Partial<ServerOptions> = {}, kind = 'dcgan', encoder = false): Promise<TestServer> {
   await initBackend('cpu');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-'));
   const modelDir = await makeTinyModel(path.join(tmp, 'tiny'), kind);
+  if (encoder) await addTinyEncoder(modelDir);
   const models = await loadServedModels([modelDir]);
   const s = await startServer({ models, backend: 'cpu', ...opts }, 0, '127.0.0.1');
   return {

@@ -137,6 +137,15 @@ export function parseManifest(raw: unknown, where: string): Manifest {
  * is wrong (missing, unreadable, not JSON, not a valid manifest), without the folder.
  */
 export function checkedManifest(dir: string): Manifest {
+  return parseManifest(readManifestJson(dir), MANIFEST_FILE);
+}
+
+/**
+ * `DIR/manifest.json` parsed as JSON, not validated (the one reader of manifest files; the encoder's
+ * manifest, src/encoder/manifest.ts, is read through it too). Throws an Error naming manifest.json and
+ * what is wrong (missing, unreadable, not JSON), without the folder.
+ */
+export function readManifestJson(dir: string): unknown {
   const file = path.join(dir, MANIFEST_FILE);
   let text: string;
   try {
@@ -151,7 +160,7 @@ export function checkedManifest(dir: string): Manifest {
   } catch (e) {
     throw new Error(`${MANIFEST_FILE} is not valid JSON (${(e as Error).message})`);
   }
-  return parseManifest(raw, MANIFEST_FILE);
+  return raw;
 }
 
 /** Read and validate `DIR/manifest.json`; one UserError line naming the folder and the problem. */

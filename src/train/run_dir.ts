@@ -70,7 +70,11 @@ export interface DivergedRecord {
   lastGood: string;
 }
 
-export class RunDir {
+/**
+ * `S` is the stats line type: StatLine for GAN training, the encoder's own for `train-encoder`
+ * (src/encoder/loop.ts), which shares this layout.
+ */
+export class RunDir<S extends { iter: number } = StatLine> {
   constructor(readonly dir: string) {}
 
   get configFile(): string { return path.join(this.dir, 'config.json'); }
@@ -88,13 +92,13 @@ export class RunDir {
   /** Complete checkpoints, oldest first. */
   checkpoints(): string[] { return listCheckpoints(this.dir); }
 
-  writeConfig(c: TrainConfig): void {
+  writeConfig(c: TrainConfig | object): void {
     fs.mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.configFile, JSON.stringify(c, null, 2) + '\n');
   }
 
   /** Every stats line; a line cut by a kill (the last one) is skipped. */
-  readStats(): StatLine[] {
+  readStats(): S[] {
     if (!fs.existsSync(this.statsFile)) return [];
     return fs
       .readFileSync(this.statsFile, 'utf8')
@@ -102,14 +106,14 @@ export class RunDir {
       .filter((l) => l.trim())
       .flatMap((l) => {
         try {
-          return [JSON.parse(l) as StatLine];
+          return [JSON.parse(l) as S];
         } catch {
           return [];
         }
       });
   }
 
-  appendStats(s: StatLine): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
+  appendStats(s: S): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
 
   /** Keep only the lines up to `step` (a resume drops what a dead process wrote after its checkpoint). */
   truncateStats(step: number): void {
@@ -159,7 +163,7 @@ export class RunDir {
   clearDiverged(): void { fs.rmSync(this.divergedFile, { force: true }); }
 
   /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
-  summary(): { iterations: number; last: StatLine | null; samples: number | null; plot: number | null; diverged: DivergedRecord | null } {
+  summary(): { iterations: number; last: S | null; samples: number | null; plot: number | null; diverged: DivergedRecord | null } {
     const stats = this.readStats();
     const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null);
     return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg), diverged: this.diverged() };

@@ -14,8 +14,10 @@ import { registerWasmKernels } from '../backends/wasm_kernels.js';
 import { installTfjsPatches } from '../backends/tfjs_patches.js';
 import { inpaint } from '../inpaint/inpaint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
-import type { InpaintProgress } from '../inpaint/search.js';
+import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { fitToModel } from '../inpaint/fit.js';
+import { checkEncoderFor, parseEncoderManifest } from '../encoder/manifest.js';
+import { encoderFill } from '../encoder/model.js';
 import type { ImageBatch, Mask } from '../types.js';
 import type { ModelInfoLite, InpaintOutcome } from './types.js';
 
@@ -40,6 +42,7 @@ export function initBrowserBackend(): Promise<string> {
 }
 
 const models = new Map<string, Promise<{ generator: tf.LayersModel; critic: tf.LayersModel }>>();
+const encoders = new Map<string, Promise<tf.LayersModel>>();
 
 function loadModels(info: ModelInfoLite) {
   let m = models.get(info.name);
@@ -48,6 +51,23 @@ function loadModels(info: ModelInfoLite) {
     models.set(info.name, m);
   }
   return m;
+}
+
+/** The model's encoder with plain TF.js, refused unless its manifest names this generator's digest (checked here too). */
+function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise<tf.LayersModel> {
+  const e = info.encoder!;
+  let p = encoders.get(info.name);
+  if (!p) {
+    p = (async () => {
+      const r = await fetch(e.manifest);
+      if (!r.ok) throw new Error(`cannot load the encoder's manifest: HTTP ${r.status}`);
+      await checkEncoderFor(parseEncoderManifest(await r.json(), e.manifest), generator, e.manifest, info.name);
+      return tf.loadLayersModel(e.model);
+    })();
+    p.catch(() => encoders.delete(info.name));
+    encoders.set(info.name, p);
+  }
+  return p;
 }
 
 /** All pixels of a canvas (canvas only decodes; cropping and resizing are fitToModel's, as on the server). */
@@ -106,13 +126,21 @@ export interface BrowserRunArgs {
 /** Complete the image in this tab; the outcome has the same fields as the server's `result` event. */
 export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcome> {
   await initBrowserBackend();
-  const net = await loadModels(a.info);
+  const gan = await loadModels(a.info);
+  const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
   const s = a.info.size;
   // The server's policy (src/inpaint/fit.ts): the centre square, resized to the model's size.
   const fitted = fitToModel(toBatch(pixelsOf(a.image), a.info.channels), toMask(pixelsOf(a.mask)), { width: s, height: s }, 'centre-crop');
   const [image, mask, plan] = [fitted.images[0]!, fitted.masks[0]!, fitted.plans[0]!];
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
+  if (net.encoder) {
+    // The encoder's one-pass fill at once (one E and one G pass), painted before the search starts:
+    // the search yields to the page only every 10 iterations.
+    const f = encoderFill(net.encoder, net.generator, image, mask);
+    a.onProgress({ iter: 0, iters, contextual: NaN, prior: NaN, preview: batchToDataUrl(f.raw) });
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  }
   // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
   const r = await inpaint({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
     signal: a.signal,
@@ -130,6 +158,7 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     resize: { from: plan.from, crop: { left, top, side }, to: plan.to, resized: plan.resized },
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
+    start: r.start,
     domain: r.domain?.[0] ?? null,
   };
 }

@@ -45,6 +45,8 @@ const el = {
   maskKind: $<HTMLSelectElement>('mask-kind'),
   maskSeed: $<HTMLInputElement>('mask-seed'),
   applyKind: $<HTMLButtonElement>('apply-kind'),
+  init: $<HTMLSelectElement>('init'),
+  liveCaption: $('live-caption'),
   iters: $<HTMLInputElement>('iters'),
   restarts: $<HTMLInputElement>('restarts'),
   lambda: $<HTMLInputElement>('lambda'),
@@ -343,9 +345,29 @@ function showModel(): void {
     el.domainBanner.textContent = `the result below was computed with another model; press Inpaint for ${m.name}`;
   }
   for (const url of m.samples) el.sample.add(new Option(decodeURIComponent(url.split('/').pop() ?? url), url));
+  if (m.encoder) el.modelInfo.textContent += '; with an encoder (the search starts near the answer)';
+  showStartDefaults();
+}
+
+/** The start the chosen model and `start` select give (the library's startFor, without its error). */
+function chosenStart(): 'encoder' | 'random' {
+  return currentModel()?.encoder && el.init.value !== 'random' ? 'encoder' : 'random';
+}
+
+/** Iterations and restarts default per start (the server's from random z, the encoder's from its z). */
+function showStartDefaults(): void {
+  const m = currentModel();
+  const enc = el.init.querySelector<HTMLOptionElement>('option[value="encoder"]')!;
+  enc.disabled = !m?.encoder;
+  if (enc.disabled && el.init.value === 'encoder') el.init.value = 'auto';
+  if (!config) return;
+  const d = chosenStart() === 'encoder' ? config.defaults.encoder : config.defaults;
+  el.iters.value = String(d.iters);
+  el.restarts.value = String(d.restarts);
 }
 
 el.model.addEventListener('change', showModel);
+el.init.addEventListener('change', showStartDefaults);
 el.sample.addEventListener('change', () => {
   if (el.sample.value) loadImageUrl(el.sample.value).catch((e) => status(`cannot load sample: ${(e as Error).message}`, true));
 });
@@ -366,17 +388,23 @@ interface Progress {
   preview?: string;
 }
 
+/** Where the running job's search started (shown with the first preview: the encoder's one-pass fill). */
+let runStart: 'encoder' | 'random' = 'random';
+
 function showProgress(p: Progress): void {
+  if (p.preview) el.liveCaption.textContent = p.iter === 0 && runStart === 'encoder' ? "the encoder's one-pass fill G(E(y⊙M, M)); refining…" : 'G(z) now';
   el.progress.max = Math.max(1, p.iters);
   el.progress.value = p.iter;
   el.iter.textContent = `${p.iter} / ${p.iters}`;
-  el.losses.textContent = `contextual ${p.contextual.toFixed(2)} · prior ${p.prior.toFixed(3)}`;
+  // Not yet measured (the encoder's one-pass fill, shown before the search starts): '…'.
+  const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '…');
+  el.losses.textContent = `contextual ${f(p.contextual, 2)} · prior ${f(p.prior, 3)}`;
   if (p.preview) el.live.src = p.preview;
 }
 
 function options() {
   const num = (i: HTMLInputElement) => Number(i.value);
-  return { iters: Math.trunc(num(el.iters)), restarts: Math.trunc(num(el.restarts)), lambda: num(el.lambda), blend: el.blend.value as 'poisson' | 'none' };
+  return { init: el.init.value as 'auto' | 'encoder' | 'random', iters: Math.trunc(num(el.iters)), restarts: Math.trunc(num(el.restarts)), lambda: num(el.lambda), blend: el.blend.value as 'poisson' | 'none' };
 }
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
@@ -398,10 +426,11 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
     const d = JSON.parse(data);
     if (event === 'queued') status(`waiting: ${d.position} in line`);
     else if (event === 'start') {
-      status('inpainting on the server…');
+      runStart = d.start === 'encoder' ? 'encoder' : 'random';
+      status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
       el.resizeNote.textContent = d.resize.resized ? `completed at ${d.resize.to.width}×${d.resize.to.height} (centre ${d.resize.crop.side}² of ${d.resize.from.width}×${d.resize.from.height})` : '';
     } else if (event === 'progress') showProgress(d as Progress);
-    else if (event === 'result') outcome = d as InpaintOutcome;
+    else if (event === 'result') outcome = { ...(d as InpaintOutcome), start: runStart };
     else if (event === 'error') failure = d.error as string;
   });
   const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -418,7 +447,7 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
 async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
   status('loading TF.js (wasm) and the model…');
   const { inpaintInBrowser } = await import('./compute.js');
-  status('inpainting in this browser…');
+  status(`inpainting in this browser${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
   return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, options: options(), onProgress: showProgress, signal });
 }
 
@@ -430,7 +459,7 @@ function showResult(r: InpaintOutcome): void {
   el.cmpUnder.src = r.masked;
   updateCompare();
   el.download.href = r.blended;
-  el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}`;
+  el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.to.width, r.resize.to.height);
   // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
   el.domainBanner.hidden = !r.domain?.unlike;
@@ -465,8 +494,10 @@ el.go.addEventListener('click', async () => {
   running = new AbortController();
   updateButtons();
   setState('running');
+  runStart = chosenStart();
   showProgress({ iter: 0, iters: options().iters, contextual: 0, prior: 0 });
   el.live.removeAttribute('src');
+  el.liveCaption.textContent = 'G(z) now';
   const t0 = performance.now();
   try {
     const r = mode === 'browser' ? await inpaintHere(m, running.signal) : await inpaintOnServer(m, running.signal);
@@ -536,6 +567,7 @@ async function start(): Promise<void> {
   el.lambda.value = String(config.defaults.lambda);
   el.lambda.max = String(INPAINT_BOUNDS.lambda);
   for (const m of models) el.model.add(new Option(m.name, m.name));
+  el.init.value = config.defaults.init;
   showModel();
   if (config.run) $('tab-training').hidden = false;
   const first = currentModel()?.samples[0];

@@ -6,7 +6,7 @@ export type { ModelInfo as ModelInfoLite } from '../server/api.js';
 export interface ServerConfig {
   maskKinds: { kind: string; describe: string }[];
   limits: { maxIters: number; maxRestarts: number; maxImageSide: number; maxBodyBytes: number };
-  defaults: { iters: number; restarts: number; lambda: number; lr: number; seed: number; blend: string };
+  defaults: { iters: number; restarts: number; lambda: number; lr: number; seed: number; blend: string; init: string; encoder: { iters: number; restarts: number } };
   backend: string | null;
   run: boolean;
 }
@@ -26,6 +26,8 @@ export interface InpaintOutcome {
   resize: Resize;
   seconds: number;
   backend?: string;
+  /** Where the search started (the page fills it in from the `start` event on the server). */
+  start?: 'encoder' | 'random';
   /** Out-of-domain verdict, when the model is calibrated (src/inpaint/domain.ts); null otherwise. */
   domain?: { knownError: number; threshold: number; unlike: boolean; message?: string } | null;
 }

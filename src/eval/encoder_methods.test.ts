@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { evaluate, ENCODER_METHOD_KINDS } from './runner.js';
+import { buildEncoder, encoderFill } from '../encoder/model.js';
+import { poissonBlendBatch } from '../inpaint/poisson.js';
+import { sample } from '../models/sample.js';
+import { UserError } from '../util/errors.js';
+import { expressiveTinyGan, testBackend } from '../testing/fixtures.js';
+
+test('evaluate: the encoder methods get cells with seconds per image; encoder-only is G(E(·)) blended; no encoder → clear error', async () => {
+  await testBackend();
+  const gan = expressiveTinyGan();
+  const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
+  const images = sample(gan.generator, 3, 8);
+  const methods = ['wgan', 'wgan-encoder-only', 'wgan-encoder', 'telea'];
+  try {
+    const before = tf.memory().numTensors;
+    const r = await evaluate({ model: gan, encoder: E, images }, { masks: ['center', 'strokes'], methods, iters: 3, restarts: 2, encoderIters: 2, encoderRestarts: 2, seed: 1, batch: 2 });
+    assert.equal(tf.memory().numTensors, before, 'tensor leak');
+    for (const kind of ['center', 'strokes']) {
+      assert.deepEqual(Object.keys(r.cells[kind]!), methods);
+      for (const m of methods) {
+        const c = r.cells[kind]![m]!;
+        for (const v of [c.holePsnr.mean, c.ssim.mean, c.secondsPerImage]) assert.ok(Number.isFinite(v), `${kind}/${m}`);
+        assert.ok(c.secondsPerImage > 0, `${kind}/${m} seconds per image`);
+      }
+      // One pass of E and G, then the same Poisson blend as every wgan method.
+      const masks = r.masks[kind]!;
+      const { raw } = encoderFill(E, gan.generator, images, masks);
+      const want = poissonBlendBatch(images, raw, masks);
+      const got = r.outputs[kind]!['wgan-encoder-only']!;
+      let maxDiff = 0;
+      for (let i = 0; i < want.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want.data[i]! - got.data[i]!));
+      assert.ok(maxDiff < 1e-5, `encoder-only differs from G(E(·)) blended by ${maxDiff}`);
+    }
+    const searches = r.searches.filter((s) => s.mask === 'center');
+    assert.deepEqual(searches.map((s) => [s.init, s.iters, s.restarts]), [['random', 3, 2], ['encoder', 0, 1], ['encoder', 2, 2]]);
+    for (const k of ENCODER_METHOD_KINDS) {
+      await assert.rejects(evaluate({ model: gan, images }, { masks: ['center'], methods: [k], iters: 1 }), (e: Error) => e instanceof UserError && new RegExp(`method ${k} needs an encoder`).test(e.message));
+    }
+  } finally {
+    for (const m of [E, gan.generator, gan.critic]) m.dispose();
+  }
+});
