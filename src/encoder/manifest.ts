@@ -11,6 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
+import { RUN_STATE_FIELDS } from '../train/run_fields.js';
 
 export const ENCODER_FORMAT = 1;
 export const ENCODER_KIND = 'inpainting-encoder';
@@ -37,16 +38,7 @@ const Fields = z
     /** The resolved training config (EncoderConfig). */
     config: z.record(z.unknown()),
     dataset: z.object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() }).optional(),
-    /** Opaque states needed to resume exactly (data order, mask and z stream). */
-    sampler: z.unknown().optional(),
-    rngState: z.number().optional(),
-    /** The last stats line. */
-    metrics: z.record(z.unknown()).optional(),
-    backend: z.string().optional(),
-    trainSeconds: z.number().optional(),
-    command: z.string().optional(),
-    resumes: z.array(z.string()).optional(),
-    extra: z.record(z.unknown()).optional(),
+    ...RUN_STATE_FIELDS,
   });
 
 /** Unknown keys are kept (a newer writer may add some). */

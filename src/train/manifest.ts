@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { resolveConfig, type TrainConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
+import { RUN_STATE_FIELDS } from './run_fields.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
 import { DomainStatsSchema, type DomainStats } from '../inpaint/domain.js';
@@ -42,22 +43,9 @@ export const ManifestSchema = z
           .optional(),
       })
       .optional(),
-    /** Opaque states needed to resume exactly (data order, noise stream). */
-    sampler: z.unknown().optional(),
-    rngState: z.number().optional(),
+    ...RUN_STATE_FIELDS,
     /** `train --crop`: the crop stream's Rng state. */
     cropRngState: z.number().optional(),
-    /** Last logged statistics (a stats.jsonl line). */
-    metrics: z.record(z.unknown()).optional(),
-    backend: z.string().optional(),
-    /** Wall-clock seconds of training so far (summed over resumes). */
-    trainSeconds: z.number().optional(),
-    /** The command line that started the training run, when known. */
-    command: z.string().optional(),
-    /** The command lines of each `--resume`, in order. */
-    resumes: z.array(z.string()).optional(),
-    /** Free-form extra information (eval figures, data sources and licences, git commit, notes). */
-    extra: z.record(z.unknown()).optional(),
     /** How well held-out images are reproduced (`wgan-inpaint calibrate`), for out-of-domain notices. */
     domain: DomainStatsSchema.optional(),
   })
