@@ -72,9 +72,10 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          then 'result' {input, mask, masked, raw, composite, blended (PNG data URLs),
                          losses, domain, resize, seconds} or 'error' {error}; domain is null, or
                          {knownError, threshold, unlike, message?} for a calibrated model (\`wgan-inpaint
-                         calibrate\`): unlike = the image looks unlike the training data. Images of another size are
-                         centre-cropped to a square and resized to the model's size; results have the
-                         model's size. Closing the connection cancels the job.
+                         calibrate\`): unlike = the image looks unlike the training data. Every result has
+                         the upload's size: it is completed at the model's size by options.fit (whole:
+                         the image, aspect kept; crop: a square around each hole; default: the
+                         model's) and the fill brought back. Closing the connection cancels the job.
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
   GET  /models/<name>/{manifest.json, generator/*, critic/*, samples/*}   read-only model files
                          (manifest.json: its public part — no command lines, notes or local paths)

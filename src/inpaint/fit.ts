@@ -16,8 +16,8 @@
  *   fill is pasted back into that region only. Regions whose squares overlap are merged; more than
  *   MAX_REGIONS regions (a random-pixel mask) become one. A large photo with a small hole thus gets a
  *   fill at (nearly) its own resolution instead of one upscaled from 32 px.
- * - `centre-crop` (the server and the page, for now): the largest centred square is cut out and
- *   resized to the model's size; outputs have the model's size and `crop` says which part they show.
+ * - `centre-crop` (library only: the server and the page use whole/crop like the CLI): the largest
+ *   centred square is cut out and resized to the model's size; outputs have the model's size.
  * Channels must already match the model (decoders convert grey ↔ RGB).
  */
 import type { ImageBatch, Mask } from '../types.js';

@@ -100,6 +100,11 @@ function finishFitted(f: Fitted, fills: ImageBatch[], o: InpaintOptions): Pick<F
   return { raw, masked, composite: comp, blended };
 }
 
+/** The fit an image gets: as asked, else the model's (a model trained on crops completes crops around each hole). */
+export function fitFor(o: { fit?: 'whole' | 'crop' | undefined }, model: { manifest?: { config?: { crop?: number } } }): 'whole' | 'crop' {
+  return o.fit ?? (model.manifest?.config?.crop ? 'crop' : 'whole');
+}
+
 /**
  * Complete images of any size (each a 1-image batch with its own mask of the same size) with a model,
  * fitted by `options.fit` (src/inpaint/fit.ts). All images — all hole regions, for `crop` — go
@@ -111,8 +116,7 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
   const { o } = resolveFor(model, options);
   if (masks.length !== images.length) throw new UserError(`${masks.length} masks for ${images.length} images`);
   const [, h, w] = model.generator.outputs[0]!.shape as number[];
-  // The fit: as asked, else the model's (a model trained on crops completes crops around each hole).
-  const fit = o.fit ?? (model.manifest?.config?.crop ? 'crop' : 'whole');
+  const fit = fitFor(o, model);
   const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, fit));
   const results: (FittedResult | null)[] = images.map(() => null);
   // The search batch: item k is plan `plan` of image `image`.

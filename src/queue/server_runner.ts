@@ -1,7 +1,7 @@
 /**
  * `serve --redis`: the HTTP API's jobs go on the shared queue instead of the server's own worker
  * threads, so several API instances share one worker fleet. A request becomes a one-image chunk
- * (the image and mask the server already cropped and resized, as lossless PNGs) through the same
+ * (the upload and its mask at their own size, as lossless PNGs) through the same
  * seam as `batch`; SSE progress comes from the job's progress events; the server refuses (429) while
  * the queue holds `maxQueued` or more waiting jobs.
  */

@@ -45,13 +45,15 @@ export interface ModelInfo {
 /** Where a job's search starts (`start` event): the encoder's z or random z. */
 export type SearchStart = 'encoder' | 'random';
 
-/** The crop and resize applied to the input, reported in the `start` event. */
+/** How the upload reaches the model (src/inpaint/fit.ts), reported in the `start` and `result` events. */
 export interface Resize {
-  /** The uploaded image's size, px. */
+  /** The uploaded image's size, px: every returned image (but the previews) has it. */
   from: { width: number; height: number };
-  /** The centre square used: left, top, side (px of the uploaded image). */
-  crop: { left: number; top: number; side: number };
-  /** The model's size, px (s×s); all returned images have it. */
+  /** The model's size, px (s×s): the previews of G(z) have it. */
   to: { width: number; height: number };
+  /** whole: the whole upload, aspect kept, completed at the model's size; crop: a square around each hole region. */
+  fit: 'whole' | 'crop';
+  /** The parts of the upload completed at the model's size (px of the upload): one for whole, one per hole region for crop. */
+  regions: { left: number; top: number; width: number; height: number }[];
   resized: boolean;
 }

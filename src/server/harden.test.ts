@@ -183,10 +183,10 @@ test('10. /models/<name>/manifest.json is the public part: no command lines, not
   }
 });
 
-test('a resized upload is completed at the model size by the shared fit policy (the same as the page)', async () => {
+test('a resized upload is completed by the shared fit policy (the same as the page and the CLI) and returned at its size', async () => {
   const big = { data: new Float32Array(40 * 60).fill(0.5), n: 1, height: 40, width: 60, channels: 1 };
   const r = await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center' }, options: { iters: 2, restarts: 1 } });
   const ev = parseSse(r.text);
-  assert.deepEqual(ev.find((e) => e.event === 'start')!.data.resize, { from: { width: 60, height: 40 }, crop: { left: 10, top: 0, side: 40 }, to: { width: 28, height: 28 }, resized: true });
+  assert.deepEqual(ev.find((e) => e.event === 'start')!.data.resize, { from: { width: 60, height: 40 }, to: { width: 28, height: 28 }, fit: 'whole', regions: [{ left: 0, top: 0, width: 60, height: 40 }], resized: true });
   assert.equal(ev.at(-1)!.event, 'result');
 });

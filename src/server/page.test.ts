@@ -84,8 +84,8 @@ async function drawCross(page: Page): Promise<void> {
   await dragOn(page, '#mask-canvas', 0.5, 0.3, 0.5, 0.7);
 }
 
-/** Inpaint with the current settings and check the result against the mask, pixel by pixel. */
-async function runAndCheck(page: Page, iters: number): Promise<void> {
+/** Inpaint with the current settings and check the result (at the image's own size, side×side) against the mask, pixel by pixel. */
+async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> {
   await page.click('#go');
   await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 90_000 });
   const state = await page.evaluate(() => document.body.dataset.state);
@@ -95,18 +95,20 @@ async function runAndCheck(page: Page, iters: number): Promise<void> {
   assert.equal(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value), iters);
 
   const [input, mask, masked, composite, blended] = (await Promise.all(['res-input', 'res-mask', 'res-masked', 'res-composite', 'res-blended'].map((id) => imgPixels(page, id)))) as [Pixels, Pixels, Pixels, Pixels, Pixels];
-  assert.equal(mask.width, 28);
-  assert.equal(composite.width, 28);
+  assert.equal(mask.width, side);
+  assert.equal(composite.width, side);
+  assert.equal(input.width, side);
   const hole = (p: number) => mask.data[p * 4]! < 128;
   let holes = 0;
-  for (let p = 0; p < 28 * 28; p++) if (hole(p)) holes++;
+  for (let p = 0; p < side * side; p++) if (hole(p)) holes++;
   // The cross covers the centre, not the corners, and is a minority of the image.
-  assert.ok(hole(14 * 28 + 14) && hole(14 * 28 + 10) && hole(10 * 28 + 14), 'the drawn strokes are not in the mask');
-  assert.ok(!hole(0) && !hole(27) && !hole(27 * 28), 'the corners should be known');
-  assert.ok(holes > 20 && holes < 400, `${holes} hole pixels`);
+  const h = side / 2, q = Math.round(side * 0.36);
+  assert.ok(hole(h * side + h) && hole(h * side + q) && hole(q * side + h), 'the drawn strokes are not in the mask');
+  assert.ok(!hole(0) && !hole(side - 1) && !hole((side - 1) * side), 'the corners should be known');
+  assert.ok(holes > 20 * (side / 28) ** 2 && holes < 400 * (side / 28) ** 2, `${holes} hole pixels`);
   for (const [name, out] of [['composite', composite], ['blended', blended]] as const) {
     let changed = 0;
-    for (let p = 0; p < 28 * 28; p++) {
+    for (let p = 0; p < side * side; p++) {
       for (let c = 0; c < 3; c++) {
         const i = p * 4 + c;
         if (!hole(p)) {
@@ -142,7 +144,8 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(S.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
-  // Upload a 56×56 picture: the page keeps it at 56 px, the completion runs at the model's 28 px.
+  // Upload a 56×56 picture: the page keeps it at 56 px, the completion runs at the model's 28 px and
+  // the result comes back at 56 px.
   const file = path.join(profile, 'upload.png');
   fs.writeFileSync(file, await encodePng(testImage(56)));
   await page.setInputFiles('#upload', file);
@@ -151,7 +154,11 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   await page.fill('#restarts', '1');
   await drawCross(page);
   await page.check('input[name="compute"][value="browser"]');
-  await runAndCheck(page, 5);
+  await runAndCheck(page, 5, 56);
+  // The download: the blended result at the upload's size, named after the upload.
+  assert.equal(await page.getAttribute('#download', 'download'), 'upload-inpainted.png');
+  const dl = await page.evaluate(async () => { const i = new Image(); i.src = (document.getElementById('download') as HTMLAnchorElement).href; await i.decode(); return [i.naturalWidth, i.naturalHeight]; });
+  assert.deepEqual(dl, [56, 56]);
   assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
   assert.deepEqual(errors, []);
   await page.close();

@@ -2,20 +2,20 @@
  * POST /api/inpaint request → a job ready to run: body validated (zod: the shared options schema of
  * src/inpaint/options.ts plus this server's limits), image and mask checked by their header (format by
  * signature: PNG, JPEG or WebP only, so libvips' SVG/TIFF/GIF/AVIF loaders never see untrusted bytes;
- * size) and only then decoded with sharp, and fitted to the model's size by the shared policy
- * (src/inpaint/fit.ts, `centre-crop`). Every problem is an HttpError (4xx) or a UserError (→ 400) whose
- * message names it.
+ * size) and only then decoded with sharp, at the upload's own size. Every problem is an HttpError
+ * (4xx) or a UserError (→ 400) whose message names it.
  *
- * Resizing: the model completes s×s images (s = 28/32/64), so an image of another size is
- * centre-cropped to its largest square (the crop box is reported back) and resized to s×s (bilinear,
- * box-averaged first when shrinking); a mask given as a PNG must have the image's size and gets the
- * same crop and a nearest-neighbour resize, so it stays binary. All results come back at s×s.
+ * Sizes: the model completes s×s images (s = 28/32/64); the worker fits the upload to it with the
+ * shared policy (src/inpaint/fit.ts via inpaintImages: `options.fit` whole or crop, the model's by
+ * default) and brings the fill back, so every result has the upload's size. A mask given as a PNG
+ * must have the image's size; a mask kind is made at it. The plans are reported in `resize`.
  */
 import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { InpaintOptionsSchema, resolveInpaintOptions, startFor, INIT_DEFAULTS, type InpaintOptions, type Start } from '../inpaint/options.js';
-import { fitImage, fitMask, planFit } from '../inpaint/fit.js';
+import { planCrops, planFit } from '../inpaint/fit.js';
+import { fitFor } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
@@ -75,8 +75,7 @@ export const SERVER_DEFAULTS = { iters: 300, restarts: 2 } as const;
 const MaskSpec = z.object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() }).strict();
 
 /** The request's options: the library's schema (its bounds included) minus what the server sets itself. */
-// No fit: the server centre-crops to the model's size (src/inpaint/fit.ts, 'centre-crop').
-const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true, fit: true }).partial().strict();
+const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true }).partial().strict();
 
 const Body = z
   .object({
@@ -156,8 +155,7 @@ export async function prepareInputs(b: InpaintBody, model: ServedModel, options:
   if (from.width > limits.maxImageSide || from.height > limits.maxImageSide) {
     throw new HttpError(400, `image is ${from.width}×${from.height} px, above this server's limit of ${limits.maxImageSide} px per side`);
   }
-  const s = model.size;
-  const plan = planFit(from, { width: s, height: s }, 'centre-crop');
+  const s = model.size, to = { width: s, height: s };
   let mask: Mask;
   if (typeof b.mask === 'string') {
     const maskBytes = decodeDataUrl(b.mask, 'mask', ['image/png']);
@@ -165,18 +163,21 @@ export async function prepareInputs(b: InpaintBody, model: ServedModel, options:
     if (md.width !== from.width || md.height !== from.height) {
       throw new HttpError(400, `mask is ${md.width}×${md.height} px but the image is ${from.width}×${from.height} px; they must match`);
     }
-    mask = fitMask(plan, await decodeMask(maskBytes, 'mask', { formats: ['png'], maxPixels }));
+    mask = await decodeMask(maskBytes, 'mask', { formats: ['png'], maxPixels });
   } else {
     if (!MASK_KINDS.includes(b.mask.kind)) throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
     try {
-      mask = makeMask(b.mask.kind, s, s, { ...(b.mask.seed !== undefined ? { seed: b.mask.seed } : {}), ...(b.mask.ratio !== undefined ? { ratio: b.mask.ratio } : {}) });
+      mask = makeMask(b.mask.kind, from.height, from.width, { ...(b.mask.seed !== undefined ? { seed: b.mask.seed } : {}), ...(b.mask.ratio !== undefined ? { ratio: b.mask.ratio } : {}) });
     } catch (e) {
       throw new HttpError(400, (e as Error).message);
     }
   }
-  const image = fitImage(plan, await decodeImage(imageBytes, { channels: model.channels as 1 | 3, formats: UPLOAD_FORMATS, maxPixels }, 'image'));
-  const { left, top, side } = plan.crop;
-  return { model, image, mask, options, resize: { from, crop: { left, top, side }, to: plan.to, resized: plan.resized } };
+  const image = await decodeImage(imageBytes, { channels: model.channels as 1 | 3, formats: UPLOAD_FORMATS, maxPixels }, 'image');
+  // The same plans the worker's inpaintImages makes (fit.ts), reported before the search starts.
+  const fit = fitFor(options, model);
+  const plans = fit === 'crop' ? planCrops(mask, to) : [planFit(from, to, 'whole')];
+  const regions = plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
+  return { model, image, mask, options, resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) } };
 }
 
 /** Validate a parsed JSON body and decode its image and mask for the model it names. */

@@ -156,21 +156,33 @@ test('POST /api/inpaint streams progress to the end; the result differs from the
   assert.equal(await serverTensors(S.url), before, 'tensors leaked');
 });
 
-test('a mask kind instead of a PNG; images of another size are cropped and resized', async () => {
+test('a mask kind instead of a PNG; an image of another size comes back at its own size, known pixels unchanged', async () => {
   const big = { data: new Float32Array(60 * 40 * 3).fill(0.3), n: 1, height: 40, width: 60, channels: 3 };
   const r = await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1 } });
   assert.equal(r.status, 200);
   const ev = parseSse(r.text);
   const start = ev[0]!.data;
-  assert.deepEqual(start.resize.crop, { left: 10, top: 0, side: 40 });
-  assert.deepEqual(start.resize.to, { width: 28, height: 28 });
-  assert.equal(start.resize.resized, true);
+  assert.deepEqual(start.resize, { from: { width: 60, height: 40 }, to: { width: 28, height: 28 }, fit: 'whole', regions: [{ left: 0, top: 0, width: 60, height: 40 }], resized: true });
   const res = ev.at(-1)!;
   assert.equal(res.event, 'result');
   const p = await pixels(res.data.input);
-  assert.equal(p.width, 28);
+  assert.deepEqual([p.width, p.height], [60, 40]);
   // RGB converted to the model's one channel: grey everywhere (the PNG may still store 3 channels).
-  for (let i = 0; i < 28 * 28; i++) for (let c = 0; c < p.channels; c++) assert.equal(p.data[i * p.channels + c], Math.round(0.3 * 255));
+  for (let i = 0; i < 60 * 40; i++) for (let c = 0; c < p.channels; c++) assert.equal(p.data[i * p.channels + c], Math.round(0.3 * 255));
+  // Every result at the upload's size; outside the hole the blended result is the upload, byte for byte.
+  const [m, b] = [await pixels(res.data.mask), await pixels(res.data.blended)];
+  assert.deepEqual([b.width, b.height, m.width, m.height], [60, 40, 60, 40]);
+  let holes = 0;
+  for (let i = 0; i < 60 * 40; i++) {
+    if (m.data[i * m.channels]! < 128) { holes++; continue; }
+    assert.equal(b.data[i * b.channels], p.data[i * p.channels], `known pixel ${i} changed`);
+  }
+  assert.ok(holes > 100, `${holes} hole pixels`);
+  // fit crop: one region around the centre hole.
+  const c = parseSse((await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1, fit: 'crop' } })).text);
+  assert.equal(c[0]!.data.resize.fit, 'crop');
+  assert.equal(c[0]!.data.resize.regions.length, 1);
+  assert.equal(c.at(-1)!.event, 'result');
 });
 
 async function expectError(body: unknown, status: number, re: RegExp, type?: string): Promise<void> {

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { inpaint } from '../inpaint/inpaint.js';
+import { inpaintImages } from '../inpaint/inpaint.js';
 import { loadEncoder } from '../encoder/checkpoint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { InpaintProgress } from '../inpaint/search.js';
@@ -47,8 +47,11 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
   async run(job, { signal, onProgress }) {
     const model = models.get(job.model);
     if (!model) throw new UserError(`unknown model '${job.model}'`);
-    const r = await inpaint(model, job.image, job.mask, job.options, { signal, onProgress });
-    return { masked: r.masked, raw: r.raw, composite: r.composite, blended: r.blended, losses: r.losses[0]!, ...(r.domain?.[0] ? { domain: r.domain[0] } : {}) };
+    // The upload at its own size: fitted to the model and brought back (fit.ts), as the CLI does.
+    const [r] = await inpaintImages(model, [job.image], [job.mask], job.options, { signal, onProgress });
+    if (r!.error) throw new UserError(r!.error);
+    const losses = r!.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 }; // no hole: no search
+    return { masked: r!.masked, raw: r!.raw, composite: r!.composite, blended: r!.blended, losses, ...(r!.domain ? { domain: r!.domain } : {}) };
   },
   tensors: () => tf.memory().numTensors,
 });

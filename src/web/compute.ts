@@ -12,7 +12,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '../models/layers.js';
 import { registerWasmKernels } from '../backends/wasm_kernels.js';
 import { installTfjsPatches } from '../backends/tfjs_patches.js';
-import { inpaint } from '../inpaint/inpaint.js';
+import { fitFor, inpaintImages } from '../inpaint/inpaint.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { fitToModel } from '../inpaint/fit.js';
@@ -128,10 +128,13 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   await initBrowserBackend();
   const gan = await loadModels(a.info);
   const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
-  const s = a.info.size;
-  // The server's policy (src/inpaint/fit.ts): the centre square, resized to the model's size.
-  const fitted = fitToModel(toBatch(pixelsOf(a.image), a.info.channels), toMask(pixelsOf(a.mask)), { width: s, height: s }, 'centre-crop');
-  const [image, mask, plan] = [fitted.images[0]!, fitted.masks[0]!, fitted.plans[0]!];
+  const s = a.info.size, to = { width: s, height: s };
+  // The server's policy (src/inpaint/fit.ts via inpaintImages): the upload at its own size, fitted
+  // to the model (whole, aspect kept; or crop around each hole) and the fill brought back.
+  const full = toBatch(pixelsOf(a.image), a.info.channels), fullMask = toMask(pixelsOf(a.mask));
+  const fit = fitFor(a.options, {});
+  const fitted = fitToModel(full, fullMask, to, fit);
+  const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
   const iters = a.options.iters ?? 300;
   const t0 = performance.now();
   if (net.encoder) {
@@ -142,23 +145,24 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }
   // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
-  const r = await inpaint({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, image, mask, { ...a.options, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
+  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...a.options, fit, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });
-  const { left, top, side } = plan.crop;
+  if (r!.error) throw new Error(r!.error);
+  const regions = r!.plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
   return {
-    input: batchToDataUrl(image),
-    mask: batchToDataUrl({ ...mask, channels: 1 }),
-    masked: batchToDataUrl(r.masked),
-    raw: batchToDataUrl(r.raw),
-    composite: batchToDataUrl(r.composite),
-    blended: batchToDataUrl(r.blended),
-    losses: r.losses[0]!,
-    resize: { from: plan.from, crop: { left, top, side }, to: plan.to, resized: plan.resized },
+    input: batchToDataUrl(full),
+    mask: batchToDataUrl({ ...fullMask, channels: 1 }),
+    masked: batchToDataUrl(r!.masked),
+    raw: batchToDataUrl(r!.raw),
+    composite: batchToDataUrl(r!.composite),
+    blended: batchToDataUrl(r!.blended),
+    losses: r!.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 },
+    resize: { from: { width: full.width, height: full.height }, to, fit, regions, resized: r!.resized },
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
-    start: r.start,
-    domain: r.domain?.[0] ?? null,
+    start: net.encoder && a.options.init !== 'random' ? 'encoder' : 'random',
+    domain: r!.domain ?? null,
   };
 }

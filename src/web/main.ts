@@ -4,8 +4,9 @@
  * compare and download. Plus a training view of a run folder (`serve --run DIR`).
  *
  * The image is kept at its own size (at most MAX_SIDE px) in `imageCanvas`; the mask is painted in
- * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs, where they are
- * centre-cropped and resized to the model's size.
+ * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs; the server (or
+ * this tab) fits them to the model (src/inpaint/fit.ts: whole image, aspect kept, or a crop around each
+ * hole) and brings the fill back, so every result has the upload's size.
  *
  * `document.body.dataset.state` is loading → ready → running → done | error (tests wait on it).
  */
@@ -75,6 +76,8 @@ let config: ServerConfig | null = null;
 let hasImage = false;
 let running: AbortController | null = null;
 let result: InpaintOutcome | null = null;
+/** The loaded image's name without extension (downloads are named after it). */
+let imageName = 'image';
 const undoStack: ImageData[] = [];
 /** States undone, newest last; any new edit clears it. */
 const redoStack: ImageData[] = [];
@@ -151,6 +154,7 @@ function loadFile(f: File): void {
     return;
   }
   const url = URL.createObjectURL(f);
+  imageName = (f.name || 'pasted').replace(/\.[^.]*$/, '') || 'image';
   loadImageUrl(url)
     .then(() => status(`loaded ${f.name || 'the pasted image'}`))
     .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a PNG/JPEG/WebP image`, true))
@@ -369,6 +373,7 @@ function showStartDefaults(): void {
 el.model.addEventListener('change', showModel);
 el.init.addEventListener('change', showStartDefaults);
 el.sample.addEventListener('change', () => {
+  if (el.sample.value) imageName = decodeURIComponent(el.sample.value.split('/').pop() ?? 'sample').replace(/\.[^.]*$/, '');
   if (el.sample.value) loadImageUrl(el.sample.value).catch((e) => status(`cannot load sample: ${(e as Error).message}`, true));
 });
 el.upload.addEventListener('change', () => {
@@ -428,7 +433,7 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
     else if (event === 'start') {
       runStart = d.start === 'encoder' ? 'encoder' : 'random';
       status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-      el.resizeNote.textContent = d.resize.resized ? `completed at ${d.resize.to.width}×${d.resize.to.height} (centre ${d.resize.crop.side}² of ${d.resize.from.width}×${d.resize.from.height})` : '';
+      el.resizeNote.textContent = d.resize.resized ? `${d.resize.from.width}×${d.resize.from.height}, completed at the model's ${d.resize.to.width}×${d.resize.to.height} (${d.resize.fit === 'crop' ? `${d.resize.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size` : '';
     } else if (event === 'progress') showProgress(d as Progress);
     else if (event === 'result') outcome = { ...(d as InpaintOutcome), start: runStart };
     else if (event === 'error') failure = d.error as string;
@@ -460,7 +465,7 @@ function showResult(r: InpaintOutcome): void {
   updateCompare();
   el.download.href = r.blended;
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
-  fitStage(el.compare, r.resize.to.width, r.resize.to.height);
+  fitStage(el.compare, r.resize.from.width, r.resize.from.height);
   // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
   el.domainBanner.hidden = !r.domain?.unlike;
   el.domainBanner.textContent = r.domain?.unlike ? (r.domain.message ?? 'this image looks unlike what the model was trained on') : '';
@@ -471,6 +476,8 @@ function updateCompare(): void {
   const k = el.compareWith.value as 'blended' | 'composite' | 'raw' | 'input';
   el.cmpOver.src = result[k];
   el.download.href = result[k];
+  // Named after the upload: photo.jpg → photo-inpainted.png (photo-composite.png, …).
+  el.download.download = `${imageName}-${k === 'blended' ? 'inpainted' : k}.png`;
   el.cmpOver.style.clipPath = `inset(0 0 0 ${el.cmpSlider.value}%)`;
 }
 el.compareWith.addEventListener('change', updateCompare);
