@@ -133,6 +133,16 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
   await page.fill('#restarts', '1');
   await drawCross(page);
   await runAndCheck(page, 5);
+  assert.equal(await page.isVisible('#stale-note'), false);
+  // A new stroke makes the result out of date, and says so.
+  await dragOn(page, '#mask-canvas', 0.2, 0.2, 0.3, 0.3);
+  assert.match((await page.textContent('#stale-note')) ?? '', /out of date: the mask changed/);
+  // The server's limits are enforced before sending, in plain words.
+  const maxIters = Number(await page.getAttribute('#iters', 'max'));
+  await page.fill('#iters', String(maxIters + 1));
+  await page.click('#go');
+  assert.equal(await page.textContent('#status'), `iterations must be at most ${maxIters} on this server`);
+  await page.fill('#iters', '5');
   if (process.env.WGAN_SCREENSHOT) await page.screenshot({ path: process.env.WGAN_SCREENSHOT, fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
@@ -225,6 +235,16 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   });
   await drawCross(page);
   const drawn = await holes();
+  // The mask as the search will see it: at the model's 28 px, holes kept (a 40×30 image: padded rows unknown).
+  const preview = await page.evaluate(() => {
+    const c = document.getElementById('mask-preview') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) dark++;
+    return { w: c.width, h: c.height, dark, visible: !c.parentElement!.hidden };
+  });
+  assert.deepEqual([preview.w, preview.h, preview.visible], [28, 28, true]);
+  assert.ok(preview.dark > 28 * 2 && preview.dark < 28 * 28, `${preview.dark} unknown preview pixels`);
   assert.ok(drawn > 10, `${drawn} painted pixels`);
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   await page.keyboard.press('Control+z');

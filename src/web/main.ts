@@ -11,6 +11,7 @@
  * `document.body.dataset.state` is loading → ready → running → done | error (tests wait on it).
  */
 import { makeMask } from '../masks/masks.js';
+import { fitMask, planFit } from '../inpaint/fit.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
@@ -65,6 +66,8 @@ const el = {
   download: $<HTMLAnchorElement>('download'),
   resultLosses: $('result-losses'),
   domainBanner: $('domain-banner'),
+  staleNote: $('stale-note'),
+  maskPreview: $<HTMLCanvasElement>('mask-preview'),
   cmpUnder: $<HTMLImageElement>('cmp-under'),
   cmpOver: $<HTMLImageElement>('cmp-over'),
   cmpSlider: $<HTMLInputElement>('cmp-slider'),
@@ -122,7 +125,50 @@ function setImage(img: CanvasImageSource, w: number, h: number): void {
   fitStage(el.stage, W, H);
   hasImage = true;
   el.hint.hidden = true;
+  maskChanged('a new image');
+}
+
+/**
+ * After any edit of the image or the mask: the result shown no longer matches the input (marked
+ * stale), and the preview shows the mask as the search will see it, at the model's resolution.
+ */
+function maskChanged(what = 'the mask'): void {
+  markStale(`${what} changed since this result`);
+  drawMaskPreview();
   updateButtons();
+}
+
+/** Grey out the result panel with a reason (cleared by the next result). */
+function markStale(reason: string): void {
+  if (!result) return;
+  el.resultPanel.classList.add('stale');
+  el.staleNote.hidden = false;
+  el.staleNote.textContent = `out of date: ${reason}; press Inpaint again`;
+}
+
+/** The mask at the model's resolution, as the search sees it (whole fit: holes kept when shrinking; padding unknown). */
+function drawMaskPreview(): void {
+  const m = currentModel();
+  const fig = el.maskPreview.parentElement!;
+  if (!m || !hasImage) {
+    fig.hidden = true;
+    return;
+  }
+  const d = maskCtx().getImageData(0, 0, el.mask.width, el.mask.height).data;
+  const full = { data: new Float32Array(el.mask.width * el.mask.height), height: el.mask.height, width: el.mask.width };
+  for (let i = 0; i < full.data.length; i++) full.data[i] = d[i * 4 + 3]! >= 128 ? 0 : 1;
+  const to = { width: m.size, height: m.size };
+  const small = fitMask(planFit({ width: full.width, height: full.height }, to, 'whole'), full);
+  const c = el.maskPreview;
+  c.width = m.size;
+  c.height = m.size;
+  const img = c.getContext('2d')!.createImageData(m.size, m.size);
+  for (let i = 0; i < small.data.length; i++) {
+    const v = small.data[i]! >= 0.5 ? 255 : 0;
+    img.data.set([v, v, v, 255], i * 4);
+  }
+  c.getContext('2d')!.putImageData(img, 0, 0);
+  fig.hidden = false;
 }
 
 async function loadImageUrl(url: string): Promise<void> {
@@ -144,7 +190,7 @@ function undoRedo(from: ImageData[], to: ImageData[]): void {
   if (!prev) return;
   to.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
   maskCtx().putImageData(prev, 0, 0);
-  updateButtons();
+  maskChanged();
 }
 
 /** Load a dropped, pasted or chosen file. */
@@ -174,7 +220,7 @@ function applyKind(kind: string, seed: number): void {
     }
   }
   ctx.putImageData(img, 0, 0);
-  updateButtons();
+  maskChanged();
 }
 
 /** Number of hole pixels painted (alpha ≥ 128). */
@@ -256,7 +302,7 @@ const endStroke = () => {
   drawing = false;
   last = null;
   binarize();
-  updateButtons();
+  maskChanged();
 };
 el.mask.addEventListener('pointerup', endStroke);
 el.mask.addEventListener('pointercancel', endStroke);
@@ -313,7 +359,7 @@ document.addEventListener('paste', (e) => {
 el.clear.addEventListener('click', () => {
   pushUndo();
   maskCtx().clearRect(0, 0, el.mask.width, el.mask.height);
-  updateButtons();
+  maskChanged();
 });
 el.applyKind.addEventListener('click', () => {
   if (!hasImage) return status('load an image first', true);
@@ -344,6 +390,7 @@ function showModel(): void {
   if (!m) return;
   el.modelInfo.textContent = `${m.size}×${m.size}, ${m.channels === 1 ? 'grey' : 'RGB'}, ${m.manifest.model} ${m.manifest.loss} on ${m.manifest.dataset ?? m.manifest.data}, ${m.manifest.step} iterations${m.expects ? `; expects ${m.expects}` : ''}`;
   // A result computed with another model is no longer what this model would give.
+  drawMaskPreview();
   if (result) {
     el.domainBanner.hidden = false;
     el.domainBanner.textContent = `the result below was computed with another model; press Inpaint for ${m.name}`;
@@ -458,6 +505,8 @@ async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<Inpai
 
 function showResult(r: InpaintOutcome): void {
   result = r;
+  el.resultPanel.classList.remove('stale');
+  el.staleNote.hidden = true;
   const ids = ['input', 'mask', 'masked', 'raw', 'composite', 'blended'] as const;
   for (const k of ids) $<HTMLImageElement>(`res-${k}`).src = r[k];
   el.resultPanel.hidden = false;
@@ -497,6 +546,10 @@ el.go.addEventListener('click', async () => {
     status((e as Error).message, true);
     return;
   }
+  // This server's own limits, said in plain words before anything is sent.
+  const o = options(), lim = config?.limits;
+  if (lim && o.iters > lim.maxIters) return status(`iterations must be at most ${lim.maxIters} on this server`, true);
+  if (lim && o.restarts > lim.maxRestarts) return status(`restarts must be at most ${lim.maxRestarts} on this server`, true);
   const mode = (document.querySelector('input[name="compute"]:checked') as HTMLInputElement | null)?.value ?? 'server';
   running = new AbortController();
   updateButtons();
@@ -514,6 +567,7 @@ el.go.addEventListener('click', async () => {
   } catch (e) {
     const msg = running.signal.aborted ? 'cancelled' : (e as Error).message;
     status(msg, !running.signal.aborted);
+    markStale(running.signal.aborted ? 'the last run was cancelled' : 'the last run failed');
     setState('error');
   } finally {
     running = null;
