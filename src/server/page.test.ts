@@ -169,6 +169,13 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   assert.equal(await page.getAttribute('#download', 'download'), 'upload-inpainted.png');
   const dl = await page.evaluate(async () => { const i = new Image(); i.src = (document.getElementById('download') as HTMLAnchorElement).href; await i.decode(); return [i.naturalWidth, i.naturalHeight]; });
   assert.deepEqual(dl, [56, 56]);
+  // The mask and a zip of every output, named after the upload.
+  assert.equal(await page.getAttribute('#download-mask', 'download'), 'upload-mask.png');
+  assert.equal(await page.getAttribute('#download-zip', 'download'), 'upload-inpainted.zip');
+  const zip = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch((document.getElementById('download-zip') as HTMLAnchorElement).href)).arrayBuffer())));
+  const text = new TextDecoder('latin1').decode(Uint8Array.from(zip));
+  assert.equal(text.slice(0, 2), 'PK');
+  for (const n of ['inpainted', 'composite', 'raw', 'masked', 'mask', 'input']) assert.ok(text.includes(`upload-${n}.png`), n);
   assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
   assert.deepEqual(errors, []);
   await page.close();

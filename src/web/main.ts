@@ -12,6 +12,7 @@
  */
 import { makeMask } from '../masks/masks.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
+import { zipStore } from '../util/zip.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
@@ -64,6 +65,8 @@ const el = {
   resultPanel: $('result-panel'),
   compareWith: $<HTMLSelectElement>('compare-with'),
   download: $<HTMLAnchorElement>('download'),
+  downloadMask: $<HTMLAnchorElement>('download-mask'),
+  downloadZip: $<HTMLAnchorElement>('download-zip'),
   resultLosses: $('result-losses'),
   domainBanner: $('domain-banner'),
   staleNote: $('stale-note'),
@@ -513,6 +516,15 @@ function showResult(r: InpaintOutcome): void {
   el.cmpUnder.src = r.masked;
   updateCompare();
   el.download.href = r.blended;
+  el.downloadMask.href = r.mask;
+  el.downloadMask.download = `${imageName}-mask.png`;
+  // Every output at the upload's size in one archive: NAME-inpainted.png, -composite, -raw, -masked, -mask, -input.
+  const bytes = (url: string) => Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (ch) => ch.charCodeAt(0));
+  const names: [string, string][] = [['inpainted', r.blended], ['composite', r.composite], ['raw', r.raw], ['masked', r.masked], ['mask', r.mask], ['input', r.input]];
+  if (el.downloadZip.href.startsWith('blob:')) URL.revokeObjectURL(el.downloadZip.href);
+  const zip = zipStore(names.map(([n, u]) => [`${imageName}-${n}.png`, bytes(u)]));
+  el.downloadZip.href = URL.createObjectURL(new Blob([zip.buffer as ArrayBuffer], { type: 'application/zip' }));
+  el.downloadZip.download = `${imageName}-inpainted.zip`;
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.from.width, r.resize.from.height);
   // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
