@@ -271,6 +271,15 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   assert.ok((await brush()) < b0);
   // The upload button is a real, focusable button.
   assert.equal(await page.evaluate(() => document.getElementById('upload-button')!.tagName), 'BUTTON');
+  // A bigger image than the page works at is scaled, and the status line says so with the limit.
+  const wide = Array.from(await encodePng({ data: new Float32Array(1500 * 10).fill(0.5), n: 1, height: 10, width: 1500, channels: 1 }));
+  await page.evaluate((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'wide.png', { type: 'image/png' }));
+    document.getElementById('stage')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, wide);
+  await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 1024);
+  assert.match((await page.textContent('#status')) ?? '', /loaded wide\.png \(scaled from 1500×10 to 1024×7: this page works on at most 1024 px per side\)/);
   await page.setViewportSize({ width: 390, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);

@@ -3,7 +3,7 @@
  * inpaint on the server (SSE stream, default) or in this tab (TF.js wasm), watch G(z) converge,
  * compare and download. Plus a training view of a run folder (`serve --run DIR`).
  *
- * The image is kept at its own size (at most MAX_SIDE px) in `imageCanvas`; the mask is painted in
+ * The image is kept at its own size (at most maxSide() px, said when it is scaled) in `imageCanvas`; the mask is painted in
  * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs; the server (or
  * this tab) fits them to the model (src/inpaint/fit.ts: whole image, aspect kept, or a crop around each
  * hole) and brings the fill back, so every result has the upload's size.
@@ -18,7 +18,8 @@ import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
 
 /** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
-const MAX_SIDE = 512;
+/** The largest side the page works at: the server's limit, and at most 1024 px so the PNG stays within its body limit. */
+const maxSide = () => Math.min(config?.limits.maxImageSide ?? 1024, 1024);
 /** Display size of the drawing stage and the comparison, CSS px (longest side). */
 const STAGE_PX = 336;
 const HOLE_COLOUR = 'rgb(255, 40, 90)';
@@ -111,8 +112,9 @@ function fitStage(box: HTMLElement, w: number, h: number): void {
   box.style.height = `${Math.round(h * k)}px`;
 }
 
-function setImage(img: CanvasImageSource, w: number, h: number): void {
-  const k = Math.min(1, MAX_SIDE / Math.max(w, h));
+/** Put an image on the stage; returns a note when it had to be scaled to the page's limit. */
+function setImage(img: CanvasImageSource, w: number, h: number): string {
+  const k = Math.min(1, maxSide() / Math.max(w, h));
   const W = Math.max(1, Math.round(w * k)), H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
@@ -129,6 +131,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): void {
   hasImage = true;
   el.hint.hidden = true;
   maskChanged('a new image');
+  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: this page works on at most ${maxSide()} px per side)` : '';
 }
 
 /**
@@ -174,11 +177,11 @@ function drawMaskPreview(): void {
   fig.hidden = false;
 }
 
-async function loadImageUrl(url: string): Promise<void> {
+async function loadImageUrl(url: string): Promise<string> {
   const img = new Image();
   img.src = url;
   await img.decode();
-  setImage(img, img.naturalWidth, img.naturalHeight);
+  return setImage(img, img.naturalWidth, img.naturalHeight);
 }
 
 function pushUndo(): void {
@@ -205,7 +208,7 @@ function loadFile(f: File): void {
   const url = URL.createObjectURL(f);
   imageName = (f.name || 'pasted').replace(/\.[^.]*$/, '') || 'image';
   loadImageUrl(url)
-    .then(() => status(`loaded ${f.name || 'the pasted image'}`))
+    .then((note) => status(`loaded ${f.name || 'the pasted image'}${note}`))
     .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a PNG/JPEG/WebP image`, true))
     .finally(() => URL.revokeObjectURL(url));
   el.sample.value = '';
@@ -464,10 +467,13 @@ function options() {
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
 async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+  const body = JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), options: options() });
+  const maxBytes = config?.limits.maxBodyBytes;
+  if (maxBytes && body.length > maxBytes) throw new Error(`the image is ${(body.length / 2 ** 20).toFixed(1)} MB as PNG; this server accepts at most ${(maxBytes / 2 ** 20).toFixed(1)} MB: use a smaller image`);
   const r = await fetch('api/inpaint', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), options: options() }),
+    body,
     signal,
   });
   if (!r.ok || !r.body) {
