@@ -269,6 +269,27 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   await page.keyboard.press('[');
   await page.keyboard.press('[');
   assert.ok((await brush()) < b0);
+  // Zoom (wheel, + and 0) and pan keep the brush exact: a dot painted at the stage's centre after zooming
+  // in lands at the image's centre.
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  const box = (await page.locator('#stage').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -100);
+  assert.match(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), /scale\(1\.25\)/);
+  await page.keyboard.press('+');
+  assert.match((await page.textContent('#zoom-note')) ?? '', /zoom 156 %/);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const centre = await page.evaluate(() => {
+    const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0, sx = 0, sy = 0;
+    for (let i = 0; i < c.width * c.height; i++) if (d[i * 4 + 3]! >= 128) { n++; sx += i % c.width; sy += Math.floor(i / c.width); }
+    return { n, x: sx / n, y: sy / n, w: c.width, h: c.height };
+  });
+  assert.ok(centre.n > 0 && Math.abs(centre.x - centre.w / 2) < 2 && Math.abs(centre.y - centre.h / 2) < 2, JSON.stringify(centre));
+  await page.keyboard.press('0');
+  assert.equal(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), '');
   // The upload button is a real, focusable button.
   assert.equal(await page.evaluate(() => document.getElementById('upload-button')!.tagName), 'BUTTON');
   // A bigger image than the page works at is scaled, and the status line says so with the limit.

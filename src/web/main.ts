@@ -72,6 +72,7 @@ const el = {
   domainBanner: $('domain-banner'),
   staleNote: $('stale-note'),
   maskPreview: $<HTMLCanvasElement>('mask-preview'),
+  zoomNote: $('zoom-note'),
   cmpUnder: $<HTMLImageElement>('cmp-under'),
   cmpOver: $<HTMLImageElement>('cmp-over'),
   cmpSlider: $<HTMLInputElement>('cmp-slider'),
@@ -128,6 +129,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
   undoStack.length = 0;
   redoStack.length = 0;
   fitStage(el.stage, W, H);
+  resetView();
   hasImage = true;
   el.hint.hidden = true;
   maskChanged('a new image');
@@ -278,8 +280,54 @@ function stroke(a: { x: number; y: number }, b: { x: number; y: number }): void 
   ctx.globalCompositeOperation = 'source-over';
 }
 
+// ---- zoom and pan: the two canvases move together under one CSS transform inside the stage; the
+// brush maps through getBoundingClientRect, so painting stays exact at any zoom.
+let zoom = 1, panX = 0, panY = 0, spaceHeld = false;
+let panning: { x: number; y: number; px: number; py: number } | null = null;
+
+function applyView(): void {
+  const W = el.stage.clientWidth, H = el.stage.clientHeight;
+  panX = Math.min(0, Math.max(W - W * zoom, panX));
+  panY = Math.min(0, Math.max(H - H * zoom, panY));
+  for (const c of [el.image, el.mask]) c.style.transform = zoom === 1 ? '' : `translate(${panX}px, ${panY}px) scale(${zoom})`;
+  el.zoomNote.textContent = zoom === 1 ? '' : `zoom ${Math.round(zoom * 100)} % (0 resets)`;
+}
+
+/** Zoom by `f` keeping the stage point (cx, cy) (px from its top-left) where it is; 1× to 16×. */
+function zoomAt(f: number, cx: number, cy: number): void {
+  const nz = Math.min(16, Math.max(1, zoom * f));
+  panX = cx - ((cx - panX) * nz) / zoom;
+  panY = cy - ((cy - panY) * nz) / zoom;
+  zoom = nz;
+  applyView();
+}
+
+function resetView(): void {
+  zoom = 1;
+  panX = panY = 0;
+  applyView();
+}
+
+el.stage.addEventListener('wheel', (e) => {
+  if (!hasImage) return;
+  e.preventDefault();
+  const r = el.stage.getBoundingClientRect();
+  zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
+}, { passive: false });
+document.addEventListener('keyup', (e) => {
+  if (e.key === ' ') spaceHeld = false;
+});
+
 el.mask.addEventListener('pointerdown', (e) => {
   if (!hasImage || running) return;
+  // Space + drag or the middle button pans (when zoomed in); the left button paints.
+  if (e.button === 1 || spaceHeld) {
+    e.preventDefault();
+    el.mask.setPointerCapture(e.pointerId);
+    panning = { x: e.clientX, y: e.clientY, px: panX, py: panY };
+    return;
+  }
+  if (e.button !== 0) return;
   el.mask.setPointerCapture(e.pointerId);
   pushUndo();
   drawing = true;
@@ -287,6 +335,12 @@ el.mask.addEventListener('pointerdown', (e) => {
   stroke(last, last);
 });
 el.mask.addEventListener('pointermove', (e) => {
+  if (panning) {
+    panX = panning.px + e.clientX - panning.x;
+    panY = panning.py + e.clientY - panning.y;
+    applyView();
+    return;
+  }
   if (!drawing || !last) return;
   const p = toMaskXY(e);
   stroke(last, p);
@@ -304,6 +358,7 @@ function binarize(): void {
 }
 
 const endStroke = () => {
+  panning = null;
   if (!drawing) return;
   drawing = false;
   last = null;
@@ -339,6 +394,15 @@ document.addEventListener('keydown', (e) => {
   } else if (!mod && (e.key === '[' || e.key === ']')) {
     e.preventDefault();
     nudgeBrush(e.key === ']');
+  } else if (!mod && (e.key === '+' || e.key === '=' || e.key === '-')) {
+    e.preventDefault();
+    zoomAt(e.key === '-' ? 0.8 : 1.25, el.stage.clientWidth / 2, el.stage.clientHeight / 2);
+  } else if (!mod && e.key === '0') {
+    resetView();
+  } else if (e.key === ' ' && hasImage && (t === document.body || t === el.mask || t === el.stage)) {
+    // Space pans only over the stage or the page itself: on a focused button it still presses it.
+    e.preventDefault();
+    spaceHeld = true;
   }
 });
 
