@@ -92,12 +92,12 @@ test('encoder: input channels, output in (−1, 1), and one image alone = inside
   close(d[known * 2]!, ys.data[known]! * 2 - 1, 1e-6, 'known pixel');
   assert.equal(d[known * 2 + 1], 1);
   inp.dispose();
-  const z = encode(E, ys, masks);
+  const z = await encode(E, ys, masks);
   assert.equal(z.length, 3 * 8);
   for (const v of z) assert.ok(v > -1 && v < 1);
-  const alone = encode(E, imageAt(ys, 1), masks[1]!);
+  const alone = await encode(E, imageAt(ys, 1), masks[1]!);
   for (let j = 0; j < 8; j++) close(alone[j]!, z[8 + j]!, 1e-6, `z[${j}]`);
-  assert.throws(() => encode(E, sample(G, 1, 0), makeMask('center', 32, 32)), UserError);
+  await assert.rejects(encode(E, sample(G, 1, 0), makeMask('center', 32, 32)), UserError);
   E.dispose();
 });
 
@@ -152,7 +152,7 @@ test('save → load gives identical z; another generator is refused; a non-encod
   const ys = sample(gan.generator, 4, 9);
   const masks = [0, 1, 2, 3].map((i) => makeMask('pattern', 28, 28, { seed: i }));
   const loaded = await loadEncoder(dir, gan.generator, 'tiny');
-  assert.deepEqual(Array.from(encode(loaded.encoder, ys, masks)), Array.from(encode(E, ys, masks)));
+  assert.deepEqual(Array.from(await encode(loaded.encoder, ys, masks)), Array.from(await encode(E, ys, masks)));
   assert.equal(loaded.manifest.step, 3);
   // A folder holding the encoder in encoder/ resolves to it.
   assert.equal(resolveEncoderDir(path.dirname(dir)), dir);
@@ -236,7 +236,7 @@ for (const backend of E2E_BACKENDS) test(`[${backend}] with the encoder, an imag
   tf.dispose(scaled);
   const ys = sample(gan.generator, 3, 42);
   const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('strokes', 28, 28, { seed: 3 })];
-  const z = encode(E, ys, masks);
+  const z = await encode(E, ys, masks);
   assert.ok(Math.max(...Array.from(z, Math.abs)) > 0.1, 'starts differ from 0');
   const opts = { iters: 8, restarts: 3, seed: 5, init: 'encoder' as const };
   const withE = { ...gan, encoder: E };

@@ -15,7 +15,7 @@ import { encode } from './model.js';
 export { INIT_DEFAULTS, INIT_KINDS, type InitKind };
 
 /** The search's initZ for an encoder: z = E(y⊙M, M) of the (model-size) images. */
-export function encoderStart(E: tf.LayersModel): (images: ImageBatch, masks: Mask[]) => Float32Array {
+export function encoderStart(E: tf.LayersModel): (images: ImageBatch, masks: Mask[]) => Promise<Float32Array> {
   return (images, masks) => encode(E, images, masks);
 }
 

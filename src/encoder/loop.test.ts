@@ -59,7 +59,7 @@ test('a few steps write the run folder; RUN/encoder names the generator and give
     assert.equal(loaded.dir, path.join(out, 'encoder'));
     const ys = sample(r.model.generator, 2, 4);
     const masks = [makeMask('center', 28, 28), makeMask('strokes', 28, 28, { seed: 1 })];
-    assert.deepEqual(Array.from(encode(loaded.encoder, ys, masks)), Array.from(encode(r.encoder, ys, masks)));
+    assert.deepEqual(Array.from(await encode(loaded.encoder, ys, masks)), Array.from(await encode(r.encoder, ys, masks)));
     loaded.encoder.dispose();
   } finally {
     dispose(r);

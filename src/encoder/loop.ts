@@ -145,8 +145,8 @@ function valSet(ds: Dataset, n: number, seed: number): ValSet {
 }
 
 /** Encoder-only hole PSNR on the validation set: the mean and per kind (dB). */
-function validate(t: EncoderTrainer, v: ValSet): { mean: number; byKind: Record<string, number>; composite: ImageBatch } {
-  const { composite } = encoderFill(t.encoder, t.generator, v.images, v.masks);
+async function validate(t: EncoderTrainer, v: ValSet): Promise<{ mean: number; byKind: Record<string, number>; composite: ImageBatch }> {
+  const { composite } = await encoderFill(t.encoder, t.generator, v.images, v.masks);
   const per = getMetric('hole-psnr').compute(composite, v.images, v.masks);
   const byKind: Record<string, number> = {};
   for (const k of new Set(v.kinds)) byKind[k] = meanFinite(per.filter((_, i) => v.kinds[i] === k));
@@ -275,7 +275,7 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
       lastGood = dir;
     };
     const sampleAndValidate = async (s: number): Promise<{ mean: number; byKind: Record<string, number> }> => {
-      const v = validate(t, val);
+      const v = await validate(t, val);
       await writeGrid(val, v.composite, run, s);
       return v;
     };

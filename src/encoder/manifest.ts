@@ -69,7 +69,7 @@ export async function generatorDigest(G: tf.LayersModel): Promise<string> {
     const v = w.read();
     // The shape first, so two layouts of the same numbers differ.
     parts.push(new Uint8Array(Int32Array.from([v.shape.length, ...v.shape]).buffer));
-    const data = v.dataSync() as Float32Array;
+    const data = (await v.data()) as Float32Array;
     parts.push(new Uint8Array(Float32Array.from(data).buffer));
   }
   const total = parts.reduce((s, p) => s + p.length, 0);

@@ -95,12 +95,13 @@ export function encoderInputTensor(x: tf.Tensor4D, m: tf.Tensor4D): tf.Tensor4D 
  * z = E(y⊙M, M) for a batch: [N·nz] row-major, values in (−1, 1). Images [N, h, w, C] in [0, 1] of
  * the encoder's size and channels; one mask for all or one per image.
  */
-export function encode(E: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): Float32Array {
+export async function encode(E: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): Promise<Float32Array> {
   const { size, channels } = encoderShape(E);
   if (images.height !== size || images.width !== size) throw new UserError(`encoder: image is ${images.width}×${images.height}, the encoder reads ${size}×${size} images`);
   if (images.channels !== channels) throw new UserError(`encoder: image has ${images.channels} channel(s), the encoder reads ${channels}`);
   const z = tf.tidy(() => E.apply(encoderInput(images, masks), { training: false }) as tf.Tensor2D);
-  const out = z.dataSync() as Float32Array;
+  // Read asynchronously: on WebGPU a synchronous read is slow and, in Chromium, can lose the device.
+  const out = (await z.data()) as Float32Array;
   z.dispose();
   return Float32Array.from(out);
 }
@@ -109,11 +110,11 @@ export function encode(E: tf.LayersModel, images: ImageBatch, masks: Mask | Mask
  * The encoder-only completion, one forward pass each of E and G: raw = G(E(y⊙M, M)) in [0, 1] and the
  * composite M⊙y + (1−M)⊙raw. Images [N, h, w, C] in [0, 1] at the generator's size.
  */
-export function encoderFill(E: tf.LayersModel, G: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): { z: Float32Array; raw: ImageBatch; composite: ImageBatch } {
+export async function encoderFill(E: tf.LayersModel, G: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): Promise<{ z: Float32Array; raw: ImageBatch; composite: ImageBatch }> {
   const ms = masksFor(images, masks);
-  const z = encode(E, images, ms);
+  const z = await encode(E, images, ms);
   const g = tf.tidy(() => tf.div(tf.add(G.apply(tf.tensor2d(z, [images.n, z.length / images.n]), { training: false }) as tf.Tensor, 1), 2));
-  const raw: ImageBatch = { ...images, data: Float32Array.from(g.dataSync() as Float32Array) };
+  const raw: ImageBatch = { ...images, data: Float32Array.from((await g.data()) as Float32Array) };
   g.dispose();
   return { z, raw, composite: composite(images, raw, ms) };
 }

@@ -27,7 +27,7 @@ test('evaluate: the encoder methods get cells with seconds per image; encoder-on
       }
       // One pass of E and G, then the same Poisson blend as every wgan method.
       const masks = r.masks[kind]!;
-      const { raw } = encoderFill(E, gan.generator, images, masks);
+      const { raw } = await encoderFill(E, gan.generator, images, masks);
       const want = poissonBlendBatch(images, raw, masks);
       const got = r.outputs[kind]!['wgan-encoder-only']!;
       let maxDiff = 0;

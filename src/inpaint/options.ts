@@ -58,6 +58,7 @@ export const INPAINT_BOUNDS = {
   /** Importance-weight window, px (cost is O(H·W) whatever the window). */
   window: 255,
   progressEvery: 100_000,
+  readEvery: 100_000,
 } as const;
 
 export const InpaintOptionsSchema = z
@@ -73,6 +74,11 @@ export const InpaintOptionsSchema = z
     window: int(1, INPAINT_BOUNDS.window).refine((v) => v % 2 === 1, { message: 'must be odd' }).default(7).describe('importance-weight window, px (odd)'),
     blend: z.enum(['poisson', 'none']).default('poisson').describe('Poisson-blend the fill into the hole, or paste it'),
     progressEvery: int(0, INPAINT_BOUNDS.progressEvery).default(0).describe('record G(z) of the best restart every N iterations (0 = never)'),
+    // On a GPU backend (the page's WebGL/WebGPU) every read of a value waits for the device to finish
+    // all queued work, so reading the losses each iteration serialises CPU and GPU. The search itself
+    // never needs them (only progress, history and the non-finite check do): z, the result and the
+    // final losses are identical for every N (tested).
+    readEvery: int(1, INPAINT_BOUNDS.readEvery).default(1).describe('read the losses back from the device every N iterations (progress, history, the NaN check); the result is the same for every N'),
     init: z.enum(INIT_KINDS).default('auto').describe('where the search starts: random z, or the z the model’s encoder predicts from the masked image (auto: the encoder when the model has one)'),
     // Chosen by experiment (docs/ENCODER.md): restarts near the encoder's z (0.1) did best of
     // 0.1/0.25/0.5/1 at K = 2, and none beat a single restart by more than noise.

@@ -55,6 +55,34 @@ test('snapshots are recorded every progressEvery iterations', async () => {
   assert.deepEqual(r.snapshots.map((s) => s.iter), [0, 2, 4, 6]);
 });
 
+test('readEvery: losses are read back only every N iterations, and z, the fill and the losses are the same', async () => {
+  // Count every read of a tensor's values (dataSync / data / arraySync all end in one of the engine's reads).
+  const engine = tf.engine() as unknown as { readSync(id: object): unknown; read(id: object): Promise<unknown> };
+  const [origSync, orig] = [engine.readSync.bind(engine), engine.read.bind(engine)];
+  let reads = 0;
+  engine.readSync = (id: object) => (reads++, origSync(id));
+  engine.read = (id: object) => (reads++, orig(id));
+  const run = async (readEvery: number) => {
+    reads = 0;
+    const r = await latentSearch(model, targets, mask, { iters: 30, restarts: 3, lr: 0.05, readEvery });
+    return { r, reads };
+  };
+  try {
+    const every = await run(1), sparse = await run(10);
+    assert.deepEqual(Array.from(sparse.r.z), Array.from(every.r.z));
+    assert.deepEqual(Array.from(sparse.r.raw.data), Array.from(every.r.raw.data));
+    assert.deepEqual(sparse.r.losses, every.r.losses);
+    assert.deepEqual(sparse.r.history.map((h) => h.iter), [0, 10, 20, 30]);
+    assert.deepEqual(sparse.r.history, every.r.history.filter((h) => h.iter % 10 === 0));
+    // Per iteration: 2 reads (contextual, prior) with readEvery 1; here 3 reads × 2 + the final ones.
+    assert.ok(every.reads >= 60, `readEvery 1: ${every.reads} reads`);
+    assert.ok(sparse.reads <= 12, `readEvery 10: ${sparse.reads} reads`);
+  } finally {
+    engine.readSync = origSync;
+    engine.read = orig;
+  }
+});
+
 test('mismatched shapes are rejected with a clear UserError', async () => {
   await assert.rejects(inpaint(model, targets, makeMask('center', 32, 32)), (e: Error) => e instanceof UserError && /mask 32x32 does not match image 28x28/.test(e.message));
   const rgb = stackImages([{ data: new Float32Array(28 * 28 * 3), n: 1, height: 28, width: 28, channels: 3 }]);

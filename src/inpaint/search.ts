@@ -52,7 +52,7 @@ export interface SearchResult {
   /** The latent codes found, [N·nz]. */
   z: Float32Array;
   losses: ImageLosses[];
-  /** Mean (over images still searching) of the kept restarts' losses at every iteration. */
+  /** Mean (over images still searching) of the kept restarts' losses at every read iteration (each one with readEvery 1), then the final one. */
   history: { iter: number; contextual: number; prior: number }[];
   /**
    * Per image: null, or why its search stopped (a non-finite loss); its raw, z and losses are then
@@ -69,7 +69,7 @@ export interface SearchResult {
  * size) returning that. Restart k ≥ 1 starts at (1 − initMix)·z + initMix·u_k, u_k the seeded random
  * start it would have had. Without it, a model's `encoder` gives E(y⊙M, M) when `init` asks for it.
  */
-export type InitZ = Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array);
+export type InitZ = Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array | Promise<Float32Array>);
 
 export interface InpaintProgress {
   iter: number;
@@ -144,7 +144,7 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   const zInit = new Float32Array(B * nz);
   for (let i = 0; i < N; i++) zInit.set(z0, i * K * nz);
   const from = start === 'random' ? undefined : initZ ?? ((im: ImageBatch, m: Mask[]) => encode(model.encoder!, im, m));
-  const zStart = typeof from === 'function' ? from(images, ms) : from;
+  const zStart = typeof from === 'function' ? await from(images, ms) : from;
   if (zStart) {
     if (zStart.length !== N * nz) throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
     for (let i = 0; i < N; i++) {
@@ -204,22 +204,26 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       }
     }
   };
-  const gatherBest = (g: tf.Tensor4D, idx: Int32Array): ImageBatch => {
-    const all = g.dataSync() as Float32Array;
+  /**
+   * G(z) of each image's best restart: gathered on the device, so only N of the N·K images are read
+   * back, and read asynchronously (a GPU backend's page stays responsive while the device finishes).
+   */
+  const gatherBest = async (g: tf.Tensor4D, idx: Int32Array): Promise<ImageBatch> => {
+    const rows = Int32Array.from(idx, (k, i) => i * K + k);
+    const picked = K === 1 ? g : tf.tidy(() => tf.gather(g, tf.tensor1d(rows, 'int32')));
+    const src = (await picked.data()) as Float32Array;
+    if (picked !== g) picked.dispose();
     const out = new Float32Array(N * s);
-    for (let i = 0; i < N; i++) {
-      const src = all.subarray((i * K + idx[i]!) * s, (i * K + idx[i]! + 1) * s);
-      for (let j = 0; j < s; j++) out[i * s + j] = (src[j]! + 1) / 2;
-    }
+    for (let j = 0; j < out.length; j++) out[j] = (src[j]! + 1) / 2;
     return { data: out, n: N, height: h, width: w, channels: c };
   };
-  const record = (iter: number, g: tf.Tensor4D | null, raw?: ImageBatch) => {
+  const record = async (iter: number, g: tf.Tensor4D | null, raw?: ImageBatch) => {
     const idx = best();
     let mc = 0, mp = 0;
     for (let i = 0; i < N; i++) if (!errors[i]) { mc += ctxArr[i * K + idx[i]!]!; mp += priorArr[i * K + idx[i]!]!; }
     const p: InpaintProgress = { iter, iters: o.iters, contextual: mc / live, prior: mp / live };
     history.push({ iter, contextual: p.contextual, prior: p.prior });
-    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters)) p.raw = gatherBest(g, idx);
+    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters)) p.raw = await gatherBest(g, idx);
     else if (raw && o.progressEvery > 0) p.raw = raw;
     cb.onProgress?.(p);
   };
@@ -228,6 +232,8 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
     for (let it = 0; it < o.iters && live > 0; it++) {
       if (cb.signal?.aborted) throw new UserError('inpainting aborted');
       const snap = o.progressEvery > 0 && it % o.progressEvery === 0;
+      // Losses are read (a device sync) only every readEvery iterations and at snapshots, which need them to pick the best restart.
+      const read = snap || it % o.readEvery === 0;
       let cT!: tf.Tensor, pT!: tf.Tensor;
       let gKept: tf.Tensor4D | null = null;
       tf.tidy(() => {
@@ -242,28 +248,29 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
         z.assign(tf.clipByValue(z, -1, 1));
       });
       const cArr = cT, pArr = pT;
-      ctxArr = cArr.dataSync() as Float32Array;
-      priorArr = pArr.dataSync() as Float32Array;
+      if (read) [ctxArr, priorArr] = (await Promise.all([cArr.data(), pArr.data()])) as [Float32Array, Float32Array];
       tf.dispose([cArr, pArr]);
-      checkFinite(it);
-      if (live > 0) record(it, gKept);
+      if (read) {
+        checkFinite(it);
+        if (live > 0) await record(it, gKept);
+      }
       if (gKept) (gKept as tf.Tensor4D).dispose();
       // Yield so the browser stays responsive and progress can be streamed.
       if (it % 10 === 9) await new Promise((r) => setTimeout(r, 0));
     }
     // Final losses and images at the last z.
-    const gFinal = tf.tidy(() => {
+    const [gFinal, ctxF, priorF] = tf.tidy(() => {
       const { g, ctx, prior } = losses(z, true);
-      ctxArr = ctx.dataSync() as Float32Array;
-      priorArr = prior.dataSync() as Float32Array;
-      return g;
+      return [g, ctx, prior] as const;
     });
+    [ctxArr, priorArr] = (await Promise.all([ctxF.data(), priorF.data()])) as [Float32Array, Float32Array];
+    tf.dispose([ctxF, priorF]);
     checkFinite(o.iters);
     const idx = best();
-    const raw = gatherBest(gFinal, idx);
+    const raw = await gatherBest(gFinal, idx);
     gFinal.dispose();
-    if (live > 0) record(o.iters, null, raw);
-    const zAll = z.dataSync();
+    if (live > 0) await record(o.iters, null, raw);
+    const zAll = await z.data();
     const zBest = new Float32Array(N * nz);
     for (let i = 0; i < N; i++) zBest.set(zAll.subarray((i * K + idx[i]!) * nz, (i * K + idx[i]! + 1) * nz), i * nz);
     const losses_: ImageLosses[] = Array.from({ length: N }, (_, i) => {
