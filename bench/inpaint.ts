@@ -1,10 +1,18 @@
 /**
  * `npm run bench -- inpaint [--backends native,wasm] [--size 32] [--channels 3] [--images 64]
- *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--json FILE]`
+ *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--model NAME] [--no-shipped] [--no-browser]
+ *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--json FILE]`
  *
  * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
  * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts), with the
  * encoder's start and its defaults (INIT_DEFAULTS.encoder), and with the encoder alone (no search).
+ *
+ * Then the shipped model (--model, default fashion-mnist) completing ONE real test image (its first
+ * bundled sample, centre hole) with its defaults, model load excluded, median of --runs after a
+ * warm-up: on each Node backend, and in headless Chromium (the built page, in-browser mode) on wasm,
+ * WebGL and WebGPU — the page's own timer (`seconds` of the result: search + encoder + blending).
+ * Chromium's WebGL and WebGPU here are software renderers (SwiftShader): their figures say the code
+ * path works, not what a real GPU does.
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModels, forwardFlops } from '../src/models/dcgan.js';
@@ -14,6 +22,7 @@ import { makeMask } from '../src/masks/masks.js';
 import { buildEncoder } from '../src/encoder/model.js';
 import { INIT_DEFAULTS } from '../src/inpaint/options.js';
 import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
+import { shippedTimings } from './inpaint_shipped.js';
 
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags(args);
@@ -76,5 +85,6 @@ export async function run(args: string[]): Promise<void> {
       for (const r of results) console.log(`  ${String(r.backend).padEnd(7)} time / PyTorch time = ${((r.msPerIteration as number) / torch.completionIterationMs).toFixed(3)}`);
     }
   }
-  writeJson(f.json, { bench: 'inpaint', config: { size, channels, images: N, width }, sgemmCeilingGflops: ceiling, results, pytorch: torch });
+  const shipped = f['no-shipped'] === 'true' ? null : await shippedTimings(f, await backendsToRun(f));
+  writeJson(f.json, { bench: 'inpaint', config: { size, channels, images: N, width }, sgemmCeilingGflops: ceiling, results, pytorch: torch, shipped });
 }

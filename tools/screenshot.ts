@@ -19,7 +19,7 @@ import { encodePng } from '../src/io/image.js';
 import { loadServedModels } from '../src/server/models.js';
 import { startServer, WEB_ROOT } from '../src/server/server.js';
 import { makeTinyModel } from '../src/testing/server_fixture.js';
-import { dragOn } from '../src/testing/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, dragOn } from '../src/testing/browser.js';
 
 const { values: v } = parseArgs({
   options: { model: { type: 'string' }, out: { type: 'string', default: 'docs/screenshot.png' }, iters: { type: 'string', default: '300' }, run: { type: 'string' }, backend: { type: 'string', default: 'auto' } },
@@ -45,8 +45,8 @@ const models = await loadServedModels([ref]);
 const S = await startServer({ models, webRoot: WEB_ROOT, backend, ...(v.run ? { runDir: v.run } : {}) }, 0);
 const profile = path.join(tmp, 'profile');
 const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  executablePath: CHROMIUM,
+  args: CHROMIUM_ARGS,
   headless: true,
   viewport: { width: 1180, height: 900 },
 });

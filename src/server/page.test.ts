@@ -17,11 +17,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { WEB_ROOT } from './server.js';
 import { startTestServer, testImage, type TestServer } from '../testing/server_fixture.js';
-import { dragOn } from '../testing/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, dragOn } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 /** Newest modification time under a folder, ms. */
 function newest(p: string): number {
@@ -164,6 +161,7 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   await page.fill('#restarts', '1');
   await drawCross(page);
   await page.check('input[name="compute"][value="browser"]');
+  await page.selectOption('#browser-backend', 'wasm');
   await runAndCheck(page, 5, 56);
   // The download: the blended result at the upload's size, named after the upload.
   assert.equal(await page.getAttribute('#download', 'download'), 'upload-inpainted.png');
@@ -177,6 +175,38 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   assert.equal(text.slice(0, 2), 'PK');
   for (const n of ['inpainted', 'composite', 'raw', 'masked', 'mask', 'input']) assert.ok(text.includes(`upload-${n}.png`), n);
   assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and the fill matches wasm', { timeout: 180_000 }, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(S.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  await page.waitForFunction(() => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1);
+  const offered = await page.evaluate(() => Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => [o.value, o.textContent]));
+  assert.deepEqual(offered.map(([v]) => v), ['auto', 'webgpu', 'webgl', 'wasm']);
+  assert.equal(offered[0]![1], 'auto (WebGPU)');
+  await page.fill('#iters', '20');
+  await page.fill('#restarts', '2');
+  await drawCross(page);
+  await page.check('input[name="compute"][value="browser"]');
+  const raws = new Map<string, Pixels>();
+  for (const [choice, name] of [['wasm', 'wasm'], ['webgl', 'webgl'], ['webgpu', 'webgpu'], ['auto', 'webgpu']] as const) {
+    await page.selectOption('#browser-backend', choice);
+    await runAndCheck(page, 20);
+    assert.match((await page.textContent('#result-losses')) ?? '', new RegExp(`on ${name}\\b`), choice);
+    raws.set(choice, await imgPixels(page, 'res-raw'));
+  }
+  // The same search on every backend: float rounding differs, the fill must not (8-bit pixels).
+  const ref = raws.get('wasm')!;
+  for (const k of ['webgl', 'webgpu', 'auto']) {
+    const d = raws.get(k)!.data.map((v, i) => Math.abs(v - ref.data[i]!));
+    const max = Math.max(...d), mean = d.reduce((a, b) => a + b, 0) / d.length;
+    assert.ok(max <= 12 && mean <= 1, `${k} vs wasm: max |Δ| ${max}, mean ${mean.toFixed(3)} (of 255)`);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,11 +1,13 @@
 /**
- * Inpainting inside the browser: TF.js's wasm backend (+ the project's own wasm kernels, which make
- * the conv gradients fast) runs the same `inpaint()` as the server, on the model files the server
- * exposes at /models/<name>/. Loaded lazily (a separate chunk), so the page opens without TF.js.
+ * Inpainting inside the browser: the same `inpaint()` as the server, on the model files the server
+ * exposes at /models/<name>/, on a TF.js backend the page lets the user pick (backends.ts): WebGPU or
+ * WebGL (the search's tensors stay on the device, its losses are read back only at the progress
+ * updates) or wasm (+ the project's own wasm kernels, which make the conv gradients fast). Loaded
+ * lazily (a separate chunk), so the page opens without TF.js; the WebGPU backend is a further chunk.
  *
  * The wasm binaries are copied into the build at tfjs-wasm/ (vite.config.ts). The server sends
  * COOP/COEP headers (cross-origin isolation, which wasm threads need), but threads stay off for now:
- * see initBrowserBackend.
+ * see start().
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -20,43 +22,74 @@ import { checkEncoderFor, parseEncoderManifest } from '../encoder/manifest.js';
 import { encoderFill } from '../encoder/model.js';
 import type { ImageBatch, Mask } from '../types.js';
 import type { ModelInfoLite, InpaintOutcome } from './types.js';
+import { availableBackends, type BackendChoice, type BrowserBackend } from './backends.js';
 
-let backend: Promise<string> | null = null;
+let current: { kind: BrowserBackend; ready: Promise<string> } | null = null;
+let wasmPathsSet = false;
 
-/** Select the wasm backend once; returns its name (wasm). */
-export function initBrowserBackend(): Promise<string> {
-  backend ??= (async () => {
-    setWasmPaths(new URL('tfjs-wasm/', document.baseURI).href);
+async function start(kind: BrowserBackend): Promise<string> {
+  if (kind === 'wasm') {
+    if (!wasmPathsSet) setWasmPaths(new URL('tfjs-wasm/', document.baseURI).href);
+    wasmPathsSet = true;
     // The threaded build's pthread workers re-import Emscripten's main script, which a bundler has
     // merged into our chunk: the workers die ("e is not defined") and the backend hangs. SIMD on one
     // thread works everywhere; the models here are small.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     registerWasmKernels();
-    if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend could not start');
-    await tf.ready();
-    // The same gradient code as on the server where the bundle allows it (see tfjs_patches.ts).
-    installTfjsPatches('wasm');
-    return tf.getBackend();
-  })();
-  return backend;
+  } else if (kind === 'webgpu') {
+    // Its own chunk, fetched only when chosen; it registers the 'webgpu' backend on import.
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  // (webgl is registered by @tensorflow/tfjs itself.)
+  if (!(await tf.setBackend(kind))) throw new Error(`the TF.js ${kind} backend could not start in this browser`);
+  await tf.ready();
+  // The same gradient code as on the server where the bundle allows it (see tfjs_patches.ts).
+  installTfjsPatches(kind);
+  return tf.getBackend();
+}
+
+/**
+ * Select a backend (once per kind; switching back and forth is allowed) and return its name. `auto`
+ * tries this browser's backends fastest first (backends.ts) and takes the first that starts; a
+ * backend named explicitly that does not start is an error.
+ */
+export async function initBrowserBackend(choice: BackendChoice = 'auto'): Promise<string> {
+  const kinds = choice === 'auto' ? await availableBackends() : [choice];
+  let last: unknown;
+  for (const kind of kinds) {
+    if (current?.kind !== kind) {
+      const ready = start(kind);
+      current = { kind, ready };
+      ready.catch(() => { if (current?.ready === ready) current = null; });
+    }
+    try {
+      return await current!.ready;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
 }
 
 const models = new Map<string, Promise<{ generator: tf.LayersModel; critic: tf.LayersModel }>>();
 const encoders = new Map<string, Promise<tf.LayersModel>>();
 
+/** Models are kept per backend (`backend:name`): their weights live on the backend they were loaded on. */
 function loadModels(info: ModelInfoLite) {
-  let m = models.get(info.name);
+  const key = `${tf.getBackend()}:${info.name}`;
+  let m = models.get(key);
   if (!m) {
     m = Promise.all([tf.loadLayersModel(info.generator), tf.loadLayersModel(info.critic)]).then(([generator, critic]) => ({ generator, critic }));
-    models.set(info.name, m);
+    m.catch(() => models.delete(key));
+    models.set(key, m);
   }
   return m;
 }
 
 /** The model's encoder with plain TF.js, refused unless its manifest names this generator's digest (checked here too). */
 function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise<tf.LayersModel> {
-  const e = info.encoder!;
-  let p = encoders.get(info.name);
+  const e = info.encoder!, key = `${tf.getBackend()}:${info.name}`;
+  let p = encoders.get(key);
   if (!p) {
     p = (async () => {
       const r = await fetch(e.manifest);
@@ -64,8 +97,8 @@ function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise
       await checkEncoderFor(parseEncoderManifest(await r.json(), e.manifest), generator, e.manifest, info.name);
       return tf.loadLayersModel(e.model);
     })();
-    p.catch(() => encoders.delete(info.name));
-    encoders.set(info.name, p);
+    p.catch(() => encoders.delete(key));
+    encoders.set(key, p);
   }
   return p;
 }
@@ -121,11 +154,13 @@ export interface BrowserRunArgs {
   options: Partial<InpaintOptions>;
   onProgress(p: { iter: number; iters: number; contextual: number; prior: number; preview?: string }): void;
   signal: AbortSignal;
+  /** TF.js backend: auto = the fastest this browser has (WebGPU, WebGL, wasm). */
+  backend?: BackendChoice;
 }
 
 /** Complete the image in this tab; the outcome has the same fields as the server's `result` event. */
 export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcome> {
-  await initBrowserBackend();
+  await initBrowserBackend(a.backend ?? 'auto');
   const gan = await loadModels(a.info);
   const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
   const s = a.info.size, to = { width: s, height: s };
@@ -136,16 +171,19 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const fitted = fitToModel(full, fullMask, to, fit);
   const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
   const iters = a.options.iters ?? 300;
+  // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates; the result
+  // is the same as reading every iteration (search.ts).
+  const every = Math.max(1, Math.ceil(iters / 20));
   const t0 = performance.now();
   if (net.encoder) {
     // The encoder's one-pass fill at once (one E and one G pass), painted before the search starts:
     // the search yields to the page only every 10 iterations.
-    const f = encoderFill(net.encoder, net.generator, image, mask);
+    const f = await encoderFill(net.encoder, net.generator, image, mask);
     a.onProgress({ iter: 0, iters, contextual: NaN, prior: NaN, preview: batchToDataUrl(f.raw) });
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }
   // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
-  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...a.options, fit, progressEvery: Math.max(1, Math.ceil(iters / 20)) }, {
+  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...a.options, fit, progressEvery: every, readEvery: every }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });

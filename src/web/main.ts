@@ -1,6 +1,6 @@
 /**
  * The page: pick a sample or upload an image, paint a hole (brush, eraser, undo, or a mask kind),
- * inpaint on the server (SSE stream, default) or in this tab (TF.js wasm), watch G(z) converge,
+ * inpaint on the server (SSE stream, default) or in this tab (TF.js on WebGPU, WebGL or wasm), watch G(z) converge,
  * compare and download. Plus a training view of a run folder (`serve --run DIR`).
  *
  * The image is kept at its own size (at most maxSide() px, said when it is scaled) in `imageCanvas`; the mask is painted in
@@ -16,6 +16,7 @@ import { zipStore } from '../util/zip.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
+import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
 
 /** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
 /** The largest side the page works at: the server's limit, and at most 1024 px so the PNG stays within its body limit. */
@@ -50,6 +51,7 @@ const el = {
   maskSeed: $<HTMLInputElement>('mask-seed'),
   applyKind: $<HTMLButtonElement>('apply-kind'),
   init: $<HTMLSelectElement>('init'),
+  browserBackend: $<HTMLSelectElement>('browser-backend'),
   liveCaption: $('live-caption'),
   iters: $<HTMLInputElement>('iters'),
   restarts: $<HTMLInputElement>('restarts'),
@@ -570,11 +572,19 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
 }
 
 async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
-  status('loading TF.js (wasm) and the model…');
-  const { inpaintInBrowser } = await import('./compute.js');
-  status(`inpainting in this browser${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, options: options(), onProgress: showProgress, signal });
+  const choice = el.browserBackend.value as BackendChoice;
+  status(`loading TF.js (${choice === 'auto' ? 'the fastest backend here' : BACKEND_LABELS[choice]}) and the model…`);
+  const { inpaintInBrowser, initBrowserBackend } = await import('./compute.js');
+  const name = await initBrowserBackend(choice);
+  status(`inpainting in this browser on ${BACKEND_LABELS[name as BrowserBackend] ?? name}${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
+  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, options: options(), onProgress: showProgress, signal, backend: choice });
 }
+
+// The backends this browser has, in the "on" list (auto = the first of them), found without TF.js.
+void availableBackends().then((kinds) => {
+  el.browserBackend.options[0]!.textContent = `auto (${BACKEND_LABELS[kinds[0]!]})`;
+  for (const k of kinds) el.browserBackend.append(new Option(BACKEND_LABELS[k], k));
+});
 
 function showResult(r: InpaintOutcome): void {
   result = r;
@@ -595,6 +605,7 @@ function showResult(r: InpaintOutcome): void {
   const zip = zipStore(names.map(([n, u]) => [`${imageName}-${n}.png`, bytes(u)]));
   el.downloadZip.href = URL.createObjectURL(new Blob([zip.buffer as ArrayBuffer], { type: 'application/zip' }));
   el.downloadZip.download = `${imageName}-inpainted.zip`;
+  el.resultLosses.dataset.seconds = String(r.seconds); // full precision, for benchmarks
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.from.width, r.resize.from.height);
   // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).

@@ -1,0 +1,106 @@
+/**
+ * Part of `npm run bench -- inpaint`: a shipped model completing ONE real image with its defaults
+ * (the encoder's start when it has one), model load excluded — on the Node backends, then in headless
+ * Chromium on the page's own backends. See bench/inpaint.ts for the flags.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { chromium } from 'playwright-core';
+import { loadCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { attachEncoder } from '../src/encoder/checkpoint.js';
+import { inpaint } from '../src/inpaint/inpaint.js';
+import { makeMask } from '../src/masks/masks.js';
+import { readImage } from '../src/io/image.js';
+import { listSamples, loadServedModels } from '../src/server/models.js';
+import { startServer, WEB_ROOT } from '../src/server/server.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../src/testing/browser.js';
+import { useBackend } from './common.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export interface ShippedTimings {
+  model: string;
+  start: string;
+  /** Median seconds for one image, per backend (node: native/wasm/…; browser: chromium-wasm/-webgl/-webgpu). */
+  seconds: Record<string, number>;
+  runs: number;
+}
+
+export async function shippedTimings(f: Record<string, string>, nodeBackends: string[]): Promise<ShippedTimings> {
+  const name = f.model ?? 'fashion-mnist', runs = Number(f.runs ?? 5);
+  const dir = resolveCheckpointDir(name);
+  const first = listSamples(dir)[0];
+  const sample = first && path.join(dir, 'samples', first);
+  if (!sample) throw new Error(`bench inpaint: ${name} has no bundled samples`);
+  const out: ShippedTimings = { model: name, start: 'random', seconds: {}, runs };
+  console.log(`\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`);
+  for (const b of nodeBackends) {
+    await useBackend(b);
+    const ck = await loadCheckpoint(name);
+    const { model, start } = await attachEncoder(ck, 'auto', undefined, name);
+    out.start = start;
+    const c = ck.manifest.config;
+    const image = await readImage(sample, { channels: c.channels as 1 | 3, size: c.size });
+    const mask = makeMask('center', c.size, c.size);
+    await inpaint(model, image, mask, { iters: 2 });
+    const ts: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      await inpaint(model, image, mask, {});
+      ts.push((performance.now() - t) / 1000);
+    }
+    out.seconds[b] = median(ts);
+    console.log(`  ${b.padEnd(16)} ${out.seconds[b]!.toFixed(3)} s  (start: ${start})`);
+    tf.dispose([...model.generator.weights, ...model.critic.weights, ...(model.encoder?.weights ?? [])].map((w) => w.read()));
+  }
+  if (f['no-browser'] !== 'true') Object.assign(out.seconds, await browserTimings(name, (f['browser-backends'] ?? 'wasm,webgl,webgpu').split(','), runs));
+  return out;
+}
+
+/** The built page in headless Chromium, in-browser mode, centre mask, the page's defaults for the model. */
+async function browserTimings(name: string, backends: string[], runs: number): Promise<Record<string, number>> {
+  if (!fs.existsSync(path.join(WEB_ROOT, 'index.html'))) throw new Error('bench inpaint: the page is not built (npm run build:web)');
+  const models = await loadServedModels([name]);
+  const S = await startServer({ models, webRoot: WEB_ROOT }, 0);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-bench-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const out: Record<string, number> = {};
+  try {
+    for (const b of backends) {
+      const page = await ctx.newPage();
+      if (process.env.WGAN_BENCH_CONSOLE) page.on('console', (m) => console.log(`  [page ${m.type()}] ${m.text()}`));
+      await page.goto(S.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      await page.waitForFunction(() => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1);
+      const offered = await page.evaluate(() => Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => o.value));
+      if (!offered.includes(b)) {
+        console.log(`  chromium-${b.padEnd(8)} not offered by this browser`);
+        await page.close();
+        continue;
+      }
+      await page.selectOption('#mask-kind', 'center');
+      await page.click('#apply-kind');
+      await page.check('input[name="compute"][value="browser"]');
+      await page.selectOption('#browser-backend', b);
+      const setting = `${await page.inputValue('#iters')} iters × ${await page.inputValue('#restarts')} restarts`;
+      const ts: number[] = [];
+      for (let r = 0; r <= runs; r++) {
+        await page.click('#go');
+        await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 600_000 });
+        if ((await page.evaluate(() => document.body.dataset.state)) !== 'done') throw new Error(`chromium ${b}: ${await page.textContent('#status')}`);
+        const s = Number(await page.getAttribute('#result-losses', 'data-seconds'));
+        if (r > 0) ts.push(s); // run 0: warm-up (shader compilation, first allocation)
+      }
+      out[`chromium-${b}`] = median(ts);
+      console.log(`  chromium-${b.padEnd(8)} ${out[`chromium-${b}`]!.toFixed(3)} s  (${setting}; ${b === 'wasm' ? 'wasm SIMD, one thread' : 'software renderer here'})`);
+      await page.close();
+    }
+  } finally {
+    await ctx.close();
+    await S.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  return out;
+}
