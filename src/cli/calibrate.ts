@@ -7,6 +7,7 @@ import { updateManifest } from '../train/manifest.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
 import { calibrateDomain } from '../inpaint/domain.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
 
@@ -17,14 +18,18 @@ Measure how closely the model's search reproduces the known pixels of held-out i
 model's manifest (\`domain\`). From then on \`inpaint\`, \`batch\`, the API and the page say in one line
 when an image's known pixels are matched far worse than that (threshold: max(2 × p95, p95 + 0.05) of
 the held-out images with a similar fraction of known pixels: < 35 %, 35–65 %, > 65 %):
-the image looks unlike the training data, and the fill is not to be trusted. Searches with fewer
-iterations than the calibration are not judged.
+the image looks unlike the training data, and the fill is not to be trusted. The search is the
+model's default: from its encoder (encoder/ in the model, or --encoder) when it has one, else from
+random z. Searches with fewer iterations than the calibration are not judged.
 
   --model REF            the model whose manifest gets the statistics (a run folder: its newest checkpoint)
   --data NAME|DIR        held-out images: a built-in's test split, or a folder of images
   --n N                  images measured (the first N of the test split) [default: 200]
-  --iters N              search iterations [default: 300]
-  --restarts N           search restarts [default: 2]
+  --iters N              search iterations [default: 100 from the encoder's z, 300 from random z]
+  --restarts N           search restarts [default: 1 from the encoder's z, 2 from random z]
+  --encoder DIR          the encoder to start from [default: encoder/ in the model, if present]
+  --init auto|random     random: calibrate random starts even when the model has an encoder
+                         [default: auto]
   --masks K1,K2,…        mask kinds, cycled over the images [default: center,random,half,strokes]
   --expects TEXT         what the model expects, in words, quoted in the notice
                          [default: "S×S grey|colour images like DATA"]
@@ -39,31 +44,36 @@ export const calibrateCommand: Command = {
   help,
   options: {
     model: { type: 'string' }, data: { type: 'string' }, n: { type: 'string' }, iters: { type: 'string' }, restarts: { type: 'string' },
-    masks: { type: 'string' }, expects: { type: 'string' }, backend: { type: 'string' },
+    masks: { type: 'string' }, expects: { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, init: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'data']) if (!str(v, k)) throw new UserError(`calibrate: --${k} is required`);
     const n = numOpt(v, 'n', { int: true, min: 2, max: 100000, def: 200 });
-    const iters = numOpt(v, 'iters', { int: true, min: 1, max: 100000, def: 300 });
-    const restarts = numOpt(v, 'restarts', { int: true, min: 1, max: 64, def: 2 });
+    const iters = numOpt(v, 'iters', { int: true, min: 1, max: 100000 });
+    const restarts = numOpt(v, 'restarts', { int: true, min: 1, max: 64 });
+    const init = str(v, 'init') ?? 'auto';
+    if (init !== 'auto' && init !== 'random') throw new UserError(`calibrate: --init must be auto or random, got '${init}'`);
     const masks = (str(v, 'masks') ?? 'center,random,half,strokes').split(',').map((s) => s.trim()).filter(Boolean);
     for (const m of masks) if (!MASK_KINDS.includes(m)) throw new UserError(`calibrate: unknown mask kind '${m}' (valid: ${MASK_KINDS.join(', ')})`);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => console.error(`notice: ${m}`));
     const ck = await loadCheckpoint(str(v, 'model')!, (m) => console.error(`notice: ${m}`));
+    const { model, start, notice } = await attachEncoder(ck, init, str(v, 'encoder'), str(v, 'model')!);
+    console.error(`notice: ${notice}`);
     const c = ck.manifest.config;
     const data = str(v, 'data')!;
     const ds = await loadDataset({ data, size: c.size, channels: c.channels, split: 'test', limit: n, onWarning: (m) => console.error(`warning: ${m}`) });
     const heldOut = toImageBatch(ds, Array.from({ length: Math.min(n, ds.n) }, (_, i) => i));
     const name = path.basename(path.resolve(data));
     const expects = str(v, 'expects') ?? `${c.size}×${c.size} ${c.channels === 1 ? 'grey' : 'colour'} images like ${name}`;
-    console.error(`backend: ${backend}; model ${ck.dir}; ${heldOut.n} held-out images of ${name}, ${iters} iterations × ${restarts} restarts`);
-    const stats = await calibrateDomain(ck, heldOut, { data: name, expects, iters, restarts, masks });
+    console.error(`backend: ${backend}; model ${ck.dir}; ${heldOut.n} held-out images of ${name}; start: ${start}`);
+    const stats = await calibrateDomain(model, heldOut, { data: name, expects, masks, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) });
     ck.generator.dispose();
     ck.critic.dispose();
+    model.encoder?.dispose();
     updateManifest(ck.dir, (raw) => ({ ...raw, domain: stats }));
     const e = stats.knownError;
     const bins = stats.bins.map((b) => `${Math.round(b.minKnown * 100)}–${Math.min(100, Math.round(b.maxKnown * 100))} % known: ${b.threshold.toFixed(3)} (n ${b.n})`).join('; ');
-    console.log(`known error over ${stats.n} held-out images: median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} → ${path.join(ck.dir, 'manifest.json')}`);
+    console.log(`known error over ${stats.n} held-out images (${stats.iters} iterations × ${stats.restarts} restarts from ${stats.start === 'encoder' ? "the encoder's z" : 'random z'}): median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} → ${path.join(ck.dir, 'manifest.json')}`);
     return 0;
   },
 };

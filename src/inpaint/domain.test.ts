@@ -8,6 +8,9 @@ import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
 import { testBackend } from '../testing/fixtures.js';
 import type { ImageBatch } from '../types.js';
+import { buildModels } from '../models/dcgan.js';
+import { sample } from '../models/sample.js';
+import { buildEncoder } from '../encoder/model.js';
 
 const img = (vals: number[], w = 2): ImageBatch => ({ data: Float32Array.from(vals), n: 1, height: vals.length / w, width: w, channels: 1 });
 
@@ -57,4 +60,17 @@ test('the shipped fashion-mnist model: held-out images pass, inverted ones (dark
     ck.generator.dispose();
     ck.critic.dispose();
   }
+});
+
+test("calibration uses the model's default search: the encoder's (100 × 1) when it has one, else random (300 × 2)", async () => {
+  await testBackend();
+  const gan = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 1 });
+  const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
+  const heldOut = sample(gan.generator, 4, 3);
+  const withE = await calibrateDomain({ ...gan, encoder: E }, heldOut, { data: 'x', expects: 'bars' });
+  assert.deepEqual([withE.start, withE.iters, withE.restarts], ['encoder', 100, 1]);
+  const random = await calibrateDomain(gan, heldOut, { data: 'x', expects: 'bars', iters: 20 });
+  assert.deepEqual([random.start, random.iters, random.restarts], ['random', 20, 2]);
+  DomainStatsSchema.parse(withE);
+  E.dispose();
 });

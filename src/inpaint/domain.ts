@@ -34,6 +34,8 @@ export const DomainStatsSchema = z
     n: z.number().int().positive(),
     iters: z.number().int().min(0),
     restarts: z.number().int().min(1),
+    /** Where that search started (absent in manifests calibrated before encoders: random). */
+    start: z.enum(['encoder', 'random']).optional(),
     masks: z.array(z.string()),
     /** The held-out data (a built-in name or a folder's name). */
     data: z.string(),
@@ -124,7 +126,12 @@ export interface CalibrateOptions {
  */
 export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, o: CalibrateOptions): Promise<DomainStats> {
   const masks = o.masks ?? ['center', 'random', 'half', 'strokes'];
-  const opts = resolveInpaintOptions({ iters: o.iters ?? 300, restarts: o.restarts ?? 2, seed: o.seed ?? 0 });
+  // The model's default search: from its encoder (100 × 1) when it has one — what users get, and the
+  // least a judged search does (searches with fewer iterations than this are not judged) — else
+  // random starts at the server's defaults (300 × 2).
+  const hasEncoder = !!model.encoder;
+  const iters = o.iters ?? (hasEncoder ? undefined : 300), restarts = o.restarts ?? (hasEncoder ? undefined : 2);
+  const opts = resolveInpaintOptions({ seed: o.seed ?? 0, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) }, undefined, hasEncoder);
   const ms = Array.from({ length: heldOut.n }, (_, i) => makeMask(masks[i % masks.length]!, heldOut.height, heldOut.width, { seed: 1000 + i }));
   const r = await latentSearch(model, heldOut, ms, opts);
   const rows = ms.map((m, i) => ({ error: knownError(heldOut, r.raw, m, i, i), known: knownFraction(m) })).filter((x) => Number.isFinite(x.error));
@@ -133,5 +140,5 @@ export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, 
     const b = spread(rows.filter((x) => x.known >= lo && x.known < hi).map((x) => x.error));
     return { ...b, minKnown: lo, maxKnown: hi, threshold: domainThreshold(b.n ? b.p95 : all.p95) };
   });
-  return { knownError: all, bins, threshold: domainThreshold(all.p95), n: rows.length, iters: opts.iters, restarts: opts.restarts, masks, data: o.data, expects: o.expects };
+  return { knownError: all, bins, threshold: domainThreshold(all.p95), n: rows.length, iters: opts.iters, restarts: opts.restarts, start: hasEncoder ? 'encoder' : 'random', masks, data: o.data, expects: o.expects };
 }
