@@ -1,14 +1,20 @@
 /**
  * Package a training run as a shipped model: `node dist/tools/package_model.js --run RUN_DIR --name NAME
- * [--samples 8] [--eval EVAL_DIR]` → models/NAME/ with generator/, critic/, manifest.json (the run's
- * manifest plus git commit, packaging date and eval figures) and samples/ (held-out TEST images of the
- * run's dataset, with their licence). Optimizer state is left out: a shipped model is for inference.
+ * [--samples 8] [--eval EVAL_DIR] [--note TEXT]` → models/NAME/ with generator/, critic/, manifest.json
+ * (the run's manifest plus git commit, packaging date, a note and eval figures) and samples/ (held-out
+ * TEST images of the run's dataset, with their licence). Optimizer state is left out: a shipped model
+ * is for inference. The old package's classifier/ (it does not depend on G) is kept; its encoder/ and
+ * domain statistics belong to the old generator and are dropped: re-run `wgan-inpaint calibrate` and
+ * `npm run retrain-encoders NAME` after packaging a new generator.
+ *
+ * `--name NAME --eval EVAL_DIR --update` only records an evaluation in the existing package's manifest
+ * (extra.eval), keeping everything else.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { resolveCheckpointDir } from '../src/train/checkpoint.js';
-import { readManifest, MANIFEST_FILE } from '../src/train/manifest.js';
+import { readManifest, updateManifest, MANIFEST_FILE } from '../src/train/manifest.js';
 import { MODELS_DIR } from '../src/io/paths.js';
 import { writeDirAtomic } from '../src/io/atomic.js';
 import { loadDataset } from '../src/data/load_node.js';
@@ -18,6 +24,22 @@ import { DATASETS, isBuiltin } from '../src/data/registry.js';
 import { parseFlags } from '../bench/common.js';
 
 const f = parseFlags(process.argv.slice(2));
+const readEval = (dir: string) => {
+  const file = path.join(dir, 'results.json');
+  if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+};
+if (f.update === 'true') {
+  if (!f.name || !f.eval) {
+    console.error('usage: package_model --name NAME --eval EVAL_DIR --update');
+    process.exit(2);
+  }
+  const dir = path.join(MODELS_DIR, f.name);
+  const results = readEval(f.eval);
+  updateManifest(dir, (m) => ({ ...m, extra: { ...((m.extra as Record<string, unknown>) ?? {}), eval: results } }));
+  console.log(`recorded ${f.eval} in ${path.join(dir, MANIFEST_FILE)}`);
+  process.exit(0);
+}
 if (!f.run || !f.name) {
   console.error('usage: package_model --run RUN_DIR --name NAME [--samples 8] [--eval EVAL_DIR]');
   process.exit(2);
@@ -30,14 +52,16 @@ try {
   commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 } catch {}
 const evalDir = f.eval;
-const evalResults = evalDir && fs.existsSync(path.join(evalDir, 'results.json')) ? JSON.parse(fs.readFileSync(path.join(evalDir, 'results.json'), 'utf8')) : undefined;
+const evalResults = evalDir ? readEval(evalDir) : undefined;
 const test = await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test' });
 const n = Number(f.samples ?? 8);
 // Evenly spaced test images (so several classes show up), not the first n.
 const idx = Array.from({ length: n }, (_, i) => Math.floor((i * test.n) / n));
 const dest = path.join(MODELS_DIR, f.name);
+const oldClassifier = path.join(dest, 'classifier');
 await writeDirAtomic(dest, async (tmp) => {
   for (const part of ['generator', 'critic']) fs.cpSync(path.join(ck, part), path.join(tmp, part), { recursive: true });
+  if (fs.existsSync(oldClassifier)) fs.cpSync(oldClassifier, path.join(tmp, 'classifier'), { recursive: true });
   fs.mkdirSync(path.join(tmp, 'samples'));
   const imgs = toImageBatch(test, idx);
   for (let i = 0; i < n; i++) await writePng(path.join(tmp, 'samples', `${String(i).padStart(2, '0')}-test-${idx[i]}.png`), imgs, i);
@@ -49,7 +73,7 @@ await writeDirAtomic(dest, async (tmp) => {
       // Sets assembled from several licensed sources: each source's licence and credit line.
       (test.sources ?? []).map((s) => `- ${s.name} (${s.packages.join(', ')}; ${s.count} test images): ${s.licence}. ${s.attribution}\n`).join(''),
   );
-  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
+  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), ...(f.note ? { note: f.note } : {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
   fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');
 });
 console.log(`packaged ${ck} → ${dest}`);
