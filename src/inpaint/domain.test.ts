@@ -11,6 +11,7 @@ import type { ImageBatch } from '../types.js';
 import { buildModels } from '../models/dcgan.js';
 import { sample } from '../models/sample.js';
 import { buildEncoder } from '../encoder/model.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
 
 const img = (vals: number[], w = 2): ImageBatch => ({ data: Float32Array.from(vals), n: 1, height: vals.length / w, width: w, channels: 1 });
 
@@ -35,30 +36,34 @@ test('known error: mean |g − y| over known pixels only; known fraction; thresh
   assert.equal(checkDomain(stats, 0.9, 0.8, 99), null);
 });
 
-test('the shipped fashion-mnist model: held-out images pass, inverted ones (dark clothing on white) are flagged', async () => {
+test("the shipped fashion-mnist model, with its default search (from its encoder): held-out images pass, inverted ones (dark clothing on white) are flagged", async () => {
   await testBackend();
   const ck = await loadCheckpoint('fashion-mnist');
+  const { model } = await attachEncoder(ck, 'auto', undefined, 'fashion-mnist');
+  assert.ok(model.encoder, 'the shipped fashion-mnist model has an encoder');
   try {
     const ds = await loadDataset({ data: 'fashion-mnist', size: 32, channels: 1, split: 'test', limit: 88 });
     const at = (i: number) => toImageBatch(ds, [i]);
     const calib = toImageBatch(ds, Array.from({ length: 64 }, (_, i) => i));
-    ck.manifest.domain = await calibrateDomain(ck, calib, { data: 'fashion-mnist', expects: '32×32 grey clothing, white on black', iters: 300, restarts: 1 });
-    assert.equal(ck.manifest.domain.n, 64);
-    const thr = ck.manifest.domain.bins.map((x) => x.threshold.toFixed(3)).join(', ');
+    model.manifest.domain = await calibrateDomain(model, calib, { data: 'fashion-mnist', expects: '32×32 grey clothing, white on black' });
+    assert.equal(model.manifest.domain.n, 64);
+    assert.equal(model.manifest.domain.start, 'encoder');
+    const thr = model.manifest.domain.bins.map((x) => x.threshold.toFixed(3)).join(', ');
     const held = Array.from({ length: 24 }, (_, k) => at(64 + k));
     const inverted = held.map((b) => ({ ...b, data: b.data.map((v) => 1 - v) }));
     const masks = held.map((_, i) => makeMask(['center', 'random', 'half', 'strokes'][i % 4]!, 32, 32, { seed: i }));
-    const flagged = async (set: ImageBatch[]) => (await inpaintImages(ck, set, masks, { iters: 300, restarts: 1 })).filter((r) => r.domain!.unlike).length;
+    const flagged = async (set: ImageBatch[]) => (await inpaintImages(model, set, masks)).filter((r) => r.domain!.unlike).length;
     const a = await flagged(held), b = await flagged(inverted);
     assert.ok(a <= 2, `${a} of 24 held-out images flagged (thresholds ${thr})`);
     assert.ok(b >= 16, `only ${b} of 24 inverted images flagged (thresholds ${thr})`);
     console.log(`domain: ${a}/24 held-out and ${b}/24 inverted flagged; thresholds ${thr}`);
     // A shorter search than the calibration's is not judged.
-    const [short] = await inpaintImages(ck, [inverted[0]!], [masks[0]!], { iters: 10, restarts: 1 });
+    const [short] = await inpaintImages(model, [inverted[0]!], [masks[0]!], { iters: 10, restarts: 1 });
     assert.equal(short!.domain, undefined);
   } finally {
     ck.generator.dispose();
     ck.critic.dispose();
+    model.encoder?.dispose();
   }
 });
 
