@@ -11,12 +11,14 @@
  *    Eikonal update, then from every already-known q with |p − q| ≤ radius:
  *      w = |dir · dst · lev|, dir = (p − q)·∇T(p) (1e-6 if |dir| ≤ 0.01), dst = 1/|p − q|³,
  *      lev = 1/(1 + |T(q) − T(p)|),
- *    and I(p) = Σ w [I(q) + ∇I(q)·(p − q)] / Σ w, the first-order estimate of the paper (eq. 3).
+ *    and I(p) = Σ w I(q) / Σ w — or, with `taylor: true`, Σ w [I(q) + ∇I(q)·(p − q)] / Σ w, the
+ *    first-order estimate of the paper (eq. 3), which overshoots on wide holes (see `taylor`).
  *
- * Two deliberate differences from OpenCV in the default mode, because OpenCV's versions are bugs:
+ * Deliberate differences from OpenCV in the default mode, because OpenCV's versions are bugs:
  * - OpenCV's gradient term is (Jx + Jy)/‖J‖ with J = −Σ w ∇I(q)⊙(p − q) and central differences
  *   multiplied by 2 instead of ½: a ±√2 grey-level nudge of the wrong sign instead of the paper's
- *   Taylor term. It then adds 0.5 before rounding to 8 bits.
+ *   Taylor term. It then adds 0.5 before rounding to 8 bits. The default leaves the term out (what
+ *   OpenCV's result amounts to, within a grey level); `taylor: true` is the paper's.
  * - OpenCV never fills hole pixels in the first image row/column, reads row/column 1 instead of 0 for
  *   neighbours on that edge, and lets the padding (T = 1e6) into ∇T on the last row/column. Here every
  *   hole pixel is filled and only in-image pixels enter gradients.
@@ -34,6 +36,15 @@ export interface TeleaOptions {
    * and the edge handling follow OpenCV (see the file comment). Default false.
    */
   opencvCompat?: boolean;
+  /**
+   * Add the paper's first-order term ∇I(q)·(p − q) to each neighbour's value (eq. 3). Default false:
+   * it extrapolates every edge up to `radius` px into the hole, and as filled pixels feed later ones
+   * it overshoots on holes wider than a few pixels (streaks of saturated colour; hole PSNR on 36 px
+   * holes in a photo 13.7 dB with it, 18.4 without; fashion-mnist center 11.3 vs 13.3 dB). OpenCV's
+   * implementation effectively has no such term either (see the file comment), so the default is what
+   * users of cv2.inpaint see, with every hole pixel filled.
+   */
+  taylor?: boolean;
 }
 
 /** Min-heap of cell indices keyed by (T, insertion order): same pop order as OpenCV's sorted list. */
@@ -107,7 +118,7 @@ function roundHalfEven(x: number): number {
 export function teleaFillImage(
   img: Float32Array, known: Uint8Array, h: number, w: number, c: number, opts: TeleaOptions = {},
 ): void {
-  const compat = opts.opencvCompat ?? false;
+  const compat = opts.opencvCompat ?? false, taylor = opts.taylor ?? false;
   const range = Math.min(100, Math.max(1, Math.round(opts.radius ?? 3)));
   const PW = w + 2, PH = h + 2, N = PW * PH;
   const state = new Uint8Array(N).fill(PAD);
@@ -225,7 +236,7 @@ export function teleaFillImage(
                 : (usable(q - 1) ? val(y0, x0, ch) - val(y0, x0 - 1, ch) : 0);
               const gy = usable(q + PW) ? (usable(q - PW) ? (val(y0 + 1, x0, ch) - val(y0 - 1, x0, ch)) * 0.5 : val(y0 + 1, x0, ch) - val(y0, x0, ch))
                 : (usable(q - PW) ? val(y0, x0, ch) - val(y0 - 1, x0, ch) : 0);
-              Ia += wgt * (val(y0, x0, ch) + gx * rx + gy * ry);
+              Ia += wgt * (taylor ? val(y0, x0, ch) + gx * rx + gy * ry : val(y0, x0, ch));
             }
             s += wgt;
           }
