@@ -29,6 +29,8 @@ const readEval = (dir: string) => {
   if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 };
+/** The training data's source and licence, for the manifest (built-ins: the registry's; sets of several sources list each in dataset.sources). */
+const dataLicence = (data: string) => (isBuiltin(data) ? { name: data, source: DATASETS[data as keyof typeof DATASETS].source, licence: DATASETS[data as keyof typeof DATASETS].licence } : { name: data, source: data, licence: 'see the folder' });
 if (f.update === 'true') {
   if (!f.name || !f.eval) {
     console.error('usage: package_model --name NAME --eval EVAL_DIR --update');
@@ -36,7 +38,7 @@ if (f.update === 'true') {
   }
   const dir = path.join(MODELS_DIR, f.name);
   const results = readEval(f.eval);
-  updateManifest(dir, (m) => ({ ...m, extra: { ...((m.extra as Record<string, unknown>) ?? {}), eval: results } }));
+  updateManifest(dir, (m) => ({ ...m, extra: { ...((m.extra as Record<string, unknown>) ?? {}), data: dataLicence((m.config as { data: string }).data), eval: results } }));
   console.log(`recorded ${f.eval} in ${path.join(dir, MANIFEST_FILE)}`);
   process.exit(0);
 }
@@ -73,7 +75,7 @@ await writeDirAtomic(dest, async (tmp) => {
       // Sets assembled from several licensed sources: each source's licence and credit line.
       (test.sources ?? []).map((s) => `- ${s.name} (${s.packages.join(', ')}; ${s.count} test images): ${s.licence}. ${s.attribution}\n`).join(''),
   );
-  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), ...(f.note ? { note: f.note } : {}), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
+  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), ...(f.note ? { note: f.note } : {}), data: dataLicence(c.data), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
   fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');
 });
 console.log(`packaged ${ck} → ${dest}`);

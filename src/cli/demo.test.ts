@@ -10,6 +10,7 @@ import { readImage } from '../io/image.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaint } from '../inpaint/inpaint.js';
 import { testBackend } from '../testing/fixtures.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
 
 // The shipped models: a broken or missing model file must fail CI.
 const SHIPPED = ['fashion-mnist', 'emoji'];
@@ -25,7 +26,15 @@ for (const name of SHIPPED) {
     assert.ok((m.trainSeconds ?? 0) > 0);
     assert.ok(m.backend);
     assert.equal(m.dataset?.split, 'train');
-    assert.match(String((m.extra as Record<string, unknown> | undefined)?.gitCommit ?? ''), /^[0-9a-f]{40}$/);
+    const extra = (m.extra ?? {}) as { gitCommit?: string; data?: { source?: string; licence?: string }; eval?: { n?: number; results?: unknown } };
+    assert.match(String(extra.gitCommit ?? ''), /^[0-9a-f]{40}$/);
+    // Where the data came from, under which licence (each source's, for sets of several).
+    assert.ok(extra.data?.source && extra.data.licence, 'extra.data: source and licence');
+    for (const src of m.dataset?.sources ?? []) assert.ok(src.licence && src.attribution && src.packages.length, `dataset source ${src.name}`);
+    // Its evaluation figures.
+    assert.ok((extra.eval?.n ?? 0) > 0 && extra.eval?.results, 'extra.eval: the evaluation figures');
+    // Its encoder, if it has one, belongs to this generator.
+    if (fs.existsSync(path.join(ck.dir, 'encoder'))) assert.equal((await attachEncoder(ck, 'encoder', undefined, name)).start, 'encoder');
     // Small enough to ship.
     const bytes = ['generator', 'critic'].reduce((a, p) => a + fs.statSync(path.join(ck.dir, p, 'weights.bin')).size, 0);
     assert.ok(bytes < 10 * 2 ** 20, `${bytes} bytes`);
@@ -45,6 +54,8 @@ test('demo writes an HTML page and one grid per model and mask kind', async () =
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-demo-'));
   assert.equal(await main(['demo', '--out', out, '--iters', '3', '--restarts', '1']), 0);
   const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  // Each model's default start: fashion-mnist ships an encoder.
+  assert.match(html, /fashion-mnist<\/h2><p>[^<]*from the model's encoder's z/);
   for (const name of SHIPPED) {
     for (const kind of ['center', 'left', 'pattern', 'random']) {
       assert.ok(fs.existsSync(path.join(out, `${name}-${kind}.png`)), `${name}-${kind}.png`);

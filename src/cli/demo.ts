@@ -15,11 +15,14 @@ import { listImageFiles } from '../data/load_node.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import type { ImageBatch, Mask } from '../types.js';
-import { INPAINT_BOUNDS } from '../inpaint/options.js';
+import { INIT_DEFAULTS, INPAINT_BOUNDS } from '../inpaint/options.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 
 export const DEMO_MASKS = ['center', 'left', 'pattern', 'random'] as const;
+/** A demo without an encoder: fewer than the library's 1000 × 4, so it stays a quick first run. */
+const RANDOM_DEFAULT = { iters: 500, restarts: 2 } as const;
 
 const help = `usage: wgan-inpaint demo [--out DIR] [--model NAME[,NAME]] [--iters N] [--restarts K] [--backend KIND]
 
@@ -29,8 +32,9 @@ mask (rows: samples; columns: original | masked | G(ẑ) | blended) to the outpu
 
   --out DIR        [default: demo-out]
   --model NAMES    comma-separated shipped models [default: all in models/]
-  --iters N        z-search iterations (1–${INPAINT_BOUNDS.iters}) [default: 500]
-  --restarts K     (1–${INPAINT_BOUNDS.restarts}) [default: 2]
+  --iters N        z-search iterations (1–${INPAINT_BOUNDS.iters}) [default: ${INIT_DEFAULTS.encoder.iters} from a model's
+                   encoder (models/NAME/encoder/), ${RANDOM_DEFAULT.iters} from random z]
+  --restarts K     (1–${INPAINT_BOUNDS.restarts}) [default: ${INIT_DEFAULTS.encoder.restarts} from the encoder, ${RANDOM_DEFAULT.restarts} from random z]
   --backend KIND   auto | native | wasm | cpu [default: auto]`;
 
 function escapeHtml(s: string): string {
@@ -49,7 +53,7 @@ export const demoCommand: Command = {
     const names = str(v, 'model')?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
     for (const n of names) if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
-    const iters = numOpt(v, 'iters', { def: 500, int: true, min: 1, max: INPAINT_BOUNDS.iters }), restarts = numOpt(v, 'restarts', { def: 2, int: true, min: 1, max: INPAINT_BOUNDS.restarts });
+    const givenIters = numOpt(v, 'iters', { int: true, min: 1, max: INPAINT_BOUNDS.iters }), givenRestarts = numOpt(v, 'restarts', { int: true, min: 1, max: INPAINT_BOUNDS.restarts });
     const bar = new ProgressBar();
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
@@ -57,6 +61,11 @@ export const demoCommand: Command = {
     fs.mkdirSync(out, { recursive: true });
     for (const name of names) {
       const ck = await loadCheckpoint(name);
+      // Each model's default start: its encoder when it has one (one notice line either way).
+      const { model, start, notice } = await attachEncoder(ck, 'auto', undefined, name);
+      bar.log(`notice: ${name}: ${notice}`);
+      const defaults = start === 'encoder' ? INIT_DEFAULTS.encoder : RANDOM_DEFAULT;
+      const iters = givenIters ?? defaults.iters, restarts = givenRestarts ?? defaults.restarts;
       const c = ck.manifest.config;
       const sampleDir = path.join(ck.dir, 'samples');
       const files = fs.existsSync(sampleDir) ? listImageFiles(sampleDir).map((f) => path.join(sampleDir, f)) : [];
@@ -67,8 +76,8 @@ export const demoCommand: Command = {
       const images: ImageBatch[] = [], masks: Mask[] = [];
       DEMO_MASKS.forEach((kind, k) => originals.forEach((im, i) => { images.push(im); masks.push(makeMask(kind, im.height, im.width, { seed: 100 * k + i })); }));
       const t = Date.now();
-      bar.log(`${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts`);
-      const res = await inpaintImages(ck, images, masks, { iters, restarts, seed: 0 }, {
+      bar.log(`${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts from ${start === 'encoder' ? "the encoder's z" : 'random z'}`);
+      const res = await inpaintImages(model, images, masks, { iters, restarts, seed: 0 }, {
         onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `${name}  contextual ${p.contextual.toFixed(3)}`),
       });
       const f = Math.max(1, Math.floor(96 / c.size));
@@ -87,7 +96,7 @@ export const demoCommand: Command = {
       sections.push(
         `<section><h2>${escapeHtml(name)}</h2><p>${c.size}×${c.size}×${c.channels}, ${c.loss}, trained ${m.step} generator iterations` +
           `${m.trainSeconds ? ` in ${fmtDuration(m.trainSeconds)}` : ''} on ${escapeHtml(String(m.dataset?.name ?? c.data))}. ` +
-          `Inpainting took ${secs.toFixed(1)} s for ${images.length} images.</p><p class="cols">columns: original | masked | G(ẑ) | blended</p>${blocks.join('\n')}</section>`,
+          `Inpainting (${iters} iterations × ${restarts} restarts from ${start === 'encoder' ? "the model's encoder's z" : 'random z'}) took ${secs.toFixed(1)} s for ${images.length} images.</p><p class="cols">columns: original | masked | G(ẑ) | blended</p>${blocks.join('\n')}</section>`,
       );
       bar.log(`${name}: done in ${secs.toFixed(1)} s`);
     }
