@@ -1,6 +1,6 @@
 /** `wgan-inpaint batch`: inpaint a folder in chunks, in-process or on queue workers (src/queue/batch.ts). */
 import { str, numOpt, type Command, type Values } from './command.js';
-import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsFrom } from './inpaint_options.js';
+import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
@@ -18,6 +18,12 @@ progress, writes each image's outputs as its result arrives and ends with a summ
 byte-identical either way (same backend). Re-running the same command skips every image already done
 (same model, image, mask and options), so a batch interrupted by Ctrl-C or a crash resumes; chunks
 still on the queue keep running meanwhile and are collected by the re-run.
+
+Where the searches start (--init): auto = from the model's encoder (MODEL/encoder/, docs/ENCODER.md)
+when it has one, else random z; iterations and restarts not given default per start. The start is
+decided here, before anything is submitted, and one notice line says which; queue workers use the
+same encoder (the model digest they must match covers it). --init encoder with a model without one
+is refused. summary.json and each meta.json record the start.
 
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
@@ -61,8 +67,6 @@ export const batchCommand: Command = {
     for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
     const redis = str(v, 'redis');
     if (!redis) for (const k of ['queue', 'window', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
-    // Batch workers (in-process and queue) load the generator and critic only.
-    if (str(v, 'init') === 'encoder') throw new UserError("batch: --init encoder is not supported: batch workers start the search at random z (use `inpaint` for the encoder's start)");
     if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
     const bar = new ProgressBar();
     const ac = new AbortController();
@@ -72,7 +76,9 @@ export const batchCommand: Command = {
     try {
       const r = await runBatch({
         input: str(v, 'input')!, mask: str(v, 'mask')!, out: str(v, 'out')!, model: str(v, 'model')!,
-        options: inpaintOptionsFrom(v),
+        // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
+        // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
+        options: inpaintOptionsGiven(v, 'batch'),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
         ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'window', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
       }, {

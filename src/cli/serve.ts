@@ -148,14 +148,8 @@ export const serveCommand: Command = {
     const models = await loadServedModels(refs, (m) => console.error(`notice: ${m}`));
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
     const redis = str(v, 'redis');
-    if (redis) {
-      // Queue workers (src/queue) load the generator and critic only: their searches start at random z.
-      for (const m of models) {
-        if (!m.encoder) continue;
-        console.error(`notice: model '${m.name}': its encoder is not used with --redis (queue workers start the search at random z)`);
-        m.encoder = null;
-      }
-    }
+    // With --redis the queue workers use the model's encoder as this server's own threads do: their
+    // model digest (which a job must match) covers MODEL/encoder/, so they hold the same one.
     if (!redis) for (const k of ['queue', 'max-queue', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
     const runner = redis
       ? await queueRunner({

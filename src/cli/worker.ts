@@ -13,7 +13,9 @@ Take inpainting jobs (chunks of images from \`batch --redis\` or requests from \
 BullMQ queue on Redis and run them; start as many as you like, on any machine that reaches the Redis.
 The search runs on compute threads (one per --concurrency), so the main thread keeps renewing the
 job locks; a worker that dies (kill -9, power loss) has its job handed to another after at most
-lock + stall-check time. Jobs for another model are refused (failed with a clear reason). One log
+lock + stall-check time. Jobs for another model are refused (failed with a clear reason); the model
+digest they must match covers MODEL/encoder/, and the searches start from that encoder when the model
+has one (init auto or encoder, as \`inpaint\`), else at random z: one notice line at start-up says which. One log
 line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones finish for up to
 --grace seconds, then hand them back to the queue, exit 0; a second signal hands back at once.
 

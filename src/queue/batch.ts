@@ -16,14 +16,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint, resolveCheckpointDir } from '../train/checkpoint.js';
+import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
+import { attachEncoder, modelEncoderDir } from '../encoder/checkpoint.js';
+import { chooseInit } from '../encoder/init.js';
 import { decodeMask } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
-import type { InpaintOptions } from '../inpaint/options.js';
-import type { ImageLosses } from '../inpaint/search.js';
+import { resolveInpaintOptions, type InpaintOptions, type Start } from '../inpaint/options.js';
+import type { ImageLosses, InpaintModel } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 import { chunkId, itemKey, modelDigest } from './digest.js';
 import { runChunk } from './seam.js';
@@ -53,7 +56,11 @@ export interface BatchSpec {
   out: string;
   /** A model reference (run folder, checkpoint folder, shipped name). */
   model: string;
-  options: InpaintOptions;
+  /**
+   * The search options given; the others are resolved for the model's start (`init`: auto = its
+   * encoder when it has one), so iterations and restarts not given default per start (INIT_DEFAULTS).
+   */
+  options: Partial<InpaintOptions>;
   chunk?: number;
   /** Run on the queue at this Redis URL instead of in-process. */
   redis?: string;
@@ -90,6 +97,8 @@ export interface ImageRecord {
   losses?: ImageLosses | null;
   resized?: boolean;
   notice?: string;
+  /** Where its search started (reported by whoever ran it): the model's encoder or random z. */
+  start?: Start;
   /** Output folder writes in this run (exactly-once check: never more than 1). */
   writes: number;
 }
@@ -98,6 +107,10 @@ export interface BatchReport {
   mode: 'in-process' | 'queue';
   modelDir: string;
   modelDigest: string;
+  /** Where the searches start with this model and init, decided before anything is submitted. */
+  start: Start;
+  /** The options every job carries: the given ones, the rest resolved for `start`. */
+  options: InpaintOptions;
   backend: string | null;
   chunk: number;
   /** Chunks run (or enqueued) in this run. */
@@ -124,6 +137,12 @@ interface Planned extends ImageRecord {
 interface Plan {
   modelDir: string;
   digest: string;
+  options: InpaintOptions;
+  start: Start;
+  /** One line: which start and why (attachEncoder / chooseInit). */
+  startNotice: string;
+  /** In-process: the loaded model (its encoder attached when it starts from it), when planning loaded it. */
+  model: (Checkpoint & InpaintModel) | null;
   images: Planned[];
   /** Per chunk, the indices of its images still to do (empty chunks left out). */
   chunks: number[][];
@@ -135,8 +154,49 @@ function readBytes(file: string): Uint8Array {
 
 const META = 'meta.json';
 
+/**
+ * Where the searches start and the options every job carries. The batch resolves them here, knowing
+ * the model (rather than sending only the given options for each worker to resolve) because:
+ * - a job's key (digest.ts `itemKey`: model digest, image, mask, options) then covers exactly the
+ *   options that ran, and meta.json/summary.json record them;
+ * - an encoder-less model resolves as before (random defaults, init as given), so the keys of
+ *   batches already done stay the same and a re-run still skips them;
+ * - the workers need not resolve anything: the model digest covers MODEL/encoder/ (digest.ts), so a
+ *   worker that accepts the job has the same encoder and takes the same start. init auto that lands
+ *   on the encoder is sent as init 'encoder' (so `--init auto` and `--init encoder` share their
+ *   results, and a worker that somehow cannot use the encoder fails the job instead of silently
+ *   starting at random z).
+ * Deciding needs the generator only when MODEL/encoder/ holds an encoder and init is not random (it
+ * is checked against the generator, attachEncoder): then `load` loads the model.
+ */
+async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<Checkpoint>): Promise<Pick<Plan, 'options' | 'start' | 'startNotice' | 'model'>> {
+  const given = spec.options;
+  const init = given.init ?? 'auto';
+  let start: Start = 'random';
+  let notice: string;
+  let model: Plan['model'] = null;
+  const encDir = init === 'random' ? null : modelEncoderDir(modelDir);
+  if (!encDir) {
+    notice = chooseInit(init, null, `${modelDir}/encoder`, spec.model).notice; // init 'encoder' without one: a UserError
+  } else {
+    const ck = await load();
+    try {
+      const a = await attachEncoder(ck, init, undefined, spec.model);
+      start = a.start;
+      notice = a.notice;
+      model = a.model;
+    } catch (e) {
+      ck.generator.dispose();
+      ck.critic.dispose();
+      throw e;
+    }
+  }
+  const options = resolveInpaintOptions({ ...given, ...(start === 'encoder' ? { init: 'encoder' as const } : {}) }, undefined, start === 'encoder');
+  return { options, start, startNotice: notice, model };
+}
+
 /** Validate everything and decide what to do; nothing is computed or written. */
-async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
+async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Checkpoint>): Promise<Plan> {
   if (!fs.existsSync(spec.input)) throw new UserError(`input '${spec.input}' does not exist`);
   const isDir = fs.statSync(spec.input).isDirectory();
   const root = isDir ? spec.input : path.dirname(spec.input);
@@ -148,8 +208,10 @@ async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
 
   const maskArg = spec.mask;
   let maskOf: (rel: string, i: number) => MaskSpec | string;
+  // The mask seeds need the resolved seed: resolved (and validated) now, for the start decided below.
+  const seed = resolveInpaintOptions(spec.options).seed;
   if (MASK_KINDS.includes(maskArg)) {
-    maskOf = (_, i) => ({ kind: maskArg, seed: spec.options.seed + i });
+    maskOf = (_, i) => ({ kind: maskArg, seed: seed + i });
   } else if (fs.existsSync(maskArg) && fs.statSync(maskArg).isDirectory()) {
     maskOf = (rel) => {
       const stem = rel.replace(/\.[^./]+$/, '');
@@ -170,6 +232,8 @@ async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
 
   const modelDir = resolveCheckpointDir(spec.model);
   const digest = modelDigest(modelDir);
+  const st = await planStart(modelDir, spec, load);
+  const options = st.options;
   const names = outputNames(rels);
   const images: Planned[] = rels.map((rel, i) => {
     const rec: Planned = { input: rel, output: names[i]!, status: 'pending', writes: 0, file: path.join(root, rel), key: '', mask: null };
@@ -182,13 +246,14 @@ async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
     } catch (e) {
       return { ...rec, status: 'failed', reason: `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     }
-    rec.key = itemKey(digest, bytes, m, spec.options);
+    rec.key = itemKey(digest, bytes, m, options);
     const meta = readMeta(path.join(spec.out, rec.output, META));
     if (meta?.key === rec.key) {
       rec.status = 'skipped';
       rec.losses = meta.losses ?? null;
       rec.resized = !!meta.resized;
       if (meta.notice) rec.notice = meta.notice;
+      if (meta.start) rec.start = meta.start;
     }
     return rec;
   });
@@ -198,10 +263,10 @@ async function planBatch(spec: BatchSpec, chunk: number): Promise<Plan> {
     for (let i = s; i < Math.min(images.length, s + chunk); i++) if (images[i]!.status === 'pending') todo.push(i);
     if (todo.length) chunks.push(todo);
   }
-  return { modelDir, digest, images, chunks };
+  return { modelDir, digest, images, chunks, ...st };
 }
 
-function readMeta(file: string): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string } | null {
+function readMeta(file: string): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string; start?: Start } | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -218,8 +283,24 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const log = hooks.log ?? (() => {});
   const chunk = spec.chunk ?? DEFAULT_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 1) throw new UserError(`batch: chunk must be an integer ≥ 1, got ${chunk}`);
-  const plan = await planBatch(spec, chunk);
-  const { images } = plan;
+  // Loading the model while planning (only to check its encoder, planStart): in-process on the
+  // batch's backend, kept for the run; with --redis on the cpu backend (unless one is already active),
+  // only read (its weights' digest) and disposed.
+  let backend: string | null = null;
+  const load = async () => {
+    if (!spec.redis) backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
+    else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
+    return loadCheckpoint(resolveCheckpointDir(spec.model));
+  };
+  const plan = await planBatch(spec, chunk, load);
+  const { images, options } = plan;
+  log(`notice: ${plan.startNotice}`);
+  if (spec.redis && plan.model) {
+    plan.model.generator.dispose();
+    plan.model.critic.dispose();
+    plan.model.encoder?.dispose();
+    plan.model = null;
+  }
   const t0 = Date.now();
   const total = plan.chunks.reduce((s, c) => s + c.length, 0);
   let finished = 0, failedNow = 0, reruns = 0, computeSeconds = 0;
@@ -243,7 +324,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         fail(im, `cannot read '${im.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         continue;
       }
-      im.key = itemKey(plan.digest, bytes, im.mask!, spec.options); // the file may have changed since planning
+      im.key = itemKey(plan.digest, bytes, im.mask!, options); // the file may have changed since planning
       const same = keys.get(im.key);
       if (same) same.push(i);
       else {
@@ -252,7 +333,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       }
     }
     if (!items.length) return null;
-    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options: spec.options, items }, keys };
+    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options, items }, keys };
   };
   const fail = (im: Planned, reason: string) => {
     if (im.status !== 'pending') return;
@@ -270,7 +351,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           fail(im, r.error);
           continue;
         }
-        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) };
+        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.start ? { start: r.start } : {}), ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) };
         if (r.domain?.unlike) log(`warning: '${im.input}': ${r.domain.message}`);
         const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);
         files.push([META, new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n')]);
@@ -279,6 +360,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         im.status = 'done';
         im.losses = r.losses;
         im.resized = r.resized;
+        if (r.start) im.start = r.start;
         if (r.notice) im.notice = r.notice;
         finished++;
       }
@@ -287,14 +369,13 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     for (const idx of keys.values()) for (const i of idx) if (images[i]!.status === 'pending') fail(images[i]!, 'the worker returned no result for this image');
   };
 
-  let backend: string | null = null;
   let interrupted = false;
   let jobs = 0;
   fs.mkdirSync(spec.out, { recursive: true });
   progress();
   if (!spec.redis) {
-    backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(plan.modelDir);
+    // The model as planned (its encoder attached), or loaded now (no encoder to check: random starts).
+    const ck: Checkpoint & InpaintModel = plan.model ?? (await load());
     try {
       for (const [c, idx] of plan.chunks.entries()) {
         if (hooks.signal?.aborted) { interrupted = true; break; }
@@ -324,6 +405,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     } finally {
       ck.generator.dispose();
       ck.critic.dispose();
+      ck.encoder?.dispose();
     }
   } else {
     const client = await QueueClient.open(spec.redis, spec.queue ?? DEFAULT_QUEUE, { ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}), log });
@@ -379,6 +461,8 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     mode: spec.redis ? 'queue' : 'in-process',
     modelDir: plan.modelDir,
     modelDigest: plan.digest,
+    start: plan.start,
+    options,
     backend,
     chunk,
     jobs,
@@ -392,6 +476,6 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     interrupted,
     images: images.map(({ file: _f, key: _k, mask: _m, ...rec }) => rec),
   };
-  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, options: spec.options, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}) }, null, 2) + '\n');
+  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}) }, null, 2) + '\n');
   return report;
 }

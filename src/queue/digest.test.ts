@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +8,7 @@ import { chunkId, itemKey, modelDigest } from './digest.js';
 import { outputNames } from '../io/outputs.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
-import { makeTinyModel } from '../testing/server_fixture.js';
+import { addTinyEncoder, makeTinyModel } from '../testing/server_fixture.js';
 
 const o = resolveInpaintOptions({ iters: 10 });
 const img = new Uint8Array([1, 2, 3]);
@@ -54,6 +55,60 @@ test('the model digest covers the networks and ignores the manifest', async () =
     b[b.length - 1] = b[b.length - 1]! ^ 1;
     fs.writeFileSync(wf, b);
     assert.notEqual(modelDigest(dir), d);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+/** The digest as it was before encoders were covered: generator/ and critic/ files only. */
+function networksOnlyDigest(dir: string): string {
+  const h = crypto.createHash('sha256');
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile()) {
+        const bytes = fs.readFileSync(path.join(dir, r));
+        h.update(`${r}\0${bytes.length}\0`);
+        h.update(bytes);
+      }
+    }
+  };
+  for (const net of ['generator', 'critic']) walk(net);
+  return h.digest('hex');
+}
+
+test('the model digest covers the encoder (its network and the generator it is for), not its dates; a model without one keeps its digest', async () => {
+  await initBackend('cpu');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-digest-'));
+  try {
+    const dir = await makeTinyModel(path.join(tmp, 'm'));
+    const plain = modelDigest(dir);
+    assert.equal(plain, networksOnlyDigest(dir), 'an encoder-less model hashes as before');
+    // An encoder/ folder that holds no encoder is not one (modelEncoderDir): no change.
+    fs.mkdirSync(path.join(dir, 'encoder'));
+    fs.writeFileSync(path.join(dir, 'encoder', 'notes.txt'), 'x');
+    assert.equal(modelDigest(dir), plain);
+    fs.rmSync(path.join(dir, 'encoder'), { recursive: true });
+
+    await addTinyEncoder(dir);
+    const withEnc = modelDigest(dir);
+    assert.notEqual(withEnc, plain, 'adding an encoder changes the digest');
+    const man = path.join(dir, 'encoder', 'manifest.json');
+    const text = fs.readFileSync(man, 'utf8');
+    fs.writeFileSync(man, text.replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'));
+    assert.equal(modelDigest(dir), withEnc, "the encoder's dates do not count");
+    fs.writeFileSync(man, text.replace(/"digest": "sha256:[0-9a-f]{4}/, '"digest": "sha256:0000'));
+    assert.notEqual(modelDigest(dir), withEnc, 'the generator the encoder is for counts (it decides whether it is used)');
+    fs.writeFileSync(man, text);
+    assert.equal(modelDigest(dir), withEnc);
+    const wf = path.join(dir, 'encoder', 'weights.bin');
+    const b = fs.readFileSync(wf);
+    b[0] = b[0]! ^ 1;
+    fs.writeFileSync(wf, b);
+    assert.notEqual(modelDigest(dir), withEnc, "the encoder's weights count");
+    fs.rmSync(path.join(dir, 'encoder'), { recursive: true });
+    assert.equal(modelDigest(dir), plain, 'removing it gives the encoder-less digest back');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

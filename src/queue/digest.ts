@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InpaintOptions } from '../inpaint/options.js';
+import { ENCODER_KIND } from '../encoder/manifest.js';
 import type { MaskSpec } from './protocol.js';
 import { unb64 } from './protocol.js';
 
@@ -16,15 +17,21 @@ const sha256 = () => crypto.createHash('sha256');
  * sha256 of a checkpoint's networks: every file under generator/ and critic/ (topology and weights),
  * names and bytes, in sorted order. The manifest is left out on purpose: it carries dates and notes
  * that do not change a result, so a copied or re-packaged model keeps its digest.
+ *
+ * The model's encoder (MODEL/encoder/, src/encoder/checkpoint.ts) changes results too (the search
+ * starts at its z, and iterations × restarts default per start), so when MODEL/encoder/ holds one its
+ * network files are covered as well, and of its manifest the one part that decides whether it is used
+ * for this generator (`generator`: its digest and shape); its dates and training notes are not. A model
+ * without an encoder hashes exactly as before (its digest does not change).
  */
 export function modelDigest(dir: string): string {
   const h = sha256();
-  const walk = (rel: string) => {
+  const walk = (rel: string, skip: (name: string) => boolean = () => false) => {
     const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else if (e.isFile()) {
+      if (e.isDirectory()) walk(r, skip);
+      else if (e.isFile() && !skip(e.name)) {
         const bytes = fs.readFileSync(path.join(dir, r));
         h.update(`${r}\0${bytes.length}\0`);
         h.update(bytes);
@@ -32,7 +39,26 @@ export function modelDigest(dir: string): string {
     }
   };
   for (const net of ['generator', 'critic']) walk(net);
+  const enc = encoderManifest(dir);
+  if (enc) {
+    const g = (enc['generator'] ?? {}) as Record<string, unknown>;
+    h.update(`${ENCODER_DIR}/manifest.json#generator\0${canonical({ digest: g['digest'] ?? null, size: g['size'] ?? null, channels: g['channels'] ?? null, nz: g['nz'] ?? null })}\0`);
+    // The manifest (above: its generator part) and a run checkpoint's Adam state change no result.
+    walk(ENCODER_DIR, (name) => name === 'manifest.json' || name.startsWith('optimizer'));
+  }
   return h.digest('hex');
+}
+
+const ENCODER_DIR = 'encoder';
+
+/** MODEL/encoder/manifest.json when it is an encoder's (kind "inpainting-encoder"), else null — as modelEncoderDir decides. */
+function encoderManifest(dir: string): Record<string, unknown> | null {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, ENCODER_DIR, 'manifest.json'), 'utf8')) as Record<string, unknown> | null;
+    return m && typeof m === 'object' && m['kind'] === ENCODER_KIND ? m : null;
+  } catch {
+    return null;
+  }
 }
 
 /** JSON with sorted keys, so equal options always hash alike. */

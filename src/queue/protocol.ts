@@ -5,7 +5,7 @@
  * 16-image chunk is ≈ 50–100 KB each way and workers need no shared disk.
  */
 import type { DomainCheck } from '../inpaint/domain.js';
-import type { InpaintOptions } from '../inpaint/options.js';
+import type { InpaintOptions, Start } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 
@@ -37,7 +37,7 @@ export interface ChunkItem {
 
 export interface ChunkJob {
   format: typeof JOB_FORMAT;
-  /** sha256 of the model's network files (`modelDigest`); a worker with another model refuses. */
+  /** sha256 of the model's network files, its encoder's included (`modelDigest`); a worker with another model refuses. */
   model: string;
   options: InpaintOptions;
   items: ChunkItem[];
@@ -50,6 +50,8 @@ export interface ItemDone {
   files: Record<string, string>;
   losses: ImageLosses | null;
   resized: boolean;
+  /** Where the search started on the worker: its model's encoder or random z (absent from older workers). */
+  start?: Start;
   notice?: 'no-hole' | 'no-known';
   /** Out-of-domain verdict (src/inpaint/domain.ts), when the model is calibrated. */
   domain?: DomainCheck;

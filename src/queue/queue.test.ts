@@ -20,7 +20,14 @@ import { resolveInpaintOptions } from '../inpaint/options.js';
 import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
 import { startServer } from '../server/server.js';
-import { parseSse, pngDataUrl, testImage } from '../testing/server_fixture.js';
+import { addTinyEncoder, parseSse, pngDataUrl, testImage } from '../testing/server_fixture.js';
+import { modelDigest } from './digest.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
+import { inpaintImages } from '../inpaint/inpaint.js';
+import { inpaintOutputFiles } from '../io/outputs.js';
+import { decodeImage } from '../io/image.js';
+import { makeMask } from '../masks/masks.js';
 
 const skip = redisServerPath() ? false : 'redis-server is not installed (apt-get install redis-server)';
 const N = 40;
@@ -277,5 +284,84 @@ test('serve --redis: the HTTP API answers through a separate worker process; 429
   } finally {
     await s.close();
     if (w) await stopWorkers([w]);
+  }
+});
+
+test('a model with an encoder: queue workers start from it (byte-identical to a local inpaint with it), --init random starts at random z, --init encoder without one is refused before anything is submitted; serve --redis says start: encoder', { skip, timeout: 120_000 }, async () => {
+  // The tiny model with an encoder of its own, and four of the fixture's images.
+  const encModel = path.join(fx.tmp, 'enc-model');
+  fs.cpSync(fx.modelDir, encModel, { recursive: true });
+  await addTinyEncoder(encModel);
+  assert.notEqual(modelDigest(encModel), modelDigest(fx.modelDir), 'the digest covers the encoder');
+  const input = path.join(fx.tmp, 'enc-in');
+  fs.mkdirSync(input);
+  for (const f of fx.files.slice(0, 4)) fs.copyFileSync(f, path.join(input, path.basename(f)));
+  const q = 'enc';
+  const lines: string[] = [];
+  const w = await startQueueWorker({ redis: redis.url, queue: q, model: encModel, backend: 'cpu', log: (l) => lines.push(l) });
+  const noEnc: string[] = [];
+  const w0 = await startQueueWorker({ redis: redis.url, queue: 'enc-none', model: fx.modelDir, backend: 'cpu', log: (l) => noEnc.push(l) });
+  await w0.close();
+  const local = await loadCheckpoint(encModel);
+  const attached = await attachEncoder(local, 'auto', undefined, 'tiny');
+  try {
+    assert.equal(lines.filter((l) => /^notice: start: the encoder in .*enc-model\/encoder/.test(l)).length, 1, lines.join('\n'));
+    assert.equal(noEnc.filter((l) => /^notice: start: random z, model .* has no encoder/.test(l)).length, 1, noEnc.join('\n'));
+    const logs: string[] = [];
+    // Only the iterations given: restarts resolve for the encoder's start (1), not random z's (4).
+    const given = { iters: 15 };
+    const r = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-q'), model: encModel, options: given, chunk: 2, redis: redis.url, queue: q }, { log: (l) => logs.push(l) });
+    assert.deepEqual([r.done, r.failed, r.start], [4, 0, 'encoder'], JSON.stringify(r.images));
+    assert.deepEqual([r.options.init, r.options.iters, r.options.restarts], ['encoder', 15, 1]);
+    for (const im of r.images) assert.equal(im.start, 'encoder', `${im.input} started from the encoder on the worker`);
+    assert.ok(logs.some((l) => /^notice: start: the encoder in /.test(l)), logs.join('\n'));
+    const summary = JSON.parse(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'summary.json'), 'utf8')) as { start: string; options: { restarts: number } };
+    assert.deepEqual([summary.start, summary.options.restarts], ['encoder', 1]);
+    // The same as a local inpaint with the model and its encoder, file for file, byte for byte.
+    for (const [i, f] of fx.files.slice(0, 4).entries()) {
+      const image = await decodeImage(new Uint8Array(fs.readFileSync(f)), { channels: 1 });
+      const mask = makeMask('center', image.height, image.width, { seed: r.options.seed + i });
+      const [res] = await inpaintImages(attached.model, [image], [mask], given);
+      const stem = path.basename(f, '.png');
+      for (const [name, bytes] of await inpaintOutputFiles(image, mask, res!)) {
+        assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', stem, name))), `${stem}/${name} differs from a local inpaint from the encoder`);
+      }
+    }
+    // In-process gives the same bytes.
+    const inproc = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-in-process'), model: encModel, options: given, chunk: 2, backend: 'cpu' });
+    assert.equal(inproc.start, 'encoder');
+    assert.deepEqual(readTree(path.join(fx.tmp, 'enc-in-process')), readTree(path.join(fx.tmp, 'enc-q')));
+
+    // --init random: random z, iterations × restarts per the random start (restarts 4), other fills.
+    const rr = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-random'), model: encModel, options: { ...given, init: 'random' }, chunk: 2, redis: redis.url, queue: q });
+    assert.deepEqual([rr.done, rr.start, rr.options.init, rr.options.restarts], [4, 'random', 'random', 4]);
+    for (const im of rr.images) assert.equal(im.start, 'random');
+    assert.ok(!fs.readFileSync(path.join(fx.tmp, 'enc-random', 'img0000', 'raw.png')).equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'img0000', 'raw.png'))), 'the random start gives another fill');
+
+    // --init encoder with a model without an encoder: one error line, exit 2, nothing on the queue.
+    const refused = await runCli(['batch', '--redis', redis.url, '--queue', 'enc-refused', '--init', 'encoder', '--input', input, '--mask', 'center', '--out', path.join(fx.tmp, 'enc-refused'), '--model', fx.modelDir]);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.deepEqual(refused.stderr.trim().split('\n'), [refused.stderr.trim()], 'one line');
+    assert.match(refused.stderr, /^wgan-inpaint: error: --init encoder: model '.*' has no encoder \(looked in .*model\/encoder\)/);
+    assert.equal((await redis.client.keys('bull:enc-refused:*')).length, 0, 'nothing submitted');
+
+    // serve --redis with the model: the request starts from the encoder (start event) on the worker.
+    const models = await loadServedModels([encModel]);
+    assert.ok(models[0]!.encoder, 'served with its encoder');
+    const runner = await queueRunner({ url: redis.url, queue: q, models, maxQueued: 4, connectTimeoutS: 5, log: () => {} });
+    const s = await startServer({ models, backend: 'cpu', runner }, 0, '127.0.0.1');
+    try {
+      const res = await fetch(`${s.url}/api/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: models[0]!.name, image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 10 } }) });
+      const events = parseSse(await res.text());
+      const start = events.find((e) => e.event === 'start');
+      assert.deepEqual([start?.data.start, start?.data.restarts], ['encoder', 1]);
+      assert.ok(events.some((e) => e.event === 'result'), JSON.stringify(events.filter((e) => e.event === 'error')));
+    } finally {
+      await s.close();
+    }
+    await assertNoJobsLeft(q);
+  } finally {
+    for (const m of [attached.model.generator, attached.model.critic, attached.model.encoder]) m?.dispose();
+    await w.close();
   }
 });

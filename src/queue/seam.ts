@@ -6,7 +6,7 @@
  * queue here and nowhere else.
  */
 import type { ImageBatch, Mask } from '../types.js';
-import type { InpaintCallbacks, InpaintModel } from '../inpaint/search.js';
+import { resolveFor, type InpaintCallbacks, type InpaintModel } from '../inpaint/search.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask } from '../io/image.js';
 import { inpaintOutputFiles } from '../io/outputs.js';
@@ -29,6 +29,9 @@ async function decodeItem(item: ChunkItem, channels: 1 | 3): Promise<{ image: Im
  */
 export async function runChunk(model: InpaintModel, job: Pick<ChunkJob, 'items' | 'options'>, cb: InpaintCallbacks = {}): Promise<ItemResult[]> {
   const channels = model.generator.outputs[0]!.shape[3] as 1 | 3;
+  // The start the search takes with this model (its encoder when it has one and init allows; init
+  // 'encoder' without one is a UserError: the whole chunk fails with that line).
+  const { start } = resolveFor(model, job.options);
   const results: (ItemResult | null)[] = job.items.map(() => null);
   const ok: { i: number; image: ImageBatch; mask: Mask }[] = [];
   for (const [i, item] of job.items.entries()) {
@@ -50,6 +53,7 @@ export async function runChunk(model: InpaintModel, job: Pick<ChunkJob, 'items' 
         files: Object.fromEntries(files.map(([name, bytes]) => [name, b64(bytes)])),
         losses: r.losses,
         resized: r.resized,
+        start,
         ...(r.notice ? { notice: r.notice } : {}),
         ...(r.domain ? { domain: r.domain } : {}),
       };

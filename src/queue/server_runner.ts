@@ -24,8 +24,11 @@ export interface QueueRunnerOptions {
   client: QueueClient;
   url: string;
   queue: string;
-  /** The served model's name and digest (one queue serves one model). */
-  model: { name: string; digest: string; channels: number };
+  /**
+   * The served model's name and digest (one queue serves one model); `encoder`: it has an encoder
+   * this server accepted (the workers, holding the same files by the digest, accept it too).
+   */
+  model: { name: string; digest: string; channels: number; encoder?: boolean };
   maxQueued?: number;
 }
 
@@ -62,7 +65,11 @@ export class QueueInpaintRunner implements InpaintRunner {
     // 8-bit PNGs are lossless here: the server's image came from 8-bit pixels (÷255) and masks are 0/1.
     const image = await encodePng(job.image);
     const mask: MaskSpec = { png: b64(await encodePng(maskToImage(job.mask))) };
-    const key = itemKey(this.o.model.digest, image, mask, job.options);
+    // The request's start was decided against this server's copy of the model (validateBody, the
+    // `start` event): auto on a model with an encoder goes out as 'encoder', so a worker that cannot
+    // use it fails the job instead of silently starting at random z.
+    const options: InpaintOptions = job.options.init === 'auto' && this.o.model.encoder ? { ...job.options, init: 'encoder' } : job.options;
+    const key = itemKey(this.o.model.digest, image, mask, options);
     const id = chunkId([key]);
     const progress = (p: ChunkProgress) => {
       void (async () => {
@@ -73,7 +80,7 @@ export class QueueInpaintRunner implements InpaintRunner {
     };
     let r;
     try {
-      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options: job.options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal);
+      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal);
     } catch (e) {
       if (e instanceof ChunkFailed) throw new UserError(`inpainting failed on the queue: ${e.message}`);
       throw e;
@@ -105,5 +112,5 @@ export async function queueRunner(o: { url: string; queue: string; models: Serve
   }
   const m = o.models[0]!;
   const client = await QueueClient.open(o.url, o.queue, { connectTimeoutS: o.connectTimeoutS, log: o.log });
-  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir), channels: m.channels }, maxQueued: o.maxQueued });
+  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir), channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
 }

@@ -7,8 +7,9 @@
  * Messages: the ThreadPool protocol (src/util/thread_pool_node.ts); a job is a ChunkJob.
  */
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import type { InpaintProgress } from '../inpaint/search.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { attachEncoder } from '../encoder/checkpoint.js';
+import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { serveThread } from '../util/thread_pool_node.js';
 import { runChunk } from './seam.js';
 import type { ChunkJob, ItemResult } from './protocol.js';
@@ -17,6 +18,8 @@ export interface ThreadInit {
   backend: string;
   /** Checkpoint folder of the model. */
   modelDir: string;
+  /** How messages name the model (the worker's --model). */
+  modelName: string;
 }
 
 export interface ChunkOutcome {
@@ -25,12 +28,17 @@ export interface ChunkOutcome {
   seconds: number;
 }
 
-let model: Checkpoint | null = null;
+let model: InpaintModel | null = null;
 serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
   async start(init) {
     const backend = await initBackend(init.backend);
-    model = await loadCheckpoint(init.modelDir);
-    return backend;
+    // The model's own encoder (MODEL/encoder/, covered by its digest, so the batch or server that
+    // submitted the job saw the same one): jobs with init auto/encoder start from it, as `inpaint`
+    // does. None, or one trained for another generator: random starts, and the notice says why.
+    const ck = await loadCheckpoint(init.modelDir);
+    const a = await attachEncoder(ck, 'auto', undefined, init.modelName);
+    model = a.model;
+    return { backend, notice: a.notice };
   },
   async run(job, { signal, onProgress }) {
     const t0 = performance.now();

@@ -80,10 +80,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   const modelDir = resolveCheckpointDir(o.model);
   const digest = modelDigest(modelDir);
   const concurrency = o.concurrency ?? WORKER_DEFAULTS.concurrency;
-  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir });
+  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir, modelName: o.model });
   let backend: string;
+  let startNotice: string | undefined;
   try {
     backend = await threads.ready();
+    startNotice = await threads.notice();
   } catch (e) {
     await threads.close();
     throw e;
@@ -172,6 +174,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   worker.on('stalled', (jobId) => log(`job ${jobId.slice(0, 13)} was stalled (its worker stopped answering); back in the queue`));
   void worker.run().catch((e: unknown) => log(`worker stopped: ${(e as Error).message}`));
   await worker.waitUntilReady();
+  // Where the threads' searches start (the model's encoder, or random z and why): one line.
+  if (startNotice) log(`notice: ${startNotice}`);
   log(`worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' on ${redactUrl(o.redis)} (Redis ${info.version})`);
 
   const handBack = () => {

@@ -13,7 +13,7 @@
  *
  * Protocol (structured-clone messages):
  *   to a thread:   {type:'job', id, job}  |  {type:'abort', id}
- *   from a thread: {type:'ready', backend, tensors?}  |  {type:'failed', error}      (once, at start)
+ *   from a thread: {type:'ready', backend, notice?, tensors?}  |  {type:'failed', error}   (once, at start)
  *                  {type:'progress', id, progress}
  *                  {type:'result', id, result, tensors?}  |  {type:'error', id, error, user, tensors?}
  * `tensors` = live TF.js tensors in the thread after the job (a leak shows as growth).
@@ -24,7 +24,7 @@ import { UserError } from './errors.js';
 export type ToThread<J> = { type: 'job'; id: number; job: J } | { type: 'abort'; id: number };
 
 export type FromThread<P, R> =
-  | { type: 'ready'; backend: string; tensors?: number }
+  | { type: 'ready'; backend: string; notice?: string; tensors?: number }
   | { type: 'failed'; error: string }
   | { type: 'progress'; id: number; progress: P }
   | { type: 'result'; id: number; result: R; tensors?: number }
@@ -49,6 +49,8 @@ interface Member {
   ready: Promise<string>;
   busy: boolean;
   tensors: number;
+  /** The thread's one line about how it set up (e.g. where the search starts), if it said one. */
+  notice?: string;
   /** Set while we terminate it on purpose. */
   retiring: boolean;
 }
@@ -69,6 +71,7 @@ export class ThreadPool<J, P, R> {
       const onMsg = (msg: FromThread<P, R>) => {
         if (msg.type === 'ready') {
           m.tensors = msg.tensors ?? 0;
+          if (msg.notice !== undefined) m.notice = msg.notice;
           resolve(msg.backend);
         } else if (msg.type === 'failed') reject(new UserError(`${this.spec.what} could not start: ${msg.error}`));
         else return;
@@ -89,6 +92,12 @@ export class ThreadPool<J, P, R> {
   async ready(): Promise<string> {
     const names = await Promise.all(this.members.map((m) => m.ready));
     return names[0] ?? '';
+  }
+
+  /** The first thread's setup notice (every thread sets up alike), once every thread has started. */
+  async notice(): Promise<string | undefined> {
+    await this.ready();
+    return this.members[0]?.notice;
   }
 
   /** Live tensors summed over the threads, as of their last finished job (0 if threads do not say). */
@@ -161,8 +170,8 @@ export class ThreadPool<J, P, R> {
 }
 
 export interface ThreadHandlers<I, J, P, R> {
-  /** Set up the thread (backend, models) from the pool's `init`; returns the backend name. */
-  start(init: I): Promise<string>;
+  /** Set up the thread (backend, models) from the pool's `init`; returns the backend name (and a notice line). */
+  start(init: I): Promise<string | { backend: string; notice?: string }>;
   /** Run one job; `signal` aborts it, `onProgress` reports to the pool's caller. */
   run(job: J, h: { signal: AbortSignal; onProgress: (p: P) => void }): Promise<R>;
   /** Live tensors, reported with `ready`, every result and every error. */
@@ -195,7 +204,7 @@ export function serveThread<I, J, P, R>(h: ThreadHandlers<I, J, P, R>): void {
     else if (m.type === 'job') void run(m.id, m.job);
   });
   started = h.start(workerData as I).then(
-    (backend) => post({ type: 'ready', backend, ...tensors() }),
+    (r) => post({ type: 'ready', ...(typeof r === 'string' ? { backend: r } : r), ...tensors() }),
     (e: unknown) => post({ type: 'failed', error: (e as Error).message }),
   );
 }
