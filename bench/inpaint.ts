@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- inpaint [--backends native,wasm] [--size 32] [--channels 3] [--images 64]
  *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--model NAME] [--no-shipped] [--no-browser]
- *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--json FILE]`
+ *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--shipped-only] [--json FILE]`
  *
  * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
  * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts), with the
@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
   console.log(`bench inpaint: completion iteration over ${N} images, ${size}×${size}×${channels}, widths ${width}`);
   const before = sgemmCeiling();
   const results: Record<string, unknown>[] = [];
-  for (const b of await backendsToRun(f)) {
+  for (const b of f['shipped-only'] === 'true' ? [] : await backendsToRun(f)) {
     await useBackend(b);
     const m = buildModels('dcgan', { size, channels, nz: 100, gWidth: width, dWidth: width, criticNorm: 'layer', seed: 0 });
     const images = { data: Float32Array.from({ length: N * size * size * channels }, (_, i) => (i % 97) / 97), n: N, height: size, width: size, channels };
@@ -78,7 +78,7 @@ export async function run(args: string[]): Promise<void> {
     if (ceiling) console.log(`  ${String(r.backend).padEnd(7)} ${(r.pctOfSgemm as number).toFixed(0)}% of the sgemm ceiling`);
   }
   let torch = null;
-  if (f['no-torch'] !== 'true') {
+  if (f['no-torch'] !== 'true' && f['shipped-only'] !== 'true') {
     torch = pytorchRef(['--size', String(size), '--channels', String(channels), '--width', String(width), '--iters', '1', '--completion-batch', String(N)]);
     if (torch) {
       console.log(`  pytorch ${torch.torch}: ${torch.completionIterationMs.toFixed(1)} ms/iter`);

@@ -48,7 +48,7 @@ channels (RGB → grey by luminance for a grey model; grey → RGB by replicatio
 search loss becomes NaN or infinite is reported and not written; the others are.
 
 example
-  wgan-inpaint inpaint --model fashion-mnist --input shirt.png --mask center --out out/`;
+  wgan-inpaint inpaint --model fashion-mnist --input models/fashion-mnist/samples/00-test-0.png --mask center --out out/`;
 
 export const inpaintCommand: Command = {
   name: 'inpaint',
