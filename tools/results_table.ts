@@ -1,0 +1,52 @@
+/**
+ * Dev tool: one markdown table (per mask kind: hole PSNR ± s.e., SSIM, accuracy, s / image per method)
+ * from one or several `wgan-inpaint eval` reports of the same model, images and masks — for
+ * docs/RESULTS.md, where the expensive random-start rows come from separate runs.
+ *
+ *   node dist/tools/results_table.js EVAL_DIR [EVAL_DIR …] [--methods m1,m2,…]
+ *
+ * Reports must agree on the model step, the image count and the seed (checked). The best hole PSNR,
+ * SSIM and accuracy of each mask kind are bold.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface Row { n: number; ssim: { mean: number }; holePsnr: { mean: number; se: number }; secondsPerImage: number; accuracy?: number | null }
+interface Report { n: number; model: { step: number }; options: { seed: number }; results: Record<string, Record<string, Row>>; semantic?: { originalAccuracy?: number } | null }
+
+const args = process.argv.slice(2);
+const mi = args.indexOf('--methods');
+const only = mi >= 0 ? args[mi + 1]!.split(',') : null;
+const dirs = args.filter((a, i) => !a.startsWith('--') && (mi < 0 || i !== mi + 1));
+if (!dirs.length) {
+  console.error('usage: results_table EVAL_DIR [EVAL_DIR …] [--methods m1,m2,…]');
+  process.exit(2);
+}
+const reports = dirs.map((d) => JSON.parse(fs.readFileSync(path.join(d, 'results.json'), 'utf8')) as Report);
+const r0 = reports[0]!;
+for (const [i, r] of reports.entries()) {
+  if (r.n !== r0.n || r.model.step !== r0.model.step || r.options.seed !== r0.options.seed) throw new Error(`${dirs[i]}: another model step, image count or seed than ${dirs[0]}`);
+}
+const masks: string[] = [];
+const rows = new Map<string, Map<string, Row>>();
+for (const r of reports) {
+  for (const [mask, methods] of Object.entries(r.results)) {
+    if (!rows.has(mask)) { rows.set(mask, new Map()); masks.push(mask); }
+    for (const [m, row] of Object.entries(methods)) if (!only || only.includes(m)) rows.get(mask)!.set(m, row);
+  }
+}
+const acc = (x: Row) => (x.accuracy == null ? '–' : `${(x.accuracy * 100).toFixed(1)} %`);
+const secs = (s: number) => (s >= 0.1 ? s.toFixed(2) : s >= 0.001 ? s.toFixed(4) : s.toExponential(1));
+console.log(`| mask | method | hole PSNR (dB) ↑ | SSIM ↑ | accuracy ↑ | s / image |`);
+console.log(`|---|---|---:|---:|---:|---:|`);
+for (const mask of masks) {
+  const ms = [...rows.get(mask)!.entries()];
+  const order = only ? ms.sort((a, b) => only.indexOf(a[0]) - only.indexOf(b[0])) : ms;
+  const best = (f: (x: Row) => number) => Math.max(...order.map(([, x]) => f(x)).filter(Number.isFinite));
+  const bp = best((x) => x.holePsnr.mean), bs = best((x) => x.ssim.mean), ba = best((x) => x.accuracy ?? NaN);
+  order.forEach(([m, x], k) => {
+    const b = (s: string, on: boolean) => (on ? `**${s}**` : s);
+    console.log(`| ${k === 0 ? mask : ''} | \`${m}\` | ${b(`${x.holePsnr.mean.toFixed(2)} ± ${x.holePsnr.se.toFixed(2)}`, x.holePsnr.mean === bp)} | ${b(x.ssim.mean.toFixed(3), x.ssim.mean === bs)} | ${b(acc(x), x.accuracy != null && x.accuracy === ba)} | ${secs(x.secondsPerImage)} |`);
+  });
+}
+if (r0.semantic?.originalAccuracy != null) console.log(`\nAccuracy on the ${r0.n} originals: ${(r0.semantic.originalAccuracy * 100).toFixed(1)} %.`);
