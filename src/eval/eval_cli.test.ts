@@ -57,6 +57,9 @@ test('eval CLI on a tiny random model: results.json has every (mask, method) cel
           assert.ok(Number.isFinite(v), `${k}/${m}`);
         }
         assert.equal(c.n, 2);
+        // Paired with the first method listed: every other cell, as { mean, se } and a fraction.
+        if (m === DEFAULT_EVAL.methods[0]) assert.equal(c.paired, undefined);
+        else assert.ok(c.paired.reference === DEFAULT_EVAL.methods[0] && Number.isFinite(c.paired.holePsnr.mean) && Number.isFinite(c.paired.better), `${k}/${m} paired`);
       }
       const grid = await readImage(path.join(out, `grid-${k}.png`));
       // 2 rows × (original, masked, 8 methods) tiles of 28·3 = 84 px with 2-px gaps.
@@ -79,6 +82,7 @@ test('eval CLI on a tiny random model: results.json has every (mask, method) cel
     assert.equal(r.command, cmd);
     assert.match(md, /wgan-inpaint train --tiny/);
     assert.match(md, /FD-classifier/);
+    assert.ok(md.includes(`| Δ hole PSNR vs \`${DEFAULT_EVAL.methods[0]}\` | Δ SSIM | images better |`), 'paired columns');
     for (const k of masks) assert.ok(md.includes(`(grid-${k}.png)`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

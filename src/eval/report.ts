@@ -60,6 +60,7 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
       secondsPerImage: 'wall-clock seconds per image: search (shared searches charged in full to each method) + blending/filling',
       accuracy: 'fraction of completions the classifier assigns to the original image\'s label',
       stat: '{ mean, se }: mean over images and its standard error sd/√n',
+      paired: 'per method but the first (the reference): per-image differences method − reference of hole PSNR and SSIM as { mean, se }, and `better`, the fraction of images whose hole PSNR is above the reference\'s (ties ½)',
     },
     holeFraction: r.holeFraction,
     results: r.cells,
@@ -92,6 +93,7 @@ export function evalGrid(r: EvalResult, mask: string, original: ImageBatch, rows
 
 const fmtNum = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const fmtStat = (s: Stat, digits: number): string => (Number.isFinite(s.se) ? `${fmtNum(s.mean, digits)} ± ${fmtNum(s.se, digits)}` : fmtNum(s.mean, digits));
+const fmtDelta = (s: Stat, digits: number): string => `${s.mean >= 0 ? '+' : ''}${fmtStat(s, digits)}`;
 const fmtPct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)} %`);
 const fmtSec = (s: number): string => (s >= 1 ? s.toFixed(2) : s >= 0.001 ? s.toFixed(4) : s.toExponential(1));
 
@@ -126,14 +128,17 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
 
   L.push('## Results', '');
   L.push(`Mean ± standard error over the ${r.n} images. PSNR and SSIM over the whole image (known pixels included, so they are diluted by the unchanged part); hole L1 and hole PSNR over the hole alone. Pixel values in [0, 1]; PSNR of an exact match counts as ${PSNR_CAP_DB} dB. ↑ higher is better, ↓ lower is better. Seconds per image: wall clock on \`${ctx.versions.backend}\`; a search shared by several methods is charged in full to each.`, '');
-  const head = ['method', ...EVAL_METRICS.map((m) => `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`), 'accuracy ↑', 's / image'];
+  const ref = o.methods[0]!;
+  if (o.methods.length > 1) L.push(`Paired with \`${ref}\` (the first method): Δ = this method − \`${ref}\` per image, mean ± standard error of the differences (the same images and holes, so this s.e. is the one that says whether two methods differ), and the fraction of images where this method's hole PSNR is higher.`, '');
+  const head = ['method', ...EVAL_METRICS.map((m) => `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`), 'accuracy ↑', 's / image', ...(o.methods.length > 1 ? [`Δ hole PSNR vs \`${ref}\``, 'Δ SSIM', 'images better'] : [])];
   for (const kind of o.masks) {
     L.push(`### ${kind} (mean hole ${(r.holeFraction[kind]! * 100).toFixed(1)} %)`, '');
     L.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
     for (const m of o.methods) {
       const c = r.cells[kind]![m]!;
       const vals = EVAL_METRICS.map((e) => fmtStat(c[e.key], e.key === 'ssim' || e.key === 'holeL1' ? 4 : 2));
-      L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtSec(c.secondsPerImage)} |`);
+      const pr = o.methods.length < 2 ? '' : c.paired ? ` | ${fmtDelta(c.paired.holePsnr, 2)} | ${fmtDelta(c.paired.ssim, 4)} | ${fmtPct(c.paired.better)}` : ' | — | — | —';
+      L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtSec(c.secondsPerImage)}${pr} |`);
     }
     L.push('');
     L.push(`![${kind}](${gridFile(kind)})`, '');

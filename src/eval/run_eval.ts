@@ -42,7 +42,7 @@ export const EvalRunSchema = z
     lambda: z.number().min(0).default(DEFAULT_EVAL.lambda).describe('weight of the critic prior'),
     lr: z.number().positive().default(DEFAULT_EVAL.lr).describe('Adam learning rate on z'),
     batch: int(1).default(DEFAULT_EVAL.batch).describe('images per search call (memory)'),
-    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder)'),
+    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder); the report pairs every method image by image with the first'),
     encoder: z.string().min(1).optional().describe(`encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`),
     encoderIters: int(0).default(DEFAULT_EVAL.encoderIters).describe('wgan-encoder: search iterations from the encoder\'s z'),
     encoderRestarts: int(1).default(DEFAULT_EVAL.encoderRestarts).describe('wgan-encoder: restarts (restart 0 at the encoder\'s z)'),

@@ -5,7 +5,7 @@ import type { ImageBatch } from '../types.js';
 import { buildModels } from '../models/dcgan.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
-import { DEFAULT_EVAL, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
+import { DEFAULT_EVAL, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, pairedDiff, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
 import { UserError } from '../util/errors.js';
 
 const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -27,6 +27,15 @@ test('stat: mean and standard error by hand; +Infinity capped at 100 dB, NaN ski
   close(b.mean, 95, 1e-12, 'capped mean');
   close(b.se, 5, 1e-12, 'capped se'); // sd of {100, 90} = 7.071…, /√2 = 5
   assert.ok(Number.isNaN(stat([4]).se));
+});
+
+test('pairedDiff: per-image differences by hand; capped at 100 dB, NaN pairs skipped, ties count ½', () => {
+  const { diff, better } = pairedDiff([3, 5, Infinity, NaN], [1, 5, 90, 2]);
+  // Differences 2, 0, 10 (100 − 90): mean 4, sd √28, s.e. √(28/3).
+  close(diff.mean, 4, 1e-12, 'mean');
+  close(diff.se, Math.sqrt(28 / 3), 1e-12, 'se');
+  close(better, 2.5 / 3, 1e-12, 'better');
+  assert.throws(() => pairedDiff([1], [1, 2]), /1 vs 2 values/);
 });
 
 test('selectEvalIndices: seeded, distinct, ascending; all images when n ≥ total', () => {
@@ -88,6 +97,17 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
         r.masks[kind]!.forEach((m, i) => {
           for (let p = 0; p < 28 * 28; p++) if (m.data[p] === 1) assert.equal(out.data[i * 784 + p], y.data[i * 784 + p], `${kind}/${method} image ${i} pixel ${p}`);
         });
+      }
+      // Paired with the first method: absent on it; on the others the mean difference equals the
+      // difference of the means (no NaN here), and the fraction of images won is a fraction.
+      const ref = DEFAULT_EVAL.methods[0]!, rc = r.cells[kind]![ref]!;
+      assert.equal(rc.paired, undefined);
+      for (const method of DEFAULT_EVAL.methods.slice(1)) {
+        const p = r.cells[kind]![method]!.paired!;
+        assert.equal(p.reference, ref);
+        close(p.holePsnr.mean, r.cells[kind]![method]!.holePsnr.mean - rc.holePsnr.mean, 1e-9, `${kind}/${method} paired hole PSNR`);
+        close(p.ssim.mean, r.cells[kind]![method]!.ssim.mean - rc.ssim.mean, 1e-9, `${kind}/${method} paired SSIM`);
+        assert.ok(p.better >= 0 && p.better <= 1);
       }
       // zero fills the hole with 0: its hole L1 is the mean of the originals over the hole.
       let sum = 0, cnt = 0;

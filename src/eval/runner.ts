@@ -17,6 +17,9 @@
  * each method using them, as a user running that method alone would pay) + its own blending / fill
  * time, divided by N.
  *
+ * Paired comparisons: every cell but the first method's also holds the per-image differences from
+ * the first method listed (the reference) with their standard error and the fraction of images won.
+ *
  * Masks: image i of mask kind k gets makeMask(k, H, W, { seed: maskSeed(seed, i) }), so every method
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
  */
@@ -105,6 +108,24 @@ export interface Cell {
   secondsPerImage: number;
   /** Classifier accuracy on the completions, in [0, 1]; null without a classifier or labels. */
   accuracy: number | null;
+  /** This method against the run's reference method on the same images; absent on the reference. */
+  paired?: Paired;
+}
+
+/**
+ * A paired comparison with the reference method (the first of EvalOptions.methods): per-image
+ * differences this − reference. Every method sees the same images and holes, so the image-to-image
+ * spread cancels and the standard error of a difference is far smaller than the two cells' s.e.
+ * together would suggest: it is the one that says whether a method beats another.
+ */
+export interface Paired {
+  reference: string;
+  /** Hole PSNR difference in dB: mean and standard error over images. */
+  holePsnr: Stat;
+  /** SSIM difference. */
+  ssim: Stat;
+  /** Fraction of images whose hole PSNR is above the reference's (ties count one half). */
+  better: number;
 }
 
 export interface EvalOptions {
@@ -222,6 +243,25 @@ export function stat(xs: readonly number[]): Stat {
   return { mean, se: Math.sqrt(ss / (v.length - 1) / v.length) };
 }
 
+/**
+ * Per-image differences a − b as a Stat, and the fraction of images with a > b (ties ½). Both sides
+ * are capped at PSNR_CAP_DB first (an exact match counts as 100 dB, as in `stat`); pairs with a NaN
+ * on either side are skipped.
+ */
+export function pairedDiff(a: readonly number[], b: readonly number[]): { diff: Stat; better: number } {
+  if (a.length !== b.length) throw new Error(`pairedDiff: ${a.length} vs ${b.length} values`);
+  const d: number[] = [];
+  let better = 0;
+  a.forEach((x, i) => {
+    const y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) return;
+    const v = Math.min(x, PSNR_CAP_DB) - Math.min(y, PSNR_CAP_DB);
+    d.push(v);
+    better += v > 0 ? 1 : v === 0 ? 0.5 : 0;
+  });
+  return { diff: stat(d), better: d.length ? better / d.length : NaN };
+}
+
 /** Validate options (kinds, numbers); returns a full EvalOptions. */
 export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
   const r: EvalOptions = { ...DEFAULT_EVAL, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
@@ -324,12 +364,13 @@ async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions, e
   }
 }
 
-/** Per-image metrics of `pred` against `target` with the inpainting masks, as Stats. */
-export function measure(pred: ImageBatch, target: ImageBatch, masks: Mask[]): Record<MetricKey, Stat> {
-  const out = {} as Record<MetricKey, Stat>;
-  for (const m of EVAL_METRICS) out[m.key] = stat(getMetric(m.metric).compute(pred, target, masks));
+/** Per-image metrics of `pred` against `target` with the inpainting masks: one value per image. */
+export function measurePerImage(pred: ImageBatch, target: ImageBatch, masks: Mask[]): Record<MetricKey, number[]> {
+  const out = {} as Record<MetricKey, number[]>;
+  for (const m of EVAL_METRICS) out[m.key] = [...getMetric(m.metric).compute(pred, target, masks)];
   return out;
 }
+
 
 /**
  * Evaluate every (mask kind, method) on the given images. Deterministic for a seed except for the
@@ -384,9 +425,16 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
       }
     }
     const cells: Record<string, Cell> = {};
+    const per = Object.fromEntries(o.methods.map((m) => [m, measurePerImage(outputs[m]!, images, masks)]));
+    const reference = o.methods[0]!;
     for (const method of o.methods) {
-      const out = outputs[method]!;
-      cells[method] = { n: images.n, ...measure(out, images, masks), secondsPerImage: seconds[method]! / images.n, accuracy: acc(out) };
+      const out = outputs[method]!, p = per[method]!;
+      const stats = Object.fromEntries(EVAL_METRICS.map((m) => [m.key, stat(p[m.key])])) as Record<MetricKey, Stat>;
+      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out) };
+      if (method !== reference) {
+        const ref = per[reference]!, hp = pairedDiff(p.holePsnr, ref.holePsnr);
+        cells[method].paired = { reference, holePsnr: hp.diff, ssim: pairedDiff(p.ssim, ref.ssim).diff, better: hp.better };
+      }
     }
     res.cells[kind] = cells;
     res.outputs[kind] = outputs;
