@@ -19,11 +19,12 @@ byte-identical either way (same backend). Re-running the same command skips ever
 (same model, image, mask and options), so a batch interrupted by Ctrl-C or a crash resumes; chunks
 still on the queue keep running meanwhile and are collected by the re-run.
 
-Where the searches start (--init): auto = from the model's encoder (MODEL/encoder/, docs/ENCODER.md)
-when it has one, else random z; iterations and restarts not given default per start. The start is
-decided here, before anything is submitted, and one notice line says which; queue workers use the
-same encoder (the model digest they must match covers it). --init encoder with a model without one
-is refused. summary.json and each meta.json record the start.
+Where the searches start (--init): auto = from the model's encoder (--encoder DIR, else MODEL/encoder/,
+docs/ENCODER.md) when it has one, else random z; iterations and restarts not given default per start.
+The start is decided here, before anything is submitted, and one notice line says which; queue
+workers must use the same encoder (the model digest they must match covers it: start them with the
+same --encoder). --init encoder with a model without one is refused. summary.json and each meta.json
+record the start.
 
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
@@ -35,6 +36,8 @@ is refused. summary.json and each meta.json record the start.
                          meta.json), and OUT/summary.json (done, skipped, failed with reasons)
   --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
                          the same model (they refuse jobs of another)
+  --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
+                         MODEL/encoder/
 ${INPAINT_OPTION_HELP}
   --chunk N              images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
   --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
@@ -58,7 +61,7 @@ export const batchCommand: Command = {
   summary: 'inpaint a folder in chunks, in-process or on queue workers (--redis), resumable',
   help,
   options: {
-    input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' },
+    input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
     chunk: { type: 'string' }, backend: { type: 'string' },
     redis: { type: 'string' }, queue: { type: 'string' }, window: { type: 'string' }, 'connect-timeout': { type: 'string' },
@@ -79,6 +82,7 @@ export const batchCommand: Command = {
         // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
         // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
         options: inpaintOptionsGiven(v, 'batch'),
+        ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
         ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'window', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
       }, {

@@ -14,13 +14,16 @@ BullMQ queue on Redis and run them; start as many as you like, on any machine th
 The search runs on compute threads (one per --concurrency), so the main thread keeps renewing the
 job locks; a worker that dies (kill -9, power loss) has its job handed to another after at most
 lock + stall-check time. Jobs for another model are refused (failed with a clear reason); the model
-digest they must match covers MODEL/encoder/, and the searches start from that encoder when the model
-has one (init auto or encoder, as \`inpaint\`), else at random z: one notice line at start-up says which. One log
+digest they must match covers the encoder (--encoder, else MODEL/encoder/), and the searches start
+from it when there is one (init auto or encoder, as \`inpaint\`), else at random z: one notice line at
+start-up says which. One log
 line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones finish for up to
 --grace seconds, then hand them back to the queue, exit 0; a second signal hands back at once.
 
   --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS)
   --model REF            a run folder, a checkpoint folder or a shipped model name (the same as the batch's)
+  --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
+                         MODEL/encoder/; the same as the batch's --encoder (the digest covers it)
   --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
   --concurrency N        chunks at once, one compute thread each [default: ${d.concurrency}; the search
                          already uses every core on the native backend]
@@ -42,7 +45,7 @@ export const workerCommand: Command = {
   summary: 'run inpainting jobs from a Redis queue (for batch --redis and serve --redis)',
   help,
   options: {
-    redis: { type: 'string' }, model: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' },
+    redis: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' },
     backend: { type: 'string' }, grace: { type: 'string' }, 'lock-duration': { type: 'string' },
     'stalled-interval': { type: 'string' }, 'max-stalled': { type: 'string' }, 'connect-timeout': { type: 'string' },
   },
@@ -53,6 +56,7 @@ export const workerCommand: Command = {
     const w = await startQueueWorker({
       redis: str(v, 'redis')!,
       model: str(v, 'model')!,
+      ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
       queue: str(v, 'queue', DEFAULT_QUEUE)!,
       backend: str(v, 'backend', 'auto')!,
       concurrency: numOpt(v, 'concurrency', { int: true, min: 1, def: d.concurrency }),

@@ -19,7 +19,7 @@ import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
-import { attachEncoder, modelEncoderDir } from '../encoder/checkpoint.js';
+import { attachEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { chooseInit } from '../encoder/init.js';
 import { decodeMask } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -61,6 +61,11 @@ export interface BatchSpec {
    * encoder when it has one), so iterations and restarts not given default per start (INIT_DEFAULTS).
    */
   options: Partial<InpaintOptions>;
+  /**
+   * An encoder folder or train-encoder run to start from instead of MODEL/encoder/ (as `inpaint
+   * --encoder`); the model digest then covers this one, so queue workers need the same `--encoder`.
+   */
+  encoder?: string;
   chunk?: number;
   /** Run on the queue at this Redis URL instead of in-process. */
   redis?: string;
@@ -175,13 +180,13 @@ async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<
   let start: Start = 'random';
   let notice: string;
   let model: Plan['model'] = null;
-  const encDir = init === 'random' ? null : modelEncoderDir(modelDir);
+  const encDir = init === 'random' ? null : spec.encoder ? resolveEncoderDir(spec.encoder) : modelEncoderDir(modelDir);
   if (!encDir) {
     notice = chooseInit(init, null, `${modelDir}/encoder`, spec.model).notice; // init 'encoder' without one: a UserError
   } else {
     const ck = await load();
     try {
-      const a = await attachEncoder(ck, init, undefined, spec.model);
+      const a = await attachEncoder(ck, init, spec.encoder, spec.model);
       start = a.start;
       notice = a.notice;
       model = a.model;
@@ -231,7 +236,7 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
   }
 
   const modelDir = resolveCheckpointDir(spec.model);
-  const digest = modelDigest(modelDir);
+  const digest = modelDigest(modelDir, spec.encoder ? resolveEncoderDir(spec.encoder) : null);
   const st = await planStart(modelDir, spec, load);
   const options = st.options;
   const names = outputNames(rels);

@@ -94,6 +94,11 @@ test('the model digest covers the encoder (its network and the generator it is f
     await addTinyEncoder(dir);
     const withEnc = modelDigest(dir);
     assert.notEqual(withEnc, plain, 'adding an encoder changes the digest');
+    // The same encoder given as a folder of its own (--encoder) hashes as the installed one.
+    const bare = await makeTinyModel(path.join(tmp, 'bare'));
+    assert.equal(modelDigest(bare), plain, 'the tiny model is built the same each time');
+    assert.equal(modelDigest(bare, path.join(dir, 'encoder')), withEnc, 'same networks + the same encoder elsewhere');
+    assert.throws(() => modelDigest(bare, path.join(bare, 'generator')), /holds no encoder manifest/);
     const man = path.join(dir, 'encoder', 'manifest.json');
     const text = fs.readFileSync(man, 'utf8');
     fs.writeFileSync(man, text.replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'));

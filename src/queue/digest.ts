@@ -18,43 +18,48 @@ const sha256 = () => crypto.createHash('sha256');
  * names and bytes, in sorted order. The manifest is left out on purpose: it carries dates and notes
  * that do not change a result, so a copied or re-packaged model keeps its digest.
  *
- * The model's encoder (MODEL/encoder/, src/encoder/checkpoint.ts) changes results too (the search
- * starts at its z, and iterations × restarts default per start), so when MODEL/encoder/ holds one its
- * network files are covered as well, and of its manifest the one part that decides whether it is used
- * for this generator (`generator`: its digest and shape); its dates and training notes are not. A model
- * without an encoder hashes exactly as before (its digest does not change).
+ * The model's encoder changes results too (the search starts at its z, and iterations × restarts
+ * default per start), so the encoder the model is used with is covered as well: `encoderDir` when
+ * given (`--encoder DIR`), else MODEL/encoder/ when it holds one (src/encoder/checkpoint.ts). Its
+ * network files are hashed under the name encoder/ wherever they lie — an encoder passed with
+ * `--encoder` and the same one installed into MODEL/encoder/ give one digest — and of its manifest
+ * the one part that decides whether it is used for this generator (`generator`: its digest and shape);
+ * its dates and training notes are not. A model without an encoder hashes exactly as before.
  */
-export function modelDigest(dir: string): string {
+export function modelDigest(dir: string, encoderDir?: string | null): string {
   const h = sha256();
-  const walk = (rel: string, skip: (name: string) => boolean = () => false) => {
-    const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  /** Hash the files under `base`/`rel` as `name`/`rel`… (sorted, recursive), skipping some names. */
+  const walk = (base: string, name: string, rel = '', skip: (file: string) => boolean = () => false) => {
+    const entries = fs.readdirSync(path.join(base, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r, skip);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(base, name, r, skip);
       else if (e.isFile() && !skip(e.name)) {
-        const bytes = fs.readFileSync(path.join(dir, r));
-        h.update(`${r}\0${bytes.length}\0`);
+        const bytes = fs.readFileSync(path.join(base, r));
+        h.update(`${name}/${r}\0${bytes.length}\0`);
         h.update(bytes);
       }
     }
   };
-  for (const net of ['generator', 'critic']) walk(net);
-  const enc = encoderManifest(dir);
+  for (const net of ['generator', 'critic']) walk(path.join(dir, net), net);
+  const encDir = encoderDir ?? path.join(dir, ENCODER_DIR);
+  const enc = encoderManifest(encDir);
+  if (encoderDir && !enc) throw new Error(`modelDigest: '${encoderDir}' holds no encoder manifest`);
   if (enc) {
     const g = (enc['generator'] ?? {}) as Record<string, unknown>;
     h.update(`${ENCODER_DIR}/manifest.json#generator\0${canonical({ digest: g['digest'] ?? null, size: g['size'] ?? null, channels: g['channels'] ?? null, nz: g['nz'] ?? null })}\0`);
     // The manifest (above: its generator part) and a run checkpoint's Adam state change no result.
-    walk(ENCODER_DIR, (name) => name === 'manifest.json' || name.startsWith('optimizer'));
+    walk(encDir, ENCODER_DIR, '', (file) => file === 'manifest.json' || file.startsWith('optimizer'));
   }
   return h.digest('hex');
 }
 
 const ENCODER_DIR = 'encoder';
 
-/** MODEL/encoder/manifest.json when it is an encoder's (kind "inpainting-encoder"), else null — as modelEncoderDir decides. */
-function encoderManifest(dir: string): Record<string, unknown> | null {
+/** DIR/manifest.json when it is an encoder's (kind "inpainting-encoder"), else null — as modelEncoderDir decides. */
+function encoderManifest(encDir: string): Record<string, unknown> | null {
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, ENCODER_DIR, 'manifest.json'), 'utf8')) as Record<string, unknown> | null;
+    const m = JSON.parse(fs.readFileSync(path.join(encDir, 'manifest.json'), 'utf8')) as Record<string, unknown> | null;
     return m && typeof m === 'object' && m['kind'] === ENCODER_KIND ? m : null;
   } catch {
     return null;

@@ -332,6 +332,26 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
     assert.equal(inproc.start, 'encoder');
     assert.deepEqual(readTree(path.join(fx.tmp, 'enc-in-process')), readTree(path.join(fx.tmp, 'enc-q')));
 
+    // The same encoder outside the model folder (--encoder on batch and worker): the same digest as
+    // the model with it installed, so the same job keys and byte-identical outputs; a worker without
+    // it has the encoder-less digest and would refuse these jobs.
+    const ext = path.join(fx.tmp, 'ext-encoder');
+    fs.cpSync(path.join(encModel, 'encoder'), ext, { recursive: true });
+    assert.equal(modelDigest(fx.modelDir, ext), modelDigest(encModel), 'the digest is of the encoder, not of where it lies');
+    assert.notEqual(modelDigest(fx.modelDir, ext), modelDigest(fx.modelDir));
+    const extLines: string[] = [];
+    const wx = await startQueueWorker({ redis: redis.url, queue: 'enc-ext', model: fx.modelDir, encoder: ext, backend: 'cpu', log: (l) => extLines.push(l) });
+    try {
+      assert.equal(wx.digest, modelDigest(encModel));
+      assert.ok(extLines.some((l) => /^notice: start: the encoder in .*ext-encoder/.test(l)), extLines.join('\n'));
+      const rx = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-ext'), model: fx.modelDir, encoder: ext, options: given, chunk: 2, redis: redis.url, queue: 'enc-ext' });
+      assert.deepEqual([rx.done, rx.failed, rx.start], [4, 0, 'encoder'], JSON.stringify(rx.images));
+      assert.deepEqual(readTree(path.join(fx.tmp, 'enc-ext')), readTree(path.join(fx.tmp, 'enc-q')));
+      await assertNoJobsLeft('enc-ext');
+    } finally {
+      await wx.close();
+    }
+
     // --init random: random z, iterations × restarts per the random start (restarts 4), other fills.
     const rr = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-random'), model: encModel, options: { ...given, init: 'random' }, chunk: 2, redis: redis.url, queue: q });
     assert.deepEqual([rr.done, rr.start, rr.options.init, rr.options.restarts], [4, 'random', 'random', 4]);

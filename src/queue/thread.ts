@@ -20,6 +20,8 @@ export interface ThreadInit {
   modelDir: string;
   /** How messages name the model (the worker's --model). */
   modelName: string;
+  /** The worker's --encoder, resolved; null: the model's own (MODEL/encoder/), if any. */
+  encoderDir: string | null;
 }
 
 export interface ChunkOutcome {
@@ -32,11 +34,13 @@ let model: InpaintModel | null = null;
 serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
   async start(init) {
     const backend = await initBackend(init.backend);
-    // The model's own encoder (MODEL/encoder/, covered by its digest, so the batch or server that
-    // submitted the job saw the same one): jobs with init auto/encoder start from it, as `inpaint`
-    // does. None, or one trained for another generator: random starts, and the notice says why.
+    // The worker's --encoder, else the model's own (MODEL/encoder/); either is covered by the model
+    // digest, so the batch or server that submitted the job saw the same one: jobs with init
+    // auto/encoder start from it, as `inpaint` does. No encoder, or the model's own trained for
+    // another generator: random starts, and the notice says why; a --encoder for another generator
+    // is refused (the worker does not start).
     const ck = await loadCheckpoint(init.modelDir);
-    const a = await attachEncoder(ck, 'auto', undefined, init.modelName);
+    const a = await attachEncoder(ck, 'auto', init.encoderDir ?? undefined, init.modelName);
     model = a.model;
     return { backend, notice: a.notice };
   },

@@ -25,6 +25,7 @@ import { encodePng } from '../io/image.js';
 import { imageAt } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { modelDigest } from './digest.js';
+import { resolveEncoderDir } from '../encoder/checkpoint.js';
 import { checkRedis, policyWarning, queueConnection, redactUrl, DEFAULT_CONNECT_TIMEOUT_S } from './redis.js';
 import { ChunkAborted, ChunkThreads, type ThreadProgress } from './threads.js';
 import { b64, checkQueueName, JOB_FORMAT, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
@@ -46,6 +47,11 @@ export interface QueueWorkerOptions {
   queue: string;
   /** A model reference (run folder, checkpoint folder, shipped name). */
   model: string;
+  /**
+   * An encoder folder or train-encoder run to start from instead of MODEL/encoder/ (the batch's
+   * `--encoder`: the model digest covers it, so jobs of a batch with another encoder are refused).
+   */
+  encoder?: string;
   backend: string;
   concurrency?: number;
   lockDurationMs?: number;
@@ -78,9 +84,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   const warn = policyWarning(o.redis, info);
   if (warn) log(warn);
   const modelDir = resolveCheckpointDir(o.model);
-  const digest = modelDigest(modelDir);
+  const encoderDir = o.encoder ? resolveEncoderDir(o.encoder) : null;
+  const digest = modelDigest(modelDir, encoderDir);
   const concurrency = o.concurrency ?? WORKER_DEFAULTS.concurrency;
-  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir, modelName: o.model });
+  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir, modelName: o.model, encoderDir });
   let backend: string;
   let startNotice: string | undefined;
   try {
