@@ -371,7 +371,6 @@ export function measurePerImage(pred: ImageBatch, target: ImageBatch, masks: Mas
   return out;
 }
 
-
 /**
  * Evaluate every (mask kind, method) on the given images. Deterministic for a seed except for the
  * timings. Leaves no tensors behind.
