@@ -99,6 +99,9 @@ test('train-encoder → MODEL/encoder: dry run, training, then inpaint --init au
   const r = JSON.parse(fs.readFileSync(path.join(ev, 'results.json'), 'utf8'));
   for (const m of ['wgan', 'wgan-encoder-only', 'wgan-encoder', 'telea']) assert.ok(Number.isFinite(r.results.center[m].secondsPerImage), m);
   assert.match(r.encoder, /model\/encoder$/);
+  // `all` with an encoder: the default search first, every other method paired with it.
+  assert.equal(Object.keys(r.results.center)[0], 'wgan-encoder');
+  assert.equal(r.results.center['wgan'].paired.reference, 'wgan-encoder');
 });
 
 test('an encoder for another generator: --encoder and --init encoder refuse it, auto falls back with a notice saying why', async () => {

@@ -42,7 +42,7 @@ export const EvalRunSchema = z
     lambda: z.number().min(0).default(DEFAULT_EVAL.lambda).describe('weight of the critic prior'),
     lr: z.number().positive().default(DEFAULT_EVAL.lr).describe('Adam learning rate on z'),
     batch: int(1).default(DEFAULT_EVAL.batch).describe('images per search call (memory)'),
-    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder); the report pairs every method image by image with the first'),
+    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder, then wgan-encoder first); the report pairs every method image by image with the first'),
     encoder: z.string().min(1).optional().describe(`encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`),
     encoderIters: int(0).default(DEFAULT_EVAL.encoderIters).describe('wgan-encoder: search iterations from the encoder\'s z'),
     encoderRestarts: int(1).default(DEFAULT_EVAL.encoderRestarts).describe('wgan-encoder: restarts (restart 0 at the encoder\'s z)'),
@@ -128,6 +128,9 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     if (wantsEncoder && encDir) {
       enc = await loadEncoder(encDir, ck.generator, v.model);
       log(`encoder: ${enc.dir} (step ${enc.manifest.step})`);
+      // `all` with an encoder: the default search (wgan-encoder) first, so the report's paired
+      // column compares every other method with what users get.
+      if (all) opts = { ...opts, methods: ['wgan-encoder', ...opts.methods.filter((k) => k !== 'wgan-encoder')] };
     } else if (wantsEncoder && all) {
       opts = { ...opts, methods: opts.methods.filter((k) => !ENCODER_METHOD_KINDS.includes(k)) };
       log(`notice: no encoder at ${path.join(ck.dir, ENCODER_SUBDIR)} (or --encoder DIR): leaving out ${ENCODER_METHOD_KINDS.join(', ')}`);
