@@ -12,5 +12,11 @@ if (!name || !known.includes(name)) {
 const names = name === 'all' ? known.filter((k) => k !== 'all' && k !== 'emoji_data') : [name];
 for (const n of names) {
   const m = (await import(`./${n}.js`)) as { run(args: string[]): Promise<void> };
-  await m.run(args);
+  try {
+    await m.run(args);
+  } catch (e) {
+    // One line naming the problem (a missing build, a bad flag), not a stack trace.
+    console.error(`bench ${n}: ${(e as Error).message.replace(/^bench \w+: /, '')}`);
+    process.exit(1);
+  }
 }
