@@ -8,13 +8,14 @@
  * Reports must agree on the model step, the image count and the seed (checked). The best hole PSNR,
  * SSIM and accuracy of each mask kind are bold. Reports that hold paired comparisons (src/eval/runner.ts)
  * add a column of the paired hole PSNR difference from their reference method, when every such row
- * has the same reference.
+ * has the same reference. Images whose hole a method reproduced exactly (counted as 100 dB in its
+ * mean) are listed under the table.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 interface Stat { mean: number; se: number }
-interface Row { n: number; ssim: { mean: number }; holePsnr: Stat; secondsPerImage: number; accuracy?: number | null; paired?: { reference: string; holePsnr: Stat; better: number } }
+interface Row { n: number; exact?: number; ssim: { mean: number }; holePsnr: Stat; secondsPerImage: number; accuracy?: number | null; paired?: { reference: string; holePsnr: Stat; better: number } }
 interface Report { n: number; model: { step: number }; options: { seed: number }; results: Record<string, Record<string, Row>>; semantic?: { originalAccuracy?: number } | null }
 
 const args = process.argv.slice(2);
@@ -69,4 +70,6 @@ for (const mask of masks) {
     console.log(`| ${k === 0 ? mask : ''} | \`${m}\` | ${b(`${x.holePsnr.mean.toFixed(2)} ± ${x.holePsnr.se.toFixed(2)}`, x.holePsnr.mean === bp)} | ${b(x.ssim.mean.toFixed(3), x.ssim.mean === bs)} | ${b(acc(x), x.accuracy != null && x.accuracy === ba)} | ${secs(x.secondsPerImage)} |${pairedCell(m, x)}`);
   });
 }
+const exact = masks.flatMap((mask) => [...rows.get(mask)!.entries()].filter(([, x]) => (x.exact ?? 0) > 0).map(([m, x]) => `${mask} \`${m}\` ${x.exact}`));
+if (exact.length) console.log(`\nHoles reproduced exactly (hole PSNR +∞, counted as 100 dB in the mean), of ${r0.n} images: ${exact.join(', ')}.`);
 if (r0.semantic?.originalAccuracy != null) console.log(`\nAccuracy on the ${r0.n} originals: ${(r0.semantic.originalAccuracy * 100).toFixed(1)} %.`);

@@ -60,6 +60,7 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
       secondsPerImage: 'wall-clock seconds per image: search (shared searches charged in full to each method) + blending/filling',
       accuracy: 'fraction of completions the classifier assigns to the original image\'s label',
       stat: '{ mean, se }: mean over images and its standard error sd/√n',
+      exact: `images whose hole the method reproduced exactly (hole PSNR +Infinity, counted as ${PSNR_CAP_DB} dB in the means)`,
       paired: 'per method but the first (the reference): per-image differences method − reference of hole PSNR and SSIM as { mean, se }, and `better`, the fraction of images whose hole PSNR is above the reference\'s (ties ½)',
     },
     holeFraction: r.holeFraction,
@@ -141,6 +142,11 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
       L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtSec(c.secondsPerImage)}${pr} |`);
     }
     L.push('');
+    const exact = o.methods.filter((m) => r.cells[kind]![m]!.exact > 0);
+    if (exact.length) {
+      const lift = (m: string): string => { const c = r.cells[kind]![m]!; return (c.exact * (PSNR_CAP_DB - c.holePsnr.mean) / c.n).toFixed(2); };
+      L.push(`Holes reproduced exactly (hole PSNR +∞, counted as ${PSNR_CAP_DB} dB): ${exact.map((m) => `\`${m}\` ${r.cells[kind]![m]!.exact} of ${r.n} images (about +${lift(m)} dB of its mean hole PSNR)`).join(', ')}.`, '');
+    }
     L.push(`![${kind}](${gridFile(kind)})`, '');
     L.push(`Columns: original | masked | ${o.methods.join(' | ')}.`, '');
   }

@@ -7,6 +7,7 @@ import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
 import { DEFAULT_EVAL, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, pairedDiff, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
 import { UserError } from '../util/errors.js';
+import { indexMarkdown, type ReportContext } from './report.js';
 
 const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -143,4 +144,32 @@ test('evalMasks: center is the same square for every image; random differs per i
   assert.equal(holes, 16);
   const r = evalMasks('random', 2, 8, 8, 0);
   assert.notDeepEqual(r[0]!.data, r[1]!.data);
+});
+
+test('evaluate: `exact` counts the images whose hole a method reproduced exactly (hole PSNR +∞)', async () => {
+  const model = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 1 });
+  // Image 0 is flat (0.3 everywhere): `mean` and `nearest` refill its hole exactly, `zero` does not.
+  // Images 1 and 2 have structure: no baseline reproduces them.
+  const y = images(3);
+  y.data.fill(0.3, 0, 784);
+  try {
+    const r = await evaluate({ model, images: y }, { masks: ['center'], methods: ['zero', 'mean', 'nearest'], iters: 1, restarts: 1, batch: 1 });
+    const c = r.cells['center']!;
+    assert.deepEqual([c['zero']!.exact, c['mean']!.exact, c['nearest']!.exact], [0, 1, 1]);
+    // The exact image counts as 100 dB in the mean, so it lifts `mean` well above its other images.
+    assert.ok(c['mean']!.holePsnr.mean > 100 / 3, `mean hole PSNR ${c['mean']!.holePsnr.mean}`);
+    // The report names them, with the lift of the mean: 1 × (100 − mean) / 3 dB.
+    const ctx: ReportContext = {
+      command: 'eval', model: { dir: 'm', step: 0, config: {} }, gridRows: 1, seconds: 1,
+      data: { name: 'test', split: 'test', size: 28, channels: 1, available: 3, indices: [0, 1, 2], labelled: false },
+      versions: { library: '0', tfjs: '0', node: '0', backend: 'cpu' },
+    };
+    const md = indexMarkdown(r, ctx);
+    const lift = ((100 - c['mean']!.holePsnr.mean) / 3).toFixed(2);
+    assert.ok(md.includes(`\`mean\` 1 of 3 images (about +${lift} dB of its mean hole PSNR), \`nearest\` 1 of 3`), md);
+    assert.ok(!md.includes('`zero` 0 of'), 'methods without exact fills are not listed');
+  } finally {
+    model.generator.dispose();
+    model.critic.dispose();
+  }
 });

@@ -108,6 +108,12 @@ export interface Cell {
   secondsPerImage: number;
   /** Classifier accuracy on the completions, in [0, 1]; null without a classifier or labels. */
   accuracy: number | null;
+  /**
+   * Images whose hole this method reproduced exactly (hole PSNR +∞, counted as PSNR_CAP_DB in the
+   * means). A flat hole filled by `mean` or `nearest` is one: each such image lifts the method's mean
+   * hole PSNR by about (PSNR_CAP_DB − mean) / n, so the report names them.
+   */
+  exact: number;
   /** This method against the run's reference method on the same images; absent on the reference. */
   paired?: Paired;
 }
@@ -429,7 +435,8 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
     for (const method of o.methods) {
       const out = outputs[method]!, p = per[method]!;
       const stats = Object.fromEntries(EVAL_METRICS.map((m) => [m.key, stat(p[m.key])])) as Record<MetricKey, Stat>;
-      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out) };
+      const exact = p.holePsnr.filter((v) => v === Infinity).length;
+      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out), exact };
       if (method !== reference) {
         const ref = per[reference]!, hp = pairedDiff(p.holePsnr, ref.holePsnr);
         cells[method].paired = { reference, holePsnr: hp.diff, ssim: pairedDiff(p.ssim, ref.ssim).diff, better: hp.better };
