@@ -9,7 +9,7 @@ import type { ImageBatch, Mask } from '../src/types.js';
 import { parseFlags } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['rounds', 'size']);
   const n = Number(f.size ?? 64), rounds = Number(f.rounds ?? 5);
   const y: ImageBatch = { data: Float32Array.from({ length: n * n * 3 }, (_, i) => 0.5 + 0.4 * Math.sin(i / 97)), n: 1, height: n, width: n, channels: 3 };
   const mask = (known: (r: number, c: number) => boolean): Mask => ({ data: Float32Array.from({ length: n * n }, (_, p) => (known(Math.floor(p / n), p % n) ? 1 : 0)), height: n, width: n });

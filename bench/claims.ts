@@ -16,7 +16,7 @@ import { CLAIMS_DEFAULTS } from '../src/experiment/claims.js';
 import { parseFlags, useBackend, writeJson } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['backend', 'batch', 'iters', 'json', 'losses', 'models', 'seeds', 'size', 'steps', 'd-width', 'g-width']);
   const losses = (f.losses ?? 'wgan,wgan-gp,gan').split(',');
   const models = (f.models ?? 'dcgan,mlp').split(',');
   const steps = Number(f.steps ?? 5), iters = Number(f.iters ?? CLAIMS_DEFAULTS.iters), seeds = Number(f.seeds ?? CLAIMS_DEFAULTS.seeds);

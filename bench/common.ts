@@ -9,17 +9,34 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, loadableBackends } from '../src/backends/index.js';
 
-export function parseFlags(args: string[]): Record<string, string> {
+/**
+ * `--name value`, `--name=value` and bare `--flag` ('true') into a record. `known` lists the names the
+ * benchmark reads: anything else (a typo such as --backend for --backends) or a stray argument is an
+ * error, not a silently different measurement.
+ */
+export function parseFlags(args: string[], known: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
+  const usage = `options: ${known.map((k) => `--${k}`).join(', ')}`;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (!a.startsWith('--')) continue;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}' (${usage})`);
     const [k, v] = a.slice(2).split('=');
+    if (!known.includes(k!)) throw new Error(`unknown option --${k} (${usage})`);
     if (v !== undefined) out[k!] = v;
     else if (args[i + 1] && !args[i + 1]!.startsWith('--')) out[k!] = args[++i]!;
     else out[k!] = 'true';
   }
   return out;
+}
+
+/** parseFlags for the dev tools (tools/*.ts), which run at top level: a bad flag is one line and exit 2. */
+export function toolFlags(tool: string, known: readonly string[]): Record<string, string> {
+  try {
+    return parseFlags(process.argv.slice(2), known);
+  } catch (e) {
+    console.error(`${tool}: ${(e as Error).message}`);
+    process.exit(2);
+  }
 }
 
 export function median(xs: number[]): number {

@@ -18,7 +18,7 @@ import { decodeEmoji, emojiItems, emojiPackages, listEmoji } from '../src/data/e
 import { parseFlags } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['channels', 'data', 'size', 'no-load']);
   const data = f.data ?? 'emoji';
   const size = Number(f.size ?? 32), channels = Number(f.channels ?? 3) as 1 | 3;
   console.log(`bench emoji_data: ${data} at ${size}×${size}×${channels}`);

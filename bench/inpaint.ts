@@ -25,7 +25,7 @@ import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pyto
 import { shippedTimings } from './inpaint_shipped.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['backends', 'channels', 'images', 'iters', 'json', 'size', 'width', 'no-shipped', 'no-single', 'no-torch', 'shipped-only', 'model', 'runs', 'browser-backends', 'no-browser']);
   const size = Number(f.size ?? 32) as 28 | 32 | 64, channels = Number(f.channels ?? 3) as 1 | 3, N = Number(f.images ?? 64), width = Number(f.width ?? 64), iters = Number(f.iters ?? 5);
   console.log(`bench inpaint: completion iteration over ${N} images, ${size}×${size}×${channels}, widths ${width}`);
   const before = f['shipped-only'] === 'true' ? null : sgemmCeiling();

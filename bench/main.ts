@@ -8,6 +8,11 @@ if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);
 }
+if (name === 'all' && args.length) {
+  // Each benchmark has its own options; one set for all of them would be refused by most.
+  console.error('bench all: takes no options (run the benchmarks one by one to pass options)');
+  process.exit(2);
+}
 // `all` = the speed benchmarks; emoji_data measures a dataset (minutes of decoding, needs its packages).
 const names = name === 'all' ? known.filter((k) => k !== 'all' && k !== 'emoji_data') : [name];
 for (const n of names) {

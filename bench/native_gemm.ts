@@ -8,6 +8,7 @@
  * --threads 1 measures one core; --kernel picks the micro-kernel (default: the best this CPU runs),
  * --generic is --kernel generic.
  */
+import { parseFlags } from './common.js';
 import { loadNativeAddon, nativeLoadError, type NativeAddon } from '../src/backends/native.js';
 
 function median(xs: number[]): number {
@@ -104,16 +105,14 @@ export async function run(args: string[]): Promise<void> {
     console.log(`native addon unavailable: ${nativeLoadError()}`);
     return;
   }
-  const ti = args.indexOf('--threads');
-  if (ti >= 0) A.setThreads(Number(args[ti + 1]));
-  if (args.includes('--generic')) A.forceGeneric(true);
-  const ki = args.indexOf('--kernel');
-  if (ki >= 0 && !A.setKernel(args[ki + 1] ?? '')) {
-    console.log(`this CPU cannot run the ${args[ki + 1]} micro-kernel`);
+  const f = parseFlags(args, ['threads', 'generic', 'kernel', 'reps']);
+  if (f.threads) A.setThreads(Number(f.threads));
+  if (f.generic === 'true') A.forceGeneric(true);
+  if (f.kernel && !A.setKernel(f.kernel)) {
+    console.log(`this CPU cannot run the ${f.kernel} micro-kernel`);
     return;
   }
-  const ri = args.indexOf('--reps');
-  const reps = ri >= 0 ? Number(args[ri + 1]) : 7;
+  const reps = f.reps ? Number(f.reps) : 7;
   const info = A.info();
   console.log(`native addon: ${info.kernel} micro-kernel, ${info.threads} thread(s)`);
   benchGemm(A, reps);

@@ -8,7 +8,7 @@ import { poissonBlend } from '../src/inpaint/poisson.js';
 import { parseFlags } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['channels', 'hole', 'region', 'side']);
   const side = Number(f.side ?? 4000), hole = Number(f.hole ?? 100), c = Number(f.channels ?? 3);
   const n = side * side * c;
   // A photo-like target (smooth shading + fine noise) and a smooth source (as G(ẑ) upsampled from ≤ 64 px is).

@@ -227,7 +227,7 @@ async function killTwice(redis: TestRedis, n: number, out: Record<string, unknow
 }
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['backend', 'images', 'iters', 'json', 'only', 'kill-images', 'sweep-reps']);
   const only = new Set((f.only ?? 'sweep,throughput,overhead,kill').split(','));
   const backend = f.backend ?? 'auto';
   console.log(`bench queue (${os.cpus().length} cores; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);

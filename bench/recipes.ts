@@ -21,7 +21,7 @@ const RECIPES: [string, TrainConfigInput][] = [
 ];
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['backend', 'batch', 'channels', 'rounds', 'size', 'width']);
   const size = Number(f.size ?? 32), channels = Number(f.channels ?? 1), batch = Number(f.batch ?? 64), width = Number(f.width ?? 32), rounds = Number(f.rounds ?? 7);
   await useBackend(f.backend ?? 'native');
   console.log(`bench recipes: ${size}×${size}×${channels}, widths ${width}, batch ${batch}, backend ${tf.getBackend()}; median of ${rounds} rounds, one iteration of each recipe per round`);

@@ -13,7 +13,7 @@ import { iterationFlops } from '../src/train/loop.js';
 import { parseFlags, timeMs, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args);
+  const f = parseFlags(args, ['backends', 'batch', 'channels', 'iters', 'json', 'loss', 'size', 'width', 'no-torch']);
   const size = Number(f.size ?? 32), channels = Number(f.channels ?? 3), batch = Number(f.batch ?? 64), width = Number(f.width ?? 64), n = Number(f.iters ?? 3);
   const config = resolveConfig({ size, channels, batch, gWidth: width, dWidth: width, loss: f.loss ?? 'wgan-gp' });
   console.log(`bench train: ${config.loss} iteration = ${config.nCritic} critic + 1 generator steps, batch ${batch}, ${size}×${size}×${channels}, widths ${width}; median of ${n}`);

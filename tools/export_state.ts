@@ -8,9 +8,9 @@
  * continues with `wgan-inpaint train --out training/fashion-mnist --resume [--iters N]`.
  */
 import { RunDir } from '../src/train/run_dir.js';
-import { parseFlags } from '../bench/common.js';
+import { toolFlags } from '../bench/common.js';
 
-const f = parseFlags(process.argv.slice(2));
+const f = toolFlags('export_state', ['run', 'to']);
 if (!f.run || !f.to) {
   console.error('usage: export_state --run RUN_DIR --to DEST_DIR');
   process.exit(2);

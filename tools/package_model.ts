@@ -21,9 +21,9 @@ import { loadDataset } from '../src/data/load_node.js';
 import { toImageBatch } from '../src/data/dataset.js';
 import { writePng } from '../src/io/image.js';
 import { DATASETS, isBuiltin } from '../src/data/registry.js';
-import { parseFlags } from '../bench/common.js';
+import { toolFlags } from '../bench/common.js';
 
-const f = parseFlags(process.argv.slice(2));
+const f = toolFlags('package_model', ['eval', 'name', 'note', 'run', 'samples', 'update']);
 const readEval = (dir: string) => {
   const file = path.join(dir, 'results.json');
   if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);

@@ -20,9 +20,9 @@ import { getMetric } from '../src/metrics/index.js';
 import { readImage, writePng } from '../src/io/image.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import type { ImageBatch, Mask } from '../src/types.js';
-import { parseFlags } from '../bench/common.js';
+import { toolFlags } from '../bench/common.js';
 
-const f = parseFlags(process.argv.slice(2));
+const f = toolFlags('photo_figure', ['at', 'backend', 'hole', 'json', 'model', 'out', 'photo', 'zoom']);
 if (!f.model || !f.photo || !f.out) {
   console.error('usage: photo_figure --model RUN|CHECKPOINT --photo FILE --out PNG [--hole 0.12] [--at x1,y1;x2,y2] [--zoom 3] [--json FILE]');
   process.exit(2);

@@ -19,9 +19,9 @@ import { iterationFlops } from '../src/train/loop.js';
 import { RunDir } from '../src/train/run_dir.js';
 import type { Trainer } from '../src/train/steps.js';
 import { svgPlot } from '../src/io/plot.js';
-import { parseFlags } from '../bench/common.js';
+import { toolFlags } from '../bench/common.js';
 
-const f = parseFlags(process.argv.slice(2));
+const f = toolFlags('recipe_report', ['labels', 'out', 'runs']);
 if (!f.runs || !f.out) {
   console.error('usage: recipe_report --runs DIR1,DIR2,… [--labels "L1;L2;…"] --out PREFIX');
   process.exit(2);
