@@ -27,7 +27,9 @@ const f = toolFlags('package_model', ['eval', 'name', 'note', 'run', 'samples', 
 const readEval = (dir: string) => {
   const file = path.join(dir, 'results.json');
   if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  // Paths inside the checkout relative to it: the manifest is committed and read on other machines.
+  const root = process.cwd() + path.sep;
+  return JSON.parse(fs.readFileSync(file, 'utf8').split(JSON.stringify(root).slice(1, -1)).join('')) as Record<string, unknown>;
 };
 /** The training data's source and licence, for the manifest (built-ins: the registry's; sets of several sources list each in dataset.sources). */
 const dataLicence = (data: string) => (isBuiltin(data) ? { name: data, source: DATASETS[data as keyof typeof DATASETS].source, licence: DATASETS[data as keyof typeof DATASETS].licence } : { name: data, source: data, licence: 'see the folder' });
