@@ -109,7 +109,7 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
   L.push('<details><summary>model config</summary>', '', '```json', JSON.stringify(ctx.model.config, null, 2), '```', '', '</details>', '');
   L.push(`Data: ${r.n} images of \`${ctx.data.name}\` (${ctx.data.split} split, ${ctx.data.available} available), ${ctx.data.size}×${ctx.data.size}×${ctx.data.channels}, chosen with seed ${o.seed}; the same images and masks for every method.`);
   L.push(`Masks: ${o.masks.map((k) => `${k} (mean hole ${(r.holeFraction[k]! * 100).toFixed(1)} %)`).join(', ')}; image i gets seed ${o.seed}·100003 + i.`);
-  L.push(`Latent search: ${o.iters} Adam iterations (lr ${o.lr}), K = ${o.restarts} restarts, λ = ${o.lambda}, seed ${o.seed}, ${o.batch} images per call${o.methods.includes('wgan-encoder') ? `; \`wgan-encoder\`: ${o.encoderIters} iterations × ${o.encoderRestarts} restarts from the encoder's z${ctx.encoder ? ` (${ctx.encoder})` : ''}` : ''}.`);
+  L.push(`Latent search: ${o.iters} Adam iterations (lr ${o.lr}), K = ${o.restarts} restarts, λ = ${o.lambda}, context floor ${o.contextFloor}, seed ${o.seed}, ${o.batch} images per call${o.methods.includes('wgan-encoder') ? `; \`wgan-encoder\`: ${o.encoderIters} iterations × ${o.encoderRestarts} restarts from the encoder's z${ctx.encoder ? ` (${ctx.encoder})` : ''}` : ''}.`);
   L.push(`Versions: wgan-inpaint ${ctx.versions.library}, TF.js ${ctx.versions.tfjs}, Node ${ctx.versions.node}, backend \`${ctx.versions.backend}\`. Total time ${ctx.seconds.toFixed(1)} s.`, '');
 
   L.push('## Methods', '');

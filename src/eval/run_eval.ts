@@ -41,6 +41,7 @@ export const EvalRunSchema = z
     restarts: int(1).default(DEFAULT_EVAL.restarts).describe('random restarts per image'),
     lambda: z.number().min(0).default(DEFAULT_EVAL.lambda).describe('weight of the critic prior'),
     lr: z.number().positive().default(DEFAULT_EVAL.lr).describe('Adam learning rate on z'),
+    contextFloor: z.number().min(0).max(1).default(DEFAULT_EVAL.contextFloor).describe('least importance weight of a known pixel, in every search (0: Yeh et al.’s weights)'),
     batch: int(1).default(DEFAULT_EVAL.batch).describe('images per search call (memory)'),
     methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder, then wgan-encoder first); the report pairs every method image by image with the first'),
     encoder: z.string().min(1).optional().describe(`encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`),
@@ -115,7 +116,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
   let opts = resolveEvalOptions({
     masks: splitList(v.masks),
     methods: all ? [...EVAL_METHOD_KINDS] : splitList(v.methods),
-    seed: v.seed, iters: v.iters, restarts: v.restarts, lambda: v.lambda, lr: v.lr, batch: v.batch,
+    seed: v.seed, iters: v.iters, restarts: v.restarts, lambda: v.lambda, lr: v.lr, contextFloor: v.contextFloor, batch: v.batch,
     encoderIters: v.encoderIters, encoderRestarts: v.encoderRestarts,
   });
   const ck = await loadCheckpoint(v.model);

@@ -173,3 +173,20 @@ test('evaluate: `exact` counts the images whose hole a method reproduced exactly
     model.critic.dispose();
   }
 });
+
+test('evaluate: contextFloor reaches every search (a half mask completes differently) and is recorded', async () => {
+  const model = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 1 });
+  const y = images(2);
+  try {
+    const run = (contextFloor: number) => evaluate({ model, images: y }, { masks: ['half'], methods: ['wgan', 'wgan-lambda0'], iters: 5, restarts: 1, lr: 0.05, batch: 2, contextFloor });
+    const [a, b] = [await run(0), await run(0.3)];
+    assert.equal(b.options.contextFloor, 0.3);
+    for (const m of ['wgan', 'wgan-lambda0']) {
+      assert.notDeepEqual(Array.from(a.outputs['half']![m]!.data), Array.from(b.outputs['half']![m]!.data), `${m}: the floor changed nothing`);
+    }
+    assert.throws(() => resolveEvalOptions({ contextFloor: 2 }), UserError);
+  } finally {
+    model.generator.dispose();
+    model.critic.dispose();
+  }
+});

@@ -143,6 +143,8 @@ export interface EvalOptions {
   restarts: number;
   lambda: number;
   lr: number;
+  /** Least importance weight of a known pixel (InpaintOptions.contextFloor), in every search. */
+  contextFloor: number;
   /** Images per latent-search call (memory bound: the search holds batch·K generator passes). */
   batch: number;
   /** `wgan-encoder`: iterations and restarts of the encoder-started search. */
@@ -160,6 +162,7 @@ export const DEFAULT_EVAL: EvalOptions = {
   restarts: DEFAULT_INPAINT.restarts,
   lambda: DEFAULT_INPAINT.lambda,
   lr: DEFAULT_INPAINT.lr,
+  contextFloor: DEFAULT_INPAINT.contextFloor,
   batch: 64,
   encoderIters: INIT_DEFAULTS.encoder.iters,
   encoderRestarts: INIT_DEFAULTS.encoder.restarts,
@@ -279,7 +282,7 @@ export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
   if (new Set(r.methods).size !== r.methods.length) throw new UserError(`eval: a method is listed twice (${r.methods.join(',')})`);
   if (!(Number.isInteger(r.seed) && r.seed >= 0)) throw new UserError(`eval: seed must be an integer ≥ 0, got ${r.seed}`);
   if (!(Number.isInteger(r.batch) && r.batch >= 1)) throw new UserError(`eval: batch must be an integer ≥ 1, got ${r.batch}`);
-  resolveInpaintOptions({ iters: r.iters, restarts: r.restarts, lambda: r.lambda, lr: r.lr, seed: r.seed });
+  resolveInpaintOptions({ iters: r.iters, restarts: r.restarts, lambda: r.lambda, lr: r.lr, seed: r.seed, contextFloor: r.contextFloor });
   resolveInpaintOptions({ iters: r.encoderIters, restarts: r.encoderRestarts });
   return r;
 }
@@ -361,7 +364,7 @@ async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions, e
   const one = imageAt(images, 0);
   const mask = evalMasks(o.masks[0]!, 1, images.height, images.width, o.seed);
   if (o.methods.some((k) => getEvalMethod(k).search)) {
-    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, init: encoder ? 'encoder' : 'random' });
+    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, init: encoder ? 'encoder' : 'random', contextFloor: o.contextFloor });
     finishFill(one, r.raw, mask, { blend: 'poisson' });
   }
   for (const k of o.methods) {
@@ -412,7 +415,7 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
       log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
       // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
       const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
-      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init }, o.batch,
+      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init, contextFloor: o.contextFloor }, o.batch,
         (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }), cb.signal);
       done.set(key, r);
       res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, iters: s.iters, init: s.init, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });

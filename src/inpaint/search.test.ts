@@ -6,6 +6,7 @@ import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaint } from './inpaint.js';
 import { latentSearch } from './search.js';
+import { importanceWeights } from './weights.js';
 import { DEFAULT_INPAINT } from './options.js';
 import { stackImages, imageAt } from '../types.js';
 import { UserError } from '../util/errors.js';
@@ -114,4 +115,17 @@ test('a NaN or infinite loss stops that image with a clear error; the other imag
   const all = await latentSearch(model, imageAt(bad, 1), mask, { iters: 1000, restarts: 1 }, { onProgress: (p) => (last = p.iter) });
   assert.equal(last, -1, 'no progress is reported for a stopped image');
   assert.ok(all.errors[0]);
+});
+
+test('contextFloor reaches the contextual loss: Σ max(floor, w) · |G(z) − y| over known pixels, by hand', async () => {
+  const left = makeMask('left', 28, 28);
+  for (const floor of [0, 0.1]) {
+    // iters 0: the losses are those of the starting z, and raw is G(z) there.
+    const r = await latentSearch(model, imageAt(targets, 0), left, { iters: 0, restarts: 1, contextFloor: floor });
+    const w = importanceWeights(left, DEFAULT_INPAINT.window, floor);
+    let want = 0;
+    // G and y in [−1, 1]: |(2g − 1) − (2y − 1)| = 2|g − y|.
+    for (let p = 0; p < 28 * 28; p++) want += w[p]! * 2 * Math.abs(r.raw.data[p]! - targets.data[p]!);
+    assert.ok(Math.abs(r.losses[0]!.contextual - want) < 1e-3 * want, `floor ${floor}: ${r.losses[0]!.contextual} vs ${want}`);
+  }
 });

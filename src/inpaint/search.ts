@@ -129,7 +129,7 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   const wts = new Float32Array(B * px);
   const ys = new Float32Array(B * s);
   for (let i = 0; i < N; i++) {
-    const wi = importanceWeights(ms[i]!, o.window);
+    const wi = importanceWeights(ms[i]!, o.window, o.contextFloor);
     for (let k = 0; k < K; k++) {
       wts.set(wi, (i * K + k) * px);
       const yi = images.data.subarray(i * s, (i + 1) * s);

@@ -82,3 +82,20 @@ test('bad window → UserError', () => {
   assert.throws(() => importanceWeights(m, 4), UserError);
   assert.throws(() => importanceWeights(m, 0), UserError);
 });
+
+test('floor: every known pixel weighs at least the floor; near-hole weights and holes unchanged', () => {
+  const m = maskWithHoles(5, 5, [[2, 2]]);
+  const plain = importanceWeights(m, 3), floored = importanceWeights(m, 3, 0.05);
+  const n = 1 / 9, f = 0.05;
+  // prettier-ignore
+  close(floored, [
+    f, f, f, f, f,
+    f, n, n, n, f,
+    f, n, 0, n, f,
+    f, n, n, n, f,
+    f, f, f, f, f,
+  ]);
+  // A floor above a near-hole weight raises it too (a floor, not an offset); 0 is the plain weights.
+  assert.equal(importanceWeights(m, 3, 0.5)[1 * 5 + 1], 0.5);
+  close(importanceWeights(m, 3, 0), plain);
+});

@@ -18,7 +18,7 @@ import { UserError } from '../util/errors.js';
  * Per-pixel weights, H×W row-major, values in [0, 1). `window` is the side of the square
  * neighbourhood in pixels, an odd integer ≥ 1 (default 7, as in Yeh et al.).
  */
-export function importanceWeights(m: Mask, window = 7): Float32Array {
+export function importanceWeights(m: Mask, window = 7, floor = 0): Float32Array {
   if (!Number.isInteger(window) || window < 1 || window % 2 === 0) {
     throw new UserError(`importance-weight window must be an odd integer >= 1, got ${window}`);
   }
@@ -41,7 +41,7 @@ export function importanceWeights(m: Mask, window = 7): Float32Array {
       if (m.data[y * w + x]! < 0.5) continue; // unknown pixels carry no contextual weight
       const x0 = Math.max(0, x - r), x1 = Math.min(w, x + r + 1);
       const holes = sat[y1 * W1 + x1]! - sat[y0 * W1 + x1]! - sat[y1 * W1 + x0]! + sat[y0 * W1 + x0]!;
-      out[y * w + x] = holes / ((y1 - y0) * (x1 - x0));
+      out[y * w + x] = Math.max(floor, holes / ((y1 - y0) * (x1 - x0)));
     }
   }
   return out;
