@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrateDomain, checkDomain, domainThreshold, knownError, knownFraction, DomainStatsSchema, type DomainStats } from './domain.js';
 import { inpaintImages } from './inpaint.js';
+import { DEFAULT_INPAINT } from './options.js';
 import { makeMask } from '../masks/masks.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
@@ -32,8 +33,12 @@ test('known error: mean |g − y| over known pixels only; known fraction; thresh
   assert.equal(checkDomain(stats, 0.1, 0.8, 100)!.unlike, false);
   assert.equal(checkDomain(stats, 0.1, 0.5, 100)!.threshold, 0.2);
   assert.match(checkDomain(stats, 0.5, 0.8, 1000)!.message!, /looks unlike what the model was trained on \(28×28 bars\).*0\.500.*0\.300/);
-  // Too short a search is not judged.
+  // Too short a search is not judged, nor one with a lower context floor than the calibration's
+  // (absent = 0: every floor is judged against an old calibration).
   assert.equal(checkDomain(stats, 0.9, 0.8, 99), null);
+  assert.equal(checkDomain(stats, 0.9, 0.8, 100, 0.05)!.unlike, true);
+  assert.equal(checkDomain({ ...stats, contextFloor: 0.05 }, 0.9, 0.8, 100, 0), null);
+  assert.equal(checkDomain({ ...stats, contextFloor: 0.05 }, 0.9, 0.8, 100, 0.05)!.unlike, true);
 });
 
 test("the shipped fashion-mnist model, with its default search (from its encoder): held-out images pass, inverted ones (dark clothing on white) are flagged", async () => {
@@ -73,7 +78,7 @@ test("calibration uses the model's default search: the encoder's (100 × 1) when
   const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
   const heldOut = sample(gan.generator, 4, 3);
   const withE = await calibrateDomain({ ...gan, encoder: E }, heldOut, { data: 'x', expects: 'bars' });
-  assert.deepEqual([withE.start, withE.iters, withE.restarts], ['encoder', 100, 1]);
+  assert.deepEqual([withE.start, withE.iters, withE.restarts, withE.contextFloor], ['encoder', 100, 1, DEFAULT_INPAINT.contextFloor]);
   const random = await calibrateDomain(gan, heldOut, { data: 'x', expects: 'bars', iters: 20 });
   assert.deepEqual([random.start, random.iters, random.restarts], ['random', 20, 2]);
   DomainStatsSchema.parse(withE);

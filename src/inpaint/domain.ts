@@ -34,6 +34,8 @@ export const DomainStatsSchema = z
     n: z.number().int().positive(),
     iters: z.number().int().min(0),
     restarts: z.number().int().min(1),
+    /** Its context floor (InpaintOptions.contextFloor; absent in manifests calibrated before it: 0). */
+    contextFloor: z.number().min(0).max(1).optional(),
     /** Where that search started (absent in manifests calibrated before encoders: random). */
     start: z.enum(['encoder', 'random']).optional(),
     masks: z.array(z.string()),
@@ -90,10 +92,12 @@ export function knownFraction(m: Mask): number {
 
 /**
  * Judge one image's known error (with `known` = its mask's known fraction at the model's size)
- * against a model's domain statistics; null when the search was too short to judge.
+ * against a model's domain statistics; null when the search fitted the known pixels less than the
+ * calibration's did: fewer iterations, or a lower context floor (known pixels far from the hole then
+ * weigh less, so they are matched less closely whatever the image).
  */
-export function checkDomain(stats: DomainStats, error: number, known: number, iters: number): DomainCheck | null {
-  if (iters < stats.iters || !Number.isFinite(error)) return null;
+export function checkDomain(stats: DomainStats, error: number, known: number, iters: number, contextFloor = 0): DomainCheck | null {
+  if (iters < stats.iters || contextFloor < (stats.contextFloor ?? 0) || !Number.isFinite(error)) return null;
   const bin = stats.bins.find((b) => known >= b.minKnown && known < b.maxKnown && b.n >= 5);
   const threshold = bin?.threshold ?? stats.threshold;
   const unlike = error > threshold;
@@ -140,5 +144,5 @@ export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, 
     const b = spread(rows.filter((x) => x.known >= lo && x.known < hi).map((x) => x.error));
     return { ...b, minKnown: lo, maxKnown: hi, threshold: domainThreshold(b.n ? b.p95 : all.p95) };
   });
-  return { knownError: all, bins, threshold: domainThreshold(all.p95), n: rows.length, iters: opts.iters, restarts: opts.restarts, start: hasEncoder ? 'encoder' : 'random', masks, data: o.data, expects: o.expects };
+  return { knownError: all, bins, threshold: domainThreshold(all.p95), n: rows.length, iters: opts.iters, restarts: opts.restarts, contextFloor: opts.contextFloor, start: hasEncoder ? 'encoder' : 'random', masks, data: o.data, expects: o.expects };
 }

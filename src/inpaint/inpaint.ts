@@ -51,7 +51,7 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   if (bad >= 0) throw new UserError(images.n > 1 ? `image ${bad}: ${r.errors[bad]}` : r.errors[bad]!);
   const { errors: _, ...found } = r;
   const stats = model.manifest?.domain;
-  const domain = stats ? masksFor(images, masks).map((m, i) => checkDomain(stats, knownError(images, r.raw, m, i, i), knownFraction(m), o.iters)) : [];
+  const domain = stats ? masksFor(images, masks).map((m, i) => checkDomain(stats, knownError(images, r.raw, m, i, i), knownFraction(m), o.iters, o.contextFloor)) : [];
   return { ...found, ...finishFill(images, r.raw, masks, o), snapshots, ...(domain.length && domain.every((d) => d) ? { domain: domain as DomainCheck[] } : {}) };
 }
 
@@ -156,7 +156,7 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
       if (stats) {
         // Several regions (crop): the mean error and known fraction over them.
         const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        const check = checkDomain(stats, avg(js.map((j, k) => knownError(f.images[k]!, r.raw, f.masks[k]!, 0, j))), avg(f.masks.map(knownFraction)), o.iters);
+        const check = checkDomain(stats, avg(js.map((j, k) => knownError(f.images[k]!, r.raw, f.masks[k]!, 0, j))), avg(f.masks.map(knownFraction)), o.iters, o.contextFloor);
         if (check) res.domain = check;
       }
       results[i] = res;
