@@ -7,7 +7,8 @@
  *   L_c(z) = Σ_{pixels, channels} W ⊙ |M ⊙ (G(z) − y)|          contextual loss (G and y in [-1,1])
  *   L_p(z) = −D(G(z))                                             prior loss (the critic finds G(z) real)
  * with W the importance weights (for a known pixel, the fraction of unknown pixels in its 7×7 window;
- * far-away known pixels matter less). Adam on z, z clipped back to [-1,1] after each step; K restarts
+ * far-away known pixels matter less; raised to at least `contextFloor` for every known pixel, so a
+ * large hole's far context still counts, docs/FLOOR.md). Adam on z, z clipped back to [-1,1] after each step; K restarts
  * per image, keeping the one with the lowest final loss. The search returns G(ẑ) only; pasting it into
  * the hole (composite, Poisson blend) is `finishFill` (finish.ts), and bringing images of other sizes
  * to the model is `fitToModel` (fit.ts). `inpaint`/`inpaintImages` (inpaint.ts) put the three together.

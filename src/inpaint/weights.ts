@@ -16,7 +16,8 @@ import { UserError } from '../util/errors.js';
 
 /**
  * Per-pixel weights, H×W row-major, values in [0, 1). `window` is the side of the square
- * neighbourhood in pixels, an odd integer ≥ 1 (default 7, as in Yeh et al.).
+ * neighbourhood in pixels, an odd integer ≥ 1 (default 7, as in Yeh et al.). `floor`: every known pixel
+ * weighs at least this much (0 = Yeh et al.'s weights; the search's default is 0.05, docs/FLOOR.md).
  */
 export function importanceWeights(m: Mask, window = 7, floor = 0): Float32Array {
   if (!Number.isInteger(window) || window < 1 || window % 2 === 0) {
