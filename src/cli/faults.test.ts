@@ -1,7 +1,7 @@
 /**
  * Small CLI faults found by trying the tool as a new user (issue #15, item 6): typos get a "did you
  * mean", parse errors are in our words, printed folders have no double slash, `serve --run DIR`
- * serves the run's model.
+ * serves the run's model, `serve --encoder` misuse is one line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +67,25 @@ test('serve --run DIR alone serves the run\'s newest checkpoint as a model', asy
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('serve --encoder with several models, or a folder without an encoder: one error line, exit 2', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-enc-'));
+  try {
+    const a = await makeTinyModel(path.join(tmp, 'a'));
+    const b = await makeTinyModel(path.join(tmp, 'b'));
+    for (const [args, re] of [
+      [['--model', a, '--model', b, '--encoder', a], /^wgan-inpaint: error: serve: --encoder is for one model, but 2 would be served/],
+      [['--model', a, '--encoder', b], /^wgan-inpaint: error: '.*b\/manifest.json' is not an encoder manifest/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--backend', 'cpu', ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+    }
+  } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

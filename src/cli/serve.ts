@@ -26,6 +26,9 @@ options
   --host ADDR            address to listen on [default: 127.0.0.1; 0.0.0.0 exposes it to your network]
   --model NAME|DIR       a shipped model name, checkpoint folder or run folder (newest checkpoint);
                          repeat for several [default: every model in models/]
+  --encoder DIR          start the searches from this encoder (an encoder folder or a train-encoder run;
+                         refused unless trained for the model's generator) instead of MODEL/encoder/;
+                         needs exactly one --model. The page loads it too, for browser compute
   --run DIR              a training run folder: its newest checkpoint is served (first in the list)
                          and the page's training view shows its latest sample grid and plot
                          and W-estimate plot, refreshed every few seconds
@@ -51,7 +54,8 @@ limits
 queue (several API instances share one worker fleet)
   --redis URL            put jobs on the BullMQ queue at this Redis instead of this server's worker
                          threads; \`wgan-inpaint worker --redis URL --model REF\` processes run them
-                         (one model per queue: give exactly one --model, the workers' model);
+                         (one model per queue: give exactly one --model, the workers' model, and
+                         the same --encoder as theirs, if any);
                          --max-running/--max-waiting then do not apply, --max-queue does
   --queue NAME           queue name [default: ${DEFAULT_QUEUE}]
   --max-queue N          jobs waiting in the queue (all instances) at or above which → 429 [default: ${DEFAULT_MAX_QUEUED}]
@@ -106,6 +110,7 @@ export const serveCommand: Command = {
     port: { type: 'string' },
     host: { type: 'string' },
     model: { type: 'string', multiple: true },
+    encoder: { type: 'string' },
     run: { type: 'string' },
     backend: { type: 'string' },
     web: { type: 'string' },
@@ -145,11 +150,13 @@ export const serveCommand: Command = {
       }
       if (servable) refs = [runDir, ...(given.length ? given : listShippedModels())];
     }
-    const models = await loadServedModels(refs, (m) => console.error(`notice: ${m}`));
+    const encoder = str(v, 'encoder');
+    const models = await loadServedModels(refs, (m) => console.error(`notice: ${m}`), encoder !== undefined ? { encoder } : {});
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
     const redis = str(v, 'redis');
-    // With --redis the queue workers use the model's encoder as this server's own threads do: their
-    // model digest (which a job must match) covers MODEL/encoder/, so they hold the same one.
+    // With --redis the queue workers use the same encoder as this server's own threads would: their
+    // model digest (which a job must match) covers it (--encoder, else MODEL/encoder/), so workers
+    // started with another one, or none, do not take these jobs.
     if (!redis) for (const k of ['queue', 'max-queue', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
     const runner = redis
       ? await queueRunner({

@@ -347,6 +347,18 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
       const rx = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-ext'), model: fx.modelDir, encoder: ext, options: given, chunk: 2, redis: redis.url, queue: 'enc-ext' });
       assert.deepEqual([rx.done, rx.failed, rx.start], [4, 0, 'encoder'], JSON.stringify(rx.images));
       assert.deepEqual(readTree(path.join(fx.tmp, 'enc-ext')), readTree(path.join(fx.tmp, 'enc-q')));
+      // serve --redis --encoder EXT: its jobs carry the same digest, so this worker runs them.
+      const served = await loadServedModels([fx.modelDir], () => {}, { encoder: ext });
+      const rs = await queueRunner({ url: redis.url, queue: 'enc-ext', models: served, maxQueued: 4, connectTimeoutS: 5, log: () => {} });
+      const sx = await startServer({ models: served, backend: 'cpu', runner: rs }, 0, '127.0.0.1');
+      try {
+        const res = await fetch(`${sx.url}/api/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: served[0]!.name, image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 5 } }) });
+        const events = parseSse(await res.text());
+        assert.equal(events.find((e) => e.event === 'start')?.data.start, 'encoder');
+        assert.ok(events.some((e) => e.event === 'result'), JSON.stringify(events.filter((e) => e.event === 'error')));
+      } finally {
+        await sx.close();
+      }
       await assertNoJobsLeft('enc-ext');
     } finally {
       await wx.close();

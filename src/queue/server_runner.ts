@@ -112,5 +112,5 @@ export async function queueRunner(o: { url: string; queue: string; models: Serve
   }
   const m = o.models[0]!;
   const client = await QueueClient.open(o.url, o.queue, { connectTimeoutS: o.connectTimeoutS, log: o.log });
-  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir), channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
+  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir, m.encoder?.dir), channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
 }

@@ -11,7 +11,7 @@ import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from './api.js';
-import { loadEncoder, modelEncoderDir } from '../encoder/checkpoint.js';
+import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 
 export type { ModelInfo } from './api.js';
 
@@ -26,7 +26,11 @@ export interface ServedModel {
   nz: number;
   /** Sample image file names in `dir/samples/` (PNG/JPEG), for the page's picker. */
   samples: string[];
-  /** DIR/encoder/ when it holds an encoder trained for this generator (checked at load), else null. */
+  /**
+   * The encoder searches start from: `serve --encoder`'s folder, else DIR/encoder/ when it holds an
+   * encoder trained for this generator (checked at load), else null. /models/<name>/encoder/* is
+   * served from `dir` here, wherever it is.
+   */
   encoder: { dir: string; digest: string } | null;
 }
 
@@ -50,10 +54,17 @@ export function listSamples(dir: string): string[] {
 /**
  * Load the models named on the command line (shipped names, checkpoint folders or run folders); with
  * none, every shipped model in models/. A name is the shipped name or the folder's base name.
+ * `encoder` (an encoder folder or train-encoder run, as `inpaint --encoder`) replaces MODEL/encoder/
+ * of the one model served; one trained for another generator is an error, not a notice, as it was
+ * asked for by name.
  */
-export async function loadServedModels(refs: string[], notice: (m: string) => void = () => {}): Promise<ServedModel[]> {
+export async function loadServedModels(refs: string[], notice: (m: string) => void = () => {}, opts: { encoder?: string } = {}): Promise<ServedModel[]> {
   let list = refs;
   if (list.length === 0) list = listShippedModels();
+  if (opts.encoder !== undefined && list.length !== 1) {
+    throw new UserError(`serve: --encoder is for one model, but ${list.length} would be served: give the model it was trained for with --model`);
+  }
+  const encoderRef = opts.encoder !== undefined ? resolveEncoderDir(opts.encoder) : undefined;
   const out: ServedModel[] = [];
   const taken = new Set<string>();
   for (const ref of list) {
@@ -69,14 +80,18 @@ export async function loadServedModels(refs: string[], notice: (m: string) => vo
     // The model's encoder, refused (with a notice; the model is served without it) when it was
     // trained for another generator.
     let encoder: ServedModel['encoder'] = null;
-    const encDir = modelEncoderDir(dir);
+    const encDir = encoderRef ?? modelEncoderDir(dir);
     if (encDir) {
       try {
         const e = await loadEncoder(encDir, checkpoint.generator, name);
         e.encoder.dispose();
         encoder = { dir: path.resolve(encDir), digest: e.manifest.generator.digest };
       } catch (e) {
-        if (!(e instanceof UserError)) throw e;
+        if (!(e instanceof UserError) || encoderRef) {
+          checkpoint.generator.dispose();
+          checkpoint.critic.dispose();
+          throw e;
+        }
         notice(`model '${name}' is served without its encoder: ${e.message}`);
       }
     }

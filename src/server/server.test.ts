@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../models/layers.js';
 import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, addTinyEncoder, type TestServer } from '../testing/server_fixture.js';
 import { loadServedModels } from './models.js';
+import { startServer } from './server.js';
 
 let S: TestServer;
 let webRoot: string;
@@ -397,7 +398,43 @@ test('a model with an encoder: listed with its files and digest, searches start 
     const [served] = await loadServedModels([U.modelDir], (n) => notices.push(n));
     assert.equal(served!.encoder, null);
     assert.match(notices.join('\n'), /served without its encoder: encoder .* was trained for another generator/);
+    // The running server took the model without one: the encoder files written since are not served.
+    assert.equal((await fetch(`${U.url}/models/tiny/encoder/model.json`)).status, 404);
+    assert.equal((await fetch(`${U.url}/models/tiny/%65ncoder/model.json`)).status, 404, 'an encoded segment names the same folder');
   } finally {
+    await U.stop();
+  }
+});
+
+test('serve --encoder DIR: an encoder kept outside the model is listed, served at /models/<name>/encoder/ and started from; for another generator or several models it is refused', async () => {
+  const U = await startTestServer();
+  const notices: string[] = [];
+  let T: Awaited<ReturnType<typeof startServer>> | undefined;
+  try {
+    // The encoder in a folder of its own; the model folder has none.
+    const outside = path.join(U.tmp, 'my-encoder');
+    fs.renameSync(await addTinyEncoder(U.modelDir), outside);
+    assert.equal(fs.existsSync(path.join(U.modelDir, 'encoder')), false);
+    const models = await loadServedModels([U.modelDir], (n) => notices.push(n), { encoder: outside });
+    assert.equal(models[0]!.encoder!.dir, path.resolve(outside));
+    T = await startServer({ models, backend: 'cpu' }, 0, '127.0.0.1');
+    const [m] = (await (await fetch(`${T.url}/api/models`)).json()) as any[];
+    assert.equal(m.encoder.model, '/models/tiny/encoder/model.json');
+    const served = Buffer.from(await (await fetch(`${T.url}/models/tiny/encoder/weights.bin`)).arrayBuffer());
+    assert.deepEqual(served, fs.readFileSync(path.join(outside, 'weights.bin')));
+    const r = await fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 2 } }) });
+    const ev = parseSse(await r.text());
+    assert.equal(ev[0]!.data.start, 'encoder');
+    assert.equal(ev.at(-1)!.event, 'result', JSON.stringify(ev.at(-1)));
+    // Asked for by name, a wrong encoder is an error (not a notice and a model served without it).
+    const stale = path.join(U.tmp, 'stale-encoder');
+    fs.renameSync(await addTinyEncoder(U.modelDir, true), stale);
+    await assert.rejects(loadServedModels([U.modelDir], () => {}, { encoder: stale }), /was trained for another generator/);
+    await assert.rejects(loadServedModels([U.modelDir, U.modelDir], () => {}, { encoder: outside }), /--encoder is for one model, but 2 would be served/);
+    await assert.rejects(loadServedModels([U.modelDir], () => {}, { encoder: path.join(U.tmp, 'nowhere') }), /encoder folder '.*nowhere' does not exist/);
+    assert.deepEqual(notices, []);
+  } finally {
+    await T?.close();
     await U.stop();
   }
 });

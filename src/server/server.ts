@@ -343,11 +343,18 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       const name = decodeURIComponentSafe(slash >= 0 ? rest.slice(0, slash) : rest);
       const model = opts.models.find((m) => m.name === name);
       if (!model || slash < 0) return json(res, 404, { error: `unknown model '${name ?? ''}'` });
-      const r = resolveInside(model.dir, rest.slice(slash + 1));
+      // encoder/* is the encoder the searches start from (serve --encoder's folder, or MODEL/encoder/
+      // when it was accepted), wherever it is; with none, none is served.
+      // (The first segment decoded: '%65ncoder/…' is encoder/ too.)
+      const rel = rest.slice(slash + 1);
+      const cut = rel.indexOf('/');
+      const inEncoder = cut > 0 && decodeURIComponentSafe(rel.slice(0, cut)) === 'encoder';
+      if (inEncoder && !model.encoder) return json(res, 404, { error: `model '${name}' has no encoder` });
+      const r = inEncoder ? resolveInside(model.encoder!.dir, rel.slice(cut + 1)) : resolveInside(model.dir, rel);
       if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
-      if (!isServedModelFile(r.rel)) return json(res, 404, { error: 'not found' });
+      if (!isServedModelFile(inEncoder ? `encoder/${r.rel}` : r.rel)) return json(res, 404, { error: 'not found' });
       // The manifest holds command lines, local paths and notes: only its public part leaves.
-      if (r.rel === 'manifest.json') return json(res, 200, publicManifest(model.manifest));
+      if (r.rel === 'manifest.json' && !inEncoder) return json(res, 200, publicManifest(model.manifest));
       return sendFile(res, r.file);
     }
     // The page. `/` is index.html; hashed assets may be cached for long.
