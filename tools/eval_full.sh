@@ -17,8 +17,10 @@
 # is the encoder-against-random-start comparison of issue #11. Times: on a free core, fashion-mnist's
 # 1000 × 4 random-start search takes ≈ 40 min per 1,000 images; emoji's ≈ 55 min per 726.
 # Merge tables with tools/results_table.ts (e.g. over docs/results/full/emoji-all-*-center).
-# Every search runs with --context-floor 0 (Yeh et al.'s weights), the search these ablations were
-# planned for and the committed fashion-mnist random-start reports used, whatever the default now is.
+# The ablations planned first run every search with --context-floor 0 (Yeh et al.'s weights), the
+# search the committed fashion-mnist random-start reports used, whatever the default now is. The
+# `*-floor-random-*` reports then run the random start against the encoder's start again at the
+# default floor (0.05, docs/FLOOR.md), half masks first (where the floor matters most).
 # A report being run by another copy of this script (runs/eval-NAME.lock holds its pid) is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,21 +37,25 @@ done
 [ -f dist/src/cli/main.js ] || { echo "eval_full: dist/ is missing: run npm ci (or npm run build) first" >&2; exit 2; }
 
 BASELINES=telea,nearest,mean,zero
-# name | model | masks | methods | FD samples
+# name | model | masks | methods | FD samples | context floor ('' = the default)
 PLAN=()
 for m in center random half pattern strokes; do
-  PLAN+=("fm-n1000-lambda0-$m|fashion-mnist|$m|wgan-encoder,wgan-lambda0|200")
+  PLAN+=("fm-n1000-lambda0-$m|fashion-mnist|$m|wgan-encoder,wgan-lambda0|200|0")
 done
 for m in center random half pattern strokes; do
-  PLAN+=("emoji-all-random-$m|emoji|$m|wgan-encoder,wgan,wgan-noblend,wgan-1restart,$BASELINES|700")
+  PLAN+=("emoji-all-random-$m|emoji|$m|wgan-encoder,wgan,wgan-noblend,wgan-1restart,$BASELINES|700|0")
 done
 for m in center random half pattern strokes; do
-  PLAN+=("emoji-all-lambda0-$m|emoji|$m|wgan-encoder,wgan-lambda0|700")
+  PLAN+=("emoji-all-lambda0-$m|emoji|$m|wgan-encoder,wgan-lambda0|700|0")
+done
+for m in half center random pattern strokes; do
+  PLAN+=("fm-n1000-floor-random-$m|fashion-mnist|$m|wgan-encoder,wgan|200|")
+  PLAN+=("emoji-all-floor-random-$m|emoji|$m|wgan-encoder,wgan|700|")
 done
 
 todo=()
 for p in "${PLAN[@]}"; do
-  IFS='|' read -r name model masks methods fdn <<<"$p"
+  IFS='|' read -r name model masks methods fdn floor <<<"$p"
   [[ -n "$FILTER" && "$name" != *"$FILTER"* ]] && continue
   if [ -f "docs/results/full/$name/results.json" ]; then echo "done  $name"; else echo "todo  $name"; todo+=("$p"); fi
 done
@@ -57,7 +63,7 @@ done
 mkdir -p runs logs
 
 run_one() {
-  IFS='|' read -r name model masks methods fdn <<<"$1"
+  IFS='|' read -r name model masks methods fdn floor <<<"$1"
   local lock="runs/eval-$name.lock"
   if ! mkdir "$lock" 2>/dev/null; then
     if kill -0 "$(cat "$lock/pid" 2>/dev/null)" 2>/dev/null; then echo "running elsewhere: $name"; return; fi
@@ -67,7 +73,7 @@ run_one() {
   rm -rf "runs/eval-$name"
   # --n 1000: all 726 emoji test images; 1,000 of fashion-mnist's 10,000.
   WGAN_NATIVE_THREADS=1 node dist/src/cli/main.js eval --model "$model" --methods "$methods" --n 1000 \
-    --masks "$masks" --fd-n "$fdn" --context-floor 0 --out "runs/eval-$name" --backend native > "logs/eval-$name.log" 2>&1 \
+    --masks "$masks" --fd-n "$fdn" ${floor:+--context-floor "$floor"} --out "runs/eval-$name" --backend native > "logs/eval-$name.log" 2>&1 \
     || { echo "FAILED $name (logs/eval-$name.log)"; rm -rf "$lock"; return; }
   # Into docs/results/full/ through a temporary name, so a stop half-way leaves no half-copied report.
   local dst="docs/results/full/$name" tmp="docs/results/full/.$name.tmp"
