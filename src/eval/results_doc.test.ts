@@ -1,7 +1,7 @@
 // docs/RESULTS.md quotes the shipped models' evaluation by hand-pasted tables; the figures themselves
 // live in each model's manifest (`extra.eval`) and in the committed report (docs/results/eval-*/results.json).
-// A re-evaluation that updates one of the three and not the others must fail CI rather than leave the
-// README's numbers quietly wrong.
+// The README's results table quotes fashion-mnist's again. A re-evaluation that updates one of these
+// and not the others must fail CI rather than leave the published numbers quietly wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -93,3 +93,27 @@ for (const { name, heading, report } of SHIPPED) {
     assert.deepEqual(rows, expected, `${name}: RESULTS.md's table differs from the manifest's extra.eval`);
   });
 }
+
+// README.md: "| center 25 % | **18.94 ± 0.14**, **87.2 %** | 18.29, 86.5 % | 14.18, 82.9 % | …": per mask kind
+// the default search (mean ± s.e., accuracy), then the other methods (mean, accuracy), in this order.
+const README_METHODS = ['wgan-encoder', 'wgan-encoder-only', 'telea', 'nearest', 'mean'];
+
+test("README's results table is fashion-mnist's manifest evaluation", () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, 'fashion-mnist', 'manifest.json'), 'utf8')) as { extra: { eval: { results: Results } } };
+  const results = manifest.extra.eval.results;
+  const readme = fs.readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8').split('\n');
+  const head = readme.findIndex((l) => l.startsWith('| mask | ours (default) |'));
+  assert.ok(head >= 0, "README has its results table ('| mask | ours (default) | …')");
+  const rows: string[] = [];
+  for (const line of readme.slice(head + 2)) { if (!line.startsWith('|')) break; rows.push(line); }
+  assert.deepEqual(rows.map((r) => r.split('|')[1]!.trim().split(' ')[0]), Object.keys(results), 'one row per mask kind, in the evaluation order');
+  for (const row of rows) {
+    const cells = row.split('|').slice(1, -1).map((c) => c.replace(/\*\*/g, '').trim());
+    const mask = cells[0]!.split(' ')[0]!;
+    const expected = README_METHODS.map((m, j) => {
+      const r = rowOf(mask, m, results[mask]![m]!);
+      return `${j === 0 ? r.holePsnr : r.holePsnr.split(' ± ')[0]}, ${r.accuracy}`;
+    });
+    assert.deepEqual(cells.slice(1), expected, `README, ${mask} row`);
+  }
+});
