@@ -36,6 +36,7 @@ import { decodeCache, encodeCache } from './cache_format.js';
 import { BUILTIN_NAMES, FASHION_MNIST_CLASSES, MNIST_CLASSES, isBuiltin } from './registry.js';
 import { isEmojiDataset } from './emoji.js';
 import { emojiPlan } from './emoji_node.js';
+import { facesPlan } from './faces_node.js';
 import { datasetOf, datasetPackageDir, decodeFiles, statFingerprint, type Built, type PackageDirs, type Plan } from './plan_node.js';
 
 export { datasetPackageDir, datasetPackageDirs, type PackageDirs } from './plan_node.js';
@@ -152,6 +153,8 @@ function makePlan(data: string, split: Split, dirs?: PackageDirs): Plan {
         return fashionPlan(split);
       case 'mnist':
         return mnistPlan(split, dirs);
+      case 'faces':
+        return facesPlan(split, dirs);
     }
   }
   let st: fs.Stats | undefined;

