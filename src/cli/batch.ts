@@ -1,7 +1,7 @@
 /** `wgan-inpaint batch`: inpaint a folder in chunks, in-process or on queue workers (src/queue/batch.ts). */
 import { str, numOpt, type Command, type Values } from './command.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
-import { ProgressBar, fmtDuration } from './progress.js';
+import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
@@ -95,8 +95,7 @@ export const batchCommand: Command = {
       bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
         `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`);
       const failed = r.images.filter((im) => im.status === 'failed');
-      for (const im of failed.slice(0, 20)) bar.log(`failed: '${im.input}': ${im.reason}`);
-      if (failed.length > 20) bar.log(`… and ${failed.length - 20} more failed (see summary.json)`);
+      logFailed((l) => bar.log(l), failed.map((im) => ({ input: im.input, reason: im.reason ?? '' })));
       if (r.interrupted) {
         bar.log('interrupted: re-run the same command to resume (what is done is kept; chunks on the queue keep running)');
         return 130;
