@@ -101,3 +101,23 @@ test('31.6 inpaint DIR: one bad file is skipped and named in summary.json, the o
   await assert.rejects(main(['inpaint', '--model', model, '--input', path.join(inp, 'broken.png'), '--mask', 'center', '--out', out2, ...quick]), userError(/cannot decode '.*broken\.png'/));
   assert.ok(!fs.existsSync(out2));
 });
+
+test('31.6 batch --help lists --window once (the search window) and the queue\'s own --in-flight; batch --window sets the search window', async () => {
+  const logs: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => logs.push(s);
+  try {
+    await main(['batch', '--help']);
+  } finally {
+    console.log = log;
+  }
+  const h = logs.join('\n');
+  assert.equal(h.match(/^ +--window /gm)?.length, 1, h);
+  assert.match(h, /^ +--window N +importance-weight window/m);
+  assert.match(h, /^ +--in-flight N +chunks on the queue at once from this batch/m);
+  const inp = await folder('win', 1);
+  const out = path.join(d, 'win-out');
+  assert.equal(await main(['batch', '--model', model, '--input', inp, '--mask', 'center', '--out', out, '--window', '5', '--backend', 'cpu', ...quick]), 0);
+  assert.equal(summaryOf(out).options.window, 5);
+  await assert.rejects(main(['batch', '--model', model, '--input', inp, '--mask', 'center', '--out', out, '--in-flight', '4']), userError(/^batch: --in-flight needs --redis$/));
+});

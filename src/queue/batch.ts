@@ -44,7 +44,7 @@ import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, t
  */
 export const DEFAULT_CHUNK = 32;
 /**
- * Chunks on the queue at once per batch client: up to 64 workers busy (raise --window for a bigger
+ * Chunks on the queue at once per batch client: up to 64 workers busy (raise `batch --in-flight` for a bigger
  * fleet) while Redis holds a bounded amount (≈ 50 KB per waiting chunk of 32 small PNGs, results
  * removed as collected).
  */
