@@ -121,3 +121,16 @@ test('31.6 batch --help lists --window once (the search window) and the queue\'s
   assert.equal(summaryOf(out).options.window, 5);
   await assert.rejects(main(['batch', '--model', model, '--input', inp, '--mask', 'center', '--out', out, '--in-flight', '4']), userError(/^batch: --in-flight needs --redis$/));
 });
+
+test('30.9 a negative number meets the option\'s bound, not "argument is ambiguous"', async () => {
+  const run = (...a: string[]) => main(['inpaint', '--model', model, '--input', path.join(d, 'no.png'), '--mask', 'center', '--out', path.join(d, 'neg'), ...a]);
+  // (0 iterations is allowed: the encoder's one-pass fill.)
+  await assert.rejects(run('--iters', '-5'), userError(/^inpaint: --iters must be ≥ 0, got -5$/));
+  await assert.rejects(run('--restarts', '-2'), userError(/^inpaint: --restarts must be ≥ 1, got -2$/));
+  await assert.rejects(run('--lambda', '-0.5'), userError(/--lambda must be ≥ 0, got -0\.5/));
+  await assert.rejects(run('--max-pixels', '-1'), userError(/^--max-pixels must be an integer ≥ 1, got '-1'$/));
+  await assert.rejects(main(['serve', '--port', '-1']), userError(/^--port must be an integer ≥ 0, got '-1'$/));
+  await assert.rejects(main(['train', '--iters', '-5', '--dry-run']), userError(/iters: Number must be greater than or equal to 1, got -5/));
+  // A value that is not a number still reads as a missing value.
+  await assert.rejects(run('--iters', '--mask'), userError(/--iters needs a value|ambiguous/));
+});
