@@ -15,6 +15,7 @@ import { saveCheckpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
 import { testBackend } from '../testing/fixtures.js';
+import { threadBound } from './bounds.js';
 
 const userError = (re: RegExp) => (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
 let d = '';
@@ -133,4 +134,17 @@ test('30.9 a negative number meets the option\'s bound, not "argument is ambiguo
   await assert.rejects(main(['train', '--iters', '-5', '--dry-run']), userError(/iters: Number must be greater than or equal to 1, got -5/));
   // A value that is not a number still reads as a missing value.
   await assert.rejects(run('--iters', '--mask'), userError(/--iters needs a value|ambiguous/));
+});
+
+test('30.8 worker --concurrency and serve --max-running are bounded by the machine, one line naming the bound', async () => {
+  await assert.rejects(main(['worker', '--redis', 'redis://127.0.0.1:1', '--model', model, '--concurrency', '100000']), userError(/^--concurrency must be ≤ \d+ on this machine \(.*\), got 100000$/));
+  await assert.rejects(main(['serve', '--model', model, '--max-running', '100000', '--port', '0']), userError(/^--max-running must be ≤ \d+ on this machine \(.*\), got 100000$/));
+  // The bound: cores × 4 or what half the memory holds, whichever is smaller; at least 1.
+  const GB = 2 ** 30;
+  assert.deepEqual(threadBound({ cores: 2, totalBytes: 24 * GB }).max, 8);
+  const mem = threadBound({ cores: 64, totalBytes: 4 * GB });
+  assert.ok(mem.max < 64 * 4 && mem.max >= 1, String(mem.max));
+  assert.match(mem.why, /memory/);
+  assert.match(threadBound({ cores: 2, totalBytes: 24 * GB }).why, /2 cores/);
+  assert.equal(threadBound({ cores: 1, totalBytes: 0.1 * GB }).max, 1);
 });
