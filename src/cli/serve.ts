@@ -83,8 +83,9 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          the image, aspect kept; crop: a square around each hole; default: the
                          model's) and the fill brought back. Closing the connection cancels the job.
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
-  GET  /models/<name>/{manifest.json, generator/*, critic/*, samples/*}   read-only model files
-                         (manifest.json: its public part — no command lines, notes or local paths)
+  GET  /models/<name>/{manifest.json, generator/*, critic/*, encoder/*, samples/*}   read-only model
+                         files (manifest.json and encoder/manifest.json: their public part — no command
+                         lines, notes or local paths)
 
 example
   wgan-inpaint serve --run runs/fmnist --port 8080`;
