@@ -400,8 +400,28 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
   });
   // Receiving a request is bounded (headers, then body); answering it is not: an SSE stream may run
   // for minutes once the request is in (requestTimeout stops counting when the request is complete).
+  // Node's requestTimeout counts from the request's first byte, so alone it would give a client that
+  // sends its headers at once header + body seconds for its body (80 s where 60 s is documented): the
+  // body's own timer below starts when the headers are in; requestTimeout stays as a backstop.
   server.headersTimeout = limits.headerTimeoutSec * 1000;
   server.requestTimeout = (limits.headerTimeoutSec + limits.bodyTimeoutSec) * 1000;
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.complete) return;
+    const t = setTimeout(() => {
+      if (req.complete) return;
+      // As Node's own request timeout: 408 when nothing was answered yet, and the connection closed.
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+        json(res, 408, { error: `request body not received within this server's limit of ${limits.bodyTimeoutSec} s` });
+      }
+      res.once('finish', () => req.socket.destroy());
+      if (res.writableFinished) req.socket.destroy();
+    }, limits.bodyTimeoutSec * 1000);
+    t.unref();
+    const done = () => clearTimeout(t);
+    req.once('end', done);
+    req.once('close', done);
+  });
   // Connections per client address. One over the cap gets a short grace to send its request, which is
   // answered 429 (so a browser or script sees why); one that sends nothing is closed.
   const perAddress = new Map<string, number>();
