@@ -1,7 +1,7 @@
 /** `wgan-inpaint batch`: inpaint a folder in chunks, in-process or on queue workers (src/queue/batch.ts). */
 import { str, numOpt, type Command, type Values } from './command.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
-import { ProgressBar, fmtDuration } from './progress.js';
+import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
@@ -44,7 +44,8 @@ ${INPAINT_OPTION_HELP}
 queue
   --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
   --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
-  --window N             jobs on the queue at once from this batch [default: ${DEFAULT_WINDOW}]
+  --in-flight N          chunks on the queue at once from this batch, submitted and not yet collected
+                         (bounds what Redis holds; raise it for a fleet of more workers) [default: ${DEFAULT_WINDOW}]
   --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
@@ -64,12 +65,12 @@ export const batchCommand: Command = {
     input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
     chunk: { type: 'string' }, backend: { type: 'string' },
-    redis: { type: 'string' }, queue: { type: 'string' }, window: { type: 'string' }, 'connect-timeout': { type: 'string' },
+    redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
     const redis = str(v, 'redis');
-    if (!redis) for (const k of ['queue', 'window', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    if (!redis) for (const k of ['queue', 'in-flight', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
     if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
     const bar = new ProgressBar();
     const ac = new AbortController();
@@ -84,7 +85,7 @@ export const batchCommand: Command = {
         options: inpaintOptionsGiven(v, 'batch'),
         ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
-        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'window', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
+        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
       }, {
         log: (l) => bar.log(l),
         signal: ac.signal,
@@ -95,8 +96,7 @@ export const batchCommand: Command = {
       bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
         `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`);
       const failed = r.images.filter((im) => im.status === 'failed');
-      for (const im of failed.slice(0, 20)) bar.log(`failed: '${im.input}': ${im.reason}`);
-      if (failed.length > 20) bar.log(`… and ${failed.length - 20} more failed (see summary.json)`);
+      logFailed((l) => bar.log(l), failed.map((im) => ({ input: im.input, reason: im.reason ?? '' })));
       if (r.interrupted) {
         bar.log('interrupted: re-run the same command to resume (what is done is kept; chunks on the queue keep running)');
         return 130;

@@ -1,5 +1,4 @@
 /** `wgan-inpaint inpaint`: fill the holes of images with a trained WGAN (the work is `inpaintFiles`, src/inpaint/files_node.ts). */
-import path from 'node:path';
 import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -9,7 +8,7 @@ import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
-import { ProgressBar, fmtDuration } from './progress.js';
+import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { UserError } from '../util/errors.js';
 
 const help = `usage: wgan-inpaint inpaint --model RUN_DIR|CHECKPOINT|NAME --input FILE|DIR --mask KIND|mask.png --out DIR [options]
@@ -21,15 +20,18 @@ then paste G(ẑ) into the hole and Poisson-blend it.
   --model REF            a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model
                          name (fashion-mnist, emoji)
   --input FILE|DIR       an image, or a folder of images (PNG/JPEG/WebP/GIF, recursive; links are
-                         followed, but a folder reached twice, e.g. through a link cycle, is read once)
+                         followed, but a folder reached twice, e.g. through a link cycle, is read once;
+                         images inside --out are not read, so --out may be a folder inside it). In a
+                         folder, a file that cannot be read or decoded is skipped and named (stderr and
+                         summary.json); a single bad file, or a folder of only bad ones, is an error
   --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
                          ${MASK_KINDS.join(', ')};
                          or a PNG: dark (< 50 % brightness) or transparent = unknown; resized
                          (nearest) to each image
   --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                          side_by_side[, progress.gif]) and summary.json; checked before any work (it must
-                         be a writable folder or creatable); on a failed write nothing is left, or
-                         summary.json lists what was written
+                         be a writable folder or creatable, and not the input folder nor one holding
+                         it); on a failed write nothing is left, or summary.json lists what was written
 ${INPAINT_OPTION_HELP}
   --encoder DIR          the encoder for --init auto|encoder: an encoder folder or a train-encoder run
                          (refused unless trained for this model's generator) [default: MODEL/encoder/]
@@ -46,6 +48,9 @@ large photo with a small hole gets a fill at nearly its own resolution. Known pi
 changed; the Poisson blend is solved around each hole only. Images are converted to the model's
 channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
 search loss becomes NaN or infinite is reported and not written; the others are.
+
+Exit status: 0 when every image is written, 1 when any failed (named on stderr and in summary.json;
+the others are written), 2 on bad input (nothing written).
 
 example
   wgan-inpaint inpaint --model fashion-mnist --input models/fashion-mnist/samples/00-test-0.png --mask center --out out/`;
@@ -83,8 +88,9 @@ export const inpaintCommand: Command = {
       onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t0) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;
-    log(`inpainted ${s.written} image(s) in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
-    if (s.failed) throw new UserError(`${s.failed} of ${plan.files.length} images failed (listed in ${path.join(out, 'summary.json')})`);
-    return 0;
+    log(`inpainted ${s.written} image(s)${s.failed ? `, ${s.failed} failed` : ''} in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
+    // As `batch`: the good images are written, the bad ones named here and in summary.json, exit 1.
+    logFailed(log, s.images.flatMap((im) => (im.error ? [{ input: im.input, reason: im.error }] : [])));
+    return s.failed ? 1 : 0;
   },
 };

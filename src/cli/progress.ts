@@ -36,3 +36,12 @@ export class ProgressBar {
     this.stream.write(this.tty ? `\r\x1b[K${msg}\n` : `${msg}\n`);
   }
 }
+
+/**
+ * The images that failed, one `failed: 'file': reason` line each (the first 20; summary.json has them
+ * all): how `inpaint` and `batch` end a run that skipped bad images (exit 1).
+ */
+export function logFailed(log: (line: string) => void, failed: readonly { input: string; reason: string }[]): void {
+  for (const f of failed.slice(0, 20)) log(`failed: '${f.input}': ${f.reason}`);
+  if (failed.length > 20) log(`… and ${failed.length - 20} more failed (see summary.json)`);
+}

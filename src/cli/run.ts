@@ -56,6 +56,25 @@ function parseErrorMessage(e: Error & { code?: string }, flags: string[]): strin
   return e.message.split('\n')[0]!;
 }
 
+/**
+ * `--iters -5` as `--iters=-5`: parseArgs takes a value that starts with a dash for an option of its
+ * own and calls it "ambiguous", so a negative number never reached its bound's message ("must be ≥
+ * 1"). Only a decimal number after an option that takes a value is joined (no option is a number).
+ */
+export function joinNegativeValues(args: string[], options: Command['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!, next = args[i + 1];
+    if (a === '--') return [...out, ...args.slice(i)];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -78,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(rest, cmd.options), options: cmd.options, strict: true, allowPositionals: true });
   } catch (e) {
     throw new UserError(`${name}: ${parseErrorMessage(e as Error & { code?: string }, Object.keys(cmd.options))}`);
   }

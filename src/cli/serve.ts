@@ -8,6 +8,7 @@ import { listShippedModels, resolveCheckpointDir } from '../train/checkpoint.js'
 import { defaultAllowedHosts, startServer, WEB_ROOT } from '../server/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
 import { UserError } from '../util/errors.js';
+import { threadBound, THREADS_PER_CORE, JOB_BYTES, threadsOpt } from './bounds.js';
 import { DEFAULT_MAX_QUEUED, queueRunner } from '../queue/server_runner.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
@@ -42,7 +43,8 @@ limits
   --max-body BYTES       largest request body, → 413 [default: ${d.maxBodyBytes}]
   --max-side PX          largest image width/height, → 400 [default: ${d.maxImageSide}]
   --max-waiting N        jobs waiting behind the running one; one more → 429 + Retry-After [default: ${d.maxWaiting}]
-  --max-running N        jobs computing at once, one worker thread each [default: ${d.maxRunning}]
+  --max-running N        jobs computing at once, one worker thread each [default: ${d.maxRunning}]; at most
+                         ${THREADS_PER_CORE} per core and what half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} here)
   --job-timeout S        seconds per job, → an 'error' event [default: ${d.jobTimeoutSec}]
   --max-iters N          largest options.iters [default: ${d.maxIters}]
   --max-restarts N       largest options.restarts [default: ${d.maxRestarts}]
@@ -81,8 +83,9 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          the image, aspect kept; crop: a square around each hole; default: the
                          model's) and the fill brought back. Closing the connection cancels the job.
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
-  GET  /models/<name>/{manifest.json, generator/*, critic/*, samples/*}   read-only model files
-                         (manifest.json: its public part — no command lines, notes or local paths)
+  GET  /models/<name>/{manifest.json, generator/*, critic/*, encoder/*, samples/*}   read-only model
+                         files (manifest.json and encoder/manifest.json: their public part — no command
+                         lines, notes or local paths)
 
 example
   wgan-inpaint serve --run runs/fmnist --port 8080`;
@@ -124,7 +127,8 @@ export const serveCommand: Command = {
     const host = str(v, 'host', '127.0.0.1')!;
     const limits: Partial<Limits> = {};
     for (const [flag, key, min, int] of LIMIT_FLAGS) {
-      const n = numOpt(v, flag, { int, min, max: 1e9 });
+      // --max-running starts one compute thread per job: bounded by the machine (bounds.ts).
+      const n = key === 'maxRunning' ? (v[flag] === undefined ? undefined : threadsOpt(v, flag, DEFAULT_LIMITS.maxRunning)) : numOpt(v, flag, { int, min, max: 1e9 });
       if (n !== undefined) limits[key] = n;
     }
     const allowHosts = (v['allow-host'] as unknown as string[] | undefined) ?? [];

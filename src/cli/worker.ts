@@ -4,6 +4,7 @@ import { startQueueWorker, WORKER_DEFAULTS } from '../queue/worker.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
 import { UserError } from '../util/errors.js';
+import { threadBound, THREADS_PER_CORE, JOB_BYTES, threadsOpt } from './bounds.js';
 
 const d = WORKER_DEFAULTS;
 
@@ -26,7 +27,8 @@ line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones f
                          MODEL/encoder/; the same as the batch's --encoder (the digest covers it)
   --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
   --concurrency N        chunks at once, one compute thread each [default: ${d.concurrency}; the search
-                         already uses every core on the native backend]
+                         already uses every core on the native backend]; at most ${THREADS_PER_CORE} per core and what
+                         half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} on this machine)
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
   --grace S              seconds a stopping worker lets running jobs finish [default: ${d.graceS}]
   --lock-duration MS     BullMQ job lock, renewed every MS/2 [default: ${d.lockDurationMs}]
@@ -59,7 +61,8 @@ export const workerCommand: Command = {
       ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
       queue: str(v, 'queue', DEFAULT_QUEUE)!,
       backend: str(v, 'backend', 'auto')!,
-      concurrency: numOpt(v, 'concurrency', { int: true, min: 1, def: d.concurrency }),
+      // Bounded by the machine: each unit is a compute thread holding a model and a search (bounds.ts).
+      concurrency: threadsOpt(v, 'concurrency', d.concurrency),
       lockDurationMs: numOpt(v, 'lock-duration', { int: true, min: 100, def: d.lockDurationMs }),
       stalledIntervalMs: numOpt(v, 'stalled-interval', { int: true, min: 100, def: d.stalledIntervalMs }),
       maxStalledCount: numOpt(v, 'max-stalled', { int: true, min: 0, def: d.maxStalledCount }),

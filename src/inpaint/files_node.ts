@@ -15,7 +15,7 @@ import path from 'node:path';
 import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
-import { listImageFiles } from '../data/load_node.js';
+import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS } from '../masks/masks.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
@@ -44,7 +44,13 @@ export interface InpaintFilesPlan {
   /** Output sub-folder names, one per file. */
   readonly names: readonly string[];
   readonly bytes: Uint8Array[];
-  readonly headers: readonly ImageHeader[];
+  /** Per file: its header, or null when it failed (`errors`). */
+  readonly headers: readonly (ImageHeader | null)[];
+  /**
+   * Per file: why it cannot be inpainted (unreadable, empty, corrupt, over maxPixels), else null. Only
+   * files of an input folder fail alone: a single input file that is bad is a UserError.
+   */
+  readonly errors: readonly (string | null)[];
 }
 
 export interface InpaintFilesHooks extends InpaintCallbacks {
@@ -73,7 +79,10 @@ export interface InpaintFilesSummary {
   out: string;
   seconds: number;
   secondsPerImage: number;
-  /** Images written, and images whose search failed (non-finite loss; listed in `images`). */
+  /**
+   * Images written, and images that failed (listed in `images` with their error): a file of the input
+   * folder that cannot be read or decoded, or whose search loss became non-finite.
+   */
   written: number;
   failed: number;
   images: InpaintFilesImage[];
@@ -108,22 +117,57 @@ export function checkOutDir(out: string): void {
   }
 }
 
+/** Whether `p` is `dir` or lies inside it (both absolute, links resolved). */
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+}
+
+/** The real path of `p`, or of its nearest existing ancestor with the rest appended (a folder not made yet). */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+  }
+}
+
+/**
+ * The images an `inpaint` or `batch` run reads, shared by both: the file itself, or every image of the
+ * folder (recursive, `listImageFiles`) except those inside `out` — a run's outputs (input.png,
+ * blended.png, …) must not become the next run's inputs (`--input D --out D/out` run twice read 3,
+ * then 24, then 171 images). Paths are compared with links resolved, so an `--out` given through a
+ * link is still recognised. An `out` that is the input folder or holds it is refused: every input
+ * would then be inside it, and an output folder could replace an input folder.
+ * Returns the folder the relative paths are under (the file's folder for a file) and those paths.
+ */
+export function listInputImages(input: string, out: string): { root: string; rels: string[] } {
+  if (!fs.existsSync(input)) throw new UserError(`input '${input}' does not exist`);
+  if (!fs.statSync(input).isDirectory()) return { root: path.dirname(input), rels: [path.basename(input)] };
+  const realOut = realPath(out);
+  if (within(realPath(input), realOut)) {
+    throw new UserError(`--out '${out}' is the input folder or holds it: its outputs would be read as inputs by the next run; give a folder beside the input, or inside it (e.g. '${path.join(input, 'out')}': what is inside --out is never read)`);
+  }
+  const rels = listImageFiles(input).filter((r) => !within(realPath(path.join(input, r)), realOut));
+  if (!rels.length) throw new UserError(`input folder '${input}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+  return { root: input, rels };
+}
+
 /**
  * Validate a spec before any computing or writing: options, input files, mask, output location, name
  * clashes, and every image's header (size against maxPixels, empty or corrupt files). Throws one
- * UserError line naming the problem.
+ * UserError line naming the problem — except for a bad file in an input folder, which is skipped and
+ * named (`errors`; summary.json lists it, as `batch` does) unless every file is bad.
  */
 export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<InpaintFilesPlan> {
   const options = resolveInpaintOptions(spec.options ?? {});
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
   const { input, mask, out } = spec;
-  if (!fs.existsSync(input)) throw new UserError(`input '${input}' does not exist`);
-  let files: string[];
-  if (fs.statSync(input).isDirectory()) {
-    files = listImageFiles(input).map((r) => path.join(input, r));
-    if (!files.length) throw new UserError(`input folder '${input}' has no images`);
-  } else files = [input];
+  const { root, rels } = listInputImages(input, out);
+  const isDir = fs.statSync(input).isDirectory();
+  const files = isDir ? rels.map((r) => path.join(root, r)) : [input];
   if (!MASK_KINDS.includes(mask) && !fs.existsSync(mask)) throw new UserError(`--mask '${mask}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file`);
   checkOutDir(out);
   const names = outputNames(files.map((f) => path.basename(f)));
@@ -131,15 +175,38 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
     const p = path.join(out, n), want = n === 'summary.json' ? 'file' : 'folder';
     if (fs.existsSync(p) && fs.statSync(p).isDirectory() !== (want === 'folder')) throw new UserError(`cannot write '${p}': a ${want === 'folder' ? 'file' : 'folder'} of that name is in the way`);
   }
-  const bytes: Uint8Array[] = files.map((f) => {
+  // A file that cannot be read, or whose header is bad (empty, corrupt, over maxPixels): one given
+  // alone is bad input; one in a folder fails alone, named, and the others go on.
+  const errors: (string | null)[] = files.map(() => null);
+  const bytes: Uint8Array[] = [];
+  const headers: (ImageHeader | null)[] = [];
+  for (const [i, f] of files.entries()) {
     try {
-      return fs.readFileSync(f);
+      try {
+        bytes.push(fs.readFileSync(f));
+      } catch (e) {
+        throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
+      }
+      headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels }));
     } catch (e) {
-      throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
+      if (!isDir || !(e instanceof UserError)) throw e;
+      errors[i] = e.message;
+      bytes[i] = new Uint8Array(0);
+      headers[i] = null;
     }
-  });
-  const headers = await Promise.all(files.map((f, i) => readImageHeader(bytes[i]!, `'${f}'`, { maxPixels })));
-  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers };
+  }
+  everyImageFailed(files, errors);
+  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors };
+}
+
+/** When no image is left to inpaint: one UserError naming the first failure (nothing is written). */
+function everyImageFailed(files: readonly string[], errors: readonly (string | null)[]): void {
+  const failed = errors.flatMap((e, i) => (e === null ? [] : [i]));
+  if (!failed.length || failed.length < files.length) return;
+  const i = failed[0]!;
+  // The file's own message names it already (`cannot decode 'x.png': …`); others get its name.
+  const msg = errors[i]!.includes(`'${files[i]}'`) ? errors[i]! : `'${files[i]}': ${errors[i]}`;
+  throw new UserError(`${msg}${failed.length > 1 ? ` (and the ${failed.length - 1} other image(s) too)` : ''}`);
 }
 
 /**
@@ -147,8 +214,9 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
  * at its own size (converted to the model's channels), make its mask, complete all of them in one
  * batched search, and write OUT/<name>/ (the files of src/io/outputs.ts) and OUT/summary.json.
  *
- * Throws a UserError when every image's search failed (nothing is written) or a write failed;
- * otherwise returns the summary, whose `failed` counts images that were reported and not written.
+ * Throws a UserError when every image failed (nothing is written) or a write failed; otherwise returns
+ * the summary, whose `failed` counts images that were reported and not written: files of the input
+ * folder that cannot be decoded (a single bad input file is a UserError) and non-finite searches.
  */
 export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFilesSpec | InpaintFilesPlan, hooks: InpaintFilesHooks = {}): Promise<InpaintFilesSummary> {
   const plan = 'headers' in specOrPlan ? specOrPlan : await prepareInpaintFiles(specOrPlan);
@@ -159,25 +227,42 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   const log = hooks.log ?? (() => {});
   const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
 
-  const images: ImageBatch[] = [];
-  const masks: Mask[] = [];
+  // Why each file failed (before the search: unreadable or undecodable; after: a non-finite loss).
+  const errors = [...(plan.errors ?? files.map(() => null))];
+  const isDir = fs.statSync(plan.spec.input).isDirectory();
+  const images: (ImageBatch | null)[] = files.map(() => null);
+  const masks: (Mask | null)[] = files.map(() => null);
   for (const [i, f] of files.entries()) {
-    const im = await decodeImage(plan.bytes[i]!, { channels, maxPixels }, `'${f}'`);
-    plan.bytes[i] = new Uint8Array(0); // the decoded copy is all we need from here on
+    if (errors[i] !== null) continue;
+    let im: ImageBatch;
+    try {
+      im = await decodeImage(plan.bytes[i]!, { channels, maxPixels }, `'${f}'`);
+    } catch (e) {
+      // As in prepareInpaintFiles: a bad file of a folder fails alone.
+      if (!isDir || !(e instanceof UserError)) throw e;
+      errors[i] = e.message;
+      continue;
+    } finally {
+      plan.bytes[i] = new Uint8Array(0); // the decoded copy is all we need from here on
+    }
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
-    const m = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels);
-    images.push(im);
-    masks.push(m);
+    // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
+    masks[i] = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels);
+    images[i] = im;
   }
+  everyImageFailed(files, errors);
 
+  const todo = files.flatMap((_, i) => (images[i] ? [i] : []));
   const t0 = Date.now();
-  const results = await inpaintImages(model, images, masks, o, hooks);
+  const fitted = await inpaintImages(model, todo.map((i) => images[i]!), todo.map((i) => masks[i]!), o, hooks);
   const seconds = (Date.now() - t0) / 1000;
-  const failed = results.flatMap((r, i) => (r.error ? [i] : []));
-  if (failed.length === results.length) {
-    const i = failed[0]!;
-    throw new UserError(`'${files[i]}': ${results[i]!.error}${failed.length > 1 ? ` (and the ${failed.length - 1} other image(s) too)` : ''}`);
+  const results: (FittedResult | null)[] = files.map(() => null);
+  for (const [j, i] of todo.entries()) {
+    results[i] = fitted[j]!;
+    if (fitted[j]!.error) errors[i] = fitted[j]!.error!;
   }
+  everyImageFailed(files, errors);
+  const failed = errors.filter((e) => e !== null);
 
   // The highest folder of `out` this call will create (removed again if nothing is kept).
   let created: string | null = null;
@@ -187,9 +272,9 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
   try {
     for (const [i, r] of results.entries()) {
-      if (r.error) {
-        log(`error: '${files[i]}': ${r.error}; not written`);
-        summary.push({ input: files[i]!, error: r.error });
+      if (!r || r.error) {
+        log(`error: ${errors[i]!.includes(`'${files[i]}'`) ? errors[i] : `'${files[i]}': ${errors[i]}`}; not written`);
+        summary.push({ input: files[i]!, error: errors[i]! });
         continue;
       }
       if (r.notice === 'no-hole') log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
@@ -220,6 +305,6 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     throw new UserError(`${e.message}; ${kept ? `summary.json lists the ${written.length} image(s) written before` : written.length ? `removed the ${written.length} image folder(s) this run wrote` : 'nothing was written'}`);
   }
-  const images_: InpaintFilesImage[] = results.map((r, i) => (r.error ? { input: files[i]!, error: r.error } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) }));
+  const images_: InpaintFilesImage[] = results.map((r, i) => (!r || r.error ? { input: files[i]!, error: errors[i]! } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) }));
   return { out, seconds, secondsPerImage: seconds / files.length, written: written.length, failed: failed.length, images: images_ };
 }

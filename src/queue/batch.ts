@@ -15,7 +15,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
+import { IMAGE_EXTENSIONS } from '../data/load_node.js';
+import { listInputImages } from '../inpaint/files_node.js';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
@@ -43,7 +44,7 @@ import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, t
  */
 export const DEFAULT_CHUNK = 32;
 /**
- * Chunks on the queue at once per batch client: up to 64 workers busy (raise --window for a bigger
+ * Chunks on the queue at once per batch client: up to 64 workers busy (raise `batch --in-flight` for a bigger
  * fleet) while Redis holds a bounded amount (≈ 50 KB per waiting chunk of 32 small PNGs, results
  * removed as collected).
  */
@@ -202,14 +203,8 @@ async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<
 
 /** Validate everything and decide what to do; nothing is computed or written. */
 async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Checkpoint>): Promise<Plan> {
-  if (!fs.existsSync(spec.input)) throw new UserError(`input '${spec.input}' does not exist`);
-  const isDir = fs.statSync(spec.input).isDirectory();
-  const root = isDir ? spec.input : path.dirname(spec.input);
-  let rels = isDir ? listImageFiles(spec.input) : [path.basename(spec.input)];
-  // Outputs inside the input folder must not become inputs of the next run.
-  const outAbs = path.resolve(spec.out);
-  rels = rels.filter((r) => !path.resolve(root, r).startsWith(outAbs + path.sep));
-  if (!rels.length) throw new UserError(`input folder '${spec.input}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+  // Outputs inside the input folder never become inputs of the next run (shared with `inpaint`).
+  const { root, rels } = listInputImages(spec.input, spec.out);
 
   const maskArg = spec.mask;
   let maskOf: (rel: string, i: number) => MaskSpec | string;

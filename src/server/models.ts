@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from './api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
+import type { EncoderManifest } from '../encoder/manifest.js';
 
 export type { ModelInfo } from './api.js';
 
@@ -34,9 +35,18 @@ export interface ServedModel {
   encoder: { dir: string; digest: string } | null;
 }
 
-/** Files of a model folder the browser may fetch (relative, '/'-separated). */
+/**
+ * Files of a model folder the browser may fetch (relative, '/'-separated). The only JSON files are
+ * the networks' model.json (TF.js topology and weight file names) and the manifests, which the
+ * server answers with their public part (`publicManifest`), never as they are on disk.
+ */
 export function isServedModelFile(rel: string): boolean {
-  return rel === 'manifest.json' || /^(generator|critic)\/[\w.-]+\.(json|bin)$/.test(rel) || /^encoder\/(model\.json|weights\.bin|manifest\.json)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
+  return rel === 'manifest.json' || /^(generator|critic)\/(model\.json|[\w.-]+\.bin)$/.test(rel) || /^encoder\/(model\.json|weights\.bin|manifest\.json)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
+}
+
+/** Whether a served model file is a manifest (served only through `publicManifest`). */
+export function isManifestFile(rel: string): boolean {
+  return rel === 'manifest.json' || rel.endsWith('/manifest.json');
 }
 
 function safeName(s: string): string {
@@ -110,26 +120,39 @@ function publicData(data: string): string {
 }
 
 /**
- * What /models/<name>/manifest.json serves: the facts a client needs to use or judge the model
- * (versions, step, seed, the model's config, dataset name and size, metrics, training time). Left
- * out: the command lines (`command`, `resumes`), free-form notes (`extra`), resume state (`sampler`,
- * `rngState`), the backend, and local paths (a dataset folder keeps only its last part, the
- * classifier folder is dropped).
+ * What every manifest under /models/ serves — the model's (manifest.json) and its encoder's
+ * (encoder/manifest.json), through this one function: the facts a client needs to use or judge the
+ * network (versions, step, seed, config, the generator an encoder is for, dataset name and size,
+ * metrics, training time). Kept by name, so a field a newer writer adds stays private until listed
+ * here. Left out: the command lines (`command`, `resumes`), free-form notes (`extra`), resume state
+ * (`sampler`, `rngState`, `cropRngState`), the backend, and local paths: a dataset or model folder
+ * keeps only its last part, the classifier folder is dropped.
  */
-export function publicManifest(man: Manifest): Record<string, unknown> {
-  const { classifier: _c, data, ...config } = man.config;
-  return {
-    format: man.format,
-    library: man.library,
-    tfjs: man.tfjs,
-    createdAt: man.createdAt,
-    step: man.step,
-    seed: man.seed,
-    config: { ...config, data: publicData(data) },
-    ...(man.dataset ? { dataset: { ...man.dataset, name: publicData(man.dataset.name) } } : {}),
-    ...(man.metrics ? { metrics: man.metrics } : {}),
-    ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
-  };
+export function publicManifest(man: Manifest | EncoderManifest | Record<string, unknown>): Record<string, unknown> {
+  const m = man as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of ['format', 'kind', 'library', 'tfjs', 'createdAt', 'step', 'seed']) if (m[k] !== undefined) out[k] = m[k];
+  const gen = m['generator'];
+  if (gen && typeof gen === 'object') {
+    // An encoder's generator: its digest and shape (what the page checks), the model's name only.
+    const { digest, size, channels, nz, model, step } = gen as Record<string, unknown>;
+    out['generator'] = { digest, size, channels, nz, ...(typeof model === 'string' ? { model: publicData(model) } : {}), ...(step !== undefined ? { step } : {}) };
+  }
+  const config = m['config'];
+  if (config && typeof config === 'object') {
+    const { classifier: _c, ...rest } = config as Record<string, unknown>;
+    // `data` (a dataset folder) and an encoder's `model` (a run or checkpoint folder) may be paths.
+    for (const k of ['data', 'model']) if (typeof rest[k] === 'string') rest[k] = publicData(rest[k] as string);
+    out['config'] = rest;
+  }
+  const dataset = m['dataset'];
+  if (dataset && typeof dataset === 'object') {
+    const d = dataset as Record<string, unknown>;
+    out['dataset'] = { ...d, ...(typeof d['name'] === 'string' ? { name: publicData(d['name']) } : {}) };
+  }
+  if (m['metrics'] !== undefined) out['metrics'] = m['metrics'];
+  if (m['trainSeconds'] !== undefined) out['trainSeconds'] = m['trainSeconds'];
+  return out;
 }
 
 export function modelInfo(m: ServedModel): ModelInfo {

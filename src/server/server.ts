@@ -8,7 +8,8 @@
  *   POST /api/inpaint             JSON body → a Server-Sent Events stream (see docs in README/serve --help)
  *   GET  /api/run                 the training run given with --run (404 without)
  *   GET  /run/{samples/latest.png,plot.svg,plot.png}   files of that run
- *   GET  /models/<name>/…         manifest.json, generator/*, critic/*, samples/* (read-only)
+ *   GET  /models/<name>/…         manifest.json, generator/*, critic/*, encoder/*, samples/* (read-only;
+ *                                 every manifest.json as its public part, models.ts publicManifest)
  *   GET  /…                       the built page (web-dist/)
  *
  * Every response carries COOP/COEP (cross-origin isolation, so the page's wasm backend may use
@@ -37,7 +38,7 @@ import { UserError } from '../util/errors.js';
 import type { ImageBatch } from '../types.js';
 import { JobQueue } from './jobs.js';
 import { InpaintPool, type InpaintRunner, type WorkerProgress } from './pool.js';
-import { isServedModelFile, modelInfo, publicManifest, type ServedModel } from './models.js';
+import { isManifestFile, isServedModelFile, modelInfo, publicManifest, type ServedModel } from './models.js';
 import { DEFAULT_LIMITS, HttpError, prepareInputs, validateBody, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
 import { resolveInside, sendFile } from './static.js';
 
@@ -352,9 +353,21 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       if (inEncoder && !model.encoder) return json(res, 404, { error: `model '${name}' has no encoder` });
       const r = inEncoder ? resolveInside(model.encoder!.dir, rel.slice(cut + 1)) : resolveInside(model.dir, rel);
       if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
-      if (!isServedModelFile(inEncoder ? `encoder/${r.rel}` : r.rel)) return json(res, 404, { error: 'not found' });
-      // The manifest holds command lines, local paths and notes: only its public part leaves.
-      if (r.rel === 'manifest.json' && !inEncoder) return json(res, 200, publicManifest(model.manifest));
+      const served = inEncoder ? `encoder/${r.rel}` : r.rel;
+      if (!isServedModelFile(served)) return json(res, 404, { error: 'not found' });
+      // Every manifest (the model's, its encoder's) holds command lines, local paths and notes: only
+      // its public part leaves, through the one function. The model's is the one loaded at start.
+      if (isManifestFile(served)) {
+        if (served === 'manifest.json') return json(res, 200, publicManifest(model.manifest));
+        let raw: unknown;
+        try {
+          raw = JSON.parse(fs.readFileSync(r.file, 'utf8'));
+        } catch (e) {
+          log(`cannot read ${r.file}: ${(e as Error).message}`);
+          return json(res, 500, { error: 'internal error' });
+        }
+        return json(res, 200, publicManifest(raw as Record<string, unknown>));
+      }
       return sendFile(res, r.file);
     }
     // The page. `/` is index.html; hashed assets may be cached for long.
@@ -387,8 +400,28 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
   });
   // Receiving a request is bounded (headers, then body); answering it is not: an SSE stream may run
   // for minutes once the request is in (requestTimeout stops counting when the request is complete).
+  // Node's requestTimeout counts from the request's first byte, so alone it would give a client that
+  // sends its headers at once header + body seconds for its body (80 s where 60 s is documented): the
+  // body's own timer below starts when the headers are in; requestTimeout stays as a backstop.
   server.headersTimeout = limits.headerTimeoutSec * 1000;
   server.requestTimeout = (limits.headerTimeoutSec + limits.bodyTimeoutSec) * 1000;
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.complete) return;
+    const t = setTimeout(() => {
+      if (req.complete) return;
+      // As Node's own request timeout: 408 when nothing was answered yet, and the connection closed.
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+        json(res, 408, { error: `request body not received within this server's limit of ${limits.bodyTimeoutSec} s` });
+      }
+      res.once('finish', () => req.socket.destroy());
+      if (res.writableFinished) req.socket.destroy();
+    }, limits.bodyTimeoutSec * 1000);
+    t.unref();
+    const done = () => clearTimeout(t);
+    req.once('end', done);
+    req.once('close', done);
+  });
   // Connections per client address. One over the cap gets a short grace to send its request, which is
   // answered 429 (so a browser or script sees why); one that sends nothing is closed.
   const perAddress = new Map<string, number>();
