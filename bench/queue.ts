@@ -26,7 +26,7 @@ import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/options.j
 import { runChunk } from '../src/queue/seam.js';
 import { runBatch, DEFAULT_CHUNK, type BatchSpec } from '../src/queue/batch.js';
 import { itemKey, modelDigest } from '../src/queue/digest.js';
-import { b64, type ChunkItem } from '../src/queue/protocol.js';
+import { b64, modelQueueName, type ChunkItem } from '../src/queue/protocol.js';
 import { queueConnection } from '../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../src/testing/redis.js';
 import { makeQueueFixture, spawnWorker, readTree, type WorkerProc } from '../src/testing/queue_fixture.js';
@@ -189,7 +189,8 @@ async function killTwice(redis: TestRedis, n: number, out: Record<string, unknow
   // Short locks so each kill costs ≈ 3 s instead of ≤ 45 s (the defaults); nothing else changes.
   const args = ['--redis', redis.url, '--queue', q, '--model', fx.modelDir, '--backend', 'cpu', '--lock-duration', '2000', '--stalled-interval', '1000'];
   const ws = [spawnWorker(args), spawnWorker(args)];
-  const queue = new Queue(q, { connection: queueConnection(redis.url), skipVersionCheck: true });
+  // The model's own BullMQ queue under the --queue name (workers listen there only).
+  const queue = new Queue(modelQueueName(q, modelDigest(fx.modelDir)), { connection: queueConnection(redis.url), skipVersionCheck: true });
   console.log(`  kill: ${n} images (tiny model, 20 iters, 1 restart, chunk ${DEFAULT_CHUNK}, cpu) through 2 workers; SIGKILL one holding a job at 1/3 and 2/3 of the run, start a replacement each time`);
   try {
     await Promise.all(ws.map((w) => w.ready));

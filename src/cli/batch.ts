@@ -2,7 +2,7 @@
 import { str, numOpt, type Command, type Values } from './command.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
 import { ProgressBar, fmtDuration, logFailed } from './progress.js';
-import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW } from '../queue/batch.js';
+import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW, DEFAULT_WORKER_TIMEOUT_S } from '../queue/batch.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
@@ -26,6 +26,12 @@ workers must use the same encoder (the model digest they must match covers it: s
 same --encoder). --init encoder with a model without one is refused. summary.json and each meta.json
 record the start.
 
+On the queue the jobs go to the workers of the batch's model only (its digest, encoder included):
+workers started with another --model or --encoder never take them. When no such worker is connected
+for --worker-timeout seconds (at the start, or after the last one left) the batch stops with one
+error line naming the models the connected workers serve, takes its waiting jobs off the queue and
+exits 2; what is done is kept (summary.json says why it stopped) and a re-run resumes.
+
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
                          sorted list): ${MASK_KINDS.join(', ')};
@@ -43,13 +49,14 @@ ${INPAINT_OPTION_HELP}
   --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
 queue
   --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
-  --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
+  --queue NAME           queue name, the same as the workers' [default: ${DEFAULT_QUEUE}]
   --in-flight N          chunks on the queue at once from this batch, submitted and not yet collected
                          (bounds what Redis holds; raise it for a fleet of more workers) [default: ${DEFAULT_WINDOW}]
+  --worker-timeout S     stop when no worker of the model is connected for S seconds [default: ${DEFAULT_WORKER_TIMEOUT_S}]
   --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
-summary.json), 2 on bad input or an unreachable Redis, 130 when interrupted.
+summary.json), 2 on bad input, an unreachable Redis or no worker for the model, 130 when interrupted.
 
 examples
   wgan-inpaint batch --model fashion-mnist --input photos/ --mask center --out out/
@@ -65,12 +72,12 @@ export const batchCommand: Command = {
     input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
     chunk: { type: 'string' }, backend: { type: 'string' },
-    redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' },
+    redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' }, 'worker-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
     const redis = str(v, 'redis');
-    if (!redis) for (const k of ['queue', 'in-flight', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    if (!redis) for (const k of ['queue', 'in-flight', 'connect-timeout', 'worker-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
     if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
     const bar = new ProgressBar();
     const ac = new AbortController();
@@ -85,7 +92,7 @@ export const batchCommand: Command = {
         options: inpaintOptionsGiven(v, 'batch'),
         ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
-        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
+        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }), workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
       }, {
         log: (l) => bar.log(l),
         signal: ac.signal,

@@ -56,11 +56,13 @@ limits
 queue (several API instances share one worker fleet)
   --redis URL            put jobs on the BullMQ queue at this Redis instead of this server's worker
                          threads; \`wgan-inpaint worker --redis URL --model REF\` processes run them
-                         (one model per queue: give exactly one --model, the workers' model, and
-                         the same --encoder as theirs, if any);
+                         (give exactly one --model, and the workers' --model and --encoder: jobs go
+                         to the workers of this model's digest only);
                          --max-running/--max-waiting then do not apply, --max-queue does
   --queue NAME           queue name [default: ${DEFAULT_QUEUE}]
-  --max-queue N          jobs waiting in the queue (all instances) at or above which → 429 [default: ${DEFAULT_MAX_QUEUED}]
+  --max-queue N          jobs waiting for the model's workers (all instances' requests and batches)
+                         at or above which → 429; checked and taken in one atomic step, so a burst
+                         of concurrent requests gets exactly N places [default: ${DEFAULT_MAX_QUEUED}]
   --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
 
 API (JSON; errors are 4xx {"error": "…"} naming the problem)
@@ -81,7 +83,9 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          calibrate\`): unlike = the image looks unlike the training data. Every result has
                          the upload's size: it is completed at the model's size by options.fit (whole:
                          the image, aspect kept; crop: a square around each hole; default: the
-                         model's) and the fill brought back. Closing the connection cancels the job.
+                         model's) and the fill brought back. Closing the connection cancels the job
+                         (with --redis too: a waiting job is removed, a running one is stopped by its
+                         worker within a fraction of a second, without a result).
   GET  /api/run, /run/samples/latest.png, /run/plot.svg   the --run training view
   GET  /models/<name>/{manifest.json, generator/*, critic/*, encoder/*, samples/*}   read-only model
                          files (manifest.json and encoder/manifest.json: their public part — no command

@@ -14,18 +14,19 @@ Take inpainting jobs (chunks of images from \`batch --redis\` or requests from \
 BullMQ queue on Redis and run them; start as many as you like, on any machine that reaches the Redis.
 The search runs on compute threads (one per --concurrency), so the main thread keeps renewing the
 job locks; a worker that dies (kill -9, power loss) has its job handed to another after at most
-lock + stall-check time. Jobs for another model are refused (failed with a clear reason); the model
-digest they must match covers the encoder (--encoder, else MODEL/encoder/), and the searches start
-from it when there is one (init auto or encoder, as \`inpaint\`), else at random z: one notice line at
-start-up says which. One log
-line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones finish for up to
+lock + stall-check time. A worker takes only jobs of its own model: they go on a queue named after
+the model digest (NAME.<16 hex digits>), which covers the encoder (--encoder, else MODEL/encoder/),
+so workers of several models can share a --queue name and none fails another's jobs. The searches
+start from the encoder when there is one (init auto or encoder, as \`inpaint\`), else at random z:
+one notice line at start-up says which. A job whose client went away (serve --redis) is stopped
+mid-search and ends without a result. One log line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones finish for up to
 --grace seconds, then hand them back to the queue, exit 0; a second signal hands back at once.
 
   --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS)
   --model REF            a run folder, a checkpoint folder or a shipped model name (the same as the batch's)
   --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
                          MODEL/encoder/; the same as the batch's --encoder (the digest covers it)
-  --queue NAME           queue name, one per model [default: ${DEFAULT_QUEUE}]
+  --queue NAME           queue name, the same as the batch's or server's [default: ${DEFAULT_QUEUE}]
   --concurrency N        chunks at once, one compute thread each [default: ${d.concurrency}; the search
                          already uses every core on the native backend]; at most ${THREADS_PER_CORE} per core and what
                          half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} on this machine)

@@ -31,7 +31,7 @@ import type { ImageLosses, InpaintModel } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 import { chunkId, itemKey, modelDigest } from './digest.js';
 import { runChunk } from './seam.js';
-import { QueueClient, ChunkFailed } from './client.js';
+import { QueueClient, ChunkFailed, type Fleet } from './client.js';
 import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, type ItemResult, type MaskSpec } from './protocol.js';
 
 /**
@@ -49,6 +49,15 @@ export const DEFAULT_CHUNK = 32;
  * removed as collected).
  */
 export const DEFAULT_WINDOW = 64;
+/**
+ * `--worker-timeout` default, s: how long a queued batch waits with no worker of its model connected
+ * (at the start, or after the last one left) before it stops with one error line. A worker starting
+ * up (model load, compute threads) is ready within seconds; a Redis restart is waited out separately
+ * (a check Redis answers late does not count).
+ */
+export const DEFAULT_WORKER_TIMEOUT_S = 60;
+/** How often a queued batch looks at the workers connected to its model's queue, ms. */
+const WORKER_CHECK_MS = 1000;
 
 export interface BatchSpec {
   input: string;
@@ -73,6 +82,8 @@ export interface BatchSpec {
   queue?: string;
   connectTimeoutS?: number;
   window?: number;
+  /** Queue only: stop (UserError) after this many seconds with no worker of the model connected [DEFAULT_WORKER_TIMEOUT_S]. */
+  workerTimeoutS?: number;
   /** In-process only: the TF.js backend kind [auto]. */
   backend?: string;
 }
@@ -276,8 +287,10 @@ function readMeta(file: string): { key?: string; losses?: ImageLosses | null; re
 
 /**
  * Run a batch (in-process, or on the queue with spec.redis); returns what happened to every image and
- * writes OUT/summary.json. Throws UserError for bad input (before anything is computed or written)
- * and for an unreachable Redis; failures of single images are in the report, not thrown.
+ * writes OUT/summary.json. Throws UserError for bad input (before anything is computed or written),
+ * for an unreachable Redis, and when no worker of the model is connected for `workerTimeoutS` (after
+ * writing what is done and summary.json, and taking its waiting jobs off the queue); failures of
+ * single images are in the report, not thrown.
  */
 export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise<BatchReport> {
   const log = hooks.log ?? (() => {});
@@ -371,6 +384,8 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
 
   let interrupted = false;
   let jobs = 0;
+  /** Queue only: no worker of the model was connected for workerTimeoutS; thrown after summary.json is written. */
+  let noWorker = null as UserError | null; // (a cast: set in a callback, so TS must not narrow it to null)
   fs.mkdirSync(spec.out, { recursive: true });
   progress();
   if (!spec.redis) {
@@ -408,11 +423,45 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       ck.encoder?.dispose();
     }
   } else {
-    const client = await QueueClient.open(spec.redis, spec.queue ?? DEFAULT_QUEUE, { ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}), log });
-    try {
-      if (plan.chunks.length && (await client.workers()) === 0) {
-        log(`notice: no worker is connected to queue '${spec.queue ?? DEFAULT_QUEUE}' yet; jobs wait until one is (wgan-inpaint worker --redis … --model …)`);
+    const queueName = spec.queue ?? DEFAULT_QUEUE;
+    const client = await QueueClient.open(spec.redis, queueName, plan.digest, { ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}), log });
+    // Jobs go on the model's own queue, so only its workers take them; with none connected for
+    // workerTimeoutS (at the start or later) the batch stops with one line instead of waiting for ever.
+    const timeoutS = spec.workerTimeoutS ?? DEFAULT_WORKER_TIMEOUT_S;
+    let lastSeen = Date.now();
+    let noticed = false;
+    let checking = false;
+    let onNoWorker = () => {};
+    const gaveUp = new Promise<void>((resolve) => { onNoWorker = resolve; });
+    const elsewhere = (f: Fleet) => {
+      const n = [...f.others.values()].reduce((a, b) => a + b, 0);
+      return n ? `${n} connected worker(s) serve other models (digest ${[...f.others.keys()].slice(0, 3).map((d) => d.slice(0, 12)).join(', ')})` : 'no worker is connected to it';
+    };
+    const checkWorkers = async () => {
+      if (checking || noWorker || !plan.chunks.length) return;
+      checking = true;
+      try {
+        const t = Date.now();
+        const f = await client.fleet();
+        // Cannot tell (CLIENT LIST refused), or Redis answered late (it was away; workers reconnect): wait on.
+        if (!f || f.ours > 0 || Date.now() - t > 2000) {
+          lastSeen = Date.now();
+          return;
+        }
+        if (Date.now() - lastSeen >= timeoutS * 1000) {
+          noWorker = new UserError(`no worker for model '${spec.model}' (digest ${plan.digest.slice(0, 12)}) on queue '${queueName}' within ${timeoutS} s: ${elsewhere(f)}; start one with the batch's model: wgan-inpaint worker --redis URL --queue ${queueName} --model ${spec.model}${spec.encoder ? ` --encoder ${spec.encoder}` : ''}`);
+          onNoWorker();
+        } else if (!noticed) {
+          noticed = true;
+          log(`notice: no worker for model ${plan.digest.slice(0, 12)} on queue '${queueName}' yet (${elsewhere(f)}); waiting up to ${timeoutS} s for one (--worker-timeout)`);
+        }
+      } finally {
+        checking = false;
       }
+    };
+    const watchdog = setInterval(() => void checkWorkers().catch(() => {}), WORKER_CHECK_MS);
+    try {
+      await checkWorkers();
       const window = spec.window ?? DEFAULT_WINDOW;
       const inflight = new Set<Promise<void>>();
       let fatal: unknown = null;
@@ -420,10 +469,10 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         if (hooks.signal?.aborted) resolve();
         hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
       }).then(() => { interrupted = true; });
-      const waitSome = () => Promise.race([...inflight, aborted]);
+      const waitSome = () => Promise.race([...inflight, aborted, gaveUp]);
       for (const [c, idx] of plan.chunks.entries()) {
-        while (inflight.size >= window && !interrupted && !fatal) await waitSome();
-        if (interrupted || fatal) break;
+        while (inflight.size >= window && !interrupted && !fatal && !noWorker) await waitSome();
+        if (interrupted || fatal || noWorker) break;
         const b = buildJob(idx);
         if (!b) continue;
         jobs++;
@@ -436,7 +485,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
             await apply(b.keys, r.items);
           }, (e: unknown) => {
             running.delete(c);
-            if (interrupted) return;
+            if (interrupted || noWorker) return;
             if (e instanceof ChunkFailed) for (const i of idx) fail(images[i]!, `job failed: ${e.message}`);
             else fatal = e;
           })
@@ -444,7 +493,12 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           .finally(() => { inflight.delete(p); progress(); });
         inflight.add(p);
       }
-      while (inflight.size && !interrupted && !fatal) await waitSome();
+      while (inflight.size && !interrupted && !fatal && !noWorker) await waitSome();
+      if (noWorker && !interrupted) {
+        // Nobody can take them: take this batch's jobs that did not start off the queue.
+        await client.withdraw();
+        await Promise.allSettled([...inflight]);
+      }
       if (interrupted) {
         // Stop waiting (the jobs go on in the workers; a re-run collects them), let writes in flight end.
         await client.close();
@@ -452,6 +506,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       }
       if (fatal) throw fatal;
     } finally {
+      clearInterval(watchdog);
       await client.close();
     }
   }
@@ -476,6 +531,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     interrupted,
     images: images.map(({ file: _f, key: _k, mask: _m, ...rec }) => rec),
   };
-  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}) }, null, 2) + '\n');
+  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}), ...(noWorker ? { stopped: noWorker.message } : {}) }, null, 2) + '\n');
+  if (noWorker) throw noWorker;
   return report;
 }

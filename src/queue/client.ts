@@ -12,11 +12,19 @@
  *  - A collected job is removed at once, completed or failed, so Redis does not grow with results.
  *  - The events stream is capped at EVENTS_MAX_LEN entries (BullMQ's 10,000 would keep ≈ 1,000 chunk
  *    results of ≈ 100 KB in Redis for nothing; the reconcile loop covers anything trimmed).
+ *  - Jobs go on their model's queue (`modelQueueName`): only workers of that model see them.
+ *  - When the last waiter of a job goes away (serve --redis: its HTTP client left), a job not yet
+ *    running is removed; a running one is marked cancelled (`cancelKey`), and its worker ends it.
+ *  - Admission (serve --redis, `admit`): one Lua script counts the waiting jobs plus the admissions
+ *    not yet on the queue and adds one only below the limit, so concurrent requests on any number
+ *    of API instances can never overshoot it (a check followed by a separate add could).
  */
+import crypto from 'node:crypto';
 import { Queue, QueueEvents, Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { UserError } from '../util/errors.js';
 import { checkRedis, policyWarning, queueConnection, DEFAULT_CONNECT_TIMEOUT_S, type RedisInfo } from './redis.js';
-import { CHUNK_JOB, checkQueueName, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
+import { CANCELLED, CHUNK_JOB, admitKey, cancelKey, checkQueueName, modelQueueName, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
 
 export const EVENTS_MAX_LEN = 1000;
 /** How often finished ids are listed, ms (events normally arrive first). */
@@ -32,6 +40,49 @@ export const JOB_OPTIONS = {
   removeOnComplete: { age: 7 * 86400 },
   removeOnFail: { age: 7 * 86400 },
 } as const;
+
+/**
+ * How long a cancel mark lives, s. The worker running the job polls it every CANCEL_POLL_MS and
+ * deletes it when it ends the job; the TTL only bounds a mark nobody read (the job ended first).
+ * A fresh submit of the same job id deletes any mark first.
+ */
+export const CANCEL_TTL_S = 3600;
+/**
+ * How long an admission lasts without its job reaching the queue, ms: it covers decoding and fitting
+ * the upload (well under a second) with a wide margin; an API instance that crashed in between frees
+ * its admissions after this, not never.
+ */
+export const ADMIT_TTL_MS = 30_000;
+
+/**
+ * Atomically: drop expired admissions; count them plus the jobs waiting (wait and paused lists,
+ * prioritized and delayed sets: what `depth()` counts); below the limit add one. Redis's clock, so
+ * instances with skewed clocks agree. KEYS: admit, wait, paused, prioritized, delayed; ARGV: limit,
+ * TTL ms, member. Returns {1 admitted | 0 refused, the count before}.
+ */
+const ADMIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local n = redis.call('ZCARD', KEYS[1]) + redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3]) + redis.call('ZCARD', KEYS[4]) + redis.call('ZCARD', KEYS[5])
+if n >= tonumber(ARGV[1]) then return {0, n} end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {1, n}
+`;
+
+/** A place `admit` granted: give it back once the job is on the queue (or will never be). Idempotent. */
+export interface AdmitTicket {
+  release(): void;
+}
+
+/** Connected workers, from Redis's CLIENT LIST (BullMQ names each worker connection after its queue). */
+export interface Fleet {
+  /** Workers on this client's model queue. */
+  ours: number;
+  /** Model digest prefixes (16 hex) of the workers on the same `--queue` name that serve other models, and how many each. */
+  others: Map<string, number>;
+}
 
 /** A chunk that failed for good (all attempts, or refused); the message is BullMQ's failedReason. */
 export class ChunkFailed extends Error {
@@ -50,6 +101,8 @@ interface Entry {
   waiters: Set<Waiter>;
   /** Added to Redis (the lost-job check only looks at these). */
   queued: boolean;
+  /** Called once the job is in Redis (the admission it held can go). */
+  onQueued: Set<() => void>;
 }
 
 export interface QueueClientOptions {
@@ -69,7 +122,18 @@ export class QueueClient {
   /** Running mean of chunk seconds on the workers (for Retry-After estimates). */
   meanChunkSeconds = 1;
 
-  private constructor(readonly queue: Queue<ChunkJob, ChunkResult>, private readonly events: QueueEvents, readonly info: RedisInfo, private readonly log: (l: string) => void) {
+  private constructor(
+    /** The `--queue` name. */
+    readonly name: string,
+    /** The model digest this client's jobs are for. */
+    readonly digest: string,
+    readonly queue: Queue<ChunkJob, ChunkResult>,
+    private readonly events: QueueEvents,
+    /** A plain connection for our own keys (admissions, cancel marks) and CLIENT LIST. */
+    private readonly redis: Redis,
+    readonly info: RedisInfo,
+    private readonly log: (l: string) => void,
+  ) {
     events.on('completed', ({ jobId, returnvalue }) => this.onFinished(jobId, returnvalue as unknown as ChunkResult, null));
     events.on('failed', ({ jobId, failedReason }) => this.onFinished(jobId, null, failedReason));
     events.on('progress', ({ jobId, data }) => {
@@ -83,21 +147,31 @@ export class QueueClient {
     };
     events.on('error', onErr);
     queue.on('error', onErr);
+    redis.on('error', onErr);
   }
 
-  /** Check Redis (bounded: UserError when unreachable), warn about its eviction policy, connect. */
-  static async open(url: string, name: string, o: QueueClientOptions = {}): Promise<QueueClient> {
+  /**
+   * Check Redis (bounded: UserError when unreachable), warn about its eviction policy, connect to the
+   * queue of the model with this digest under the `--queue` name `name`.
+   */
+  static async open(url: string, name: string, digest: string, o: QueueClientOptions = {}): Promise<QueueClient> {
     const log = o.log ?? (() => {});
     checkQueueName(name);
     const info = await checkRedis(url, o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S);
     const warn = policyWarning(url, info);
     if (warn) log(warn);
     const connection = queueConnection(url);
-    const queue = new Queue<ChunkJob, ChunkResult>(name, { connection, skipVersionCheck: true, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
-    const events = new QueueEvents(name, { connection, skipVersionCheck: true });
-    const c = new QueueClient(queue, events, info, log);
+    const bull = modelQueueName(name, digest);
+    const queue = new Queue<ChunkJob, ChunkResult>(bull, { connection, skipVersionCheck: true, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
+    const events = new QueueEvents(bull, { connection, skipVersionCheck: true });
+    const c = new QueueClient(name, digest, queue, events, new Redis(connection), info, log);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return c;
+  }
+
+  /** The BullMQ queue name of this client's model (`modelQueueName`). */
+  get bullName(): string {
+    return this.queue.name;
   }
 
   /** Outstanding chunks of this client. */
@@ -107,36 +181,59 @@ export class QueueClient {
 
   /**
    * Enqueue a chunk (a no-op if a job with this id exists) and resolve with its result; rejects with
-   * ChunkFailed when it fails for good. Several submits of one id share one job.
+   * ChunkFailed when it fails for good. Several submits of one id share one job. `signal`: this
+   * waiter leaves; when it was the last one, the job is removed (not started yet) or cancelled
+   * (running). `onQueued`: called once the job is in Redis (at once when it already was).
    */
-  submit(id: string, data: ChunkJob, onProgress?: (p: ChunkProgress) => void, signal?: AbortSignal): Promise<ChunkResult> {
+  submit(id: string, data: ChunkJob, onProgress?: (p: ChunkProgress) => void, signal?: AbortSignal, onQueued?: () => void): Promise<ChunkResult> {
     if (this.closed) return Promise.reject(new Error('QueueClient is closed'));
     return new Promise<ChunkResult>((resolve, reject) => {
       const w: Waiter = { resolve, reject, onProgress };
       let e = this.entries.get(id);
       if (!e) {
-        e = { id, data, waiters: new Set(), queued: false };
+        e = { id, data, waiters: new Set(), queued: false, onQueued: new Set() };
         this.entries.set(id, e);
         void this.enqueue(e);
       }
       e.waiters.add(w);
+      if (onQueued) {
+        if (e.queued) onQueued();
+        else e.onQueued.add(onQueued);
+      }
       signal?.addEventListener('abort', () => {
-        // Stop waiting; the job itself goes on (it may be running) and is removed when it ends.
         const entry = e!;
         if (entry.waiters.delete(w)) reject(new UserError('inpainting aborted'));
-        if (entry.waiters.size > 0) return;
-        // Nobody waits any more: drop a job that has not started (remove() refuses a running one,
-        // which then finishes and is removed like any other).
-        void this.queue.remove(id).then((n) => {
-          if (n && this.entries.get(id) === entry && entry.waiters.size === 0) this.entries.delete(id);
-        }, () => {});
+        if (onQueued) entry.onQueued.delete(onQueued);
+        // Nobody waits any more (a job not in Redis yet is abandoned by enqueue once it is).
+        if (entry.waiters.size === 0 && entry.queued) void this.abandon(entry);
       }, { once: true });
       this.schedule();
     });
   }
 
+  /**
+   * The last waiter of a job left: remove it if it has not started (remove() refuses a running one),
+   * else mark it cancelled for its worker, which ends it unfinished (worker.ts); either way it ends
+   * and is removed like any other.
+   */
+  private async abandon(e: Entry): Promise<void> {
+    try {
+      const n = await this.queue.remove(e.id);
+      if (n === 1) {
+        if (this.entries.get(e.id) === e && e.waiters.size === 0) this.entries.delete(e.id);
+        return;
+      }
+      if (e.waiters.size > 0) return; // someone came back for it meanwhile
+      await this.redis.set(cancelKey(this.bullName, e.id), '1', 'EX', CANCEL_TTL_S);
+    } catch {
+      // Redis away: the job runs to its end and is removed when collected.
+    }
+  }
+
   private async enqueue(e: Entry, fresh = true): Promise<void> {
     try {
+      // A cancel mark left from an earlier client of the same job id must not end this one.
+      await this.redis.del(cancelKey(this.bullName, e.id));
       await this.queue.add(CHUNK_JOB, e.data, { jobId: e.id, ...JOB_OPTIONS });
       const state = await this.queue.getJobState(e.id);
       if (state === 'completed') return this.collect(e.id);
@@ -146,6 +243,10 @@ export class QueueClient {
         await this.queue.add(CHUNK_JOB, e.data, { jobId: e.id, ...JOB_OPTIONS });
       } else if (state === 'failed') return this.collect(e.id);
       e.queued = true;
+      for (const f of e.onQueued) f();
+      e.onQueued.clear();
+      // Every waiter left while it was being added.
+      if (e.waiters.size === 0 && this.entries.get(e.id) === e) void this.abandon(e);
     } catch (err) {
       if (this.closed) return;
       // Redis is away (the connection retries for ever, so this is rare): try again on the next tick.
@@ -170,6 +271,13 @@ export class QueueClient {
       return;
     }
     if (!result && failedReason === null) return;
+    if (!result && failedReason?.startsWith(CANCELLED) && e.waiters.size > 0) {
+      // Cancelled because another client of the same job (another API instance) left, while this
+      // one still waits: run it again.
+      e.queued = false;
+      void this.enqueue(e, true);
+      return;
+    }
     this.entries.delete(id);
     this.settled.add(id);
     if (this.settled.size > 10_000) this.settled.delete(this.settled.values().next().value!);
@@ -225,12 +333,70 @@ export class QueueClient {
     return this.queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
   }
 
-  /** Workers connected to the queue (BullMQ's CLIENT LIST), or null when Redis does not say. */
+  /** Workers connected to this model's queue, or null when Redis does not say (CLIENT LIST disabled). */
   async workers(): Promise<number | null> {
+    return (await this.fleet())?.ours ?? null;
+  }
+
+  /**
+   * The workers connected under this `--queue` name, by model: BullMQ names a worker's connections
+   * `bull:<base64 of its queue>:w:<worker name>` (a worker holds two: one blocking), so CLIENT LIST
+   * tells which model queue each worker listens on. Null when Redis does not let us list clients.
+   */
+  async fleet(): Promise<Fleet | null> {
+    let list: string;
     try {
-      return await this.queue.getWorkersCount();
+      list = (await this.redis.client('LIST')) as string;
     } catch {
       return null;
+    }
+    const byQueue = new Map<string, Set<string>>();
+    for (const m of list.matchAll(/\bname=bull:([A-Za-z0-9+/=]+):w:(\S+)/g)) {
+      const q = Buffer.from(m[1]!, 'base64').toString('utf8');
+      let s = byQueue.get(q);
+      if (!s) byQueue.set(q, (s = new Set()));
+      s.add(m[2]!);
+    }
+    const others = new Map<string, number>();
+    for (const [q, names] of byQueue) {
+      if (q !== this.bullName && q.startsWith(`${this.name}.`)) others.set(q.slice(this.name.length + 1), names.size);
+    }
+    return { ours: byQueue.get(this.bullName)?.size ?? 0, others };
+  }
+
+  /**
+   * Take a place among the waiting jobs of this model's queue if fewer than `limit` wait (counting
+   * other admissions not on the queue yet), atomically (ADMIT_LUA); `count` is how many waited.
+   */
+  async admit(limit: number): Promise<{ ticket: AdmitTicket | null; count: number }> {
+    const k = this.queue.keys;
+    const member = crypto.randomUUID();
+    const key = admitKey(this.bullName);
+    const [ok, count] = (await this.redis.eval(ADMIT_LUA, 5, key, k.wait!, k.paused!, k.prioritized!, k.delayed!, limit, ADMIT_TTL_MS, member)) as [number, number];
+    if (!ok) return { ticket: null, count };
+    let done = false;
+    return {
+      count,
+      ticket: {
+        release: () => {
+          if (done) return;
+          done = true;
+          void this.redis.zrem(key, member).catch(() => {});
+        },
+      },
+    };
+  }
+
+  /**
+   * Stop waiting for every outstanding job, taking those not running off the queue (a running one,
+   * which cannot be removed, ends and is removed later by whoever collects it, or by age).
+   */
+  async withdraw(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of all) {
+      await this.queue.remove(e.id).catch(() => 0);
+      for (const w of e.waiters) w.reject(new UserError('withdrawn from the queue'));
     }
   }
 
@@ -240,6 +406,6 @@ export class QueueClient {
     this.timer = null;
     for (const e of this.entries.values()) for (const w of e.waiters) w.reject(new UserError('queue client closed'));
     this.entries.clear();
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.redis.quit()]);
   }
 }

@@ -11,8 +11,31 @@ import { UserError } from '../util/errors.js';
 
 /** Bumped when the shapes below change; a worker refuses jobs of another format. */
 export const JOB_FORMAT = 1;
-/** Queue name when none is given (`--queue`). One queue serves one model. */
+/** Queue name when none is given (`--queue`). */
 export const DEFAULT_QUEUE = 'wgan-inpaint';
+
+/**
+ * The BullMQ queue a model's jobs go on: the `--queue` name, '.', the first 16 hex digits of the model
+ * digest (digest.ts `modelDigest`, its encoder included). A worker listens only on its own model's
+ * queue, so it never takes a job it cannot serve, and workers of several models can share one
+ * `--queue` name. 64 bits: a prefix collision among the models of one deployment is negligible, and
+ * the worker still compares the job's full digest (a mismatch fails that job).
+ */
+export function modelQueueName(queue: string, digest: string): string {
+  return `${queue}.${digest.slice(0, 16)}`;
+}
+
+/**
+ * Redis keys of our own beside BullMQ's (outside its `bull:` prefix, so BullMQ never sees them):
+ * - `admit`: a sorted set of admissions `serve --redis` granted whose jobs are not on the queue yet
+ *   (member: a random id; score: its expiry, ms of Redis time), counted with the waiting jobs;
+ * - `cancel:<jobId>`: set (with a TTL) when the last client of a running job went away; the worker
+ *   running it polls for it and ends the job.
+ */
+export const admitKey = (bullQueue: string): string => `wgan-inpaint:${bullQueue}:admit`;
+export const cancelKey = (bullQueue: string, jobId: string): string => `wgan-inpaint:${bullQueue}:cancel:${jobId}`;
+/** The failedReason a cancelled job ends with (its client went away): a client still waiting for it submits it again. */
+export const CANCELLED = 'cancelled: its client went away';
 /** A valid queue name (BullMQ keys are `bull:<name>:…`, so no ':'), or a UserError. */
 export function checkQueueName(name: string): string {
   if (!/^[\w.-]{1,100}$/.test(name)) throw new UserError(`--queue must be 1–100 letters, digits, '_', '.' or '-', got '${name}'`);
@@ -37,7 +60,7 @@ export interface ChunkItem {
 
 export interface ChunkJob {
   format: typeof JOB_FORMAT;
-  /** sha256 of the model's network files, its encoder's included (`modelDigest`); a worker with another model refuses. */
+  /** sha256 of the model's network files, its encoder's included (`modelDigest`); the job goes on that model's queue (`modelQueueName`), and a worker with another model refuses it. */
   model: string;
   options: InpaintOptions;
   items: ChunkItem[];

@@ -2,12 +2,20 @@
  * `serve --redis`: the HTTP API's jobs go on the shared queue instead of the server's own worker
  * threads, so several API instances share one worker fleet. A request becomes a one-image chunk
  * (the upload and its mask at their own size, as lossless PNGs) through the same
- * seam as `batch`; SSE progress comes from the job's progress events; the server refuses (429) while
- * the queue holds `maxQueued` or more waiting jobs.
+ * seam as `batch`; SSE progress comes from the job's progress events.
+ *
+ * Admission (`admit`): a request is admitted only while fewer than `maxQueued` jobs wait on the
+ * model's queue, counting requests admitted (by any API instance) whose jobs are not on it yet; the
+ * check and the taking of a place are one Lua script (client.ts), so a burst of concurrent requests
+ * gets exactly `maxQueued` places and 429s beyond, however many instances serve it. The place is
+ * given back once the job is on the queue (it then counts as waiting) or the request ends first.
+ *
+ * A client that goes away cancels its job: removed while waiting, ended by its worker while running
+ * (client.ts `abandon`, worker.ts).
  */
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { ImageBatch, Mask } from '../types.js';
-import type { InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
+import type { Admission, InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
 import { decodeImage, encodePng, maskToImage } from '../io/image.js';
 import { redactUrl } from './redis.js';
 import { UserError } from '../util/errors.js';
@@ -47,20 +55,20 @@ export class QueueInpaintRunner implements InpaintRunner {
     return 0;
   }
 
-  /** Jobs waiting in the shared queue (every API instance's and batch's). */
+  /** Jobs waiting in the model's queue (every API instance's and batch's). */
   depth(): Promise<number> {
     return this.o.client.depth();
   }
 
-  async overloaded(): Promise<{ message: string; retryAfter: number } | null> {
-    const depth = await this.depth();
-    if (depth < this.maxQueued) return null;
+  async admit(): Promise<Admission> {
+    const { ticket, count } = await this.o.client.admit(this.maxQueued);
+    if (ticket) return { ok: true, release: () => ticket.release() };
     const workers = Math.max(1, (await this.o.client.workers()) ?? 1);
-    const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.o.client.meanChunkSeconds * (depth + 1)) / workers)));
-    return { message: `server busy: ${depth} job(s) wait in the queue (limit ${this.maxQueued}); retry in ${retryAfter} s`, retryAfter };
+    const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.o.client.meanChunkSeconds * (count + 1)) / workers)));
+    return { ok: false, message: `server busy: ${count} job(s) wait in the queue (limit ${this.maxQueued}); retry in ${retryAfter} s`, retryAfter };
   }
 
-  async run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal): Promise<WorkerResult> {
+  async run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal, admission?: { release(): void }): Promise<WorkerResult> {
     if (job.model !== this.o.model.name) throw new UserError(`unknown model '${job.model}'`);
     // 8-bit PNGs are lossless here: the server's image came from 8-bit pixels (÷255) and masks are 0/1.
     const image = await encodePng(job.image);
@@ -80,10 +88,13 @@ export class QueueInpaintRunner implements InpaintRunner {
     };
     let r;
     try {
-      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal);
+      // Once the job is on the queue it counts as waiting itself: the admission's place goes back.
+      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal, () => admission?.release());
     } catch (e) {
       if (e instanceof ChunkFailed) throw new UserError(`inpainting failed on the queue: ${e.message}`);
       throw e;
+    } finally {
+      admission?.release();
     }
     const item = r.items[0];
     if (!item) throw new Error('the worker returned no result');
@@ -111,6 +122,10 @@ export async function queueRunner(o: { url: string; queue: string; models: Serve
     throw new UserError(`serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`);
   }
   const m = o.models[0]!;
-  const client = await QueueClient.open(o.url, o.queue, { connectTimeoutS: o.connectTimeoutS, log: o.log });
-  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest: modelDigest(m.dir, m.encoder?.dir), channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
+  const digest = modelDigest(m.dir, m.encoder?.dir);
+  const client = await QueueClient.open(o.url, o.queue, digest, { connectTimeoutS: o.connectTimeoutS, log: o.log });
+  // Requests wait for a worker of this model; say so at start when none is connected (yet).
+  const fleet = await client.fleet();
+  if (fleet && fleet.ours === 0) o.log(`notice: no worker serves model ${m.name} (digest ${digest.slice(0, 12)}) on queue '${o.queue}' yet; requests wait until one does (wgan-inpaint worker --redis … --model …)${fleet.others.size ? `; the ${[...fleet.others.values()].reduce((a, b) => a + b, 0)} connected worker(s) serve other models` : ''}`);
+  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest, channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
 }

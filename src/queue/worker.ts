@@ -14,12 +14,23 @@
  *     stalledInterval ≤ 45 s, small next to the minutes of the job itself;
  *   maxStalledCount 3: a job survives a few killed workers (the "killed twice" benchmark) but one
  *     that kills every worker it lands on (out of memory) ends failed instead of looping.
- * Jobs are retried 3 times with exponential backoff (2, 4 s) for other faults; a wrong model or a
- * malformed job is failed at once (UnrecoverableError): retrying cannot help.
+ * Jobs are retried 3 times with exponential backoff (2, 4 s) for other faults; a malformed job is
+ * failed at once (UnrecoverableError): retrying cannot help.
+ *
+ * Models: a worker listens only on its model's queue (`modelQueueName`: the --queue name + the model
+ * digest), so a worker with another model never takes these jobs; the digest check below only guards
+ * against a hand-made job or a digest-prefix collision.
+ *
+ * Cancellation: when the last client of a running job goes away (serve --redis), the client sets
+ * `cancelKey(queue, jobId)`. The worker polls it every CANCEL_POLL_MS while the job runs (one EXISTS:
+ * a mark, unlike a pub/sub message, is not lost when it is set before the job starts or while the
+ * worker reconnects) and aborts the search the way the server aborts its own threads (the
+ * AbortSignal the search checks every iteration); the job ends failed with CANCELLED, no result.
  */
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { resolveCheckpointDir } from '../train/checkpoint.js';
 import { encodePng } from '../io/image.js';
 import { imageAt } from '../types.js';
@@ -28,7 +39,7 @@ import { modelDigest } from './digest.js';
 import { resolveEncoderDir } from '../encoder/checkpoint.js';
 import { checkRedis, policyWarning, queueConnection, redactUrl, DEFAULT_CONNECT_TIMEOUT_S } from './redis.js';
 import { ChunkAborted, ChunkThreads, type ThreadProgress } from './threads.js';
-import { b64, checkQueueName, JOB_FORMAT, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
+import { b64, cancelKey, checkQueueName, modelQueueName, CANCELLED, JOB_FORMAT, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
 
 export const WORKER_DEFAULTS = {
   concurrency: 1,
@@ -41,6 +52,11 @@ export const WORKER_DEFAULTS = {
 
 /** Least time between two progress updates of a job, ms (each is a Redis stream entry). */
 const PROGRESS_MS = 500;
+/**
+ * How often a running job's cancel mark is looked for, ms: one EXISTS per running job, negligible
+ * for Redis; a cancelled search stops within this plus the iterations until its thread next yields.
+ */
+export const CANCEL_POLL_MS = 200;
 
 export interface QueueWorkerOptions {
   redis: string;
@@ -66,6 +82,8 @@ export interface RunningQueueWorker {
   name: string;
   /** The model's digest (jobs for another digest are refused). */
   digest: string;
+  /** The BullMQ queue it listens on (`modelQueueName` of --queue and the digest). */
+  queue: string;
   modelDir: string;
   backend: string;
   /**
@@ -98,6 +116,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     throw e;
   }
   const name = `${os.hostname()}:${process.pid}`;
+  const bullQueue = modelQueueName(o.queue, digest);
+  // For cancel marks (the BullMQ connections are its own).
+  const redis = new Redis(queueConnection(o.redis));
+  redis.on('error', () => {}); // the worker's 'error' handler below already reports Redis going away
   const active = new Map<string, AbortController>();
   let handingBack = false;
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -120,10 +142,31 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     signal?.addEventListener('abort', () => ac.abort(), { once: true });
     loop.reset();
     const t0 = performance.now();
+    // The cancel mark: looked for now (set before the job started) and every CANCEL_POLL_MS.
+    const mark = cancelKey(bullQueue, id);
+    let cancelled = false;
+    let polling = false;
+    const poll = async () => {
+      if (polling || cancelled) return;
+      polling = true;
+      try {
+        if ((await redis.exists(mark)) === 1) {
+          cancelled = true;
+          ac.abort();
+        }
+      } catch {
+        // Redis away: look again next time.
+      } finally {
+        polling = false;
+      }
+    };
+    const poller = setInterval(() => void poll(), CANCEL_POLL_MS);
+    let lastIter = 0; // the last iteration the thread reported (for the log line)
     // Progress: at most every PROGRESS_MS, plus every snapshot (it carries a preview) and the end.
     let last = 0;
     let chain = Promise.resolve();
     const onProgress = (p: ThreadProgress) => {
+      lastIter = p.iter;
       const now = performance.now();
       const snap = !!p.raw && data.items.length === 1;
       if (!snap && p.iter !== p.iters && now - last < PROGRESS_MS) return;
@@ -135,6 +178,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       }).catch(() => {});
     };
     try {
+      await poll();
+      if (cancelled) throw new ChunkAborted('cancelled before it started');
       const r = await threads.run(data, onProgress, ac.signal);
       await chain;
       const failed = r.items.filter((x) => !x.ok).length;
@@ -144,6 +189,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     } catch (e) {
       await chain;
       const s = ((performance.now() - t0) / 1000).toFixed(1);
+      if (e instanceof ChunkAborted && cancelled) {
+        // Nobody wants the result: end the job without one (not retried), and free the thread.
+        log(`job ${short} cancelled (its client went away): stopped after iteration ${lastIter} of ${data.options.iters}, ${s} s in`);
+        throw new UnrecoverableError(CANCELLED);
+      }
       if (e instanceof ChunkAborted && handingBack && token) {
         // Back to waiting, untouched attempts: another worker starts it afresh.
         await job.moveToWait(token);
@@ -157,11 +207,13 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       log(`job ${short} failed after ${s} s: ${(e as Error).message} (BullMQ retries it)`);
       throw e;
     } finally {
+      clearInterval(poller);
       active.delete(id);
+      if (cancelled) await redis.del(mark).catch(() => {});
     }
   };
 
-  const worker = new Worker<ChunkJob, ChunkResult>(o.queue, processor, {
+  const worker = new Worker<ChunkJob, ChunkResult>(bullQueue, processor, {
     connection: queueConnection(o.redis),
     concurrency,
     name,
@@ -183,7 +235,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   await worker.waitUntilReady();
   // Where the threads' searches start (the model's encoder, or random z and why): one line.
   if (startNotice) log(`notice: ${startNotice}`);
-  log(`worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' on ${redactUrl(o.redis)} (Redis ${info.version})`);
+  log(`worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' (${bullQueue}) on ${redactUrl(o.redis)} (Redis ${info.version})`);
 
   const handBack = () => {
     handingBack = true;
@@ -193,6 +245,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   return {
     name,
     digest,
+    queue: bullQueue,
     modelDir,
     backend,
     handBack,
@@ -204,7 +257,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
         } finally {
           clearTimeout(timer);
           loop.disable();
-          await threads.close();
+          await Promise.allSettled([threads.close(), redis.quit()]);
         }
       })();
       return closing;

@@ -31,11 +31,18 @@ export interface InpaintRunner {
   ready(): Promise<string>;
   /** Live tensors after the last job, for /healthz (0 when jobs run elsewhere). */
   tensors(): number;
-  run(job: InpaintJob, onProgress: (p: WorkerProgress) => void, signal: AbortSignal): Promise<WorkerResult>;
-  /** A reason to refuse a new job now (→ 429), or null. Only the queue runner has one. */
-  overloaded?(): Promise<{ message: string; retryAfter: number } | null>;
+  /** `admission`: what `admit` granted; the runner may give it back early (the queue: once the job is on it). */
+  run(job: InpaintJob, onProgress: (p: WorkerProgress) => void, signal: AbortSignal, admission?: { release(): void }): Promise<WorkerResult>;
+  /**
+   * Take a place for a new job, or say why not (→ 429). Only the queue runner has one: its check and
+   * its taking the place are one atomic step, so concurrent requests cannot all pass one check.
+   */
+  admit?(): Promise<Admission>;
   close(): Promise<void>;
 }
+
+/** A place `admit` granted (give it back when the request ends; idempotent), or a refusal. */
+export type Admission = { ok: true; release(): void } | { ok: false; message: string; retryAfter: number };
 
 /** The server's pool: one image per job on each of `size` worker threads (worker.ts). */
 export class InpaintPool extends ThreadPool<InpaintJob, WorkerProgress, WorkerResult> implements InpaintRunner {

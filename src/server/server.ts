@@ -216,10 +216,16 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     // it until the stream is open.
     let streaming = false;
     let position = 0;
-    const over = await pool.overloaded?.();
-    if (over) {
-      json(res, 429, { error: over.message }, { 'Retry-After': String(over.retryAfter) });
+    // A place in the shared queue (serve --redis), taken atomically; given back when the response
+    // ends at the latest (the runner gives it back as soon as the job is on the queue).
+    const admission = await pool.admit?.();
+    if (admission && !admission.ok) {
+      json(res, 429, { error: admission.message }, { 'Retry-After': String(admission.retryAfter) });
       return;
+    }
+    if (admission) {
+      res.once('close', () => admission.release());
+      if (res.closed) admission.release(); // the client left during the admission
     }
     const queued = queue.acquire(ac.signal, (p) => {
       position = p;
@@ -273,7 +279,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
         const raw = p.raw;
         chain = chain.then(async () => send('progress', raw ? { ...base, preview: await dataUrl(raw) } : base));
       };
-      const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal);
+      const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal, admission?.ok ? admission : undefined);
       await chain;
       const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
       send('result', { input, mask: maskPng, masked, raw, composite, blended, losses: r.losses, domain: r.domain ?? null, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
