@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod_error.js';
 import { schemaFields, type FieldInfo } from '../util/schema_fields.js';
+import { REFINE_KINDS, type RefineKind } from './refine.js';
 
 const int = (lo: number, hi: number) => z.number().int({ message: 'must be an integer' }).min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
 const num = (lo: number, hi: number) => z.number().min(lo, { message: `must be ≥ ${lo}` }).max(hi, { message: `must be ≤ ${hi}` });
@@ -43,6 +44,15 @@ export function startFor(init: InitKind, hasEncoder: boolean): Start {
   if (init === 'encoder') throw new UserError(`inpaint: init 'encoder' but the model has no encoder (train one with \`wgan-inpaint train-encoder\`; see docs/ENCODER.md)`);
   return 'random';
 }
+
+/**
+ * Learning rate and deviation weight β of each refinement mode when the caller gives none: h is a ReLU
+ * activation (order 1), θ a kernel (weights of order 0.02), so their steps differ by ~50×.
+ */
+export const REFINE_DEFAULTS: Readonly<Record<Exclude<RefineKind, 'z'>, Readonly<{ lr: number; deviation: number }>>> = Object.freeze({
+  features: Object.freeze({ lr: 0.01, deviation: 0.1 }),
+  generator: Object.freeze({ lr: 0.0005, deviation: 10 }),
+});
 
 /** Upper bounds of the options (inclusive). */
 export const INPAINT_BOUNDS = {
@@ -88,6 +98,11 @@ export const InpaintOptionsSchema = z
     initMix: num(0, 1).default(0.1).describe('from the encoder’s z: how far restarts k ≥ 1 start toward their random start'),
     // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
     // still centre-crop and answer at the model's size, so their bodies do not take this key.
+    refine: z.enum(REFINE_KINDS).default('z').describe('after the z search: z = none; features = optimise a hidden block’s activations per image, kept near G(ẑ)’s; generator = adapt the transposed convolutions after that block per image (the shared model never changes)'),
+    refineIters: int(0, INPAINT_BOUNDS.iters).default(100).describe('Adam iterations of the refinement'),
+    refineLr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).optional().describe('Adam learning rate of the refinement (default: features 0.01, generator 0.0005)'),
+    refineDepth: int(1, 8).default(1).describe('where G is split for refinement, in blocks from the output (1 = nearest the output)'),
+    refineDeviation: num(0, 1e6).optional().describe('weight β of the squared distance from the unrefined activations or weights (default: features 0.1, generator 10)'),
     fit: z.enum(['whole', 'crop']).optional().describe("whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole; default: the model's (crop for a model trained with --crop, else whole)"),
   })
   .strict();

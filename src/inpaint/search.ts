@@ -34,6 +34,8 @@ import { encode } from '../encoder/model.js';
 import { Rng } from '../util/rng.js';
 import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';
+import { refineFill } from './refine.js';
+import { REFINE_DEFAULTS } from './options.js';
 
 export interface ImageLosses {
   /** Contextual loss L_c of the kept restart (sum over known pixels and channels, [-1,1] units). */
@@ -62,6 +64,8 @@ export interface SearchResult {
   errors: (string | null)[];
   /** Where the search started: the encoder's z (restart 0; the others mixed toward random) or random z. */
   start: Start;
+  /** With `refine` features or generator: per image the refinement's drift from G(ẑ)'s activations or weights, and why it stopped early (null: it did not; the unrefined fill is kept when it did). */
+  refined?: { drift: number[]; errors: (string | null)[] };
 }
 
 /**
@@ -278,7 +282,12 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       const j = i * K + idx[i]!;
       return { contextual: ctxArr[j]!, prior: priorArr[j]!, total: ctxArr[j]! + o.lambda * priorArr[j]!, restart: idx[i]! };
     });
-    return { raw, z: zBest, losses: losses_, history, errors, start };
+    if (o.refine === 'z' || live === 0) return { raw, z: zBest, losses: losses_, history, errors, start };
+    // Refinement beyond z (refine.ts), from each image's kept ẑ; images whose search failed keep their error.
+    const d = REFINE_DEFAULTS[o.refine];
+    const r = await refineFill(G, D, images, ms, zBest, { ...o, refineLr: o.refineLr ?? d.lr, refineDeviation: o.refineDeviation ?? d.deviation }, cb.signal);
+    const refinedLosses = losses_.map((l, i) => (errors[i] ? l : { ...l, contextual: r.losses[i]!.contextual, prior: r.losses[i]!.prior, total: r.losses[i]!.contextual + o.lambda * r.losses[i]!.prior }));
+    return { raw: r.raw, z: zBest, losses: refinedLosses, history, errors, start, refined: { drift: r.drift, errors: r.errors } };
   } finally {
     tf.dispose([Wt, Y, z]);
     opt.dispose();

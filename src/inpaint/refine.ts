@@ -1,0 +1,188 @@
+/**
+ * Refinement after the latent search: the z search can only reach fills inside G's range, and a 32-px
+ * generator cannot represent every image, so the search trades context fit for artifacts. Refinement
+ * goes one step beyond z, per image, starting from what G made of ẑ (platform-neutral):
+ *
+ *   features   optimise the activations h of a hidden block of G (Multi-code GAN prior, Gu et al. 2020;
+ *              intermediate-layer optimisation, Daras et al. 2021): G = G_back ∘ G_front, h₀ = G_front(ẑ),
+ *              minimise L_c(G_back(h)) + λ·L_p(G_back(h)) + β·‖h − h₀‖² over h ≥ 0 (h is a ReLU output).
+ *   generator  adapt the weights θ of G_back's transposed convolutions per image (Deep Generative Prior,
+ *              Pan et al. 2020), from the shared θ₀: minimise L_c + λ·L_p + β·‖θ − θ₀‖² over θ, h₀ fixed.
+ *   z          no refinement (the search alone).
+ *
+ * `depth` says where G is split, counted in blocks from the output: 1 = the last hidden block (nearest
+ * the output: h is the input of the output convolution, generator mode adapts only that one), up to
+ * the number of up-sampling stages (nearest z: h is the 4×4 base features).
+ *
+ * The shared model never changes: G's layers are applied to tensors (inference mode) and the adapted
+ * kernels are per-image variables, disposed at the end. Every image's loss depends only on its own h
+ * or θ (losses summed over the batch; BN in inference mode; one kernel per image), so an image refines
+ * the same alone as inside a batch. A non-finite loss stops that image's refinement only: it keeps its
+ * unrefined fill, and `errors[i]` says why.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageBatch, Mask } from '../types.js';
+import { imageSize } from '../types.js';
+import { importanceWeights } from './weights.js';
+import { UserError } from '../util/errors.js';
+
+export const REFINE_KINDS = ['z', 'features', 'generator'] as const;
+export type RefineKind = (typeof REFINE_KINDS)[number];
+
+export interface RefineOptions {
+  refine: RefineKind;
+  refineIters: number;
+  /** Adam learning rate on h or θ. */
+  refineLr: number;
+  /** Blocks from the output where G is split (1 = nearest the output). */
+  refineDepth: number;
+  /** β: weight of the squared distance from the unrefined h₀ or θ₀ (a sum over elements). */
+  refineDeviation: number;
+  lambda: number;
+  window: number;
+  contextFloor: number;
+}
+
+export interface RefineResult {
+  /** The refined G output, [N, h, w, c] in [0, 1]. */
+  raw: ImageBatch;
+  /** Per image, the contextual and prior losses of the refined fill (the unrefined one's where it failed). */
+  losses: { contextual: number; prior: number }[];
+  /** Per image: the deviation ‖h − h₀‖² or ‖θ − θ₀‖² at the end (0 where it failed). */
+  drift: number[];
+  /** Per image: null, or why its refinement stopped (it then keeps its unrefined fill). */
+  errors: (string | null)[];
+}
+
+/** The generator's layers split at `depth` blocks from the output (DCGAN: … ReLU | convT, BN, ReLU … convT, tanh). */
+export function splitGenerator(G: tf.LayersModel, depth: number): { front: tf.layers.Layer[]; back: tf.layers.Layer[] } {
+  const layers = G.layers;
+  // Block boundaries: the ReLU outputs (one per up-sampling stage but the last, plus the base block's).
+  const relus = layers.flatMap((l, i) => (l.getClassName() === 'ReLU' ? [i] : []));
+  if (relus.length === 0) throw new UserError('refine: the generator has no ReLU blocks to split at (not a DCGAN generator)');
+  if (!(Number.isInteger(depth) && depth >= 1 && depth <= relus.length)) {
+    throw new UserError(`refine: depth must be an integer in [1, ${relus.length}] for this generator (its hidden blocks), got ${depth}`);
+  }
+  const cut = relus[relus.length - depth]! + 1;
+  return { front: layers.slice(0, cut), back: layers.slice(cut) };
+}
+
+const applyLayers = (layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor => layers.reduce((t, l) => l.apply(t, { training: false }) as tf.Tensor, x);
+
+/** A transposed-convolution layer's output for input x with the given kernel (and bias), as the layer computes it. */
+function convT(layer: tf.layers.Layer, x: tf.Tensor4D, kernel: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
+  const cfg = layer.getConfig() as { strides: number | number[]; padding: 'same' | 'valid'; filters: number };
+  const s = Array.isArray(cfg.strides) ? (cfg.strides as [number, number]) : ([cfg.strides, cfg.strides] as [number, number]);
+  const [n, h, w] = x.shape;
+  const [kh, kw] = kernel.shape;
+  const outH = cfg.padding === 'same' ? h * s[0] : (h - 1) * s[0] + kh;
+  const outW = cfg.padding === 'same' ? w * s[1] : (w - 1) * s[1] + kw;
+  const y = tf.conv2dTranspose(x, kernel, [n, outH, outW, cfg.filters], s, cfg.padding);
+  return bias ? tf.add(y, bias) : y;
+}
+
+/**
+ * Refine fills found by the z search. `z` is ẑ, [N·nz]; `images` [N, h, w, c] in [0, 1] at the model's
+ * size; `masks` one per image (1 = known).
+ */
+export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: ImageBatch, masks: Mask[], z: Float32Array, o: RefineOptions, signal?: AbortSignal): Promise<RefineResult> {
+  if (o.refine === 'z') throw new Error('refineFill: nothing to refine for refine z');
+  const N = images.n, { height: h, width: w, channels: c } = images;
+  const nz = G.inputs[0]!.shape[1] as number;
+  if (z.length !== N * nz) throw new Error(`refineFill: z has ${z.length} values, expected ${N}·${nz}`);
+  const { front, back } = splitGenerator(G, o.refineDepth);
+  const px = h * w, s = imageSize(images);
+  const wts = new Float32Array(N * px), ys = new Float32Array(N * s);
+  for (let i = 0; i < N; i++) {
+    wts.set(importanceWeights(masks[i]!, o.window, o.contextFloor), i * px);
+    for (let j = 0; j < s; j++) ys[i * s + j] = images.data[i * s + j]! * 2 - 1;
+  }
+  const Wt = tf.tensor4d(wts, [N, h, w, 1]);
+  const Y = tf.tensor4d(ys, [N, h, w, c]);
+  const h0 = tf.tidy(() => applyLayers(front, tf.tensor2d(z, [N, nz]))) as tf.Tensor4D;
+  const adapted = o.refine === 'generator' ? back.filter((l) => l.getClassName() === 'Conv2DTranspose') : [];
+  // generator: one kernel (and bias) variable per image and adapted layer, from the shared weights θ₀.
+  const theta0 = adapted.map((l) => l.getWeights().map((t) => t.clone()));
+  const thetas = Array.from({ length: o.refine === 'generator' ? N : 0 }, () => theta0.map((ws) => ws.map((t) => tf.variable(t, true))));
+  const hVar = o.refine === 'features' ? tf.variable(h0, true) : null;
+  const vars: tf.Variable[] = hVar ? [hVar] : thetas.flat(2);
+  const opt = tf.train.adam(o.refineLr, 0.9, 0.999, 1e-8);
+
+  /** G_back of every image: the shared layers, or per image its own kernels. */
+  const forward = (): tf.Tensor4D => {
+    if (hVar) return applyLayers(back, hVar) as tf.Tensor4D;
+    const outs = thetas.map((th, i) => {
+      let x = tf.slice(h0, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor;
+      for (const l of back) {
+        const k = adapted.indexOf(l);
+        x = k < 0 ? (l.apply(x, { training: false }) as tf.Tensor) : convT(l, x as tf.Tensor4D, th[k]![0] as tf.Tensor4D, th[k]![1] as tf.Tensor1D | undefined);
+      }
+      return x;
+    });
+    return tf.concat(outs, 0) as tf.Tensor4D;
+  };
+  /** Per-image [N] deviation from the unrefined h₀ / θ₀. */
+  const deviation = (): tf.Tensor1D => {
+    if (hVar) return tf.sum(tf.square(tf.sub(hVar, h0)), [1, 2, 3]);
+    return tf.stack(thetas.map((th) => tf.addN(th.flatMap((ws, k) => ws.map((v, j) => tf.sum(tf.square(tf.sub(v, theta0[k]![j]!)))))))) as tf.Tensor1D;
+  };
+  const losses = () => {
+    const g = forward();
+    const ctx = tf.sum(tf.mul(Wt, tf.abs(tf.sub(g, Y))), [1, 2, 3]);
+    const prior = tf.neg(tf.reshape(D.apply(g, { training: false }) as tf.Tensor, [N]));
+    return { g, ctx, prior };
+  };
+
+  const errors: (string | null)[] = Array.from({ length: N }, () => null);
+  try {
+    // Unrefined fills and losses: what an image keeps when its refinement fails.
+    const start = tf.tidy(() => {
+      const { g, ctx, prior } = losses();
+      return [g, ctx, prior] as const;
+    });
+    const [g0, c0, p0] = (await Promise.all(start.map((t) => t.data()))) as [Float32Array, Float32Array, Float32Array];
+    tf.dispose([...start]);
+    for (let it = 0; it < o.refineIters; it++) {
+      if (signal?.aborted) throw new UserError('inpainting aborted');
+      const totT = tf.tidy(() => {
+        let tot!: tf.Tensor;
+        opt.minimize(() => {
+          const { ctx, prior } = losses();
+          tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+          return tf.sum(tot) as tf.Scalar;
+        }, false, vars);
+        // h is a ReLU output: keep it one.
+        if (hVar) hVar.assign(tf.relu(hVar));
+        return tot;
+      });
+      // A non-finite loss stops that image (its gradient is its own; the others go on).
+      if (it % 10 === 9 || it === o.refineIters - 1) {
+        const tot = (await totT.data()) as Float32Array;
+        for (let i = 0; i < N; i++) if (!errors[i] && !Number.isFinite(tot[i]!)) errors[i] = `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      totT.dispose();
+    }
+    const end = tf.tidy(() => {
+      const { g, ctx, prior } = losses();
+      return [g, ctx, prior, deviation()] as const;
+    });
+    const [g1, c1, p1, d1] = (await Promise.all(end.map((t) => t.data()))) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    tf.dispose([...end]);
+    const raw = new Float32Array(N * s);
+    const out: RefineResult['losses'] = [];
+    const drift: number[] = [];
+    for (let i = 0; i < N; i++) {
+      if (!errors[i] && !Number.isFinite(c1[i]! + o.lambda * p1[i]!)) errors[i] = "refinement's final loss is not finite; the unrefined fill is kept";
+      const ok = !errors[i];
+      const src = ok ? g1 : g0;
+      for (let j = 0; j < s; j++) raw[i * s + j] = (src[i * s + j]! + 1) / 2;
+      out.push(ok ? { contextual: c1[i]!, prior: p1[i]! } : { contextual: c0[i]!, prior: p0[i]! });
+      drift.push(ok ? d1[i]! : 0);
+    }
+    return { raw: { data: raw, n: N, height: h, width: w, channels: c }, losses: out, drift, errors };
+  } finally {
+    tf.dispose([Wt, Y, h0, ...vars, ...theta0.flat()]);
+    opt.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Choose the refinement stage's settings (src/inpaint/refine.ts) on tuning images that are neither
+ * training images nor the images eval reports:
+ * - fashion-mnist: test images outside eval's 1,000 (selectEvalIndices(10000, 1000, 0)'s complement);
+ * - emoji: OpenMoji's drawings of the held-out test emoji (`emoji-openmoji` test): the shipped model never
+ *   saw OpenMoji, and eval reports `emoji-permissive` test images.
+ * Prints, per setting and mask kind, the mean hole PSNR and its paired difference (± s.e.) against the
+ * default search (refine z), and the seconds per image.
+ *
+ *   node dist/tools/refine_sweep.js --model emoji --n 64 --masks center,half --settings 'features:1:0.01:0.1:100;generator:1:0.0005:10:100'
+ *
+ * A setting is MODE:DEPTH:LR:DEVIATION:ITERS.
+ */
+import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadDataset } from '../src/data/load_node.js';
+import { toImageBatch } from '../src/data/dataset.js';
+import { latentSearch } from '../src/inpaint/search.js';
+import { composite } from '../src/inpaint/composite.js';
+import { evalMasks, selectEvalIndices } from '../src/eval/runner.js';
+import { holeRegions, psnr } from '../src/metrics/pixel.js';
+import { initBackend } from '../src/backends/index.js';
+import { attachEncoder } from '../src/encoder/checkpoint.js';
+import { toolFlags } from '../bench/common.js';
+import type { RefineKind } from '../src/inpaint/refine.js';
+
+const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend']);
+const modelName = f.model ?? 'emoji';
+const n = Number(f.n ?? 64), batch = Number(f.batch ?? 32);
+await initBackend(f.backend ?? 'native');
+const ck = (await attachEncoder(await loadCheckpoint(modelName), 'auto', undefined, modelName)).model;
+const size = ck.manifest.config.size, channels = ck.manifest.config.channels;
+const tuning = async () => {
+  if (modelName === 'fashion-mnist') {
+    const ds = await loadDataset({ data: 'fashion-mnist', size, channels, split: 'test' });
+    const evald = new Set(selectEvalIndices(ds.n, 1000, 0));
+    const rest = Array.from({ length: ds.n }, (_, i) => i).filter((i) => !evald.has(i)).slice(0, n);
+    return toImageBatch(ds, rest);
+  }
+  const ds = await loadDataset({ data: 'emoji-openmoji', size, channels, split: 'test' });
+  return toImageBatch(ds, Array.from({ length: Math.min(n, ds.n) }, (_, i) => i));
+};
+const images = await tuning();
+const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) => {
+  const [mode, depth, lr, dev, iters] = s.split(':');
+  return { label: s, refine: mode as RefineKind, refineDepth: Number(depth), refineLr: Number(lr), refineDeviation: Number(dev), refineIters: Number(iters) };
+});
+const slice = (b: typeof images, a: number, e: number) => ({ ...b, n: e - a, data: b.data.subarray(a * b.height * b.width * b.channels, e * b.height * b.width * b.channels) });
+
+for (const kind of (f.masks ?? 'center,half').split(',')) {
+  const masks = evalMasks(kind, images.n, size, size, 0);
+  const run = async (extra: object) => {
+    const out: number[] = [];
+    const t0 = performance.now();
+    for (let a = 0; a < images.n; a += batch) {
+      const e = Math.min(images.n, a + batch);
+      const im = slice(images, a, e), ms = masks.slice(a, e);
+      const r = await latentSearch(ck, im, ms, { ...extra });
+      out.push(...psnr(composite(im, r.raw, ms), im, holeRegions(ms)));
+    }
+    return { psnr: out, s: (performance.now() - t0) / 1000 / images.n };
+  };
+  const base = await run({});
+  const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
+  console.log(`${modelName} ${kind} n=${images.n}: refine z ${mean(base.psnr).toFixed(2)} dB, ${base.s.toFixed(3)} s/image`);
+  for (const st of settings) {
+    const { label, ...o } = st;
+    const r = await run(o);
+    const d = r.psnr.map((v, i) => Math.min(v, 100) - Math.min(base.psnr[i]!, 100));
+    const md = mean(d), se = Math.sqrt(d.reduce((p, x) => p + (x - md) ** 2, 0) / (d.length - 1) / d.length);
+    console.log(`  ${label}: ${mean(r.psnr).toFixed(2)} dB, Δ ${md >= 0 ? '+' : ''}${md.toFixed(2)} ± ${se.toFixed(2)}, ${r.s.toFixed(3)} s/image`);
+  }
+}
