@@ -11,7 +11,7 @@ import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, newestIntactCheckpoint, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, newestGoodCheckpoint, checkCheckpoint, GAN_LAYOUT, type Manifest } from './checkpoint.js';
 import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
 import { makeProbe, explodedSince, type Probe } from './probe.js';
@@ -120,19 +120,20 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
  * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
  * `onNotice` hears about each damaged newer one that was skipped.
  */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string } {
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string; verified?: boolean } {
   const existing = new RunDir(out).checkpoints();
   if (!resume) {
     if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
     return { config: resolveConfig(input) };
   }
-  let ckpt: string | null;
+  let good: { dir: string; verified: boolean } | null;
   try {
-    ckpt = newestIntactCheckpoint(out, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
+    good = newestGoodCheckpoint(out, GAN_LAYOUT, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
   } catch (e) {
     throw new UserError(`--resume: ${(e as Error).message}`);
   }
-  if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
+  if (!good) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
+  const ckpt = good.dir;
   const saved = readManifest(ckpt).config;
   const given = input as Record<string, unknown>;
   for (const [k, v] of Object.entries(given)) {
@@ -144,7 +145,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean,
   const over: Record<string, unknown> = Object.fromEntries(RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
   // A critic rate that was never set apart from lr keeps following it.
   if (over['lr'] !== undefined && over['dLr'] === undefined && saved.dLr === saved.lr) over['dLr'] = over['lr'];
-  return { config: resolveConfig({ ...saved, ...over }), ckpt };
+  return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: good.verified };
 }
 
 /**
@@ -155,7 +156,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean,
  */
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
+  const { config: c, ckpt, verified } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir(opts.out);
 
   const ds =
@@ -188,7 +189,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
     // Drop stats lines written after that checkpoint (the previous process died after writing them).
     run.truncateStats(step);
-    log(`resumed from ${ckpt} at iteration ${step}`);
+    log(`resumed from ${ckpt} at iteration ${step}${verified ? '' : ' (unverified: an older checkpoint without content digests)'}`);
   } else {
     trainer = makeTrainer(buildModels(c.model, { ...c }), c);
     sampler = new BatchSampler(ds.n, c.batch, c.seed);
@@ -224,6 +225,13 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   let lastGood = ckpt ?? '';
 
   const checkpoint = async (s: number) => {
+    // A step can leave the weights non-finite while the losses it logged were finite (they are
+    // computed before the update): such a state is a divergence, never a checkpoint.
+    const nf = nonFiniteWeights(trainer.models);
+    if (nf) {
+      run.writeDiverged({ iter: s, key: `${nf.net} weights`, value: nf.value, lastGood });
+      throw new UserError(`training diverged at iteration ${s}: the ${nf.net}'s weights are not finite (${nf.value}); the last good checkpoint is ${lastGood || '(none yet)'}`);
+    }
     const dir = run.checkpointAt(s);
     await saveCheckpoint(dir, {
       ...trainer.models,
@@ -244,8 +252,11 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         ...(resumes.length ? { resumes } : {}),
       },
     });
-    pruneCheckpoints(opts.out, c.keepCheckpoints);
-    lastGood = dir;
+    // Read back: a checkpoint that fails its own check (digests, sizes) is not the last good one.
+    const p = checkCheckpoint(dir, { optimizer: true });
+    if (p) log(`notice: checkpoint ${path.basename(dir)} failed its check after writing (${p}); the last good one stays ${lastGood || '(none yet)'}`);
+    else lastGood = dir;
+    pruneCheckpoints(opts.out, c.keepCheckpoints, (d) => (d === dir ? !p : checkCheckpoint(d, { optimizer: true }) === null));
   };
 
   if (!ckpt) await writeSamples(trainer, zFixed, opts.out, 0);
@@ -325,6 +336,17 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   const result: TrainResult = { config: c, models: trainer.models, checkpointDir: lastGood, step, aborted };
   if (last) result.last = last;
   return result;
+}
+
+/** The first network (of G and the critic) with a NaN or ±Inf weight, and that value as text; or null. */
+export function nonFiniteWeights(m: GanModels): { net: 'generator' | 'critic'; value: string } | null {
+  for (const net of ['generator', 'critic'] as const) {
+    for (const w of m[net].weights) {
+      const v = (w.read().dataSync() as Float32Array).find((x) => !Number.isFinite(x));
+      if (v !== undefined) return { net, value: String(v) };
+    }
+  }
+  return null;
 }
 
 /** FLOPs of one generator iteration (n_critic critic steps + 1 generator step), for GFLOP/s figures. */

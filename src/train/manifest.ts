@@ -86,6 +86,7 @@ export interface Manifest {
   resumes?: string[];
   extra?: Record<string, unknown>;
   domain?: DomainStats;
+  files?: Record<string, string>;
 }
 
 /**
