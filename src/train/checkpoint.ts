@@ -25,6 +25,7 @@ import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
 import { checkedManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 import { readManifest } from './manifest.js';
 import { inspectCheckpoint, fileDigests, type CheckpointLayout } from './verify.js';
+import { RunDir } from './run_dir.js';
 
 export type { Manifest } from './manifest.js';
 export { readManifest } from './manifest.js';
@@ -104,20 +105,11 @@ export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
   });
 }
 
-/** Checkpoint folder name for a step; zero-padded so names sort in step order. */
-export function checkpointName(step: number): string {
-  return `iter-${String(step).padStart(7, '0')}`;
-}
+export { checkpointName } from './run_dir.js';
 
 /** Complete checkpoints of a run, oldest first (temporary folders of interrupted writes are ignored). */
 export function listCheckpoints(runDir: string): string[] {
-  const d = path.join(runDir, 'checkpoints');
-  if (!fs.existsSync(d)) return [];
-  return fs
-    .readdirSync(d)
-    .filter((n) => /^iter-\d+$/.test(n) && fs.existsSync(path.join(d, n, MANIFEST_FILE)))
-    .sort()
-    .map((n) => path.join(d, n));
+  return new RunDir(runDir).checkpoints();
 }
 
 /**
@@ -135,7 +127,7 @@ export function pruneCheckpoints(runDir: string, keep: number, isGood: (dir: str
     if (spare) doomed.splice(doomed.indexOf(spare), 1);
   }
   for (const d of doomed) fs.rmSync(d, { recursive: true, force: true });
-  cleanTemporaries(path.join(runDir, 'checkpoints'));
+  cleanTemporaries(new RunDir(runDir).checkpointsDir);
 }
 
 /** Where a GAN checkpoint keeps its networks and optimizer states (verify.ts checks it by this). */
@@ -165,13 +157,13 @@ export function newestIntactCheckpoint(runDir: string, o: { optimizer: boolean; 
  * was verified against recorded digests (false: an older checkpoint without them).
  */
 export function newestGoodCheckpoint(runDir: string, layout: CheckpointLayout, o: { optimizer: boolean; onNotice?: (msg: string) => void }): { dir: string; verified: boolean } | null {
-  const d = path.join(runDir, 'checkpoints');
-  // Every iter-* folder, also those whose manifest.json is gone (listCheckpoints hides them).
-  const all = fs.existsSync(d) ? fs.readdirSync(d).filter((n) => /^iter-\d+$/.test(n)).sort().reverse() : [];
+  const run = new RunDir(runDir);
+  // Every checkpoint folder, also those whose manifest.json is gone (checkpoints() hides them).
+  const all = run.checkpointFolders().reverse();
   if (!all.length) return null;
   const problems: string[] = [];
-  for (const name of all) {
-    const dir = path.join(d, name);
+  for (const dir of all) {
+    const name = path.basename(dir);
     const r = inspectCheckpoint(dir, layout, o);
     if (r.problem === null) {
       for (const q of problems) o.onNotice?.(`checkpoint ${q}; using ${name} instead`);
@@ -179,7 +171,7 @@ export function newestGoodCheckpoint(runDir: string, layout: CheckpointLayout, o
     }
     problems.push(`${name} is damaged (${r.problem})`);
   }
-  throw new UserError(`no intact checkpoint in '${d}': ${problems.join('; ')}`);
+  throw new UserError(`no intact checkpoint in '${run.checkpointsDir}': ${problems.join('; ')}`);
 }
 
 /**
@@ -195,7 +187,7 @@ export function listShippedModels(): string[] {
 
 export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
   if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
-  if (fs.existsSync(path.join(ref, 'checkpoints'))) {
+  if (new RunDir(ref).hasCheckpointsDir()) {
     const last = newestIntactCheckpoint(ref, { optimizer: false, ...(onNotice ? { onNotice } : {}) });
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
     return last;
@@ -217,7 +209,7 @@ export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => vo
 export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => void): Promise<Checkpoint> {
   const dir = resolveCheckpointDir(ref, onNotice);
   // A run folder's checkpoint was checked when it was chosen; a folder named directly is checked here.
-  if (path.resolve(dir) === path.resolve(ref) || !fs.existsSync(path.join(ref, 'checkpoints'))) {
+  if (path.resolve(dir) === path.resolve(ref) || !new RunDir(ref).hasCheckpointsDir()) {
     const p = checkCheckpoint(dir, { optimizer: false });
     if (p) throw new UserError(`checkpoint '${dir}' is damaged: ${p}`);
   }

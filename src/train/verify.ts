@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MANIFEST_FILE } from './manifest.js';
+import { MANIFEST_FILE, readJsonFile } from './manifest.js';
 
 /** Where a kind of checkpoint keeps its parts. */
 export interface CheckpointLayout {
@@ -68,22 +68,6 @@ function checkedSpecs(specs: unknown): Spec[] {
 }
 
 const specBytes = (specs: Spec[]): number => specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype]!, 0);
-
-/** One JSON reader for the parts of a checkpoint; errors name the file by `rel`. */
-export function readJsonFile(file: string, rel: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${rel} is not valid JSON (${(e as Error).message})`);
-  }
-}
 
 function readFile(file: string, rel: string): Buffer {
   try {
