@@ -1,6 +1,7 @@
 /**
  * The encoder's training loop (Node: it reads data and the model, and writes the run folder). The math
- * lives in step.ts and losses.ts. Same habits as `train` (src/train/loop.ts):
+ * lives in step.ts and losses.ts; resume, checkpoints, stats, plot, divergence and abort are the
+ * training harness's (src/train/harness.ts), shared with `train`:
  *
  *   RUN_DIR/config.json             resolved config
  *   RUN_DIR/stats.jsonl             one EncoderStatLine per step (append-only)
