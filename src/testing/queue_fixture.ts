@@ -9,6 +9,8 @@ import path from 'node:path';
 import { encodePng } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { makeTinyModel, testImage } from './server_fixture.js';
+import { updateManifest } from '../train/manifest.js';
+import { fileDigests } from '../train/verify.js';
 
 export const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -43,6 +45,8 @@ export async function makeQueueFixture(n: number, extraModel = false): Promise<Q
     const b = fs.readFileSync(wf);
     b[0] = b[0]! ^ 0xff;
     fs.writeFileSync(wf, b);
+    // Record the changed file's digest, or loading it would (rightly) refuse it as corrupted.
+    updateManifest(other, (m) => ({ ...m, files: fileDigests(other) }));
     out.otherModelDir = other;
   }
   return out;
