@@ -4,7 +4,7 @@ import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -36,6 +36,8 @@ ${INPAINT_OPTION_HELP}
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
                          [default: ${DEFAULT_MAX_PIXELS}]
+  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
+                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
 
 Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
@@ -57,7 +59,7 @@ export const inpaintCommand: Command = {
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
+    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
@@ -67,6 +69,7 @@ export const inpaintCommand: Command = {
       // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
       options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
+      maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
     });
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);

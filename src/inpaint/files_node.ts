@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
+import { decodeImage, decodeMask, readImageHeader, readInputFile, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { listImageFiles } from '../data/load_node.js';
@@ -33,6 +33,8 @@ export interface InpaintFilesSpec {
   options?: Partial<InpaintOptions>;
   /** Refuse images (and mask files) of more pixels than this, read from the header [DEFAULT_MAX_PIXELS]. */
   maxPixels?: number;
+  /** Refuse image and mask files of more bytes than this, from fstat before reading [DEFAULT_MAX_BYTES]; non-regular files are refused too. */
+  maxBytes?: number;
 }
 
 /** A validated spec with the image bytes and headers read: the result of `prepareInpaintFiles`. */
@@ -45,6 +47,8 @@ export interface InpaintFilesPlan {
   readonly names: readonly string[];
   readonly bytes: Uint8Array[];
   readonly headers: readonly ImageHeader[];
+  /** The mask file's bytes (header checked), when the mask is a file rather than a kind. */
+  readonly maskBytes: Uint8Array | null;
 }
 
 export interface InpaintFilesHooks extends InpaintCallbacks {
@@ -117,6 +121,8 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   const options = resolveInpaintOptions(spec.options ?? {});
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
+  const maxBytes = spec.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
   const { input, mask, out } = spec;
   if (!fs.existsSync(input)) throw new UserError(`input '${input}' does not exist`);
   let files: string[];
@@ -131,15 +137,12 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
     const p = path.join(out, n), want = n === 'summary.json' ? 'file' : 'folder';
     if (fs.existsSync(p) && fs.statSync(p).isDirectory() !== (want === 'folder')) throw new UserError(`cannot write '${p}': a ${want === 'folder' ? 'file' : 'folder'} of that name is in the way`);
   }
-  const bytes: Uint8Array[] = files.map((f) => {
-    try {
-      return fs.readFileSync(f);
-    } catch (e) {
-      throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
-    }
-  });
+  // Read once here, so a mask that is not a regular file, too large or corrupt is refused before the model loads.
+  const maskBytes = MASK_KINDS.includes(mask) ? null : readInputFile(mask, 'mask', maxBytes);
+  if (maskBytes) await readImageHeader(maskBytes, `mask '${mask}'`, { maxPixels });
+  const bytes: Uint8Array[] = files.map((f) => readInputFile(f, 'image', maxBytes));
   const headers = await Promise.all(files.map((f, i) => readImageHeader(bytes[i]!, `'${f}'`, { maxPixels })));
-  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers };
+  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, maskBytes };
 }
 
 /**
@@ -165,7 +168,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     const im = await decodeImage(plan.bytes[i]!, { channels, maxPixels }, `'${f}'`);
     plan.bytes[i] = new Uint8Array(0); // the decoded copy is all we need from here on
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
-    const m = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels);
+    const m = plan.maskBytes ? await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { height: im.height, width: im.width, maxPixels }) : makeMask(maskArg, im.height, im.width, { seed: o.seed + i });
     images.push(im);
     masks.push(m);
   }

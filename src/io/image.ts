@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import sharp, { type Sharp, type OutputInfo } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, describeFsError } from './atomic.js';
 
 export interface ReadOptions {
   /** 1 = grey, 3 = RGB. Alpha is composited on white. Default: 3 if the file has colour, else 1. */
@@ -17,6 +17,8 @@ export interface ReadOptions {
   maxPixels?: number;
   /** Accept only these formats, by the bytes' signature (not the name) [default: any sharp reads]. */
   formats?: readonly ImageFormat[];
+  /** readImage/readMask only: refuse files of more bytes than this, from fstat before reading [default: DEFAULT_MAX_BYTES]. */
+  maxBytes?: number;
 }
 
 /**
@@ -136,18 +138,78 @@ export async function rasteriseSvg(bytes: Uint8Array, side: number, name = 'SVG'
   }
 }
 
-function readBytes(file: string, what: string): Buffer {
+/**
+ * The largest input file read by default, bytes (256 MB). Above the largest image the pixel limit lets
+ * through in any sane encoding (a 40 MP RGB PNG stored uncompressed is 120 MB), and small enough that
+ * a mistaken path (a disk image, a video) is refused at once instead of being read into memory.
+ */
+export const DEFAULT_MAX_BYTES = 256_000_000;
+
+/** Bytes for a message: `123 bytes`, `4.5 kB`, `256 MB`, `1.5 GB` (decimal units, as the pixel limit's MP). */
+export function fmtBytes(n: number): string {
+  if (n < 1e3) return `${n} bytes`;
+  const [d, u] = n >= 1e9 ? [1e9, 'GB'] : n >= 1e6 ? [1e6, 'MB'] : [1e3, 'kB'];
+  return `${+(n / d).toPrecision(3)} ${u}`;
+}
+
+/** What a non-regular file is, for the message that refuses it. */
+function fileKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/**
+ * Read an input file (an image or a mask to inpaint) whole, but only a regular file of at most
+ * `maxBytes`, checked with fstat on the opened file before a byte is read: /dev/zero would otherwise
+ * be read without end, a FIFO would block forever and a 1.5 GB file would be read whole before its
+ * header is looked at. `what` names the file in errors ('image', 'mask'). Every refusal is one UserError.
+ */
+export function readInputFile(file: string, what: string, maxBytes = DEFAULT_MAX_BYTES): Buffer {
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer (forever); it changes
+    // nothing for a regular file, the only kind read below.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${what} '${file}': ${code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message}`);
+    throw new UserError(`cannot read ${what} '${file}': ${code === 'EISDIR' ? 'it is a folder' : describeFsError(e)}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`cannot read ${what} '${file}': it is a folder`);
+    if (!st.isFile()) throw new UserError(`${what} '${file}' is not a regular file (it is ${fileKind(st)})`);
+    const over = (n: number) => new UserError(`${what} '${file}' is ${fmtBytes(n)}, over the limit of ${fmtBytes(maxBytes)} (--max-bytes ${maxBytes})`);
+    if (st.size > maxBytes) throw over(st.size);
+    // Read to the end, but never more than maxBytes + 1: a file that grows while it is read, or one
+    // whose size fstat does not know (/proc), is still refused instead of read without end.
+    let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        if (n > maxBytes) throw over(n);
+        const more = Buffer.allocUnsafe(Math.min(maxBytes + 1, 2 * buf.length + 65536));
+        buf.copy(more, 0, 0, n);
+        buf = more;
+      }
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read ${what} '${file}': ${describeFsError(e)}`);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-/** Read an image file into a 1-image batch. Missing, empty, too large or corrupt → UserError. */
+/** Read an image file into a 1-image batch. Missing, not a regular file, over maxBytes or maxPixels, or corrupt → UserError. */
 export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
-  return decodeImage(readBytes(file, 'image'), opts, `'${file}'`);
+  return decodeImage(readInputFile(file, 'image', opts.maxBytes), opts, `'${file}'`);
 }
 
 /** Quantise image `i` of a batch to 8-bit interleaved pixels. */
@@ -203,9 +265,9 @@ export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOp
   return { data: m, height: info.height, width: info.width };
 }
 
-/** Read a mask file (see decodeMask), resized (nearest) to height×width when given. */
-export async function readMask(file: string, height?: number, width?: number, maxPixels?: number): Promise<Mask> {
-  return decodeMask(readBytes(file, 'mask'), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}) });
+/** Read a mask file (see decodeMask), resized (nearest) to height×width when given; the file is checked as readInputFile does. */
+export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, maxBytes?: number): Promise<Mask> {
+  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}) });
 }
 
 /**
