@@ -47,7 +47,9 @@ the hole's size of margin, at least the model's size) and pastes each fill into 
 large photo with a small hole gets a fill at nearly its own resolution. Known pixels are never
 changed; the Poisson blend is solved around each hole only. Images are converted to the model's
 channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
-search loss becomes NaN or infinite is reported and not written; the others are.
+search loss becomes NaN or infinite is reported and not written; the others are. Images and mask
+files are decoded as displayed: their EXIF orientation is applied (a phone photo stored sideways is
+completed upright, and a mask drawn on it as displayed fits it).
 
 example
   wgan-inpaint inpaint --model fashion-mnist --input models/fashion-mnist/samples/00-test-0.png --mask center --out out/`;

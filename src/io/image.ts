@@ -43,6 +43,7 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
 
 /** Header facts of an image, read without decoding its pixels. */
 export interface ImageHeader {
+  /** The size as displayed: EXIF orientation applied (5–8 swap width and height), as the decoders return it. */
   width: number;
   height: number;
   format: string;
@@ -70,18 +71,25 @@ export async function readImageHeader(bytes: Uint8Array, name: string, o: Pick<R
     throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
   }
   if (!meta.width || !meta.height) throw new UserError(`cannot decode ${name}: no image size in its header`);
+  // The displayed size (orientation 5–8 swaps the sides; the pixel count is the same either way).
+  const width = meta.autoOrient?.width ?? meta.width, height = meta.autoOrient?.height ?? meta.height;
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (meta.width * meta.height > max) {
-    throw new UserError(`${name} is ${meta.width}×${meta.height} = ${mp(meta.width * meta.height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
+  if (width * height > max) {
+    throw new UserError(`${name} is ${width}×${height} = ${mp(width * height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
   }
-  return { width: meta.width, height: meta.height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
+  return { width, height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
 }
 
 const mp = (n: number) => `${+(n / 1e6).toPrecision(4)} MP`;
 
-/** A sharp pipeline for data whose header readImageHeader accepted (libvips' own pixel limit as a second guard). */
+/**
+ * A sharp pipeline for data whose header readImageHeader accepted (libvips' own pixel limit as a
+ * second guard). EXIF orientation is applied here, the one decode path of the CLI, the library, the
+ * HTTP API and the queue: a phone photo stored sideways (orientation 6) is completed upright, as the
+ * page's canvas shows it, and a mask drawn on the photo as displayed fits it instead of being stretched.
+ */
 function decoder(bytes: Uint8Array, header: ImageHeader): Sharp {
-  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height) });
+  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height), autoOrient: true });
 }
 
 /** The decoded raw pixels of a sharp pipeline; a decoder failure is one UserError naming the input. */
