@@ -4,7 +4,7 @@ import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, PREVIEW_MAX_FRAMES, PREVIEW_MAX_PIXELS, PREVIEW_MAX_SIDE } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -49,7 +49,9 @@ changed; the Poisson blend is solved around each hole only. Images are converted
 channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
 search loss becomes NaN or infinite is reported and not written; the others are. Images and mask
 files are decoded as displayed: their EXIF orientation is applied (a phone photo stored sideways is
-completed upright, and a mask drawn on it as displayed fits it).
+completed upright, and a mask drawn on it as displayed fits it). Images of any aspect complete at
+their own size; the previews are bounded: side_by_side.png at most ${PREVIEW_MAX_SIDE} px a side and
+${PREVIEW_MAX_PIXELS / 1e6} MP (shrunk for large or thin images), progress.gif at most ${PREVIEW_MAX_FRAMES} frames.
 
 example
   wgan-inpaint inpaint --model fashion-mnist --input models/fashion-mnist/samples/00-test-0.png --mask center --out out/`;

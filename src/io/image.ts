@@ -7,6 +7,7 @@ import sharp, { type Sharp, type OutputInfo } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic, describeFsError } from './atomic.js';
+import { resizeBilinear } from '../inpaint/resize.js';
 
 export interface ReadOptions {
   /** 1 = grey, 3 = RGB. Alpha is composited on white. Default: 3 if the file has colour, else 1. */
@@ -320,6 +321,48 @@ export function upscale(b: ImageBatch, f: number): ImageBatch {
         for (let k = 0; k < c; k++)
           out[((n * H + y) * W + x) * c + k] = b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
   return { data: out, n: b.n, height: H, width: W, channels: c };
+}
+
+/** Largest side of a preview made from results (side_by_side.png), px: whatever the input's size or aspect. */
+export const PREVIEW_MAX_SIDE = 8192;
+/** Largest preview, pixels (16 MP: ≈ 190 MB as float RGB while it is built, 48 MB as 8-bit). */
+export const PREVIEW_MAX_PIXELS = 16_000_000;
+/** Most frames in progress.gif: longer recordings are sampled evenly (the last frame always kept). */
+export const PREVIEW_MAX_FRAMES = 240;
+
+/**
+ * Tiles (1-image batches) in a grid for viewing, bounded whatever their size or aspect: small tiles
+ * (a 28–64 px model's) are upscaled by an integer factor to ≥ `minHeight` px high, as
+ * `upscale(makeGrid(…), f)` always did — but a factor that would take the grid past PREVIEW_MAX_SIDE
+ * per side or PREVIEW_MAX_PIXELS is lowered, and a grid too large even at 1× (a photo, or a 20000×1
+ * strip whose 128 / height upscale was 128× in both directions: 2.1 GB for a 222-byte 1000×1 PNG) is
+ * built from tiles shrunk first (resizeBilinear, box-averaged), so no full-size grid is ever made.
+ */
+export function previewGrid(tiles: ImageBatch[], cols: number, minHeight = 128, pad = 2): ImageBatch {
+  const th = Math.max(...tiles.map((t) => t.height)), tw = Math.max(...tiles.map((t) => t.width));
+  const n = tiles.reduce((k, t) => k + t.n, 0), rows = Math.ceil(n / cols);
+  const gw = cols * tw + (cols + 1) * pad, gh = rows * th + (rows + 1) * pad;
+  // The largest integer upscale within the bounds (0 when even 1× is too large).
+  const fit = Math.floor(Math.min(PREVIEW_MAX_SIDE / gw, PREVIEW_MAX_SIDE / gh, Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh))));
+  if (fit >= 1) return upscale(makeGrid(tiles, cols, pad), Math.min(fit, Math.max(1, Math.floor(minHeight / th))));
+  // Shrink every tile by one factor k so that the grid (its padding kept) fits; the rounding of tile
+  // sides (at least 1 px) is checked, not assumed.
+  const dims = (k: number) => {
+    const w = Math.max(1, Math.floor(tw * k)), h = Math.max(1, Math.floor(th * k));
+    return { w, h, W: cols * w + (cols + 1) * pad, H: rows * h + (rows + 1) * pad };
+  };
+  const fits = ({ W, H }: { W: number; H: number }) => W <= PREVIEW_MAX_SIDE && H <= PREVIEW_MAX_SIDE && W * H <= PREVIEW_MAX_PIXELS;
+  let k = Math.min((PREVIEW_MAX_SIDE - (cols + 1) * pad) / (cols * tw), (PREVIEW_MAX_SIDE - (rows + 1) * pad) / (rows * th), Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh)));
+  for (let i = 0; i < 200 && !fits(dims(k)); i++) k *= 0.98;
+  const shrunk = tiles.flatMap((t) => Array.from({ length: t.n }, (_, i) => resizeBilinear(t, Math.max(1, Math.floor(t.width * k)), Math.max(1, Math.floor(t.height * k)), i)));
+  return makeGrid(shrunk, cols, pad);
+}
+
+/** The frames progress.gif shows: at most PREVIEW_MAX_FRAMES, sampled evenly, the last (the result) always kept. */
+export function previewFrames<T>(frames: T[]): T[] {
+  if (frames.length <= PREVIEW_MAX_FRAMES) return frames;
+  const last = frames.length - 1;
+  return Array.from({ length: PREVIEW_MAX_FRAMES }, (_, i) => frames[Math.round((i * last) / (PREVIEW_MAX_FRAMES - 1))]!);
 }
 
 /**
