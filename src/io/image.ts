@@ -167,7 +167,7 @@ function fileKind(st: fs.Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'another kind of file';
 }
 
 /**
