@@ -3,7 +3,7 @@ import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, PREVIEW_MAX_FRAMES, PREVIEW_MAX_PIXELS, PREVIEW_MAX_SIDE } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -38,6 +38,8 @@ ${INPAINT_OPTION_HELP}
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
                          [default: ${DEFAULT_MAX_PIXELS}]
+  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
+                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
 
 Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
@@ -47,7 +49,11 @@ the hole's size of margin, at least the model's size) and pastes each fill into 
 large photo with a small hole gets a fill at nearly its own resolution. Known pixels are never
 changed; the Poisson blend is solved around each hole only. Images are converted to the model's
 channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
-search loss becomes NaN or infinite is reported and not written; the others are.
+search loss becomes NaN or infinite is reported and not written; the others are. Images and mask
+files are decoded as displayed: their EXIF orientation is applied (a phone photo stored sideways is
+completed upright, and a mask drawn on it as displayed fits it). Images of any aspect complete at
+their own size; the previews are bounded: side_by_side.png at most ${PREVIEW_MAX_SIDE} px a side and
+${PREVIEW_MAX_PIXELS / 1e6} MP (shrunk for large or thin images), progress.gif at most ${PREVIEW_MAX_FRAMES} frames.
 
 Exit status: 0 when every image is written, 1 when any failed (named on stderr and in summary.json;
 the others are written), 2 on bad input (nothing written).
@@ -62,7 +68,7 @@ export const inpaintCommand: Command = {
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
+    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
@@ -72,6 +78,7 @@ export const inpaintCommand: Command = {
       // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
       options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
+      maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
     });
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
+import { decodeImage, decodeMask, readImageHeader, readInputFile, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
@@ -33,6 +33,8 @@ export interface InpaintFilesSpec {
   options?: Partial<InpaintOptions>;
   /** Refuse images (and mask files) of more pixels than this, read from the header [DEFAULT_MAX_PIXELS]. */
   maxPixels?: number;
+  /** Refuse image and mask files of more bytes than this, from fstat before reading [DEFAULT_MAX_BYTES]; non-regular files are refused too. */
+  maxBytes?: number;
 }
 
 /** A validated spec with the image bytes and headers read: the result of `prepareInpaintFiles`. */
@@ -51,6 +53,8 @@ export interface InpaintFilesPlan {
    * files of an input folder fail alone: a single input file that is bad is a UserError.
    */
   readonly errors: readonly (string | null)[];
+  /** The mask file's bytes (header checked), when the mask is a file rather than a kind. */
+  readonly maskBytes: Uint8Array | null;
 }
 
 export interface InpaintFilesHooks extends InpaintCallbacks {
@@ -164,6 +168,8 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   const options = resolveInpaintOptions(spec.options ?? {});
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
+  const maxBytes = spec.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
   const { input, mask, out } = spec;
   const { root, rels } = listInputImages(input, out);
   const isDir = fs.statSync(input).isDirectory();
@@ -177,16 +183,15 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   }
   // A file that cannot be read, or whose header is bad (empty, corrupt, over maxPixels): one given
   // alone is bad input; one in a folder fails alone, named, and the others go on.
+  // Read once here, so a mask that is not a regular file, too large or corrupt is refused before the model loads.
+  const maskBytes = MASK_KINDS.includes(mask) ? null : readInputFile(mask, 'mask', maxBytes);
+  if (maskBytes) await readImageHeader(maskBytes, `mask '${mask}'`, { maxPixels });
   const errors: (string | null)[] = files.map(() => null);
   const bytes: Uint8Array[] = [];
   const headers: (ImageHeader | null)[] = [];
   for (const [i, f] of files.entries()) {
     try {
-      try {
-        bytes.push(fs.readFileSync(f));
-      } catch (e) {
-        throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
-      }
+      bytes.push(readInputFile(f, 'image', maxBytes));
       headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels }));
     } catch (e) {
       if (!isDir || !(e instanceof UserError)) throw e;
@@ -196,7 +201,7 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
     }
   }
   everyImageFailed(files, errors);
-  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors };
+  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors, maskBytes };
 }
 
 /** When no image is left to inpaint: one UserError naming the first failure (nothing is written). */
@@ -247,7 +252,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
     // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
-    masks[i] = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels);
+    masks[i] = !plan.maskBytes ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await decodeMask(plan.maskBytes!, `mask '${maskArg}'`, { height: im.height, width: im.width, maxPixels });
     images[i] = im;
   }
   everyImageFailed(files, errors);

@@ -8,7 +8,9 @@
  * Sizes: the model completes s×s images (s = 28/32/64); the worker fits the upload to it with the
  * shared policy (src/inpaint/fit.ts via inpaintImages: `options.fit` whole or crop, the model's by
  * default) and brings the fill back, so every result has the upload's size. A mask given as a PNG
- * must have the image's size; a mask kind is made at it. The plans are reported in `resize`.
+ * must have the image's size; a mask kind is made at it. The plans are reported in `resize`. Sizes
+ * are as displayed: the decoders (src/io/image.ts) apply EXIF orientation, so a sideways-stored JPEG
+ * with orientation 6 is the upright image and its mask is drawn on that.
  */
 import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
