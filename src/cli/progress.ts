@@ -1,14 +1,10 @@
 /**
  * Progress display: a redrawn bar on a TTY, plain periodic lines otherwise (logs, CI, pipes).
  */
-import { EtaClock } from '../util/eta.js';
+import { EtaClock, fmtDuration } from '../util/eta.js';
 
-export function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '…';
-  s = Math.max(0, Math.round(s));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
+/** (Shared with the page, which shows the same ETA.) */
+export { fmtDuration };
 
 export class ProgressBar {
   private lastPlain = 0;

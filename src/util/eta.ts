@@ -67,3 +67,11 @@ export class EtaClock {
     return (secs / units) * Math.max(0, total - done);
   }
 }
+
+/** Seconds as `1h05m`, `3m07s` or `42s` ('…' when not known: still warming up, or no pace yet). */
+export function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '…';
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
