@@ -86,13 +86,12 @@ export const inpaintCommand: Command = {
     const ck = await loadCheckpoint(str(v, 'model')!, (m) => log(`notice: ${m}`));
     const c = ck.manifest.config;
     log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
-    const t0 = Date.now();
     // The start: one notice line either way; iterations and restarts not given default per start.
     const start = await attachEncoder(ck, plan.options.init, str(v, 'encoder'), str(v, 'model')!);
     log(`notice: ${start.notice}`);
     const s = await inpaintFiles(start.model, plan, {
       log, modelName: ck.dir, backend, ...(start.encoderDir ? { encoderDir: start.encoderDir } : {}),
-      onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t0) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
+      onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;
     log(`inpainted ${s.written} image(s)${s.failed ? `, ${s.failed} failed` : ''} in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);

@@ -124,7 +124,7 @@ export const trainCommand: Command = {
         },
         onLog: (m) => bar.log(m),
         onProgress: (p) =>
-          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
+          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
       });
       bar.log(
         `${r.aborted ? 'stopped' : 'done'} at iteration ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`,

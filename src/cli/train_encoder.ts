@@ -91,7 +91,7 @@ export const trainEncoderCommand: Command = {
         onLog: (m) => bar.log(m),
         onProgress: (p) => {
           const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
-          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
+          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
         },
       });
       if (v.install && !r.aborted) {

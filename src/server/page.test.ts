@@ -299,13 +299,16 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   await page.keyboard.press('[');
   await page.keyboard.press('[');
   assert.ok((await brush()) < b0);
-  // Zoom (wheel, + and 0) and pan keep the brush exact: a dot painted at the stage's centre after zooming
+  // Zoom (Ctrl + wheel, + and 0) and pan keep the brush exact: a dot painted at the stage's centre after zooming
   // in lands at the image's centre.
   await page.keyboard.press('Control+z');
   await page.keyboard.press('Control+z');
   const box = (await page.locator('#stage').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // (Ctrl + wheel: the wheel alone scrolls the page.)
+  await page.keyboard.down('Control');
   await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
   assert.match(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), /scale\(1\.25\)/);
   await page.keyboard.press('+');
   assert.match((await page.textContent('#zoom-note')) ?? '', /zoom 156 %/);

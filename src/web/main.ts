@@ -17,6 +17,7 @@ import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
+import { installEditor, LiveEta, wheelZooms } from './editor.js';
 
 /** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
 /** The largest side the page works at: the server's limit, and at most 1024 px so the PNG stays within its body limit. */
@@ -64,6 +65,7 @@ const el = {
   progress: $<HTMLProgressElement>('progress'),
   iter: $('iter'),
   losses: $('losses'),
+  eta: $('eta'),
   resizeNote: $('resize-note'),
   resultPanel: $('result-panel'),
   compareWith: $<HTMLSelectElement>('compare-with'),
@@ -88,9 +90,14 @@ let running: AbortController | null = null;
 let result: InpaintOutcome | null = null;
 /** The loaded image's name without extension (downloads are named after it). */
 let imageName = 'image';
-const undoStack: ImageData[] = [];
+/** An undo step: the mask, and the image too when the step replaced it ("continue from this result"). */
+interface Snapshot {
+  mask: ImageData;
+  image?: ImageData;
+}
+const undoStack: Snapshot[] = [];
 /** States undone, newest last; any new edit clears it. */
-const redoStack: ImageData[] = [];
+const redoStack: Snapshot[] = [];
 
 const setState = (s: string) => (document.body.dataset.state = s);
 const status = (msg: string, error = false) => {
@@ -108,11 +115,15 @@ async function getJson<T>(url: string): Promise<T> {
 
 // ---------------------------------------------------------------- image and mask
 
-/** Size the stage to the image's aspect ratio, longest side STAGE_PX. */
+/**
+ * Size the stage to the image's aspect ratio, longest side STAGE_PX; the height follows the width
+ * (aspect-ratio), so on a narrow screen the box shrinks to fit (max-width: 100%) without distortion.
+ */
 function fitStage(box: HTMLElement, w: number, h: number): void {
   const k = STAGE_PX / Math.max(w, h);
   box.style.width = `${Math.round(w * k)}px`;
-  box.style.height = `${Math.round(h * k)}px`;
+  box.style.height = '';
+  box.style.aspectRatio = `${Math.round(w * k)} / ${Math.round(h * k)}`;
 }
 
 /** Put an image on the stage; returns a note when it had to be scaled to the page's limit. */
@@ -188,19 +199,56 @@ async function loadImageUrl(url: string): Promise<string> {
   return setImage(img, img.naturalWidth, img.naturalHeight);
 }
 
-function pushUndo(): void {
-  undoStack.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
+function snapshot(withImage: boolean): Snapshot {
+  const mask = maskCtx().getImageData(0, 0, el.mask.width, el.mask.height);
+  return withImage ? { mask, image: el.image.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, el.image.width, el.image.height) } : { mask };
+}
+
+/** Before an edit: the state it changes (`withImage`: the edit replaces the image too). */
+function pushUndo(withImage = false): void {
+  undoStack.push(snapshot(withImage));
   if (undoStack.length > 50) undoStack.shift();
   redoStack.length = 0;
 }
 
-/** Undo (or redo) one mask edit: the current state goes onto the other stack. */
-function undoRedo(from: ImageData[], to: ImageData[]): void {
+/** Undo (or redo) one edit: the current state goes onto the other stack. */
+function undoRedo(from: Snapshot[], to: Snapshot[]): void {
   const prev = from.pop();
   if (!prev) return;
-  to.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
-  maskCtx().putImageData(prev, 0, 0);
-  maskChanged();
+  to.push(snapshot(!!prev.image));
+  if (prev.image) {
+    if (prev.image.width !== el.image.width || prev.image.height !== el.image.height) resizeCanvases(prev.image.width, prev.image.height);
+    el.image.getContext('2d')!.putImageData(prev.image, 0, 0);
+  }
+  maskCtx().putImageData(prev.mask, 0, 0);
+  maskChanged(prev.image ? 'the image' : 'the mask');
+}
+
+/** Both canvases at a new size (which clears them), the stage fitted to it at 1×. */
+function resizeCanvases(W: number, H: number): void {
+  el.image.width = el.mask.width = W;
+  el.image.height = el.mask.height = H;
+  fitStage(el.stage, W, H);
+  resetView();
+}
+
+/**
+ * "Continue from this result": the result becomes the input image and the mask is cleared, as one
+ * undo step (Ctrl+Z brings the previous image and its mask back). Results have the input's size.
+ */
+async function continueFrom(url: string): Promise<void> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  pushUndo(true);
+  if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height) resizeCanvases(img.naturalWidth, img.naturalHeight);
+  const ctx = el.image.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, el.image.width, el.image.height);
+  ctx.drawImage(img, 0, 0, el.image.width, el.image.height);
+  maskCtx().clearRect(0, 0, el.mask.width, el.mask.height);
+  el.sample.value = '';
+  maskChanged('the image');
 }
 
 /** Load a dropped, pasted or chosen file. */
@@ -267,10 +315,19 @@ function toMaskXY(e: PointerEvent): { x: number; y: number } {
   return { x: ((e.clientX - r.left) * el.mask.width) / r.width, y: ((e.clientY - r.top) * el.mask.height) / r.height };
 }
 
+/** The brush's width in mask pixels: the slider's screen px at the current zoom. */
+function brushMaskPx(): number {
+  return (Number(el.brush.value) * el.mask.width) / el.mask.getBoundingClientRect().width;
+}
+
+/** …and back on screen (what the brush outline shows): the same width a stroke paints. */
+function brushScreenPx(): number {
+  return (brushMaskPx() * el.mask.getBoundingClientRect().width) / el.mask.width;
+}
+
 function stroke(a: { x: number; y: number }, b: { x: number; y: number }): void {
   const ctx = maskCtx();
-  const r = el.mask.getBoundingClientRect();
-  ctx.lineWidth = (Number(el.brush.value) * el.mask.width) / r.width;
+  ctx.lineWidth = brushMaskPx();
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   ctx.strokeStyle = HOLE_COLOUR;
@@ -311,7 +368,8 @@ function resetView(): void {
 }
 
 el.stage.addEventListener('wheel', (e) => {
-  if (!hasImage) return;
+  // A plain wheel scrolls the page; Ctrl/⌘ + wheel (or the "wheel zooms" toggle) zooms (editor.ts).
+  if (!hasImage || !wheelZooms(e)) return;
   e.preventDefault();
   const r = el.stage.getBoundingClientRect();
   zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
@@ -378,7 +436,8 @@ el.redo.addEventListener('click', () => undoRedo(redoStack, undoStack));
 function nudgeBrush(up: boolean): void {
   const v = Number(el.brush.value);
   el.brush.value = String(Math.round(up ? Math.max(v + 1, v * 1.25) : Math.min(v - 1, v / 1.25)));
-  el.brushVal.textContent = el.brush.value;
+  // As the slider does (the value label, the brush outline).
+  el.brush.dispatchEvent(new Event('input'));
 }
 
 // Keyboard: Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z (or Ctrl+Y) redo, [ and ] brush size — not while typing in a field.
@@ -522,7 +581,10 @@ function showProgress(p: Progress): void {
   el.iter.textContent = `${p.iter} / ${p.iters}`;
   // Not yet measured (the encoder's one-pass fill, shown before the search starts): '…'.
   const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '…');
-  el.losses.textContent = `contextual ${f(p.contextual, 2)} · prior ${f(p.prior, 3)}`;
+  // Each loss unbroken (a narrow column wraps between them, never inside one).
+  const part = (t: string) => Object.assign(document.createElement('span'), { textContent: t, className: 'nowrap' });
+  el.losses.replaceChildren(part(`contextual ${f(p.contextual, 2)}`), ' · ', part(`prior ${f(p.prior, 3)}`));
+  liveEta.update(p.iter, p.iters);
   if (p.preview) el.live.src = p.preview;
 }
 
@@ -648,6 +710,7 @@ el.go.addEventListener('click', async () => {
   updateButtons();
   setState('running');
   runStart = chosenStart();
+  liveEta.start();
   showProgress({ iter: 0, iters: options().iters, contextual: 0, prior: 0 });
   el.live.removeAttribute('src');
   el.liveCaption.textContent = 'G(z) now';
@@ -664,10 +727,23 @@ el.go.addEventListener('click', async () => {
     setState('error');
   } finally {
     running = null;
+    liveEta.stop();
     updateButtons();
   }
 });
 el.cancel.addEventListener('click', () => running?.abort());
+
+const liveEta = new LiveEta(el.eta);
+
+installEditor({
+  result: () => result,
+  hasImage: () => hasImage,
+  panning: () => spaceHeld || !!panning,
+  brushScreenPx,
+  continueFrom: (url) => continueFrom(url),
+  updateCompare,
+  status,
+});
 
 // ---------------------------------------------------------------- training view
 
