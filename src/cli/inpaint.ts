@@ -26,8 +26,8 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                          summary.json); a single bad file, or a folder of only bad ones, is an error
   --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
                          ${MASK_KINDS.join(', ')};
-                         or a PNG: dark (< 50 % brightness) or transparent = unknown; resized
-                         (nearest) to each image
+                         or an image file: dark (< 50 % brightness) or transparent = unknown; one of
+                         another size is resized to each image, every hole kept (as the API does)
   --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                          side_by_side[, progress.gif]) and summary.json; checked before any work (it must
                          be a writable folder or creatable, and not the input folder nor one holding
@@ -76,7 +76,7 @@ export const inpaintCommand: Command = {
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, (m) => log(`notice: ${m}`));
+    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
     log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
     const t0 = Date.now();
