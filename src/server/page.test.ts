@@ -220,10 +220,10 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
     await page.goto(T.url);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
     assert.match((await page.textContent('#model-info')) ?? '', /with an encoder/);
-    // The encoder's defaults (100 × 1); random brings the server's own back.
+    // The encoder's defaults (100 × 1); random brings random z's back — the CLI's 1000 × 4 (issue #31).
     assert.deepEqual([await page.inputValue('#init'), await page.inputValue('#iters'), await page.inputValue('#restarts')], ['auto', '100', '1']);
     await page.selectOption('#init', 'random');
-    assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['300', '2']);
+    assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['1000', '4']);
     await page.selectOption('#init', 'auto');
     await page.fill('#iters', '40');
     await drawCross(page);
