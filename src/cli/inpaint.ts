@@ -37,7 +37,8 @@ ${INPAINT_OPTION_HELP}
                          (refused unless trained for this model's generator) [default: MODEL/encoder/]
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
-                         [default: ${DEFAULT_MAX_PIXELS}]
+                         [default: ${DEFAULT_MAX_PIXELS}; \`serve --max-pixels\` is the same rule, with a
+                         lower default there: a server decodes every admitted request for anyone]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
 
 Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
