@@ -19,7 +19,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { updateManifest } from '../train/manifest.js';
 import { resolveFor, type InpaintModel } from './search.js';
 import { fitFor, inpaintImages, inpaint } from './inpaint.js';
-import { makeMask } from '../masks/masks.js';
+import { makeMask, resizeMaskKeepHoles } from '../masks/masks.js';
 import { resolveRequest, previewEvery } from './surface.js';
 import type { InpaintOptions } from './options.js';
 import { main } from '../cli/run.js';
@@ -28,7 +28,7 @@ import { loadServedModels, modelInfo } from '../server/models.js';
 import { validateBody, DEFAULT_LIMITS } from '../server/request.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { makeTinyModel, addTinyEncoder, testImage } from '../testing/server_fixture.js';
-import { encodePng } from '../io/image.js';
+import { encodePng, readMask } from '../io/image.js';
 import { initBackend } from '../backends/index.js';
 
 let tmp: string;
@@ -196,5 +196,31 @@ test('the library converts an image to the model\'s channels as the CLI does, wi
   } finally {
     m.generator.dispose();
     m.critic.dispose();
+  }
+});
+
+test('a mask file of another size: the CLI and the queue bring it to the image keeping every hole, as the API does (resizeMaskKeepHoles)', async () => {
+  // A one-pixel hole at (20, 20) of a 56×56 mask: nearest sampling (every odd pixel) would lose it.
+  const fine = { data: new Float32Array(56 * 56).fill(1), n: 1, height: 56, width: 56, channels: 1 };
+  fine.data[20 * 56 + 20] = 0;
+  const maskFile = path.join(tmp, 'fine-mask.png');
+  fs.writeFileSync(maskFile, await encodePng(fine));
+  const want = resizeMaskKeepHoles({ data: fine.data, height: 56, width: 56 }, 28, 28);
+  const holes = (d: ArrayLike<number>) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i]! < 0.5);
+  assert.deepEqual(holes(want.data), [10 * 28 + 10]);
+  const outCli = path.join(tmp, 'fine-cli'), outBatch = path.join(tmp, 'fine-batch');
+  const write = process.stderr.write, log = console.log;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  console.log = () => {};
+  try {
+    assert.equal(await main(['inpaint', '--model', dirs['plain']!, '--input', imageFile, '--mask', maskFile, '--out', outCli, '--backend', 'cpu', '--iters', '1', '--restarts', '1']), 0);
+  } finally {
+    process.stderr.write = write;
+    console.log = log;
+  }
+  await runBatch({ input: path.dirname(imageFile), mask: maskFile, out: outBatch, model: dirs['plain']!, options: { iters: 1, restarts: 1 }, backend: 'cpu' } as Parameters<typeof runBatch>[0], { log: () => {} });
+  for (const out of [outCli, outBatch]) {
+    const m = await readMask(path.join(out, 'a', 'mask.png'));
+    assert.deepEqual(holes(m.data), holes(want.data), out);
   }
 });
