@@ -60,7 +60,7 @@ export const demoCommand: Command = {
     const sections: string[] = [];
     fs.mkdirSync(out, { recursive: true });
     for (const name of names) {
-      const ck = await loadCheckpoint(name);
+      const ck = await loadCheckpoint(name, { encoder: false });
       // Each model's default start: its encoder when it has one (one notice line either way).
       const { model, start, notice } = await attachEncoder(ck, 'auto', undefined, name);
       bar.log(`notice: ${name}: ${notice}`);

@@ -26,8 +26,8 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                          summary.json); a single bad file, or a folder of only bad ones, is an error
   --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
                          ${MASK_KINDS.join(', ')};
-                         or a PNG: dark (< 50 % brightness) or transparent = unknown; resized
-                         (nearest) to each image
+                         or an image file: dark (< 50 % brightness) or transparent = unknown; one of
+                         another size is resized to each image, every hole kept (as the API does)
   --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                          side_by_side[, progress.gif]) and summary.json; checked before any work (it must
                          be a writable folder or creatable, and not the input folder nor one holding
@@ -37,7 +37,8 @@ ${INPAINT_OPTION_HELP}
                          (refused unless trained for this model's generator) [default: MODEL/encoder/]
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
-                         [default: ${DEFAULT_MAX_PIXELS}]
+                         [default: ${DEFAULT_MAX_PIXELS}; \`serve --max-pixels\` is the same rule, with a
+                         lower default there: a server decodes every admitted request for anyone]
   --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
                          file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
@@ -83,7 +84,7 @@ export const inpaintCommand: Command = {
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, (m) => log(`notice: ${m}`));
+    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
     log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
     // The start: one notice line either way; iterations and restarts not given default per start.

@@ -104,7 +104,7 @@ export async function encoderRunConfig(input: EncoderConfigInput | Partial<Encod
   const saved = ckpt ? readEncoderManifest(ckpt) : undefined;
   const ref = (saved?.config['model'] as string | undefined) ?? input.model;
   if (!ref) throw new UserError('train-encoder: --model is required');
-  const model = await loadCheckpoint(ref);
+  const model = await loadCheckpoint(ref, { encoder: false });
   const fromModel = { dWidth: model.manifest.config.dWidth, data: model.manifest.config.data };
   try {
     if (!saved) return { config: resolveEncoderConfig(input, fromModel), model, fromModel };

@@ -16,7 +16,8 @@ import { decodeImage, decodeMask, readImageHeader, readInputFile, DEFAULT_MAX_BY
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
-import { makeMask, MASK_KINDS } from '../masks/masks.js';
+import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
+import { IMAGE_FORMATS } from './surface.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
 import { resolveFor, type InpaintCallbacks, type InpaintModel } from './search.js';
@@ -192,7 +193,8 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   for (const [i, f] of files.entries()) {
     try {
       bytes.push(readInputFile(f, 'image', maxBytes));
-      headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels }));
+      // The formats every surface accepts (surface.ts), judged by the bytes, as the API does.
+      headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels, formats: IMAGE_FORMATS }));
     } catch (e) {
       if (!isDir || !(e instanceof UserError)) throw e;
       errors[i] = e.message;
@@ -202,6 +204,11 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   }
   everyImageFailed(files, errors);
   return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors, maskBytes };
+}
+
+/** A mask at h × w: as it is, or resized keeping every hole (resizeMaskKeepHoles). */
+function atSize(m: Mask, h: number, w: number): Mask {
+  return m.height === h && m.width === w ? m : resizeMaskKeepHoles(m, h, w);
 }
 
 /** When no image is left to inpaint: one UserError naming the first failure (nothing is written). */
@@ -252,7 +259,8 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
     // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
-    masks[i] = !plan.maskBytes ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await decodeMask(plan.maskBytes!, `mask '${maskArg}'`, { height: im.height, width: im.width, maxPixels });
+    // A mask file of another size is brought to the image's keeping every hole, as the API does.
+    masks[i] = !plan.maskBytes ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : atSize(await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels }), im.height, im.width);
     images[i] = im;
   }
   everyImageFailed(files, errors);

@@ -309,7 +309,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const load = async () => {
     if (!spec.redis) backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
     else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
-    return loadCheckpoint(resolveCheckpointDir(spec.model));
+    return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
   };
   const plan = await planBatch(spec, chunk, load);
   const { images, options } = plan;

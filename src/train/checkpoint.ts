@@ -34,6 +34,10 @@ export interface Checkpoint extends GanModels {
   manifest: Manifest;
   /** Folder the checkpoint was loaded from. */
   dir: string;
+  /** The encoder searches start from (loadCheckpoint's `encoder` option), or null. */
+  encoder?: tf.LayersModel | null;
+  /** Where `encoder` came from, or null. */
+  encoderDir?: string | null;
 }
 
 /** Write an optimizer's state as FILE.json (specs) + FILE.bin (data); the encoder's training shares it. */
@@ -202,12 +206,27 @@ export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => vo
   throw new UserError(`'${ref}' is neither a checkpoint folder (with manifest.json) nor a run folder (with checkpoints/)`);
 }
 
+export interface LoadCheckpointOptions {
+  /** Notices, one line each: a damaged newer checkpoint skipped, and where the search will start. */
+  onNotice?: (msg: string) => void;
+  /**
+   * The model's encoder, attached as `inpaint` attaches it (attachEncoder, init auto): true = MODEL/encoder/
+   * when it holds one trained for this generator (else random starts, with a notice saying why); a
+   * folder = that encoder (refused unless trained for this generator); false = none. [true]
+   */
+  encoder?: boolean | string;
+}
+
 /**
  * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
- * model name. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
+ * model name, with its encoder attached as the CLI does (`{ encoder: false }` leaves it out), so
+ * `inpaint(await loadCheckpoint('fashion-mnist'), …)` searches as `wgan-inpaint inpaint` does: from
+ * the encoder's z, 100 iterations × 1 restart by default. A function as the second argument is
+ * `onNotice`. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
  */
-export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => void): Promise<Checkpoint> {
-  const dir = resolveCheckpointDir(ref, onNotice);
+export async function loadCheckpoint(ref: string, opts: LoadCheckpointOptions | ((msg: string) => void) = {}): Promise<Checkpoint> {
+  const o: LoadCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
+  const dir = resolveCheckpointDir(ref, o.onNotice);
   // A run folder's checkpoint was checked when it was chosen; a folder named directly is checked here.
   if (path.resolve(dir) === path.resolve(ref) || !new RunDir(ref).hasCheckpointsDir()) {
     const p = checkCheckpoint(dir, { optimizer: false });
@@ -222,7 +241,19 @@ export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => vo
     generator.dispose();
     throw e;
   }
-  return { generator, critic, manifest, dir };
+  const ck: Checkpoint = { generator, critic, manifest, dir, encoder: null, encoderDir: null };
+  if (o.encoder === false) return ck;
+  try {
+    // Imported here: encoder/checkpoint.ts imports this module (listCheckpoints, the optimizer state).
+    const { attachEncoder } = await import('../encoder/checkpoint.js');
+    const a = await attachEncoder(ck, 'auto', typeof o.encoder === 'string' ? o.encoder : undefined, ref);
+    o.onNotice?.(a.notice);
+    return { ...ck, encoder: a.model.encoder ?? null, encoderDir: a.encoderDir };
+  } catch (e) {
+    generator.dispose();
+    critic.dispose();
+    throw e;
+  }
 }
 
 /** Load both optimizer states of a checkpoint (check it first with checkCheckpoint(dir, {optimizer: true})). */

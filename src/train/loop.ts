@@ -160,7 +160,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   const cropRng = new Rng(c.seed + 0xc409);
   const cropScale = parseCropScale(c.cropScale);
   if (ckpt) {
-    const ck = await loadCheckpoint(ckpt);
+    const ck = await loadCheckpoint(ckpt, { encoder: false });
     manifestPrev = ck.manifest;
     trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
     await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);

@@ -3,7 +3,7 @@
  * inpaint on the server (SSE stream, default) or in this tab (TF.js on WebGPU, WebGL or wasm), watch G(z) converge,
  * compare and download. Plus a training view of a run folder (`serve --run DIR`).
  *
- * The image is kept at its own size (at most maxSide() px, said when it is scaled) in `imageCanvas`; the mask is painted in
+ * The image is kept at its own size (within the server's pixel limit, maxPixels(); said when it is scaled) in `imageCanvas`; the mask is painted in
  * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs; the server (or
  * this tab) fits them to the model (src/inpaint/fit.ts: whole image, aspect kept, or a crop around each
  * hole) and brings the fill back, so every result has the upload's size.
@@ -14,14 +14,19 @@ import { makeMask } from '../masks/masks.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
 import { zipStore } from '../util/zip.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
+import { IMAGE_FORMATS_TEXT, IMAGE_MIME_TYPES } from '../inpaint/surface.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
 import { installEditor, LiveEta, wheelZooms } from './editor.js';
 
-/** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
-/** The largest side the page works at: the server's limit, and at most 1024 px so the PNG stays within its body limit. */
-const maxSide = () => Math.min(config?.limits.maxImageSide ?? 1024, 1024);
+/**
+ * The largest image the page works at, pixels: the server's limit (`serve --max-pixels`, the CLI's
+ * rule; its body limit holds such an image as PNG). Within it an upload keeps its full size; a larger
+ * one is scaled down to it on load, and the page says so (the CLI and the API refuse it instead: here
+ * the image is already decoded, and scaling is what a user of the page wants).
+ */
+const maxPixels = () => config?.limits.maxPixels ?? 16_000_000;
 /** Display size of the drawing stage and the comparison, CSS px (longest side). */
 const STAGE_PX = 336;
 const HOLE_COLOUR = 'rgb(255, 40, 90)';
@@ -128,7 +133,7 @@ function fitStage(box: HTMLElement, w: number, h: number): void {
 
 /** Put an image on the stage; returns a note when it had to be scaled to the page's limit. */
 function setImage(img: CanvasImageSource, w: number, h: number): string {
-  const k = Math.min(1, maxSide() / Math.max(w, h));
+  const k = Math.min(1, Math.sqrt(maxPixels() / (w * h)));
   const W = Math.max(1, Math.round(w * k)), H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
@@ -146,7 +151,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
   hasImage = true;
   el.hint.hidden = true;
   maskChanged('a new image');
-  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: this page works on at most ${maxSide()} px per side)` : '';
+  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: above this server's limit of ${(maxPixels() / 1e6).toFixed(1)} MP)` : '';
 }
 
 /**
@@ -253,15 +258,15 @@ async function continueFrom(url: string): Promise<void> {
 
 /** Load a dropped, pasted or chosen file. */
 function loadFile(f: File): void {
-  if (!/^image\/(png|jpeg|webp)$/.test(f.type)) {
-    status(`cannot use ${f.name || 'that file'}: not a PNG, JPEG or WebP image`, true);
+  if (!IMAGE_MIME_TYPES.includes(f.type)) {
+    status(`cannot use ${f.name || 'that file'}: not a ${IMAGE_FORMATS_TEXT} image`, true);
     return;
   }
   const url = URL.createObjectURL(f);
   imageName = (f.name || 'pasted').replace(/\.[^.]*$/, '') || 'image';
   loadImageUrl(url)
     .then((note) => status(`loaded ${f.name || 'the pasted image'}${note}`))
-    .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a PNG/JPEG/WebP image`, true))
+    .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a ${IMAGE_FORMATS_TEXT} image`, true))
     .finally(() => URL.revokeObjectURL(url));
   el.sample.value = '';
 }
