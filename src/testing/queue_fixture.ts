@@ -95,3 +95,23 @@ export function readTree(dir: string, skip = new Set(['summary.json'])): Map<str
   walk('');
   return out;
 }
+
+/** Poll `f` every 25 ms until it holds; throws naming `what` after `ms` milliseconds. */
+export async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!(await f())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Run the CLI in a child process: its exit status and everything it wrote to stderr. */
+export function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stdout.resume();
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (status) => resolve({ status, stderr }));
+  });
+}
