@@ -199,5 +199,5 @@ test('inpaint --help shows the bounds from the options schema and --max-pixels',
   assert.match(flat, /--init-mix X .*\(0–1\) \[default: 0\.1\]/);
   assert.match(h, /--encoder DIR /);
   assert.match(h, /--lambda X +weight λ of the prior loss −D\(G\(z\)\) \(0–1000\) \[default: 0\.03\]/);
-  assert.match(h, /--max-pixels N .*\n.*\n +\[default: 40000000\]/);
+  assert.match(h, /--max-pixels N .*\n.*\n +\[default: 40000000[\];]/);
 });
