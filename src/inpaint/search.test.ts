@@ -87,7 +87,12 @@ test('readEvery: losses are read back only every N iterations, and z, the fill a
 test('mismatched shapes are rejected with a clear UserError', async () => {
   await assert.rejects(inpaint(model, targets, makeMask('center', 32, 32)), (e: Error) => e instanceof UserError && /mask 32x32 does not match image 28x28/.test(e.message));
   const rgb = stackImages([{ data: new Float32Array(28 * 28 * 3), n: 1, height: 28, width: 28, channels: 3 }]);
-  await assert.rejects(inpaint(model, rgb, mask), (e: Error) => e instanceof UserError && /3 channel/.test(e.message));
+  // The search itself takes the model's channels only; `inpaint` converts (as the CLI does) and says so.
+  await assert.rejects(latentSearch(model, rgb, mask), (e: Error) => e instanceof UserError && /3 channel/.test(e.message));
+  const notices: string[] = [];
+  const conv = await inpaint(model, rgb, mask, { iters: 1, restarts: 1 }, { onNotice: (m) => notices.push(m) });
+  assert.equal(conv.raw.channels, 1);
+  assert.match(notices.join('\n'), /converted to the model's grey/);
   await assert.rejects(inpaint(model, targets, [mask]), (e: Error) => e instanceof UserError && /1 masks for 3 images/.test(e.message));
   await assert.rejects(inpaint(model, targets, mask, { restarts: 0 }), /restarts/);
 });
