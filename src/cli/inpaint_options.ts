@@ -14,7 +14,7 @@ function optionHelp(f: OptionField): string {
   const def =
     f.key === 'progressEvery' ? 'off'
     : f.key === 'iters' || f.key === 'restarts' ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
-    : f.key === 'refineLr' || f.key === 'refineDeviation' ? (['features', 'generator'] as const).map((m) => `${m} ${REFINE_DEFAULTS[m][f.key === 'refineLr' ? 'lr' : 'deviation']}`).join(', ')
+    : f.key === 'refineLr' || f.key === 'refineDeviation' ? (['features', 'generator', 'modulation'] as const).map((m) => `${m} ${REFINE_DEFAULTS[m][f.key === 'refineLr' ? 'lr' : 'deviation']}`).join(', ')
     : f.default === undefined ? "the model's" : String(f.default);
   return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }

@@ -52,6 +52,7 @@ export function startFor(init: InitKind, hasEncoder: boolean): Start {
 export const REFINE_DEFAULTS: Readonly<Record<Exclude<RefineKind, 'z'>, Readonly<{ lr: number; deviation: number }>>> = Object.freeze({
   features: Object.freeze({ lr: 0.01, deviation: 0.1 }),
   generator: Object.freeze({ lr: 0.0005, deviation: 10 }),
+  modulation: Object.freeze({ lr: 0.01, deviation: 0.1 }),
 });
 
 /** Upper bounds of the options (inclusive). */
@@ -98,7 +99,7 @@ export const InpaintOptionsSchema = z
     initMix: num(0, 1).default(0.1).describe('from the encoder’s z: how far restarts k ≥ 1 start toward their random start'),
     // How an image of another size reaches the model (src/inpaint/fit.ts); the server and the page
     // still centre-crop and answer at the model's size, so their bodies do not take this key.
-    refine: z.enum(REFINE_KINDS).default('z').describe('after the z search: z = none; features = optimise a hidden block’s activations per image, kept near G(ẑ)’s; generator = adapt the transposed convolutions after that block per image (the shared model never changes)'),
+    refine: z.enum(REFINE_KINDS).default('z').describe('after the z search: z = none; features = optimise a hidden block’s activations per image, kept near G(ẑ)’s; generator = adapt the transposed convolutions after that block per image; modulation = the same layers, per-image channel scales of the shared kernels, batched (the shared model never changes)'),
     refineIters: int(0, INPAINT_BOUNDS.iters).default(100).describe('Adam iterations of the refinement'),
     refineLr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).optional().describe('Adam learning rate of the refinement'),
     refineDepth: int(1, 8).default(1).describe('where G is split for refinement, in blocks from the output (1 = nearest the output)'),

@@ -46,7 +46,7 @@ test('splitGenerator: depth counts hidden blocks from the output; out of range i
 
 test('refine with 0 iterations is the z search exactly (the split generator and its convolutions compute G)', async () => {
   const z = await latentSearch(model, targets, center, { iters: 5, restarts: 1, init: 'random' });
-  for (const refine of ['features', 'generator'] as const) {
+  for (const refine of ['features', 'generator', 'modulation'] as const) {
     for (const refineDepth of [1, 2]) {
       const r = await latentSearch(model, targets, center, { iters: 5, restarts: 1, init: 'random', refine, refineDepth, refineIters: 0 });
       let d = 0;
@@ -61,10 +61,11 @@ test('refinement lowers the contextual loss below the z search at equal steps; g
   const zOnly = await latentSearch(model, targets, center, { ...base, iters: 120 });
   const masks = [center, center, center, center];
   const hole = (raw: typeof targets) => psnr(composite(targets, raw, masks), targets, holeRegions(masks));
-  for (const refine of ['features', 'generator'] as const) {
+  for (const refine of ['features', 'generator', 'modulation'] as const) {
     const r = await latentSearch(model, targets, center, { ...base, iters: 60, refine, refineIters: 60, refineDeviation: 0 });
     const cz = mean(zOnly.losses.map((l) => l.contextual)), cr = mean(r.losses.map((l) => l.contextual));
-    assert.ok(cr < 0.8 * cz, `${refine}: contextual ${cz.toFixed(2)} (z, 120 steps) → ${cr.toFixed(2)} (60 z + 60 refine)`);
+    // modulation is a restricted form of generator mode (channel scales only): it fits less, but still below z alone.
+    assert.ok(cr < (refine === 'modulation' ? 0.95 : 0.8) * cz, `${refine}: contextual ${cz.toFixed(2)} (z, 120 steps) → ${cr.toFixed(2)} (60 z + 60 refine)`);
     for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + 0.03 * l.prior)) < 1e-3);
     if (refine === 'generator') {
       const pz = mean(hole(zOnly.raw)), pr = mean(hole(r.raw));
@@ -76,7 +77,7 @@ test('refinement lowers the contextual loss below the z search at equal steps; g
 test('an image refines the same alone as inside a batch; the shared model is unchanged; no tensor leaks', async () => {
   const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('random', 28, 28, { seed: 3 }), makeMask('top', 28, 28)];
   const before = weightsOf(G), beforeD = weightsOf(model.critic);
-  for (const refine of ['features', 'generator'] as const) {
+  for (const refine of ['features', 'generator', 'modulation'] as const) {
     const opts = { iters: 5, restarts: 1, init: 'random' as const, refine, refineIters: 12, refineDepth: 2 };
     await latentSearch(model, imageAt(targets, 0), masks[0]!, opts); // warm-up (lasting caches inside TF.js)
     const n0 = tf.memory().numTensors;
@@ -94,12 +95,12 @@ test('an image refines the same alone as inside a batch; the shared model is unc
 });
 
 test('the deviation penalty bounds the drift', async () => {
-  for (const refine of ['features', 'generator'] as const) {
+  for (const refine of ['features', 'generator', 'modulation'] as const) {
     const drift = async (refineDeviation: number) => {
       const r = await latentSearch(model, targets, center, { iters: 10, restarts: 1, init: 'random', refine, refineIters: 40, refineDeviation });
       return mean(r.refined!.drift);
     };
-    const free = await drift(0), held = await drift(refine === 'features' ? 100 : 1e5);
+    const free = await drift(0), held = await drift(refine === 'generator' ? 1e5 : 100);
     assert.ok(held < 0.25 * free, `${refine}: drift ${free} (β 0) → ${held} (large β)`);
   }
 });

@@ -8,6 +8,11 @@
  *              minimise L_c(G_back(h)) + λ·L_p(G_back(h)) + β·‖h − h₀‖² over h ≥ 0 (h is a ReLU output).
  *   generator  adapt the weights θ of G_back's transposed convolutions per image (Deep Generative Prior,
  *              Pan et al. 2020), from the shared θ₀: minimise L_c + λ·L_p + β·‖θ − θ₀‖² over θ, h₀ fixed.
+ *              One kernel copy per image: N small convolutions per layer and step.
+ *   modulation the same layers, adapted in a restricted, batched form: per image, scales s (input
+ *              channels) and t (output channels) and a bias shift δ, θ_i = diag(t_i)·θ₀·diag(s_i) + δ_i
+ *              (as StyleGAN modulates its kernels); one convolution for the whole batch; the penalty
+ *              β·(‖s − 1‖² + ‖t − 1‖² + ‖δ‖²).
  *   z          no refinement (the search alone).
  *
  * `depth` says where G is split, counted in blocks from the output: 1 = the last hidden block (nearest
@@ -26,7 +31,7 @@ import { imageSize } from '../types.js';
 import { importanceWeights } from './weights.js';
 import { UserError } from '../util/errors.js';
 
-export const REFINE_KINDS = ['z', 'features', 'generator'] as const;
+export const REFINE_KINDS = ['z', 'features', 'generator', 'modulation'] as const;
 export type RefineKind = (typeof REFINE_KINDS)[number];
 
 export interface RefineOptions {
@@ -100,17 +105,36 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
   const Wt = tf.tensor4d(wts, [N, h, w, 1]);
   const Y = tf.tensor4d(ys, [N, h, w, c]);
   const h0 = tf.tidy(() => applyLayers(front, tf.tensor2d(z, [N, nz]))) as tf.Tensor4D;
-  const adapted = o.refine === 'generator' ? back.filter((l) => l.getClassName() === 'Conv2DTranspose') : [];
+  const adapted = o.refine === 'generator' || o.refine === 'modulation' ? back.filter((l) => l.getClassName() === 'Conv2DTranspose') : [];
   // generator: one kernel (and bias) variable per image and adapted layer, from the shared weights θ₀.
   const theta0 = adapted.map((l) => l.getWeights().map((t) => t.clone()));
   const thetas = Array.from({ length: o.refine === 'generator' ? N : 0 }, () => theta0.map((ws) => ws.map((t) => tf.variable(t, true))));
   const hVar = o.refine === 'features' ? tf.variable(h0, true) : null;
-  const vars: tf.Variable[] = hVar ? [hVar] : thetas.flat(2);
+  // modulation: per adapted layer, [N,1,1,Cin] input scales, [N,1,1,Cout] output scales and [N,1,1,Cout] bias shifts.
+  const mods = o.refine !== 'modulation' ? [] : adapted.map((l) => {
+    const [, , cout, cin] = l.getWeights()[0]!.shape as [number, number, number, number];
+    // tidy frees the initial values; the variables hold their own copies.
+    return tf.tidy(() => ({ s: tf.variable(tf.ones([N, 1, 1, cin]), true), t: tf.variable(tf.ones([N, 1, 1, cout]), true), b: tf.variable(tf.zeros([N, 1, 1, cout]), true) }));
+  });
+  const vars: tf.Variable[] = hVar ? [hVar] : mods.length ? mods.flatMap((m) => [m.s, m.t, m.b]) : thetas.flat(2);
   const opt = tf.train.adam(o.refineLr, 0.9, 0.999, 1e-8);
 
   /** G_back of every image: the shared layers, or per image its own kernels. */
   const forward = (): tf.Tensor4D => {
     if (hVar) return applyLayers(back, hVar) as tf.Tensor4D;
+    if (mods.length) {
+      // One batched pass: each image's scales act on the shared kernel's inputs and outputs.
+      let x: tf.Tensor = h0;
+      for (const l of back) {
+        const k = adapted.indexOf(l);
+        if (k < 0) x = l.apply(x, { training: false }) as tf.Tensor;
+        else {
+          const m = mods[k]!, w = theta0[k]!;
+          x = tf.add(tf.mul(convT(l, tf.mul(x, m.s) as tf.Tensor4D, w[0] as tf.Tensor4D, w[1] as tf.Tensor1D | undefined), m.t), m.b);
+        }
+      }
+      return x as tf.Tensor4D;
+    }
     const outs = thetas.map((th, i) => {
       let x = tf.slice(h0, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor;
       for (const l of back) {
@@ -124,6 +148,7 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
   /** Per-image [N] deviation from the unrefined h₀ / θ₀. */
   const deviation = (): tf.Tensor1D => {
     if (hVar) return tf.sum(tf.square(tf.sub(hVar, h0)), [1, 2, 3]);
+    if (mods.length) return tf.addN(mods.flatMap((m) => [tf.sum(tf.square(tf.sub(m.s, 1)), [1, 2, 3]), tf.sum(tf.square(tf.sub(m.t, 1)), [1, 2, 3]), tf.sum(tf.square(m.b), [1, 2, 3])])) as tf.Tensor1D;
     return tf.stack(thetas.map((th) => tf.addN(th.flatMap((ws, k) => ws.map((v, j) => tf.sum(tf.square(tf.sub(v, theta0[k]![j]!)))))))) as tf.Tensor1D;
   };
   const losses = () => {
