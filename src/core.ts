@@ -21,6 +21,7 @@ export { criticLoss, generatorLoss, gradientPenalty, ganDiscriminatorLoss, ganGe
 export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
+export { maskFromPixels, maskToGrey, holeWarning, parseMaskConvention, MASK_CONVENTIONS, DEFAULT_MASK_CONVENTION, HOLE_WARNING_FRACTION, type MaskConvention } from './masks/convention.js';
 export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, INIT_KINDS, INIT_DEFAULTS, startFor, type InpaintOptions, type OptionField, type InitKind, type Start } from './inpaint/options.js';
 export { latentSearch, resolveFor, type InitZ, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
 export { finishFill, type FinishedFill } from './inpaint/finish.js';

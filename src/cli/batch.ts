@@ -8,6 +8,7 @@ import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { shownDir } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
+import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
 const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
 
@@ -35,9 +36,11 @@ exits 2; what is done is kept (summary.json says why it stopped) and a re-run re
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
                          sorted list): ${MASK_KINDS.join(', ')};
-                         a mask PNG for every image (dark or
-                         transparent = unknown; resized, nearest), or a folder of masks with the images'
-                         relative paths (any image extension)
+                         a mask PNG for every image (read by --mask-convention, default white = hole;
+                         transparent = known; resized, nearest), or a folder of masks with the images'
+                         relative paths (any image extension). Mask files making more than 60 % of
+                         their image a hole get a warning
+${maskConventionHelp('mask files and the written mask.png')}
   --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
                          meta.json), and OUT/summary.json (done, skipped, failed with reasons)
   --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
@@ -71,7 +74,7 @@ export const batchCommand: Command = {
   options: {
     input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    chunk: { type: 'string' }, backend: { type: 'string' },
+    chunk: { type: 'string' }, backend: { type: 'string' }, 'mask-convention': { type: 'string' },
     redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' }, 'worker-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
@@ -90,6 +93,7 @@ export const batchCommand: Command = {
         // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
         // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
         options: inpaintOptionsGiven(v, 'batch'),
+        maskConvention: maskConventionOpt(v),
         ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
         ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }), workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),

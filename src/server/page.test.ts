@@ -95,7 +95,9 @@ async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> 
   assert.equal(mask.width, side);
   assert.equal(composite.width, side);
   assert.equal(input.width, side);
-  const hole = (p: number) => mask.data[p * 4]! < 128;
+  // The mask the page shows is white = hole (the convention of OpenCV, LaMa, IOPaint and diffusers).
+  assert.match((await page.textContent('#res-mask-caption')) ?? '', /white = hole/);
+  const hole = (p: number) => mask.data[p * 4]! >= 128;
   let holes = 0;
   for (let p = 0; p < side * side; p++) if (hole(p)) holes++;
   // The cross covers the centre, not the corners, and is a minority of the image.
@@ -130,6 +132,16 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
   await page.fill('#restarts', '1');
   await drawCross(page);
   await runAndCheck(page, 5);
+  assert.equal(await page.isVisible('#stale-note'), false);
+  // The other convention: the shown and downloaded mask flip at once (white = known), the fill stays.
+  const before = await imgPixels(page, 'res-mask');
+  await page.selectOption('#mask-convention', 'known-white');
+  await page.waitForFunction(() => /white = known/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
+  const after = await imgPixels(page, 'res-mask');
+  assert.ok(after.data.every((v, i) => i % 4 === 3 || v === 255 - before.data[i]!), 'the shown mask is not the inverse');
+  assert.equal(await page.getAttribute('#download-mask', 'href'), await page.getAttribute('#res-mask', 'src'));
+  await page.selectOption('#mask-convention', 'hole-white');
+  await page.waitForFunction(() => /white = hole/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
   assert.equal(await page.isVisible('#stale-note'), false);
   // A new stroke makes the result out of date, and says so.
   await dragOn(page, '#mask-canvas', 0.2, 0.2, 0.3, 0.3);
@@ -276,12 +288,12 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   const preview = await page.evaluate(() => {
     const c = document.getElementById('mask-preview') as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let dark = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) dark++;
-    return { w: c.width, h: c.height, dark, visible: !c.parentElement!.hidden };
+    let white = 0; // white = hole, the default convention
+    for (let i = 0; i < d.length; i += 4) if (d[i]! >= 128) white++;
+    return { w: c.width, h: c.height, white, visible: !c.parentElement!.hidden };
   });
   assert.deepEqual([preview.w, preview.h, preview.visible], [28, 28, true]);
-  assert.ok(preview.dark > 28 * 2 && preview.dark < 28 * 28, `${preview.dark} unknown preview pixels`);
+  assert.ok(preview.white > 28 * 2 && preview.white < 28 * 28, `${preview.white} unknown preview pixels`);
   assert.ok(drawn > 10, `${drawn} painted pixels`);
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   await page.keyboard.press('Control+z');
