@@ -26,7 +26,7 @@ export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_B
 export { latentSearch, resolveFor, type InitZ, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
 export { finishFill, type FinishedFill } from './inpaint/finish.js';
 export { fitToModel, planFit, planCrops, holeRegionBoxes, fitImage, fitMask, fitBack, assembleFills, FIT_MODES, MAX_REGIONS, type FitMode, type FitPlan, type Fitted, type Rect } from './inpaint/fit.js';
-export { calibrateDomain, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
+export { calibrateDomain, knownStats, statsScore, KNOWN_STAT_NAMES, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
 export { inpaint, inpaintImages, type InpaintResult, type FittedResult } from './inpaint/inpaint.js';
 export { importanceWeights } from './inpaint/weights.js';
 export { poissonBlend, poissonBlendBatch, holeBox } from './inpaint/poisson.js';

@@ -82,7 +82,8 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          iters, contextual, prior, preview?}, then 'result' {input, mask (in
                          maskConvention), masked, raw, composite, blended (PNG data URLs), losses,
                          domain, resize, seconds} or 'error' {error}; domain is null, or
-                         {knownError, threshold, unlike, message?} for a calibrated model (\`wgan-inpaint
+                         {knownError, threshold, unlike, message?, stats?: {score, threshold, worst},
+                         searchTooShort?} for a calibrated model (\`wgan-inpaint
                          calibrate\`): unlike = the image looks unlike the training data. Every result has
                          the upload's size: it is completed at the model's size by options.fit (whole:
                          the image, aspect kept; crop: a square around each hole; default: the
