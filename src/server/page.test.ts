@@ -16,7 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { WEB_ROOT } from './server.js';
-import { startTestServer, testImage, type TestServer } from '../testing/server_fixture.js';
+import { startTestServer, testImage, makeTinyModel, type TestServer } from '../testing/server_fixture.js';
+import { updateManifest } from '../train/manifest.js';
+import { loadServedModels } from './models.js';
+import { startServer } from './server.js';
 import { CHROMIUM, CHROMIUM_ARGS as ARGS, dragOn } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
 
@@ -348,4 +351,33 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a calibrated model: the out-of-domain verdict is shown beside the live preview, near the top of the page', { timeout: 120_000 }, async () => {
+  // A tiny model whose calibration flags every image (a known-error threshold no search reaches).
+  const dir = await makeTinyModel(path.join(profile, 'calibrated'));
+  const spread = { n: 10, median: 0, p95: 0, max: 0 };
+  updateManifest(dir, (raw) => ({ ...raw, domain: { knownError: spread, bins: [], threshold: 1e-9, n: 10, iters: 1, restarts: 1, contextFloor: 0, start: 'random', masks: ['center'], data: 'none', expects: '28×28 nothing at all' } }));
+  const s = await startServer({ models: await loadServedModels([dir]), backend: 'cpu', webRoot: WEB_ROOT }, 0, '127.0.0.1');
+  const page = await browser.newPage();
+  try {
+    await page.goto(s.url);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    await page.fill('#iters', '3');
+    await page.fill('#restarts', '1');
+    await drawCross(page);
+    await page.click('#go');
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 90_000 });
+    const v = page.locator('#domain-verdict');
+    assert.equal(await v.isVisible(), true);
+    assert.match((await v.textContent()) ?? '', /looks unlike what the model was trained on \(28×28 nothing at all\)/);
+    const box = (await v.boundingBox())!;
+    assert.ok(box.y < 700, `the verdict is ${Math.round(box.y)} px down the page`);
+    // A new stroke makes it out of date: the verdict goes with the result it was about.
+    await dragOn(page, '#mask-canvas', 0.2, 0.2, 0.3, 0.3);
+    assert.equal(await v.isVisible(), false);
+  } finally {
+    await page.close();
+    await s.close();
+  }
 });

@@ -75,6 +75,7 @@ const el = {
   downloadZip: $<HTMLAnchorElement>('download-zip'),
   resultLosses: $('result-losses'),
   domainBanner: $('domain-banner'),
+  domainVerdict: $('domain-verdict'),
   staleNote: $('stale-note'),
   maskPreview: $<HTMLCanvasElement>('mask-preview'),
   zoomNote: $('zoom-note'),
@@ -157,6 +158,7 @@ function maskChanged(what = 'the mask'): void {
 function markStale(reason: string): void {
   if (!result) return;
   el.resultPanel.classList.add('stale');
+  el.domainVerdict.hidden = true; // the verdict was on the input of that result
   el.staleNote.hidden = false;
   el.staleNote.textContent = `out of date: ${reason}; press Inpaint again`;
 }
@@ -616,9 +618,13 @@ function showResult(r: InpaintOutcome): void {
   el.resultLosses.dataset.seconds = String(r.seconds); // full precision, for benchmarks
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.from.width, r.resize.from.height);
-  // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
+  // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted),
+  // and the verdict either way beside the live preview, near the top of the page where it is seen.
   el.domainBanner.hidden = !r.domain?.unlike;
   el.domainBanner.textContent = r.domain?.unlike ? (r.domain.message ?? 'this image looks unlike what the model was trained on') : '';
+  el.domainVerdict.hidden = !r.domain;
+  el.domainVerdict.classList.toggle('unlike', !!r.domain?.unlike);
+  el.domainVerdict.textContent = !r.domain ? '' : r.domain.unlike ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}` : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
 }
 
 function updateCompare(): void {
@@ -660,6 +666,7 @@ el.maskConvention.addEventListener('change', () => {
     showResult({ ...r, mask, maskConvention: want });
     if (stale) {
       el.resultPanel.classList.add('stale');
+      el.domainVerdict.hidden = true;
       el.staleNote.hidden = false;
       el.staleNote.textContent = note;
     }
