@@ -40,7 +40,7 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
   console.log(`\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`);
   for (const b of nodeBackends) {
     await useBackend(b);
-    const ck = await loadCheckpoint(name);
+    const ck = await loadCheckpoint(name, { encoder: false });
     const { model, start } = await attachEncoder(ck, 'auto', undefined, name);
     out.start = start;
     const c = ck.manifest.config;

@@ -67,7 +67,7 @@ function jobStats(logs: string): { seconds: number[]; loopMaxMs: number[] } {
 
 async function sweep(backend: string, reps: number, out: Record<string, unknown>): Promise<void> {
   await initBackend(backend);
-  const ck = await loadCheckpoint(MODEL);
+  const ck = await loadCheckpoint(MODEL, { encoder: false });
   const dir = await sampleImages(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-')), 64);
   const files = fs.readdirSync(dir).sort();
   const digest = modelDigest(resolveCheckpointDir(MODEL));

@@ -34,7 +34,7 @@ const n = Number(nArg), off = Number(offArg), frac = Number(fracArg ?? 0.25), wi
 const CHUNK = 64, SNAP_EVERY = 10;
 
 await initBackend('native');
-const { model: ck } = await attachEncoder(await loadCheckpoint(name), 'encoder', undefined, name);
+const { model: ck } = await attachEncoder(await loadCheckpoint(name, { encoder: false }), 'encoder', undefined, name);
 const { size, channels, data } = ck.manifest.config;
 const ds = await loadDataset({ data, size, channels, split: split as 'train' | 'test' });
 const images = toImageBatch(ds, Int32Array.from({ length: n }, (_, i) => off + i));

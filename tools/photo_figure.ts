@@ -28,7 +28,7 @@ if (!f.model || !f.photo || !f.out) {
   process.exit(2);
 }
 await initBackend(f.backend ?? 'auto');
-const ck = await loadCheckpoint(f.model);
+const ck = await loadCheckpoint(f.model, { encoder: false });
 const photo = await readImage(f.photo, { channels: ck.manifest.config.channels as 1 | 3 });
 const { width: W, height: H, channels: C } = photo;
 const side = Math.round(Number(f.hole ?? 0.12) * Math.min(W, H));

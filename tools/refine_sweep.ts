@@ -27,7 +27,7 @@ const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch',
 const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 64), batch = Number(f.batch ?? 32);
 await initBackend(f.backend ?? 'native');
-const ck = (await attachEncoder(await loadCheckpoint(modelName), 'auto', undefined, modelName)).model;
+const ck = (await attachEncoder(await loadCheckpoint(modelName, { encoder: false }), 'auto', undefined, modelName)).model;
 const size = ck.manifest.config.size, channels = ck.manifest.config.channels;
 const tuning = async () => {
   if (modelName === 'fashion-mnist') {

@@ -7,6 +7,7 @@ import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { shownDir } from '../io/paths.js';
+import { DEFAULT_MAX_BYTES } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
@@ -36,10 +37,11 @@ exits 2; what is done is kept (summary.json says why it stopped) and a re-run re
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
                          sorted list): ${MASK_KINDS.join(', ')};
-                         a mask PNG for every image (read by --mask-convention, default white = hole;
-                         transparent = known; resized, nearest), or a folder of masks with the images'
-                         relative paths (any image extension). Mask files making more than 60 % of
-                         their image a hole get a warning
+                         a mask file for every image (read by --mask-convention, default white = hole;
+                         transparent = known; one of another size is resized to each image, every hole
+                         kept), or a folder of masks with the images' relative paths (any image
+                         extension). Mask files making more than 60 % of their image a hole get a
+                         warning
 ${maskConventionHelp('mask files and the written mask.png')}
   --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
                          meta.json), and OUT/summary.json (done, skipped, failed with reasons)
@@ -48,6 +50,8 @@ ${maskConventionHelp('mask files and the written mask.png')}
   --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
                          MODEL/encoder/
 ${INPAINT_OPTION_HELP}
+  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
+                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
   --chunk N              images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
   --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
 queue
@@ -74,7 +78,7 @@ export const batchCommand: Command = {
   options: {
     input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    chunk: { type: 'string' }, backend: { type: 'string' }, 'mask-convention': { type: 'string' },
+    chunk: { type: 'string' }, backend: { type: 'string' }, 'max-bytes': { type: 'string' }, 'mask-convention': { type: 'string' },
     redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' }, 'worker-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
@@ -96,6 +100,7 @@ export const batchCommand: Command = {
         maskConvention: maskConventionOpt(v),
         ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
+        maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
         ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }), workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
       }, {
         log: (l) => bar.log(l),

@@ -61,7 +61,7 @@ export const calibrateCommand: Command = {
     const masks = (str(v, 'masks') ?? 'center,random,half,strokes').split(',').map((s) => s.trim()).filter(Boolean);
     for (const m of masks) if (!MASK_KINDS.includes(m)) throw new UserError(`calibrate: unknown mask kind '${m}' (valid: ${MASK_KINDS.join(', ')})`);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => console.error(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, (m) => console.error(`notice: ${m}`));
+    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => console.error(`notice: ${m}`), encoder: false });
     const { model, start, notice } = await attachEncoder(ck, init, str(v, 'encoder'), str(v, 'model')!);
     console.error(`notice: ${notice}`);
     const c = ck.manifest.config;

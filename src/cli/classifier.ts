@@ -99,8 +99,7 @@ export const classifierCommand: Command = {
         epochs, batch, lr, seed,
         onBatch: (e, b, nb, loss) => {
           const done = e * nb + b + 1, total = epochs * nb;
-          const el = (performance.now() - t0) / 1000;
-          bar.update(done, total, (el / done) * (total - done), `epoch ${e + 1}/${epochs}  loss ${loss.toFixed(4)}`);
+          bar.update(done, total, 'measured', `epoch ${e + 1}/${epochs}  loss ${loss.toFixed(4)}`);
         },
       });
       const trainSeconds = (performance.now() - t0) / 1000;

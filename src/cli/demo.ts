@@ -60,7 +60,7 @@ export const demoCommand: Command = {
     const sections: string[] = [];
     fs.mkdirSync(out, { recursive: true });
     for (const name of names) {
-      const ck = await loadCheckpoint(name);
+      const ck = await loadCheckpoint(name, { encoder: false });
       // Each model's default start: its encoder when it has one (one notice line either way).
       const { model, start, notice } = await attachEncoder(ck, 'auto', undefined, name);
       bar.log(`notice: ${name}: ${notice}`);
@@ -78,7 +78,7 @@ export const demoCommand: Command = {
       const t = Date.now();
       bar.log(`${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts from ${start === 'encoder' ? "the encoder's z" : 'random z'}`);
       const res = await inpaintImages(model, images, masks, { iters, restarts, seed: 0 }, {
-        onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `${name}  contextual ${p.contextual.toFixed(3)}`),
+        onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `${name}  contextual ${p.contextual.toFixed(3)}`),
       });
       const f = Math.max(1, Math.floor(96 / c.size));
       const blocks: string[] = [];

@@ -46,16 +46,13 @@ export const evalCommand: Command = {
     const ac = new AbortController();
     const onSig = () => { bar.log('interrupted'); ac.abort(); };
     process.once('SIGINT', onSig);
-    const t0 = performance.now();
     try {
       const r = await runEval(input, {
         signal: ac.signal,
         command: commandLine('eval', v, positionals),
         onLog: (m) => bar.log(m),
-        onProgress: (done, total, label) => {
-          const el = (performance.now() - t0) / 1000;
-          bar.update(done, total, done > 0 ? (el / done) * (total - done) : NaN, label);
-        },
+        // Timed by the bar from its warm-up: the time since the start holds the model, data and classifier loading.
+        onProgress: (done, total, label) => bar.update(done, total, 'measured', label),
       });
       bar.log(`done in ${fmtDuration(r.seconds)}: ${path.join(r.outDir, 'index.md')}`);
       for (const [kind, cells] of Object.entries(r.result.cells)) {

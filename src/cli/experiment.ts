@@ -67,7 +67,7 @@ export const experimentCommand: Command = {
           const what = { start: 'training', resume: 'resuming', 'skip-done': 'finished already, skipped', 'skip-diverged': 'diverged before, skipped', done: 'done', diverged: 'diverged (recorded; next run)', stopped: 'stopped' }[status];
           bar.log(`[${i + 1}/${n}] ${c.name}: ${what}`);
         },
-        onProgress: (c, p) => bar.update(p.iter, p.iters, p.eta, `${c.name}  ${p.fdClassifier !== undefined ? `FD ${p.fdClassifier.toFixed(1)} modes ${p.modes}` : ''}`),
+        onProgress: (c, p) => bar.update(p.iter, p.iters, 'measured', `${c.name}  ${p.fdClassifier !== undefined ? `FD ${p.fdClassifier.toFixed(1)} modes ${p.modes}` : ''}`),
       });
       if (input.estimate) return 0;
       if (r.aborted) {

@@ -3,7 +3,7 @@ import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, PREVIEW_MAX_FRAMES, PREVIEW_MAX_PIXELS, PREVIEW_MAX_SIDE } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -27,9 +27,10 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                          summary.json); a single bad file, or a folder of only bad ones, is an error
   --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
                          ${MASK_KINDS.join(', ')};
-                         or a PNG, read by --mask-convention (default: white = hole, as OpenCV, LaMa,
-                         IOPaint and diffusers; transparent = known); resized (nearest) to each image.
-                         A mask file making more than 60 % of the image a hole gets a warning
+                         or an image file, read by --mask-convention (default: white = hole, as OpenCV,
+                         LaMa, IOPaint and diffusers; transparent = known); one of another size is
+                         resized to each image, every hole kept (as the API does). A mask file making
+                         more than 60 % of the image a hole gets a warning
 ${maskConventionHelp('mask files and the written mask.png')}
   --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                          side_by_side[, progress.gif]) and summary.json; checked before any work (it must
@@ -40,7 +41,10 @@ ${INPAINT_OPTION_HELP}
                          (refused unless trained for this model's generator) [default: MODEL/encoder/]
   --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
                          before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
-                         [default: ${DEFAULT_MAX_PIXELS}]
+                         [default: ${DEFAULT_MAX_PIXELS}; \`serve --max-pixels\` is the same rule, with a
+                         lower default there: a server decodes every admitted request for anyone]
+  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
+                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
   --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
 
 Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
@@ -50,7 +54,11 @@ the hole's size of margin, at least the model's size) and pastes each fill into 
 large photo with a small hole gets a fill at nearly its own resolution. Known pixels are never
 changed; the Poisson blend is solved around each hole only. Images are converted to the model's
 channels (RGB → grey by luminance for a grey model; grey → RGB by replication). An image whose
-search loss becomes NaN or infinite is reported and not written; the others are.
+search loss becomes NaN or infinite is reported and not written; the others are. Images and mask
+files are decoded as displayed: their EXIF orientation is applied (a phone photo stored sideways is
+completed upright, and a mask drawn on it as displayed fits it). Images of any aspect complete at
+their own size; the previews are bounded: side_by_side.png at most ${PREVIEW_MAX_SIDE} px a side and
+${PREVIEW_MAX_PIXELS / 1e6} MP (shrunk for large or thin images), progress.gif at most ${PREVIEW_MAX_FRAMES} frames.
 
 Exit status: 0 when every image is written, 1 when any failed (named on stderr and in summary.json;
 the others are written), 2 on bad input (nothing written).
@@ -65,7 +73,7 @@ export const inpaintCommand: Command = {
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, 'mask-convention': { type: 'string' },
+    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, 'mask-convention': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
@@ -75,21 +83,21 @@ export const inpaintCommand: Command = {
       // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
       options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
+      maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
       maskConvention: maskConventionOpt(v),
     });
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, (m) => log(`notice: ${m}`));
+    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
     log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
-    const t0 = Date.now();
     // The start: one notice line either way; iterations and restarts not given default per start.
     const start = await attachEncoder(ck, plan.options.init, str(v, 'encoder'), str(v, 'model')!);
     log(`notice: ${start.notice}`);
     const s = await inpaintFiles(start.model, plan, {
       log, modelName: ck.dir, backend, ...(start.encoderDir ? { encoderDir: start.encoderDir } : {}),
-      onProgress: (p) => bar.update(p.iter, p.iters, ((Date.now() - t0) / 1000 / Math.max(1, p.iter)) * (p.iters - p.iter), `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
+      onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;
     log(`inpainted ${s.written} image(s)${s.failed ? `, ${s.failed} failed` : ''} in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);

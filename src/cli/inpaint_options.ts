@@ -3,7 +3,7 @@
  * parsing, read off the one options schema (src/inpaint/options.ts), so the commands cannot drift.
  */
 import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
-import { INIT_DEFAULTS, INPAINT_OPTION_FIELDS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
+import { INIT_DEFAULTS, INPAINT_OPTION_FIELDS, REFINE_DEFAULTS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import { wrapHelp } from './schema_flags.js';
 
@@ -14,6 +14,7 @@ function optionHelp(f: OptionField): string {
   const def =
     f.key === 'progressEvery' ? 'off'
     : f.key === 'iters' || f.key === 'restarts' ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
+    : f.key === 'refineLr' || f.key === 'refineDeviation' ? (['features', 'generator'] as const).map((m) => `${m} ${REFINE_DEFAULTS[m][f.key === 'refineLr' ? 'lr' : 'deviation']}`).join(', ')
     : f.default === undefined ? "the model's" : String(f.default);
   return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }

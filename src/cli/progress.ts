@@ -1,21 +1,30 @@
 /**
  * Progress display: a redrawn bar on a TTY, plain periodic lines otherwise (logs, CI, pipes).
  */
-export function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  s = Math.max(0, Math.round(s));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
+import { EtaClock, fmtDuration } from '../util/eta.js';
+
+/** (Shared with the page, which shows the same ETA.) */
+export { fmtDuration };
 
 export class ProgressBar {
   private lastPlain = 0;
   private readonly tty: boolean;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly plainEverySec = 10) {
+  private readonly clock: EtaClock;
+  /** `now` (seconds) is for tests: the clock that times the warm-up. */
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly plainEverySec = 10, now?: () => number) {
     this.tty = !!stream.isTTY && process.env.CI !== 'true';
+    // At least a second timed: a few fast units alone give a jumpy first estimate.
+    this.clock = new EtaClock({ minReports: 3, minSeconds: 1, ...(now ? { now } : {}) });
   }
-  /** `done`/`total` units, `eta` seconds, `extra` e.g. "412 img/s  Ŵ 1.23". */
-  update(done: number, total: number, eta: number, extra: string): void {
+  /**
+   * `done`/`total` units; `eta` seconds left, or 'measured': the bar times the updates itself and
+   * shows no ETA ("…") until it has timed a few past the first (see src/util/eta.ts: elapsed / done
+   * counts the set-up and the first slow units, and once said 2h27m for 3.5 minutes); `extra` e.g.
+   * "412 img/s  Ŵ 1.23".
+   */
+  update(done: number, total: number, eta: number | 'measured', extra: string): void {
+    const left = this.clock.update(done, total);
+    if (eta === 'measured') eta = left;
     const pct = total ? done / total : 0;
     if (this.tty) {
       const width = 28;

@@ -7,6 +7,7 @@ import { loadServedModels } from '../server/models.js';
 import { listShippedModels, resolveCheckpointDir } from '../train/checkpoint.js';
 import { defaultAllowedHosts, startServer, WEB_ROOT } from '../server/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../server/request.js';
+import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import { threadBound, THREADS_PER_CORE, JOB_BYTES, threadsOpt } from './bounds.js';
 import { DEFAULT_MAX_QUEUED, queueRunner } from '../queue/server_runner.js';
@@ -40,8 +41,13 @@ options
                          localhost, 127.0.0.1, ::1; 0.0.0.0 → this machine's addresses and host name),
                          which stops DNS-rebinding pages from reading the API
 limits
-  --max-body BYTES       largest request body, → 413 [default: ${d.maxBodyBytes}]
-  --max-side PX          largest image width/height, → 400 [default: ${d.maxImageSide}]
+  --max-body BYTES       largest request body, → 413 [default: ${d.maxBodyBytes}: an image of
+                         --max-pixels as the page sends it, lossless PNG in base64]
+  --max-pixels N         refuse images and mask files of more pixels than N, read from the header
+                         before decoding (→ 400), as \`inpaint --max-pixels\`; the page follows it.
+                         [default: ${d.maxPixels}: lower than inpaint's ${DEFAULT_MAX_PIXELS}, because a
+                         server decodes every admitted request (up to max-running + max-waiting at
+                         once) for anyone who can reach it]
   --max-waiting N        jobs waiting behind the running one; one more → 429 + Retry-After [default: ${d.maxWaiting}]
   --max-running N        jobs computing at once, one worker thread each [default: ${d.maxRunning}]; at most
                          ${THREADS_PER_CORE} per core and what half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} here)
@@ -69,13 +75,17 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
   GET  /healthz          {"ok": true, "jobs": {"running", "waiting"}}
   GET  /api/models       [{name, size, channels, nz, generator, critic, samples, manifest}]
   GET  /api/config       mask kinds, limits, option defaults, backend
-  POST /api/inpaint      body {model, image: "data:image/png;base64,…" (PNG/JPEG/WebP),
-                               mask: "data:image/png;base64,…" (same size; white = hole, as OpenCV,
-                                     LaMa, IOPaint, diffusers; transparent = known) | {kind, seed?, ratio?},
+  POST /api/inpaint      body {model, image: "data:image/png;base64,…" (PNG/JPEG/WebP/GIF),
+                               mask: "data:image/png;base64,…" (white = hole, as OpenCV, LaMa, IOPaint,
+                                     diffusers; transparent = known; another size than the image's is
+                                     resized to it, every hole kept, as inpaint does) | {kind, seed?, ratio?},
                                maskConvention?: hole-white (default) | known-white (white = keep),
-                               options?: {iters, restarts, lambda, lr, seed, window, blend: poisson|none}}
-                         images are accepted as PNG, JPEG or WebP only, judged by their first bytes
-                         (not by the data URL's type); a full queue answers 429 before any decoding
+                               options?: {iters, restarts, lambda, lr, seed, window, blend, init, fit, …}}
+                         options left out default as in \`inpaint\` (100 iterations × 1 restart from the
+                         model's encoder, 1000 × 4 from random z; the model's fit).
+                         Images are accepted as PNG, JPEG, WebP or GIF (the formats of \`inpaint\`),
+                         judged by their first bytes (not by the data URL's type; SVG, TIFF, AVIF are
+                         refused); a full queue answers 429 before any decoding
                          answers with a Server-Sent Events stream: 'queued' {position}, 'start'
                          {resize, options, holeFraction, maskConvention, warning? (a mask PNG making
                          > 60 % of the image a hole: likely the other convention)}, 'progress' {iter,
@@ -102,7 +112,7 @@ example
 /** flag, limit, least value, integer? */
 const LIMIT_FLAGS: [string, keyof Limits, number, boolean][] = [
   ['max-body', 'maxBodyBytes', 1, true],
-  ['max-side', 'maxImageSide', 1, true],
+  ['max-pixels', 'maxPixels', 1, true],
   ['max-waiting', 'maxWaiting', 0, true],
   ['max-running', 'maxRunning', 1, true],
   ['job-timeout', 'jobTimeoutSec', 1, true],

@@ -1,6 +1,5 @@
 /** `wgan-inpaint train`: train a WGAN / WGAN-GP (or the standard-GAN baseline) on a built-in dataset or an image folder. */
 import fs from 'node:fs';
-import path from 'node:path';
 import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
 import { resolveConfig, formatConfig, TrainConfigSchema, type TrainConfigInput } from '../config/config.js';
@@ -10,6 +9,7 @@ import { train, runConfig, RESUMABLE_KEYS } from '../train/loop.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { RunDir } from '../train/run_dir.js';
 
 /** The config keys as help groups; every key of the schema is a flag (`gWidth` → `--g-width`). */
 const GROUPS: [string, (keyof TrainConfigInput)[]][] = [
@@ -110,6 +110,7 @@ export const trainCommand: Command = {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     const t0 = Date.now();
+    const run = new RunDir(out);
     let est = 'Ŵ';
     try {
       const r = await train(input, {
@@ -119,14 +120,14 @@ export const trainCommand: Command = {
         command: commandLine('train', v),
         onConfig: (c) => {
           est = LOSSES.get(c.loss).estimate.short;
-          bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatConfig(c)}`);
+          bar.log(`config (saved to ${run.configFile}):\n${formatConfig(c)}`);
         },
         onLog: (m) => bar.log(m),
         onProgress: (p) =>
-          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
+          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
       });
       bar.log(
-        `${r.aborted ? 'stopped' : 'done'} at iteration ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; samples ${path.join(out, 'samples', 'latest.png')}; plot ${path.join(out, 'plot.svg')}`,
+        `${r.aborted ? 'stopped' : 'done'} at iteration ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`,
       );
       return r.aborted ? 130 : 0;
     } finally {

@@ -1,5 +1,4 @@
 /** `wgan-inpaint train-encoder`: train an inpainting encoder E(y⊙M, M) → z for a model's generator. */
-import path from 'node:path';
 import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
 import { EncoderConfigSchema, ENCODER_RESUMABLE_KEYS, formatEncoderConfig, type EncoderConfigInput } from '../encoder/config.js';
@@ -8,6 +7,7 @@ import { installEncoder } from '../encoder/checkpoint.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { RunDir } from '../train/run_dir.js';
 
 const GROUPS: [string, (keyof EncoderConfigInput)[]][] = [
   ['model and data', ['model', 'data', 'limit']],
@@ -80,24 +80,25 @@ export const trainEncoderCommand: Command = {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     const t0 = Date.now();
+    const run = new RunDir(out);
     try {
       const r = await trainEncoder(input, {
         out,
         resume: !!v.resume,
         signal: ac.signal,
         command: commandLine('train-encoder', v),
-        onConfig: (c, fromModel) => bar.log(`config (saved to ${path.join(out, 'config.json')}):\n${formatEncoderConfig(c, fromModel)}`),
+        onConfig: (c, fromModel) => bar.log(`config (saved to ${run.configFile}):\n${formatEncoderConfig(c, fromModel)}`),
         onLog: (m) => bar.log(m),
         onProgress: (p) => {
           const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
-          bar.update(p.iter, p.iters, p.eta, `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
+          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
         },
       });
       if (v.install && !r.aborted) {
         const dest = await installEncoder(r.encoderDir, r.model, str(v, 'model') ?? r.config.model);
         bar.log(`installed ${r.encoderDir} → ${dest} (inpaint --init auto now starts from it)`);
       }
-      bar.log(`${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${path.join(out, 'samples', 'latest.png')}; plot ${path.join(out, 'plot.svg')}`);
+      bar.log(`${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`);
       r.encoder.dispose();
       r.model.generator.dispose();
       r.model.critic.dispose();

@@ -64,6 +64,9 @@ export const TrainConfigSchema = z
   })
   .strict();
 
+/** Keys of TrainConfigSchema a resumed run may change (`train --resume`); any other must match the run's config. */
+export const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'dLr', 'fdEvery', 'classifier'] as const;
+
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 export type TrainConfigParsed = z.output<typeof TrainConfigSchema>;
 /** A config with every loss-specific field resolved to a concrete value. */

@@ -127,7 +127,7 @@ test('folder without sub-folders is unlabelled; grey from RGB by luminance', asy
 
 test('errors: unknown name, missing, empty, file, all-corrupt folders → one-line UserError', async () => {
   const opts = { size: 8, channels: 1 as const, split: 'train' as const, cache: false };
-  await assert.rejects(loadDataset({ ...opts, data: 'cifar10' }), (e: Error) => e instanceof UserError && e.message === "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, emoji-permissive, emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent, or a folder path)");
+  await assert.rejects(loadDataset({ ...opts, data: 'cifar10' }), (e: Error) => e instanceof UserError && e.message === "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, emoji-permissive, emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent, faces, or a folder path)");
   await assert.rejects(loadDataset({ ...opts, data: path.join(tmp, 'nope') }), /dataset folder '.*nope' does not exist/);
   const empty = path.join(tmp, 'empty');
   fs.mkdirSync(path.join(empty, 'sub'), { recursive: true });

@@ -19,6 +19,7 @@ import { writeDirAtomic } from '../io/atomic.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
 import { listCheckpoints, saveOptimizer, loadOptimizer } from '../train/checkpoint.js';
 import { MANIFEST_FILE, readManifestJson } from '../train/manifest.js';
+import { fileDigests, inspectCheckpoint, type CheckpointLayout } from '../train/verify.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import type { InpaintModel } from '../inpaint/search.js';
@@ -38,7 +39,7 @@ export interface LoadedEncoder {
 export interface SaveEncoderArgs {
   encoder: tf.LayersModel;
   opt?: tf.Optimizer;
-  manifest: Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt'>;
+  manifest: Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'>;
 }
 
 /** Write an encoder folder atomically (an existing folder of that name is replaced). */
@@ -46,9 +47,19 @@ export async function saveEncoder(dir: string, a: SaveEncoderArgs): Promise<void
   await writeDirAtomic(dir, async (tmp) => {
     await saveLayersModel(a.encoder, tmp);
     if (a.opt) await saveOptimizer(a.opt, path.join(tmp, 'optimizer'));
-    const m: EncoderManifest = { format: ENCODER_FORMAT, kind: ENCODER_KIND, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest };
+    // The digests of everything written so far (not manifest.json itself): checked on load and resume.
+    const m: EncoderManifest = { format: ENCODER_FORMAT, kind: ENCODER_KIND, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest, files: fileDigests(tmp) };
     fs.writeFileSync(path.join(tmp, MANIFEST), JSON.stringify(m, null, 2) + '\n');
   });
+}
+
+/** Where an encoder folder keeps its network and Adam state (train/verify.ts checks it by this). */
+export const ENCODER_LAYOUT: CheckpointLayout = { manifest: (d) => readEncoderManifest(d), nets: [''], optimizers: ['optimizer'] };
+
+/** A UserError when an encoder folder fails its check (sizes, digests, finite weights). */
+function checkedEncoderDir(dir: string): void {
+  const p = inspectCheckpoint(dir, ENCODER_LAYOUT, { optimizer: false }).problem;
+  if (p) throw new UserError(`encoder '${dir}' is damaged: ${p}`);
 }
 
 function isEncoderDir(d: string): boolean {
@@ -100,6 +111,7 @@ export function modelEncoderDir(modelDir: string): string | null {
 export async function loadEncoder(ref: string, generator: tf.LayersModel, modelName: string): Promise<LoadedEncoder> {
   const dir = resolveEncoderDir(ref);
   const manifest = readEncoderManifest(dir);
+  checkedEncoderDir(dir);
   await checkEncoderFor(manifest, generator, dir, modelName);
   const encoder = await loadLayersModel(dir, 'encoder');
   return { encoder, manifest, dir };
@@ -108,6 +120,7 @@ export async function loadEncoder(ref: string, generator: tf.LayersModel, modelN
 /** Load an encoder folder without checking it against a generator (training resumes check it themselves). */
 export async function loadEncoderUnchecked(dir: string): Promise<LoadedEncoder> {
   const manifest = readEncoderManifest(dir);
+  checkedEncoderDir(dir);
   return { encoder: await loadLayersModel(dir, 'encoder'), manifest, dir };
 }
 
@@ -154,6 +167,7 @@ export async function attachEncoder<C extends InpaintModel & { dir: string }>(ck
  */
 export async function installEncoder(ref: string, model: { dir: string; generator: tf.LayersModel }, modelName: string): Promise<string> {
   const src = resolveEncoderDir(ref);
+  checkedEncoderDir(src);
   await checkEncoderFor(readEncoderManifest(src), model.generator, src, modelName);
   const dest = path.join(model.dir, ENCODER_SUBDIR);
   const files = ['manifest.json', 'model.json', ...listWeightFiles(src)];

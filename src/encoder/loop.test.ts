@@ -113,3 +113,26 @@ test('abort writes a checkpoint at the current step and RUN/encoder; the run res
   dispose(r2);
   assert.equal(tf.memory().numTensors, before, 'tensors left after a run');
 });
+
+test('resume skips a corrupted newest encoder checkpoint (same size) and continues exactly from the previous one', async () => {
+  await testBackend();
+  const m = await tinyModel();
+  const out = tmp();
+  const straight = await trainEncoder({ ...cfg, model: m.dir, iters: 4, checkpointEvery: 2, keepCheckpoints: 3 }, { out, dataset: m.data, valDataset: m.val });
+  // 4 flipped bytes in the newest checkpoint's weights: same size, only its digest tells.
+  const wf = path.join(out, 'checkpoints', 'iter-0000004', 'weights.bin');
+  const b = fs.readFileSync(wf);
+  for (let i = 0; i < 4; i++) b[(b.length >> 1) + i]! ^= 0x5a;
+  fs.writeFileSync(wf, b);
+  const log: string[] = [];
+  const resumed = await trainEncoder({ iters: 4 }, { out, dataset: m.data, valDataset: m.val, resume: true, onLog: (l) => log.push(l) });
+  try {
+    assert.ok(log.some((l) => /^notice: checkpoint iter-0000004 is damaged \(weights\.bin does not match its SHA-256 in manifest\.json.*\); using iter-0000002 instead$/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /resumed from .*iter-0000002 at step 2$/.test(l)), log.join('\n'));
+    assert.equal(resumed.step, 4);
+    assert.deepEqual(weights(resumed), weights(straight));
+  } finally {
+    dispose(straight);
+    dispose(resumed);
+  }
+});

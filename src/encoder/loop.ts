@@ -1,6 +1,7 @@
 /**
  * The encoder's training loop (Node: it reads data and the model, and writes the run folder). The math
- * lives in step.ts and losses.ts. Same habits as `train` (src/train/loop.ts):
+ * lives in step.ts and losses.ts; resume, checkpoints, stats, plot, divergence and abort are the
+ * training harness's (src/train/harness.ts), shared with `train`:
  *
  *   RUN_DIR/config.json             resolved config
  *   RUN_DIR/stats.jsonl             one EncoderStatLine per step (append-only)
@@ -17,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { pruneCheckpoints } from '../train/checkpoint.js';
+import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from '../train/harness.js';
 import { RunDir } from '../train/run_dir.js';
 import { loadDataset } from '../data/load_node.js';
 import { fillBatch, toImageBatch, type Dataset } from '../data/dataset.js';
@@ -35,7 +36,7 @@ import { ENCODER_RESUMABLE_KEYS, resolveEncoderConfig, type EncoderConfig, type 
 import { buildEncoder, encoderFill } from './model.js';
 import { makeEncoderTrainer, encoderStep, type EncoderTrainer } from './step.js';
 import { generatorDigest, shortDigest, type EncoderManifest } from './manifest.js';
-import { saveEncoder, readEncoderManifest, loadEncoderUnchecked, loadEncoderOptimizer, ENCODER_SUBDIR } from './checkpoint.js';
+import { saveEncoder, readEncoderManifest, loadEncoderUnchecked, loadEncoderOptimizer, ENCODER_LAYOUT } from './checkpoint.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
 export const VAL_MASK_KINDS = ['center', 'random', 'half', 'pattern', 'strokes'] as const;
@@ -94,33 +95,21 @@ export interface EncoderTrainResult {
 
 /**
  * The config of a new or resumed run, and the model it serves. On resume the saved config is used,
- * with only ENCODER_RESUMABLE_KEYS allowed to change; the model may be left out.
+ * with only ENCODER_RESUMABLE_KEYS allowed to change; the model may be left out. A resume starts from
+ * the newest checkpoint that passes its full check (harness.ts), each newer damaged one skipped with
+ * a notice.
  */
-export async function encoderRunConfig(input: EncoderConfigInput | Partial<EncoderConfigInput>, out: string, resume: boolean): Promise<{ config: EncoderConfig; model: Checkpoint; fromModel: { dWidth: number; data: string }; ckpt?: string; saved?: EncoderManifest }> {
-  const run = new RunDir<EncoderStatLine>(out);
-  const existing = run.checkpoints();
-  if (!resume && existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
-  let ckpt: string | undefined, saved: EncoderManifest | undefined;
-  if (resume) {
-    ckpt = existing.at(-1);
-    if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
-    saved = readEncoderManifest(ckpt);
-  }
+export async function encoderRunConfig(input: EncoderConfigInput | Partial<EncoderConfigInput>, out: string, resume: boolean, onNotice?: (msg: string) => void): Promise<{ config: EncoderConfig; model: Checkpoint; fromModel: { dWidth: number; data: string }; ckpt?: string; verified?: boolean; saved?: EncoderManifest }> {
+  const { ckpt, verified } = resumeCheckpoint(out, resume, ENCODER_LAYOUT, onNotice);
+  const saved = ckpt ? readEncoderManifest(ckpt) : undefined;
   const ref = (saved?.config['model'] as string | undefined) ?? input.model;
   if (!ref) throw new UserError('train-encoder: --model is required');
-  const model = await loadCheckpoint(ref);
+  const model = await loadCheckpoint(ref, { encoder: false });
   const fromModel = { dWidth: model.manifest.config.dWidth, data: model.manifest.config.data };
   try {
     if (!saved) return { config: resolveEncoderConfig(input, fromModel), model, fromModel };
-    const given = input as Record<string, unknown>;
-    for (const [k, v] of Object.entries(given)) {
-      if ((ENCODER_RESUMABLE_KEYS as readonly string[]).includes(k) || v === undefined) continue;
-      if (JSON.stringify(saved.config[k]) !== JSON.stringify(v)) {
-        throw new UserError(`--resume: '${k}' differs from the run's config (${JSON.stringify(saved.config[k])}); only ${ENCODER_RESUMABLE_KEYS.join(', ')} may change`);
-      }
-    }
-    const over = Object.fromEntries(ENCODER_RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
-    return { config: resolveEncoderConfig({ ...saved.config, ...over }, fromModel), model, fromModel, ckpt: ckpt!, saved };
+    const over = resumeOverrides(input as Record<string, unknown>, saved.config, ENCODER_RESUMABLE_KEYS);
+    return { config: resolveEncoderConfig({ ...saved.config, ...over }, fromModel), model, fromModel, ckpt: ckpt!, verified: verified!, saved };
   } catch (e) {
     model.generator.dispose();
     model.critic.dispose();
@@ -199,7 +188,7 @@ export async function writeEncoderPlot(runDir: string, stats: EncoderStatLine[])
  */
 export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderConfigInput>, opts: EncoderTrainOptions): Promise<EncoderTrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, model, fromModel, ckpt, saved } = await encoderRunConfig(input, opts.out, !!opts.resume);
+  const { config: c, model, fromModel, ckpt, verified, saved } = await encoderRunConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir<EncoderStatLine>(opts.out);
   const G = model.generator;
   const [, size, , channels] = G.outputs[0]!.shape as number[];
@@ -239,7 +228,7 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
       trainer.rng.state = (saved.rngState ?? trainer.rng.state) >>> 0;
       sampler = saved.sampler ? BatchSampler.fromState(ds.n, c.batch, saved.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
       run.truncateStats(step);
-      log(`resumed from ${ckpt} at step ${step}`);
+      log(resumedLine(ckpt, 'step', step, verified));
     } else {
       const encoder = buildEncoder({ size: size as 28 | 32 | 64, channels: channels as 1 | 3, nz, width: c.width, seed: c.seed });
       trainer = makeEncoderTrainer({ encoder, generator: G, critic: model.critic }, { ...c, weights });
@@ -250,13 +239,11 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
     run.writeConfig(c);
     opts.onConfig?.(c, fromModel);
 
-    const stats = run.readStats();
     const resumes = [...(saved?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
     const command = saved?.command ?? opts.command;
-    let last: EncoderStatLine | undefined = stats.at(-1);
-    let lastGood = ckpt ?? '';
-    const t0 = performance.now();
-    const manifestAt = (s: number, withState: boolean): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt'> => ({
+    // A resumed run is no longer a diverged one (it may diverge again, with a new record).
+    run.clearDiverged();
+    const manifestAt = (s: number, withState: boolean, last: EncoderStatLine | undefined, seconds: number): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'> => ({
       step: s,
       generator: { digest, size: size!, channels: channels!, nz, model: c.model, step: model.manifest.step },
       config: c as unknown as Record<string, unknown>,
@@ -264,65 +251,42 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
       ...(withState ? { sampler: sampler.state(), rngState: t.rng.state } : {}),
       ...(last ? { metrics: { ...last } as unknown as Record<string, unknown> } : {}),
       backend: activeBackend(),
-      trainSeconds: trainSeconds + (performance.now() - t0) / 1000,
+      trainSeconds: trainSeconds + seconds,
       ...(command ? { command } : {}),
       ...(resumes.length ? { resumes } : {}),
     });
-    const checkpoint = async (s: number) => {
-      const dir = run.checkpointAt(s);
-      await saveEncoder(dir, { encoder: t.encoder, opt: t.opt, manifest: manifestAt(s, true) });
-      pruneCheckpoints(opts.out, c.keepCheckpoints);
-      lastGood = dir;
-    };
-    const sampleAndValidate = async (s: number): Promise<{ mean: number; byKind: Record<string, number> }> => {
-      const v = await validate(t, val);
-      await writeGrid(val, v.composite, run, s);
-      return v;
-    };
-
-    if (!ckpt) await sampleAndValidate(0);
-    const startStep = step;
     const buf = new Float32Array(c.batch * size! * size! * channels!);
-    let aborted = false;
-    while (step < c.iters) {
-      if (opts.signal?.aborted) { aborted = true; break; }
-      const ti = performance.now();
-      fillBatch(ds, sampler.next(), buf, '[-1,1]');
-      const x = tf.tensor4d(buf, [c.batch, size!, size!, channels!]);
-      let st;
-      try {
-        st = encoderStep(t, x);
-      } finally {
-        x.dispose();
-      }
-      step++;
-      const dt = (performance.now() - ti) / 1000;
-      last = { iter: step, ...st, imagesPerSec: c.batch / dt, time: (performance.now() - t0) / 1000, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
-      const bad = (['loss', 'recon', 'context', 'latent', 'adv'] as const).find((k) => !Number.isFinite(last![k]) && !(Number.isNaN(last![k]) && weights[k as keyof typeof weights] === 0));
-      if (bad) throw new UserError(`encoder training diverged at step ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
-      if (step % c.sampleEvery === 0 || step === c.iters) {
-        const v = await sampleAndValidate(step);
-        last.valHolePsnr = v.mean;
-        last.valByKind = v.byKind;
-      }
-      stats.push(last);
-      run.appendStats(last);
-      opts.onProgress?.({ ...last, iters: c.iters, eta: (last.time / (step - startStep)) * (c.iters - step) });
-      if (step % c.sampleEvery === 0) await writeEncoderPlot(opts.out, stats);
-      if (step % c.checkpointEvery === 0 && step !== c.iters) await checkpoint(step);
-      // Let timers, signals and progress output run between steps.
-      await new Promise((r) => setImmediate(r));
-    }
-    if (step > startStep || !ckpt) {
-      await checkpoint(step);
-      await writeEncoderPlot(opts.out, stats);
-    }
-    const encoderDir = path.join(opts.out, ENCODER_SUBDIR);
-    await saveEncoder(encoderDir, { encoder: t.encoder, manifest: manifestAt(step, false) });
+    const r = await runLoop<EncoderStatLine>(
+      { run, layout: ENCODER_LAYOUT, iters: c.iters, sampleEvery: c.sampleEvery, checkpointEvery: c.checkpointEvery, keepCheckpoints: c.keepCheckpoints, step, ...(ckpt ? { ckpt } : {}), what: 'encoder training', unit: 'step', ...(opts.signal ? { signal: opts.signal } : {}), log, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+      {
+        step: () => {
+          fillBatch(ds, sampler.next(), buf, '[-1,1]');
+          const x = tf.tensor4d(buf, [c.batch, size!, size!, channels!]);
+          try {
+            return { values: encoderStep(t, x), images: c.batch };
+          } finally {
+            x.dispose();
+          }
+        },
+        // A part with weight 0 is not computed (NaN, logged as null).
+        nonFinite: (l) => (['loss', 'recon', 'context', 'latent', 'adv'] as const).find((k) => !Number.isFinite(l[k]) && !(Number.isNaN(l[k]) && weights[k as keyof typeof weights] === 0)),
+        // The grid and the held-out encoder-only hole PSNR of that step's line.
+        sample: async (s) => {
+          const v = await validate(t, val);
+          await writeGrid(val, v.composite, run, s);
+          return s === 0 ? {} : { valHolePsnr: v.mean, valByKind: v.byKind };
+        },
+        sampleOnStop: false,
+        plot: (stats) => writeEncoderPlot(opts.out, stats),
+        nets: () => [['encoder', t.encoder]],
+        save: (dir, s, last, seconds) => saveEncoder(dir, { encoder: t.encoder, opt: t.opt, manifest: manifestAt(s, true, last, seconds) }),
+      },
+    );
+    await saveEncoder(run.encoderDir, { encoder: t.encoder, manifest: manifestAt(r.step, false, r.last, r.seconds) });
     t.opt.dispose();
-    const r: EncoderTrainResult = { config: c, encoder: t.encoder, model, step, checkpointDir: lastGood, encoderDir, aborted };
-    if (last) r.last = last;
-    return r;
+    const res: EncoderTrainResult = { config: c, encoder: t.encoder, model, step: r.step, checkpointDir: r.lastGood, encoderDir: run.encoderDir, aborted: r.aborted };
+    if (r.last) res.last = r.last;
+    return res;
   } catch (e) {
     trainer?.opt.dispose();
     trainer?.encoder.dispose();

@@ -59,11 +59,14 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
       holePsnr: 'PSNR over the hole pixels only, dB',
       secondsPerImage: 'wall-clock seconds per image: search (shared searches charged in full to each method) + blending/filling',
       accuracy: 'fraction of completions the classifier assigns to the original image\'s label',
+      critic: "realism: the critic's mean score D(x) of the completed images (the originals': originalCritic); higher = more real to this model's critic",
+      fdCompleted: 'realism: Fréchet distance of the classifier\'s penultimate features, completed images vs the originals (null without a classifier); lower is better',
       stat: '{ mean, se }: mean over images and its standard error sd/√n',
       exact: `images whose hole the method reproduced exactly (hole PSNR +Infinity, counted as ${PSNR_CAP_DB} dB in the means)`,
       paired: 'per method but the first (the reference): per-image differences method − reference of hole PSNR and SSIM as { mean, se }, and `better`, the fraction of images whose hole PSNR is above the reference\'s (ties ½)',
     },
     holeFraction: r.holeFraction,
+    originalCritic: r.originalCritic,
     results: r.cells,
     semantic: {
       classifier: ctx.classifier ?? null,
@@ -128,10 +131,11 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
   L.push('');
 
   L.push('## Results', '');
+  L.push(`Realism beside PSNR (a fill can gain hole PSNR by blurring): *critic D* is the critic's mean score of the completed images (the originals score ${fmtNum(r.originalCritic, 3)}); *FD to originals* the Fréchet distance of the classifier's features between completed images and the originals.`, '');
   L.push(`Mean ± standard error over the ${r.n} images. PSNR and SSIM over the whole image (known pixels included, so they are diluted by the unchanged part); hole L1 and hole PSNR over the hole alone. Pixel values in [0, 1]; PSNR of an exact match counts as ${PSNR_CAP_DB} dB. ↑ higher is better, ↓ lower is better. Seconds per image: wall clock on \`${ctx.versions.backend}\`; a search shared by several methods is charged in full to each.`, '');
   const ref = o.methods[0]!;
   if (o.methods.length > 1) L.push(`Paired with \`${ref}\` (the first method): Δ = this method − \`${ref}\` per image, mean ± standard error of the differences (the same images and holes, so this s.e. is the one that says whether two methods differ), and the fraction of images where this method's hole PSNR is higher.`, '');
-  const head = ['method', ...EVAL_METRICS.map((m) => `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`), 'accuracy ↑', 's / image', ...(o.methods.length > 1 ? [`Δ hole PSNR vs \`${ref}\``, 'Δ SSIM', 'images better'] : [])];
+  const head = ['method', ...EVAL_METRICS.map((m) => `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`), 'accuracy ↑', 'critic D ↑', 'FD to originals ↓', 's / image', ...(o.methods.length > 1 ? [`Δ hole PSNR vs \`${ref}\``, 'Δ SSIM', 'images better'] : [])];
   for (const kind of o.masks) {
     L.push(`### ${kind} (mean hole ${(r.holeFraction[kind]! * 100).toFixed(1)} %)`, '');
     L.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
@@ -139,7 +143,7 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
       const c = r.cells[kind]![m]!;
       const vals = EVAL_METRICS.map((e) => fmtStat(c[e.key], e.key === 'ssim' || e.key === 'holeL1' ? 4 : 2));
       const pr = o.methods.length < 2 ? '' : c.paired ? ` | ${fmtDelta(c.paired.holePsnr, 2)} | ${fmtDelta(c.paired.ssim, 4)} | ${fmtPct(c.paired.better)}` : ' | — | — | —';
-      L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtSec(c.secondsPerImage)}${pr} |`);
+      L.push(`| \`${m}\` | ${vals.join(' | ')} | ${fmtPct(c.accuracy)} | ${fmtNum(c.critic, 3)} | ${c.fdCompleted === null ? '—' : fmtNum(c.fdCompleted, 2)} | ${fmtSec(c.secondsPerImage)}${pr} |`);
     }
     L.push('');
     const exact = o.methods.filter((m) => r.cells[kind]![m]!.exact > 0);

@@ -119,7 +119,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     seed: v.seed, iters: v.iters, restarts: v.restarts, lambda: v.lambda, lr: v.lr, contextFloor: v.contextFloor, batch: v.batch,
     encoderIters: v.encoderIters, encoderRestarts: v.encoderRestarts,
   });
-  const ck = await loadCheckpoint(v.model);
+  const ck = await loadCheckpoint(v.model, { encoder: false });
   let clf: LoadedClassifier | undefined;
   let enc: LoadedEncoder | undefined;
   try {

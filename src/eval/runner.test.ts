@@ -5,7 +5,8 @@ import type { ImageBatch } from '../types.js';
 import { buildModels } from '../models/dcgan.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
-import { DEFAULT_EVAL, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, pairedDiff, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
+import { fdClassifierImages } from '../classifier/fd.js';
+import { DEFAULT_EVAL, criticMean, ENCODER_METHOD_KINDS, EVAL_METHOD_KINDS, evalMasks, evaluate, maskSeed, pairedDiff, plannedSearches, resolveEvalOptions, selectEvalIndices, stat } from './runner.js';
 import { UserError } from '../util/errors.js';
 import { indexMarkdown, type ReportContext } from './report.js';
 
@@ -60,7 +61,11 @@ test('plannedSearches runs each distinct (λ, K, iterations, start) once', () =>
   assert.equal(plannedSearches({ methods: base, lambda: 0.01, restarts: 1 }).size, 2);
   // The encoder methods: their own iterations and restarts, started at the encoder's z.
   const enc = plannedSearches({ methods: ['wgan', ...ENCODER_METHOD_KINDS], lambda: 0.01, restarts: 4, iters: 1000, encoderIters: 70, encoderRestarts: 3 });
-  assert.deepEqual([...enc.values()], [r(0.01, 4, 1000), { lambda: 0.01, restarts: 1, iters: 0, init: 'encoder' }, { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder' }]);
+  assert.deepEqual([...enc.values()], [
+    r(0.01, 4, 1000), { lambda: 0.01, restarts: 1, iters: 0, init: 'encoder' }, { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder' },
+    // the refinement methods: the encoder's search, then refined (a search of their own)
+    { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'features' }, { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'generator' },
+  ]);
   assert.equal(plannedSearches({ methods: ['zero', 'telea'], lambda: 0.01, restarts: 4 }).size, 0);
 });
 
@@ -118,6 +123,12 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
         sum += s / c; cnt++;
       });
       close(r.cells[kind]!['zero']!.holeL1.mean, sum / cnt, 1e-6, `${kind} zero hole L1`);
+      // Realism: the critic's mean score of each method's outputs, and the FD of their features to the originals.
+      for (const method of DEFAULT_EVAL.methods) {
+        const c = r.cells[kind]![method]!;
+        close(c.critic, criticMean(model.critic, r.outputs[kind]![method]!), 1e-5, `${kind}/${method} critic`);
+        assert.ok(c.fdCompleted !== null && c.fdCompleted >= 0, `${kind}/${method} fdCompleted ${c.fdCompleted}`);
+      }
       assert.ok(r.maskedAccuracy[kind] !== null);
     }
     // center: hole of 196 of 784 pixels exactly.
@@ -125,6 +136,9 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
     assert.equal(r.searches.length, masks.length * 3);
     assert.ok(r.fdClassifier && Number.isFinite(r.fdClassifier.value) && r.fdClassifier.value >= 0);
     assert.ok(r.originalAccuracy !== null && r.originalAccuracy >= 0 && r.originalAccuracy <= 1);
+    close(r.originalCritic, criticMean(model.critic, y), 1e-6, 'originals\' critic score');
+    // The originals against themselves are at FD 0: a method that returned the input would score 0.
+    assert.ok(fdClassifierImages(classifier, y, y) < 1e-6);
   } finally {
     model.generator.dispose();
     model.critic.dispose();

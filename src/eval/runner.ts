@@ -24,7 +24,7 @@
  * sees exactly the same holes, and the same image gets the same hole in every run with that seed.
  */
 import { INIT_DEFAULTS } from '../inpaint/options.js';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
 import { latentSearch, type InpaintModel } from '../inpaint/search.js';
@@ -35,7 +35,7 @@ import { getBaseline } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
 import { holeFraction, makeMask, MASKS } from '../masks/masks.js';
 import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
-import { fdClassifier } from '../classifier/fd.js';
+import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { defineRegistry } from '../util/registry.js';
@@ -54,6 +54,8 @@ export interface MethodSpec {
     output: 'blended' | 'composite';
     iters?: (i: number, o: EvalOptions) => number;
     init?: 'encoder';
+    /** Refinement after the z search (src/inpaint/refine.ts), with its defaults. */
+    refine?: 'features' | 'generator';
   };
   /** Baseline methods: the src/baselines kind. */
   baseline?: string;
@@ -66,6 +68,8 @@ const SPECS: MethodSpec[] = [
   { kind: 'wgan-1restart', description: 'ablation: K = 1 restart, Poisson blending', search: { lambda: (l) => l, restarts: () => 1, output: 'blended' } },
   { kind: 'wgan-encoder-only', description: "amortised: the encoder's z, no search (one pass of E and G) + Poisson blending", search: { lambda: (l) => l, restarts: () => 1, iters: () => 0, init: 'encoder', output: 'blended' } },
   { kind: 'wgan-encoder', description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', output: 'blended' } },
+  { kind: 'wgan-encoder-features', description: "the encoder's search, then its G's hidden activations refined per image (refine features) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', refine: 'features', output: 'blended' } },
+  { kind: 'wgan-encoder-generator', description: "the encoder's search, then G's last layers adapted per image (refine generator) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', refine: 'generator', output: 'blended' } },
   { kind: 'zero', description: 'baseline: hole filled with 0', baseline: 'zero' },
   { kind: 'mean', description: 'baseline: hole filled with the mean of the known pixels', baseline: 'mean' },
   { kind: 'nearest', description: 'baseline: nearest known pixel', baseline: 'nearest' },
@@ -114,6 +118,14 @@ export interface Cell {
    * hole PSNR by about (PSNR_CAP_DB − mean) / n, so the report names them.
    */
   exact: number;
+  /**
+   * Realism beside PSNR (a fill can gain hole PSNR by blurring): the critic's mean score D(x) of the
+   * completed images ([-1, 1] inputs; higher = more real to this model's critic; the originals' is
+   * EvalResult.originalCritic), and the Fréchet distance of the classifier's features between the
+   * completed images and the originals (null without a classifier).
+   */
+  critic: number;
+  fdCompleted: number | null;
   /** This method against the run's reference method on the same images; absent on the reference. */
   paired?: Paired;
 }
@@ -205,6 +217,8 @@ export interface EvalResult {
   /** Classifier accuracy on the masked inputs (holes grey) per mask kind, and on the originals. */
   maskedAccuracy: Record<string, number | null>;
   originalAccuracy: number | null;
+  /** The critic's mean score of the original images (compare each cell's `critic`). */
+  originalCritic: number;
   fdClassifier: { value: number; samples: number; real: number; seed: number } | null;
   searches: SearchRecord[];
   /** The images each method produced, outputs[mask][method], and the masks and masked inputs. */
@@ -240,6 +254,19 @@ export function selectEvalIndices(total: number, n: number, seed: number): Int32
   if (n >= total) return all;
   new Rng((seed ^ 0x5e1ec7) >>> 0).shuffle(all);
   return all.slice(0, n).sort();
+}
+
+/** The critic's mean score over images in [0, 1] (fed in [-1, 1], 64 at a time). */
+export function criticMean(critic: tf.LayersModel, images: ImageBatch): number {
+  let sum = 0;
+  for (let i0 = 0; i0 < images.n; i0 += 64) {
+    const n = Math.min(64, images.n - i0), s = images.height * images.width * images.channels;
+    sum += tf.tidy(() => {
+      const x = tf.tensor4d(images.data.subarray(i0 * s, (i0 + n) * s), [n, images.height, images.width, images.channels]).mul(2).sub(1);
+      return (critic.apply(x, { training: false }) as tf.Tensor).sum().dataSync()[0]!;
+    });
+  }
+  return sum / images.n;
 }
 
 /** Mean and standard error; +∞ (identical images' PSNR) is capped at PSNR_CAP_DB, NaN skipped. */
@@ -293,6 +320,7 @@ export interface PlannedSearch {
   restarts: number;
   iters: number;
   init: 'random' | 'encoder';
+  refine?: 'features' | 'generator';
 }
 
 /** The distinct searches the chosen methods need, keyed "λ=…,K=…" (+ ",iters=…,init=encoder" for the encoder's). */
@@ -303,13 +331,14 @@ export function plannedSearches(o: Pick<EvalOptions, 'methods' | 'lambda' | 'res
     const s = getEvalMethod(k).search;
     if (!s) continue;
     const p: PlannedSearch = { lambda: s.lambda(full.lambda), restarts: s.restarts(full.restarts, full), iters: s.iters ? s.iters(full.iters, full) : full.iters, init: s.init ?? 'random' };
+    if (s.refine) p.refine = s.refine;
     out.set(searchKey(p, full.iters), p);
   }
   return out;
 }
 
 function searchKey(p: PlannedSearch, iters: number): string {
-  return `λ=${p.lambda},K=${p.restarts}${p.init === 'encoder' || p.iters !== iters ? `,iters=${p.iters},init=${p.init}` : ''}`;
+  return `λ=${p.lambda},K=${p.restarts}${p.init === 'encoder' || p.iters !== iters ? `,iters=${p.iters},init=${p.init}` : ''}${p.refine ? `,refine=${p.refine}` : ''}`;
 }
 
 interface SearchOutput {
@@ -398,7 +427,7 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
   await warmUp(model, images, o, input.encoder);
   const res: EvalResult = {
     options: o, n: images.n, cells: {}, holeFraction: {}, maskedAccuracy: {}, originalAccuracy: acc(images),
-    fdClassifier: null, searches: [], outputs: {}, masks: {}, masked: {},
+    fdClassifier: null, searches: [], outputs: {}, masks: {}, masked: {}, originalCritic: criticMean(model.critic, images),
   };
   for (const kind of o.masks) {
     const masks = evalMasks(kind, images.n, images.height, images.width, o.seed);
@@ -415,7 +444,7 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
       log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
       // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
       const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
-      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init, contextFloor: o.contextFloor }, o.batch,
+      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init, contextFloor: o.contextFloor, ...(s.refine ? { refine: s.refine } : {}) }, o.batch,
         (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }), cb.signal);
       done.set(key, r);
       res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, iters: s.iters, init: s.init, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });
@@ -439,7 +468,7 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
       const out = outputs[method]!, p = per[method]!;
       const stats = Object.fromEntries(EVAL_METRICS.map((m) => [m.key, stat(p[m.key])])) as Record<MetricKey, Stat>;
       const exact = p.holePsnr.filter((v) => v === Infinity).length;
-      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out), exact };
+      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out), exact, critic: criticMean(model.critic, out), fdCompleted: input.classifier ? fdClassifierImages(input.classifier, out, images) : null };
       if (method !== reference) {
         const ref = per[reference]!, hp = pairedDiff(p.holePsnr, ref.holePsnr);
         cells[method].paired = { reference, holePsnr: hp.diff, ssim: pairedDiff(p.ssim, ref.ssim).diff, better: hp.better };

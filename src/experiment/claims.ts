@@ -19,6 +19,7 @@ import { MODEL_REGISTRY } from '../models/dcgan.js';
 import { train, type Progress } from '../train/loop.js';
 import { RunDir } from '../train/run_dir.js';
 import { readManifest } from '../train/manifest.js';
+import { newestIntactCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
 import { isClassifierDir, loadClassifier } from '../classifier/classifier_node.js';
@@ -200,9 +201,16 @@ function recordCommand(dir: string, o: ClaimsOptions, command: string | undefine
 /** Where a run stands on disk: has a checkpoint, steps done (newest checkpoint), diverged, train seconds. */
 function cellState(c: Cell): { started: boolean; step: number; diverged: boolean; trainSeconds: number | null } {
   const run = new RunDir(c.dir);
-  const ck = run.checkpoints().at(-1);
+  // The checkpoint a resume would start from (the newest that passes its check, harness.ts); when none
+  // does, the run has started and its resume refuses in one line naming each problem.
+  let ck: string | null = null;
+  try {
+    ck = newestIntactCheckpoint(c.dir, { optimizer: true });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+  }
   const m = ck ? readManifest(ck) : undefined;
-  return { started: !!ck, step: m?.step ?? 0, diverged: run.diverged() !== null, trainSeconds: m?.trainSeconds ?? null };
+  return { started: run.checkpoints().length > 0, step: m?.step ?? 0, diverged: run.diverged() !== null, trainSeconds: m?.trainSeconds ?? null };
 }
 
 /** Time every cell and project the grid (the `--estimate` mode). */

@@ -221,7 +221,8 @@ export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, 
   const masks = o.masks ?? ['center', 'random', 'half', 'strokes'];
   // The model's default search: from its encoder (100 × 1) when it has one — what users get, and the
   // least a judged search does (searches with fewer iterations than this are not judged) — else
-  // random starts at the server's defaults (300 × 2).
+  // random starts at 300 × 2 (the server's old defaults; a cheaper calibration than 1000 × 4, and longer
+  // searches are judged by it too).
   const hasEncoder = !!model.encoder;
   const iters = o.iters ?? (hasEncoder ? undefined : 300), restarts = o.restarts ?? (hasEncoder ? undefined : 2);
   const opts = resolveInpaintOptions({ seed: o.seed ?? 0, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) }, undefined, hasEncoder);

@@ -12,12 +12,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeImage, readImageHeader, readMask, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
+import { decodeImage, decodeMask, readImageHeader, readInputFile, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
-import { makeMask, MASK_KINDS } from '../masks/masks.js';
+import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
 import { conventionFlag, DEFAULT_MASK_CONVENTION, holeWarning, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
+import { IMAGE_FORMATS } from './surface.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
 import { resolveFor, type InpaintCallbacks, type InpaintModel } from './search.js';
@@ -34,6 +35,8 @@ export interface InpaintFilesSpec {
   options?: Partial<InpaintOptions>;
   /** Refuse images (and mask files) of more pixels than this, read from the header [DEFAULT_MAX_PIXELS]. */
   maxPixels?: number;
+  /** Refuse image and mask files of more bytes than this, from fstat before reading [DEFAULT_MAX_BYTES]; non-regular files are refused too. */
+  maxBytes?: number;
   /** How a mask file is read and mask.png written [hole-white: white = hole], src/masks/convention.ts. */
   maskConvention?: MaskConvention;
 }
@@ -54,6 +57,8 @@ export interface InpaintFilesPlan {
    * files of an input folder fail alone: a single input file that is bad is a UserError.
    */
   readonly errors: readonly (string | null)[];
+  /** The mask file's bytes (header checked), when the mask is a file rather than a kind. */
+  readonly maskBytes: Uint8Array | null;
 }
 
 export interface InpaintFilesHooks extends InpaintCallbacks {
@@ -168,6 +173,8 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (spec.maskConvention !== undefined) parseMaskConvention(spec.maskConvention, 'maskConvention');
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
+  const maxBytes = spec.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
   const { input, mask, out } = spec;
   const { root, rels } = listInputImages(input, out);
   const isDir = fs.statSync(input).isDirectory();
@@ -181,17 +188,17 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   }
   // A file that cannot be read, or whose header is bad (empty, corrupt, over maxPixels): one given
   // alone is bad input; one in a folder fails alone, named, and the others go on.
+  // Read once here, so a mask that is not a regular file, too large or corrupt is refused before the model loads.
+  const maskBytes = MASK_KINDS.includes(mask) ? null : readInputFile(mask, 'mask', maxBytes);
+  if (maskBytes) await readImageHeader(maskBytes, `mask '${mask}'`, { maxPixels });
   const errors: (string | null)[] = files.map(() => null);
   const bytes: Uint8Array[] = [];
   const headers: (ImageHeader | null)[] = [];
   for (const [i, f] of files.entries()) {
     try {
-      try {
-        bytes.push(fs.readFileSync(f));
-      } catch (e) {
-        throw new UserError(`cannot read image '${f}': ${describeFsError(e)}`);
-      }
-      headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels }));
+      bytes.push(readInputFile(f, 'image', maxBytes));
+      // The formats every surface accepts (surface.ts), judged by the bytes, as the API does.
+      headers.push(await readImageHeader(bytes[i]!, `'${f}'`, { maxPixels, formats: IMAGE_FORMATS }));
     } catch (e) {
       if (!isDir || !(e instanceof UserError)) throw e;
       errors[i] = e.message;
@@ -200,7 +207,12 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
     }
   }
   everyImageFailed(files, errors);
-  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors };
+  return { spec: { ...spec }, options, maxPixels, files, names, bytes, headers, errors, maskBytes };
+}
+
+/** A mask at h × w: as it is, or resized keeping every hole (resizeMaskKeepHoles). */
+function atSize(m: Mask, h: number, w: number): Mask {
+  return m.height === h && m.width === w ? m : resizeMaskKeepHoles(m, h, w);
 }
 
 /** When no image is left to inpaint: one UserError naming the first failure (nothing is written). */
@@ -232,6 +244,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
   const convention = plan.spec.maskConvention ?? DEFAULT_MASK_CONVENTION;
   let warned = false;
+  let fileMask: Mask | null = null;
 
   // Why each file failed (before the search: unreadable or undecodable; after: a non-finite loss).
   const errors = [...(plan.errors ?? files.map(() => null))];
@@ -253,9 +266,12 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
     // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
-    masks[i] = MASK_KINDS.includes(maskArg) ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : await readMask(maskArg, im.height, im.width, maxPixels, convention);
+    // A mask file (read once, `plan.maskBytes`) is decoded once at its own size under the convention;
+    // one of another size is brought to each image's keeping every hole, as the API does.
+    if (plan.maskBytes && !fileMask) fileMask = await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels, convention });
+    masks[i] = !fileMask ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : atSize(fileMask, im.height, im.width);
     // One mask file for every image: said once (a mask of the other convention makes most of it a hole).
-    const w: string | null = !warned && !MASK_KINDS.includes(maskArg) ? holeWarning(masks[i]!, convention, `mask '${maskArg}'`, conventionFlag) : null;
+    const w: string | null = !warned && fileMask ? holeWarning(masks[i]!, convention, `mask '${maskArg}'`, conventionFlag) : null;
     if (w) log(`warning: ${w}`);
     warned ||= !!w;
     images[i] = im;

@@ -33,12 +33,18 @@ export interface InpaintResult extends Omit<SearchResult, 'errors'> {
 
 /**
  * Complete images at the model's size: search, then composite and blend. Throws a UserError when an
- * image's search stopped on a non-finite loss.
+ * image's search stopped on a non-finite loss. Images of other channels are converted (toChannels).
  * @param images [N, H, W, C] in [0,1], H×W×C equal to the generator's output.
  * @param masks  one mask for all images or one per image, H×W, 1 = known.
  */
 export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, initZ?: InitZ): Promise<InpaintResult> {
   const { o } = resolveFor(model, options, initZ);
+  // Other channels than the model's: converted as inpaintImages does, with a notice.
+  const c = (model.generator.outputs[0]!.shape as number[])[3]!;
+  if (images.channels !== c) {
+    cb.onNotice?.(`images converted to the model's ${c === 1 ? 'grey' : 'RGB'} (they have ${images.channels} channel(s))`);
+    images = toChannels(images, c);
+  }
   const snapshots: InpaintResult['snapshots'] = [];
   const r = await latentSearch(model, images, masks, o, {
     ...cb,
@@ -106,16 +112,38 @@ export function fitFor(o: { fit?: 'whole' | 'crop' | undefined }, model: { manif
 }
 
 /**
+ * An image with `channels` channels, as the CLI's decoder gives it: RGB → grey by luma (Rec. 601,
+ * as the page does), grey → RGB by replication. The same batch when it has them already.
+ */
+export function toChannels(im: ImageBatch, channels: number): ImageBatch {
+  if (im.channels === channels) return im;
+  if (![1, 3].includes(im.channels) || ![1, 3].includes(channels)) throw new UserError(`cannot convert an image of ${im.channels} channel(s) to ${channels}`);
+  const px = im.n * im.height * im.width;
+  const data = new Float32Array(px * channels);
+  for (let i = 0; i < px; i++) {
+    if (channels === 1) data[i] = 0.299 * im.data[i * 3]! + 0.587 * im.data[i * 3 + 1]! + 0.114 * im.data[i * 3 + 2]!;
+    else data.fill(im.data[i]!, i * 3, i * 3 + 3);
+  }
+  return { ...im, data, channels };
+}
+
+/**
  * Complete images of any size (each a 1-image batch with its own mask of the same size) with a model,
  * fitted by `options.fit` (src/inpaint/fit.ts). All images — all hole regions, for `crop` — go
  * through one batched search. An image whose search fails (non-finite loss) gets `error`; the others
  * complete. With `init` auto/encoder and `model.encoder`, each model-size input starts at its
- * encoder's z.
+ * encoder's z. An image of other channels than the model's is converted (toChannels), with one
+ * `cb.onNotice` line, as the CLI converts on decoding; the results then have the model's channels.
  */
 export async function inpaintImages(model: InpaintModel, images: ImageBatch[], masks: Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}): Promise<FittedResult[]> {
   const { o } = resolveFor(model, options);
   if (masks.length !== images.length) throw new UserError(`${masks.length} masks for ${images.length} images`);
-  const [, h, w] = model.generator.outputs[0]!.shape as number[];
+  const [, h, w, c] = model.generator.outputs[0]!.shape as number[];
+  images = images.map((im, i) => {
+    if (im.channels === c) return im;
+    cb.onNotice?.(`image ${i} converted to the model's ${c === 1 ? 'grey' : 'RGB'} (it has ${im.channels} channel(s))`);
+    return toChannels(im, c!);
+  });
   const fit = fitFor(o, model);
   const fitted = images.map((im, i) => fitToModel(im, masks[i]!, { width: w!, height: h! }, fit));
   const results: (FittedResult | null)[] = images.map(() => null);

@@ -35,7 +35,7 @@ test('every option has an upper bound; out-of-range values are one clear error n
 });
 
 test('defaults come from the schema; undefined keeps the default; fields describe every option', () => {
-  assert.deepEqual({ ...DEFAULT_INPAINT }, { iters: 1000, restarts: 4, lambda: 0.03, lr: 0.01, seed: 0, window: 7, contextFloor: 0.05, blend: 'poisson', progressEvery: 0, readEvery: 1, init: 'auto', initMix: 0.1 });
+  assert.deepEqual({ ...DEFAULT_INPAINT }, { iters: 1000, restarts: 4, lambda: 0.03, lr: 0.01, seed: 0, window: 7, contextFloor: 0.05, blend: 'poisson', progressEvery: 0, readEvery: 1, init: 'auto', initMix: 0.1, refine: 'z', refineIters: 100, refineDepth: 1 });
   assert.deepEqual(resolveInpaintOptions({ iters: undefined, restarts: 2 } as never), { ...DEFAULT_INPAINT, restarts: 2 });
   assert.deepEqual(INPAINT_OPTION_FIELDS.map((f) => f.key), Object.keys(InpaintOptionsSchema.shape));
   const r = INPAINT_OPTION_FIELDS.find((f) => f.key === 'restarts')!;

@@ -100,9 +100,9 @@ export const InpaintOptionsSchema = z
     // still centre-crop and answer at the model's size, so their bodies do not take this key.
     refine: z.enum(REFINE_KINDS).default('z').describe('after the z search: z = none; features = optimise a hidden block’s activations per image, kept near G(ẑ)’s; generator = adapt the transposed convolutions after that block per image (the shared model never changes)'),
     refineIters: int(0, INPAINT_BOUNDS.iters).default(100).describe('Adam iterations of the refinement'),
-    refineLr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).optional().describe('Adam learning rate of the refinement (default: features 0.01, generator 0.0005)'),
+    refineLr: num(0, INPAINT_BOUNDS.lr).refine((v) => v > 0, { message: 'must be > 0' }).optional().describe('Adam learning rate of the refinement'),
     refineDepth: int(1, 8).default(1).describe('where G is split for refinement, in blocks from the output (1 = nearest the output)'),
-    refineDeviation: num(0, 1e6).optional().describe('weight β of the squared distance from the unrefined activations or weights (default: features 0.1, generator 10)'),
+    refineDeviation: num(0, 1e6).optional().describe('weight β of the squared distance from the unrefined activations or weights'),
     fit: z.enum(['whole', 'crop']).optional().describe("whole: the image, aspect kept (padded), at the model size; crop: a square with context around each hole region, completed and pasted back into that hole; default: the model's (crop for a model trained with --crop, else whole)"),
   })
   .strict();

@@ -89,6 +89,8 @@ export interface InpaintProgress {
 export interface InpaintCallbacks {
   onProgress?: (p: InpaintProgress) => void;
   signal?: AbortSignal;
+  /** One line per notice, e.g. an image converted to the model's channels (inpaintImages). */
+  onNotice?: (msg: string) => void;
 }
 
 /**

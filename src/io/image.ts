@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import sharp, { type Sharp, type OutputInfo } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic, describeFsError } from './atomic.js';
+import { resizeBilinear } from '../inpaint/resize.js';
 import { DEFAULT_MASK_CONVENTION, maskFromPixels, maskToGrey, type MaskConvention } from '../masks/convention.js';
 
 export interface ReadOptions {
@@ -18,6 +19,8 @@ export interface ReadOptions {
   maxPixels?: number;
   /** Accept only these formats, by the bytes' signature (not the name) [default: any sharp reads]. */
   formats?: readonly ImageFormat[];
+  /** readImage/readMask only: refuse files of more bytes than this, from fstat before reading [default: DEFAULT_MAX_BYTES]. */
+  maxBytes?: number;
 }
 
 /**
@@ -42,6 +45,7 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
 
 /** Header facts of an image, read without decoding its pixels. */
 export interface ImageHeader {
+  /** The size as displayed: EXIF orientation applied (5–8 swap width and height), as the decoders return it. */
   width: number;
   height: number;
   format: string;
@@ -69,18 +73,25 @@ export async function readImageHeader(bytes: Uint8Array, name: string, o: Pick<R
     throw new UserError(`cannot decode ${name}: ${(e as Error).message}`);
   }
   if (!meta.width || !meta.height) throw new UserError(`cannot decode ${name}: no image size in its header`);
+  // The displayed size (orientation 5–8 swaps the sides; the pixel count is the same either way).
+  const width = meta.autoOrient?.width ?? meta.width, height = meta.autoOrient?.height ?? meta.height;
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (meta.width * meta.height > max) {
-    throw new UserError(`${name} is ${meta.width}×${meta.height} = ${mp(meta.width * meta.height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
+  if (width * height > max) {
+    throw new UserError(`${name} is ${width}×${height} = ${mp(width * height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
   }
-  return { width: meta.width, height: meta.height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
+  return { width, height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
 }
 
 const mp = (n: number) => `${+(n / 1e6).toPrecision(4)} MP`;
 
-/** A sharp pipeline for data whose header readImageHeader accepted (libvips' own pixel limit as a second guard). */
+/**
+ * A sharp pipeline for data whose header readImageHeader accepted (libvips' own pixel limit as a
+ * second guard). EXIF orientation is applied here, the one decode path of the CLI, the library, the
+ * HTTP API and the queue: a phone photo stored sideways (orientation 6) is completed upright, as the
+ * page's canvas shows it, and a mask drawn on the photo as displayed fits it instead of being stretched.
+ */
 function decoder(bytes: Uint8Array, header: ImageHeader): Sharp {
-  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height) });
+  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height), autoOrient: true });
 }
 
 /** The decoded raw pixels of a sharp pipeline; a decoder failure is one UserError naming the input. */
@@ -137,18 +148,78 @@ export async function rasteriseSvg(bytes: Uint8Array, side: number, name = 'SVG'
   }
 }
 
-function readBytes(file: string, what: string): Buffer {
+/**
+ * The largest input file read by default, bytes (256 MB). Above the largest image the pixel limit lets
+ * through in any sane encoding (a 40 MP RGB PNG stored uncompressed is 120 MB), and small enough that
+ * a mistaken path (a disk image, a video) is refused at once instead of being read into memory.
+ */
+export const DEFAULT_MAX_BYTES = 256_000_000;
+
+/** Bytes for a message: `123 bytes`, `4.5 kB`, `256 MB`, `1.5 GB` (decimal units, as the pixel limit's MP). */
+export function fmtBytes(n: number): string {
+  if (n < 1e3) return `${n} bytes`;
+  const [d, u] = n >= 1e9 ? [1e9, 'GB'] : n >= 1e6 ? [1e6, 'MB'] : [1e3, 'kB'];
+  return `${+(n / d).toPrecision(3)} ${u}`;
+}
+
+/** What a non-regular file is, for the message that refuses it. */
+function fileKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'another kind of file';
+}
+
+/**
+ * Read an input file (an image or a mask to inpaint) whole, but only a regular file of at most
+ * `maxBytes`, checked with fstat on the opened file before a byte is read: /dev/zero would otherwise
+ * be read without end, a FIFO would block forever and a 1.5 GB file would be read whole before its
+ * header is looked at. `what` names the file in errors ('image', 'mask'). Every refusal is one UserError.
+ */
+export function readInputFile(file: string, what: string, maxBytes = DEFAULT_MAX_BYTES): Buffer {
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer (forever); it changes
+    // nothing for a regular file, the only kind read below.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${what} '${file}': ${code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message}`);
+    throw new UserError(`cannot read ${what} '${file}': ${code === 'EISDIR' ? 'it is a folder' : describeFsError(e)}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`cannot read ${what} '${file}': it is a folder`);
+    if (!st.isFile()) throw new UserError(`${what} '${file}' is not a regular file (it is ${fileKind(st)})`);
+    const over = (n: number) => new UserError(`${what} '${file}' is ${fmtBytes(n)}, over the limit of ${fmtBytes(maxBytes)} (--max-bytes ${maxBytes})`);
+    if (st.size > maxBytes) throw over(st.size);
+    // Read to the end, but never more than maxBytes + 1: a file that grows while it is read, or one
+    // whose size fstat does not know (/proc), is still refused instead of read without end.
+    let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        if (n > maxBytes) throw over(n);
+        const more = Buffer.allocUnsafe(Math.min(maxBytes + 1, 2 * buf.length + 65536));
+        buf.copy(more, 0, 0, n);
+        buf = more;
+      }
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot read ${what} '${file}': ${describeFsError(e)}`);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-/** Read an image file into a 1-image batch. Missing, empty, too large or corrupt → UserError. */
+/** Read an image file into a 1-image batch. Missing, not a regular file, over maxBytes or maxPixels, or corrupt → UserError. */
 export async function readImage(file: string, opts: ReadOptions = {}): Promise<ImageBatch> {
-  return decodeImage(readBytes(file, 'image'), opts, `'${file}'`);
+  return decodeImage(readInputFile(file, 'image', opts.maxBytes), opts, `'${file}'`);
 }
 
 /** Quantise image `i` of a batch to 8-bit interleaved pixels. */
@@ -196,9 +267,12 @@ export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOp
   return maskFromPixels(data, info.width, info.height, info.channels, true, o.convention ?? DEFAULT_MASK_CONVENTION);
 }
 
-/** Read a mask file (see decodeMask), resized (nearest) to height×width when given. */
-export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<Mask> {
-  return decodeMask(readBytes(file, 'mask'), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}), convention });
+/**
+ * Read a mask file (see decodeMask) under `convention`, resized (nearest) to height×width when given;
+ * the file is checked as readInputFile does.
+ */
+export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, maxBytes?: number, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<Mask> {
+  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}), convention });
 }
 
 /**
@@ -243,6 +317,48 @@ export function upscale(b: ImageBatch, f: number): ImageBatch {
         for (let k = 0; k < c; k++)
           out[((n * H + y) * W + x) * c + k] = b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
   return { data: out, n: b.n, height: H, width: W, channels: c };
+}
+
+/** Largest side of a preview made from results (side_by_side.png), px: whatever the input's size or aspect. */
+export const PREVIEW_MAX_SIDE = 8192;
+/** Largest preview, pixels (16 MP: ≈ 190 MB as float RGB while it is built, 48 MB as 8-bit). */
+export const PREVIEW_MAX_PIXELS = 16_000_000;
+/** Most frames in progress.gif: longer recordings are sampled evenly (the last frame always kept). */
+export const PREVIEW_MAX_FRAMES = 240;
+
+/**
+ * Tiles (1-image batches) in a grid for viewing, bounded whatever their size or aspect: small tiles
+ * (a 28–64 px model's) are upscaled by an integer factor to ≥ `minHeight` px high, as
+ * `upscale(makeGrid(…), f)` always did — but a factor that would take the grid past PREVIEW_MAX_SIDE
+ * per side or PREVIEW_MAX_PIXELS is lowered, and a grid too large even at 1× (a photo, or a 20000×1
+ * strip whose 128 / height upscale was 128× in both directions: 2.1 GB for a 222-byte 1000×1 PNG) is
+ * built from tiles shrunk first (resizeBilinear, box-averaged), so no full-size grid is ever made.
+ */
+export function previewGrid(tiles: ImageBatch[], cols: number, minHeight = 128, pad = 2): ImageBatch {
+  const th = Math.max(...tiles.map((t) => t.height)), tw = Math.max(...tiles.map((t) => t.width));
+  const n = tiles.reduce((k, t) => k + t.n, 0), rows = Math.ceil(n / cols);
+  const gw = cols * tw + (cols + 1) * pad, gh = rows * th + (rows + 1) * pad;
+  // The largest integer upscale within the bounds (0 when even 1× is too large).
+  const fit = Math.floor(Math.min(PREVIEW_MAX_SIDE / gw, PREVIEW_MAX_SIDE / gh, Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh))));
+  if (fit >= 1) return upscale(makeGrid(tiles, cols, pad), Math.min(fit, Math.max(1, Math.floor(minHeight / th))));
+  // Shrink every tile by one factor k so that the grid (its padding kept) fits; the rounding of tile
+  // sides (at least 1 px) is checked, not assumed.
+  const dims = (k: number) => {
+    const w = Math.max(1, Math.floor(tw * k)), h = Math.max(1, Math.floor(th * k));
+    return { w, h, W: cols * w + (cols + 1) * pad, H: rows * h + (rows + 1) * pad };
+  };
+  const fits = ({ W, H }: { W: number; H: number }) => W <= PREVIEW_MAX_SIDE && H <= PREVIEW_MAX_SIDE && W * H <= PREVIEW_MAX_PIXELS;
+  let k = Math.min((PREVIEW_MAX_SIDE - (cols + 1) * pad) / (cols * tw), (PREVIEW_MAX_SIDE - (rows + 1) * pad) / (rows * th), Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh)));
+  for (let i = 0; i < 200 && !fits(dims(k)); i++) k *= 0.98;
+  const shrunk = tiles.flatMap((t) => Array.from({ length: t.n }, (_, i) => resizeBilinear(t, Math.max(1, Math.floor(t.width * k)), Math.max(1, Math.floor(t.height * k)), i)));
+  return makeGrid(shrunk, cols, pad);
+}
+
+/** The frames progress.gif shows: at most PREVIEW_MAX_FRAMES, sampled evenly, the last (the result) always kept. */
+export function previewFrames<T>(frames: T[]): T[] {
+  if (frames.length <= PREVIEW_MAX_FRAMES) return frames;
+  const last = frames.length - 1;
+  return Array.from({ length: PREVIEW_MAX_FRAMES }, (_, i) => frames[Math.round((i * last) / (PREVIEW_MAX_FRAMES - 1))]!);
 }
 
 /**

@@ -4,13 +4,15 @@
  * definition, so both commands write the same folder and the same bytes.
  *
  *   input.png  mask.png (in the run's mask convention: white = hole by default)  masked.png  raw.png = G(ẑ)  composite.png  blended.png
- *   side_by_side.png (input | masked | G(ẑ) | composite | blended, upscaled to ≥ 128 px high)
- *   progress.gif (G(z) over the search, only when frames were recorded)
+ *   side_by_side.png (input | masked | G(ẑ) | composite | blended, upscaled to ≥ 128 px high; at
+ *     most PREVIEW_MAX_SIDE px a side and PREVIEW_MAX_PIXELS, shrunk for large or thin images)
+ *   progress.gif (G(z) over the search at the model's size, upscaled the same way, at most
+ *     PREVIEW_MAX_FRAMES frames; only when frames were recorded)
  */
 import path from 'node:path';
 import type { ImageBatch, Mask } from '../types.js';
 import type { FittedResult } from '../inpaint/inpaint.js';
-import { encodePng, encodeGif, makeGrid, maskToImage, upscale } from './image.js';
+import { encodePng, encodeGif, maskToImage, previewFrames, previewGrid } from './image.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 import { DEFAULT_MASK_CONVENTION, type MaskConvention } from '../masks/convention.js';
 
@@ -22,7 +24,6 @@ export type OutputFile = [name: string, bytes: Uint8Array];
  * `convention`, the one the run read its mask files in, so it can be fed back as `--mask`.
  */
 export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: FittedResult, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<OutputFile[]> {
-  const f = Math.max(1, Math.floor(128 / image.height));
   const files: OutputFile[] = [
     ['input.png', await encodePng(image)],
     ['mask.png', await encodePng(maskToImage(mask, convention))],
@@ -30,9 +31,10 @@ export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: Fitte
     ['raw.png', await encodePng(r.raw)],
     ['composite.png', await encodePng(r.composite)],
     ['blended.png', await encodePng(r.blended)],
-    ['side_by_side.png', await encodePng(upscale(makeGrid([image, r.masked, r.raw, r.composite, r.blended], 5, 2), f))],
+    // Bounded whatever the image's aspect (a 1000×1 strip was upscaled 128× both ways: 2.1 GB).
+    ['side_by_side.png', await encodePng(previewGrid([image, r.masked, r.raw, r.composite, r.blended], 5))],
   ];
-  if (r.frames.length) files.push(['progress.gif', await encodeGif(r.frames.map((fr) => upscale(fr, Math.max(1, Math.floor(128 / fr.height)))))]);
+  if (r.frames.length) files.push(['progress.gif', await encodeGif(previewFrames(r.frames).map((fr) => previewGrid([fr], 1, 128, 0)))]);
   return files;
 }
 

@@ -22,7 +22,7 @@ import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
 import { attachEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { chooseInit } from '../encoder/init.js';
-import { decodeMask } from '../io/image.js';
+import { decodeMask, readInputFile } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
@@ -87,6 +87,8 @@ export interface BatchSpec {
   workerTimeoutS?: number;
   /** In-process only: the TF.js backend kind [auto]. */
   backend?: string;
+  /** Refuse image and mask files of more bytes than this, and non-regular files, before reading [DEFAULT_MAX_BYTES]. */
+  maxBytes?: number;
   /** How mask files are read and mask.png written [hole-white: white = hole], src/masks/convention.ts. */
   maskConvention?: MaskConvention;
 }
@@ -171,9 +173,13 @@ interface Plan {
   chunks: number[][];
 }
 
-function readBytes(file: string): Uint8Array {
-  return new Uint8Array(fs.readFileSync(file));
+/** An input file's bytes: a regular file within the byte limit only (readInputFile: fstat before reading). */
+function readBytes(file: string, what: 'image' | 'mask', maxBytes: number | undefined): Uint8Array {
+  return new Uint8Array(readInputFile(file, what, maxBytes));
 }
+
+/** Why an image could not be read: the UserError's own line, else the errno. */
+const readFailure = (rel: string, e: unknown) => (e instanceof UserError ? e.message : `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 
 const META = 'meta.json';
 
@@ -236,12 +242,12 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
       const stem = rel.replace(/\.[^./]+$/, '');
       for (const cand of [rel, ...IMAGE_EXTENSIONS.map((e) => stem + e)]) {
         const f = path.join(maskArg, cand);
-        if (fs.existsSync(f) && fs.statSync(f).isFile()) return { png: b64(readBytes(f)) };
+        if (fs.existsSync(f) && fs.statSync(f).isFile()) return { png: b64(readBytes(f, 'mask', spec.maxBytes)) };
       }
       return `no mask for '${rel}' in '${maskArg}' (looked for ${stem}.png and the other image extensions)`;
     };
   } else if (fs.existsSync(maskArg)) {
-    const bytes = readBytes(maskArg);
+    const bytes = readBytes(maskArg, 'mask', spec.maxBytes);
     // A corrupt mask file is bad input: fail now. One that makes most of an image a hole is likely of the other convention: say so.
     const w = holeWarning(await decodeMask(bytes, `mask '${maskArg}'`, { convention }), convention, `mask '${maskArg}'`, conventionFlag);
     if (w) log(`warning: ${w}`);
@@ -263,9 +269,9 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
     rec.mask = m;
     let bytes: Uint8Array;
     try {
-      bytes = readBytes(rec.file);
+      bytes = readBytes(rec.file, 'image', spec.maxBytes);
     } catch (e) {
-      return { ...rec, status: 'failed', reason: `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      return { ...rec, status: 'failed', reason: readFailure(rel, e) };
     }
     rec.key = itemKey(digest, bytes, m, options, convention);
     const meta = readMeta(path.join(spec.out, rec.output, META));
@@ -339,7 +345,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const load = async () => {
     if (!spec.redis) backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
     else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
-    return loadCheckpoint(resolveCheckpointDir(spec.model));
+    return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
   };
   const plan = await planBatch(spec, chunk, load, log);
   const { images, options } = plan;
@@ -368,9 +374,9 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       const im = images[i]!;
       let bytes: Uint8Array;
       try {
-        bytes = readBytes(im.file);
+        bytes = readBytes(im.file, 'image', spec.maxBytes);
       } catch (e) {
-        fail(im, `cannot read '${im.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        fail(im, readFailure(im.input, e));
         continue;
       }
       im.key = itemKey(plan.digest, bytes, im.mask!, options, plan.maskConvention); // the file may have changed since planning

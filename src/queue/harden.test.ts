@@ -8,11 +8,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { redisServerPath, startRedis, type TestRedis } from '../testing/redis.js';
-import { makeQueueFixture, CLI, type QueueFixture } from '../testing/queue_fixture.js';
+import { makeQueueFixture, until, runCli, type QueueFixture } from '../testing/queue_fixture.js';
 import { runBatch } from './batch.js';
 import { startQueueWorker, type RunningQueueWorker } from './worker.js';
 import { queueRunner } from './server_runner.js';
@@ -45,24 +44,6 @@ after(async () => {
 /** Job hashes of the `--queue` name `q` (whatever BullMQ queue the model's jobs are on) left in Redis. */
 async function jobKeys(q: string): Promise<string[]> {
   return (await redis.client.keys(`bull:${q}*`)).filter((k) => /:c[0-9a-f]{40}$/.test(k));
-}
-
-async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
-  const t0 = Date.now();
-  while (!(await f())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    p.stdout.resume();
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => resolve({ status, stderr }));
-  });
 }
 
 const jobLines = (lines: string[]) => lines.filter((l) => /^job c/.test(l));

@@ -5,13 +5,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { redisServerPath, startRedis, freePort, type TestRedis } from '../testing/redis.js';
-import { makeQueueFixture, spawnWorker, readTree, CLI, type QueueFixture, type WorkerProc } from '../testing/queue_fixture.js';
+import { makeQueueFixture, spawnWorker, readTree, until, runCli, type QueueFixture, type WorkerProc } from '../testing/queue_fixture.js';
 import { runBatch, type BatchSpec, type BatchReport } from './batch.js';
 import { startQueueWorker } from './worker.js';
 import { queueRunner } from './server_runner.js';
@@ -89,24 +88,6 @@ async function assertNoJobsLeft(name: string, model = fx.modelDir): Promise<void
 function assertExactlyOnce(r: BatchReport): void {
   assert.deepEqual([r.done, r.failed, r.pending, r.skipped], [N, 0, 0, 0], JSON.stringify(r.images.filter((i) => i.status !== 'done')));
   for (const im of r.images) assert.equal(im.writes, 1, `${im.input} written ${im.writes} times`);
-}
-
-async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
-  const t0 = Date.now();
-  while (!(await f())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    p.stdout.resume();
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => resolve({ status, stderr }));
-  });
 }
 
 async function stopWorkers(ws: WorkerProc[]): Promise<void> {

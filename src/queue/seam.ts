@@ -10,7 +10,7 @@ import { resolveFor, type InpaintCallbacks, type InpaintModel } from '../inpaint
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask } from '../io/image.js';
 import { inpaintOutputFiles } from '../io/outputs.js';
-import { makeMask } from '../masks/masks.js';
+import { makeMask, resizeMaskKeepHoles } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
 import type { MaskConvention } from '../masks/convention.js';
 import { b64, unb64, type ChunkItem, type ChunkJob, type ItemResult } from './protocol.js';
@@ -20,8 +20,9 @@ async function decodeItem(item: ChunkItem, channels: 1 | 3, convention: MaskConv
   const image = await decodeImage(unb64(item.image), { channels }, `'${item.name}'`);
   const mask = 'kind' in item.mask
     ? makeMask(item.mask.kind, image.height, image.width, { seed: item.mask.seed })
-    : await decodeMask(unb64(item.mask.png), `mask of '${item.name}'`, { height: image.height, width: image.width, convention });
-  return { image, mask };
+    : await decodeMask(unb64(item.mask.png), `mask of '${item.name}'`, { convention });
+  // A mask file of another size: brought to the image's keeping every hole, as `inpaint` and the API do.
+  return { image, mask: mask.height === image.height && mask.width === image.width ? mask : resizeMaskKeepHoles(mask, image.height, image.width) };
 }
 
 /**

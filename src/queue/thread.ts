@@ -39,7 +39,7 @@ serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
     // auto/encoder start from it, as `inpaint` does. No encoder, or the model's own trained for
     // another generator: random starts, and the notice says why; a --encoder for another generator
     // is refused (the worker does not start).
-    const ck = await loadCheckpoint(init.modelDir);
+    const ck = await loadCheckpoint(init.modelDir, { encoder: false });
     const a = await attachEncoder(ck, 'auto', init.encoderDir ?? undefined, init.modelName);
     model = a.model;
     return { backend, notice: a.notice };

@@ -22,6 +22,8 @@ export interface ModelInfo {
    * page checks it again on the weights it loads). null when the model has none.
    */
   encoder: { model: string; manifest: string; digest: string } | null;
+  /** How uploads are fitted by default: crop for a model trained on crops (--crop), else whole (src/inpaint/fit.ts). */
+  fit: 'whole' | 'crop';
   manifest: {
     step: number;
     loss: string;

@@ -81,7 +81,7 @@ export async function loadServedModels(refs: string[], notice: (m: string) => vo
     const dir = resolveCheckpointDir(ref);
     // Loaded here to validate the folder and read the shapes; the networks themselves live in the
     // inpainting workers (pool.ts), so this copy is released at once.
-    const checkpoint = await loadCheckpoint(dir);
+    const checkpoint = await loadCheckpoint(dir, { encoder: false });
     let name = safeName(path.basename(path.resolve(ref)));
     for (let k = 2; taken.has(name); k++) name = `${safeName(path.basename(path.resolve(ref)))}-${k}`;
     taken.add(name);
@@ -167,6 +167,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
     critic: `${base}/critic/model.json`,
     samples: m.samples.map((f) => `${base}/samples/${encodeURIComponent(f)}`),
     encoder: m.encoder ? { model: `${base}/encoder/model.json`, manifest: `${base}/encoder/manifest.json`, digest: m.encoder.digest } : null,
+    fit: man.config.crop ? 'crop' : 'whole',
     manifest: {
       step: man.step,
       loss: man.config.loss,

@@ -235,10 +235,10 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
     await page.goto(T.url);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
     assert.match((await page.textContent('#model-info')) ?? '', /with an encoder/);
-    // The encoder's defaults (100 × 1); random brings the server's own back.
+    // The encoder's defaults (100 × 1); random brings random z's back — the CLI's 1000 × 4 (issue #31).
     assert.deepEqual([await page.inputValue('#init'), await page.inputValue('#iters'), await page.inputValue('#restarts')], ['auto', '100', '1']);
     await page.selectOption('#init', 'random');
-    assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['300', '2']);
+    assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['1000', '4']);
     await page.selectOption('#init', 'auto');
     await page.fill('#iters', '40');
     await drawCross(page);
@@ -314,13 +314,16 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   await page.keyboard.press('[');
   await page.keyboard.press('[');
   assert.ok((await brush()) < b0);
-  // Zoom (wheel, + and 0) and pan keep the brush exact: a dot painted at the stage's centre after zooming
+  // Zoom (Ctrl + wheel, + and 0) and pan keep the brush exact: a dot painted at the stage's centre after zooming
   // in lands at the image's centre.
   await page.keyboard.press('Control+z');
   await page.keyboard.press('Control+z');
   const box = (await page.locator('#stage').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // (Ctrl + wheel: the wheel alone scrolls the page.)
+  await page.keyboard.down('Control');
   await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
   assert.match(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), /scale\(1\.25\)/);
   await page.keyboard.press('+');
   assert.match((await page.textContent('#zoom-note')) ?? '', /zoom 156 %/);
@@ -337,15 +340,17 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   assert.equal(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), '');
   // The upload button is a real, focusable button.
   assert.equal(await page.evaluate(() => document.getElementById('upload-button')!.tagName), 'BUTTON');
-  // A bigger image than the page works at is scaled, and the status line says so with the limit.
-  const wide = Array.from(await encodePng({ data: new Float32Array(1500 * 10).fill(0.5), n: 1, height: 10, width: 1500, channels: 1 }));
+  // Full size (issue #31): an 1800×1570 upload stays 1800×1570 (the page capped it at 1024 px before);
+  // only an image over the server's pixel limit (serve --max-pixels) would be scaled, and said so.
+  const big = Array.from(await encodePng({ data: new Float32Array(1800 * 1570).fill(0.5), n: 1, height: 1570, width: 1800, channels: 1 }));
   await page.evaluate((bytes) => {
     const dt = new DataTransfer();
-    dt.items.add(new File([new Uint8Array(bytes)], 'wide.png', { type: 'image/png' }));
+    dt.items.add(new File([new Uint8Array(bytes)], 'big.png', { type: 'image/png' }));
     document.getElementById('stage')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, wide);
-  await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 1024);
-  assert.match((await page.textContent('#status')) ?? '', /loaded wide\.png \(scaled from 1500×10 to 1024×7: this page works on at most 1024 px per side\)/);
+  }, big);
+  await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 1800);
+  assert.deepEqual(await page.evaluate(() => ['image-canvas', 'mask-canvas'].map((id) => [(document.getElementById(id) as HTMLCanvasElement).width, (document.getElementById(id) as HTMLCanvasElement).height])), [[1800, 1570], [1800, 1570]]);
+  assert.match((await page.textContent('#status')) ?? '', /^loaded big\.png$/);
   await page.setViewportSize({ width: 390, height: 800 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);

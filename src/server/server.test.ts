@@ -10,6 +10,7 @@ import '../models/layers.js';
 import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, addTinyEncoder, type TestServer } from '../testing/server_fixture.js';
 import { loadServedModels } from './models.js';
 import { startServer } from './server.js';
+import { resizeMaskKeepHoles } from '../masks/masks.js';
 
 let S: TestServer;
 let webRoot: string;
@@ -201,7 +202,6 @@ test('bad requests get 4xx JSON errors naming the problem', async () => {
   await expectError(JSON.stringify({ model: 'tiny', image: img, mask }), 415, /content type must be application\/json/, 'text/plain');
   await expectError('{"model": ', 400, /not valid JSON/);
   await expectError({ model: 'nope', image: img, mask }, 404, /unknown model 'nope' \(valid: tiny\)/);
-  await expectError({ model: 'tiny', image: img, mask: await pngDataUrl(squareMask(20)) }, 400, /mask is 20×20 px but the image is 28×28 px/);
   await expectError({ model: 'tiny', image: img, mask: { kind: 'blob' } }, 400, /unknown mask kind 'blob' \(valid: center/);
   await expectError({ model: 'tiny', image: 'data:image/png;base64,@@@@', mask }, 400, /image is not valid base64/);
   await expectError({ model: 'tiny', image: 'hello', mask }, 400, /image is not a data URL/);
@@ -210,10 +210,42 @@ test('bad requests get 4xx JSON errors naming the problem', async () => {
   await expectError({ model: 'tiny', image: img, mask, options: { iters: 100000 } }, 400, /iters 100000 is above this server's limit/);
   await expectError({ model: 'tiny', image: img, mask, options: { iters: 'many' } }, 400, /options\.iters: Expected number/);
   await expectError({ model: 'tiny', image: img, mask, options: { speed: 1 } }, 400, /unknown key\(s\) 'options\.speed'/);
-  const wide = `data:image/png;base64,${(await sharp({ create: { width: 2049, height: 2, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64')}`;
-  await expectError({ model: 'tiny', image: wide, mask: { kind: 'center' } }, 400, /2049×2 px, above this server's limit of 2048/);
+  // The CLI's rule (pixels, from the header, before decoding), at the server's limit: 16 MP by default.
+  const big = `data:image/png;base64,${(await sharp({ create: { width: 4001, height: 4000, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64')}`;
+  await expectError({ model: 'tiny', image: big, mask: { kind: 'center' } }, 400, /image is 4001×4000 px \(16\.0 MP\), above this server's limit of 16\.0 MP \(serve --max-pixels\)/);
   const r = await fetch(`${S.url}/api/inpaint`);
   assert.equal(r.status, 405);
+});
+
+test('a mask file of another size is resized to the image, every hole kept, as the CLI does (issue #31)', async () => {
+  const img = await pngDataUrl(testImage());
+  // Larger: a one-pixel hole at (20, 20) of a 56×56 mask, which nearest sampling (every odd pixel) would lose.
+  const fine = { data: new Float32Array(56 * 56).fill(1), n: 1, height: 56, width: 56, channels: 1 };
+  fine.data[20 * 56 + 20] = 0;
+  // Smaller: squareMask(20) (hole rows/cols 10..17) brought up to 28×28.
+  for (const m of [fine, squareMask(20)]) {
+    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl(m), options: { iters: 2, restarts: 1 } });
+    assert.equal(r.status, 200, r.text);
+    const res = parseSse(r.text).at(-1)!;
+    assert.equal(res.event, 'result', r.text.slice(0, 300));
+    const got = await pixels(res.data.mask);
+    assert.deepEqual([got.width, got.height], [28, 28]);
+    const want = resizeMaskKeepHoles({ data: m.data, height: m.height, width: m.width }, 28, 28);
+    const holes = (d: ArrayLike<number>, step: number, t: number) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i * step]! < t);
+    assert.deepEqual(holes(got.data, got.channels, 128), holes(want.data, 1, 0.5));
+    assert.ok(holes(want.data, 1, 0.5).length > 0);
+  }
+});
+
+test('a GIF upload is accepted, as the CLI reads GIF (issue #31): PNG, JPEG, WebP and GIF everywhere', async () => {
+  const gif = await sharp(Buffer.from((await pngDataUrl(testImage())).split(',')[1]!, 'base64')).gif().toBuffer();
+  for (const type of ['image/gif', 'image/png']) {
+    const r = await post({ model: 'tiny', image: `data:${type};base64,${gif.toString('base64')}`, mask: { kind: 'center' }, options: { iters: 2, restarts: 1 } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(parseSse(r.text).at(-1)!.event, 'result', r.text.slice(0, 300));
+  }
+  const c = (await (await fetch(`${S.url}/api/config`)).json()) as any;
+  assert.deepEqual(c.formats, ['png', 'jpeg', 'webp', 'gif']);
 });
 
 test('a body over the limit gets 413', async () => {
@@ -381,9 +413,9 @@ test('a model with an encoder: listed with its files and digest, searches start 
     const first = a.events.find((e) => e.event === 'progress' && e.data.preview);
     assert.equal(first!.data.iter, 0);
     assert.equal(a.events.at(-1)!.event, 'result');
-    // init random: the server's own defaults (300 × 2); given values win.
+    // init random: the CLI's defaults (1000 × 4, issue #31); given values win.
     const b = await run({ init: 'random', iters: 3 });
-    assert.deepEqual([b.events[0]!.data.start, b.events[0]!.data.iters, b.events[0]!.data.restarts], ['random', 3, 2]);
+    assert.deepEqual([b.events[0]!.data.start, b.events[0]!.data.iters, b.events[0]!.data.restarts], ['random', 3, 4]);
   } finally {
     await T.stop();
   }

@@ -39,7 +39,8 @@ import type { ImageBatch } from '../types.js';
 import { JobQueue } from './jobs.js';
 import { InpaintPool, type InpaintRunner, type WorkerProgress } from './pool.js';
 import { isManifestFile, isServedModelFile, modelInfo, publicManifest, type ServedModel } from './models.js';
-import { DEFAULT_LIMITS, HttpError, prepareInputs, validateBody, SERVER_DEFAULTS, type Limits, type PreparedJob } from './request.js';
+import { DEFAULT_LIMITS, HttpError, prepareInputs, validateBody, type Limits, type PreparedJob } from './request.js';
+import { IMAGE_FORMATS, previewEvery } from '../inpaint/surface.js';
 import { resolveInside, sendFile } from './static.js';
 
 /** Where Vite writes the page (vite.config.ts `build.outDir`). */
@@ -267,9 +268,10 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     const t0 = Date.now();
     try {
       send('start', { model: model.name, start: checked.start, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask), maskConvention, ...(warning ? { warning } : {}) });
-      // A preview of G(z) about 20 times per run; plain progress at most every 100 ms. The first
-      // preview (iteration 0) is G(z) at the start: from an encoder, its one-pass fill, at once.
-      const progressEvery = Math.max(1, Math.ceil(options.iters / 20));
+      // A preview of G(z) about 20 times per run, as the page's own (previewEvery); plain progress at
+      // most every 100 ms. The first preview (iteration 0) is G(z) at the start: from an encoder, its
+      // one-pass fill, at once.
+      const progressEvery = previewEvery(options.iters);
       let lastSent = 0;
       const onProgress = (p: WorkerProgress) => {
         const now = Date.now();
@@ -328,7 +330,9 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       return json(res, 200, {
         maskKinds: MASK_KINDS.map((kind) => ({ kind, describe: describeMaskKind(kind) })),
         limits,
-        defaults: { ...SERVER_DEFAULTS, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend, init: DEFAULT_INPAINT.init, encoder: INIT_DEFAULTS.encoder },
+        // The library's own defaults (the page fills its form with them): per start, as the CLI.
+        defaults: { ...INIT_DEFAULTS.random, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend, init: DEFAULT_INPAINT.init, encoder: INIT_DEFAULTS.encoder },
+        formats: IMAGE_FORMATS,
         backend: backendName,
         run: !!opts.runDir,
       });

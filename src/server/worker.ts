@@ -38,7 +38,7 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
   async start(init) {
     const backend = await initBackend(init.backend);
     for (const m of init.models) {
-      const ck = await loadCheckpoint(m.dir);
+      const ck = await loadCheckpoint(m.dir, { encoder: false }); // its encoder: below, the one the server chose
       // The encoder was checked against this generator when the server loaded its models; checked again here.
       models.set(m.name, { ...ck, encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null });
     }

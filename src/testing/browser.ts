@@ -1,5 +1,9 @@
 /** Helpers for driving the page in Chromium (playwright-core), shared by the page test and tools/screenshot.ts. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
+import { PACKAGE_ROOT } from '../io/paths.js';
 
 /** Debian's Chromium, or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,4 +24,23 @@ export async function dragOn(page: Page, selector: string, x0: number, y0: numbe
   await page.mouse.down();
   for (let k = 1; k <= steps; k++) await page.mouse.move(box.x + (x0 + ((x1 - x0) * k) / steps) * box.width, box.y + (y0 + ((y1 - y0) * k) / steps) * box.height);
   await page.mouse.up();
+}
+
+/** Newest modification time under a folder, ms. */
+function newest(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
+}
+
+/**
+ * Build the page (web-dist/) with Vite when it is missing or older than its sources (src/web and the
+ * platform-neutral modules it bundles), so a browser test never runs against a stale page.
+ */
+export function ensureWebBuilt(): void {
+  const index = path.join(PACKAGE_ROOT, 'web-dist', 'index.html');
+  const inputs = ['src/web', 'src/inpaint', 'src/encoder', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
+  const sources = Math.max(...inputs.map((p) => path.join(PACKAGE_ROOT, p)).filter((p) => fs.existsSync(p)).map(newest));
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { encodePng } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { makeTinyModel, testImage } from './server_fixture.js';
+import { updateManifest } from '../train/manifest.js';
+import { fileDigests } from '../train/verify.js';
 
 export const CLI = path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -43,6 +45,8 @@ export async function makeQueueFixture(n: number, extraModel = false): Promise<Q
     const b = fs.readFileSync(wf);
     b[0] = b[0]! ^ 0xff;
     fs.writeFileSync(wf, b);
+    // Record the changed file's digest, or loading it would (rightly) refuse it as corrupted.
+    updateManifest(other, (m) => ({ ...m, files: fileDigests(other) }));
     out.otherModelDir = other;
   }
   return out;
@@ -90,4 +94,24 @@ export function readTree(dir: string, skip = new Set(['summary.json'])): Map<str
   };
   walk('');
   return out;
+}
+
+/** Poll `f` every 25 ms until it holds; throws naming `what` after `ms` milliseconds. */
+export async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!(await f())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Run the CLI in a child process: its exit status and everything it wrote to stderr. */
+export function runCli(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stdout.resume();
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (status) => resolve({ status, stderr }));
+  });
 }

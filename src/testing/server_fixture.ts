@@ -53,7 +53,7 @@ export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string
  * other generator's digest (for the refusal paths).
  */
 export async function addTinyEncoder(modelDir: string, otherGenerator = false): Promise<string> {
-  const ck = await loadCheckpoint(modelDir);
+  const ck = await loadCheckpoint(modelDir, { encoder: false });
   const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 2 });
   const dense = E.getLayer('e_dense');
   const scaled = dense.getWeights().map((w) => tf.mul(w, 30));

@@ -3,7 +3,8 @@
  * any moment leaves only complete checkpoints.
  *
  *   RUN_DIR/checkpoints/iter-000500/
- *     manifest.json          format, versions, step, seed, config, dataset, sampler + RNG state, metrics
+ *     manifest.json          format, versions, step, seed, config, dataset, sampler + RNG state, metrics,
+ *                            files: the SHA-256 of every other file (verify.ts; absent in older checkpoints)
  *     generator/model.json   TF.js layers model (topology + weightsManifest) — loads with tf.loadLayersModel
  *     generator/weights.bin
  *     critic/model.json, critic/weights.bin
@@ -23,6 +24,8 @@ import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FORMAT, VERSION } from '../version.js';
 import { checkedManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 import { readManifest } from './manifest.js';
+import { inspectCheckpoint, fileDigests, type CheckpointLayout } from './verify.js';
+import { RunDir } from './run_dir.js';
 
 export type { Manifest } from './manifest.js';
 export { readManifest } from './manifest.js';
@@ -31,6 +34,10 @@ export interface Checkpoint extends GanModels {
   manifest: Manifest;
   /** Folder the checkpoint was loaded from. */
   dir: string;
+  /** The encoder searches start from (loadCheckpoint's `encoder` option), or null. */
+  encoder?: tf.LayersModel | null;
+  /** Where `encoder` came from, or null. */
+  encoderDir?: string | null;
 }
 
 /** Write an optimizer's state as FILE.json (specs) + FILE.bin (data); the encoder's training shares it. */
@@ -83,7 +90,7 @@ export async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<vo
 export interface SaveArgs extends GanModels {
   gOpt?: tf.Optimizer;
   dOpt?: tf.Optimizer;
-  manifest: Omit<Manifest, 'format' | 'library' | 'tfjs' | 'createdAt'>;
+  manifest: Omit<Manifest, 'format' | 'library' | 'tfjs' | 'createdAt' | 'files'>;
 }
 
 /** Write a checkpoint folder atomically (an existing folder of that name is replaced). */
@@ -96,103 +103,48 @@ export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
       await saveOptimizer(a.gOpt, path.join(tmp, 'optimizer', 'generator'));
       await saveOptimizer(a.dOpt, path.join(tmp, 'optimizer', 'critic'));
     }
-    const manifest: Manifest = { format: CHECKPOINT_FORMAT, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest };
+    // The digests of everything written so far (not manifest.json itself): checked on load and resume.
+    const manifest: Manifest = { format: CHECKPOINT_FORMAT, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest, files: fileDigests(tmp) };
     fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   });
 }
 
-/** Checkpoint folder name for a step; zero-padded so names sort in step order. */
-export function checkpointName(step: number): string {
-  return `iter-${String(step).padStart(7, '0')}`;
-}
+export { checkpointName } from './run_dir.js';
 
 /** Complete checkpoints of a run, oldest first (temporary folders of interrupted writes are ignored). */
 export function listCheckpoints(runDir: string): string[] {
-  const d = path.join(runDir, 'checkpoints');
-  if (!fs.existsSync(d)) return [];
-  return fs
-    .readdirSync(d)
-    .filter((n) => /^iter-\d+$/.test(n) && fs.existsSync(path.join(d, n, MANIFEST_FILE)))
-    .sort()
-    .map((n) => path.join(d, n));
-}
-
-/** Delete all but the newest `keep` checkpoints and any leftovers of interrupted writes. */
-export function pruneCheckpoints(runDir: string, keep: number): void {
-  const all = listCheckpoints(runDir);
-  for (const d of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(d, { recursive: true, force: true });
-  cleanTemporaries(path.join(runDir, 'checkpoints'));
-}
-
-/** Bytes per element of the dtypes tf.io writes. */
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
-
-/** Bytes the weight specs of a model.json or optimizer json describe. */
-function specBytes(specs: unknown): number {
-  if (!Array.isArray(specs)) throw new Error('no weight specs');
-  let n = 0;
-  for (const s of specs as { shape?: unknown; dtype?: unknown; quantization?: unknown }[]) {
-    const per = DTYPE_BYTES[String(s.dtype)];
-    if (!Array.isArray(s.shape) || per === undefined || s.quantization) throw new Error(`unexpected weight spec ${JSON.stringify(s).slice(0, 80)}`);
-    n += (s.shape as number[]).reduce((a, b) => a * b, 1) * per;
-  }
-  return n;
-}
-
-function readJsonFile(file: string, rel: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${rel} is not valid JSON (${(e as Error).message})`);
-  }
-}
-
-function fileSize(file: string, rel: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    throw new Error(`${rel} is missing`);
-  }
+  return new RunDir(runDir).checkpoints();
 }
 
 /**
- * Check a checkpoint folder fully without loading it: the manifest (JSON, format, step, config), each
- * network's model.json and that its weight files hold exactly the bytes its specs describe, and — for
- * a resume — both optimizer states (json + bin, sizes matching). Returns what is wrong, or null.
+ * Delete all but the newest `keep` checkpoints and any leftovers of interrupted writes — except the
+ * newest good one (`isGood`: passes its full check, digests included) when none of the kept ones is
+ * good, so rotation never leaves a run with only damaged checkpoints.
+ */
+export function pruneCheckpoints(runDir: string, keep: number, isGood: (dir: string) => boolean = (d) => checkCheckpoint(d, { optimizer: true }) === null): void {
+  const all = listCheckpoints(runDir);
+  const cut = Math.max(0, all.length - keep);
+  const doomed = all.slice(0, cut);
+  // Newest first: usually the checkpoint just written passes and nothing older is read.
+  if (doomed.length && !all.slice(cut).reverse().some(isGood)) {
+    const spare = [...doomed].reverse().find(isGood);
+    if (spare) doomed.splice(doomed.indexOf(spare), 1);
+  }
+  for (const d of doomed) fs.rmSync(d, { recursive: true, force: true });
+  cleanTemporaries(new RunDir(runDir).checkpointsDir);
+}
+
+/** Where a GAN checkpoint keeps its networks and optimizer states (verify.ts checks it by this). */
+export const GAN_LAYOUT: CheckpointLayout = { manifest: checkedManifest, nets: ['generator', 'critic'], optimizers: ['optimizer/generator', 'optimizer/critic'] };
+
+/**
+ * Check a checkpoint folder fully without loading it (verify.ts): the manifest (JSON, format, step,
+ * config), each network's model.json, that its weight files hold exactly the bytes its specs describe,
+ * match their SHA-256 digests in the manifest and are finite, and — for a resume — both optimizer
+ * states the same way. Returns what is wrong, or null.
  */
 export function checkCheckpoint(dir: string, o: { optimizer: boolean }): string | null {
-  try {
-    checkedManifest(dir);
-    for (const net of ['generator', 'critic']) {
-      const j = readJsonFile(path.join(dir, net, 'model.json'), `${net}/model.json`) as { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: unknown }[] };
-      if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest)) throw new Error(`${net}/model.json is not a TF.js layers model`);
-      let want = 0, have = 0;
-      for (const g of j.weightsManifest) {
-        want += specBytes(g.weights);
-        for (const p of g.paths) have += fileSize(path.join(dir, net, p), `${net}/${p}`);
-      }
-      if (have !== want) throw new Error(`${net}'s weight files hold ${have} bytes, its model.json describes ${want}`);
-    }
-    if (o.optimizer) {
-      for (const net of ['generator', 'critic']) {
-        const rel = `optimizer/${net}`;
-        const j = readJsonFile(path.join(dir, `${rel}.json`), `${rel}.json`) as { specs?: unknown };
-        const want = specBytes(j?.specs);
-        const have = fileSize(path.join(dir, `${rel}.bin`), `${rel}.bin`);
-        if (have !== want) throw new Error(`${rel}.bin has ${have} bytes, ${rel}.json describes ${want}`);
-      }
-    }
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  return inspectCheckpoint(dir, GAN_LAYOUT, o).problem;
 }
 
 /**
@@ -201,21 +153,29 @@ export function checkCheckpoint(dir: string, o: { optimizer: boolean }): string 
  * when the run has no checkpoint folder at all.
  */
 export function newestIntactCheckpoint(runDir: string, o: { optimizer: boolean; onNotice?: (msg: string) => void }): string | null {
-  const d = path.join(runDir, 'checkpoints');
-  // Every iter-* folder, also those whose manifest.json is gone (listCheckpoints hides them).
-  const all = fs.existsSync(d) ? fs.readdirSync(d).filter((n) => /^iter-\d+$/.test(n)).sort().reverse() : [];
+  return newestGoodCheckpoint(runDir, GAN_LAYOUT, o)?.dir ?? null;
+}
+
+/**
+ * newestIntactCheckpoint for any kind of checkpoint (its layout): the folder and whether its content
+ * was verified against recorded digests (false: an older checkpoint without them).
+ */
+export function newestGoodCheckpoint(runDir: string, layout: CheckpointLayout, o: { optimizer: boolean; onNotice?: (msg: string) => void }): { dir: string; verified: boolean } | null {
+  const run = new RunDir(runDir);
+  // Every checkpoint folder, also those whose manifest.json is gone (checkpoints() hides them).
+  const all = run.checkpointFolders().reverse();
   if (!all.length) return null;
   const problems: string[] = [];
-  for (const name of all) {
-    const dir = path.join(d, name);
-    const p = checkCheckpoint(dir, o);
-    if (p === null) {
+  for (const dir of all) {
+    const name = path.basename(dir);
+    const r = inspectCheckpoint(dir, layout, o);
+    if (r.problem === null) {
       for (const q of problems) o.onNotice?.(`checkpoint ${q}; using ${name} instead`);
-      return dir;
+      return { dir, verified: r.verified };
     }
-    problems.push(`${name} is damaged (${p})`);
+    problems.push(`${name} is damaged (${r.problem})`);
   }
-  throw new UserError(`no intact checkpoint in '${d}': ${problems.join('; ')}`);
+  throw new UserError(`no intact checkpoint in '${run.checkpointsDir}': ${problems.join('; ')}`);
 }
 
 /**
@@ -231,7 +191,7 @@ export function listShippedModels(): string[] {
 
 export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
   if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
-  if (fs.existsSync(path.join(ref, 'checkpoints'))) {
+  if (new RunDir(ref).hasCheckpointsDir()) {
     const last = newestIntactCheckpoint(ref, { optimizer: false, ...(onNotice ? { onNotice } : {}) });
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
     return last;
@@ -246,12 +206,32 @@ export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => vo
   throw new UserError(`'${ref}' is neither a checkpoint folder (with manifest.json) nor a run folder (with checkpoints/)`);
 }
 
+export interface LoadCheckpointOptions {
+  /** Notices, one line each: a damaged newer checkpoint skipped, and where the search will start. */
+  onNotice?: (msg: string) => void;
+  /**
+   * The model's encoder, attached as `inpaint` attaches it (attachEncoder, init auto): true = MODEL/encoder/
+   * when it holds one trained for this generator (else random starts, with a notice saying why); a
+   * folder = that encoder (refused unless trained for this generator); false = none. [true]
+   */
+  encoder?: boolean | string;
+}
+
 /**
  * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
- * model name. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
+ * model name, with its encoder attached as the CLI does (`{ encoder: false }` leaves it out), so
+ * `inpaint(await loadCheckpoint('fashion-mnist'), …)` searches as `wgan-inpaint inpaint` does: from
+ * the encoder's z, 100 iterations × 1 restart by default. A function as the second argument is
+ * `onNotice`. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
  */
-export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => void): Promise<Checkpoint> {
-  const dir = resolveCheckpointDir(ref, onNotice);
+export async function loadCheckpoint(ref: string, opts: LoadCheckpointOptions | ((msg: string) => void) = {}): Promise<Checkpoint> {
+  const o: LoadCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
+  const dir = resolveCheckpointDir(ref, o.onNotice);
+  // A run folder's checkpoint was checked when it was chosen; a folder named directly is checked here.
+  if (path.resolve(dir) === path.resolve(ref) || !new RunDir(ref).hasCheckpointsDir()) {
+    const p = checkCheckpoint(dir, { optimizer: false });
+    if (p) throw new UserError(`checkpoint '${dir}' is damaged: ${p}`);
+  }
   const manifest = readManifest(dir);
   const generator = await loadLayersModel(path.join(dir, 'generator'), 'generator');
   let critic: tf.LayersModel;
@@ -261,7 +241,19 @@ export async function loadCheckpoint(ref: string, onNotice?: (msg: string) => vo
     generator.dispose();
     throw e;
   }
-  return { generator, critic, manifest, dir };
+  const ck: Checkpoint = { generator, critic, manifest, dir, encoder: null, encoderDir: null };
+  if (o.encoder === false) return ck;
+  try {
+    // Imported here: encoder/checkpoint.ts imports this module (listCheckpoints, the optimizer state).
+    const { attachEncoder } = await import('../encoder/checkpoint.js');
+    const a = await attachEncoder(ck, 'auto', typeof o.encoder === 'string' ? o.encoder : undefined, ref);
+    o.onNotice?.(a.notice);
+    return { ...ck, encoder: a.model.encoder ?? null, encoderDir: a.encoderDir };
+  } catch (e) {
+    generator.dispose();
+    critic.dispose();
+    throw e;
+  }
 }
 
 /** Load both optimizer states of a checkpoint (check it first with checkCheckpoint(dir, {optimizer: true})). */

@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
+import { resolveConfig, RESUMABLE_KEYS, type TrainConfig, type TrainConfigInput } from '../config/config.js';
 import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, pruneCheckpoints, newestIntactCheckpoint, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadCheckpoint, loadOptimizers, GAN_LAYOUT, type Manifest } from './checkpoint.js';
+import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from './harness.js';
 import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
 import { makeProbe, explodedSince, type Probe } from './probe.js';
@@ -64,8 +65,7 @@ export interface TrainResult {
   aborted: boolean;
 }
 
-/** Options a resumed run may change; anything else must match the run's config.json. */
-export const RESUMABLE_KEYS = ['iters', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend', 'lr', 'dLr', 'fdEvery', 'classifier'] as const;
+export { RESUMABLE_KEYS } from '../config/config.js';
 
 /**
  * Write plot.svg and plot.png of the run's estimate, the losses, FD-classifier and modes covered from
@@ -120,31 +120,14 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
  * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
  * `onNotice` hears about each damaged newer one that was skipped.
  */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string } {
-  const existing = new RunDir(out).checkpoints();
-  if (!resume) {
-    if (existing.length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
-    return { config: resolveConfig(input) };
-  }
-  let ckpt: string | null;
-  try {
-    ckpt = newestIntactCheckpoint(out, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
-  } catch (e) {
-    throw new UserError(`--resume: ${(e as Error).message}`);
-  }
-  if (!ckpt) throw new UserError(`--resume: run folder '${out}' has no complete checkpoint`);
+export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string; verified?: boolean } {
+  const { ckpt, verified } = resumeCheckpoint(out, resume, GAN_LAYOUT, onNotice);
+  if (!ckpt) return { config: resolveConfig(input) };
   const saved = readManifest(ckpt).config;
-  const given = input as Record<string, unknown>;
-  for (const [k, v] of Object.entries(given)) {
-    if ((RESUMABLE_KEYS as readonly string[]).includes(k) || v === undefined) continue;
-    if (JSON.stringify((saved as Record<string, unknown>)[k]) !== JSON.stringify(v)) {
-      throw new UserError(`--resume: '${k}' differs from the run's config (${JSON.stringify((saved as Record<string, unknown>)[k])}); only ${RESUMABLE_KEYS.join(', ')} may change`);
-    }
-  }
-  const over: Record<string, unknown> = Object.fromEntries(RESUMABLE_KEYS.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
+  const over = resumeOverrides(input as Record<string, unknown>, saved as unknown as Record<string, unknown>, RESUMABLE_KEYS);
   // A critic rate that was never set apart from lr keeps following it.
   if (over['lr'] !== undefined && over['dLr'] === undefined && saved.dLr === saved.lr) over['dLr'] = over['lr'];
-  return { config: resolveConfig({ ...saved, ...over }), ckpt };
+  return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: verified! };
 }
 
 /**
@@ -155,7 +138,7 @@ export function runConfig(input: TrainConfigInput, out: string, resume: boolean,
  */
 export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
+  const { config: c, ckpt, verified } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir(opts.out);
 
   const ds =
@@ -177,7 +160,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   const cropRng = new Rng(c.seed + 0xc409);
   const cropScale = parseCropScale(c.cropScale);
   if (ckpt) {
-    const ck = await loadCheckpoint(ckpt);
+    const ck = await loadCheckpoint(ckpt, { encoder: false });
     manifestPrev = ck.manifest;
     trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
     await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
@@ -188,7 +171,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
     // Drop stats lines written after that checkpoint (the previous process died after writing them).
     run.truncateStats(step);
-    log(`resumed from ${ckpt} at iteration ${step}`);
+    log(resumedLine(ckpt, 'iteration', step, verified));
   } else {
     trainer = makeTrainer(buildModels(c.model, { ...c }), c);
     sampler = new BatchSampler(ds.n, c.batch, c.seed);
@@ -216,115 +199,87 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   }
 
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
-  const stats = run.readStats();
   const buf = new Float32Array(c.batch * c.size * c.size * c.channels);
-  const t0 = performance.now();
-  let last: StatLine | undefined = stats.at(-1);
-  let aborted = false;
-  let lastGood = ckpt ?? '';
-
-  const checkpoint = async (s: number) => {
-    const dir = run.checkpointAt(s);
-    await saveCheckpoint(dir, {
-      ...trainer.models,
-      gOpt: trainer.gOpt,
-      dOpt: trainer.dOpt,
-      manifest: {
-        step: s,
-        seed: c.seed,
-        config: c,
-        dataset: manifestDataset(ds),
-        sampler: sampler.state(),
-        rngState: trainer.rng.state,
-        ...(c.crop ? { cropRngState: cropRng.state } : {}),
-        ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
-        backend: activeBackend(),
-        trainSeconds: trainSeconds + (performance.now() - t0) / 1000,
-        ...(manifestPrev?.command ?? opts.command ? { command: (manifestPrev?.command ?? opts.command)! } : {}),
-        ...(resumes.length ? { resumes } : {}),
-      },
-    });
-    pruneCheckpoints(opts.out, c.keepCheckpoints);
-    lastGood = dir;
-  };
-
-  if (!ckpt) await writeSamples(trainer, zFixed, opts.out, 0);
-  const startStep = step;
   let criticSteps = criticStepsBefore(c, step);
   let lastPenalty = { penalty: NaN, gradNorm: NaN };
+  let penaltyNow = false;
   // The first command stays the run's command; each resume's command is appended.
   const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
+  const command = manifestPrev?.command ?? opts.command;
   // A resumed run is no longer a diverged one (it may diverge again, with a new record).
   run.clearDiverged();
-  let probedAt = [...stats].reverse().find((s) => s.fdClassifier !== undefined)?.iter ?? 0;
+  let probedAt = [...run.readStats()].reverse().find((s) => s.fdClassifier !== undefined)?.iter ?? 0;
   const warned = { collapsed: false, exploding: false };
   try {
-    while (step < c.iters) {
-      if (opts.signal?.aborted) {
-        aborted = true;
-        break;
-      }
-      const ti = performance.now();
-      const nd = criticIters(c, step);
-      let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
-      let penaltyNow = false;
-      for (let k = 0; k < nd; k++) {
-        const idx = sampler.next();
-        if (c.crop) fillCropBatch(ds, idx, buf, c.size, cropRng, cropScale);
-        else fillBatch(ds, idx, buf, '[-1,1]');
-        const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
-        cs = criticStep(trainer, real, criticSteps++);
-        real.dispose();
-        // A lazy penalty is computed on some critic steps only: log the newest one measured.
-        if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
-        else { lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm }; penaltyNow = true; }
-      }
-      const genLoss = generatorStep(trainer, c.batch);
-      step++;
-      const dt = (performance.now() - ti) / 1000;
-      last = { iter: step, ...cs, genLoss, imagesPerSec: (nd * c.batch) / dt, time: (performance.now() - t0) / 1000, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) };
-      const bad = (['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const).find((k) => !Number.isFinite(last![k]));
-      if (bad) {
-        run.writeDiverged({ iter: step, key: bad, value: String(last[bad]), lastGood });
-        throw new UserError(`training diverged at iteration ${step}: ${bad} is ${last[bad]}; the last good checkpoint is ${lastGood || '(none yet)'}`);
-      }
-      if (probe && step % c.fdEvery === 0) {
-        const r = probe.measure(trainer.models.generator);
-        const exploding = explodedSince([...stats, last], probedAt);
-        Object.assign(last, { fdClassifier: r.fdClassifier, modes: r.modes, klUniform: r.klUniform, spread: r.spread, spreadRatio: r.spreadRatio, collapsed: r.collapsed, exploding });
-        probedAt = step;
-        // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
-        if (r.collapsed && !warned.collapsed) log(`warning: samples collapsed at iteration ${step} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`);
-        if (exploding && !warned.exploding) log(`warning: the critic's values exploded before iteration ${step} (more than 100 × their median so far)`);
-        warned.collapsed ||= r.collapsed;
-        warned.exploding ||= exploding;
-      }
-      stats.push(last);
-      run.appendStats(last);
-      const perIter = last.time / (step - startStep);
-      opts.onProgress?.({ ...last, iters: c.iters, eta: perIter * (c.iters - step) });
-      if (step % c.sampleEvery === 0 && step !== c.iters) {
-        await writeSamples(trainer, zFixed, opts.out, step);
-        await writePlot(opts.out, stats, c.loss);
-      }
-      if (step % c.checkpointEvery === 0 && step !== c.iters) await checkpoint(step);
-      // Let timers, signals and progress output run between iterations.
-      await new Promise((r) => setImmediate(r));
-    }
-    if (step > startStep || !ckpt) {
-      await checkpoint(step);
-      await writeSamples(trainer, zFixed, opts.out, step);
-      await writePlot(opts.out, stats, c.loss);
-    }
+    const r = await runLoop<StatLine>(
+      { run, layout: GAN_LAYOUT, iters: c.iters, sampleEvery: c.sampleEvery, checkpointEvery: c.checkpointEvery, keepCheckpoints: c.keepCheckpoints, step, ...(ckpt ? { ckpt } : {}), what: 'training', unit: 'iteration', ...(opts.signal ? { signal: opts.signal } : {}), log, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+      {
+        step: (s) => {
+          const nd = criticIters(c, s);
+          let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
+          penaltyNow = false;
+          for (let k = 0; k < nd; k++) {
+            const idx = sampler.next();
+            if (c.crop) fillCropBatch(ds, idx, buf, c.size, cropRng, cropScale);
+            else fillBatch(ds, idx, buf, '[-1,1]');
+            const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
+            cs = criticStep(trainer, real, criticSteps++);
+            real.dispose();
+            // A lazy penalty is computed on some critic steps only: log the newest one measured.
+            if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
+            else { lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm }; penaltyNow = true; }
+          }
+          const genLoss = generatorStep(trainer, c.batch);
+          return { values: { ...cs, genLoss }, images: nd * c.batch };
+        },
+        nonFinite: (l) => (['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const).find((k) => !Number.isFinite(l[k])),
+        measure: (s, l, stats) => {
+          if (!probe || s % c.fdEvery !== 0) return;
+          const r = probe.measure(trainer.models.generator);
+          const exploding = explodedSince([...stats, l], probedAt);
+          Object.assign(l, { fdClassifier: r.fdClassifier, modes: r.modes, klUniform: r.klUniform, spread: r.spread, spreadRatio: r.spreadRatio, collapsed: r.collapsed, exploding });
+          probedAt = s;
+          // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
+          if (r.collapsed && !warned.collapsed) log(`warning: samples collapsed at iteration ${s} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`);
+          if (exploding && !warned.exploding) log(`warning: the critic's values exploded before iteration ${s} (more than 100 × their median so far)`);
+          warned.collapsed ||= r.collapsed;
+          warned.exploding ||= exploding;
+        },
+        sample: (s) => writeSamples(trainer, zFixed, opts.out, s),
+        sampleOnStop: true,
+        plot: (stats) => writePlot(opts.out, stats, c.loss),
+        nets: () => [['generator', trainer.models.generator], ['critic', trainer.models.critic]],
+        save: (dir, s, last, seconds) =>
+          saveCheckpoint(dir, {
+            ...trainer.models,
+            gOpt: trainer.gOpt,
+            dOpt: trainer.dOpt,
+            manifest: {
+              step: s,
+              seed: c.seed,
+              config: c,
+              dataset: manifestDataset(ds),
+              sampler: sampler.state(),
+              rngState: trainer.rng.state,
+              ...(c.crop ? { cropRngState: cropRng.state } : {}),
+              ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
+              backend: activeBackend(),
+              trainSeconds: trainSeconds + seconds,
+              ...(command ? { command } : {}),
+              ...(resumes.length ? { resumes } : {}),
+            },
+          }),
+      },
+    );
+    const result: TrainResult = { config: c, models: trainer.models, checkpointDir: r.lastGood, step: r.step, aborted: r.aborted };
+    if (r.last) result.last = r.last;
+    return result;
   } finally {
     zFixed.dispose();
     trainer.gOpt.dispose();
     trainer.dOpt.dispose();
     probeClassifier?.dispose();
   }
-  const result: TrainResult = { config: c, models: trainer.models, checkpointDir: lastGood, step, aborted };
-  if (last) result.last = last;
-  return result;
 }
 
 /** FLOPs of one generator iteration (n_critic critic steps + 1 generator step), for GFLOP/s figures. */

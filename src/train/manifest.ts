@@ -86,6 +86,7 @@ export interface Manifest {
   resumes?: string[];
   extra?: Record<string, unknown>;
   domain?: DomainStats;
+  files?: Record<string, string>;
 }
 
 /**
@@ -134,21 +135,26 @@ export function checkedManifest(dir: string): Manifest {
  * what is wrong (missing, unreadable, not JSON), without the folder.
  */
 export function readManifestJson(dir: string): unknown {
-  const file = path.join(dir, MANIFEST_FILE);
+  return readJsonFile(path.join(dir, MANIFEST_FILE), MANIFEST_FILE);
+}
+
+/**
+ * The one reader of a checkpoint's JSON files (manifest.json, model.json, optimizer specs): parsed,
+ * not validated. Throws an Error naming the file by `rel` and what is wrong (missing, unreadable, not JSON).
+ */
+export function readJsonFile(file: string, rel: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${MANIFEST_FILE} is missing` : `${MANIFEST_FILE} cannot be read (${code ?? (e as Error).message})`);
+    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${MANIFEST_FILE} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${rel} is not valid JSON (${(e as Error).message})`);
   }
-  return raw;
 }
 
 /** Read and validate `DIR/manifest.json`; one UserError line naming the folder and the problem. */

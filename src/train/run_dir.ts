@@ -8,7 +8,8 @@
  *     plot.svg, plot.png Wasserstein estimate and losses over iterations, refreshed with the samples
  *     checkpoints/iter-NNNNNNN/   see checkpoint.ts (its manifest: manifest.ts)
  *     diverged.json      only after training stopped on a NaN/Inf (iteration, value, last good checkpoint);
- *                        removed when the run is resumed
+ *                        removed when the run is resumed (train and train-encoder alike: train/harness.ts)
+ *     encoder/           train-encoder only: the finished encoder
  *
  * The training loop writes it; the CLI, the server (GET /api/run) and the tools read it through this
  * module, so a file name or line format changes in one place.
@@ -17,9 +18,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeDirAtomic } from '../io/atomic.js';
 import { UserError } from '../util/errors.js';
-import { readManifest } from './manifest.js';
+import { readManifest, MANIFEST_FILE } from './manifest.js';
 import type { TrainConfig } from '../config/config.js';
-import { checkpointName, listCheckpoints } from './checkpoint.js';
+
+/** The run folder's checkpoints folder, and the name of each checkpoint in it. */
+export const CHECKPOINTS_SUBDIR = 'checkpoints';
+const CHECKPOINT_NAME = /^iter-\d+$/;
+
+/** Checkpoint (and sample grid) name for a step; zero-padded so names sort in step order. */
+export function checkpointName(step: number): string {
+  return `iter-${String(step).padStart(7, '0')}`;
+}
 
 /** One line of stats.jsonl. */
 export interface StatLine {
@@ -85,12 +94,26 @@ export class RunDir<S extends { iter: number } = StatLine> {
   get plotPng(): string { return path.join(this.dir, 'plot.png'); }
   get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
   get divergedFile(): string { return path.join(this.dir, 'diverged.json'); }
+  /** `train-encoder`'s finished encoder (no optimizer state); named as a model's encoder/ so the run folder resolves as an encoder. */
+  get encoderDir(): string { return path.join(this.dir, 'encoder'); }
 
   samplesAt(step: number): string { return path.join(this.samplesDir, `${checkpointName(step)}.png`); }
   checkpointAt(step: number): string { return path.join(this.checkpointsDir, checkpointName(step)); }
 
-  /** Complete checkpoints, oldest first. */
-  checkpoints(): string[] { return listCheckpoints(this.dir); }
+  /** Whether the folder has a checkpoints folder at all (a run folder, as opposed to a checkpoint). */
+  hasCheckpointsDir(): boolean { return fs.existsSync(this.checkpointsDir); }
+
+  /**
+   * Every checkpoint folder by name, oldest first, also those without a manifest.json (damaged or
+   * being written: temporary folders of interrupted writes have other names and are not listed).
+   */
+  checkpointFolders(): string[] {
+    if (!this.hasCheckpointsDir()) return [];
+    return fs.readdirSync(this.checkpointsDir).filter((n) => CHECKPOINT_NAME.test(n)).sort().map((n) => path.join(this.checkpointsDir, n));
+  }
+
+  /** Complete checkpoints (with a manifest.json), oldest first. */
+  checkpoints(): string[] { return this.checkpointFolders().filter((d) => fs.existsSync(path.join(d, MANIFEST_FILE))); }
 
   writeConfig(c: TrainConfig | object): void {
     fs.mkdirSync(this.dir, { recursive: true });

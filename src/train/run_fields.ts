@@ -20,4 +20,10 @@ export const RUN_STATE_FIELDS = {
   resumes: z.array(z.string()).optional(),
   /** Free-form extra information (eval figures, data sources and licences, git commit, notes). */
   extra: z.record(z.unknown()).optional(),
+  /**
+   * `sha256:<hex>` of every file of the checkpoint but manifest.json, by '/'-separated relative path
+   * (train/verify.ts), checked on load and resume. Absent in checkpoints written before it existed:
+   * those load unverified.
+   */
+  files: z.record(z.string().regex(/^sha256:[0-9a-f]{64}$/)).optional(),
 };

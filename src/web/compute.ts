@@ -14,7 +14,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '../models/layers.js';
 import { registerWasmKernels } from '../backends/wasm_kernels.js';
 import { installTfjsPatches } from '../backends/tfjs_patches.js';
-import { fitFor, inpaintImages } from '../inpaint/inpaint.js';
+import { inpaintImages } from '../inpaint/inpaint.js';
+import { previewEvery, resolveRequest } from '../inpaint/surface.js';
 import type { InpaintOptions } from '../inpaint/options.js';
 import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { fitToModel } from '../inpaint/fit.js';
@@ -167,16 +168,18 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const gan = await loadModels(a.info);
   const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
   const s = a.info.size, to = { width: s, height: s };
+  // The options every surface resolves (src/inpaint/surface.ts): defaults per start, the model's fit
+  // (crop for a model trained on crops, as on the server).
+  const { options: o } = resolveRequest(a.options, { hasEncoder: !!net.encoder, crop: a.info.fit === 'crop' ? 1 : 0 });
+  const fit = o.fit, iters = o.iters;
   // The server's policy (src/inpaint/fit.ts via inpaintImages): the upload at its own size, fitted
   // to the model (whole, aspect kept; or crop around each hole) and the fill brought back.
   const full = toBatch(pixelsOf(a.image), a.info.channels), fullMask = toMask(pixelsOf(a.mask));
-  const fit = fitFor(a.options, {});
   const fitted = fitToModel(full, fullMask, to, fit);
   const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
-  const iters = a.options.iters ?? 300;
-  // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates; the result
-  // is the same as reading every iteration (search.ts).
-  const every = Math.max(1, Math.ceil(iters / 20));
+  // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates, the
+  // server's preview cadence; the result is the same as reading every iteration (search.ts).
+  const every = previewEvery(iters);
   const t0 = performance.now();
   if (net.encoder) {
     // The encoder's one-pass fill at once (one E and one G pass), painted before the search starts:
@@ -186,7 +189,7 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }
   // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
-  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...a.options, fit, progressEvery: every, readEvery: every }, {
+  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...o, progressEvery: every, readEvery: every }, {
     signal: a.signal,
     onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
   });

@@ -3,7 +3,7 @@
  * inpaint on the server (SSE stream, default) or in this tab (TF.js on WebGPU, WebGL or wasm), watch G(z) converge,
  * compare and download. Plus a training view of a run folder (`serve --run DIR`).
  *
- * The image is kept at its own size (at most maxSide() px, said when it is scaled) in `imageCanvas`; the mask is painted in
+ * The image is kept at its own size (within the server's pixel limit, maxPixels(); said when it is scaled) in `imageCanvas`; the mask is painted in
  * `maskCanvas` of the same size (opaque = hole). Both go to the server as PNG data URLs; the server (or
  * this tab) fits them to the model (src/inpaint/fit.ts: whole image, aspect kept, or a crop around each
  * hole) and brings the fill back, so every result has the upload's size.
@@ -15,13 +15,19 @@ import { maskToGrey, type MaskConvention } from '../masks/convention.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
 import { zipStore } from '../util/zip.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
+import { IMAGE_FORMATS_TEXT, IMAGE_MIME_TYPES } from '../inpaint/surface.js';
 import { sseParser } from './sse.js';
 import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
+import { installEditor, LiveEta, wheelZooms } from './editor.js';
 
-/** Larger images are scaled down on load: the model works at ≤ 64 px anyway. */
-/** The largest side the page works at: the server's limit, and at most 1024 px so the PNG stays within its body limit. */
-const maxSide = () => Math.min(config?.limits.maxImageSide ?? 1024, 1024);
+/**
+ * The largest image the page works at, pixels: the server's limit (`serve --max-pixels`, the CLI's
+ * rule; its body limit holds such an image as PNG). Within it an upload keeps its full size; a larger
+ * one is scaled down to it on load, and the page says so (the CLI and the API refuse it instead: here
+ * the image is already decoded, and scaling is what a user of the page wants).
+ */
+const maxPixels = () => config?.limits.maxPixels ?? 16_000_000;
 /** Display size of the drawing stage and the comparison, CSS px (longest side). */
 const STAGE_PX = 336;
 const HOLE_COLOUR = 'rgb(255, 40, 90)';
@@ -67,6 +73,7 @@ const el = {
   progress: $<HTMLProgressElement>('progress'),
   iter: $('iter'),
   losses: $('losses'),
+  eta: $('eta'),
   resizeNote: $('resize-note'),
   resultPanel: $('result-panel'),
   compareWith: $<HTMLSelectElement>('compare-with'),
@@ -92,9 +99,14 @@ let running: AbortController | null = null;
 let result: InpaintOutcome | null = null;
 /** The loaded image's name without extension (downloads are named after it). */
 let imageName = 'image';
-const undoStack: ImageData[] = [];
+/** An undo step: the mask, and the image too when the step replaced it ("continue from this result"). */
+interface Snapshot {
+  mask: ImageData;
+  image?: ImageData;
+}
+const undoStack: Snapshot[] = [];
 /** States undone, newest last; any new edit clears it. */
-const redoStack: ImageData[] = [];
+const redoStack: Snapshot[] = [];
 
 const setState = (s: string) => (document.body.dataset.state = s);
 const status = (msg: string, error = false) => {
@@ -114,16 +126,20 @@ async function getJson<T>(url: string): Promise<T> {
 
 // ---------------------------------------------------------------- image and mask
 
-/** Size the stage to the image's aspect ratio, longest side STAGE_PX. */
+/**
+ * Size the stage to the image's aspect ratio, longest side STAGE_PX; the height follows the width
+ * (aspect-ratio), so on a narrow screen the box shrinks to fit (max-width: 100%) without distortion.
+ */
 function fitStage(box: HTMLElement, w: number, h: number): void {
   const k = STAGE_PX / Math.max(w, h);
   box.style.width = `${Math.round(w * k)}px`;
-  box.style.height = `${Math.round(h * k)}px`;
+  box.style.height = '';
+  box.style.aspectRatio = `${Math.round(w * k)} / ${Math.round(h * k)}`;
 }
 
 /** Put an image on the stage; returns a note when it had to be scaled to the page's limit. */
 function setImage(img: CanvasImageSource, w: number, h: number): string {
-  const k = Math.min(1, maxSide() / Math.max(w, h));
+  const k = Math.min(1, Math.sqrt(maxPixels() / (w * h)));
   const W = Math.max(1, Math.round(w * k)), H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
@@ -141,7 +157,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
   hasImage = true;
   el.hint.hidden = true;
   maskChanged('a new image');
-  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: this page works on at most ${maxSide()} px per side)` : '';
+  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: above this server's limit of ${(maxPixels() / 1e6).toFixed(1)} MP)` : '';
 }
 
 /**
@@ -196,32 +212,69 @@ async function loadImageUrl(url: string): Promise<string> {
   return setImage(img, img.naturalWidth, img.naturalHeight);
 }
 
-function pushUndo(): void {
-  undoStack.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
+function snapshot(withImage: boolean): Snapshot {
+  const mask = maskCtx().getImageData(0, 0, el.mask.width, el.mask.height);
+  return withImage ? { mask, image: el.image.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, el.image.width, el.image.height) } : { mask };
+}
+
+/** Before an edit: the state it changes (`withImage`: the edit replaces the image too). */
+function pushUndo(withImage = false): void {
+  undoStack.push(snapshot(withImage));
   if (undoStack.length > 50) undoStack.shift();
   redoStack.length = 0;
 }
 
-/** Undo (or redo) one mask edit: the current state goes onto the other stack. */
-function undoRedo(from: ImageData[], to: ImageData[]): void {
+/** Undo (or redo) one edit: the current state goes onto the other stack. */
+function undoRedo(from: Snapshot[], to: Snapshot[]): void {
   const prev = from.pop();
   if (!prev) return;
-  to.push(maskCtx().getImageData(0, 0, el.mask.width, el.mask.height));
-  maskCtx().putImageData(prev, 0, 0);
-  maskChanged();
+  to.push(snapshot(!!prev.image));
+  if (prev.image) {
+    if (prev.image.width !== el.image.width || prev.image.height !== el.image.height) resizeCanvases(prev.image.width, prev.image.height);
+    el.image.getContext('2d')!.putImageData(prev.image, 0, 0);
+  }
+  maskCtx().putImageData(prev.mask, 0, 0);
+  maskChanged(prev.image ? 'the image' : 'the mask');
+}
+
+/** Both canvases at a new size (which clears them), the stage fitted to it at 1×. */
+function resizeCanvases(W: number, H: number): void {
+  el.image.width = el.mask.width = W;
+  el.image.height = el.mask.height = H;
+  fitStage(el.stage, W, H);
+  resetView();
+}
+
+/**
+ * "Continue from this result": the result becomes the input image and the mask is cleared, as one
+ * undo step (Ctrl+Z brings the previous image and its mask back). Results have the input's size.
+ */
+async function continueFrom(url: string): Promise<void> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  pushUndo(true);
+  if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height) resizeCanvases(img.naturalWidth, img.naturalHeight);
+  const ctx = el.image.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, el.image.width, el.image.height);
+  ctx.drawImage(img, 0, 0, el.image.width, el.image.height);
+  maskCtx().clearRect(0, 0, el.mask.width, el.mask.height);
+  el.sample.value = '';
+  maskChanged('the image');
 }
 
 /** Load a dropped, pasted or chosen file. */
 function loadFile(f: File): void {
-  if (!/^image\/(png|jpeg|webp)$/.test(f.type)) {
-    status(`cannot use ${f.name || 'that file'}: not a PNG, JPEG or WebP image`, true);
+  if (!IMAGE_MIME_TYPES.includes(f.type)) {
+    status(`cannot use ${f.name || 'that file'}: not a ${IMAGE_FORMATS_TEXT} image`, true);
     return;
   }
   const url = URL.createObjectURL(f);
   imageName = (f.name || 'pasted').replace(/\.[^.]*$/, '') || 'image';
   loadImageUrl(url)
     .then((note) => status(`loaded ${f.name || 'the pasted image'}${note}`))
-    .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a PNG/JPEG/WebP image`, true))
+    .catch(() => status(`cannot decode ${f.name || 'the pasted image'}: not a ${IMAGE_FORMATS_TEXT} image`, true))
     .finally(() => URL.revokeObjectURL(url));
   el.sample.value = '';
 }
@@ -276,10 +329,19 @@ function toMaskXY(e: PointerEvent): { x: number; y: number } {
   return { x: ((e.clientX - r.left) * el.mask.width) / r.width, y: ((e.clientY - r.top) * el.mask.height) / r.height };
 }
 
+/** The brush's width in mask pixels: the slider's screen px at the current zoom. */
+function brushMaskPx(): number {
+  return (Number(el.brush.value) * el.mask.width) / el.mask.getBoundingClientRect().width;
+}
+
+/** …and back on screen (what the brush outline shows): the same width a stroke paints. */
+function brushScreenPx(): number {
+  return (brushMaskPx() * el.mask.getBoundingClientRect().width) / el.mask.width;
+}
+
 function stroke(a: { x: number; y: number }, b: { x: number; y: number }): void {
   const ctx = maskCtx();
-  const r = el.mask.getBoundingClientRect();
-  ctx.lineWidth = (Number(el.brush.value) * el.mask.width) / r.width;
+  ctx.lineWidth = brushMaskPx();
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   ctx.strokeStyle = HOLE_COLOUR;
@@ -320,7 +382,8 @@ function resetView(): void {
 }
 
 el.stage.addEventListener('wheel', (e) => {
-  if (!hasImage) return;
+  // A plain wheel scrolls the page; Ctrl/⌘ + wheel (or the "wheel zooms" toggle) zooms (editor.ts).
+  if (!hasImage || !wheelZooms(e)) return;
   e.preventDefault();
   const r = el.stage.getBoundingClientRect();
   zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
@@ -387,7 +450,8 @@ el.redo.addEventListener('click', () => undoRedo(redoStack, undoStack));
 function nudgeBrush(up: boolean): void {
   const v = Number(el.brush.value);
   el.brush.value = String(Math.round(up ? Math.max(v + 1, v * 1.25) : Math.min(v - 1, v / 1.25)));
-  el.brushVal.textContent = el.brush.value;
+  // As the slider does (the value label, the brush outline).
+  el.brush.dispatchEvent(new Event('input'));
 }
 
 // Keyboard: Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z (or Ctrl+Y) redo, [ and ] brush size — not while typing in a field.
@@ -531,7 +595,10 @@ function showProgress(p: Progress): void {
   el.iter.textContent = `${p.iter} / ${p.iters}`;
   // Not yet measured (the encoder's one-pass fill, shown before the search starts): '…'.
   const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '…');
-  el.losses.textContent = `contextual ${f(p.contextual, 2)} · prior ${f(p.prior, 3)}`;
+  // Each loss unbroken (a narrow column wraps between them, never inside one).
+  const part = (t: string) => Object.assign(document.createElement('span'), { textContent: t, className: 'nowrap' });
+  el.losses.replaceChildren(part(`contextual ${f(p.contextual, 2)}`), ' · ', part(`prior ${f(p.prior, 3)}`));
+  liveEta.update(p.iter, p.iters);
   if (p.preview) el.live.src = p.preview;
 }
 
@@ -697,6 +764,7 @@ el.go.addEventListener('click', async () => {
   updateButtons();
   setState('running');
   runStart = chosenStart();
+  liveEta.start();
   showProgress({ iter: 0, iters: options().iters, contextual: 0, prior: 0 });
   el.live.removeAttribute('src');
   el.liveCaption.textContent = 'G(z) now';
@@ -713,10 +781,23 @@ el.go.addEventListener('click', async () => {
     setState('error');
   } finally {
     running = null;
+    liveEta.stop();
     updateButtons();
   }
 });
 el.cancel.addEventListener('click', () => running?.abort());
+
+const liveEta = new LiveEta(el.eta);
+
+installEditor({
+  result: () => result,
+  hasImage: () => hasImage,
+  panning: () => spaceHeld || !!panning,
+  brushScreenPx,
+  continueFrom: (url) => continueFrom(url),
+  updateCompare,
+  status,
+});
 
 // ---------------------------------------------------------------- training view
 

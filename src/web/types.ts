@@ -5,7 +5,9 @@ export type { ModelInfo as ModelInfoLite } from '../server/api.js';
 
 export interface ServerConfig {
   maskKinds: { kind: string; describe: string }[];
-  limits: { maxIters: number; maxRestarts: number; maxImageSide: number; maxBodyBytes: number };
+  limits: { maxIters: number; maxRestarts: number; maxPixels: number; maxBodyBytes: number };
+  /** Accepted upload formats (src/inpaint/surface.ts IMAGE_FORMATS). */
+  formats?: readonly string[];
   defaults: { iters: number; restarts: number; lambda: number; lr: number; seed: number; blend: string; init: string; encoder: { iters: number; restarts: number } };
   backend: string | null;
   run: boolean;
