@@ -223,17 +223,21 @@ test('a mask file of another size is resized to the image, every hole kept, as t
   const fine = { data: new Float32Array(56 * 56).fill(1), n: 1, height: 56, width: 56, channels: 1 };
   fine.data[20 * 56 + 20] = 0;
   // Smaller: squareMask(20) (hole rows/cols 10..17) brought up to 28×28.
+  // Both sent (and the mask returned) in the default convention, white = hole: the files are the
+  // Masks (1 = known) inverted.
   for (const m of [fine, squareMask(20)]) {
-    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl(m), options: { iters: 2, restarts: 1 } });
+    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl({ ...m, data: m.data.map((v) => 1 - v) }), options: { iters: 2, restarts: 1 } });
     assert.equal(r.status, 200, r.text);
     const res = parseSse(r.text).at(-1)!;
     assert.equal(res.event, 'result', r.text.slice(0, 300));
+    assert.equal(res.data.maskConvention, 'hole-white');
     const got = await pixels(res.data.mask);
     assert.deepEqual([got.width, got.height], [28, 28]);
     const want = resizeMaskKeepHoles({ data: m.data, height: m.height, width: m.width }, 28, 28);
-    const holes = (d: ArrayLike<number>, step: number, t: number) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i * step]! < t);
-    assert.deepEqual(holes(got.data, got.channels, 128), holes(want.data, 1, 0.5));
-    assert.ok(holes(want.data, 1, 0.5).length > 0);
+    const pixelsWhere = (d: ArrayLike<number>, step: number, hole: (v: number) => boolean) => Array.from({ length: 784 }, (_, i) => i).filter((i) => hole(d[i * step]!));
+    const wantHoles = pixelsWhere(want.data, 1, (v) => v < 0.5);
+    assert.deepEqual(pixelsWhere(got.data, got.channels, (v) => v >= 128), wantHoles);
+    assert.ok(wantHoles.length > 0);
   }
 });
 
