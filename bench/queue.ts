@@ -26,6 +26,7 @@ import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/options.j
 import { runChunk } from '../src/queue/seam.js';
 import { runBatch, DEFAULT_CHUNK, type BatchSpec } from '../src/queue/batch.js';
 import { itemKey, modelDigest } from '../src/queue/digest.js';
+import { DEFAULT_MASK_CONVENTION } from '../src/masks/convention.js';
 import { b64, modelQueueName, type ChunkItem } from '../src/queue/protocol.js';
 import { queueConnection } from '../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../src/testing/redis.js';
@@ -76,12 +77,12 @@ async function sweep(backend: string, reps: number, out: Record<string, unknown>
   const jobs = sizes.map((c) => files.slice(0, c).map((f, i): ChunkItem => {
     const bytes = fs.readFileSync(path.join(dir, f));
     const mask = { kind: 'center', seed: i };
-    return { key: itemKey(digest, bytes, mask, resolveInpaintOptions({})), name: f, image: b64(bytes), mask };
+    return { key: itemKey(digest, bytes, mask, resolveInpaintOptions({}), DEFAULT_MASK_CONVENTION), name: f, image: b64(bytes), mask };
   }));
   /** Wall ms and CPU ms (this process, all threads) of one chunk. */
   const time = async (items: ChunkItem[], iters: number) => {
     const c0 = process.cpuUsage(), t = performance.now();
-    await runChunk(ck, { items, options: resolveInpaintOptions({ iters }) });
+    await runChunk(ck, { items, options: resolveInpaintOptions({ iters }), maskConvention: DEFAULT_MASK_CONVENTION });
     const c = process.cpuUsage(c0);
     return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000 };
   };

@@ -21,11 +21,12 @@ export { criticLoss, generatorLoss, gradientPenalty, ganDiscriminatorLoss, ganGe
 export { makeTrainer, criticStep, generatorStep, criticIters, type Trainer, type CriticStats } from './train/steps.js';
 
 export { makeMask, invertMask, holeFraction, resizeMaskNearest, MASK_KINDS, type MaskOptions } from './masks/masks.js';
+export { maskFromPixels, maskToGrey, holeWarning, parseMaskConvention, MASK_CONVENTIONS, DEFAULT_MASK_CONVENTION, HOLE_WARNING_FRACTION, type MaskConvention } from './masks/convention.js';
 export { InpaintOptionsSchema, resolveInpaintOptions, DEFAULT_INPAINT, INPAINT_BOUNDS, INPAINT_OPTION_FIELDS, INIT_KINDS, INIT_DEFAULTS, startFor, type InpaintOptions, type OptionField, type InitKind, type Start } from './inpaint/options.js';
 export { latentSearch, resolveFor, type InitZ, type SearchResult, type ImageLosses, type InpaintModel, type InpaintProgress, type InpaintCallbacks } from './inpaint/search.js';
 export { finishFill, type FinishedFill } from './inpaint/finish.js';
 export { fitToModel, planFit, planCrops, holeRegionBoxes, fitImage, fitMask, fitBack, assembleFills, FIT_MODES, MAX_REGIONS, type FitMode, type FitPlan, type Fitted, type Rect } from './inpaint/fit.js';
-export { calibrateDomain, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
+export { calibrateDomain, knownStats, statsScore, KNOWN_STAT_NAMES, checkDomain, knownError, knownFraction, domainThreshold, DomainStatsSchema, KNOWN_BINS, type DomainStats, type DomainCheck, type CalibrateOptions } from './inpaint/domain.js';
 export { inpaint, inpaintImages, type InpaintResult, type FittedResult } from './inpaint/inpaint.js';
 export { importanceWeights } from './inpaint/weights.js';
 export { poissonBlend, poissonBlendBatch, holeBox } from './inpaint/poisson.js';

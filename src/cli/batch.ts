@@ -9,6 +9,7 @@ import { MASK_KINDS } from '../masks/masks.js';
 import { shownDir } from '../io/paths.js';
 import { DEFAULT_MAX_BYTES } from '../io/image.js';
 import { UserError } from '../util/errors.js';
+import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
 const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
 
@@ -36,9 +37,12 @@ exits 2; what is done is kept (summary.json says why it stopped) and a re-run re
   --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
   --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
                          sorted list): ${MASK_KINDS.join(', ')};
-                         a mask PNG for every image (dark or
-                         transparent = unknown; resized, nearest), or a folder of masks with the images'
-                         relative paths (any image extension)
+                         a mask file for every image (read by --mask-convention, default white = hole;
+                         transparent = known; one of another size is resized to each image, every hole
+                         kept), or a folder of masks with the images' relative paths (any image
+                         extension). Mask files making more than 60 % of their image a hole get a
+                         warning
+${maskConventionHelp('mask files and the written mask.png')}
   --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
                          meta.json), and OUT/summary.json (done, skipped, failed with reasons)
   --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
@@ -74,7 +78,7 @@ export const batchCommand: Command = {
   options: {
     input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    chunk: { type: 'string' }, backend: { type: 'string' }, 'max-bytes': { type: 'string' },
+    chunk: { type: 'string' }, backend: { type: 'string' }, 'max-bytes': { type: 'string' }, 'mask-convention': { type: 'string' },
     redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' }, 'worker-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
@@ -93,6 +97,7 @@ export const batchCommand: Command = {
         // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
         // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
         options: inpaintOptionsGiven(v, 'batch'),
+        maskConvention: maskConventionOpt(v),
         ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
         chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
         maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),

@@ -20,7 +20,12 @@ when an image's known pixels are matched far worse than that (threshold: max(2 �
 the held-out images with a similar fraction of known pixels: < 35 %, 35–65 %, > 65 %):
 the image looks unlike the training data, and the fill is not to be trusted. The search is the
 model's default: from its encoder (encoder/ in the model, or --encoder) when it has one, else from
-random z. Searches with fewer iterations than the calibration are not judged.
+random z; searches with fewer iterations than the calibration are not judged by the known error.
+Also stored: cheap statistics of the held-out images' known pixels (brightness, contrast, shares of
+dark/black/bright/white pixels, the border's, colourfulness, texture, noise, histogram entropy,
+flatness; two masks per image), so an image whose statistics lie far from every held-out image's
+(beyond 1.5 × the held-out images' own 95th percentile of that distance) is flagged too, whatever
+its search: natural photos, which a generator can match roughly, mostly are.
 
   --model REF            the model whose manifest gets the statistics (a run folder: its newest checkpoint)
   --data NAME|DIR        held-out images: a built-in's test split, or a folder of images
@@ -71,9 +76,9 @@ export const calibrateCommand: Command = {
     ck.critic.dispose();
     model.encoder?.dispose();
     updateManifest(ck.dir, (raw) => ({ ...raw, domain: stats }));
-    const e = stats.knownError;
+    const e = stats.knownError, ks = stats.knownStats!;
     const bins = stats.bins.map((b) => `${Math.round(b.minKnown * 100)}–${Math.min(100, Math.round(b.maxKnown * 100))} % known: ${b.threshold.toFixed(3)} (n ${b.n})`).join('; ');
-    console.log(`known error over ${stats.n} held-out images (${stats.iters} iterations × ${stats.restarts} restarts from ${stats.start === 'encoder' ? "the encoder's z" : 'random z'}): median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} → ${path.join(ck.dir, 'manifest.json')}`);
+    console.log(`known error over ${stats.n} held-out images (${stats.iters} iterations × ${stats.restarts} restarts from ${stats.start === 'encoder' ? "the encoder's z" : 'random z'}): median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} ; statistics of ${ks.n} rows (distance to the ${ks.k}th nearest held-out row, p95 ${ks.p95.toFixed(2)}): flagged above ${ks.threshold.toFixed(2)} → ${path.join(ck.dir, 'manifest.json')}`);
     return 0;
   },
 };

@@ -132,7 +132,7 @@ test('inpaint: outputs per image, other sizes brought back, known pixels untouch
   assert.equal(blended.height, 40);
   let holeDiff = 0;
   for (let i = 0; i < mask.data.length; i++) {
-    if (mask.data[i]! > 0.5) assert.equal(blended.data[i], input.data[i]);
+    if (mask.data[i]! < 0.5) assert.equal(blended.data[i], input.data[i]); // mask.png: white = hole
     else holeDiff += Math.abs(blended.data[i]! - input.data[i]!);
   }
   assert.ok(holeDiff > 0);
@@ -164,7 +164,8 @@ test('inpaint: a mask with no hole returns the image unchanged; RGB is converted
   const rgb = path.join(d, 'rgb.png');
   fs.writeFileSync(rgb, await encodePng({ data: Float32Array.from({ length: 28 * 28 * 3 }, (_, i) => (i % 3) / 2), n: 1, height: 28, width: 28, channels: 3 }));
   const full = path.join(d, 'full.png');
-  fs.writeFileSync(full, await encodePng({ data: new Float32Array(28 * 28).fill(1), n: 1, height: 28, width: 28, channels: 1 }));
+  // All black: no hole (white = hole).
+  fs.writeFileSync(full, await encodePng({ data: new Float32Array(28 * 28).fill(0), n: 1, height: 28, width: 28, channels: 1 }));
   const out = path.join(d, 'out');
   const errs: string[] = [];
   const w = process.stderr.write.bind(process.stderr);

@@ -10,6 +10,7 @@ import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from '
 import { attachEncoder } from '../encoder/checkpoint.js';
 import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
 const help = `usage: wgan-inpaint inpaint --model RUN_DIR|CHECKPOINT|NAME --input FILE|DIR --mask KIND|mask.png --out DIR [options]
 
@@ -26,8 +27,11 @@ then paste G(ẑ) into the hole and Poisson-blend it.
                          summary.json); a single bad file, or a folder of only bad ones, is an error
   --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
                          ${MASK_KINDS.join(', ')};
-                         or an image file: dark (< 50 % brightness) or transparent = unknown; one of
-                         another size is resized to each image, every hole kept (as the API does)
+                         or an image file, read by --mask-convention (default: white = hole, as OpenCV,
+                         LaMa, IOPaint and diffusers; transparent = known); one of another size is
+                         resized to each image, every hole kept (as the API does). A mask file making
+                         more than 60 % of the image a hole gets a warning
+${maskConventionHelp('mask files and the written mask.png')}
   --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
                          side_by_side[, progress.gif]) and summary.json; checked before any work (it must
                          be a writable folder or creatable, and not the input folder nor one holding
@@ -69,7 +73,7 @@ export const inpaintCommand: Command = {
   options: {
     model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' },
+    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, 'mask-convention': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
@@ -80,6 +84,7 @@ export const inpaintCommand: Command = {
       options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
       maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
+      maskConvention: maskConventionOpt(v),
     });
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);

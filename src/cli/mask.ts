@@ -1,6 +1,7 @@
 /**
- * `wgan-inpaint mask`: write a generated mask as a PNG (white = known, black = hole), e.g. to inspect
- * a kind or to feed the same mask to `inpaint --mask`.
+ * `wgan-inpaint mask`: write a generated mask as a PNG (white = hole, black = known, the convention of
+ * OpenCV, LaMa, IOPaint and diffusers; or --mask-convention known-white), e.g. to inspect a kind or to
+ * feed the same mask to `inpaint --mask` (with the same --mask-convention).
  */
 import type { Command, Values } from './command.js';
 import { str, numOpt } from './command.js';
@@ -8,6 +9,8 @@ import { MASK_KINDS, describeMaskKind, holeFraction, invertMask, makeMask } from
 import type { MaskOptions } from '../masks/masks.js';
 import { maskToImage, writePng } from '../io/image.js';
 import { UserError } from '../util/errors.js';
+import { maskConventionOpt } from './mask_convention.js';
+import { DEFAULT_MASK_CONVENTION, MASK_CONVENTION_HELP, MASK_CONVENTIONS } from '../masks/convention.js';
 
 const MAX_SIZE = 4096;
 
@@ -15,9 +18,10 @@ function help(): string {
   const w = Math.max(...MASK_KINDS.map((k) => k.length));
   return [
     'usage: wgan-inpaint mask --kind KIND --size N [--height H --width W] [--seed N] [--invert]',
-    '                         [--ratio X] [--p X] [--k N] --out mask.png',
+    '                         [--ratio X] [--p X] [--k N] [--mask-convention C] --out mask.png',
     '',
-    'Write a mask as a PNG: white = known pixel, black = hole. Prints the hole fraction.',
+    'Write a mask as a PNG: white = hole, black = known (as OpenCV, LaMa, IOPaint and diffusers, and',
+    'as `inpaint --mask` reads it by default). Prints the hole fraction.',
     '',
     'options:',
     '  --kind KIND    mask kind (required), one of:',
@@ -30,6 +34,8 @@ function help(): string {
     '  --ratio X      hole fraction in (0, 1) for center, pattern, rects, strokes [default: 0.25]; random: same as --p',
     '  --p X          random: probability that a pixel is missing [default: 0.8]',
     '  --k N          grid: keep every N-th pixel in both directions [default: 4]',
+    '  --mask-convention C',
+    `                 ${MASK_CONVENTIONS.map((c) => `${c}: ${MASK_CONVENTION_HELP[c]}`).join(';\n                 ')} [default: ${DEFAULT_MASK_CONVENTION}]`,
     '  --out FILE     output PNG (required)',
     '',
     'example: wgan-inpaint mask --kind strokes --size 64 --seed 3 --out strokes.png',
@@ -62,11 +68,13 @@ export const maskCommand: Command = {
     ratio: { type: 'string' },
     p: { type: 'string' },
     k: { type: 'string' },
+    'mask-convention': { type: 'string' },
     out: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     const kind = str(v, 'kind');
     if (kind === undefined) throw new UserError(`mask: --kind is required (valid: ${MASK_KINDS.join(', ')})`);
+    const convention = maskConventionOpt(v);
     const out = str(v, 'out');
     if (out === undefined || out === '') throw new UserError('mask: --out FILE is required');
     const size = sizeOpt(v, 'size', 64);
@@ -85,8 +93,8 @@ export const maskCommand: Command = {
     // makeMask validates the kind (listing the valid ones) and the option ranges.
     let mask = makeMask(kind, height, width, opts);
     if (v['invert'] === true) mask = invertMask(mask);
-    await writePng(out, maskToImage(mask));
-    console.log(`${kind} mask ${height}x${width}: hole fraction ${holeFraction(mask).toFixed(4)} → ${out}`);
+    await writePng(out, maskToImage(mask, convention));
+    console.log(`${kind} mask ${height}x${width}: hole fraction ${holeFraction(mask).toFixed(4)} (${convention === 'hole-white' ? 'white' : 'black'} = hole) → ${out}`);
     return 0;
   },
 };

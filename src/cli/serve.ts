@@ -76,9 +76,10 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
   GET  /api/models       [{name, size, channels, nz, generator, critic, samples, manifest}]
   GET  /api/config       mask kinds, limits, option defaults, backend
   POST /api/inpaint      body {model, image: "data:image/png;base64,…" (PNG/JPEG/WebP/GIF),
-                               mask: "data:image/png;base64,…" (dark/transparent = hole; another size
-                                     than the image's is resized to it, every hole kept, as inpaint does)
-                                     | {kind, seed?, ratio?},
+                               mask: "data:image/png;base64,…" (white = hole, as OpenCV, LaMa, IOPaint,
+                                     diffusers; transparent = known; another size than the image's is
+                                     resized to it, every hole kept, as inpaint does) | {kind, seed?, ratio?},
+                               maskConvention?: hole-white (default) | known-white (white = keep),
                                options?: {iters, restarts, lambda, lr, seed, window, blend, init, fit, …}}
                          options left out default as in \`inpaint\` (100 iterations × 1 restart from the
                          model's encoder, 1000 × 4 from random z; the model's fit).
@@ -86,10 +87,13 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
                          judged by their first bytes (not by the data URL's type; SVG, TIFF, AVIF are
                          refused); a full queue answers 429 before any decoding
                          answers with a Server-Sent Events stream: 'queued' {position}, 'start'
-                         {resize, options}, 'progress' {iter, iters, contextual, prior, preview?},
-                         then 'result' {input, mask, masked, raw, composite, blended (PNG data URLs),
-                         losses, domain, resize, seconds} or 'error' {error}; domain is null, or
-                         {knownError, threshold, unlike, message?} for a calibrated model (\`wgan-inpaint
+                         {resize, options, holeFraction, maskConvention, warning? (a mask PNG making
+                         > 60 % of the image a hole: likely the other convention)}, 'progress' {iter,
+                         iters, contextual, prior, preview?}, then 'result' {input, mask (in
+                         maskConvention), masked, raw, composite, blended (PNG data URLs), losses,
+                         domain, resize, seconds} or 'error' {error}; domain is null, or
+                         {knownError, threshold, unlike, message?, stats?: {score, threshold, worst},
+                         searchTooShort?} for a calibrated model (\`wgan-inpaint
                          calibrate\`): unlike = the image looks unlike the training data. Every result has
                          the upload's size: it is completed at the model's size by options.fit (whole:
                          the image, aspect kept; crop: a square around each hole; default: the

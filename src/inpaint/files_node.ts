@@ -17,6 +17,7 @@ import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
+import { conventionFlag, DEFAULT_MASK_CONVENTION, holeWarning, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
 import { IMAGE_FORMATS } from './surface.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
@@ -36,6 +37,8 @@ export interface InpaintFilesSpec {
   maxPixels?: number;
   /** Refuse image and mask files of more bytes than this, from fstat before reading [DEFAULT_MAX_BYTES]; non-regular files are refused too. */
   maxBytes?: number;
+  /** How a mask file is read and mask.png written [hole-white: white = hole], src/masks/convention.ts. */
+  maskConvention?: MaskConvention;
 }
 
 /** A validated spec with the image bytes and headers read: the result of `prepareInpaintFiles`. */
@@ -168,6 +171,7 @@ export function listInputImages(input: string, out: string): { root: string; rel
 export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<InpaintFilesPlan> {
   const options = resolveInpaintOptions(spec.options ?? {});
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (spec.maskConvention !== undefined) parseMaskConvention(spec.maskConvention, 'maskConvention');
   if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
   const maxBytes = spec.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
@@ -238,6 +242,9 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   const { out, mask: maskArg } = plan.spec;
   const log = hooks.log ?? (() => {});
   const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
+  const convention = plan.spec.maskConvention ?? DEFAULT_MASK_CONVENTION;
+  let warned = false;
+  let fileMask: Mask | null = null;
 
   // Why each file failed (before the search: unreadable or undecodable; after: a non-finite loss).
   const errors = [...(plan.errors ?? files.map(() => null))];
@@ -259,8 +266,14 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     }
     if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
     // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
-    // A mask file of another size is brought to the image's keeping every hole, as the API does.
-    masks[i] = !plan.maskBytes ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : atSize(await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels }), im.height, im.width);
+    // A mask file (read once, `plan.maskBytes`) is decoded once at its own size under the convention;
+    // one of another size is brought to each image's keeping every hole, as the API does.
+    if (plan.maskBytes && !fileMask) fileMask = await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels, convention });
+    masks[i] = !fileMask ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : atSize(fileMask, im.height, im.width);
+    // One mask file for every image: said once (a mask of the other convention makes most of it a hole).
+    const w: string | null = !warned && fileMask ? holeWarning(masks[i]!, convention, `mask '${maskArg}'`, conventionFlag) : null;
+    if (w) log(`warning: ${w}`);
+    warned ||= !!w;
     images[i] = im;
   }
   everyImageFailed(files, errors);
@@ -282,7 +295,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   for (let p = path.resolve(out); !fs.existsSync(p); p = path.dirname(p)) created = p;
   const summary: (InpaintFilesImage | { error: string })[] = [];
   const written: string[] = [];
-  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
+  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, maskConvention: convention, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
   try {
     for (const [i, r] of results.entries()) {
       if (!r || r.error) {
@@ -294,7 +307,7 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
       if (r.notice === 'no-known') log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
       if (r.domain?.unlike) log(`warning: '${files[i]}': ${r.domain.message}`);
       // The same files, byte for byte, as `batch` writes (src/io/outputs.ts).
-      await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r));
+      await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r, convention));
       written.push(names[i]!);
       summary.push({ input: files[i]!, output: names[i]!, ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) });
     }

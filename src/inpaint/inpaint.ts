@@ -15,7 +15,7 @@ import type { InpaintOptions } from './options.js';
 import { finishFill } from './finish.js';
 import { assembleFills, cutImage, fitBack, fitToModel, pasteImage, type Fitted, type FitPlan } from './fit.js';
 import { applyMask, composite, masksFor } from './composite.js';
-import { checkDomain, knownError, knownFraction, type DomainCheck } from './domain.js';
+import { checkDomain, knownError, knownFraction, knownStats, type DomainCheck } from './domain.js';
 import { UserError } from '../util/errors.js';
 
 export interface InpaintResult extends Omit<SearchResult, 'errors'> {
@@ -57,7 +57,7 @@ export async function inpaint(model: InpaintModel, images: ImageBatch, masks: Ma
   if (bad >= 0) throw new UserError(images.n > 1 ? `image ${bad}: ${r.errors[bad]}` : r.errors[bad]!);
   const { errors: _, ...found } = r;
   const stats = model.manifest?.domain;
-  const domain = stats ? masksFor(images, masks).map((m, i) => checkDomain(stats, knownError(images, r.raw, m, i, i), knownFraction(m), o.iters, o.contextFloor)) : [];
+  const domain = stats ? masksFor(images, masks).map((m, i) => checkDomain(stats, knownError(images, r.raw, m, i, i), knownFraction(m), o.iters, o.contextFloor, knownStats(images, m, i))) : [];
   return { ...found, ...finishFill(images, r.raw, masks, o), snapshots, ...(domain.length && domain.every((d) => d) ? { domain: domain as DomainCheck[] } : {}) };
 }
 
@@ -184,7 +184,8 @@ export async function inpaintImages(model: InpaintModel, images: ImageBatch[], m
       if (stats) {
         // Several regions (crop): the mean error and known fraction over them.
         const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        const check = checkDomain(stats, avg(js.map((j, k) => knownError(f.images[k]!, r.raw, f.masks[k]!, 0, j))), avg(f.masks.map(knownFraction)), o.iters, o.contextFloor);
+        const st = f.masks.map((m, k) => knownStats(f.images[k]!, m));
+        const check = checkDomain(stats, avg(js.map((j, k) => knownError(f.images[k]!, r.raw, f.masks[k]!, 0, j))), avg(f.masks.map(knownFraction)), o.iters, o.contextFloor, st[0]!.map((_, q) => avg(st.map((v) => v[q]!))));
         if (check) res.domain = check;
       }
       results[i] = res;

@@ -48,8 +48,9 @@ before(async () => {
   fs.mkdirSync(path.dirname(imageFile));
   fs.writeFileSync(imageFile, await encodePng(testImage()));
   // A mask with no hole: the CLI and the batch resolve and record their options, but search nothing.
-  noHole = path.join(tmp, 'white.png');
-  fs.writeFileSync(noHole, await encodePng({ data: new Float32Array(28 * 28).fill(1), n: 1, height: 28, width: 28, channels: 1 }));
+  // All black: no hole in the default convention (white = hole, src/masks/convention.ts).
+  noHole = path.join(tmp, 'black.png');
+  fs.writeFileSync(noHole, await encodePng({ data: new Float32Array(28 * 28).fill(0), n: 1, height: 28, width: 28, channels: 1 }));
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -204,7 +205,9 @@ test('a mask file of another size: the CLI and the queue bring it to the image k
   const fine = { data: new Float32Array(56 * 56).fill(1), n: 1, height: 56, width: 56, channels: 1 };
   fine.data[20 * 56 + 20] = 0;
   const maskFile = path.join(tmp, 'fine-mask.png');
-  fs.writeFileSync(maskFile, await encodePng(fine));
+  // Written in the default convention (white = hole): black, the one-pixel hole white. mask.png is
+  // written, and read back by readMask, in the same convention.
+  fs.writeFileSync(maskFile, await encodePng({ ...fine, data: fine.data.map((v) => 1 - v) }));
   const want = resizeMaskKeepHoles({ data: fine.data, height: 56, width: 56 }, 28, 28);
   const holes = (d: ArrayLike<number>) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i]! < 0.5);
   assert.deepEqual(holes(want.data), [10 * 28 + 10]);

@@ -8,6 +8,7 @@ import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic, describeFsError } from './atomic.js';
 import { resizeBilinear } from '../inpaint/resize.js';
+import { DEFAULT_MASK_CONVENTION, maskFromPixels, maskToGrey, type MaskConvention } from '../masks/convention.js';
 
 export interface ReadOptions {
   /** 1 = grey, 3 = RGB. Alpha is composited on white. Default: 3 if the file has colour, else 1. */
@@ -247,36 +248,31 @@ export async function writePng(file: string, b: ImageBatch, i = 0): Promise<void
   writeFileAtomic(file, await encodePng(b, i));
 }
 
-/** A mask as a 1-channel image (white = known, black = hole). */
-export function maskToImage(m: Mask): ImageBatch {
-  return { data: Float32Array.from(m.data), n: 1, height: m.height, width: m.width, channels: 1 };
+/** A mask as a 1-channel image in `convention` (default hole-white: white = hole, black = known; src/masks/convention.ts). */
+export function maskToImage(m: Mask, convention: MaskConvention = DEFAULT_MASK_CONVENTION): ImageBatch {
+  return { data: maskToGrey(m, convention), n: 1, height: m.height, width: m.width, channels: 1 };
 }
 
 /**
- * Decode mask bytes: dark (brightest channel < 50 %) or transparent (alpha < 50 %) = unknown (0),
- * anything else = known (1); resized (nearest) to height×width when given. The header is checked
- * first, as for images.
+ * Decode mask bytes under `convention` (default hole-white: white = hole; transparent = known; the
+ * rules are src/masks/convention.ts `maskFromPixels`); resized (nearest) to height×width when given.
+ * The header is checked first, as for images.
  */
-export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> & { height?: number; width?: number } = {}): Promise<Mask> {
+export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> & { height?: number; width?: number; convention?: MaskConvention } = {}): Promise<Mask> {
   const header = await readImageHeader(bytes, name, o);
   let img = decoder(bytes, header).ensureAlpha();
   if (o.height && o.width) img = img.resize(o.width, o.height, { fit: 'fill', kernel: 'nearest' });
   const { data, info } = await rawPixels(img, name);
-  const c = info.channels; // 2 (grey+alpha) or 4 (rgba)
-  const n = info.width * info.height;
-  const m = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const alpha = data[i * c + c - 1]!;
-    let lum = 0;
-    for (let k = 0; k < c - 1; k++) lum = Math.max(lum, data[i * c + k]!);
-    m[i] = alpha >= 128 && lum >= 128 ? 1 : 0;
-  }
-  return { data: m, height: info.height, width: info.width };
+  // 2 channels (grey+alpha) or 4 (rgba): alpha is last.
+  return maskFromPixels(data, info.width, info.height, info.channels, true, o.convention ?? DEFAULT_MASK_CONVENTION);
 }
 
-/** Read a mask file (see decodeMask), resized (nearest) to height×width when given; the file is checked as readInputFile does. */
-export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, maxBytes?: number): Promise<Mask> {
-  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}) });
+/**
+ * Read a mask file (see decodeMask) under `convention`, resized (nearest) to height×width when given;
+ * the file is checked as readInputFile does.
+ */
+export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, maxBytes?: number, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<Mask> {
+  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}), convention });
 }
 
 /**

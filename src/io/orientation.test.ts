@@ -20,6 +20,7 @@ import { main } from '../cli/run.js';
 import { prepareJob, DEFAULT_LIMITS } from '../server/request.js';
 import { startTestServer, parseSse, type TestServer } from '../testing/server_fixture.js';
 import { loadServedModels } from '../server/models.js';
+import { DEFAULT_MASK_CONVENTION } from '../masks/convention.js';
 import type { ImageBatch } from '../types.js';
 
 // As displayed: 36 wide, 24 high, dark with a bright block in the top-left corner (so a rotation
@@ -57,8 +58,9 @@ before(async () => {
   model = S.modelDir;
   d = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-orient-'));
   phoneJpeg = await sideways(upright());
-  const m = { data: new Float32Array(W * H).fill(1), n: 1, height: H, width: W, channels: 1 as const };
-  for (let y = 4; y < 20; y++) for (let x = 24; x < 34; x++) m.data[y * W + x] = 0;
+  // Drawn in the default convention (white = hole, src/masks/convention.ts): black, the hole white.
+  const m = { data: new Float32Array(W * H).fill(0), n: 1, height: H, width: W, channels: 1 as const };
+  for (let y = 4; y < 20; y++) for (let x = 24; x < 34; x++) m.data[y * W + x] = 1;
   maskPng = await encodePng(m);
   maskJpeg = await sideways(m);
   const meta = await sharp(Buffer.from(phoneJpeg)).metadata();
@@ -72,13 +74,17 @@ after(async () => {
   fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** The mask's hole where it was drawn (right side), nothing stretched into the left. */
-function assertMaskAsDrawn(m: { width: number; height: number; channels?: number; data: ArrayLike<number> }, scale = 1): void {
+/**
+ * The mask's hole where it was drawn (right side), nothing stretched into the left. `file`: `m` is the
+ * pixels of a mask file (mask.png) in the default convention, white = hole; else a Mask (1 = known).
+ */
+function assertMaskAsDrawn(m: { width: number; height: number; channels?: number; data: ArrayLike<number> }, scale = 1, file = false): void {
   assert.deepEqual([m.width, m.height], [W, H]);
   const v = (x: number, y: number) => m.data[(y * m.width + x) * (m.channels ?? 1)]! / scale;
-  assert.equal(v(28, 12), 0, 'hole');
-  assert.equal(v(10, 12), 1, 'known');
-  assert.equal(v(28, 2), 1, 'known above the hole');
+  const [hole, known] = file ? [1, 0] : [0, 1];
+  assert.equal(v(28, 12), hole, 'hole');
+  assert.equal(v(10, 12), known, 'known');
+  assert.equal(v(28, 2), known, 'known above the hole');
 }
 
 test('6. the library decodes a sideways-stored photo and mask upright (header sizes as displayed)', async () => {
@@ -102,7 +108,7 @@ test('6. inpaint and batch: outputs upright at the displayed size; a mask drawn 
     const out = path.join(d, `o-inpaint-${mask}`);
     assert.equal(await main(['inpaint', '--model', model, '--input', path.join(d, 'phone.jpg'), '--mask', path.join(d, mask), '--out', out, ...opts]), 0);
     assertUpright(await png(path.join(out, 'phone', 'input.png')), 255, `inpaint ${mask}: input.png`);
-    assertMaskAsDrawn(await png(path.join(out, 'phone', 'mask.png')), 255);
+    assertMaskAsDrawn(await png(path.join(out, 'phone', 'mask.png')), 255, true);
     for (const f of ['masked', 'raw', 'composite', 'blended']) assert.deepEqual([(await png(path.join(out, 'phone', `${f}.png`))).width], [W], f);
     // Known pixels are the upright input's.
     assertUpright(await png(path.join(out, 'phone', 'blended.png')), 255, 'blended.png');
@@ -113,14 +119,14 @@ test('6. inpaint and batch: outputs upright at the displayed size; a mask drawn 
   const r = await runBatch({ input: path.join(d, 'phone.jpg'), mask: path.join(d, 'mask.jpg'), out, model, options: resolveInpaintOptions({ iters: 2, restarts: 1 }), backend: 'cpu' });
   assert.equal(r.done, 1, JSON.stringify(r.images));
   assertUpright(await png(path.join(out, 'phone', 'input.png')), 255, 'batch: input.png');
-  assertMaskAsDrawn(await png(path.join(out, 'phone', 'mask.png')), 255);
+  assertMaskAsDrawn(await png(path.join(out, 'phone', 'mask.png')), 255, true);
 });
 
 test('6. the queue seam (runChunk, what every worker runs) completes the photo upright', async () => {
   const ck = await loadCheckpoint(model);
   try {
     const items = [{ key: 'k', name: 'phone.jpg', image: b64(phoneJpeg), mask: { png: b64(maskPng) } }];
-    const [res] = await runChunk(ck, { items, options: resolveInpaintOptions({ iters: 2, restarts: 1 }) });
+    const [res] = await runChunk(ck, { items, options: resolveInpaintOptions({ iters: 2, restarts: 1 }), maskConvention: DEFAULT_MASK_CONVENTION });
     assert.ok(res!.ok, JSON.stringify(res));
     const files = (res as { files: Record<string, string> }).files;
     assertUpright(await decodeImage(unb64(files['input.png']!), { channels: 1 }), 1, 'runChunk input.png');

@@ -3,7 +3,7 @@
  * (encoded by a queue worker, carried back through Redis, written by the batch client): one
  * definition, so both commands write the same folder and the same bytes.
  *
- *   input.png  mask.png (white = known)  masked.png  raw.png = G(ẑ)  composite.png  blended.png
+ *   input.png  mask.png (in the run's mask convention: white = hole by default)  masked.png  raw.png = G(ẑ)  composite.png  blended.png
  *   side_by_side.png (input | masked | G(ẑ) | composite | blended, upscaled to ≥ 128 px high; at
  *     most PREVIEW_MAX_SIDE px a side and PREVIEW_MAX_PIXELS, shrunk for large or thin images)
  *   progress.gif (G(z) over the search at the model's size, upscaled the same way, at most
@@ -14,15 +14,19 @@ import type { ImageBatch, Mask } from '../types.js';
 import type { FittedResult } from '../inpaint/inpaint.js';
 import { encodePng, encodeGif, maskToImage, previewFrames, previewGrid } from './image.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
+import { DEFAULT_MASK_CONVENTION, type MaskConvention } from '../masks/convention.js';
 
 /** A file of an output folder: name (no folders) and bytes. */
 export type OutputFile = [name: string, bytes: Uint8Array];
 
-/** Encode the output files of one image (`image`/`mask` at the original size, as `r` is). */
-export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: FittedResult): Promise<OutputFile[]> {
+/**
+ * Encode the output files of one image (`image`/`mask` at the original size, as `r` is); mask.png in
+ * `convention`, the one the run read its mask files in, so it can be fed back as `--mask`.
+ */
+export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: FittedResult, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<OutputFile[]> {
   const files: OutputFile[] = [
     ['input.png', await encodePng(image)],
-    ['mask.png', await encodePng(maskToImage(mask))],
+    ['mask.png', await encodePng(maskToImage(mask, convention))],
     ['masked.png', await encodePng(r.masked)],
     ['raw.png', await encodePng(r.raw)],
     ['composite.png', await encodePng(r.composite)],

@@ -26,6 +26,7 @@ import { decodeMask, readInputFile } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
+import { conventionFlag, DEFAULT_MASK_CONVENTION, holeWarning, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
 import { resolveInpaintOptions, type InpaintOptions, type Start } from '../inpaint/options.js';
 import type { ImageLosses, InpaintModel } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
@@ -88,6 +89,8 @@ export interface BatchSpec {
   backend?: string;
   /** Refuse image and mask files of more bytes than this, and non-regular files, before reading [DEFAULT_MAX_BYTES]. */
   maxBytes?: number;
+  /** How mask files are read and mask.png written [hole-white: white = hole], src/masks/convention.ts. */
+  maskConvention?: MaskConvention;
 }
 
 export interface BatchProgress {
@@ -130,6 +133,8 @@ export interface BatchReport {
   start: Start;
   /** The options every job carries: the given ones, the rest resolved for `start`. */
   options: InpaintOptions;
+  /** How mask files were read and mask.png written. */
+  maskConvention: MaskConvention;
   backend: string | null;
   chunk: number;
   /** Chunks run (or enqueued) in this run. */
@@ -154,6 +159,7 @@ interface Planned extends ImageRecord {
 }
 
 interface Plan {
+  maskConvention: MaskConvention;
   modelDir: string;
   digest: string;
   options: InpaintOptions;
@@ -219,11 +225,12 @@ async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<
 }
 
 /** Validate everything and decide what to do; nothing is computed or written. */
-async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Checkpoint>): Promise<Plan> {
+async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Checkpoint>, log: (line: string) => void): Promise<Plan> {
   // Outputs inside the input folder never become inputs of the next run (shared with `inpaint`).
   const { root, rels } = listInputImages(spec.input, spec.out);
 
   const maskArg = spec.mask;
+  const convention = spec.maskConvention === undefined ? DEFAULT_MASK_CONVENTION : parseMaskConvention(spec.maskConvention, 'maskConvention');
   let maskOf: (rel: string, i: number) => MaskSpec | string;
   // The mask seeds need the resolved seed: resolved (and validated) now, for the start decided below.
   const seed = resolveInpaintOptions(spec.options).seed;
@@ -231,6 +238,7 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
     maskOf = (_, i) => ({ kind: maskArg, seed: seed + i });
   } else if (fs.existsSync(maskArg) && fs.statSync(maskArg).isDirectory()) {
     maskOf = (rel) => {
+      // (The masks of a folder are checked for the other convention below, once all are found.)
       const stem = rel.replace(/\.[^./]+$/, '');
       for (const cand of [rel, ...IMAGE_EXTENSIONS.map((e) => stem + e)]) {
         const f = path.join(maskArg, cand);
@@ -240,7 +248,9 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
     };
   } else if (fs.existsSync(maskArg)) {
     const bytes = readBytes(maskArg, 'mask', spec.maxBytes);
-    await decodeMask(bytes, `mask '${maskArg}'`); // a corrupt mask file is bad input: fail now
+    // A corrupt mask file is bad input: fail now. One that makes most of an image a hole is likely of the other convention: say so.
+    const w = holeWarning(await decodeMask(bytes, `mask '${maskArg}'`, { convention }), convention, `mask '${maskArg}'`, conventionFlag);
+    if (w) log(`warning: ${w}`);
     const spec_ = { png: b64(bytes) };
     maskOf = () => spec_;
   } else {
@@ -263,7 +273,7 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
     } catch (e) {
       return { ...rec, status: 'failed', reason: readFailure(rel, e) };
     }
-    rec.key = itemKey(digest, bytes, m, options);
+    rec.key = itemKey(digest, bytes, m, options, convention);
     const meta = readMeta(path.join(spec.out, rec.output, META));
     if (meta?.key === rec.key) {
       rec.status = 'skipped';
@@ -280,7 +290,33 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
     for (let i = s; i < Math.min(images.length, s + chunk); i++) if (images[i]!.status === 'pending') todo.push(i);
     if (todo.length) chunks.push(todo);
   }
-  return { modelDir, digest, images, chunks, ...st };
+  if (fs.existsSync(maskArg) && fs.statSync(maskArg).isDirectory()) await warnMaskFolder(images, convention, log);
+  return { maskConvention: convention, modelDir, digest, images, chunks, ...st };
+}
+
+/**
+ * The masks of a mask folder that make more than HOLE_WARNING_FRACTION of their image a hole: one
+ * warning line naming how many and the first (a folder of masks of the other convention would
+ * otherwise say it once per image). A mask that cannot be decoded is left to the worker, which fails
+ * that image alone with its reason.
+ */
+async function warnMaskFolder(images: Planned[], convention: MaskConvention, log: (line: string) => void): Promise<void> {
+  let first: string | null = null, n = 0, total = 0;
+  for (const im of images) {
+    if (!im.mask || !('png' in im.mask) || im.status === 'skipped') continue;
+    total++;
+    let w: string | null = null;
+    try {
+      w = holeWarning(await decodeMask(unb64(im.mask.png), `the mask of '${im.input}'`, { convention }), convention, `the mask of '${im.input}'`, conventionFlag);
+    } catch {
+      continue;
+    }
+    if (w) {
+      n++;
+      first ??= w;
+    }
+  }
+  if (first) log(`warning: ${first}${n > 1 ? ` (and ${n - 1} more of the ${total} masks)` : ''}`);
 }
 
 function readMeta(file: string): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string; start?: Start } | null {
@@ -311,7 +347,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
     return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
   };
-  const plan = await planBatch(spec, chunk, load);
+  const plan = await planBatch(spec, chunk, load, log);
   const { images, options } = plan;
   log(`notice: ${plan.startNotice}`);
   if (spec.redis && plan.model) {
@@ -343,7 +379,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         fail(im, readFailure(im.input, e));
         continue;
       }
-      im.key = itemKey(plan.digest, bytes, im.mask!, options); // the file may have changed since planning
+      im.key = itemKey(plan.digest, bytes, im.mask!, options, plan.maskConvention); // the file may have changed since planning
       const same = keys.get(im.key);
       if (same) same.push(i);
       else {
@@ -352,7 +388,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       }
     }
     if (!items.length) return null;
-    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options, items }, keys };
+    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options, maskConvention: plan.maskConvention, items }, keys };
   };
   const fail = (im: Planned, reason: string) => {
     if (im.status !== 'pending') return;
@@ -524,6 +560,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     modelDigest: plan.digest,
     start: plan.start,
     options,
+    maskConvention: plan.maskConvention,
     backend,
     chunk,
     jobs,

@@ -14,20 +14,23 @@ const o = resolveInpaintOptions({ iters: 10 });
 const img = new Uint8Array([1, 2, 3]);
 const center = { kind: 'center', seed: 0 };
 
-test('an item key changes with the model, the image bytes, the mask and every option (the seed too)', () => {
-  const k = itemKey('m1', img, center, o);
+test('an item key changes with the model, the image bytes, the mask, every option (the seed too) and the mask convention', () => {
+  const k = itemKey('m1', img, center, o, 'hole-white');
   assert.match(k, /^[0-9a-f]{64}$/);
-  assert.equal(itemKey('m1', new Uint8Array([1, 2, 3]), { seed: 0, kind: 'center' }, { ...o }), k, 'same inputs, same key (key order does not matter)');
+  assert.equal(itemKey('m1', new Uint8Array([1, 2, 3]), { seed: 0, kind: 'center' }, { ...o }, 'hole-white'), k, 'same inputs, same key (key order does not matter)');
   const others = [
-    itemKey('m2', img, center, o),
-    itemKey('m1', new Uint8Array([1, 2, 4]), center, o),
-    itemKey('m1', img, { kind: 'center', seed: 1 }, o),
-    itemKey('m1', img, { kind: 'half', seed: 0 }, o),
-    itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o),
-    itemKey('m1', img, center, { ...o, seed: 1 }),
-    itemKey('m1', img, center, { ...o, iters: 11 }),
-    itemKey('m1', img, center, { ...o, lambda: 0.1 }),
-    itemKey('m1', img, center, { ...o, blend: 'none' }),
+    itemKey('m2', img, center, o, 'hole-white'),
+    itemKey('m1', new Uint8Array([1, 2, 4]), center, o, 'hole-white'),
+    itemKey('m1', img, { kind: 'center', seed: 1 }, o, 'hole-white'),
+    itemKey('m1', img, { kind: 'half', seed: 0 }, o, 'hole-white'),
+    itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o, 'hole-white'),
+    itemKey('m1', img, center, { ...o, seed: 1 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, iters: 11 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, lambda: 0.1 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, blend: 'none' }, 'hole-white'),
+    // The convention decides how a mask file is read and how mask.png is written.
+    itemKey('m1', img, center, o, 'known-white'),
+    itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o, 'known-white'),
   ];
   assert.equal(new Set([k, ...others]).size, others.length + 1);
 });

@@ -10,6 +10,7 @@ import type { InpaintOptions } from '../inpaint/options.js';
 import { ENCODER_KIND } from '../encoder/manifest.js';
 import type { MaskSpec } from './protocol.js';
 import { unb64 } from './protocol.js';
+import type { MaskConvention } from '../masks/convention.js';
 
 const sha256 = () => crypto.createHash('sha256');
 
@@ -78,12 +79,16 @@ function maskDigest(m: MaskSpec): string {
   return 'kind' in m ? canonical(m) : sha256().update(unb64(m.png)).digest('hex');
 }
 
-/** The digest of one image's result: (model digest, image bytes, mask, options — the seed among them). */
-export function itemKey(model: string, image: Uint8Array, mask: MaskSpec, options: InpaintOptions): string {
+/**
+ * The digest of one image's result: (model digest, image bytes, mask, options — the seed among them —
+ * and the mask convention, which decides how a mask file is read and how mask.png is written). v2:
+ * the convention joined (#31), so outputs of v1 runs, whose mask.png was white = known, are redone.
+ */
+export function itemKey(model: string, image: Uint8Array, mask: MaskSpec, options: InpaintOptions, maskConvention: MaskConvention): string {
   const h = sha256();
-  h.update(`wgan-inpaint item v1\0${model}\0`);
+  h.update(`wgan-inpaint item v2\0${model}\0`);
   h.update(sha256().update(image).digest('hex'));
-  h.update(`\0${maskDigest(mask)}\0${canonical(options)}`);
+  h.update(`\0${maskDigest(mask)}\0${canonical(options)}\0${maskConvention}`);
   return h.digest('hex');
 }
 

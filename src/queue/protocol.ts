@@ -8,9 +8,13 @@ import type { DomainCheck } from '../inpaint/domain.js';
 import type { InpaintOptions, Start } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
+import type { MaskConvention } from '../masks/convention.js';
 
-/** Bumped when the shapes below change; a worker refuses jobs of another format. */
-export const JOB_FORMAT = 1;
+/**
+ * Bumped when the shapes below change; a worker refuses jobs of another format. 2: `maskConvention`
+ * (a format-1 worker would read a hole-white mask file as white = known).
+ */
+export const JOB_FORMAT = 2;
 /** Queue name when none is given (`--queue`). */
 export const DEFAULT_QUEUE = 'wgan-inpaint';
 
@@ -45,7 +49,7 @@ export function checkQueueName(name: string): string {
 /** BullMQ job name of a chunk. */
 export const CHUNK_JOB = 'chunk';
 
-/** A mask: a kind made at the image's size with a seed, or mask file bytes resized to the image. */
+/** A mask: a kind made at the image's size with a seed, or mask file bytes resized to the image (read by the job's `maskConvention`). */
 export type MaskSpec = { kind: string; seed: number } | { png: string };
 
 export interface ChunkItem {
@@ -63,6 +67,8 @@ export interface ChunkJob {
   /** sha256 of the model's network files, its encoder's included (`modelDigest`); the job goes on that model's queue (`modelQueueName`), and a worker with another model refuses it. */
   model: string;
   options: InpaintOptions;
+  /** How the items' mask files are read and their mask.png written (src/masks/convention.ts); covered by every item's key. */
+  maskConvention: MaskConvention;
   items: ChunkItem[];
 }
 

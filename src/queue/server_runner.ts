@@ -18,6 +18,7 @@ import type { ImageBatch, Mask } from '../types.js';
 import type { Admission, InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
 import { decodeImage, encodePng, maskToImage } from '../io/image.js';
 import { redactUrl } from './redis.js';
+import { DEFAULT_MASK_CONVENTION } from '../masks/convention.js';
 import { UserError } from '../util/errors.js';
 import { chunkId, itemKey } from './digest.js';
 import { ChunkFailed, QueueClient } from './client.js';
@@ -72,12 +73,13 @@ export class QueueInpaintRunner implements InpaintRunner {
     if (job.model !== this.o.model.name) throw new UserError(`unknown model '${job.model}'`);
     // 8-bit PNGs are lossless here: the server's image came from 8-bit pixels (÷255) and masks are 0/1.
     const image = await encodePng(job.image);
-    const mask: MaskSpec = { png: b64(await encodePng(maskToImage(job.mask))) };
+    // In the default convention, which the job names (the request's own convention was applied when it was decoded).
+    const mask: MaskSpec = { png: b64(await encodePng(maskToImage(job.mask, DEFAULT_MASK_CONVENTION))) };
     // The request's start was decided against this server's copy of the model (validateBody, the
     // `start` event): auto on a model with an encoder goes out as 'encoder', so a worker that cannot
     // use it fails the job instead of silently starting at random z.
     const options: InpaintOptions = job.options.init === 'auto' && this.o.model.encoder ? { ...job.options, init: 'encoder' } : job.options;
-    const key = itemKey(this.o.model.digest, image, mask, options);
+    const key = itemKey(this.o.model.digest, image, mask, options, DEFAULT_MASK_CONVENTION);
     const id = chunkId([key]);
     const progress = (p: ChunkProgress) => {
       void (async () => {
@@ -89,7 +91,7 @@ export class QueueInpaintRunner implements InpaintRunner {
     let r;
     try {
       // Once the job is on the queue it counts as waiting itself: the admission's place goes back.
-      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal, () => admission?.release());
+      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, maskConvention: DEFAULT_MASK_CONVENTION, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal, () => admission?.release());
     } catch (e) {
       if (e instanceof ChunkFailed) throw new UserError(`inpainting failed on the queue: ${e.message}`);
       throw e;

@@ -16,7 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../io/paths.js';
 import { WEB_ROOT } from './server.js';
-import { startTestServer, testImage, type TestServer } from '../testing/server_fixture.js';
+import { startTestServer, testImage, makeTinyModel, type TestServer } from '../testing/server_fixture.js';
+import { updateManifest } from '../train/manifest.js';
+import { loadServedModels } from './models.js';
+import { startServer } from './server.js';
 import { CHROMIUM, CHROMIUM_ARGS as ARGS, dragOn } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
 
@@ -95,7 +98,9 @@ async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> 
   assert.equal(mask.width, side);
   assert.equal(composite.width, side);
   assert.equal(input.width, side);
-  const hole = (p: number) => mask.data[p * 4]! < 128;
+  // The mask the page shows is white = hole (the convention of OpenCV, LaMa, IOPaint and diffusers).
+  assert.match((await page.textContent('#res-mask-caption')) ?? '', /white = hole/);
+  const hole = (p: number) => mask.data[p * 4]! >= 128;
   let holes = 0;
   for (let p = 0; p < side * side; p++) if (hole(p)) holes++;
   // The cross covers the centre, not the corners, and is a minority of the image.
@@ -130,6 +135,16 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
   await page.fill('#restarts', '1');
   await drawCross(page);
   await runAndCheck(page, 5);
+  assert.equal(await page.isVisible('#stale-note'), false);
+  // The other convention: the shown and downloaded mask flip at once (white = known), the fill stays.
+  const before = await imgPixels(page, 'res-mask');
+  await page.selectOption('#mask-convention', 'known-white');
+  await page.waitForFunction(() => /white = known/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
+  const after = await imgPixels(page, 'res-mask');
+  assert.ok(after.data.every((v, i) => i % 4 === 3 || v === 255 - before.data[i]!), 'the shown mask is not the inverse');
+  assert.equal(await page.getAttribute('#download-mask', 'href'), await page.getAttribute('#res-mask', 'src'));
+  await page.selectOption('#mask-convention', 'hole-white');
+  await page.waitForFunction(() => /white = hole/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
   assert.equal(await page.isVisible('#stale-note'), false);
   // A new stroke makes the result out of date, and says so.
   await dragOn(page, '#mask-canvas', 0.2, 0.2, 0.3, 0.3);
@@ -276,12 +291,12 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   const preview = await page.evaluate(() => {
     const c = document.getElementById('mask-preview') as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let dark = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i]! < 128) dark++;
-    return { w: c.width, h: c.height, dark, visible: !c.parentElement!.hidden };
+    let white = 0; // white = hole, the default convention
+    for (let i = 0; i < d.length; i += 4) if (d[i]! >= 128) white++;
+    return { w: c.width, h: c.height, white, visible: !c.parentElement!.hidden };
   });
   assert.deepEqual([preview.w, preview.h, preview.visible], [28, 28, true]);
-  assert.ok(preview.dark > 28 * 2 && preview.dark < 28 * 28, `${preview.dark} unknown preview pixels`);
+  assert.ok(preview.white > 28 * 2 && preview.white < 28 * 28, `${preview.white} unknown preview pixels`);
   assert.ok(drawn > 10, `${drawn} painted pixels`);
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   await page.keyboard.press('Control+z');
@@ -341,4 +356,33 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a calibrated model: the out-of-domain verdict is shown beside the live preview, near the top of the page', { timeout: 120_000 }, async () => {
+  // A tiny model whose calibration flags every image (a known-error threshold no search reaches).
+  const dir = await makeTinyModel(path.join(profile, 'calibrated'));
+  const spread = { n: 10, median: 0, p95: 0, max: 0 };
+  updateManifest(dir, (raw) => ({ ...raw, domain: { knownError: spread, bins: [], threshold: 1e-9, n: 10, iters: 1, restarts: 1, contextFloor: 0, start: 'random', masks: ['center'], data: 'none', expects: '28×28 nothing at all' } }));
+  const s = await startServer({ models: await loadServedModels([dir]), backend: 'cpu', webRoot: WEB_ROOT }, 0, '127.0.0.1');
+  const page = await browser.newPage();
+  try {
+    await page.goto(s.url);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+    await page.fill('#iters', '3');
+    await page.fill('#restarts', '1');
+    await drawCross(page);
+    await page.click('#go');
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 90_000 });
+    const v = page.locator('#domain-verdict');
+    assert.equal(await v.isVisible(), true);
+    assert.match((await v.textContent()) ?? '', /looks unlike what the model was trained on \(28×28 nothing at all\)/);
+    const box = (await v.boundingBox())!;
+    assert.ok(box.y < 700, `the verdict is ${Math.round(box.y)} px down the page`);
+    // A new stroke makes it out of date: the verdict goes with the result it was about.
+    await dragOn(page, '#mask-canvas', 0.2, 0.2, 0.3, 0.3);
+    assert.equal(await v.isVisible(), false);
+  } finally {
+    await page.close();
+    await s.close();
+  }
 });

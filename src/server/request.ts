@@ -23,6 +23,7 @@ import { planCrops, planFit } from '../inpaint/fit.js';
 import { fitFor } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
 import { UserError } from '../util/errors.js';
+import { DEFAULT_MASK_CONVENTION, MASK_CONVENTIONS, holeWarning, type MaskConvention } from '../masks/convention.js';
 import { formatZodError } from '../util/zod_error.js';
 import type { ServedModel } from './models.js';
 import type { Resize } from './api.js';
@@ -84,7 +85,9 @@ const Body = z
   .object({
     model: z.string().min(1, 'model is empty'),
     image: z.string({ required_error: 'no image: give image as a data URL (data:image/png;base64,…)' }),
-    mask: z.union([z.string(), MaskSpec], { errorMap: () => ({ message: 'mask must be an image data URL (PNG, JPEG, WebP or GIF; dark or transparent = hole) or { kind, seed? }' }) }),
+    mask: z.union([z.string(), MaskSpec], { errorMap: () => ({ message: 'mask must be an image data URL (PNG, JPEG, WebP or GIF; white = hole by default, see maskConvention; transparent = known) or { kind, seed? }' }) }),
+    // How a mask image marks the hole, and the convention of the `mask` returned (src/masks/convention.ts).
+    maskConvention: z.enum(MASK_CONVENTIONS).optional(),
     options: RequestOptions.optional(),
   })
   .strict();
@@ -100,6 +103,10 @@ export interface PreparedJob {
   mask: Mask;
   options: InpaintOptions;
   resize: Resize;
+  /** The body's mask convention (or the default): the returned mask is in it. */
+  maskConvention: MaskConvention;
+  /** A mask PNG making more than 60 % of the image a hole (likely the other convention): one line, sent with the `start` event. */
+  warning?: string;
 }
 
 const DATA_URL = /^data:(image\/[a-z]+);base64,([A-Za-z0-9+/]+={0,2})$/;
@@ -155,12 +162,16 @@ export async function prepareInputs(b: InpaintBody, model: ServedModel, options:
   }
   const s = model.size, to = { width: s, height: s };
   let mask: Mask;
+  const convention = b.maskConvention ?? DEFAULT_MASK_CONVENTION;
+  let warning: string | undefined;
   if (typeof b.mask === 'string') {
     const maskBytes = decodeDataUrl(b.mask, 'mask');
-    // Decoded at its own size (within the same pixel limit), then brought to the image's as the CLI
-    // does with a mask file of another size; resizeMaskKeepHoles keeps every hole when shrinking.
-    mask = await decodeMask(maskBytes, 'mask', { formats: UPLOAD_FORMATS, maxPixels });
+    // Decoded at its own size (within the same pixel limit) under the body's convention, then brought
+    // to the image's as the CLI does with a mask file of another size; resizeMaskKeepHoles keeps every
+    // hole when shrinking.
+    mask = await decodeMask(maskBytes, 'mask', { formats: UPLOAD_FORMATS, maxPixels, convention });
     if (mask.width !== from.width || mask.height !== from.height) mask = resizeMaskKeepHoles(mask, from.height, from.width);
+    warning = holeWarning(mask, convention, 'the mask', (c) => `"maskConvention": "${c}"`) ?? undefined;
   } else {
     if (!MASK_KINDS.includes(b.mask.kind)) throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
     try {
@@ -174,7 +185,7 @@ export async function prepareInputs(b: InpaintBody, model: ServedModel, options:
   const fit = options.fit ?? fitFor(options, model);
   const plans = fit === 'crop' ? planCrops(mask, to) : [planFit(from, to, 'whole')];
   const regions = plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
-  return { model, image, mask, options, resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) } };
+  return { model, image, mask, options, resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) }, maskConvention: convention, ...(warning ? { warning } : {}) };
 }
 
 /** Validate a parsed JSON body and decode its image and mask for the model it names. */

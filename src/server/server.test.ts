@@ -63,7 +63,7 @@ async function post(body: unknown, type = 'application/json'): Promise<{ status:
   return { status: r.status, text: await r.text(), headers: r.headers };
 }
 
-/** Hand-made mask: a 8×8 hole at rows/cols 10..17 of a 28×28 image; white = known. */
+/** Hand-made mask: a 8×8 hole at rows/cols 10..17 of a 28×28 image; white = known (sent with maskConvention 'known-white'; the default, white = hole, is src/server/mask_convention.test.ts). */
 function squareMask(size = 28) {
   const data = new Float32Array(size * size).fill(1);
   for (let y = 10; y < 18; y++) for (let x = 10; x < 18; x++) data[y * size + x] = 0;
@@ -118,7 +118,7 @@ test('GET /api/config lists mask kinds and limits', async () => {
 
 test('POST /api/inpaint streams progress to the end; the result differs from the input only inside the hole', async () => {
   const before = await serverTensors(S.url);
-  const r = await post({ model: 'tiny', image: await pngDataUrl(testImage()), mask: await pngDataUrl(squareMask()), options: { iters: 5, restarts: 2, seed: 3 } });
+  const r = await post({ model: 'tiny', image: await pngDataUrl(testImage()), mask: await pngDataUrl(squareMask()), maskConvention: 'known-white', options: { iters: 5, restarts: 2, seed: 3 } });
   assert.equal(r.status, 200, r.text);
   const events = parseSse(r.text);
   const names = events.map((e) => e.event);
@@ -150,7 +150,7 @@ test('POST /api/inpaint streams progress to the end; the result differs from the
     }
     assert.ok(holeDiff > 10, `${key}: only ${holeDiff} hole pixels differ from the masked input`);
   }
-  // The returned mask is ours: black exactly on the 8×8 square.
+  // The returned mask is ours, in the request's convention: black exactly on the 8×8 square.
   const mk = await pixels(res.mask);
   assert.equal(mk.data[(12 * 28 + 12) * mk.channels], 0);
   assert.equal(mk.data[(2 * 28 + 2) * mk.channels], 255);
@@ -176,10 +176,10 @@ test('a mask kind instead of a PNG; an image of another size comes back at its o
   assert.deepEqual([b.width, b.height, m.width, m.height], [60, 40, 60, 40]);
   let holes = 0;
   for (let i = 0; i < 60 * 40; i++) {
-    if (m.data[i * m.channels]! < 128) { holes++; continue; }
+    if (m.data[i * m.channels]! >= 128) { holes++; continue; } // white = hole (the default convention)
     assert.equal(b.data[i * b.channels], p.data[i * p.channels], `known pixel ${i} changed`);
   }
-  assert.ok(holes > 100, `${holes} hole pixels`);
+  assert.ok(holes > 100 && holes < 60 * 40 / 2, `${holes} hole pixels`);
   // fit crop: one region around the centre hole.
   const c = parseSse((await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1, fit: 'crop' } })).text);
   assert.equal(c[0]!.data.resize.fit, 'crop');
@@ -223,17 +223,21 @@ test('a mask file of another size is resized to the image, every hole kept, as t
   const fine = { data: new Float32Array(56 * 56).fill(1), n: 1, height: 56, width: 56, channels: 1 };
   fine.data[20 * 56 + 20] = 0;
   // Smaller: squareMask(20) (hole rows/cols 10..17) brought up to 28×28.
+  // Both sent (and the mask returned) in the default convention, white = hole: the files are the
+  // Masks (1 = known) inverted.
   for (const m of [fine, squareMask(20)]) {
-    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl(m), options: { iters: 2, restarts: 1 } });
+    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl({ ...m, data: m.data.map((v) => 1 - v) }), options: { iters: 2, restarts: 1 } });
     assert.equal(r.status, 200, r.text);
     const res = parseSse(r.text).at(-1)!;
     assert.equal(res.event, 'result', r.text.slice(0, 300));
+    assert.equal(res.data.maskConvention, 'hole-white');
     const got = await pixels(res.data.mask);
     assert.deepEqual([got.width, got.height], [28, 28]);
     const want = resizeMaskKeepHoles({ data: m.data, height: m.height, width: m.width }, 28, 28);
-    const holes = (d: ArrayLike<number>, step: number, t: number) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i * step]! < t);
-    assert.deepEqual(holes(got.data, got.channels, 128), holes(want.data, 1, 0.5));
-    assert.ok(holes(want.data, 1, 0.5).length > 0);
+    const pixelsWhere = (d: ArrayLike<number>, step: number, hole: (v: number) => boolean) => Array.from({ length: 784 }, (_, i) => i).filter((i) => hole(d[i * step]!));
+    const wantHoles = pixelsWhere(want.data, 1, (v) => v < 0.5);
+    assert.deepEqual(pixelsWhere(got.data, got.channels, (v) => v >= 128), wantHoles);
+    assert.ok(wantHoles.length > 0);
   }
 });
 

@@ -259,7 +259,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       res.end();
       return; // the client left while waiting
     }
-    const { model, image, mask, options, resize } = job;
+    const { model, image, mask, options, resize, maskConvention, warning } = job;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -267,7 +267,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     }, limits.jobTimeoutSec * 1000);
     const t0 = Date.now();
     try {
-      send('start', { model: model.name, start: checked.start, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask) });
+      send('start', { model: model.name, start: checked.start, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask), maskConvention, ...(warning ? { warning } : {}) });
       // A preview of G(z) about 20 times per run, as the page's own (previewEvery); plain progress at
       // most every 100 ms. The first preview (iteration 0) is G(z) at the start: from an encoder, its
       // one-pass fill, at once.
@@ -283,8 +283,8 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       };
       const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal, admission?.ok ? admission : undefined);
       await chain;
-      const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
-      send('result', { input, mask: maskPng, masked, raw, composite, blended, losses: r.losses, domain: r.domain ?? null, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
+      const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask, maskConvention), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
+      send('result', { input, mask: maskPng, maskConvention, masked, raw, composite, blended, losses: r.losses, domain: r.domain ?? null, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
       log(`inpaint ${model.name} ${options.iters} iters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       await chain.catch(() => {});

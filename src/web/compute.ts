@@ -22,6 +22,7 @@ import { fitToModel } from '../inpaint/fit.js';
 import { checkEncoderFor, parseEncoderManifest } from '../encoder/manifest.js';
 import { encoderFill } from '../encoder/model.js';
 import type { ImageBatch, Mask } from '../types.js';
+import { DEFAULT_MASK_CONVENTION, maskToGrey, type MaskConvention } from '../masks/convention.js';
 import type { ModelInfoLite, InpaintOutcome } from './types.js';
 import { availableBackends, type BackendChoice, type BrowserBackend } from './backends.js';
 
@@ -152,6 +153,8 @@ export interface BrowserRunArgs {
   image: HTMLCanvasElement;
   /** Painted mask: opaque = hole. Same size as `image`. */
   mask: HTMLCanvasElement;
+  /** The convention of the mask returned (the server's `maskConvention`) [hole-white]. */
+  maskConvention?: MaskConvention;
   options: Partial<InpaintOptions>;
   onProgress(p: { iter: number; iters: number; contextual: number; prior: number; preview?: string }): void;
   signal: AbortSignal;
@@ -194,7 +197,8 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const regions = r!.plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
   return {
     input: batchToDataUrl(full),
-    mask: batchToDataUrl({ ...fullMask, channels: 1 }),
+    mask: batchToDataUrl({ data: maskToGrey(fullMask, a.maskConvention ?? DEFAULT_MASK_CONVENTION), height: fullMask.height, width: fullMask.width, channels: 1 }),
+    maskConvention: a.maskConvention ?? DEFAULT_MASK_CONVENTION,
     masked: batchToDataUrl(r!.masked),
     raw: batchToDataUrl(r!.raw),
     composite: batchToDataUrl(r!.composite),

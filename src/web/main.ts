@@ -11,6 +11,7 @@
  * `document.body.dataset.state` is loading → ready → running → done | error (tests wait on it).
  */
 import { makeMask } from '../masks/masks.js';
+import { maskToGrey, type MaskConvention } from '../masks/convention.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
 import { zipStore } from '../util/zip.js';
 import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
@@ -56,6 +57,8 @@ const el = {
   maskKind: $<HTMLSelectElement>('mask-kind'),
   maskSeed: $<HTMLInputElement>('mask-seed'),
   applyKind: $<HTMLButtonElement>('apply-kind'),
+  maskConvention: $<HTMLSelectElement>('mask-convention'),
+  resMaskCaption: $('res-mask-caption'),
   init: $<HTMLSelectElement>('init'),
   browserBackend: $<HTMLSelectElement>('browser-backend'),
   liveCaption: $('live-caption'),
@@ -79,6 +82,7 @@ const el = {
   downloadZip: $<HTMLAnchorElement>('download-zip'),
   resultLosses: $('result-losses'),
   domainBanner: $('domain-banner'),
+  domainVerdict: $('domain-verdict'),
   staleNote: $('stale-note'),
   maskPreview: $<HTMLCanvasElement>('mask-preview'),
   zoomNote: $('zoom-note'),
@@ -111,6 +115,8 @@ const status = (msg: string, error = false) => {
 };
 const currentModel = () => models.find((m) => m.name === el.model.value);
 const maskCtx = () => el.mask.getContext('2d', { willReadFrequently: true })!;
+/** How every mask the page shows, downloads and sends marks the hole (src/masks/convention.ts); the painted canvas is always opaque = hole. */
+const convention = () => el.maskConvention.value as MaskConvention;
 
 async function getJson<T>(url: string): Promise<T> {
   const r = await fetch(url);
@@ -168,6 +174,7 @@ function maskChanged(what = 'the mask'): void {
 function markStale(reason: string): void {
   if (!result) return;
   el.resultPanel.classList.add('stale');
+  el.domainVerdict.hidden = true; // the verdict was on the input of that result
   el.staleNote.hidden = false;
   el.staleNote.textContent = `out of date: ${reason}; press Inpaint again`;
 }
@@ -189,8 +196,9 @@ function drawMaskPreview(): void {
   c.width = m.size;
   c.height = m.size;
   const img = c.getContext('2d')!.createImageData(m.size, m.size);
+  const grey = maskToGrey(small, convention());
   for (let i = 0; i < small.data.length; i++) {
-    const v = small.data[i]! >= 0.5 ? 255 : 0;
+    const v = grey[i]! * 255;
     img.data.set([v, v, v, 255], i * 4);
   }
   c.getContext('2d')!.putImageData(img, 0, 0);
@@ -294,7 +302,7 @@ function holeCount(): number {
   return n;
 }
 
-/** The painted mask as the API wants it: white = known, black = hole, same size as the image. */
+/** The painted mask as a PNG in the chosen convention (sent with it as `maskConvention`), same size as the image. */
 function maskPng(): string {
   const c = document.createElement('canvas');
   c.width = el.mask.width;
@@ -303,7 +311,8 @@ function maskPng(): string {
   const src = maskCtx().getImageData(0, 0, c.width, c.height);
   const out = ctx.createImageData(c.width, c.height);
   for (let i = 0; i < c.width * c.height; i++) {
-    const v = src.data[i * 4 + 3]! >= 128 ? 0 : 255;
+    const white = (src.data[i * 4 + 3]! >= 128) === (convention() === 'hole-white');
+    const v = white ? 255 : 0;
     out.data.set([v, v, v, 255], i * 4);
   }
   ctx.putImageData(out, 0, 0);
@@ -600,7 +609,7 @@ function options() {
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
 async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
-  const body = JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), options: options() });
+  const body = JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), maskConvention: convention(), options: options() });
   const maxBytes = config?.limits.maxBodyBytes;
   if (maxBytes && body.length > maxBytes) throw new Error(`the image is ${(body.length / 2 ** 20).toFixed(1)} MB as PNG; this server accepts at most ${(maxBytes / 2 ** 20).toFixed(1)} MB: use a smaller image`);
   const r = await fetch('api/inpaint', {
@@ -644,7 +653,7 @@ async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<Inpai
   const { inpaintInBrowser, initBrowserBackend } = await import('./compute.js');
   const name = await initBrowserBackend(choice);
   status(`inpainting in this browser on ${BACKEND_LABELS[name as BrowserBackend] ?? name}${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, options: options(), onProgress: showProgress, signal, backend: choice });
+  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, maskConvention: convention(), options: options(), onProgress: showProgress, signal, backend: choice });
 }
 
 // The backends this browser has, in the "on" list (auto = the first of them), found without TF.js.
@@ -659,6 +668,7 @@ function showResult(r: InpaintOutcome): void {
   el.staleNote.hidden = true;
   const ids = ['input', 'mask', 'masked', 'raw', 'composite', 'blended'] as const;
   for (const k of ids) $<HTMLImageElement>(`res-${k}`).src = r[k];
+  el.resMaskCaption.textContent = `mask (white = ${r.maskConvention === 'known-white' ? 'known' : 'hole'})`;
   el.resultPanel.hidden = false;
   el.cmpUnder.src = r.masked;
   updateCompare();
@@ -675,9 +685,13 @@ function showResult(r: InpaintOutcome): void {
   el.resultLosses.dataset.seconds = String(r.seconds); // full precision, for benchmarks
   el.resultLosses.textContent = `contextual ${r.losses.contextual.toFixed(2)} · prior ${r.losses.prior.toFixed(3)} · ${r.seconds.toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${r.start ? ` · start: ${r.start === 'encoder' ? "the encoder's z" : 'random z'}` : ''}`;
   fitStage(el.compare, r.resize.from.width, r.resize.from.height);
-  // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted).
+  // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted),
+  // and the verdict either way beside the live preview, near the top of the page where it is seen.
   el.domainBanner.hidden = !r.domain?.unlike;
   el.domainBanner.textContent = r.domain?.unlike ? (r.domain.message ?? 'this image looks unlike what the model was trained on') : '';
+  el.domainVerdict.hidden = !r.domain;
+  el.domainVerdict.classList.toggle('unlike', !!r.domain?.unlike);
+  el.domainVerdict.textContent = !r.domain ? '' : r.domain.unlike ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}` : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
 }
 
 function updateCompare(): void {
@@ -690,6 +704,41 @@ function updateCompare(): void {
   el.cmpOver.style.clipPath = `inset(0 0 0 ${el.cmpSlider.value}%)`;
 }
 el.compareWith.addEventListener('change', updateCompare);
+
+/** Black ↔ white of a mask PNG data URL (the result's mask in the other convention). */
+async function invertedPng(url: string): Promise<string> {
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height);
+  for (let i = 0; i < d.data.length; i += 4) for (let k = 0; k < 3; k++) d.data[i + k] = 255 - d.data[i + k]!;
+  ctx.putImageData(d, 0, 0);
+  return c.toDataURL('image/png');
+}
+
+// The convention changes every mask shown and downloaded at once: the preview, and the result's
+// mask (inverted in place; the fill itself does not depend on it, so the result stays as it was).
+el.maskConvention.addEventListener('change', () => {
+  drawMaskPreview();
+  const r = result, want = convention();
+  if (!r || (r.maskConvention ?? 'known-white') === want) return;
+  void invertedPng(r.mask).then((mask) => {
+    if (result !== r) return;
+    const stale = el.resultPanel.classList.contains('stale'), note = el.staleNote.textContent;
+    showResult({ ...r, mask, maskConvention: want });
+    if (stale) {
+      el.resultPanel.classList.add('stale');
+      el.domainVerdict.hidden = true;
+      el.staleNote.hidden = false;
+      el.staleNote.textContent = note;
+    }
+  });
+});
 el.cmpSlider.addEventListener('input', updateCompare);
 
 el.go.addEventListener('click', async () => {

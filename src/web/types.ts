@@ -30,6 +30,8 @@ export interface InpaintOutcome {
   backend?: string;
   /** Where the search started (the page fills it in from the `start` event on the server). */
   start?: 'encoder' | 'random';
+  /** The convention `mask` is in (white = hole by default); absent from servers before #31: known-white. */
+  maskConvention?: 'hole-white' | 'known-white';
   /** Out-of-domain verdict, when the model is calibrated (src/inpaint/domain.ts); null otherwise. */
   domain?: { knownError: number; threshold: number; unlike: boolean; message?: string } | null;
 }
