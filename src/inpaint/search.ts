@@ -64,7 +64,7 @@ export interface SearchResult {
   errors: (string | null)[];
   /** Where the search started: the encoder's z (restart 0; the others mixed toward random) or random z. */
   start: Start;
-  /** With `refine` features or generator: per image the refinement's drift from G(ẑ)'s activations or weights, and why it stopped early (null: it did not; the unrefined fill is kept when it did). */
+  /** With `refine` other than z: per image the refinement's drift from G(ẑ)'s activations or weights, and why it stopped early (null: it did not; the unrefined fill is kept when it did). */
   refined?: { drift: number[]; errors: (string | null)[] };
 }
 
