@@ -28,7 +28,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
-import { importanceWeights } from './weights.js';
+import { contextAndPrior, contextTargets } from './context.js';
 import { UserError } from '../util/errors.js';
 
 export const REFINE_KINDS = ['z', 'features', 'generator', 'modulation'] as const;
@@ -96,14 +96,8 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
   const nz = G.inputs[0]!.shape[1] as number;
   if (z.length !== N * nz) throw new Error(`refineFill: z has ${z.length} values, expected ${N}·${nz}`);
   const { front, back } = splitGenerator(G, o.refineDepth);
-  const px = h * w, s = imageSize(images);
-  const wts = new Float32Array(N * px), ys = new Float32Array(N * s);
-  for (let i = 0; i < N; i++) {
-    wts.set(importanceWeights(masks[i]!, o.window, o.contextFloor), i * px);
-    for (let j = 0; j < s; j++) ys[i * s + j] = images.data[i * s + j]! * 2 - 1;
-  }
-  const Wt = tf.tensor4d(wts, [N, h, w, 1]);
-  const Y = tf.tensor4d(ys, [N, h, w, c]);
+  const s = imageSize(images);
+  const { W: Wt, Y } = contextTargets(images, masks, o.window, o.contextFloor);
   const h0 = tf.tidy(() => applyLayers(front, tf.tensor2d(z, [N, nz]))) as tf.Tensor4D;
   const adapted = o.refine === 'generator' || o.refine === 'modulation' ? back.filter((l) => l.getClassName() === 'Conv2DTranspose') : [];
   // generator: one kernel (and bias) variable per image and adapted layer, from the shared weights θ₀.
@@ -153,9 +147,7 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
   };
   const losses = () => {
     const g = forward();
-    const ctx = tf.sum(tf.mul(Wt, tf.abs(tf.sub(g, Y))), [1, 2, 3]);
-    const prior = tf.neg(tf.reshape(D.apply(g, { training: false }) as tf.Tensor, [N]));
-    return { g, ctx, prior };
+    return { g, ...contextAndPrior(g, Wt, Y, D) };
   };
 
   const errors: (string | null)[] = Array.from({ length: N }, () => null);

@@ -27,7 +27,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
-import { importanceWeights } from './weights.js';
+import { contextAndPrior, contextTargets } from './context.js';
 import { masksFor } from './composite.js';
 import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
 import { encode } from '../encoder/model.js';
@@ -127,23 +127,12 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   const { nz, h, w, c } = modelShape(G);
   if (images.height !== h || images.width !== w) throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
   if (images.channels !== c) throw new UserError(`image has ${images.channels} channel(s), the model has ${c}`);
-  const N = images.n, K = o.restarts, B = N * K;
+  const N = images.n, K = o.restarts, B = N * K, s = imageSize(images);
   const ms = masksFor(images, masks);
 
-  // Per-pixel weights, W⊙M (importance weights are 0 on unknown pixels already), broadcast over
-  // channels and repeated for each restart: [B, h, w, 1]. Targets y in [-1,1]: [B, h, w, c].
-  const px = h * w, s = imageSize(images);
-  const wts = new Float32Array(B * px);
-  const ys = new Float32Array(B * s);
-  for (let i = 0; i < N; i++) {
-    const wi = importanceWeights(ms[i]!, o.window, o.contextFloor);
-    for (let k = 0; k < K; k++) {
-      wts.set(wi, (i * K + k) * px);
-      const yi = images.data.subarray(i * s, (i + 1) * s);
-      const dst = (i * K + k) * s;
-      for (let j = 0; j < s; j++) ys[dst + j] = yi[j]! * 2 - 1;
-    }
-  }
+  // Per-pixel weights W⊙M (0 on unknown pixels already) and targets y in [-1,1], repeated for each
+  // restart: [B, h, w, 1] and [B, h, w, c].
+  const { W: Wt, Y } = contextTargets(images, ms, o.window, o.contextFloor, K);
   // The same K starting points for every image, from the seed alone (see the module comment).
   const rng = new Rng(o.seed);
   const z0 = new Float32Array(K * nz);
@@ -164,8 +153,6 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       }
     }
   }
-  const Wt = tf.tensor4d(wts, [B, h, w, 1]);
-  const Y = tf.tensor4d(ys, [B, h, w, c]);
   const zT = tf.tensor2d(zInit, [B, nz]);
   const z = tf.variable(zT, true);
   zT.dispose(); // the variable holds its own reference to the data
@@ -174,10 +161,8 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   /** Per-sample [B] contextual and prior losses. */
   const losses = (zz: tf.Tensor2D, withPrior = o.lambda > 0) => {
     const g = G.apply(zz, { training: false }) as tf.Tensor4D;
-    const ctx = tf.sum(tf.mul(Wt, tf.abs(tf.sub(g, Y))), [1, 2, 3]);
     // With λ = 0 the prior is not needed for the search; it is still measured at the end for reports.
-    const prior = withPrior ? tf.neg(tf.reshape(D.apply(g, { training: false }) as tf.Tensor, [B])) : tf.zeros([B]);
-    return { g, ctx, prior };
+    return { g, ...contextAndPrior(g, Wt, Y, D, withPrior) };
   };
 
   const history: SearchResult['history'] = [];
