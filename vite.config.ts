@@ -18,7 +18,8 @@ function tfjsWasm(): Plugin {
   return {
     name: 'wgan-inpaint:tfjs-wasm',
     generateBundle() {
-      for (const f of WASM_FILES) this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: fs.readFileSync(path.join(WASM_DIR, f)) });
+      for (const f of WASM_FILES)
+        this.emitFile({ type: 'asset', fileName: `tfjs-wasm/${f}`, source: fs.readFileSync(path.join(WASM_DIR, f)) });
     },
   };
 }

@@ -78,14 +78,20 @@ const PY = '/usr/bin/python3';
 export function ceilingOfRun(before: number | null, after: number | null): number | null {
   const c = Math.max(before ?? 0, after ?? 0);
   if (c > 0)
-    console.log(`  sgemm ceiling (numpy/OpenBLAS, all cores): ${c.toFixed(1)} GFLOP/s (measured before: ${before?.toFixed(1) ?? '—'}, after: ${after?.toFixed(1) ?? '—'})`);
+    console.log(
+      `  sgemm ceiling (numpy/OpenBLAS, all cores): ${c.toFixed(1)} GFLOP/s (measured before: ${before?.toFixed(1) ?? '—'}, after: ${after?.toFixed(1) ?? '—'})`,
+    );
   return c > 0 ? c : null;
 }
 
 /** sgemm GFLOP/s of numpy (OpenBLAS) at n = 1024…2048 with all cores: the machine's practical ceiling. */
 export function sgemmCeiling(): number | null {
   try {
-    const out = execFileSync(PY, ['-c', `
+    const out = execFileSync(
+      PY,
+      [
+        '-c',
+        `
 import numpy as np, time
 best = 0
 for n in (1024, 2048):
@@ -94,7 +100,10 @@ for n in (1024, 2048):
     for _ in range(3):
         t = time.perf_counter(); a @ b; dt = time.perf_counter() - t
         best = max(best, 2 * n**3 / dt / 1e9)
-print(best)`], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } });
+print(best)`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } },
+    );
     return Number(out.trim());
   } catch {
     return null;
@@ -102,7 +111,9 @@ print(best)`], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '',
 }
 
 /** Run bench/pytorch_ref.py if Debian's python3-torch is installed; null otherwise. */
-export function pytorchRef(args: string[]): { wganGpIterationMs: number; completionIterationMs: number; torch: string } | null {
+export function pytorchRef(
+  args: string[],
+): { wganGpIterationMs: number; completionIterationMs: number; torch: string } | null {
   const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'pytorch_ref.py');
   try {
     execFileSync(PY, ['-c', 'import torch'], { stdio: 'ignore' });
@@ -116,6 +127,6 @@ export function pytorchRef(args: string[]): { wganGpIterationMs: number; complet
 
 export function writeJson(file: string | undefined, data: unknown): void {
   if (!file || file === 'true') return;
-  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   console.log(`  figures written to ${file}`);
 }

@@ -20,7 +20,8 @@ import { parseFlags } from './common.js';
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags(args, ['channels', 'data', 'size', 'no-load']);
   const data = f.data ?? 'emoji';
-  const size = Number(f.size ?? 32), channels = Number(f.channels ?? 3) as 1 | 3;
+  const size = Number(f.size ?? 32),
+    channels = Number(f.channels ?? 3) as 1 | 3;
   console.log(`bench emoji_data: ${data} at ${size}×${size}×${channels}`);
 
   const pkgs = emojiPackages(data);
@@ -41,13 +42,22 @@ export async function run(args: string[]): Promise<void> {
   const pixHash = images.map((px) => (px ? crypto.createHash('sha256').update(px).digest('hex') : ''));
   // The first item of each pixel group, to tell within- from cross-source duplicates.
   const firstOf = new Map<string, number>();
-  pixHash.forEach((h, i) => { if (h && !firstOf.has(h)) firstOf.set(h, i); });
+  pixHash.forEach((h, i) => {
+    if (h && !firstOf.has(h)) firstOf.set(h, i);
+  });
   console.log(`  decode: ${(decodeMs / 1000).toFixed(1)} s for ${all.length} images (${skippedNames.length} corrupt)`);
 
-  console.log('  source    files  not-emoji  other-tones  kept-by-rules  dup-byte  dup-pixel-only  (cross-source)  train  test');
-  let tr = 0, te = 0;
+  console.log(
+    '  source    files  not-emoji  other-tones  kept-by-rules  dup-byte  dup-pixel-only  (cross-source)  train  test',
+  );
+  let tr = 0,
+    te = 0;
   for (const s of listing.sources) {
-    let dupByte = 0, dupPix = 0, cross = 0, train = 0, test = 0;
+    let dupByte = 0,
+      dupPix = 0,
+      cross = 0,
+      train = 0,
+      test = 0;
     all.forEach((it, i) => {
       if (it.source !== s.kind || !images[i]) return;
       if (first[i]) {
@@ -63,7 +73,10 @@ export async function run(args: string[]): Promise<void> {
     tr += train;
     te += test;
     const d = s.dropped;
-    console.log(`  ${s.kind.padEnd(9)} ${String(s.files).padStart(5)}  ${String(d.notEmoji).padStart(9)}  ${String(d.skinTone).padStart(11)}  ${String(s.items.length).padStart(13)}  ${String(dupByte).padStart(8)}  ${String(dupPix).padStart(14)}  ${String(cross).padStart(14)}  ${String(train).padStart(5)}  ${String(test).padStart(4)}` + (d.uncategorised || d.unmatched ? `  (uncategorised ${d.uncategorised}, unmatched ${d.unmatched})` : ''));
+    console.log(
+      `  ${s.kind.padEnd(9)} ${String(s.files).padStart(5)}  ${String(d.notEmoji).padStart(9)}  ${String(d.skinTone).padStart(11)}  ${String(s.items.length).padStart(13)}  ${String(dupByte).padStart(8)}  ${String(dupPix).padStart(14)}  ${String(cross).padStart(14)}  ${String(train).padStart(5)}  ${String(test).padStart(4)}` +
+        (d.uncategorised || d.unmatched ? `  (uncategorised ${d.uncategorised}, unmatched ${d.unmatched})` : ''),
+    );
   }
   console.log(`  total: ${tr} train + ${te} test = ${tr + te} images`);
 
@@ -80,9 +93,15 @@ export async function run(args: string[]): Promise<void> {
     const test = await loadDataset({ data, size, channels, split: 'test', cacheDir });
     const testMs = performance.now() - t;
     const bytes = fs.readdirSync(cacheDir).reduce((a, x) => a + fs.statSync(path.join(cacheDir, x)).size, 0);
-    console.log(`  loadDataset train cold: ${(coldMs / 1000).toFixed(1)} s (${cold.n} images; decodes and caches both splits)`);
-    console.log(`  loadDataset train cached: ${(warmMs / 1000).toFixed(2)} s (${warm.n} images); test cached: ${(testMs / 1000).toFixed(2)} s (${test.n} images); cache ${(bytes / 2 ** 20).toFixed(1)} MB`);
-    console.log(`  sources: ${JSON.stringify(warm.sources?.map((s) => ({ name: s.name, version: s.version, licence: s.licence, count: s.count })))}`);
+    console.log(
+      `  loadDataset train cold: ${(coldMs / 1000).toFixed(1)} s (${cold.n} images; decodes and caches both splits)`,
+    );
+    console.log(
+      `  loadDataset train cached: ${(warmMs / 1000).toFixed(2)} s (${warm.n} images); test cached: ${(testMs / 1000).toFixed(2)} s (${test.n} images); cache ${(bytes / 2 ** 20).toFixed(1)} MB`,
+    );
+    console.log(
+      `  sources: ${JSON.stringify(warm.sources?.map((s) => ({ name: s.name, version: s.version, licence: s.licence, count: s.count })))}`,
+    );
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }

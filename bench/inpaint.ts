@@ -25,15 +25,49 @@ import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pyto
 import { shippedTimings } from './inpaint_shipped.js';
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags(args, ['backends', 'channels', 'images', 'iters', 'json', 'size', 'width', 'no-shipped', 'no-single', 'no-torch', 'shipped-only', 'model', 'runs', 'browser-backends', 'no-browser']);
-  const size = Number(f.size ?? 32) as 28 | 32 | 64, channels = Number(f.channels ?? 3) as 1 | 3, N = Number(f.images ?? 64), width = Number(f.width ?? 64), iters = Number(f.iters ?? 5);
+  const f = parseFlags(args, [
+    'backends',
+    'channels',
+    'images',
+    'iters',
+    'json',
+    'size',
+    'width',
+    'no-shipped',
+    'no-single',
+    'no-torch',
+    'shipped-only',
+    'model',
+    'runs',
+    'browser-backends',
+    'no-browser',
+  ]);
+  const size = Number(f.size ?? 32) as 28 | 32 | 64,
+    channels = Number(f.channels ?? 3) as 1 | 3,
+    N = Number(f.images ?? 64),
+    width = Number(f.width ?? 64),
+    iters = Number(f.iters ?? 5);
   console.log(`bench inpaint: completion iteration over ${N} images, ${size}×${size}×${channels}, widths ${width}`);
   const before = f['shipped-only'] === 'true' ? null : sgemmCeiling();
   const results: Record<string, unknown>[] = [];
   for (const b of f['shipped-only'] === 'true' ? [] : await backendsToRun(f)) {
     await useBackend(b);
-    const m = buildModels('dcgan', { size, channels, nz: 100, gWidth: width, dWidth: width, criticNorm: 'layer', seed: 0 });
-    const images = { data: Float32Array.from({ length: N * size * size * channels }, (_, i) => (i % 97) / 97), n: N, height: size, width: size, channels };
+    const m = buildModels('dcgan', {
+      size,
+      channels,
+      nz: 100,
+      gWidth: width,
+      dWidth: width,
+      criticNorm: 'layer',
+      seed: 0,
+    });
+    const images = {
+      data: Float32Array.from({ length: N * size * size * channels }, (_, i) => (i % 97) / 97),
+      n: N,
+      height: size,
+      width: size,
+      channels,
+    };
     const mask = makeMask('center', size, size);
     // Time (iters + 1) vs 1 iteration to subtract the fixed costs (weights, blending).
     const t1 = performance.now();
@@ -46,7 +80,12 @@ export async function run(args: string[]): Promise<void> {
     // — one input-gradient GEMM per layer, ≈ 1× forward (no weight gradients) → 2× forward per image.
     // (Until this session the count was 3×, which assumed weight gradients too.)
     const gflop = (2 * N * (forwardFlops(m.generator) + forwardFlops(m.critic))) / 1e9;
-    const row: Record<string, unknown> = { backend: b, msPerIteration: ms, gflops: gflop / (ms / 1000), pctOfSgemm: null };
+    const row: Record<string, unknown> = {
+      backend: b,
+      msPerIteration: ms,
+      gflops: gflop / (ms / 1000),
+      pctOfSgemm: null,
+    };
     let single = '';
     if (f['no-single'] !== 'true') {
       const one = { ...images, n: 1, data: images.data.slice(0, size * size * channels) };
@@ -69,22 +108,46 @@ export async function run(args: string[]): Promise<void> {
       single += `; encoder start (${INIT_DEFAULTS.encoder.iters} iters × ${INIT_DEFAULTS.encoder.restarts} restarts): ${(row.secondsOneImageEncoder as number).toFixed(2)} s; encoder only: ${(row.secondsOneImageEncoderOnly as number).toFixed(3)} s`;
     }
     results.push(row);
-    console.log(`  ${b.padEnd(7)} ${ms.toFixed(1).padStart(7)} ms/iter (${N} images)  ${(row.gflops as number).toFixed(1)} GFLOP/s${single}`);
+    console.log(
+      `  ${b.padEnd(7)} ${ms.toFixed(1).padStart(7)} ms/iter (${N} images)  ${(row.gflops as number).toFixed(1)} GFLOP/s${single}`,
+    );
     tf.dispose([...m.generator.weights.map((w) => w.read()), ...m.critic.weights.map((w) => w.read())]);
   }
   const ceiling = f['shipped-only'] === 'true' ? null : ceilingOfRun(before, sgemmCeiling());
   for (const r of results) {
     r.pctOfSgemm = ceiling ? (100 * (r.gflops as number)) / ceiling : null;
-    if (ceiling) console.log(`  ${String(r.backend).padEnd(7)} ${(r.pctOfSgemm as number).toFixed(0)}% of the sgemm ceiling`);
+    if (ceiling)
+      console.log(`  ${String(r.backend).padEnd(7)} ${(r.pctOfSgemm as number).toFixed(0)}% of the sgemm ceiling`);
   }
   let torch = null;
   if (f['no-torch'] !== 'true' && f['shipped-only'] !== 'true') {
-    torch = pytorchRef(['--size', String(size), '--channels', String(channels), '--width', String(width), '--iters', '1', '--completion-batch', String(N)]);
+    torch = pytorchRef([
+      '--size',
+      String(size),
+      '--channels',
+      String(channels),
+      '--width',
+      String(width),
+      '--iters',
+      '1',
+      '--completion-batch',
+      String(N),
+    ]);
     if (torch) {
       console.log(`  pytorch ${torch.torch}: ${torch.completionIterationMs.toFixed(1)} ms/iter`);
-      for (const r of results) console.log(`  ${String(r.backend).padEnd(7)} time / PyTorch time = ${((r.msPerIteration as number) / torch.completionIterationMs).toFixed(3)}`);
+      for (const r of results)
+        console.log(
+          `  ${String(r.backend).padEnd(7)} time / PyTorch time = ${((r.msPerIteration as number) / torch.completionIterationMs).toFixed(3)}`,
+        );
     }
   }
   const shipped = f['no-shipped'] === 'true' ? null : await shippedTimings(f, await backendsToRun(f));
-  writeJson(f.json, { bench: 'inpaint', config: { size, channels, images: N, width }, sgemmCeilingGflops: ceiling, results, pytorch: torch, shipped });
+  writeJson(f.json, {
+    bench: 'inpaint',
+    config: { size, channels, images: N, width },
+    sgemmCeilingGflops: ceiling,
+    results,
+    pytorch: torch,
+    shipped,
+  });
 }

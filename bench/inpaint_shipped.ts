@@ -31,13 +31,16 @@ export interface ShippedTimings {
 }
 
 export async function shippedTimings(f: Record<string, string>, nodeBackends: string[]): Promise<ShippedTimings> {
-  const name = f.model ?? 'fashion-mnist', runs = Number(f.runs ?? 5);
+  const name = f.model ?? 'fashion-mnist',
+    runs = Number(f.runs ?? 5);
   const dir = resolveCheckpointDir(name);
   const first = listSamples(dir)[0];
   const sample = first && path.join(dir, 'samples', first);
   if (!sample) throw new Error(`bench inpaint: ${name} has no bundled samples`);
   const out: ShippedTimings = { model: name, start: 'random', seconds: {}, cpuSeconds: {}, runs };
-  console.log(`\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`);
+  console.log(
+    `\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`,
+  );
   for (const b of nodeBackends) {
     await useBackend(b);
     const ck = await loadCheckpoint(name, { encoder: false });
@@ -47,9 +50,11 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     const image = await readImage(sample, { channels: c.channels as 1 | 3, size: c.size });
     const mask = makeMask('center', c.size, c.size);
     await inpaint(model, image, mask, { iters: 2 });
-    const ts: number[] = [], cpu: number[] = [];
+    const ts: number[] = [],
+      cpu: number[] = [];
     for (let r = 0; r < runs; r++) {
-      const t = performance.now(), c0 = process.cpuUsage();
+      const t = performance.now(),
+        c0 = process.cpuUsage();
       await inpaint(model, image, mask, {});
       ts.push((performance.now() - t) / 1000);
       const c = process.cpuUsage(c0);
@@ -58,20 +63,33 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     out.seconds[b] = median(ts);
     // CPU seconds of this process too: on a machine shared with other jobs, wall time overstates.
     out.cpuSeconds[b] = median(cpu);
-    console.log(`  ${b.padEnd(16)} ${out.seconds[b]!.toFixed(3)} s wall, ${out.cpuSeconds[b]!.toFixed(3)} s CPU  (start: ${start})`);
-    tf.dispose([...model.generator.weights, ...model.critic.weights, ...(model.encoder?.weights ?? [])].map((w) => w.read()));
+    console.log(
+      `  ${b.padEnd(16)} ${out.seconds[b]!.toFixed(3)} s wall, ${out.cpuSeconds[b]!.toFixed(3)} s CPU  (start: ${start})`,
+    );
+    tf.dispose(
+      [...model.generator.weights, ...model.critic.weights, ...(model.encoder?.weights ?? [])].map((w) => w.read()),
+    );
   }
-  if (f['no-browser'] !== 'true') Object.assign(out.seconds, await browserTimings(name, (f['browser-backends'] ?? 'wasm,webgl,webgpu').split(','), runs));
+  if (f['no-browser'] !== 'true')
+    Object.assign(
+      out.seconds,
+      await browserTimings(name, (f['browser-backends'] ?? 'wasm,webgl,webgpu').split(','), runs),
+    );
   return out;
 }
 
 /** The built page in headless Chromium, in-browser mode, centre mask, the page's defaults for the model. */
 async function browserTimings(name: string, backends: string[], runs: number): Promise<Record<string, number>> {
-  if (!fs.existsSync(path.join(WEB_ROOT, 'index.html'))) throw new Error('bench inpaint: the page is not built (npm run build:web)');
+  if (!fs.existsSync(path.join(WEB_ROOT, 'index.html')))
+    throw new Error('bench inpaint: the page is not built (npm run build:web)');
   const models = await loadServedModels([name]);
   const S = await startServer({ models, webRoot: WEB_ROOT }, 0);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-bench-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
   const out: Record<string, number> = {};
   try {
     for (const b of backends) {
@@ -79,8 +97,12 @@ async function browserTimings(name: string, backends: string[], runs: number): P
       if (process.env.WGAN_BENCH_CONSOLE) page.on('console', (m) => console.log(`  [page ${m.type()}] ${m.text()}`));
       await page.goto(S.url);
       await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-      await page.waitForFunction(() => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1);
-      const offered = await page.evaluate(() => Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => o.value));
+      await page.waitForFunction(
+        () => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1,
+      );
+      const offered = await page.evaluate(() =>
+        Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => o.value),
+      );
       if (!offered.includes(b)) {
         console.log(`  chromium-${b.padEnd(8)} not offered by this browser`);
         await page.close();
@@ -94,13 +116,18 @@ async function browserTimings(name: string, backends: string[], runs: number): P
       const ts: number[] = [];
       for (let r = 0; r <= runs; r++) {
         await page.click('#go');
-        await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 600_000 });
-        if ((await page.evaluate(() => document.body.dataset.state)) !== 'done') throw new Error(`chromium ${b}: ${await page.textContent('#status')}`);
+        await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, {
+          timeout: 600_000,
+        });
+        if ((await page.evaluate(() => document.body.dataset.state)) !== 'done')
+          throw new Error(`chromium ${b}: ${await page.textContent('#status')}`);
         const s = Number(await page.getAttribute('#result-losses', 'data-seconds'));
         if (r > 0) ts.push(s); // run 0: warm-up (shader compilation, first allocation)
       }
       out[`chromium-${b}`] = median(ts);
-      console.log(`  chromium-${b.padEnd(8)} ${out[`chromium-${b}`]!.toFixed(3)} s  (${setting}; ${b === 'wasm' ? 'wasm SIMD, one thread' : 'software renderer here'})`);
+      console.log(
+        `  chromium-${b.padEnd(8)} ${out[`chromium-${b}`]!.toFixed(3)} s  (${setting}; ${b === 'wasm' ? 'wasm SIMD, one thread' : 'software renderer here'})`,
+      );
       await page.close();
     }
   } finally {

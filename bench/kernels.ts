@@ -114,14 +114,25 @@ function runCase(backend: string, c: Case, reps: number, warmup: boolean, sync: 
       const t = time(f, reps, warmup, sync);
       out.push({ backend, kernel, shape: c.name, ms: t.median, minMs: t.min, gflops: flops(c) / t.median / 1e6 });
     } catch (e) {
-      out.push({ backend, kernel, shape: c.name, ms: null, minMs: null, gflops: null, error: (e as Error).message.split('\n')[0] ?? '' });
+      out.push({
+        backend,
+        kernel,
+        shape: c.name,
+        ms: null,
+        minMs: null,
+        gflops: null,
+        error: (e as Error).message.split('\n')[0] ?? '',
+      });
     }
   };
   const e = tf.engine();
   if (c.kind === 'matmul') {
     const a = tf.randomNormal(c.transposeA ? [c.k, c.m] : [c.m, c.k]);
     const b = tf.randomNormal(c.transposeB ? [c.n, c.k] : [c.k, c.n]);
-    measure('MatMul', () => e.runKernel('BatchMatMul', { a, b }, { transposeA: c.transposeA, transposeB: c.transposeB }) as tf.Tensor);
+    measure(
+      'MatMul',
+      () => e.runKernel('BatchMatMul', { a, b }, { transposeA: c.transposeA, transposeB: c.transposeB }) as tf.Tensor,
+    );
     tf.dispose([a, b]);
     return out;
   }
@@ -130,8 +141,14 @@ function runCase(backend: string, c: Case, reps: number, warmup: boolean, sync: 
   const dy = tf.randomNormal(tf.tidy(() => tf.conv2d(x as tf.Tensor4D, w, c.stride, c.pad)).shape);
   const conv = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 };
   measure('Conv2D', () => e.runKernel('Conv2D', { x, filter: w }, conv) as tf.Tensor);
-  measure('Conv2DBackpropInput', () => e.runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...conv, inputShape: c.x }) as tf.Tensor);
-  measure('Conv2DBackpropFilter', () => e.runKernel('Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: w.shape }) as tf.Tensor);
+  measure(
+    'Conv2DBackpropInput',
+    () => e.runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...conv, inputShape: c.x }) as tf.Tensor,
+  );
+  measure(
+    'Conv2DBackpropFilter',
+    () => e.runKernel('Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: w.shape }) as tf.Tensor,
+  );
   tf.dispose([x, w, dy]);
   return out;
 }
@@ -143,10 +160,16 @@ function parseArgs(args: string[]): { reps: number; json?: string; backends: str
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const v = args[i + 1];
-    if (a === '--reps' && v) (reps = Math.max(1, Number(v))), i++;
-    else if (a === '--json' && v) (json = v), i++;
-    else if (a === '--backends' && v) (backends = v.split(',')), i++;
-    else throw new Error(`bench kernels: unknown argument '${a}' (use --reps N, --json FILE, --backends a,b)`);
+    if (a === '--reps' && v) {
+      reps = Math.max(1, Number(v));
+      i++;
+    } else if (a === '--json' && v) {
+      json = v;
+      i++;
+    } else if (a === '--backends' && v) {
+      backends = v.split(',');
+      i++;
+    } else throw new Error(`bench kernels: unknown argument '${a}' (use --reps N, --json FILE, --backends a,b)`);
   }
   return json === undefined ? { reps, backends } : { reps, json, backends };
 }
@@ -167,7 +190,7 @@ export async function run(args: string[]): Promise<void> {
     const kernels = kind === 'wasm' ? await import('../src/backends/wasm_kernels.js') : undefined;
     if (b === 'wasm-stock') kernels?.unregisterWasmKernels();
     const isCpu = b === 'cpu';
-    const threads = Number(process.env['WGAN_WASM_THREADS'] ?? 0);
+    const threads = Number(process.env.WGAN_WASM_THREADS ?? 0);
     if (kind === 'wasm' && threads >= 2) console.log(`# WGAN_WASM_THREADS=${threads}: threaded SIMD wasm binary`);
     // cpu and wasm compute synchronously inside the kernel call; others may need a read to finish
     const sync = !(isCpu || kind === 'wasm');
@@ -175,14 +198,20 @@ export async function run(args: string[]): Promise<void> {
     for (const c of cases(isCpu ? 2 : 64)) {
       for (const r of runCase(b, c, isCpu ? 1 : opt.reps, !isCpu, sync)) {
         results.push(r);
-        const fig = r.ms === null ? `n/a: ${r.error}` : `${r.ms.toFixed(1).padStart(8)} ms ${r.gflops!.toFixed(2).padStart(7)} GFLOP/s  (min ${r.minMs!.toFixed(1)} ms)`;
+        const fig =
+          r.ms === null
+            ? `n/a: ${r.error}`
+            : `${r.ms.toFixed(1).padStart(8)} ms ${r.gflops!.toFixed(2).padStart(7)} GFLOP/s  (min ${r.minMs!.toFixed(1)} ms)`;
         console.log(`${pad(b, 11)} ${pad(r.kernel, 21)} ${pad(r.shape, 32)} ${fig}`);
       }
     }
     if (b === 'wasm-stock') kernels?.registerWasmKernels();
   }
   if (opt.json) {
-    await writeFile(opt.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+    await writeFile(
+      opt.json,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+    );
     console.log(`# wrote ${opt.json}`);
   }
 }

@@ -3,7 +3,19 @@
  * (medians, GFLOP/s, ratios). Benchmarks are never part of `npm test`.
  */
 const [name, ...args] = process.argv.slice(2);
-const known = ['kernels', 'train', 'inpaint', 'recipes', 'baselines', 'queue', 'poisson', 'claims', 'native_gemm', 'emoji_data', 'all'];
+const known = [
+  'kernels',
+  'train',
+  'inpaint',
+  'recipes',
+  'baselines',
+  'queue',
+  'poisson',
+  'claims',
+  'native_gemm',
+  'emoji_data',
+  'all',
+];
 if (!name || !known.includes(name)) {
   console.error(`usage: npm run bench -- <${known.join('|')}> [options]`);
   process.exit(2);

@@ -70,15 +70,22 @@ function benchGemm(A: NativeAddon, reps: number): void {
     const c = new Float32Array(n * n);
     const p = Int32Array.from([1, n, n, n, 0, 0, 0, 0, 0]);
     const ms = time(n >= 1536 ? Math.max(3, reps >> 1) : reps, () => A.gemm(a, b, c, p));
-    console.log(`  ${String(n).padStart(34)}   ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`);
+    console.log(
+      `  ${String(n).padStart(34)}   ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`,
+    );
   }
-  for (const [ta, tb] of [[1, 0], [0, 1]] as const) {
+  for (const [ta, tb] of [
+    [1, 0],
+    [0, 1],
+  ] as const) {
     const n = 1024;
     const a = rand(n * n);
     const b = rand(n * n);
     const c = new Float32Array(n * n);
     const ms = time(reps, () => A.gemm(a, b, c, Int32Array.from([1, n, n, n, ta, tb, 0, 0, 0])));
-    console.log(`  n=1024 transA=${ta} transB=${tb}                ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`);
+    console.log(
+      `  n=1024 transA=${ta} transB=${tb}                ${ms.toFixed(2).padStart(7)}  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)}`,
+    );
   }
 }
 
@@ -96,7 +103,9 @@ function benchConv(A: NativeAddon, reps: number): void {
     const g = (ms: number): string => `${(flops / ms / 1e6).toFixed(1).padStart(6)} ${ms.toFixed(2).padStart(6)}ms`;
     console.log(`  ${c.label.padEnd(30)} ${g(fw)}  ${g(bi)}  ${g(bf)}`);
   }
-  console.log('  (generator conv2dTranspose = backprop-input of the row in reverse: [64,4,4,256]→[64,8,8,128] is row 3, etc.)');
+  console.log(
+    '  (generator conv2dTranspose = backprop-input of the row in reverse: [64,4,4,256]→[64,8,8,128] is row 3, etc.)',
+  );
 }
 
 export async function run(args: string[]): Promise<void> {

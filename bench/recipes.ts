@@ -22,13 +22,24 @@ const RECIPES: [string, TrainConfigInput][] = [
 
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags(args, ['backend', 'batch', 'channels', 'rounds', 'size', 'width']);
-  const size = Number(f.size ?? 32), channels = Number(f.channels ?? 1), batch = Number(f.batch ?? 64), width = Number(f.width ?? 32), rounds = Number(f.rounds ?? 7);
+  const size = Number(f.size ?? 32),
+    channels = Number(f.channels ?? 1),
+    batch = Number(f.batch ?? 64),
+    width = Number(f.width ?? 32),
+    rounds = Number(f.rounds ?? 7);
   await useBackend(f.backend ?? 'native');
-  console.log(`bench recipes: ${size}×${size}×${channels}, widths ${width}, batch ${batch}, backend ${tf.getBackend()}; median of ${rounds} rounds, one iteration of each recipe per round`);
+  console.log(
+    `bench recipes: ${size}×${size}×${channels}, widths ${width}, batch ${batch}, backend ${tf.getBackend()}; median of ${rounds} rounds, one iteration of each recipe per round`,
+  );
   const real = tf.randomUniform([batch, size, size, channels], -1, 1) as tf.Tensor4D;
   const cells = RECIPES.map(([name, over]) => {
     const config = resolveConfig({ size, channels, batch, gWidth: width, dWidth: width, ...over });
-    return { name, t: makeTrainer(buildModels('dcgan', { ...config }), config) as Trainer, steps: 0, ms: [] as number[] };
+    return {
+      name,
+      t: makeTrainer(buildModels('dcgan', { ...config }), config) as Trainer,
+      steps: 0,
+      ms: [] as number[],
+    };
   });
   const iterate = (c: (typeof cells)[number]) => {
     const nd = criticIters(c.t.config, 0);
@@ -48,7 +59,9 @@ export async function run(args: string[]): Promise<void> {
   const base = median(cells[0]!.ms);
   for (const c of cells) {
     const ms = median(c.ms);
-    console.log(`  ${c.name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms/iter  ${(iterationFlops(c.t) / 1e9).toFixed(1).padStart(6)} GFLOP/iter  ${(ms / base).toFixed(2)}× paper`);
+    console.log(
+      `  ${c.name.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms/iter  ${(iterationFlops(c.t) / 1e9).toFixed(1).padStart(6)} GFLOP/iter  ${(ms / base).toFixed(2)}× paper`,
+    );
     c.t.gOpt.dispose();
     c.t.dOpt.dispose();
   }

@@ -33,12 +33,22 @@ function nodeDir() {
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.resolve(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
     '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
     '/usr/local/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
     '/usr/share/nodejs/node-gyp/bin/node-gyp.js',
   ];
-  return candidates.find((c) => c && c.endsWith('.js') && fs.existsSync(c));
+  return candidates.find((c) => c?.endsWith('.js') && fs.existsSync(c));
 }
 
 function buildWithGyp(dir) {
@@ -49,14 +59,26 @@ function buildWithGyp(dir) {
   }
   // configure + build (not rebuild, which deletes build/ first): a failed rebuild keeps the previous
   // addon, and processes already using it are not disturbed mid-build.
-  return run(process.execPath, [gyp, 'configure', `--nodedir=${dir}`]) && run(process.execPath, [gyp, 'build', `--nodedir=${dir}`, '--jobs=2']);
+  return (
+    run(process.execPath, [gyp, 'configure', `--nodedir=${dir}`]) &&
+    run(process.execPath, [gyp, 'build', `--nodedir=${dir}`, '--jobs=2'])
+  );
 }
 
 function buildWithGxx(dir) {
   const out = path.join(buildDir, 'Release');
   fs.mkdirSync(out, { recursive: true });
   const inc = ['-I', path.join(dir, 'include', 'node')];
-  const common = ['-O3', '-std=c++17', '-fPIC', '-fno-trapping-math', '-pthread', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=wgan_native', ...inc];
+  const common = [
+    '-O3',
+    '-std=c++17',
+    '-fPIC',
+    '-fno-trapping-math',
+    '-pthread',
+    '-DNAPI_VERSION=8',
+    '-DNODE_GYP_MODULE_NAME=wgan_native',
+    ...inc,
+  ];
   const objs = [];
   const srcs = ['addon', 'pool', 'gemm', 'conv', 'ops'];
   if (process.arch === 'x64') srcs.push('gemm_avx2', 'gemm_avx512');
@@ -82,6 +104,8 @@ fs.writeFileSync(logFile, log.join('\n'));
 if (ok) {
   console.log('wgan-inpaint: native backend built (native/build/Release/wgan_native.node)');
 } else {
-  console.log(`wgan-inpaint: notice: native backend not built (see native/build/build.log); the wasm backend will be used`);
+  console.log(
+    `wgan-inpaint: notice: native backend not built (see native/build/build.log); the wasm backend will be used`,
+  );
   if (strict) process.exit(1);
 }

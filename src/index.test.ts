@@ -6,8 +6,29 @@ import { fileURLToPath } from 'node:url';
 import * as lib from './index.js';
 
 test('the library entry exports the documented API', () => {
-  for (const name of ['initBackend', 'train', 'loadCheckpoint', 'sample', 'inpaint', 'makeMask', 'poissonBlend', 'psnr', 'ssim', 'BASELINES', 'runClaims', 'spearman', 'modesCovered', 'buildMlpGenerator', 'ganDiscriminatorLoss']) {
-    assert.equal(typeof (lib as Record<string, unknown>)[name] === 'function' || typeof (lib as Record<string, unknown>)[name] === 'object', true, name);
+  for (const name of [
+    'initBackend',
+    'train',
+    'loadCheckpoint',
+    'sample',
+    'inpaint',
+    'makeMask',
+    'poissonBlend',
+    'psnr',
+    'ssim',
+    'BASELINES',
+    'runClaims',
+    'spearman',
+    'modesCovered',
+    'buildMlpGenerator',
+    'ganDiscriminatorLoss',
+  ]) {
+    assert.equal(
+      typeof (lib as Record<string, unknown>)[name] === 'function' ||
+        typeof (lib as Record<string, unknown>)[name] === 'object',
+      true,
+      name,
+    );
   }
 });
 

@@ -23,13 +23,19 @@ const SKIPPED: [string | RegExp, string][] = [
   ['npm ci', 'installs from the registry (network); this checkout is installed'],
   ['npm test', 'the whole test suite (this test is part of it)'],
   ['npm run build:web &&', 'vite build of the page (npm test builds it; src/server/page.test.ts serves it)'],
-  ['serve --port 8080 --run runs/fmnist', 'a server that runs until stopped (src/server/server.test.ts and page.test.ts start one)'],
+  [
+    'serve --port 8080 --run runs/fmnist',
+    'a server that runs until stopped (src/server/server.test.ts and page.test.ts start one)',
+  ],
   ['redis-server', 'a Redis server (a network service; src/queue/queue.test.ts runs one)'],
   ['worker --redis', 'needs Redis (src/queue/queue.test.ts)'],
   ['batch --redis', 'needs Redis (src/queue/queue.test.ts)'],
   ['serve --redis', 'needs Redis (src/queue/harden.test.ts)'],
   ['inpaint … --init random', 'elided arguments (…): a sketch of the flags, not a command'],
-  [/experiment claims --data fashion-mnist --out runs\/claims$/, 'the full grid: 1 h 16 min here (the --estimate line before it runs)'],
+  [
+    /experiment claims --data fashion-mnist --out runs\/claims$/,
+    'the full grid: 1 h 16 min here (the --estimate line before it runs)',
+  ],
 ];
 
 /**
@@ -59,10 +65,16 @@ before(() => {
   // What a reader has around: the package's models/ (the README's paths are relative to the
   // checkout), a folder of their own images (~/my-images: a home folder here) and photos/.
   fs.symlinkSync(path.join(PACKAGE_ROOT, 'models'), path.join(tmp, 'models'));
-  const samples = ['emoji', 'fashion-mnist'].flatMap((m) => fs.readdirSync(path.join(PACKAGE_ROOT, 'models', m, 'samples')).map((f) => path.join(PACKAGE_ROOT, 'models', m, 'samples', f)));
+  const samples = ['emoji', 'fashion-mnist'].flatMap((m) =>
+    fs
+      .readdirSync(path.join(PACKAGE_ROOT, 'models', m, 'samples'))
+      .map((f) => path.join(PACKAGE_ROOT, 'models', m, 'samples', f)),
+  );
   for (const dir of ['home/my-images', 'photos']) {
     fs.mkdirSync(path.join(tmp, dir), { recursive: true });
-    samples.forEach((f, i) => fs.copyFileSync(f, path.join(tmp, dir, `${i}-${path.basename(f)}`)));
+    samples.forEach((f, i) => {
+      fs.copyFileSync(f, path.join(tmp, dir, `${i}-${path.basename(f)}`));
+    });
   }
   // `import … from 'wgan-inpaint'` resolves to this package (its package.json `exports`).
   fs.mkdirSync(path.join(tmp, 'node_modules'));
@@ -72,26 +84,35 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The code blocks of a language, in order. */
 function blocks(lang: string): string[] {
-  return [...README.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+  return [...README.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
 }
 
 /** The commands of the sh blocks: comment lines and trailing comments dropped, `a && b` split. */
 function commands(): string[] {
-  return blocks('sh').flatMap((b) => b.split('\n'))
+  return blocks('sh')
+    .flatMap((b) => b.split('\n'))
     .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
     .filter(Boolean)
     .flatMap((l) => l.split(/\s+&&\s+/).map((c, i, all) => (all.length > 1 && i < all.length - 1 ? `${c} &&` : c)));
 }
 
-const matches = (cmd: string, part: string | RegExp) => (typeof part === 'string' ? `${cmd} `.includes(part) : part.test(cmd));
+const matches = (cmd: string, part: string | RegExp) =>
+  typeof part === 'string' ? `${cmd} `.includes(part) : part.test(cmd);
 const skipReason = (cmd: string) => SKIPPED.find(([part]) => matches(cmd, part))?.[1];
 
 function run(cmd: string): { status: number | null; out: string } {
-  const r = spawnSync('sh', ['-c', cmd], { cwd: tmp, env: { ...process.env, HOME: path.join(tmp, 'home') }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('sh', ['-c', cmd], {
+    cwd: tmp,
+    env: { ...process.env, HOME: path.join(tmp, 'home') },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}`.slice(-3000) };
 }
 
-test("the README's shell commands run (short), in order, in a fresh folder; the skipped ones are listed with why", { timeout: 600_000 }, (t) => {
+test("the README's shell commands run (short), in order, in a fresh folder; the skipped ones are listed with why", {
+  timeout: 600_000,
+}, (t) => {
   const all = commands();
   assert.ok(all.length >= 20, `${all.length} commands found in the README`);
   const ran: string[] = [];
@@ -108,7 +129,11 @@ test("the README's shell commands run (short), in order, in a fresh folder; the 
     ran.push(cmd);
   }
   // Every listed skip still matches a README command (a stale entry would hide nothing).
-  for (const [part] of SKIPPED) assert.ok(all.some((c) => matches(c, part)), `SKIPPED entry '${part}' matches no README command`);
+  for (const [part] of SKIPPED)
+    assert.ok(
+      all.some((c) => matches(c, part)),
+      `SKIPPED entry '${part}' matches no README command`,
+    );
   assert.ok(ran.length >= 15, `ran ${ran.length} commands`);
 });
 
@@ -118,10 +143,22 @@ test("the README's library example compiles against the package and runs", { tim
   // Short, as the shell commands: training and the random-start search of the example.
   const code = ts.replace(/iters: \d+/g, `iters: ${ITERS}`);
   fs.writeFileSync(path.join(tmp, 'example.ts'), code);
-  fs.writeFileSync(path.join(tmp, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true, skipLibCheck: true, types: [], outDir: 'example-dist' },
-    files: ['example.ts'],
-  }));
+  fs.writeFileSync(
+    path.join(tmp, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        skipLibCheck: true,
+        types: [],
+        outDir: 'example-dist',
+      },
+      files: ['example.ts'],
+    }),
+  );
   fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   const tsc = path.join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const c = run(`node ${tsc} -p tsconfig.json`);

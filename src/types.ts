@@ -42,12 +42,17 @@ export function stackImages(images: ImageBatch[]): ImageBatch {
   let n = 0;
   for (const im of images) {
     if (im.height !== first.height || im.width !== first.width || im.channels !== first.channels) {
-      throw new Error(`stackImages: shape ${im.height}x${im.width}x${im.channels} differs from ${first.height}x${first.width}x${first.channels}`);
+      throw new Error(
+        `stackImages: shape ${im.height}x${im.width}x${im.channels} differs from ${first.height}x${first.width}x${first.channels}`,
+      );
     }
     n += im.n;
   }
   const data = new Float32Array(n * s);
   let off = 0;
-  for (const im of images) { data.set(im.data, off); off += im.data.length; }
+  for (const im of images) {
+    data.set(im.data, off);
+    off += im.data.length;
+  }
   return { data, n, height: first.height, width: first.width, channels: first.channels };
 }

@@ -30,8 +30,17 @@ const { model } = await attachEncoder(ck, 'auto', undefined, name);
 const photos = photoFiles().slice(0, Number(f.photos ?? 0) || undefined);
 const held = await heldOutImages(ck.manifest, Number(f.held ?? 200), Number(f['calibration-n'] ?? 200));
 const t0 = Date.now();
-const ph = await domainFlags(model, photos.map((p) => ({ name: path.basename(p), bytes: new Uint8Array(fs.readFileSync(p)) })));
+const ph = await domainFlags(
+  model,
+  photos.map((p) => ({ name: path.basename(p), bytes: new Uint8Array(fs.readFileSync(p)) })),
+);
 const ho = await domainFlags(model, held);
-const rate = (r: typeof ph) => `${r.filter((x) => x.unlike).length}/${r.length} (${((100 * r.filter((x) => x.unlike).length) / r.length).toFixed(1)} %)`;
-console.log(`${name}: photos flagged ${rate(ph)}; held-out flagged ${rate(ho)} [${((Date.now() - t0) / 1000).toFixed(0)} s]`);
-if (f.verbose) for (const r of [...ph, ...ho]) if (r.unlike !== ph.includes(r)) console.log(`  ${ph.includes(r) ? 'missed photo' : 'flagged held-out'} ${r.name}: ${r.why}`);
+const rate = (r: typeof ph) =>
+  `${r.filter((x) => x.unlike).length}/${r.length} (${((100 * r.filter((x) => x.unlike).length) / r.length).toFixed(1)} %)`;
+console.log(
+  `${name}: photos flagged ${rate(ph)}; held-out flagged ${rate(ho)} [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+);
+if (f.verbose)
+  for (const r of [...ph, ...ho])
+    if (r.unlike !== ph.includes(r))
+      console.log(`  ${ph.includes(r) ? 'missed photo' : 'flagged held-out'} ${r.name}: ${r.why}`);

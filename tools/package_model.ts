@@ -29,10 +29,20 @@ const readEval = (dir: string) => {
   if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);
   // Paths inside the checkout relative to it: the manifest is committed and read on other machines.
   const root = process.cwd() + path.sep;
-  return JSON.parse(fs.readFileSync(file, 'utf8').split(JSON.stringify(root).slice(1, -1)).join('')) as Record<string, unknown>;
+  return JSON.parse(fs.readFileSync(file, 'utf8').split(JSON.stringify(root).slice(1, -1)).join('')) as Record<
+    string,
+    unknown
+  >;
 };
 /** The training data's source and licence, for the manifest (built-ins: the registry's; sets of several sources list each in dataset.sources). */
-const dataLicence = (data: string) => (isBuiltin(data) ? { name: data, source: DATASETS[data as keyof typeof DATASETS].source, licence: DATASETS[data as keyof typeof DATASETS].licence } : { name: data, source: data, licence: 'see the folder' });
+const dataLicence = (data: string) =>
+  isBuiltin(data)
+    ? {
+        name: data,
+        source: DATASETS[data as keyof typeof DATASETS].source,
+        licence: DATASETS[data as keyof typeof DATASETS].licence,
+      }
+    : { name: data, source: data, licence: 'see the folder' };
 if (f.update === 'true') {
   if (!f.name || !f.eval) {
     console.error('usage: package_model --name NAME --eval EVAL_DIR --update');
@@ -40,7 +50,14 @@ if (f.update === 'true') {
   }
   const dir = path.join(MODELS_DIR, f.name);
   const results = readEval(f.eval);
-  updateManifest(dir, (m) => ({ ...m, extra: { ...((m.extra as Record<string, unknown>) ?? {}), data: dataLicence((m.config as { data: string }).data), eval: results } }));
+  updateManifest(dir, (m) => ({
+    ...m,
+    extra: {
+      ...((m.extra as Record<string, unknown>) ?? {}),
+      data: dataLicence((m.config as { data: string }).data),
+      eval: results,
+    },
+  }));
   console.log(`recorded ${f.eval} in ${path.join(dir, MANIFEST_FILE)}`);
   process.exit(0);
 }
@@ -68,16 +85,32 @@ await writeDirAtomic(dest, async (tmp) => {
   if (fs.existsSync(oldClassifier)) fs.cpSync(oldClassifier, path.join(tmp, 'classifier'), { recursive: true });
   fs.mkdirSync(path.join(tmp, 'samples'));
   const imgs = toImageBatch(test, idx);
-  for (let i = 0; i < n; i++) await writePng(path.join(tmp, 'samples', `${String(i).padStart(2, '0')}-test-${idx[i]}.png`), imgs, i);
+  for (let i = 0; i < n; i++)
+    await writePng(path.join(tmp, 'samples', `${String(i).padStart(2, '0')}-test-${idx[i]}.png`), imgs, i);
   const info = isBuiltin(c.data) ? DATASETS[c.data as keyof typeof DATASETS] : undefined;
   fs.writeFileSync(
     path.join(tmp, 'samples', 'LICENSE.txt'),
     `Held-out TEST-split images of '${c.data}' (indices ${idx.join(', ')} of ${test.n}), resized to ${c.size}×${c.size}×${c.channels}.\n` +
       `Source: ${info ? `${info.source}; licence: ${info.licence}` : c.data}\n` +
       // Sets assembled from several licensed sources: each source's licence and credit line.
-      (test.sources ?? []).map((s) => `- ${s.name} (${s.packages.join(', ')}; ${s.count} test images): ${s.licence}. ${s.attribution}\n`).join(''),
+      (test.sources ?? [])
+        .map((s) => `- ${s.name} (${s.packages.join(', ')}; ${s.count} test images): ${s.licence}. ${s.attribution}\n`)
+        .join(''),
   );
-  const out = { ...manifest, sampler: undefined, rngState: undefined, extra: { ...(manifest.extra ?? {}), ...(f.note ? { note: f.note } : {}), data: dataLicence(c.data), gitCommit: commit, packagedAt: new Date().toISOString(), packagedFrom: ck, ...(evalResults ? { eval: evalResults } : {}) } };
-  fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');
+  const out = {
+    ...manifest,
+    sampler: undefined,
+    rngState: undefined,
+    extra: {
+      ...(manifest.extra ?? {}),
+      ...(f.note ? { note: f.note } : {}),
+      data: dataLicence(c.data),
+      gitCommit: commit,
+      packagedAt: new Date().toISOString(),
+      packagedFrom: ck,
+      ...(evalResults ? { eval: evalResults } : {}),
+    },
+  };
+  fs.writeFileSync(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(out, null, 2)}\n`);
 });
 console.log(`packaged ${ck} → ${dest}`);

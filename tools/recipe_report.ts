@@ -46,7 +46,8 @@ const runs = dirs.map((dir, i) => {
 function fdAt(r: (typeof runs)[number], gflop: number): number | undefined {
   const pts = r.fd.map((s) => [s.iter * r.gflop, s.fdClassifier!] as const);
   for (let k = 1; k < pts.length; k++) {
-    const [x0, y0] = pts[k - 1]!, [x1, y1] = pts[k]!;
+    const [x0, y0] = pts[k - 1]!,
+      [x1, y1] = pts[k]!;
     if (gflop >= x0 && gflop <= x1) return y0 + ((y1 - y0) * (gflop - x0)) / (x1 - x0);
   }
   return pts.length && Math.abs(pts.at(-1)![0] - gflop) < 1e-9 ? pts.at(-1)![1] : undefined;
@@ -54,12 +55,30 @@ function fdAt(r: (typeof runs)[number], gflop: number): number | undefined {
 
 const svg = svgPlot(
   [
-    { title: 'FD-classifier vs compute (analytic TFLOP; lower is better)', series: runs.map((r) => ({ name: r.label, xs: r.fd.map((s) => (s.iter * r.gflop) / 1000), ys: r.fd.map((s) => s.fdClassifier!), color: r.color })) },
+    {
+      title: 'FD-classifier vs compute (analytic TFLOP; lower is better)',
+      series: runs.map((r) => ({
+        name: r.label,
+        xs: r.fd.map((s) => (s.iter * r.gflop) / 1000),
+        ys: r.fd.map((s) => s.fdClassifier!),
+        color: r.color,
+      })),
+    },
   ],
   { xlabel: 'TFLOP of training' },
 );
 const svgIter = svgPlot(
-  [{ title: 'FD-classifier vs generator iteration', series: runs.map((r) => ({ name: r.label, xs: r.fd.map((s) => s.iter), ys: r.fd.map((s) => s.fdClassifier!), color: r.color })) }],
+  [
+    {
+      title: 'FD-classifier vs generator iteration',
+      series: runs.map((r) => ({
+        name: r.label,
+        xs: r.fd.map((s) => s.iter),
+        ys: r.fd.map((s) => s.fdClassifier!),
+        color: r.color,
+      })),
+    },
+  ],
   { xlabel: 'generator iteration' },
 );
 fs.mkdirSync(path.dirname(f.out), { recursive: true });
@@ -70,11 +89,17 @@ await sharp(Buffer.from(svgIter)).png().toFile(`${f.out}-iters.png`);
 
 // Budgets: the first run's (the reference's) measuring points, as far as any other run reached.
 const reach = Math.max(...runs.slice(1).map((r) => (r.fd.at(-1)?.iter ?? 0) * r.gflop), 0);
-const budgets = [...new Set([...runs[0]!.fd.map((s) => s.iter * runs[0]!.gflop), 4000, 8000])].sort((a, b) => a - b).filter((b) => b <= reach || runs.length === 1).slice(0, 8);
+const budgets = [...new Set([...runs[0]!.fd.map((s) => s.iter * runs[0]!.gflop), 4000, 8000])]
+  .sort((a, b) => a - b)
+  .filter((b) => b <= reach || runs.length === 1)
+  .slice(0, 8);
 const lines = [
   `| recipe | GFLOP / iteration | iterations | TFLOP | ${budgets.map((b) => `FD @ ${(b / 1000).toFixed(1)} TFLOP`).join(' | ')} | last FD |`,
   `|---|---|---|---|${budgets.map(() => '---').join('|')}|---|`,
-  ...runs.map((r) => `| ${r.label} | ${r.gflop.toFixed(1)} | ${r.last?.iter ?? 0} | ${(((r.last?.iter ?? 0) * r.gflop) / 1000).toFixed(1)} | ${budgets.map((b) => fdAt(r, b)?.toFixed(1) ?? '–').join(' | ')} | ${r.fd.length ? `${r.fd.at(-1)!.fdClassifier!.toFixed(1)} @ ${r.fd.at(-1)!.iter}` : '–'} |`),
+  ...runs.map(
+    (r) =>
+      `| ${r.label} | ${r.gflop.toFixed(1)} | ${r.last?.iter ?? 0} | ${(((r.last?.iter ?? 0) * r.gflop) / 1000).toFixed(1)} | ${budgets.map((b) => fdAt(r, b)?.toFixed(1) ?? '–').join(' | ')} | ${r.fd.length ? `${r.fd.at(-1)!.fdClassifier!.toFixed(1)} @ ${r.fd.at(-1)!.iter}` : '–'} |`,
+  ),
 ];
-fs.writeFileSync(`${f.out}.md`, lines.join('\n') + '\n');
+fs.writeFileSync(`${f.out}.md`, `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));

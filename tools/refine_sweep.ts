@@ -25,26 +25,45 @@ import type { RefineKind } from '../src/inpaint/refine.js';
 
 const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend']);
 const modelName = f.model ?? 'emoji';
-const n = Number(f.n ?? 64), batch = Number(f.batch ?? 32);
+const n = Number(f.n ?? 64),
+  batch = Number(f.batch ?? 32);
 await initBackend(f.backend ?? 'native');
-const ck = (await attachEncoder(await loadCheckpoint(modelName, { encoder: false }), 'auto', undefined, modelName)).model;
-const size = ck.manifest.config.size, channels = ck.manifest.config.channels;
+const ck = (await attachEncoder(await loadCheckpoint(modelName, { encoder: false }), 'auto', undefined, modelName))
+  .model;
+const size = ck.manifest.config.size,
+  channels = ck.manifest.config.channels;
 const tuning = async () => {
   if (modelName === 'fashion-mnist') {
     const ds = await loadDataset({ data: 'fashion-mnist', size, channels, split: 'test' });
     const evald = new Set(selectEvalIndices(ds.n, 1000, 0));
-    const rest = Array.from({ length: ds.n }, (_, i) => i).filter((i) => !evald.has(i)).slice(0, n);
+    const rest = Array.from({ length: ds.n }, (_, i) => i)
+      .filter((i) => !evald.has(i))
+      .slice(0, n);
     return toImageBatch(ds, rest);
   }
   const ds = await loadDataset({ data: 'emoji-openmoji', size, channels, split: 'test' });
-  return toImageBatch(ds, Array.from({ length: Math.min(n, ds.n) }, (_, i) => i));
+  return toImageBatch(
+    ds,
+    Array.from({ length: Math.min(n, ds.n) }, (_, i) => i),
+  );
 };
 const images = await tuning();
 const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) => {
   const [mode, depth, lr, dev, iters] = s.split(':');
-  return { label: s, refine: mode as RefineKind, refineDepth: Number(depth), refineLr: Number(lr), refineDeviation: Number(dev), refineIters: Number(iters) };
+  return {
+    label: s,
+    refine: mode as RefineKind,
+    refineDepth: Number(depth),
+    refineLr: Number(lr),
+    refineDeviation: Number(dev),
+    refineIters: Number(iters),
+  };
 });
-const slice = (b: typeof images, a: number, e: number) => ({ ...b, n: e - a, data: b.data.subarray(a * b.height * b.width * b.channels, e * b.height * b.width * b.channels) });
+const slice = (b: typeof images, a: number, e: number) => ({
+  ...b,
+  n: e - a,
+  data: b.data.subarray(a * b.height * b.width * b.channels, e * b.height * b.width * b.channels),
+});
 
 for (const kind of (f.masks ?? 'center,half').split(',')) {
   const masks = evalMasks(kind, images.n, size, size, 0);
@@ -53,7 +72,8 @@ for (const kind of (f.masks ?? 'center,half').split(',')) {
     const t0 = performance.now();
     for (let a = 0; a < images.n; a += batch) {
       const e = Math.min(images.n, a + batch);
-      const im = slice(images, a, e), ms = masks.slice(a, e);
+      const im = slice(images, a, e),
+        ms = masks.slice(a, e);
       const r = await latentSearch(ck, im, ms, { ...extra });
       out.push(...psnr(composite(im, r.raw, ms), im, holeRegions(ms)));
     }
@@ -61,12 +81,17 @@ for (const kind of (f.masks ?? 'center,half').split(',')) {
   };
   const base = await run({});
   const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
-  console.log(`${modelName} ${kind} n=${images.n}: refine z ${mean(base.psnr).toFixed(2)} dB, ${base.s.toFixed(3)} s/image`);
+  console.log(
+    `${modelName} ${kind} n=${images.n}: refine z ${mean(base.psnr).toFixed(2)} dB, ${base.s.toFixed(3)} s/image`,
+  );
   for (const st of settings) {
     const { label, ...o } = st;
     const r = await run(o);
     const d = r.psnr.map((v, i) => Math.min(v, 100) - Math.min(base.psnr[i]!, 100));
-    const md = mean(d), se = Math.sqrt(d.reduce((p, x) => p + (x - md) ** 2, 0) / (d.length - 1) / d.length);
-    console.log(`  ${label}: ${mean(r.psnr).toFixed(2)} dB, Δ ${md >= 0 ? '+' : ''}${md.toFixed(2)} ± ${se.toFixed(2)}, ${r.s.toFixed(3)} s/image`);
+    const md = mean(d),
+      se = Math.sqrt(d.reduce((p, x) => p + (x - md) ** 2, 0) / (d.length - 1) / d.length);
+    console.log(
+      `  ${label}: ${mean(r.psnr).toFixed(2)} dB, Δ ${md >= 0 ? '+' : ''}${md.toFixed(2)} ± ${se.toFixed(2)}, ${r.s.toFixed(3)} s/image`,
+    );
   }
 }

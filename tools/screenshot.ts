@@ -22,7 +22,13 @@ import { makeTinyModel } from '../src/testing/server_fixture.js';
 import { CHROMIUM, CHROMIUM_ARGS, dragOn } from '../src/testing/browser.js';
 
 const { values: v } = parseArgs({
-  options: { model: { type: 'string' }, out: { type: 'string', default: 'docs/screenshot.png' }, iters: { type: 'string', default: '300' }, run: { type: 'string' }, backend: { type: 'string', default: 'auto' } },
+  options: {
+    model: { type: 'string' },
+    out: { type: 'string', default: 'docs/screenshot.png' },
+    iters: { type: 'string', default: '300' },
+    run: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+  },
 });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-shot-'));
@@ -35,7 +41,10 @@ if (!ref) {
     for (const i of [0, 1, 2]) {
       const px = idx.data.subarray(i * 784, (i + 1) * 784);
       const data = Float32Array.from(px, (b) => Number(b) / 255);
-      fs.writeFileSync(path.join(ref, 'samples', `fashion-${i}.png`), await encodePng({ data, n: 1, height: 28, width: 28, channels: 1 }));
+      fs.writeFileSync(
+        path.join(ref, 'samples', `fashion-${i}.png`),
+        await encodePng({ data, n: 1, height: 28, width: 28, channels: 1 }),
+      );
     }
     fs.rmSync(path.join(ref, 'samples', 'disc.png'));
   }

@@ -40,7 +40,7 @@ const loaders: Record<Exclude<BackendKind, 'auto'>, Loader> = {
     const { registerWasmKernels } = await import('./wasm_kernels.js');
     registerWasmKernels();
     // Experimental: WGAN_WASM_THREADS=N runs the multi-threaded binary (no gain measured on 2 cores).
-    const threads = Number(process.env['WGAN_WASM_THREADS'] ?? 0);
+    const threads = Number(process.env.WGAN_WASM_THREADS ?? 0);
     if (threads >= 2) (await import('./wasm_threads_node.js')).useWasmThreads(threads);
     return true;
   },
@@ -68,7 +68,8 @@ let active: string | undefined;
  */
 export async function initBackend(kind: string = 'auto', onNotice: (msg: string) => void = () => {}): Promise<string> {
   if (!(BACKEND_KINDS as readonly string[]).includes(kind)) unknownKind('backend', kind, BACKEND_KINDS);
-  const order: Exclude<BackendKind, 'auto'>[] = kind === 'auto' ? ['native', 'wasm', 'cpu'] : [kind as Exclude<BackendKind, 'auto'>];
+  const order: Exclude<BackendKind, 'auto'>[] =
+    kind === 'auto' ? ['native', 'wasm', 'cpu'] : [kind as Exclude<BackendKind, 'auto'>];
   for (const k of order) {
     let ok = false;
     let why = '';
@@ -87,7 +88,12 @@ export async function initBackend(kind: string = 'auto', onNotice: (msg: string)
       return active;
     }
     if (kind !== 'auto') {
-      const hint = k === 'tensorflow' ? ' (install it with `npm install @tensorflow/tfjs-node`; it needs to download libtensorflow)' : k === 'native' ? ' (the native addon did not build or load; run `npm run build:native`)' : '';
+      const hint =
+        k === 'tensorflow'
+          ? ' (install it with `npm install @tensorflow/tfjs-node`; it needs to download libtensorflow)'
+          : k === 'native'
+            ? ' (the native addon did not build or load; run `npm run build:native`)'
+            : '';
       throw new UserError(`backend '${k}' could not be loaded${why ? `: ${why}` : ''}${hint}`);
     }
     if (k === 'native') onNotice(`native backend unavailable${why ? ` (${why})` : ''}; falling back to wasm`);
@@ -104,7 +110,10 @@ export function activeBackend(): string {
  * The backends among `want` that load, in order; `onSkip` hears about each one that does not (its
  * reason). Used by the benchmarks and by the end-to-end tests' backend list.
  */
-export async function loadableBackends(want: string[], onSkip: (backend: string, why: string) => void = () => {}): Promise<string[]> {
+export async function loadableBackends(
+  want: string[],
+  onSkip: (backend: string, why: string) => void = () => {},
+): Promise<string[]> {
   const ok: string[] = [];
   for (const b of want) {
     try {

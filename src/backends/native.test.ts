@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { Rng } from '../util/rng.js';
-import { addonPath, loadNativeAddon, NativeBackend, nativeKernelCounts, nativeLoadError, registerNativeBackend, resetNativeKernelCounts } from './native.js';
+import {
+  addonPath,
+  loadNativeAddon,
+  type NativeBackend,
+  nativeKernelCounts,
+  nativeLoadError,
+  registerNativeBackend,
+  resetNativeKernelCounts,
+} from './native.js';
 
 const built = fs.existsSync(addonPath());
 const skip = built ? false : `native addon not built (${addonPath()} missing; run \`npm run build:native\`)`;
@@ -26,7 +34,12 @@ function data(rng: Rng, spec: In): Float32Array {
   return a;
 }
 
-async function runOn(backend: string, arrays: Float32Array[], specs: In[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<{ shape: number[]; values: Float32Array }[]> {
+async function runOn(
+  backend: string,
+  arrays: Float32Array[],
+  specs: In[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): Promise<{ shape: number[]; values: Float32Array }[]> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const xs = arrays.map((a, i) => tf.tensor(a, specs[i]!.shape));
@@ -42,7 +55,13 @@ async function runOn(backend: string, arrays: Float32Array[], specs: In[], f: (.
 }
 
 /** Runs f on cpu and native with the same random inputs; asserts equal shapes and rel. error ≤ tol. */
-async function compare(label: string, specs: In[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], seed = 1, tol = TOL): Promise<void> {
+async function compare(
+  label: string,
+  specs: In[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+  seed = 1,
+  tol = TOL,
+): Promise<void> {
   const rng = new Rng(seed);
   const arrays = specs.map((s) => data(rng, s));
   const ref = await runOn('cpu', arrays, specs, f);
@@ -57,7 +76,11 @@ async function compare(label: string, specs: In[], f: (...xs: tf.Tensor[]) => tf
     for (let i = 0; i < r.values.length; i++) {
       scale = Math.max(scale, Math.abs(r.values[i]!));
       const d = Math.abs(r.values[i]! - g.values[i]!);
-      err = Number.isNaN(d) ? (Number.isNaN(r.values[i]!) && Number.isNaN(g.values[i]!) ? err : Infinity) : Math.max(err, d);
+      err = Number.isNaN(d)
+        ? Number.isNaN(r.values[i]!) && Number.isNaN(g.values[i]!)
+          ? err
+          : Infinity
+        : Math.max(err, d);
     }
     assert.ok(err <= tol * Math.max(scale, 1e-6), `${label}: output ${k} max error ${err} vs max |ref| ${scale}`);
   }
@@ -98,7 +121,9 @@ describe('native backend', { skip }, () => {
       [[100, 4096], [4096, 700], false, false], // K ≥ 2M: the reduction split over threads
     ];
     for (const [sa, sb, ta, tb] of cases) {
-      await compare(`matMul ${sa}×${sb} ${ta} ${tb}`, [{ shape: sa }, { shape: sb }], (a, b) => tf.matMul(a!, b!, ta, tb));
+      await compare(`matMul ${sa}×${sb} ${ta} ${tb}`, [{ shape: sa }, { shape: sb }], (a, b) =>
+        tf.matMul(a!, b!, ta, tb),
+      );
     }
     assertNative(['BatchMatMul']);
   });
@@ -106,8 +131,11 @@ describe('native backend', { skip }, () => {
   it('fused matMul with bias and activations', async () => {
     resetNativeKernelCounts();
     for (const activation of ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const) {
-      await compare(`fused matMul ${activation}`, [{ shape: [9, 20] }, { shape: [20, 11] }, { shape: [11] }], (a, b, bias) =>
-        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias!, activation, leakyreluAlpha: 0.3 }),
+      await compare(
+        `fused matMul ${activation}`,
+        [{ shape: [9, 20] }, { shape: [20, 11] }, { shape: [11] }],
+        (a, b, bias) =>
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias!, activation, leakyreluAlpha: 0.3 }),
       );
     }
     assertNative(['_FusedMatMul']);
@@ -125,9 +153,15 @@ describe('native backend', { skip }, () => {
         for (const t of [1, threads]) {
           A.setThreads(t);
           // Ragged against both tile shapes (6×16, 12×32), several KC blocks, transposed operands.
-          await compare(`${kernel}/${t}t matMul`, [{ shape: [67, 300] }, { shape: [300, 45] }], (a, b) => tf.matMul(a!, b!));
-          await compare(`${kernel}/${t}t matMul tT`, [{ shape: [300, 13] }, { shape: [33, 300] }], (a, b) => tf.matMul(a!, b!, true, true));
-          await compare(`${kernel}/${t}t conv`, [{ shape: [2, 9, 7, 5] }, { shape: [3, 3, 5, 18] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'));
+          await compare(`${kernel}/${t}t matMul`, [{ shape: [67, 300] }, { shape: [300, 45] }], (a, b) =>
+            tf.matMul(a!, b!),
+          );
+          await compare(`${kernel}/${t}t matMul tT`, [{ shape: [300, 13] }, { shape: [33, 300] }], (a, b) =>
+            tf.matMul(a!, b!, true, true),
+          );
+          await compare(`${kernel}/${t}t conv`, [{ shape: [2, 9, 7, 5] }, { shape: [3, 3, 5, 18] }], (x, f) =>
+            tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'),
+          );
         }
       }
     } finally {
@@ -160,22 +194,45 @@ describe('native backend', { skip }, () => {
     for (const c of cases) {
       const label = `conv ${c.x} ${c.f} s${c.s} ${c.pad}`;
       // y = conv(x, f); L = Σ y·w for a random w, so ∂L/∂x and ∂L/∂f exercise both backprop kernels.
-      const ho = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.s, 1, c.pad).outShape;
+      const ho = tf.backend_util.computeConv2DInfo(
+        c.x as [number, number, number, number],
+        c.f as [number, number, number, number],
+        c.s,
+        1,
+        c.pad,
+      ).outShape;
       await compare(label, [{ shape: c.x }, { shape: c.f }, { shape: ho }], (x, f, w) => {
-        const g = tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.pad), w!)));
+        const g = tf.grads((xx: tf.Tensor, ff: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, c.s, c.pad), w!)),
+        );
         return [tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.s, c.pad), ...g([x!, f!])];
       });
     }
-    await compare('conv dilation 2', [{ shape: [2, 9, 9, 3] }, { shape: [3, 3, 3, 4] }], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2));
-    await compare('conv2dTranspose', [{ shape: [3, 4, 4, 8] }, { shape: [4, 4, 5, 8] }], (x, f) => tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [3, 8, 8, 5], 2, 'same'));
+    await compare('conv dilation 2', [{ shape: [2, 9, 9, 3] }, { shape: [3, 3, 3, 4] }], (x, f) =>
+      tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', 2),
+    );
+    await compare('conv2dTranspose', [{ shape: [3, 4, 4, 8] }, { shape: [4, 4, 5, 8] }], (x, f) =>
+      tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, [3, 8, 8, 5], 2, 'same'),
+    );
     assertNative(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
   });
 
   it('fused conv2d with bias and activation', async () => {
     resetNativeKernelCounts();
     for (const activation of ['linear', 'relu', 'leakyrelu'] as const) {
-      await compare(`fused conv ${activation}`, [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 6] }, { shape: [6] }], (x, f, bias) =>
-        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 2, pad: 'same', bias: bias!, activation, leakyreluAlpha: 0.2 }),
+      await compare(
+        `fused conv ${activation}`,
+        [{ shape: [2, 8, 8, 3] }, { shape: [3, 3, 3, 6] }, { shape: [6] }],
+        (x, f, bias) =>
+          tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: f as tf.Tensor4D,
+            strides: 2,
+            pad: 'same',
+            bias: bias!,
+            activation,
+            leakyreluAlpha: 0.2,
+          }),
       );
     }
     assertNative(['FusedConv2D']);
@@ -184,34 +241,59 @@ describe('native backend', { skip }, () => {
   it('second-order gradient: ∂‖∂D/∂x‖²/∂w of a 2-layer conv critic (WGAN-GP penalty)', async () => {
     resetNativeKernelCounts();
     // D(x) = Σ conv(lrelu(conv(x, w1, s2)), w2, s2)·v, leaky-relu as 0.6x + 0.4|x| (twice differentiable).
-    await compare('gp grad', [{ shape: [3, 8, 8, 2] }, { shape: [3, 3, 2, 4] }, { shape: [3, 3, 4, 3] }, { shape: [3, 2, 2, 3] }], (x, w1, w2, v) => {
-      const D = (xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const h = tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 2, 'same');
-        const l = tf.add(tf.mul(0.6, h), tf.mul(0.4, tf.abs(h)));
-        return tf.sum(tf.mul(tf.conv2d(l as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), v!));
-      };
-      const penalty = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const gx = tf.grad((xx: tf.Tensor) => D(xx, a, b))(x!);
-        return tf.sum(tf.square(gx));
-      };
-      return tf.grads(penalty)([w1!, w2!]);
-    });
+    await compare(
+      'gp grad',
+      [{ shape: [3, 8, 8, 2] }, { shape: [3, 3, 2, 4] }, { shape: [3, 3, 4, 3] }, { shape: [3, 2, 2, 3] }],
+      (x, w1, w2, v) => {
+        const D = (xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const h = tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 2, 'same');
+          const l = tf.add(tf.mul(0.6, h), tf.mul(0.4, tf.abs(h)));
+          return tf.sum(tf.mul(tf.conv2d(l as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), v!));
+        };
+        const penalty = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const gx = tf.grad((xx: tf.Tensor) => D(xx, a, b))(x!);
+          return tf.sum(tf.square(gx));
+        };
+        return tf.grads(penalty)([w1!, w2!]);
+      },
+    );
     assertNative(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
   });
 
   it('binary ops with broadcasting', async () => {
     resetNativeKernelCounts();
     const shapes: [number[], number[]][] = [
-      [[5, 7], [5, 7]],
+      [
+        [5, 7],
+        [5, 7],
+      ],
       [[2, 3, 4, 6], [6]],
-      [[2, 3, 4, 6], [1, 1, 1, 6]],
-      [[2, 3, 4, 6], [2, 1, 1, 1]],
-      [[4, 1, 3], [1, 5, 1]],
+      [
+        [2, 3, 4, 6],
+        [1, 1, 1, 6],
+      ],
+      [
+        [2, 3, 4, 6],
+        [2, 1, 1, 1],
+      ],
+      [
+        [4, 1, 3],
+        [1, 5, 1],
+      ],
       [[1], [3, 3]],
-      [[3, 1], [3, 200000]], // few long rows: split within rows
-      [[70001, 3], [70001, 3]], // no broadcast: one long row, split across threads
+      [
+        [3, 1],
+        [3, 200000],
+      ], // few long rows: split within rows
+      [
+        [70001, 3],
+        [70001, 3],
+      ], // no broadcast: one long row, split across threads
       [[2, 100001], []], // scalar operand
-      [[300, 700], [300, 1]], // many rows
+      [
+        [300, 700],
+        [300, 1],
+      ], // many rows
       [[], [4]],
     ];
     const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, boolean][] = [
@@ -226,7 +308,14 @@ describe('native backend', { skip }, () => {
     ];
     for (const [name, op, positive] of ops) {
       for (const [sa, sb] of shapes) {
-        await compare(`${name} ${sa} ${sb}`, [{ shape: sa, positive }, { shape: sb, positive }], (a, b) => op(a!, b!));
+        await compare(
+          `${name} ${sa} ${sb}`,
+          [
+            { shape: sa, positive },
+            { shape: sb, positive },
+          ],
+          (a, b) => op(a!, b!),
+        );
       }
     }
     assertNative(['Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Maximum', 'Minimum', 'Pow']);
@@ -262,7 +351,30 @@ describe('native backend', { skip }, () => {
 
   it('tanh (own vectorised exp): relative error ≤ 1e-6 against Math.tanh, incl. tiny, large and special values', async () => {
     await tf.setBackend('native');
-    const xs = [0, -0, 1e-30, -1e-30, 1e-6, 0.0499, 0.05, 0.0501, 0.3, -0.7, 1, 2.5, -4, 8.99, 9, 9.01, 20, -20, 88, Infinity, -Infinity, NaN];
+    const xs = [
+      0,
+      -0,
+      1e-30,
+      -1e-30,
+      1e-6,
+      0.0499,
+      0.05,
+      0.0501,
+      0.3,
+      -0.7,
+      1,
+      2.5,
+      -4,
+      8.99,
+      9,
+      9.01,
+      20,
+      -20,
+      88,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
     const rng = new Rng(5);
     for (let i = 0; i < 5000; i++) xs.push((rng.next() - 0.5) * 24, (rng.next() - 0.5) * 0.2);
     const x = Float32Array.from(xs);
@@ -292,12 +404,28 @@ describe('native backend', { skip }, () => {
         ]);
       }
     }
-    await compare('sum large', [{ shape: [64, 16, 16, 32] }], (x) => [tf.sum(x!, [0, 1, 2]), tf.sum(x!, [1, 2, 3]), tf.sum(x!), tf.mean(x!), tf.max(x!), tf.min(x!), tf.sum(x!.reshape([2, 262144]), 1)]);
+    await compare('sum large', [{ shape: [64, 16, 16, 32] }], (x) => [
+      tf.sum(x!, [0, 1, 2]),
+      tf.sum(x!, [1, 2, 3]),
+      tf.sum(x!),
+      tf.mean(x!),
+      tf.max(x!),
+      tf.min(x!),
+      tf.sum(x!.reshape([2, 262144]), 1),
+    ]);
     await compare('tile', [{ shape: [2, 3, 1, 4] }], (x) => [tf.tile(x!, [3, 1, 5, 2]), tf.tile(x!, [1, 1, 1, 1])]);
-    await compare('transpose', [{ shape: [3, 4, 5, 6] }], (x) => [tf.transpose(x!, [0, 3, 1, 2]), tf.transpose(x!, [3, 2, 1, 0]), tf.transpose(x!, [0, 1, 3, 2])]);
-    await compare('addN', [{ shape: [5, 9] }, { shape: [5, 9] }, { shape: [5, 9] }], (a, b, c) => tf.addN([a!, b!, c!]));
-    await compare('batchNorm', [{ shape: [4, 5, 5, 6] }, { shape: [6] }, { shape: [6], positive: true }, { shape: [6] }, { shape: [6] }], (x, m, v, o, s) =>
-      tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
+    await compare('transpose', [{ shape: [3, 4, 5, 6] }], (x) => [
+      tf.transpose(x!, [0, 3, 1, 2]),
+      tf.transpose(x!, [3, 2, 1, 0]),
+      tf.transpose(x!, [0, 1, 3, 2]),
+    ]);
+    await compare('addN', [{ shape: [5, 9] }, { shape: [5, 9] }, { shape: [5, 9] }], (a, b, c) =>
+      tf.addN([a!, b!, c!]),
+    );
+    await compare(
+      'batchNorm',
+      [{ shape: [4, 5, 5, 6] }, { shape: [6] }, { shape: [6], positive: true }, { shape: [6] }, { shape: [6] }],
+      (x, m, v, o, s) => tf.batchNorm(x!, m!, v!, o!, s!, 1e-3),
     );
     await compare('moments + batchNorm grads', [{ shape: [4, 5, 5, 6] }, { shape: [6] }, { shape: [6] }], (x, g, b) => {
       const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
@@ -343,7 +471,10 @@ describe('native backend', { skip }, () => {
     await compare('empty reduce', [{ shape: [0, 3] }], (x) => [tf.sum(x!, 0), tf.max(x!, 1)]);
     await compare('empty matmul K', [{ shape: [3, 0] }, { shape: [0, 4] }], (a, b) => tf.matMul(a!, b!));
     await compare('conv batch 0 grads', [{ shape: [0, 5, 5, 2] }, { shape: [3, 3, 2, 4] }], (x, f) =>
-      tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same')))([x!, f!]),
+      tf.grads((xx: tf.Tensor, ff: tf.Tensor) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 1, 'same')))([
+        x!,
+        f!,
+      ]),
     );
   });
 

@@ -27,14 +27,39 @@ export interface NativeAddon {
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, params: Int32Array): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
-  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shapeA: Int32Array, shapeB: Int32Array, shapeOut: Int32Array): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    shapeA: Int32Array,
+    shapeB: Int32Array,
+    shapeOut: Int32Array,
+  ): void;
   reduce(op: number, x: Float32Array, y: Float32Array, shape: Int32Array, reduceMask: Int32Array): void;
   transpose(x: Float32Array, y: Float32Array, shape: Int32Array, perm: Int32Array): void;
   /** y = act(x·scale[c] + shift[c]) over the last dim of length C (scale/shift: length C, 1, or 0 = absent). */
-  channelAffine(x: Float32Array, y: Float32Array, scale: Float32Array, shift: Float32Array, C: number, act: number, alpha: number): void;
+  channelAffine(
+    x: Float32Array,
+    y: Float32Array,
+    scale: Float32Array,
+    shift: Float32Array,
+    C: number,
+    act: number,
+    alpha: number,
+  ): void;
   addN(out: Float32Array, inputs: Float32Array[]): void;
   /** One Adam step into the three outputs; c = [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]. */
-  adam(value: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, newValue: Float32Array, newM: Float32Array, newV: Float32Array, c: Float32Array): void;
+  adam(
+    value: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    newValue: Float32Array,
+    newM: Float32Array,
+    newV: Float32Array,
+    c: Float32Array,
+  ): void;
   /** Keep tensor-sized blocks on glibc's heap (fewer page faults per kernel output); process-wide. */
   tuneMalloc(): boolean;
   info(): { kernel: string; threads: number };
@@ -46,8 +71,25 @@ export interface NativeAddon {
 
 /** Unary op codes, in the order of `enum Unary` in native/src/ops.h. */
 export const UNARY = {
-  linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, tanh: 5, abs: 6, neg: 7, exp: 8, log: 9, sqrt: 10,
-  rsqrt: 11, square: 12, sign: 13, step: 14, reciprocal: 15, elu: 16, softplus: 17, log1p: 18,
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  sigmoid: 4,
+  tanh: 5,
+  abs: 6,
+  neg: 7,
+  exp: 8,
+  log: 9,
+  sqrt: 10,
+  rsqrt: 11,
+  square: 12,
+  sign: 13,
+  step: 14,
+  reciprocal: 15,
+  elu: 16,
+  softplus: 17,
+  log1p: 18,
 } as const;
 /** Binary op codes (`enum Binary`). */
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, sqdiff: 4, max: 5, min: 6, pow: 7, first: 8 } as const;
@@ -58,7 +100,10 @@ const require = createRequire(import.meta.url);
 
 /** dist/src/backends/native.js and src/backends/native.ts both sit three levels below the package root. */
 export function addonPath(): string {
-  return process.env['WGAN_NATIVE_ADDON'] ?? fileURLToPath(new URL('../../../native/build/Release/wgan_native.node', import.meta.url));
+  return (
+    process.env.WGAN_NATIVE_ADDON ??
+    fileURLToPath(new URL('../../../native/build/Release/wgan_native.node', import.meta.url))
+  );
 }
 
 let addon: NativeAddon | undefined;
@@ -102,7 +147,7 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 
 /** The Float32Array behind a float32 tensor, or undefined (other dtypes, complex) so the caller falls back. */
 function f32(b: MathBackendCPU, t: Info | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined;
+  if (t?.dtype !== 'float32') return undefined;
   const v = b.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : undefined;
 }
@@ -127,7 +172,7 @@ function out(b: MathBackendCPU, shape: number[], values: Float32Array): Info {
 const recyclable = new WeakSet<Float32Array>();
 /** cpu kernels that never alias their inputs' arrays into outputs (they incRef the dataId or copy). */
 const NON_ALIASING = new Set(['Reshape', 'Identity', 'Cast', 'ZerosLike', 'OnesLike']);
-const POOL_BYTES = Number(process.env['WGAN_NATIVE_POOL_MB'] ?? 1024) * (1 << 20);
+const POOL_BYTES = Number(process.env.WGAN_NATIVE_POOL_MB ?? 1024) * (1 << 20);
 
 export class NativeBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
@@ -165,7 +210,10 @@ export class NativeBackend extends MathBackendCPU {
       recyclable.delete(v);
       if (this.poolBytes + v.byteLength <= POOL_BYTES) {
         let list = this.pool.get(v.length);
-        if (!list) this.pool.set(v.length, (list = []));
+        if (!list) {
+          list = [];
+          this.pool.set(v.length, list);
+        }
         list.push(v);
         this.poolBytes += v.byteLength;
       }
@@ -200,7 +248,14 @@ function alloc(b: MathBackendCPU, n: number): Float32Array {
 // --- GEMM ------------------------------------------------------------------------------------
 
 /** C [batch, M, N] = op(a)·op(b) for rank ≥ 2 inputs with broadcastable (or equal) batch dims. */
-function batchMatMul(b: MathBackendCPU, A: NativeAddon, a: Info, bb: Info, ta: boolean, tb: boolean): { values: Float32Array; shape: number[] } | undefined {
+function batchMatMul(
+  b: MathBackendCPU,
+  A: NativeAddon,
+  a: Info,
+  bb: Info,
+  ta: boolean,
+  tb: boolean,
+): { values: Float32Array; shape: number[] } | undefined {
   const av = f32(b, a);
   const bv = f32(b, bb);
   if (!av || !bv || a.shape.length < 2 || bb.shape.length < 2) return undefined;
@@ -224,7 +279,12 @@ function batchMatMul(b: MathBackendCPU, A: NativeAddon, a: Info, bb: Info, ta: b
   }
   const c = alloc(b, batch * M * N);
   pendingFlops = 2 * batch * M * N * K;
-  A.gemm(av, bv, c, i32([batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, 0]));
+  A.gemm(
+    av,
+    bv,
+    c,
+    i32([batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, 0]),
+  );
   return { values: c, shape: [...outer, M, N] };
 }
 
@@ -250,7 +310,15 @@ function actCode(activation: unknown): number | undefined {
 }
 
 /** In place: y = act(y + bias[c]) over the last dim C; false when the bias does not broadcast that way. */
-function biasActivation(b: MathBackendCPU, A: NativeAddon, y: Float32Array, C: number, bias: Info | undefined, act: number, alpha: number): boolean {
+function biasActivation(
+  b: MathBackendCPU,
+  A: NativeAddon,
+  y: Float32Array,
+  C: number,
+  bias: Info | undefined,
+  act: number,
+  alpha: number,
+): boolean {
   let bv: Float32Array = new Float32Array(0);
   if (bias) {
     const v = f32(b, bias);
@@ -269,38 +337,59 @@ function biasActivation(b: MathBackendCPU, A: NativeAddon, y: Float32Array, C: n
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 function convParams(ci: ConvInfo): Int32Array {
-  pendingFlops = 2 * ci.batchSize * ci.outHeight * ci.outWidth * ci.outChannels * ci.filterHeight * ci.filterWidth * ci.inChannels;
+  pendingFlops =
+    2 * ci.batchSize * ci.outHeight * ci.outWidth * ci.outChannels * ci.filterHeight * ci.filterWidth * ci.inChannels;
   return i32([
-    ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels,
-    ci.filterHeight, ci.filterWidth, ci.outChannels,
-    ci.outHeight, ci.outWidth,
-    ci.strideHeight, ci.strideWidth,
-    ci.padInfo.top, ci.padInfo.left,
-    ci.dilationHeight, ci.dilationWidth,
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    ci.inChannels,
+    ci.filterHeight,
+    ci.filterWidth,
+    ci.outChannels,
+    ci.outHeight,
+    ci.outWidth,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+    ci.dilationHeight,
+    ci.dilationWidth,
   ]);
 }
 
-function convInfo(xShape: number[], fShape: number[], attrs: Record<string, unknown>, dilations: unknown): ConvInfo | undefined {
-  const df = attrs['dataFormat'];
+function convInfo(
+  xShape: number[],
+  fShape: number[],
+  attrs: Record<string, unknown>,
+  dilations: unknown,
+): ConvInfo | undefined {
+  const df = attrs.dataFormat;
   if (df !== undefined && df !== 'NHWC') return undefined;
   if (xShape.length !== 4 || fShape.length !== 4) return undefined;
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     fShape as [number, number, number, number],
-    attrs['strides'] as [number, number] | number,
+    attrs.strides as [number, number] | number,
     (dilations ?? 1) as [number, number] | number,
-    attrs['pad'] as 'same' | 'valid' | number,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     false,
     'channelsLast',
   );
 }
 
-function conv2dForward(b: MathBackendCPU, A: NativeAddon, x: Info | undefined, f: Info | undefined, attrs: Record<string, unknown>): { values: Float32Array; shape: number[]; info: ConvInfo } | undefined {
+function conv2dForward(
+  b: MathBackendCPU,
+  A: NativeAddon,
+  x: Info | undefined,
+  f: Info | undefined,
+  attrs: Record<string, unknown>,
+): { values: Float32Array; shape: number[]; info: ConvInfo } | undefined {
   const xv = f32(b, x);
   const fv = f32(b, f);
   if (!x || !f || !xv || !fv) return undefined;
-  const ci = convInfo(x.shape, f.shape, attrs, attrs['dilations']);
+  const ci = convInfo(x.shape, f.shape, attrs, attrs.dilations);
   if (!ci) return undefined;
   const y = alloc(b, size(ci.outShape));
   A.conv2d(xv, fv, y, convParams(ci));
@@ -349,10 +438,10 @@ function reduceKernel(op: number): NativeKernel {
     const xv = f32(args.backend, x);
     if (!x || !xv || x.shape.length > 8) return undefined;
     // Max names its axes `reductionIndices`; Sum, Mean and Min name them `axis`.
-    const axis = (args.attrs?.['axis'] ?? args.attrs?.['reductionIndices']) as number | number[] | undefined;
+    const axis = (args.attrs?.axis ?? args.attrs?.reductionIndices) as number | number[] | undefined;
     const axes = tf.util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape);
     const mask = x.shape.map((_, i) => (axes.includes(i) ? 1 : 0));
-    const keep = Boolean(args.attrs?.['keepDims']);
+    const keep = Boolean(args.attrs?.keepDims);
     const shape = keep ? x.shape.map((d, i) => (mask[i] ? 1 : d)) : x.shape.filter((_, i) => !mask[i]);
     const y = alloc(args.backend, size(shape));
     A.reduce(op, xv, y, i32(x.shape), i32(mask));
@@ -365,18 +454,21 @@ const kernels: Record<string, NativeKernel> = {
     const a = input(args, 'a');
     const bb = input(args, 'b');
     if (!a || !bb) return undefined;
-    const r = batchMatMul(args.backend, A, a, bb, Boolean(args.attrs?.['transposeA']), Boolean(args.attrs?.['transposeB']));
+    const r = batchMatMul(args.backend, A, a, bb, Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB));
     return r && out(args.backend, r.shape, r.values);
   },
   _FusedMatMul(args, A) {
     const a = input(args, 'a');
     const bb = input(args, 'b');
-    const act = actCode(args.attrs?.['activation']);
+    const act = actCode(args.attrs?.activation);
     if (!a || !bb || act === undefined) return undefined;
-    const r = batchMatMul(args.backend, A, a, bb, Boolean(args.attrs?.['transposeA']), Boolean(args.attrs?.['transposeB']));
+    const r = batchMatMul(args.backend, A, a, bb, Boolean(args.attrs?.transposeA), Boolean(args.attrs?.transposeB));
     if (!r) return undefined;
     const N = r.shape[r.shape.length - 1]!;
-    if (!biasActivation(args.backend, A, r.values, N, input(args, 'bias'), act, Number(args.attrs?.['leakyreluAlpha'] ?? 0.2))) return undefined;
+    if (
+      !biasActivation(args.backend, A, r.values, N, input(args, 'bias'), act, Number(args.attrs?.leakyreluAlpha ?? 0.2))
+    )
+      return undefined;
     return out(args.backend, r.shape, r.values);
   },
   Conv2D(args, A) {
@@ -384,11 +476,22 @@ const kernels: Record<string, NativeKernel> = {
     return r && out(args.backend, r.shape, r.values);
   },
   FusedConv2D(args, A) {
-    const act = actCode(args.attrs?.['activation']);
+    const act = actCode(args.attrs?.activation);
     if (act === undefined) return undefined;
     const r = conv2dForward(args.backend, A, input(args, 'x'), input(args, 'filter'), args.attrs ?? {});
     if (!r) return undefined;
-    if (!biasActivation(args.backend, A, r.values, r.info.outChannels, input(args, 'bias'), act, Number(args.attrs?.['leakyreluAlpha'] ?? 0.2))) return undefined;
+    if (
+      !biasActivation(
+        args.backend,
+        A,
+        r.values,
+        r.info.outChannels,
+        input(args, 'bias'),
+        act,
+        Number(args.attrs?.leakyreluAlpha ?? 0.2),
+      )
+    )
+      return undefined;
     return out(args.backend, r.shape, r.values);
   },
   Conv2DBackpropInput(args, A) {
@@ -396,7 +499,7 @@ const kernels: Record<string, NativeKernel> = {
     const f = input(args, 'filter');
     const dyv = f32(args.backend, dy);
     const fv = f32(args.backend, f);
-    const inputShape = args.attrs?.['inputShape'] as number[] | undefined;
+    const inputShape = args.attrs?.inputShape as number[] | undefined;
     if (!dy || !f || !dyv || !fv || !inputShape) return undefined;
     const ci = convInfo(inputShape, f.shape, args.attrs ?? {}, 1);
     if (!ci) return undefined;
@@ -409,7 +512,7 @@ const kernels: Record<string, NativeKernel> = {
     const dy = input(args, 'dy');
     const xv = f32(args.backend, x);
     const dyv = f32(args.backend, dy);
-    const filterShape = args.attrs?.['filterShape'] as number[] | undefined;
+    const filterShape = args.attrs?.filterShape as number[] | undefined;
     if (!x || !dy || !xv || !dyv || !filterShape) return undefined;
     const ci = convInfo(x.shape, filterShape, args.attrs ?? {}, 1);
     if (!ci) return undefined;
@@ -451,18 +554,22 @@ const kernels: Record<string, NativeKernel> = {
     // out[r0·s0, r1·s1, …] as a broadcast copy: x viewed as [1, s0, 1, s1, …] into [r0, s0, r1, s1, …].
     const x = input(args, 'x');
     const xv = f32(args.backend, x);
-    const reps = args.attrs?.['reps'] as number[] | undefined;
+    const reps = args.attrs?.reps as number[] | undefined;
     if (!x || !xv || !reps || reps.length !== x.shape.length || x.shape.length > 8) return undefined;
     const big = x.shape.flatMap((d, i) => [reps[i]!, d]);
     const small = x.shape.flatMap((d) => [1, d]);
     const o = alloc(args.backend, size(big));
     A.binary(BINARY.first, xv, xv, o, i32(small), i32(small), i32(big));
-    return out(args.backend, x.shape.map((d, i) => d * reps[i]!), o);
+    return out(
+      args.backend,
+      x.shape.map((d, i) => d * reps[i]!),
+      o,
+    );
   },
   Transpose(args, A) {
     const x = input(args, 'x');
     const xv = f32(args.backend, x);
-    const perm = args.attrs?.['perm'] as number[] | undefined;
+    const perm = args.attrs?.perm as number[] | undefined;
     if (!x || !xv || !perm || perm.length !== x.shape.length || perm.length > 8) return undefined;
     const shape = perm.map((p) => x.shape[p]!);
     const y = alloc(args.backend, xv.length);
@@ -492,8 +599,9 @@ const kernels: Record<string, NativeKernel> = {
     const ov = oIn ? f32(b, oIn) : new Float32Array([0]);
     if (!x || !xv || !mv || !vv || !sv || !ov) return undefined;
     const L = Math.max(mv.length, vv.length, sv.length, ov.length);
-    if (L === 0 || xv.length % L !== 0 || [mv, vv, sv, ov].some((v) => v.length !== 1 && v.length !== L)) return undefined;
-    const eps = Number(args.attrs?.['varianceEpsilon'] ?? 0.001);
+    if (L === 0 || xv.length % L !== 0 || [mv, vv, sv, ov].some((v) => v.length !== 1 && v.length !== L))
+      return undefined;
+    const eps = Number(args.attrs?.varianceEpsilon ?? 0.001);
     const at = (v: Float32Array, i: number): number => v[v.length === 1 ? 0 : i]!;
     const scale = new Float32Array(L);
     const shift = new Float32Array(L);
@@ -523,7 +631,10 @@ export function resetNativeKernelCounts(): void {
 
 function count(name: string, native: boolean): void {
   let e = counts.get(name);
-  if (!e) counts.set(name, (e = { native: 0, fallback: 0 }));
+  if (!e) {
+    e = { native: 0, fallback: 0 };
+    counts.set(name, e);
+  }
   if (native) e.native++;
   else e.fallback++;
 }
@@ -535,7 +646,7 @@ export const NATIVE_KERNELS: readonly string[] = Object.keys(kernels);
 // Profiling: WGAN_NATIVE_PROFILE=1 wraps every kernel with a timer.
 
 const profile = new Map<string, { calls: number; ms: number; flops: number; elements: number }>();
-const profiling = Boolean(process.env['WGAN_NATIVE_PROFILE']);
+const profiling = Boolean(process.env.WGAN_NATIVE_PROFILE);
 let pendingFlops = 0; // multiply-adds×2 of the GEMM-based kernel that is running, for the profile
 
 /** Per-kernel call counts, milliseconds and GEMM FLOPs since the last reset (empty unless WGAN_NATIVE_PROFILE is set). */
@@ -576,8 +687,8 @@ export function registerNativeBackend(): boolean {
   const A = loadNativeAddon();
   if (!A) return false;
   A.info(); // starts the thread pool; throws here rather than inside a kernel if the addon is broken
-  if (process.env['WGAN_NATIVE_MALLOC'] !== '0') A.tuneMalloc();
-  const threads = Number(process.env['WGAN_NATIVE_THREADS']);
+  if (process.env.WGAN_NATIVE_MALLOC !== '0') A.tuneMalloc();
+  const threads = Number(process.env.WGAN_NATIVE_THREADS);
   if (threads >= 1) A.setThreads(Math.floor(threads));
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 1);
   for (const cfg of tf.getKernelsForBackend('cpu')) {
@@ -600,7 +711,11 @@ export function registerNativeBackend(): boolean {
           return r ?? cpu(args);
         }
       : cpu;
-    const copy: tf.KernelConfig = { kernelName: cfg.kernelName, backendName: NATIVE_BACKEND, kernelFunc: timed(cfg.kernelName, func) };
+    const copy: tf.KernelConfig = {
+      kernelName: cfg.kernelName,
+      backendName: NATIVE_BACKEND,
+      kernelFunc: timed(cfg.kernelName, func),
+    };
     if (cfg.setupFunc) copy.setupFunc = cfg.setupFunc;
     if (cfg.disposeFunc) copy.disposeFunc = cfg.disposeFunc;
     tf.registerKernel(copy);
@@ -613,11 +728,21 @@ export function registerNativeBackend(): boolean {
       const b = args.backend as MathBackendCPU;
       const ins = args.inputs as Record<string, Info>;
       const vals = ['value', 'm', 'v', 'g'].map((k) => f32(b, ins[k]));
-      const value = ins['value']!;
-      if (vals.some((x) => !x || x.length !== vals[0]!.length)) throw new Error(`${FUSED_ADAM_KERNEL}: float32 inputs of one size expected`);
+      const value = ins.value!;
+      if (vals.some((x) => !x || x.length !== vals[0]!.length))
+        throw new Error(`${FUSED_ADAM_KERNEL}: float32 inputs of one size expected`);
       const n = vals[0]!.length;
       const outs = [alloc(b, n), alloc(b, n), alloc(b, n)];
-      A.adam(vals[0]!, vals[1]!, vals[2]!, vals[3]!, outs[0]!, outs[1]!, outs[2]!, Float32Array.from((args.attrs as { c: number[] }).c));
+      A.adam(
+        vals[0]!,
+        vals[1]!,
+        vals[2]!,
+        vals[3]!,
+        outs[0]!,
+        outs[1]!,
+        outs[2]!,
+        Float32Array.from((args.attrs as { c: number[] }).c),
+      );
       return outs.map((o) => out(b, value.shape, o));
     }),
   });

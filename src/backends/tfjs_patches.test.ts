@@ -22,8 +22,12 @@ function ln(x: tf.Tensor): tf.Tensor {
 function grads(x: tf.Tensor, w: tf.Tensor): tf.Tensor[] {
   const f = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, tf.square(ln(t))));
   const g = tf.grad(f);
-  const gp = tf.grad((t: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.sqrt(tf.sum(tf.square(g(t)), [1, 2, 3])), 1))) as tf.Scalar);
-  const other = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(tf.square(t), 0), tf.sum(t, [0, 2]).reshape([4, 1, 6]))) as tf.Scalar);
+  const gp = tf.grad(
+    (t: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.sqrt(tf.sum(tf.square(g(t)), [1, 2, 3])), 1))) as tf.Scalar,
+  );
+  const other = tf.grad(
+    (t: tf.Tensor) => tf.sum(tf.mul(tf.mean(tf.square(t), 0), tf.sum(t, [0, 2]).reshape([4, 1, 6]))) as tf.Scalar,
+  );
   return [g(x), gp(x), other(x)];
 }
 
@@ -77,20 +81,26 @@ describe('Mean/Sum gradients', () => {
     }
   };
   const full = '2x8x8x4';
-  const onesProduct = (ks: string[]): boolean => ks.some((k) => (k.startsWith('Multiply') || k.startsWith('RealDiv')) && k.includes(full));
+  const onesProduct = (ks: string[]): boolean =>
+    ks.some((k) => (k.startsWith('Multiply') || k.startsWith('RealDiv')) && k.includes(full));
 
   // Under CI=true the native backend must load (fixtures.ts), so this runs there.
-  it('on native: no x-sized ones·dy/n, one Tile instead', { skip: E2E_BACKENDS.includes('native') ? false : 'native backend not built' }, async () => {
+  it('on native: no x-sized ones·dy/n, one Tile instead', {
+    skip: E2E_BACKENDS.includes('native') ? false : 'native backend not built',
+  }, async () => {
     await useBackend('native');
     const stock = await kernels(true);
     const fast = await kernels(false);
     // Stock: Multiply(dy, ones(x)) then RealDiv of the x-sized product; ours: one Tile to x's shape.
     assert.ok(onesProduct(stock), `stock kernels: ${stock.join(' ')}`);
     assert.ok(!onesProduct(fast), `fast kernels: ${fast.join(' ')}`);
-    assert.ok(fast.some((k) => k.startsWith('Tile')), `fast kernels: ${fast.join(' ')}`);
+    assert.ok(
+      fast.some((k) => k.startsWith('Tile')),
+      `fast kernels: ${fast.join(' ')}`,
+    );
   });
 
-  it('elsewhere (cpu, wasm): TF.js\'s own gradient, whose Multiply beats their generic Tile', async () => {
+  it("elsewhere (cpu, wasm): TF.js's own gradient, whose Multiply beats their generic Tile", async () => {
     for (const backend of ['cpu', ...E2E_BACKENDS.filter((b) => b !== 'native')]) {
       await useBackend(backend);
       const ks = await kernels(false);
@@ -102,11 +112,36 @@ describe('Mean/Sum gradients', () => {
     /** A tiny layers critic: conv+bias (fused) → leaky → conv+bias → flatten → dense+bias (fused matMul). */
     const critic = (): tf.LayersModel => {
       const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 1 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }) }));
+      m.add(
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 4,
+          strides: 2,
+          padding: 'same',
+          kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 1 }),
+          biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 2 }),
+        }),
+      );
       m.add(new DiffLeakyReLU({ alpha: 0.2 })); // tf.layers.leakyReLU has no second-order gradient
-      m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 3 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 4 }) }));
+      m.add(
+        tf.layers.conv2d({
+          filters: 6,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 3 }),
+          biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 4 }),
+        }),
+      );
       m.add(tf.layers.flatten());
-      m.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 5 }), biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 6 }) }));
+      m.add(
+        tf.layers.dense({
+          units: 1,
+          kernelInitializer: tf.initializers.randomNormal({ stddev: 0.3, seed: 5 }),
+          biasInitializer: tf.initializers.randomNormal({ stddev: 0.1, seed: 6 }),
+        }),
+      );
       return m;
     };
     /** Output, ∂ΣD/∂x, and ∂GP/∂weights with GP = mean((‖∂D/∂x‖ − 1)²) (a second-order gradient). */
@@ -119,15 +154,26 @@ describe('Mean/Sum gradients', () => {
         const out = tf.tidy(() => {
           const y = D.predict(x) as tf.Tensor;
           const gx = tf.grad((t: tf.Tensor) => tf.sum(D.apply(t) as tf.Tensor) as tf.Scalar)(x);
-          const { grads } = tf.variableGrads(() => {
-            const g = tf.grad((t: tf.Tensor) => tf.sum(D.apply(t) as tf.Tensor) as tf.Scalar)(x);
-            const norm = tf.sqrt(tf.sum(tf.square(g), [1, 2, 3]));
-            return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
-          }, D.trainableWeights.map((w) => w.read() as tf.Variable));
+          const { grads } = tf.variableGrads(
+            () => {
+              const g = tf.grad((t: tf.Tensor) => tf.sum(D.apply(t) as tf.Tensor) as tf.Scalar)(x);
+              const norm = tf.sqrt(tf.sum(tf.square(g), [1, 2, 3]));
+              return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
+            },
+            D.trainableWeights.map((w) => w.read() as tf.Variable),
+          );
           // (Weights that reach the penalty only through the leaky ReLU's on/off pattern — the biases —
           // get no gradient at all; variableGrads leaves them out in both modes.)
-          present = D.trainableWeights.map((w) => (w.read() as tf.Variable).name.replace(/_\d+$/, '')).filter((_, i) => grads[(D.trainableWeights[i]!.read() as tf.Variable).name]);
-          return [y, gx, ...D.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]).filter((g): g is tf.Tensor => g !== undefined)];
+          present = D.trainableWeights
+            .map((w) => (w.read() as tf.Variable).name.replace(/_\d+$/, ''))
+            .filter((_, i) => grads[(D.trainableWeights[i]!.read() as tf.Variable).name]);
+          return [
+            y,
+            gx,
+            ...D.trainableWeights
+              .map((w) => grads[(w.read() as tf.Variable).name])
+              .filter((g): g is tf.Tensor => g !== undefined),
+          ];
         });
         const values = out.map((t) => t.dataSync() as Float32Array);
         tf.dispose([...out, x]);
@@ -147,11 +193,12 @@ describe('Mean/Sum gradients', () => {
         const got = run(true);
         assert.deepEqual(present.length, refPresent.length, 'the same weights get gradients');
         // The penalty reaches the three kernels; the biases act only through the leaky ReLU's pattern.
-        assert.equal(got.length, 2 + 3, 'output, input gradient and the three kernels\' gradients');
+        assert.equal(got.length, 2 + 3, "output, input gradient and the three kernels' gradients");
         assert.equal(got.length, ref.length);
         ref.forEach((r, k) => {
           const g = got[k]!;
-          let scale = 0, err = 0;
+          let scale = 0,
+            err = 0;
           for (let i = 0; i < r.length; i++) {
             scale = Math.max(scale, Math.abs(r[i]!));
             err = Math.max(err, Math.abs(r[i]! - g[i]!));
@@ -169,7 +216,9 @@ describe('Mean/Sum gradients', () => {
       const names = async (split: boolean): Promise<string[]> => {
         splitFusedUnderGradient(split);
         try {
-          const info = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.sum(D.apply(t) as tf.Tensor) as tf.Scalar)(x));
+          const info = await tf.profile(() =>
+            tf.grad((t: tf.Tensor) => tf.sum(D.apply(t) as tf.Tensor) as tf.Scalar)(x),
+          );
           return info.kernels.map((k) => k.name);
         } finally {
           splitFusedUnderGradient(true);

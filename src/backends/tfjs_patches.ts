@@ -67,7 +67,7 @@ function fastConfig(kernelName: (typeof KERNELS)[number]): tf.GradConfig {
     gradFunc: (dy, saved, attrs) => {
       if (fallback && !FAST_TILE.has(tf.getBackend())) return fallback.gradFunc(dy, saved, attrs);
       const [x] = saved as tf.Tensor[];
-      return { x: () => reductionGrad(dy as tf.Tensor, x!, attrs['axis'], kernelName === tf.Mean) };
+      return { x: () => reductionGrad(dy as tf.Tensor, x!, attrs.axis, kernelName === tf.Mean) };
     },
   };
 }
@@ -102,7 +102,9 @@ type FusedMatMulArgs = Parameters<typeof tfc.fused.matMul>[0];
 const stockFused = { conv2d: tfc.fused.conv2d, matMul: tfc.fused.matMul };
 
 function unfusable(a: { activation?: string; preluActivationWeights?: unknown }): boolean {
-  return tf.engine().state.gradientDepth > 0 && (a.activation ?? 'linear') === 'linear' && a.preluActivationWeights == null;
+  return (
+    tf.engine().state.gradientDepth > 0 && (a.activation ?? 'linear') === 'linear' && a.preluActivationWeights == null
+  );
 }
 
 function withBias<T extends tf.Tensor>(y: T, bias: tf.Tensor | tf.TensorLike | undefined): T {
@@ -128,9 +130,9 @@ export function splitFusedUnderGradient(on: boolean): boolean {
   const target = tfc.fused as unknown as Record<string, unknown>;
   const impl = on ? splitFused : stockFused;
   try {
-    target['conv2d'] = impl.conv2d;
-    target['matMul'] = impl.matMul;
-    return target['conv2d'] === impl.conv2d;
+    target.conv2d = impl.conv2d;
+    target.matMul = impl.matMul;
+    return target.conv2d === impl.conv2d;
   } catch {
     return false; // a frozen ES module namespace
   }

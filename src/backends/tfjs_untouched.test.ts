@@ -24,12 +24,18 @@ const ours = (k: string) => String(tf.getGradient(k)?.gradFunc).includes('FAST_T
 test('importing the library leaves TF.js untouched; install applies the patches and undo removes them', async () => {
   assert.ok(typeof lib.inpaint === 'function');
   await tf.setBackend('cpu');
-  assert.ok((await inputGradKernels()).includes('Conv2DBackpropFilter'), "stock TF.js computes the filter gradient too");
+  assert.ok(
+    (await inputGradKernels()).includes('Conv2DBackpropFilter'),
+    'stock TF.js computes the filter gradient too',
+  );
   assert.ok(!ours(tf.Mean) && !ours(tf.Sum), 'Mean/Sum gradients replaced on import');
 
   const p = installTfjsPatches('native');
   assert.deepEqual({ m: p.meanSumGradients, s: p.splitFused }, { m: true, s: true });
-  assert.ok(!(await inputGradKernels()).includes('Conv2DBackpropFilter'), 'patched: no filter gradient for an input-only gradient');
+  assert.ok(
+    !(await inputGradKernels()).includes('Conv2DBackpropFilter'),
+    'patched: no filter gradient for an input-only gradient',
+  );
   assert.ok(ours(tf.Mean) && ours(tf.Sum));
   p.undo();
   assert.ok((await inputGradKernels()).includes('Conv2DBackpropFilter'));
@@ -40,5 +46,8 @@ test('importing the library leaves TF.js untouched; install applies the patches 
   assert.equal(q.meanSumGradients, false);
   assert.ok(!ours(tf.Mean));
   installTfjsPatches('native').undo();
-  assert.ok(!ours(tf.Mean) && (await inputGradKernels()).includes('Conv2DBackpropFilter'), 'the second install undid the first');
+  assert.ok(
+    !ours(tf.Mean) && (await inputGradKernels()).includes('Conv2DBackpropFilter'),
+    'the second install undid the first',
+  );
 });

@@ -106,11 +106,21 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter vs cpu', () => {
   const rng = new Rng(1);
   for (const c of [...fixed, ...randomCases(12)]) {
     it(describeCase(c), () => {
-      const xv = randn(rng, c.x.reduce((a, b) => a * b));
+      const xv = randn(
+        rng,
+        c.x.reduce((a, b) => a * b),
+      );
       const wv = randn(rng, c.k * c.k * c.x[3] * c.cout);
       tf.setBackend('cpu');
-      const yShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D, c.s, c.pad).shape);
-      const dyv = randn(rng, yShape.reduce((a, b) => a * b));
+      const yShape = tf.tidy(
+        () =>
+          tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D, c.s, c.pad)
+            .shape,
+      );
+      const dyv = randn(
+        rng,
+        yShape.reduce((a, b) => a * b),
+      );
       const r = onBoth(() => {
         const x = tf.tensor4d(xv, c.x);
         const w = tf.tensor4d(wv, [c.k, c.k, c.x[3], c.cout]);
@@ -139,7 +149,11 @@ describe('wasm kernels: other checks', () => {
       const w2 = tf.tensor4d(w2v, [3, 3, 8, 16]).mul(0.2);
       const critic = (xi: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar =>
         tf.tanh(tf.conv2d(tf.tanh(tf.conv2d(xi, a, 2, 'same')), b, 2, 'valid')).sum();
-      const penalty = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar => tf.grad((xi: tf.Tensor) => critic(xi as tf.Tensor4D, a, b))(x).square().sum();
+      const penalty = (a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar =>
+        tf
+          .grad((xi: tf.Tensor) => critic(xi as tf.Tensor4D, a, b))(x)
+          .square()
+          .sum();
       const [g1, g2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => penalty(a as tf.Tensor4D, b as tf.Tensor4D))([w1, w2]);
       return [g1!, g2!];
     });
@@ -157,8 +171,13 @@ describe('wasm kernels: other checks', () => {
       const x = tf.tensor4d(xv, [2, 7, 7, 3]);
       const dy = tf.tensor4d(dyv, [2, 4, 4, 5]);
       const R = tf.tensor4d(rv, [3, 3, 3, 5]);
-      const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => (tf.engine().runKernel('Conv2DBackpropFilter', { x: a, dy: b }, attrs) as tf.Tensor).mul(R).sum() as tf.Scalar;
-      const g = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.conv2d(a as tf.Tensor4D, R, 2, 'same').mul(b).sum();
+      const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+        (tf.engine().runKernel('Conv2DBackpropFilter', { x: a, dy: b }, attrs) as tf.Tensor).mul(R).sum() as tf.Scalar;
+      const g = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+        tf
+          .conv2d(a as tf.Tensor4D, R, 2, 'same')
+          .mul(b)
+          .sum();
       return [...tf.grads(f)([x, dy]), ...tf.grads(g)([x, dy])];
     });
     for (const b of ['cpu', 'wasm'] as const) {
@@ -187,7 +206,12 @@ describe('wasm kernels: other checks', () => {
         tf.fused.matMul({ a: aT, b: bT, transposeA: true, transposeB: true, bias, activation: 'relu' }),
         // the stock wasm kernel adds the bias to the first matrix of a batch only
         tf.fused.matMul({ a, b, bias, activation: 'linear' }),
-        tf.fused.matMul({ a: a.reshape([14, 9]), b: b.reshape([18, 5]).slice([0, 0], [9, 5]), bias, activation: 'elu' }),
+        tf.fused.matMul({
+          a: a.reshape([14, 9]),
+          b: b.reshape([18, 5]).slice([0, 0], [9, 5]),
+          bias,
+          activation: 'elu',
+        }),
       ];
     });
     assertClose(r, 'matMul');
@@ -226,7 +250,9 @@ describe('wasm kernels: other checks', () => {
         const [d, t1, t2] = w as [tf.Tensor2D, tf.Tensor4D, tf.Tensor4D];
         const h0 = tf.relu(batchNorm(tf.matMul(zz, d).reshape([4, 4, 4, 16])));
         const h1 = tf.relu(batchNorm(tf.conv2dTranspose(h0 as tf.Tensor4D, t1, [4, 8, 8, 8], 2, 'same')));
-        return tf.tanh(tf.conv2dTranspose(h1 as tf.Tensor4D, t2, [4, 16, 16, 3], 2, 'same').slice([0, 4, 4, 0], [4, 8, 8, 3]));
+        return tf.tanh(
+          tf.conv2dTranspose(h1 as tf.Tensor4D, t2, [4, 16, 16, 3], 2, 'same').slice([0, 4, 4, 0], [4, 8, 8, 3]),
+        );
       };
       const D = (xx: tf.Tensor, w: tf.Tensor[]): tf.Tensor => {
         const [c1, c2, d] = w as [tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
@@ -271,11 +297,25 @@ describe('wasm kernels: other checks', () => {
     const dy = tf.zeros([1, 4, 4, 2]);
     const w = tf.zeros([3, 3, 2, 2]);
     assert.throws(
-      () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: 1, pad: 'same', dataFormat: 'NCHW', inputShape: [1, 2, 4, 4] }),
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy, filter: w },
+            { strides: 1, pad: 'same', dataFormat: 'NCHW', inputShape: [1, 2, 4, 4] },
+          ),
       /Conv2DBackpropInput: dataFormat 'NCHW' is not supported/,
     );
     assert.throws(
-      () => tf.engine().runKernel('Conv2DBackpropFilter', { x: dy, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] }),
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: dy, dy },
+            { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 2] },
+          ),
       /Conv2DBackpropFilter: dataFormat 'NCHW' is not supported/,
     );
     tf.dispose([dy, w]);
@@ -291,9 +331,29 @@ describe('wasm kernels: other checks', () => {
 
   it('plans the transposed-conv phases by hand-computed geometry', () => {
     // 4x4 s2 'same' on 16 → 8 (pad top 1): rows t = i + 1 ∈ [1, 16] → q ∈ [0, 8], 9 phase rows, crop 1.
-    assert.deepEqual(phaseAxis(16, 8, 4, 2, 1), { m: 2, q: 9, padBefore: 1, padAfter: 1, dyStart: 0, dyLen: 8, crop: 1 });
+    assert.deepEqual(phaseAxis(16, 8, 4, 2, 1), {
+      m: 2,
+      q: 9,
+      padBefore: 1,
+      padAfter: 1,
+      dyStart: 0,
+      dyLen: 8,
+      crop: 1,
+    });
     // Its phase 0 (even dx rows i = 2u) uses filter rows 3, 1 on dy[u−1], dy[u]; phase 1 rows 2, 0 on dy[u], dy[u+1].
-    assert.deepEqual(onePhaseAxis(16, 8, 4, 2, 1, 0), { taps: [3, 1], padBefore: 1, padAfter: 0, dyStart: 0, dyLen: 8 });
-    assert.deepEqual(onePhaseAxis(16, 8, 4, 2, 1, 1), { taps: [2, 0], padBefore: 0, padAfter: 1, dyStart: 0, dyLen: 8 });
+    assert.deepEqual(onePhaseAxis(16, 8, 4, 2, 1, 0), {
+      taps: [3, 1],
+      padBefore: 1,
+      padAfter: 0,
+      dyStart: 0,
+      dyLen: 8,
+    });
+    assert.deepEqual(onePhaseAxis(16, 8, 4, 2, 1, 1), {
+      taps: [2, 0],
+      padBefore: 0,
+      padAfter: 1,
+      dyStart: 0,
+      dyLen: 8,
+    });
   });
 });

@@ -72,7 +72,11 @@ function heapF32(backend: WasmBackend): Float32Array {
  * Padding of dy along one axis: padBefore/padAfter rows of zeros; negative padding means cropping dy
  * instead (rows that only touch the conv's padding) — dyStart/dyLen select the rows kept.
  */
-function dyPadding(padBefore: number, padAfter: number, outSize: number): { padBefore: number; padAfter: number; dyStart: number; dyLen: number } {
+function dyPadding(
+  padBefore: number,
+  padAfter: number,
+  outSize: number,
+): { padBefore: number; padAfter: number; dyStart: number; dyLen: number } {
   let dyStart = 0;
   let dyLen = outSize;
   if (padBefore < 0) {
@@ -99,13 +103,21 @@ function checkAttrs(kernelName: string, info: Info[], dataFormat: unknown, dilat
     throw new Error(`wasm ${kernelName}: dataFormat '${String(dataFormat)}' is not supported (only NHWC)`);
   }
   const d = Array.isArray(dilations) ? dilations : [dilations, dilations];
-  if (d.some((v) => v !== 1)) throw new Error(`wasm ${kernelName}: dilations ${JSON.stringify(dilations)} are not supported (only 1)`);
+  if (d.some((v) => v !== 1))
+    throw new Error(`wasm ${kernelName}: dilations ${JSON.stringify(dilations)} are not supported (only 1)`);
   for (const t of info) {
-    if (t.dtype !== 'float32') throw new Error(`wasm ${kernelName}: dtype '${t.dtype}' is not supported (only float32)`);
+    if (t.dtype !== 'float32')
+      throw new Error(`wasm ${kernelName}: dtype '${t.dtype}' is not supported (only float32)`);
   }
 }
 
-function convInfo(xShape: number[], filterShape: number[], strides: unknown, pad: Pad, dimRoundingMode: unknown): tf.backend_util.Conv2DInfo {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  strides: unknown,
+  pad: Pad,
+  dimRoundingMode: unknown,
+): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -192,7 +204,14 @@ export interface OnePhaseAxis {
 }
 
 /** Plan phase r of one axis: inSize = dx size, outSize = dy size, k = filter size, s = stride. */
-export function onePhaseAxis(inSize: number, outSize: number, k: number, s: number, padBefore: number, r: number): OnePhaseAxis {
+export function onePhaseAxis(
+  inSize: number,
+  outSize: number,
+  k: number,
+  s: number,
+  padBefore: number,
+  r: number,
+): OnePhaseAxis {
   const u = Math.ceil(inSize / s);
   const rp = (r + padBefore) % s; // which filter rows serve this phase: rp, rp + s, ...
   const delta = Math.floor((r + padBefore) / s); // dy row of the first tap, relative to u
@@ -226,8 +245,9 @@ function onePhaseFilter(backend: WasmBackend, filter: Info, ty: number[], tx: nu
 
 /** dy cropped to rows [y0, y0+ny) and columns [x0, x0+nx) (no copy when nothing is cropped). */
 function cropDy(backend: WasmBackend, dy: Info, y0: number, ny: number, x0: number, nx: number, temps: Info[]): Info {
-  const [n, ho, wo, co] = dy.shape as [number, number, number, number];
-  if (ny <= 0 || nx <= 0) throw new Error('wasm Conv2DBackpropInput: unsupported geometry (a phase reads no rows of dy)');
+  const [, ho, wo] = dy.shape as [number, number, number, number];
+  if (ny <= 0 || nx <= 0)
+    throw new Error('wasm Conv2DBackpropInput: unsupported geometry (a phase reads no rows of dy)');
   if (y0 === 0 && x0 === 0 && ny === ho && nx === wo) return dy;
   const t = crop4d(backend, dy, y0, x0, ny, nx);
   temps.push(t);
@@ -256,7 +276,21 @@ function crop4d(backend: WasmBackend, x: Info, y0: number, x0: number, ny: numbe
 }
 
 /** [N·Qy, Qx, sh, sw·Cin] → [N, Qy·sh, Qx·sw, Cin] (channels ordered (ry, rx, ci)), cropped to [N,H,W,Cin]. */
-function depthToSpace(backend: WasmBackend, y: Info, n: number, qy: number, qx: number, sh: number, sw: number, cin: number, cropY: number, cropX: number, h: number, w: number, temps: Info[]): Info {
+function depthToSpace(
+  backend: WasmBackend,
+  y: Info,
+  n: number,
+  qy: number,
+  qx: number,
+  sh: number,
+  sw: number,
+  cin: number,
+  cropY: number,
+  cropX: number,
+  h: number,
+  w: number,
+  temps: Info[],
+): Info {
   if (sh * sw > 1) {
     temps.push(y);
     const r = call('Reshape', backend, { x: y }, { shape: [n * qy, qx, sh, sw * cin] });
@@ -289,7 +323,9 @@ function conv2dBackpropInput(args: KernelArgs): Info {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo } = ci;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = ci;
   if (dy.shape.join() !== [n, ho, wo, ci.outChannels].join()) {
-    throw new Error(`wasm Conv2DBackpropInput: dy shape [${dy.shape.join(',')}] does not match [${[n, ho, wo, ci.outChannels].join(',')}]`);
+    throw new Error(
+      `wasm Conv2DBackpropInput: dy shape [${dy.shape.join(',')}] does not match [${[n, ho, wo, ci.outChannels].join(',')}]`,
+    );
   }
   const temps: Info[] = [];
   try {
@@ -305,8 +341,18 @@ function conv2dBackpropInput(args: KernelArgs): Info {
           const src = cropDy(backend, dy, py.dyStart, py.dyLen, px.dyStart, px.dyLen, temps);
           const f = onePhaseFilter(backend, filter, py.taps, px.taps);
           temps.push(f);
-          const pad = [[0, 0], [py.padBefore, py.padAfter], [px.padBefore, px.padAfter], [0, 0]];
-          const y = call('Conv2D', backend, { x: src, filter: f }, { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 });
+          const pad = [
+            [0, 0],
+            [py.padBefore, py.padAfter],
+            [px.padBefore, px.padAfter],
+            [0, 0],
+          ];
+          const y = call(
+            'Conv2D',
+            backend,
+            { x: src, filter: f },
+            { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 },
+          );
           temps.push(y);
           parts.push(y);
         }
@@ -320,7 +366,12 @@ function conv2dBackpropInput(args: KernelArgs): Info {
     const src = cropDy(backend, dy, py.dyStart, py.dyLen, px.dyStart, px.dyLen, temps);
     const pf = phaseFilter(backend, filter, sh, sw, py.m, px.m);
     temps.push(pf);
-    const pad = [[0, 0], [py.padBefore, py.padAfter], [px.padBefore, px.padAfter], [0, 0]];
+    const pad = [
+      [0, 0],
+      [py.padBefore, py.padAfter],
+      [px.padBefore, px.padAfter],
+      [0, 0],
+    ];
     // [N, Qy, Qx, sh·sw·Cin]
     const y = call('Conv2D', backend, { x: src, filter: pf }, { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 });
     return depthToSpace(backend, y, n, py.q, px.q, sh, sw, cin, py.crop, px.crop, h, w, temps);
@@ -336,9 +387,19 @@ function conv2dBackpropFilter(args: KernelArgs): Info {
   const a = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
   checkAttrs('Conv2DBackpropFilter', [x, dy], a.dataFormat);
   const ci = convInfo(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
-  const { batchSize: n, inChannels: cin, outHeight: ho, outWidth: wo, outChannels: cout, filterHeight: kh, filterWidth: kw } = ci;
+  const {
+    batchSize: n,
+    inChannels: cin,
+    outHeight: ho,
+    outWidth: wo,
+    outChannels: cout,
+    filterHeight: kh,
+    filterWidth: kw,
+  } = ci;
   if (dy.shape.join() !== [n, ho, wo, cout].join()) {
-    throw new Error(`wasm Conv2DBackpropFilter: dy shape [${dy.shape.join(',')}] does not match [${[n, ho, wo, cout].join(',')}]`);
+    throw new Error(
+      `wasm Conv2DBackpropFilter: dy shape [${dy.shape.join(',')}] does not match [${[n, ho, wo, cout].join(',')}]`,
+    );
   }
   const p = n * ho * wo; // rows of the im2col matrix (output pixels)
   const kc = kh * kw * cin; // its columns (one receptive field)
@@ -447,11 +508,12 @@ const batchSize = (t: Info): number => t.shape.slice(0, -2).reduce((p, d) => p *
 
 /** Activations of _FusedMatMul, as the wasm kernels that apply them after a separate bias add. */
 function activate(backend: WasmBackend, x: Info, attrs: tf.NamedAttrMap, prelu: Info | undefined): Info {
-  const act = String(attrs['activation'] ?? 'linear');
+  const act = String(attrs.activation ?? 'linear');
   const unary: Record<string, string> = { relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid' };
   const k = unary[act];
   if (k) return call(k, backend, { x });
-  if (act === 'leakyrelu') return call('LeakyRelu', backend, { x }, { alpha: (attrs['leakyreluAlpha'] as number | undefined) ?? 0.2 });
+  if (act === 'leakyrelu')
+    return call('LeakyRelu', backend, { x }, { alpha: (attrs.leakyreluAlpha as number | undefined) ?? 0.2 });
   if (act === 'prelu' && prelu) return call('Prelu', backend, { x, alpha: prelu });
   if (act === 'linear') return call('Identity', backend, { x });
   throw new Error(`wasm _FusedMatMul: activation '${act}' is not supported`);
@@ -464,12 +526,17 @@ function activate(backend: WasmBackend, x: Info, attrs: tf.NamedAttrMap, prelu: 
 function fusedMatMul(args: KernelArgs): Info {
   const { backend } = args;
   const attrs = args.attrs ?? {};
-  const { a, b, bias, preluActivationWeights: prelu } = args.inputs as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
+  const {
+    a,
+    b,
+    bias,
+    preluActivationWeights: prelu,
+  } = args.inputs as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
   const temps: Info[] = [];
   try {
-    const a2 = attrs['transposeA'] ? transposeLast2(backend, a) : a;
+    const a2 = attrs.transposeA ? transposeLast2(backend, a) : a;
     if (a2 !== a) temps.push(a2);
-    const b2 = attrs['transposeB'] ? transposeLast2(backend, b) : b;
+    const b2 = attrs.transposeB ? transposeLast2(backend, b) : b;
     if (b2 !== b) temps.push(b2);
     const plain = { ...attrs, transposeA: false, transposeB: false };
     if (!bias || (batchSize(a2) === 1 && batchSize(b2) === 1)) {
@@ -508,7 +575,9 @@ function ourConfigs(): tf.KernelConfig[] {
   const withStockSetup = (name: string, kernelFunc: tf.KernelFunc): tf.KernelConfig => {
     const s = stock.get(name);
     // The stock kernel's setupFunc binds its C++ function; keep running it, since we call the stock one.
-    return s?.setupFunc ? { kernelName: name, backendName: BACKEND, kernelFunc, setupFunc: s.setupFunc } : { kernelName: name, backendName: BACKEND, kernelFunc };
+    return s?.setupFunc
+      ? { kernelName: name, backendName: BACKEND, kernelFunc, setupFunc: s.setupFunc }
+      : { kernelName: name, backendName: BACKEND, kernelFunc };
   };
   return [
     withStockSetup('Conv2DBackpropInput', conv2dBackpropInput as unknown as tf.KernelFunc),
@@ -527,7 +596,8 @@ let configs: tf.KernelConfig[] | undefined;
  * Idempotent.
  */
 export function registerWasmKernels(): void {
-  if (!tf.getKernel('Conv2D', BACKEND)) throw new Error('registerWasmKernels: import @tensorflow/tfjs-backend-wasm first');
+  if (!tf.getKernel('Conv2D', BACKEND))
+    throw new Error('registerWasmKernels: import @tensorflow/tfjs-backend-wasm first');
   for (const name of REPLACED) {
     const k = tf.getKernel(name, BACKEND);
     if (k && !ours.has(k.kernelFunc) && !stock.has(name)) stock.set(name, k);

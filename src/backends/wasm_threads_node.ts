@@ -34,7 +34,9 @@ export function useWasmThreads(threads: number): boolean {
     async () => {
       const factory = require(mainJs) as (config: object) => Promise<EmscriptenModule>;
       // The shipped "worker.js" is a module exporting the worker's source; un-escape \n as TF.js does.
-      const { wasmWorkerContents } = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
+      const { wasmWorkerContents } = require(path.join(out, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+        wasmWorkerContents: string;
+      };
       const version = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
       const workerJs = path.join(os.tmpdir(), `wgan-inpaint-tfjs-wasm-${version}-worker.cjs`);
       const tmp = `${workerJs}.${process.pid}`;
@@ -47,7 +49,8 @@ export function useWasmThreads(threads: number): boolean {
       let mod: EmscriptenModule;
       try {
         mod = await factory({
-          locateFile: (p: string) => (p.endsWith('.worker.js') ? workerJs : p.endsWith('.wasm') ? path.join(root, 'dist', p) : path.join(out, p)),
+          locateFile: (p: string) =>
+            p.endsWith('.worker.js') ? workerJs : p.endsWith('.wasm') ? path.join(root, 'dist', p) : path.join(out, p),
           mainScriptUrlOrBlob: mainJs,
         });
       } finally {
@@ -77,4 +80,3 @@ interface EmscriptenModule {
   tfjs?: Record<string, (...a: number[]) => unknown>;
   PThread?: { runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] };
 }
-

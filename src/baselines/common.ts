@@ -32,17 +32,24 @@ export function maskFor(masks: readonly Mask[], i: number, y: ImageBatch): Mask 
  * Images with no known pixel at all are filled with 0 (there is nothing to propagate).
  */
 export function fillBatch(y: ImageBatch, masks: readonly Mask[], fill: ImageFiller): ImageBatch {
-  const s = imageSize(y), hw = y.height * y.width;
+  const s = imageSize(y),
+    hw = y.height * y.width;
   if (y.data.length !== y.n * s) throw new UserError('image data length does not match n*height*width*channels');
   const out = Float32Array.from(y.data);
   const known = new Uint8Array(hw);
   for (let i = 0; i < y.n; i++) {
     const m = maskFor(masks, i, y);
     let nKnown = 0;
-    for (let p = 0; p < hw; p++) { known[p] = m.data[p]! >= 0.5 ? 1 : 0; nKnown += known[p]!; }
+    for (let p = 0; p < hw; p++) {
+      known[p] = m.data[p]! >= 0.5 ? 1 : 0;
+      nKnown += known[p]!;
+    }
     const img = out.subarray(i * s, (i + 1) * s);
     if (nKnown === hw) continue;
-    if (nKnown === 0) { img.fill(0); continue; }
+    if (nKnown === 0) {
+      img.fill(0);
+      continue;
+    }
     fill(img, known, y.height, y.width, y.channels);
   }
   return { data: out, n: y.n, height: y.height, width: y.width, channels: y.channels };

@@ -58,13 +58,24 @@ export function nearestKnownIndex(known: Uint8Array, h: number, w: number): Int3
       const r = nearRow[y * w + q]!;
       if (r < 0) continue; // no known pixel in this column: no parabola
       f[q] = (r - y) * (r - y);
-      if (k < 0) { k = 0; v[0] = q; z[0] = -Infinity; z[1] = Infinity; continue; }
+      if (k < 0) {
+        k = 0;
+        v[0] = q;
+        z[0] = -Infinity;
+        z[1] = Infinity;
+        continue;
+      }
       // Pop parabolas hidden by q's; z[0] = -Infinity stops the loop at k = 0.
-      const cross = (p: number): number => ((f[q]! + q * q) - (f[p]! + p * p)) / (2 * q - 2 * p);
+      const cross = (p: number): number => (f[q]! + q * q - (f[p]! + p * p)) / (2 * q - 2 * p);
       let s = cross(v[k]!);
-      while (s <= z[k]!) { k--; s = cross(v[k]!); }
+      while (s <= z[k]!) {
+        k--;
+        s = cross(v[k]!);
+      }
       k++;
-      v[k] = q; z[k] = s; z[k + 1] = Infinity;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = Infinity;
     }
     if (k < 0) continue; // the image has no known pixel
     let j = 0;

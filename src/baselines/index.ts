@@ -19,7 +19,11 @@ const SPECS: BaselineSpec[] = [
   { kind: 'zero', description: 'fill the hole with 0', inpaint: zeroFill },
   { kind: 'mean', description: 'fill the hole with the per-channel mean of the known pixels', inpaint: meanFill },
   { kind: 'nearest', description: 'copy the Euclidean-nearest known pixel', inpaint: nearestFill },
-  { kind: 'telea', description: "Telea's fast-marching inpainting (OpenCV INPAINT_TELEA algorithm, radius 3)", inpaint: (y, m) => telea(y, m) },
+  {
+    kind: 'telea',
+    description: "Telea's fast-marching inpainting (OpenCV INPAINT_TELEA algorithm, radius 3)",
+    inpaint: (y, m) => telea(y, m),
+  },
 ];
 
 const REGISTRY = defineRegistry('baseline', SPECS);

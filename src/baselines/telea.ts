@@ -60,17 +60,26 @@ class MarchQueue {
     this.cell = new Int32Array(capacity);
   }
   private less(i: number, j: number): boolean {
-    const ti = this.t[i]!, tj = this.t[j]!;
+    const ti = this.t[i]!,
+      tj = this.t[j]!;
     return ti < tj || (ti === tj && this.seq[i]! < this.seq[j]!);
   }
   private swap(i: number, j: number): void {
-    const t = this.t[i]!, s = this.seq[i]!, c = this.cell[i]!;
-    this.t[i] = this.t[j]!; this.seq[i] = this.seq[j]!; this.cell[i] = this.cell[j]!;
-    this.t[j] = t; this.seq[j] = s; this.cell[j] = c;
+    const t = this.t[i]!,
+      s = this.seq[i]!,
+      c = this.cell[i]!;
+    this.t[i] = this.t[j]!;
+    this.seq[i] = this.seq[j]!;
+    this.cell[i] = this.cell[j]!;
+    this.t[j] = t;
+    this.seq[j] = s;
+    this.cell[j] = c;
   }
   push(cell: number, t: number): void {
     let i = this.size++;
-    this.t[i] = t; this.seq[i] = this.counter++; this.cell[i] = cell;
+    this.t[i] = t;
+    this.seq[i] = this.counter++;
+    this.cell[i] = cell;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.less(i, parent)) break;
@@ -84,10 +93,13 @@ class MarchQueue {
     const top = this.cell[0]!;
     this.size--;
     if (this.size > 0) {
-      this.t[0] = this.t[this.size]!; this.seq[0] = this.seq[this.size]!; this.cell[0] = this.cell[this.size]!;
+      this.t[0] = this.t[this.size]!;
+      this.seq[0] = this.seq[this.size]!;
+      this.cell[0] = this.cell[this.size]!;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < this.size && this.less(l, m)) m = l;
         if (r < this.size && this.less(r, m)) m = r;
@@ -116,11 +128,19 @@ function roundHalfEven(x: number): number {
  * least one known pixel (fillBatch guarantees it).
  */
 export function teleaFillImage(
-  img: Float32Array, known: Uint8Array, h: number, w: number, c: number, opts: TeleaOptions = {},
+  img: Float32Array,
+  known: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  opts: TeleaOptions = {},
 ): void {
-  const compat = opts.opencvCompat ?? false, taylor = opts.taylor ?? false;
+  const compat = opts.opencvCompat ?? false,
+    taylor = opts.taylor ?? false;
   const range = Math.min(100, Math.max(1, Math.round(opts.radius ?? 3)));
-  const PW = w + 2, PH = h + 2, N = PW * PH;
+  const PW = w + 2,
+    PH = h + 2,
+    N = PW * PH;
   const state = new Uint8Array(N).fill(PAD);
   const T = new Float32Array(N).fill(1e6); // float32 like OpenCV, so ties and orders match
   // Working copy of the pixel values, image coordinates (HWC). Compat mode works on 8-bit levels.
@@ -144,30 +164,38 @@ export function teleaFillImage(
 
   /** Eikonal update from the two neighbours p1 (vertical) and p2 (horizontal); `inside(p)` = not reached. */
   const solve = (p1: number, p2: number, inside: (p: number) => boolean): number => {
-    const a11 = T[p1]!, a22 = T[p2]!, m12 = Math.min(a11, a22);
+    const a11 = T[p1]!,
+      a22 = T[p2]!,
+      m12 = Math.min(a11, a22);
     let sol: number;
     if (!inside(p1)) {
-      if (!inside(p2)) sol = Math.abs(a11 - a22) >= 1 ? 1 + m12 : (a11 + a22 + Math.sqrt(2 - (a11 - a22) * (a11 - a22))) * 0.5;
+      if (!inside(p2))
+        sol = Math.abs(a11 - a22) >= 1 ? 1 + m12 : (a11 + a22 + Math.sqrt(2 - (a11 - a22) * (a11 - a22))) * 0.5;
       else sol = 1 + a11;
     } else if (!inside(p2)) sol = 1 + a22;
     else sol = 1 + m12;
     return Math.fround(sol);
   };
-  const arrival = (p: number, inside: (p: number) => boolean): number => Math.min(
-    solve(p - PW, p - 1, inside), solve(p + PW, p - 1, inside), solve(p - PW, p + 1, inside), solve(p + PW, p + 1, inside),
-  );
+  const arrival = (p: number, inside: (p: number) => boolean): number =>
+    Math.min(
+      solve(p - PW, p - 1, inside),
+      solve(p + PW, p - 1, inside),
+      solve(p - PW, p + 1, inside),
+      solve(p + PW, p + 1, inside),
+    );
   const NEIGHBOURS = [-PW, -1, PW, 1]; // up, left, down, right: OpenCV's order
 
   // 2. Outward march over known pixels within Chebyshev distance `range` of the hole (band excluded).
   const outer = new Uint8Array(N); // 1 = not reached yet
-  for (let y = 1; y <= h; y++) for (let x = 1; x <= w; x++) {
-    if (state[y * PW + x] !== HOLE) continue;
-    for (let yy = Math.max(1, y - range); yy <= Math.min(h, y + range); yy++) {
-      for (let xx = Math.max(1, x - range); xx <= Math.min(w, x + range); xx++) {
-        if (state[yy * PW + xx] === KNOWN) outer[yy * PW + xx] = 1;
+  for (let y = 1; y <= h; y++)
+    for (let x = 1; x <= w; x++) {
+      if (state[y * PW + x] !== HOLE) continue;
+      for (let yy = Math.max(1, y - range); yy <= Math.min(h, y + range); yy++) {
+        for (let xx = Math.max(1, x - range); xx <= Math.min(w, x + range); xx++) {
+          if (state[yy * PW + xx] === KNOWN) outer[yy * PW + xx] = 1;
+        }
       }
     }
-  }
   for (const p of band) outer[p] = 0;
   const outside = (p: number): boolean => outer[p] === 1;
   const q1 = new MarchQueue(N);
@@ -196,46 +224,87 @@ export function teleaFillImage(
     for (const d of NEIGHBOURS) {
       const nb = p + d;
       if (state[nb] !== HOLE) continue;
-      const i = Math.floor(nb / PW), j = nb - i * PW; // padded coordinates
+      const i = Math.floor(nb / PW),
+        j = nb - i * PW; // padded coordinates
       if (compat && (i <= 1 || j <= 1)) continue; // OpenCV's bound check skips the first row/column
       const tp = arrival(nb, inside);
       T[nb] = tp;
       const tpf = T[nb]!;
       // ∇T at p from usable neighbours (central, one-sided, or 0).
-      const gTx = usable(nb + 1) ? (usable(nb - 1) ? (T[nb + 1]! - T[nb - 1]!) * 0.5 : T[nb + 1]! - tpf)
-        : (usable(nb - 1) ? tpf - T[nb - 1]! : 0);
-      const gTy = usable(nb + PW) ? (usable(nb - PW) ? (T[nb + PW]! - T[nb - PW]!) * 0.5 : T[nb + PW]! - tpf)
-        : (usable(nb - PW) ? tpf - T[nb - PW]! : 0);
+      const gTx = usable(nb + 1)
+        ? usable(nb - 1)
+          ? (T[nb + 1]! - T[nb - 1]!) * 0.5
+          : T[nb + 1]! - tpf
+        : usable(nb - 1)
+          ? tpf - T[nb - 1]!
+          : 0;
+      const gTy = usable(nb + PW)
+        ? usable(nb - PW)
+          ? (T[nb + PW]! - T[nb - PW]!) * 0.5
+          : T[nb + PW]! - tpf
+        : usable(nb - PW)
+          ? tpf - T[nb - PW]!
+          : 0;
       for (let ch = 0; ch < c; ch++) {
-        let Ia = 0, Jx = 0, Jy = 0, s = compat ? 1e-20 : 0;
+        let Ia = 0,
+          Jx = 0,
+          Jy = 0,
+          s = compat ? 1e-20 : 0;
         for (let k = Math.max(1, i - range); k <= Math.min(PH - 2, i + range); k++) {
           for (let l = Math.max(1, j - range); l <= Math.min(PW - 2, j + range); l++) {
             const q = k * PW + l;
             if (state[q] === HOLE) continue;
-            const ry = i - k, rx = j - l, len2 = rx * rx + ry * ry;
+            const ry = i - k,
+              rx = j - l,
+              len2 = rx * rx + ry * ry;
             if (len2 > r2) continue;
             const dst = 1 / (len2 * Math.sqrt(len2));
             const lev = 1 / (1 + Math.abs(T[q]! - tpf));
             let dir = rx * gTx + ry * gTy;
             if (Math.abs(dir) <= 0.01) dir = 0.000001;
-            const wgt = compat ? Math.fround(Math.abs(Math.fround(dst) * Math.fround(lev) * dir)) : Math.abs(dst * lev * dir);
+            const wgt = compat
+              ? Math.fround(Math.abs(Math.fround(dst) * Math.fround(lev) * dir))
+              : Math.abs(dst * lev * dir);
             if (compat) {
               // OpenCV's clamped indices: row/col 1 stands in for 0 and the last-but-one for the last.
-              const km = k - 1 + (k === 1 ? 1 : 0), kp = k - 1 - (k === PH - 2 ? 1 : 0);
-              const lm = l - 1 + (l === 1 ? 1 : 0), lp = l - 1 - (l === PW - 2 ? 1 : 0);
-              const gx = usable(q + 1) ? (usable(q - 1) ? (val(km, lp + 1, ch) - val(km, lm - 1, ch)) * 2 : val(km, lp + 1, ch) - val(km, lm, ch))
-                : (usable(q - 1) ? val(km, lp, ch) - val(km, lm - 1, ch) : 0);
-              const gy = usable(q + PW) ? (usable(q - PW) ? (val(kp + 1, lm, ch) - val(km - 1, lm, ch)) * 2 : val(kp + 1, lm, ch) - val(km, lm, ch))
-                : (usable(q - PW) ? val(kp, lm, ch) - val(km - 1, lm, ch) : 0);
+              const km = k - 1 + (k === 1 ? 1 : 0),
+                kp = k - 1 - (k === PH - 2 ? 1 : 0);
+              const lm = l - 1 + (l === 1 ? 1 : 0),
+                lp = l - 1 - (l === PW - 2 ? 1 : 0);
+              const gx = usable(q + 1)
+                ? usable(q - 1)
+                  ? (val(km, lp + 1, ch) - val(km, lm - 1, ch)) * 2
+                  : val(km, lp + 1, ch) - val(km, lm, ch)
+                : usable(q - 1)
+                  ? val(km, lp, ch) - val(km, lm - 1, ch)
+                  : 0;
+              const gy = usable(q + PW)
+                ? usable(q - PW)
+                  ? (val(kp + 1, lm, ch) - val(km - 1, lm, ch)) * 2
+                  : val(kp + 1, lm, ch) - val(km, lm, ch)
+                : usable(q - PW)
+                  ? val(kp, lm, ch) - val(km - 1, lm, ch)
+                  : 0;
               Ia += wgt * val(km, lm, ch);
               Jx -= wgt * gx * rx;
               Jy -= wgt * gy * ry;
             } else {
-              const y0 = k - 1, x0 = l - 1;
-              const gx = usable(q + 1) ? (usable(q - 1) ? (val(y0, x0 + 1, ch) - val(y0, x0 - 1, ch)) * 0.5 : val(y0, x0 + 1, ch) - val(y0, x0, ch))
-                : (usable(q - 1) ? val(y0, x0, ch) - val(y0, x0 - 1, ch) : 0);
-              const gy = usable(q + PW) ? (usable(q - PW) ? (val(y0 + 1, x0, ch) - val(y0 - 1, x0, ch)) * 0.5 : val(y0 + 1, x0, ch) - val(y0, x0, ch))
-                : (usable(q - PW) ? val(y0, x0, ch) - val(y0 - 1, x0, ch) : 0);
+              const y0 = k - 1,
+                x0 = l - 1;
+              const gx = usable(q + 1)
+                ? usable(q - 1)
+                  ? (val(y0, x0 + 1, ch) - val(y0, x0 - 1, ch)) * 0.5
+                  : val(y0, x0 + 1, ch) - val(y0, x0, ch)
+                : usable(q - 1)
+                  ? val(y0, x0, ch) - val(y0, x0 - 1, ch)
+                  : 0;
+              const gy = usable(q + PW)
+                ? usable(q - PW)
+                  ? (val(y0 + 1, x0, ch) - val(y0 - 1, x0, ch)) * 0.5
+                  : val(y0 + 1, x0, ch) - val(y0, x0, ch)
+                : usable(q - PW)
+                  ? val(y0, x0, ch) - val(y0 - 1, x0, ch)
+                  : 0;
               Ia += wgt * (taylor ? val(y0, x0, ch) + gx * rx + gy * ry : val(y0, x0, ch));
             }
             s += wgt;
@@ -254,13 +323,14 @@ export function teleaFillImage(
     }
   }
   // Write back hole pixels only (compat: pixels OpenCV leaves unfilled keep their input value).
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    if (known[y * w + x] || state[(y + 1) * PW + x + 1] === HOLE) continue;
-    for (let ch = 0; ch < c; ch++) {
-      const o = (y * w + x) * c + ch;
-      img[o] = compat ? I[o]! / 255 : I[o]!;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      if (known[y * w + x] || state[(y + 1) * PW + x + 1] === HOLE) continue;
+      for (let ch = 0; ch < c; ch++) {
+        const o = (y * w + x) * c + ch;
+        img[o] = compat ? I[o]! / 255 : I[o]!;
+      }
     }
-  }
 }
 
 /** Telea inpainting of every image of a batch (see the file comment); known pixels are unchanged. */

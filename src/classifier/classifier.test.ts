@@ -31,7 +31,28 @@ test('classifier train (CLI) on 300 Fashion-MNIST images, 1 epoch, beats chance 
   const dir = tmp();
   try {
     const out = path.join(dir, 'clf');
-    const code = await main(['classifier', 'train', '--data', 'fashion-mnist', '--size', '28', '--limit', '300', '--test-limit', '200', '--epochs', '1', '--batch', '16', '--width', '8', '--features', '32', '--out', out]);
+    const code = await main([
+      'classifier',
+      'train',
+      '--data',
+      'fashion-mnist',
+      '--size',
+      '28',
+      '--limit',
+      '300',
+      '--test-limit',
+      '200',
+      '--epochs',
+      '1',
+      '--batch',
+      '16',
+      '--width',
+      '8',
+      '--features',
+      '32',
+      '--out',
+      out,
+    ]);
     assert.equal(code, 0);
     const c = await loadClassifier(out);
     try {
@@ -42,7 +63,14 @@ test('classifier train (CLI) on 300 Fashion-MNIST images, 1 epoch, beats chance 
       assert.ok(c.manifest.testAccuracy > 0.25, `test accuracy ${c.manifest.testAccuracy}`);
       // Independent re-measurement with the reloaded weights gives the saved figure.
       const test = await loadDataset({ data: 'fashion-mnist', size: 28, channels: 1, split: 'test', limit: 200 });
-      const acc = accuracy(c.model, toImageBatch(test, Int32Array.from({ length: 200 }, (_, i) => i)), test.labels!);
+      const acc = accuracy(
+        c.model,
+        toImageBatch(
+          test,
+          Int32Array.from({ length: 200 }, (_, i) => i),
+        ),
+        test.labels!,
+      );
       assert.equal(acc, c.manifest.testAccuracy);
     } finally {
       c.model.dispose();
@@ -54,7 +82,15 @@ test('classifier train (CLI) on 300 Fashion-MNIST images, 1 epoch, beats chance 
 
 test('fdClassifier: ≈ 0 for a set against itself, > 0 against a different set; no tensor leak', async () => {
   await initBackend('cpu');
-  const gan = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 2 });
+  const gan = buildModels('dcgan', {
+    size: 28,
+    channels: 1,
+    nz: 8,
+    gWidth: 4,
+    dWidth: 4,
+    criticNorm: 'layer',
+    seed: 2,
+  });
   const clf = buildClassifier({ size: 28, channels: 1, classes: 10, width: 4, features: 8, seed: 1 });
   try {
     const before = tf.memory().numTensors;
@@ -66,7 +102,8 @@ test('fdClassifier: ≈ 0 for a set against itself, > 0 against a different set;
     const fdOther = fdClassifier(gan.generator, clf, other, 40, 7);
     assert.ok(fdOther > 1e-4, `FD against another set ${fdOther}`);
     // Independent route: features by hand → frechetDistance.
-    const fa = classifierFeatures(clf, same), fb = classifierFeatures(clf, other);
+    const fa = classifierFeatures(clf, same),
+      fb = classifierFeatures(clf, other);
     assert.equal(fa.dim, 8);
     const ref = frechetDistance(fa.data, 40, fb.data, 40, 8);
     assert.ok(Math.abs(fdOther - ref) <= 1e-9 * Math.max(1, ref), `${fdOther} vs ${ref}`);
@@ -85,15 +122,37 @@ test('predictClasses is the argmax of the logits; wrong image shape is a UserErr
   const clf = buildClassifier({ size: 8, channels: 1, classes: 3, width: 2, features: 4, seed: 3 });
   const dir = tmp();
   try {
-    const x: { data: Float32Array; n: number; height: number; width: number; channels: number } = { data: Float32Array.from({ length: 5 * 64 }, (_, i) => ((i * 37) % 101) / 100), n: 5, height: 8, width: 8, channels: 1 };
-    const logits = tf.tidy(() => (clf.predict(tf.tensor4d(x.data, [5, 8, 8, 1])) as tf.Tensor).arraySync() as number[][]);
+    const x: { data: Float32Array; n: number; height: number; width: number; channels: number } = {
+      data: Float32Array.from({ length: 5 * 64 }, (_, i) => ((i * 37) % 101) / 100),
+      n: 5,
+      height: 8,
+      width: 8,
+      channels: 1,
+    };
+    const logits = tf.tidy(
+      () => (clf.predict(tf.tensor4d(x.data, [5, 8, 8, 1])) as tf.Tensor).arraySync() as number[][],
+    );
     const want = logits.map((r) => r.indexOf(Math.max(...r)));
     assert.deepEqual([...predictClasses(clf, x)], want);
     assert.equal(accuracy(clf, x, want), 1);
     assert.throws(() => predictClasses(clf, { ...x, channels: 3, data: new Float32Array(5 * 64 * 3) }), UserError);
     await saveClassifier(path.join(dir, 'c'), clf, {
-      data: 'test', size: 8, channels: 1, classNames: ['a', 'b', 'c'], width: 2, features: 4, epochs: 0, batch: 1, lr: 1,
-      seed: 3, trainN: 0, testAccuracy: 0, testN: 0, epochLosses: [], trainSeconds: 0, backend: 'cpu',
+      data: 'test',
+      size: 8,
+      channels: 1,
+      classNames: ['a', 'b', 'c'],
+      width: 2,
+      features: 4,
+      epochs: 0,
+      batch: 1,
+      lr: 1,
+      seed: 3,
+      trainN: 0,
+      testAccuracy: 0,
+      testN: 0,
+      epochLosses: [],
+      trainSeconds: 0,
+      backend: 'cpu',
     });
     const c = await loadClassifier(path.join(dir, 'c'));
     try {

@@ -29,20 +29,44 @@ export interface ClassifierSpec {
   seed: number;
 }
 
-export const DEFAULT_CLASSIFIER_SPEC: Omit<ClassifierSpec, 'size' | 'channels' | 'classes'> = { width: 16, features: 64, seed: 0 };
+export const DEFAULT_CLASSIFIER_SPEC: Omit<ClassifierSpec, 'size' | 'channels' | 'classes'> = {
+  width: 16,
+  features: 64,
+  seed: 0,
+};
 
 /** Name of the penultimate layer whose activations FD-classifier uses. */
 export const FEATURE_LAYER = 'features';
 
 /** Build the (untrained) classifier. Weights are seeded, so a spec gives the same network. */
 export function buildClassifier(s: ClassifierSpec): tf.LayersModel {
-  if (!(Number.isInteger(s.classes) && s.classes >= 2)) throw new UserError(`classifier: need at least 2 classes, got ${s.classes}`);
+  if (!(Number.isInteger(s.classes) && s.classes >= 2))
+    throw new UserError(`classifier: need at least 2 classes, got ${s.classes}`);
   let seed = s.seed * 1000 + 7;
   const init = () => tf.initializers.glorotUniform({ seed: seed++ });
   const m = tf.sequential({ name: 'classifier' });
-  m.add(tf.layers.conv2d({ inputShape: [s.size, s.size, s.channels], filters: s.width, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(), name: 'c_conv1' }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [s.size, s.size, s.channels],
+      filters: s.width,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(),
+      name: 'c_conv1',
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'c_pool1' }));
-  m.add(tf.layers.conv2d({ filters: s.width * 2, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(), name: 'c_conv2' }));
+  m.add(
+    tf.layers.conv2d({
+      filters: s.width * 2,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init(),
+      name: 'c_conv2',
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'c_pool2' }));
   m.add(tf.layers.flatten({ name: 'c_flatten' }));
   m.add(tf.layers.dense({ units: s.features, activation: 'relu', kernelInitializer: init(), name: FEATURE_LAYER }));
@@ -58,10 +82,16 @@ export function classifierInput(m: tf.LayersModel): { size: number; channels: nu
 }
 
 /** Throw a one-line UserError unless `images` match the classifier's input. */
-export function checkClassifierInput(m: tf.LayersModel, images: Pick<ImageBatch, 'height' | 'width' | 'channels'>, what = 'images'): void {
+export function checkClassifierInput(
+  m: tf.LayersModel,
+  images: Pick<ImageBatch, 'height' | 'width' | 'channels'>,
+  what = 'images',
+): void {
   const { size, channels } = classifierInput(m);
   if (images.height !== size || images.width !== size || images.channels !== channels) {
-    throw new UserError(`${what} are ${images.width}×${images.height}×${images.channels}, the classifier takes ${size}×${size}×${channels} (train one with matching --size/--channels)`);
+    throw new UserError(
+      `${what} are ${images.width}×${images.height}×${images.channels}, the classifier takes ${size}×${size}×${channels} (train one with matching --size/--channels)`,
+    );
   }
 }
 
@@ -76,7 +106,12 @@ function runChunked(model: tf.LayersModel, images: ImageBatch): { data: Float32A
   for (let i0 = 0; i0 < images.n; i0 += PREDICT_CHUNK) {
     const n = Math.min(PREDICT_CHUNK, images.n - i0);
     const y = tf.tidy(() => {
-      const x = tf.tensor4d(images.data.subarray(i0 * s, (i0 + n) * s), [n, images.height, images.width, images.channels]);
+      const x = tf.tensor4d(images.data.subarray(i0 * s, (i0 + n) * s), [
+        n,
+        images.height,
+        images.width,
+        images.channels,
+      ]);
       return model.apply(x, { training: false }) as tf.Tensor;
     });
     out.set(y.dataSync() as Float32Array, i0 * dim);
@@ -135,17 +170,30 @@ export interface TrainClassifierOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_TRAIN_CLASSIFIER: Omit<TrainClassifierOptions, 'onBatch' | 'signal'> = { epochs: 3, batch: 64, lr: 1e-3, seed: 0 };
+export const DEFAULT_TRAIN_CLASSIFIER: Omit<TrainClassifierOptions, 'onBatch' | 'signal'> = {
+  epochs: 3,
+  batch: 64,
+  lr: 1e-3,
+  seed: 0,
+};
 
 /**
  * Train `m` in place on a labelled dataset (softmax cross-entropy, Adam), with a seeded shuffle every
  * epoch. Returns the mean loss of each epoch. The last partial batch of an epoch is used too.
  */
-export async function trainClassifier(m: tf.LayersModel, ds: Dataset, opts: Partial<TrainClassifierOptions> = {}): Promise<number[]> {
+export async function trainClassifier(
+  m: tf.LayersModel,
+  ds: Dataset,
+  opts: Partial<TrainClassifierOptions> = {},
+): Promise<number[]> {
   const o = { ...DEFAULT_TRAIN_CLASSIFIER, ...opts };
-  if (!ds.labels || !ds.classNames) throw new UserError(`dataset '${ds.name}' has no labels: a classifier needs a labelled dataset (built-ins, or a folder with one sub-folder per class)`);
+  if (!ds.labels || !ds.classNames)
+    throw new UserError(
+      `dataset '${ds.name}' has no labels: a classifier needs a labelled dataset (built-ins, or a folder with one sub-folder per class)`,
+    );
   const classes = (m.outputs[0]!.shape as number[]).at(-1)!;
-  if (ds.classNames.length !== classes) throw new UserError(`dataset has ${ds.classNames.length} classes, the classifier ${classes}`);
+  if (ds.classNames.length !== classes)
+    throw new UserError(`dataset has ${ds.classNames.length} classes, the classifier ${classes}`);
   checkClassifierInput(m, { height: ds.size, width: ds.size, channels: ds.channels }, `${ds.name} images`);
   const labels = ds.labels;
   const opt = tf.train.adam(o.lr);
@@ -168,11 +216,16 @@ export async function trainClassifier(m: tf.LayersModel, ds: Dataset, opts: Part
         const loss = tf.tidy(() => {
           const x = tf.tensor4d(buf.subarray(0, n * imageBytes(ds)), [n, ds.size, ds.size, ds.channels]);
           const y = tf.oneHot(tf.tensor1d(lab, 'int32'), classes);
-          return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)!;
+          return opt.minimize(
+            () => tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            true,
+            vars,
+          )!;
         });
         const l = (await loss.data())[0]!;
         loss.dispose();
-        if (!Number.isFinite(l)) throw new UserError(`classifier training diverged (loss ${l}) at epoch ${e + 1}, batch ${b + 1}`);
+        if (!Number.isFinite(l))
+          throw new UserError(`classifier training diverged (loss ${l}) at epoch ${e + 1}, batch ${b + 1}`);
         sum += l * n;
         o.onBatch?.(e, b, batches, l);
       }

@@ -52,11 +52,22 @@ export interface LoadedClassifier {
 }
 
 /** Save a classifier folder atomically (an existing folder of that name is replaced). */
-export async function saveClassifier(dir: string, model: tf.LayersModel, manifest: Omit<ClassifierManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt'>): Promise<void> {
+export async function saveClassifier(
+  dir: string,
+  model: tf.LayersModel,
+  manifest: Omit<ClassifierManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt'>,
+): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
     await saveLayersModel(model, tmp);
-    const full: ClassifierManifest = { format: CLASSIFIER_FORMAT, kind: 'classifier', library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...manifest };
-    fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(full, null, 2) + '\n');
+    const full: ClassifierManifest = {
+      format: CLASSIFIER_FORMAT,
+      kind: 'classifier',
+      library: VERSION,
+      tfjs: tf.version.tfjs,
+      createdAt: new Date().toISOString(),
+      ...manifest,
+    };
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify(full, null, 2)}\n`);
   });
 }
 
@@ -68,15 +79,20 @@ export function isClassifierDir(dir: string): boolean {
 /** Load a classifier folder; a missing or corrupt folder → UserError. */
 export async function loadClassifier(dir: string): Promise<LoadedClassifier> {
   if (!fs.existsSync(dir)) throw new UserError(`classifier folder '${dir}' does not exist`);
-  if (!isClassifierDir(dir)) throw new UserError(`'${dir}' is not a classifier folder (no model.json + manifest.json); make one with \`wgan-inpaint classifier train\``);
+  if (!isClassifierDir(dir))
+    throw new UserError(
+      `'${dir}' is not a classifier folder (no model.json + manifest.json); make one with \`wgan-inpaint classifier train\``,
+    );
   let manifest: ClassifierManifest;
-    try {
+  try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ClassifierManifest;
   } catch (e) {
     throw new UserError(`cannot read classifier '${dir}': ${(e as Error).message}`);
   }
   if (manifest.kind !== 'classifier' || manifest.format !== CLASSIFIER_FORMAT) {
-    throw new UserError(`'${dir}' holds a ${String(manifest.kind)} of format ${String(manifest.format)}; this version reads classifier format ${CLASSIFIER_FORMAT}`);
+    throw new UserError(
+      `'${dir}' holds a ${String(manifest.kind)} of format ${String(manifest.format)}; this version reads classifier format ${CLASSIFIER_FORMAT}`,
+    );
   }
   const model = await loadLayersModel(dir, 'classifier');
   return { model, manifest, dir };

@@ -17,7 +17,8 @@ export const FD_CLASSIFIER_NAME = 'FD-classifier';
 
 /** Fréchet distance between the classifier features of two image sets (each needs ≥ 2 images). */
 export function fdClassifierImages(classifierModel: tf.LayersModel, a: ImageBatch, b: ImageBatch): number {
-  if (a.n < 2 || b.n < 2) throw new UserError(`${FD_CLASSIFIER_NAME} needs at least 2 images per set, got ${a.n} and ${b.n}`);
+  if (a.n < 2 || b.n < 2)
+    throw new UserError(`${FD_CLASSIFIER_NAME} needs at least 2 images per set, got ${a.n} and ${b.n}`);
   const fa = classifierFeatures(classifierModel, a);
   const fb = classifierFeatures(classifierModel, b);
   return frechetDistance(fa.data, a.n, fb.data, b.n, fa.dim);
@@ -28,8 +29,15 @@ export function fdClassifierImages(classifierModel: tf.LayersModel, a: ImageBatc
  * mode, in [0,1]) against `realImages` (all of them; NHWC in [0,1], the generator's shape).
  * Deterministic for a seed; leaves no tensors behind.
  */
-export function fdClassifier(generator: tf.LayersModel, classifierModel: tf.LayersModel, realImages: ImageBatch, n: number, seed: number): number {
-  if (!(Number.isInteger(n) && n >= 2)) throw new UserError(`${FD_CLASSIFIER_NAME}: n must be an integer ≥ 2, got ${n}`);
+export function fdClassifier(
+  generator: tf.LayersModel,
+  classifierModel: tf.LayersModel,
+  realImages: ImageBatch,
+  n: number,
+  seed: number,
+): number {
+  if (!(Number.isInteger(n) && n >= 2))
+    throw new UserError(`${FD_CLASSIFIER_NAME}: n must be an integer ≥ 2, got ${n}`);
   const [, h, w, c] = generator.outputs[0]!.shape as number[];
   checkClassifierInput(classifierModel, { height: h!, width: w!, channels: c! }, 'generated images');
   checkClassifierInput(classifierModel, realImages, 'real images');

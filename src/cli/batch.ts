@@ -76,45 +76,89 @@ export const batchCommand: Command = {
   summary: 'inpaint a folder in chunks, in-process or on queue workers (--redis), resumable',
   help,
   options: {
-    input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' },
+    input: { type: 'string' },
+    mask: { type: 'string' },
+    out: { type: 'string' },
+    model: { type: 'string' },
+    encoder: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    chunk: { type: 'string' }, backend: { type: 'string' }, 'max-bytes': { type: 'string' }, 'mask-convention': { type: 'string' },
-    redis: { type: 'string' }, queue: { type: 'string' }, 'in-flight': { type: 'string' }, 'connect-timeout': { type: 'string' }, 'worker-timeout': { type: 'string' },
+    chunk: { type: 'string' },
+    backend: { type: 'string' },
+    'max-bytes': { type: 'string' },
+    'mask-convention': { type: 'string' },
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    'in-flight': { type: 'string' },
+    'connect-timeout': { type: 'string' },
+    'worker-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
     const redis = str(v, 'redis');
-    if (!redis) for (const k of ['queue', 'in-flight', 'connect-timeout', 'worker-timeout']) if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
-    if (redis && str(v, 'backend') !== undefined) throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
+    if (!redis)
+      for (const k of ['queue', 'in-flight', 'connect-timeout', 'worker-timeout'])
+        if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    if (redis && str(v, 'backend') !== undefined)
+      throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
     const bar = new ProgressBar();
     const ac = new AbortController();
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     try {
-      const r = await runBatch({
-        input: str(v, 'input')!, mask: str(v, 'mask')!, out: str(v, 'out')!, model: str(v, 'model')!,
-        // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
-        // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
-        options: inpaintOptionsGiven(v, 'batch'),
-        maskConvention: maskConventionOpt(v),
-        ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
-        chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
-        maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
-        ...(redis ? { redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }), connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }), workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }) } : { backend: str(v, 'backend', 'auto')! }),
-      }, {
-        log: (l) => bar.log(l),
-        signal: ac.signal,
-        onProgress: (p) => bar.update(p.finished, p.total, p.eta, `${p.rate.toFixed(2)} images/s${p.failed ? `  ${p.failed} failed` : ''}`),
-      });
-      const where = r.mode === 'queue' ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}` : `in-process (${r.backend})`;
+      const r = await runBatch(
+        {
+          input: str(v, 'input')!,
+          mask: str(v, 'mask')!,
+          out: str(v, 'out')!,
+          model: str(v, 'model')!,
+          // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
+          // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
+          options: inpaintOptionsGiven(v, 'batch'),
+          maskConvention: maskConventionOpt(v),
+          ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
+          chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
+          maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
+          ...(redis
+            ? {
+                redis,
+                queue: str(v, 'queue', DEFAULT_QUEUE)!,
+                window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }),
+                connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
+                workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }),
+              }
+            : { backend: str(v, 'backend', 'auto')! }),
+        },
+        {
+          log: (l) => bar.log(l),
+          signal: ac.signal,
+          onProgress: (p) =>
+            bar.update(
+              p.finished,
+              p.total,
+              p.eta,
+              `${p.rate.toFixed(2)} images/s${p.failed ? `  ${p.failed} failed` : ''}`,
+            ),
+        },
+      );
+      const where =
+        r.mode === 'queue'
+          ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}`
+          : `in-process (${r.backend})`;
       const made = r.done + r.failed;
-      bar.log(`batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
-        `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`);
+      bar.log(
+        `batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
+          `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`,
+      );
       const failed = r.images.filter((im) => im.status === 'failed');
-      logFailed((l) => bar.log(l), failed.map((im) => ({ input: im.input, reason: im.reason ?? '' })));
+      logFailed(
+        (l) => bar.log(l),
+        failed.map((im) => ({ input: im.input, reason: im.reason ?? '' })),
+      );
       if (r.interrupted) {
-        bar.log('interrupted: re-run the same command to resume (what is done is kept; chunks on the queue keep running)');
+        bar.log(
+          'interrupted: re-run the same command to resume (what is done is kept; chunks on the queue keep running)',
+        );
         return 130;
       }
       return r.failed ? 1 : 0;

@@ -40,8 +40,14 @@ export function threadBound(m: Machine = thisMachine()): { max: number; why: str
   const byCores = Math.max(1, m.cores * THREADS_PER_CORE);
   const byMemory = Math.max(1, Math.floor(m.totalBytes / 2 / JOB_BYTES));
   return byMemory < byCores
-    ? { max: byMemory, why: `each compute thread needs ≈ ${JOB_BYTES / 2 ** 20} MB, and half of the ${gb(m.totalBytes)} of memory holds ${byMemory}` }
-    : { max: byCores, why: `${m.cores} cores × ${THREADS_PER_CORE}: the search is compute-bound, so more threads only wait for a core` };
+    ? {
+        max: byMemory,
+        why: `each compute thread needs ≈ ${JOB_BYTES / 2 ** 20} MB, and half of the ${gb(m.totalBytes)} of memory holds ${byMemory}`,
+      }
+    : {
+        max: byCores,
+        why: `${m.cores} cores × ${THREADS_PER_CORE}: the search is compute-bound, so more threads only wait for a core`,
+      };
 }
 
 /** An integer option ≥ 1 counting compute threads, refused past `threadBound` in one line naming it. */

@@ -45,11 +45,19 @@ example
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
-  summary: "record how well a model reproduces held-out images (for out-of-domain notices)",
+  summary: 'record how well a model reproduces held-out images (for out-of-domain notices)',
   help,
   options: {
-    model: { type: 'string' }, data: { type: 'string' }, n: { type: 'string' }, iters: { type: 'string' }, restarts: { type: 'string' },
-    masks: { type: 'string' }, expects: { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, init: { type: 'string' },
+    model: { type: 'string' },
+    data: { type: 'string' },
+    n: { type: 'string' },
+    iters: { type: 'string' },
+    restarts: { type: 'string' },
+    masks: { type: 'string' },
+    expects: { type: 'string' },
+    backend: { type: 'string' },
+    encoder: { type: 'string' },
+    init: { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['model', 'data']) if (!str(v, k)) throw new UserError(`calibrate: --${k} is required`);
@@ -57,28 +65,62 @@ export const calibrateCommand: Command = {
     const iters = numOpt(v, 'iters', { int: true, min: 1, max: 100000 });
     const restarts = numOpt(v, 'restarts', { int: true, min: 1, max: 64 });
     const init = str(v, 'init') ?? 'auto';
-    if (init !== 'auto' && init !== 'random') throw new UserError(`calibrate: --init must be auto or random, got '${init}'`);
-    const masks = (str(v, 'masks') ?? 'center,random,half,strokes').split(',').map((s) => s.trim()).filter(Boolean);
-    for (const m of masks) if (!MASK_KINDS.includes(m)) throw new UserError(`calibrate: unknown mask kind '${m}' (valid: ${MASK_KINDS.join(', ')})`);
+    if (init !== 'auto' && init !== 'random')
+      throw new UserError(`calibrate: --init must be auto or random, got '${init}'`);
+    const masks = (str(v, 'masks') ?? 'center,random,half,strokes')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const m of masks)
+      if (!MASK_KINDS.includes(m))
+        throw new UserError(`calibrate: unknown mask kind '${m}' (valid: ${MASK_KINDS.join(', ')})`);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => console.error(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => console.error(`notice: ${m}`), encoder: false });
+    const ck = await loadCheckpoint(str(v, 'model')!, {
+      onNotice: (m) => console.error(`notice: ${m}`),
+      encoder: false,
+    });
     const { model, start, notice } = await attachEncoder(ck, init, str(v, 'encoder'), str(v, 'model')!);
     console.error(`notice: ${notice}`);
     const c = ck.manifest.config;
     const data = str(v, 'data')!;
-    const ds = await loadDataset({ data, size: c.size, channels: c.channels, split: 'test', limit: n, onWarning: (m) => console.error(`warning: ${m}`) });
-    const heldOut = toImageBatch(ds, Array.from({ length: Math.min(n, ds.n) }, (_, i) => i));
+    const ds = await loadDataset({
+      data,
+      size: c.size,
+      channels: c.channels,
+      split: 'test',
+      limit: n,
+      onWarning: (m) => console.error(`warning: ${m}`),
+    });
+    const heldOut = toImageBatch(
+      ds,
+      Array.from({ length: Math.min(n, ds.n) }, (_, i) => i),
+    );
     const name = path.basename(path.resolve(data));
-    const expects = str(v, 'expects') ?? `${c.size}×${c.size} ${c.channels === 1 ? 'grey' : 'colour'} images like ${name}`;
+    const expects =
+      str(v, 'expects') ?? `${c.size}×${c.size} ${c.channels === 1 ? 'grey' : 'colour'} images like ${name}`;
     console.error(`backend: ${backend}; model ${ck.dir}; ${heldOut.n} held-out images of ${name}; start: ${start}`);
-    const stats = await calibrateDomain(model, heldOut, { data: name, expects, masks, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) });
+    const stats = await calibrateDomain(model, heldOut, {
+      data: name,
+      expects,
+      masks,
+      ...(iters !== undefined ? { iters } : {}),
+      ...(restarts !== undefined ? { restarts } : {}),
+    });
     ck.generator.dispose();
     ck.critic.dispose();
     model.encoder?.dispose();
     updateManifest(ck.dir, (raw) => ({ ...raw, domain: stats }));
-    const e = stats.knownError, ks = stats.knownStats!;
-    const bins = stats.bins.map((b) => `${Math.round(b.minKnown * 100)}–${Math.min(100, Math.round(b.maxKnown * 100))} % known: ${b.threshold.toFixed(3)} (n ${b.n})`).join('; ');
-    console.log(`known error over ${stats.n} held-out images (${stats.iters} iterations × ${stats.restarts} restarts from ${stats.start === 'encoder' ? "the encoder's z" : 'random z'}): median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} ; statistics of ${ks.n} rows (distance to the ${ks.k}th nearest held-out row, p95 ${ks.p95.toFixed(2)}): flagged above ${ks.threshold.toFixed(2)} → ${path.join(ck.dir, 'manifest.json')}`);
+    const e = stats.knownError,
+      ks = stats.knownStats!;
+    const bins = stats.bins
+      .map(
+        (b) =>
+          `${Math.round(b.minKnown * 100)}–${Math.min(100, Math.round(b.maxKnown * 100))} % known: ${b.threshold.toFixed(3)} (n ${b.n})`,
+      )
+      .join('; ');
+    console.log(
+      `known error over ${stats.n} held-out images (${stats.iters} iterations × ${stats.restarts} restarts from ${stats.start === 'encoder' ? "the encoder's z" : 'random z'}): median ${e.median.toFixed(4)}, p95 ${e.p95.toFixed(4)}, max ${e.max.toFixed(4)}; flagged above ${bins} ; statistics of ${ks.n} rows (distance to the ${ks.k}th nearest held-out row, p95 ${ks.p95.toFixed(2)}): flagged above ${ks.threshold.toFixed(2)} → ${path.join(ck.dir, 'manifest.json')}`,
+    );
     return 0;
   },
 };

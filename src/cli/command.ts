@@ -42,14 +42,26 @@ export function parseDecimal(s: string): number {
  */
 export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number }): number | undefined;
 export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number; def: number }): number;
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number; def?: number }): number | undefined {
+export function numOpt(
+  v: Values,
+  key: string,
+  o: { int?: boolean; min?: number; max?: number; def?: number },
+): number | undefined {
   const s = str(v, key);
   if (s === undefined) return o.def;
   const n = parseDecimal(s);
-  const min = o.min ?? -Infinity, max = o.max ?? Infinity;
+  const min = o.min ?? -Infinity,
+    max = o.max ?? Infinity;
   if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < min || n > max) {
     const what = o.int ? 'an integer' : 'a decimal number';
-    const range = Number.isFinite(min) && Number.isFinite(max) ? ` in [${min}, ${max}]` : Number.isFinite(min) ? ` ≥ ${min}` : Number.isFinite(max) ? ` ≤ ${max}` : '';
+    const range =
+      Number.isFinite(min) && Number.isFinite(max)
+        ? ` in [${min}, ${max}]`
+        : Number.isFinite(min)
+          ? ` ≥ ${min}`
+          : Number.isFinite(max)
+            ? ` ≤ ${max}`
+            : '';
     throw new UserError(`--${key} must be ${what}${range}, got '${s}'`);
   }
   return n;

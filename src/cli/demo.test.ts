@@ -26,17 +26,26 @@ for (const name of SHIPPED) {
     assert.ok((m.trainSeconds ?? 0) > 0);
     assert.ok(m.backend);
     assert.equal(m.dataset?.split, 'train');
-    const extra = (m.extra ?? {}) as { gitCommit?: string; data?: { source?: string; licence?: string }; eval?: { n?: number; results?: unknown } };
+    const extra = (m.extra ?? {}) as {
+      gitCommit?: string;
+      data?: { source?: string; licence?: string };
+      eval?: { n?: number; results?: unknown };
+    };
     assert.match(String(extra.gitCommit ?? ''), /^[0-9a-f]{40}$/);
     // Where the data came from, under which licence (each source's, for sets of several).
     assert.ok(extra.data?.source && extra.data.licence, 'extra.data: source and licence');
-    for (const src of m.dataset?.sources ?? []) assert.ok(src.licence && src.attribution && src.packages.length, `dataset source ${src.name}`);
+    for (const src of m.dataset?.sources ?? [])
+      assert.ok(src.licence && src.attribution && src.packages.length, `dataset source ${src.name}`);
     // Its evaluation figures.
     assert.ok((extra.eval?.n ?? 0) > 0 && extra.eval?.results, 'extra.eval: the evaluation figures');
     // Its encoder, if it has one, belongs to this generator.
-    if (fs.existsSync(path.join(ck.dir, 'encoder'))) assert.equal((await attachEncoder(ck, 'encoder', undefined, name)).start, 'encoder');
+    if (fs.existsSync(path.join(ck.dir, 'encoder')))
+      assert.equal((await attachEncoder(ck, 'encoder', undefined, name)).start, 'encoder');
     // Small enough to ship.
-    const bytes = ['generator', 'critic'].reduce((a, p) => a + fs.statSync(path.join(ck.dir, p, 'weights.bin')).size, 0);
+    const bytes = ['generator', 'critic'].reduce(
+      (a, p) => a + fs.statSync(path.join(ck.dir, p, 'weights.bin')).size,
+      0,
+    );
     assert.ok(bytes < 10 * 2 ** 20, `${bytes} bytes`);
     const samples = fs.readdirSync(path.join(ck.dir, 'samples')).filter((f) => f.endsWith('.png'));
     assert.ok(samples.length >= 4);
@@ -45,7 +54,8 @@ for (const name of SHIPPED) {
     const y = await readImage(path.join(ck.dir, 'samples', samples[0]!), { channels: c.channels, size: c.size });
     const mask = makeMask('center', c.size, c.size);
     const r = await inpaint(ck, y, mask, { iters: 5, restarts: 1 });
-    for (let i = 0; i < y.data.length; i++) if (mask.data[Math.floor(i / c.channels)] === 1) assert.equal(r.composite.data[i], y.data[i]);
+    for (let i = 0; i < y.data.length; i++)
+      if (mask.data[Math.floor(i / c.channels)] === 1) assert.equal(r.composite.data[i], y.data[i]);
     assert.ok(r.losses.every((l) => Number.isFinite(l.total)));
   });
 }

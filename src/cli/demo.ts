@@ -45,15 +45,23 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'inpaint bundled samples with the shipped models; writes an HTML page',
   help,
-  options: { out: { type: 'string' }, model: { type: 'string' }, iters: { type: 'string' }, restarts: { type: 'string' }, backend: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    model: { type: 'string' },
+    iters: { type: 'string' },
+    restarts: { type: 'string' },
+    backend: { type: 'string' },
+  },
   async run(v: Values): Promise<number> {
     const t0 = Date.now();
     const out = str(v, 'out') ?? 'demo-out';
     const available = listShippedModels();
     const names = str(v, 'model')?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
-    for (const n of names) if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
-    const givenIters = numOpt(v, 'iters', { int: true, min: 1, max: INPAINT_BOUNDS.iters }), givenRestarts = numOpt(v, 'restarts', { int: true, min: 1, max: INPAINT_BOUNDS.restarts });
+    for (const n of names)
+      if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
+    const givenIters = numOpt(v, 'iters', { int: true, min: 1, max: INPAINT_BOUNDS.iters }),
+      givenRestarts = numOpt(v, 'restarts', { int: true, min: 1, max: INPAINT_BOUNDS.restarts });
     const bar = new ProgressBar();
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
@@ -65,7 +73,8 @@ export const demoCommand: Command = {
       const { model, start, notice } = await attachEncoder(ck, 'auto', undefined, name);
       bar.log(`notice: ${name}: ${notice}`);
       const defaults = start === 'encoder' ? INIT_DEFAULTS.encoder : RANDOM_DEFAULT;
-      const iters = givenIters ?? defaults.iters, restarts = givenRestarts ?? defaults.restarts;
+      const iters = givenIters ?? defaults.iters,
+        restarts = givenRestarts ?? defaults.restarts;
       const c = ck.manifest.config;
       const sampleDir = path.join(ck.dir, 'samples');
       const files = fs.existsSync(sampleDir) ? listImageFiles(sampleDir).map((f) => path.join(sampleDir, f)) : [];
@@ -73,13 +82,27 @@ export const demoCommand: Command = {
       // Decoded at their own size; inpaintImages fits them to the model (fitToModel), as `inpaint` does.
       const originals = await Promise.all(files.map((f) => readImage(f, { channels: c.channels })));
       // One batched search over every (mask kind, image) pair.
-      const images: ImageBatch[] = [], masks: Mask[] = [];
-      DEMO_MASKS.forEach((kind, k) => originals.forEach((im, i) => { images.push(im); masks.push(makeMask(kind, im.height, im.width, { seed: 100 * k + i })); }));
+      const images: ImageBatch[] = [],
+        masks: Mask[] = [];
+      for (const [k, kind] of DEMO_MASKS.entries()) {
+        for (const [i, im] of originals.entries()) {
+          images.push(im);
+          masks.push(makeMask(kind, im.height, im.width, { seed: 100 * k + i }));
+        }
+      }
       const t = Date.now();
-      bar.log(`${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts from ${start === 'encoder' ? "the encoder's z" : 'random z'}`);
-      const res = await inpaintImages(model, images, masks, { iters, restarts, seed: 0 }, {
-        onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `${name}  contextual ${p.contextual.toFixed(3)}`),
-      });
+      bar.log(
+        `${name}: ${originals.length} images × ${DEMO_MASKS.length} masks, ${iters} iterations × ${restarts} restarts from ${start === 'encoder' ? "the encoder's z" : 'random z'}`,
+      );
+      const res = await inpaintImages(
+        model,
+        images,
+        masks,
+        { iters, restarts, seed: 0 },
+        {
+          onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `${name}  contextual ${p.contextual.toFixed(3)}`),
+        },
+      );
       const f = Math.max(1, Math.floor(96 / c.size));
       const blocks: string[] = [];
       for (const [k, kind] of DEMO_MASKS.entries()) {
@@ -89,7 +112,9 @@ export const demoCommand: Command = {
         });
         const file = `${name}-${kind}.png`;
         writeFileAtomic(path.join(out, file), await encodePng(upscale(makeGrid(rows, 4, 2, c.channels), f)));
-        blocks.push(`<figure><img src="${file}" alt="${escapeHtml(name)} ${kind}"><figcaption>mask <b>${kind}</b></figcaption></figure>`);
+        blocks.push(
+          `<figure><img src="${file}" alt="${escapeHtml(name)} ${kind}"><figcaption>mask <b>${kind}</b></figcaption></figure>`,
+        );
       }
       const secs = (Date.now() - t) / 1000;
       const m = ck.manifest;
@@ -107,7 +132,9 @@ img{image-rendering:pixelated;border:1px solid #ccc}.cols{color:#555}</style></h
 ${sections.join('\n')}
 </body></html>\n`;
     writeFileAtomic(path.join(out, 'index.html'), html);
-    bar.log(`demo written to ${path.join(out, 'index.html')} in ${fmtDuration((Date.now() - t0) / 1000)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    bar.log(
+      `demo written to ${path.join(out, 'index.html')} in ${fmtDuration((Date.now() - t0) / 1000)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     return 0;
   },
 };

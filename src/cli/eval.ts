@@ -13,7 +13,16 @@ import { FD_CLASSIFIER_NAME } from '../classifier/fd.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 
 const FIELDS = schemaFields(EvalRunSchema);
-const VALUES: Record<string, string> = { model: 'REF', out: 'DIR', data: 'NAME|DIR', masks: 'K1,K2,…', methods: 'M1,M2,…', classifier: 'DIR', encoder: 'DIR', backend: 'KIND' };
+const VALUES: Record<string, string> = {
+  model: 'REF',
+  out: 'DIR',
+  data: 'NAME|DIR',
+  masks: 'K1,K2,…',
+  methods: 'M1,M2,…',
+  classifier: 'DIR',
+  encoder: 'DIR',
+  backend: 'KIND',
+};
 
 const help = [
   'usage: wgan-inpaint eval --model RUN_DIR|CHECKPOINT|NAME --out DIR [options]',
@@ -44,7 +53,10 @@ export const evalCommand: Command = {
     const backend = await initBackend(input.backend ?? 'auto', (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
     const ac = new AbortController();
-    const onSig = () => { bar.log('interrupted'); ac.abort(); };
+    const onSig = () => {
+      bar.log('interrupted');
+      ac.abort();
+    };
     process.once('SIGINT', onSig);
     try {
       const r = await runEval(input, {
@@ -56,7 +68,11 @@ export const evalCommand: Command = {
       });
       bar.log(`done in ${fmtDuration(r.seconds)}: ${path.join(r.outDir, 'index.md')}`);
       for (const [kind, cells] of Object.entries(r.result.cells)) {
-        bar.log(`  ${kind}: ${Object.entries(cells).map(([m, c]) => `${m} ${c.holePsnr.mean.toFixed(2)} dB`).join(', ')} (hole PSNR)`);
+        bar.log(
+          `  ${kind}: ${Object.entries(cells)
+            .map(([m, c]) => `${m} ${c.holePsnr.mean.toFixed(2)} dB`)
+            .join(', ')} (hole PSNR)`,
+        );
       }
       return 0;
     } finally {

@@ -16,10 +16,14 @@ import { shownDir } from '../io/paths.js';
 import { makeTinyModel } from '../testing/server_fixture.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
-const userError = (re: RegExp) => (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
+const userError = (re: RegExp) => (e: Error) =>
+  e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
 
 test('a mistyped flag or command gets "did you mean"; parse errors are one line in our words', async () => {
-  await assert.rejects(main(['inpaint', '--itres', '3']), userError(/^inpaint: unknown option --itres; did you mean --iters\?/));
+  await assert.rejects(
+    main(['inpaint', '--itres', '3']),
+    userError(/^inpaint: unknown option --itres; did you mean --iters\?/),
+  );
   await assert.rejects(main(['train', '--g-widht', '3']), userError(/did you mean --g-width\?/));
   await assert.rejects(main(['inpaint', '--zzzzzz']), userError(/^inpaint: unknown option --zzzzzz \(see --help\)$/));
   await assert.rejects(main(['inpiant']), userError(/unknown command 'inpiant'; did you mean 'inpaint'\?/));
@@ -45,14 +49,19 @@ test('folders print with one slash whatever was typed', () => {
   assert.equal(shownDir('/'), '/');
 });
 
-test('serve --run DIR alone serves the run\'s newest checkpoint as a model', async () => {
+test("serve --run DIR alone serves the run's newest checkpoint as a model", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-run-'));
   const run = path.join(tmp, 'myrun');
   await makeTinyModel(path.join(run, 'checkpoints', 'iter-0000001'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--run', run, '--backend', 'cpu', '--max-running', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--run', run, '--backend', 'cpu', '--max-running', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let out = '', err = '';
+      let out = '',
+        err = '';
       child.stdout.on('data', (b: Buffer) => {
         out += b;
         const m = /serving on (\S+)/.exec(out);
@@ -61,8 +70,10 @@ test('serve --run DIR alone serves the run\'s newest checkpoint as a model', asy
       child.stderr.on('data', (b: Buffer) => (err += b));
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
-    const models = (await (await fetch(`${url}/api/models`)).json()) as { models?: { name: string }[] } | { name: string }[];
-    const names = (Array.isArray(models) ? models : models.models ?? []).map((m) => m.name);
+    const models = (await (await fetch(`${url}/api/models`)).json()) as
+      | { models?: { name: string }[] }
+      | { name: string }[];
+    const names = (Array.isArray(models) ? models : (models.models ?? [])).map((m) => m.name);
     assert.equal(names[0], 'myrun', JSON.stringify(models));
   } finally {
     child.kill('SIGTERM');
@@ -77,10 +88,15 @@ test('serve --encoder with several models, or a folder without an encoder: one e
     const a = await makeTinyModel(path.join(tmp, 'a'));
     const b = await makeTinyModel(path.join(tmp, 'b'));
     for (const [args, re] of [
-      [['--model', a, '--model', b, '--encoder', a], /^wgan-inpaint: error: serve: --encoder is for one model, but 2 would be served/],
+      [
+        ['--model', a, '--model', b, '--encoder', a],
+        /^wgan-inpaint: error: serve: --encoder is for one model, but 2 would be served/,
+      ],
       [['--model', a, '--encoder', b], /^wgan-inpaint: error: '.*b\/manifest.json' is not an encoder manifest/],
     ] as const) {
-      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--backend', 'cpu', ...args], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--backend', 'cpu', ...args], {
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 2, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, re);

@@ -3,7 +3,13 @@ import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, PREVIEW_MAX_FRAMES, PREVIEW_MAX_PIXELS, PREVIEW_MAX_SIDE } from '../io/image.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  PREVIEW_MAX_FRAMES,
+  PREVIEW_MAX_PIXELS,
+  PREVIEW_MAX_SIDE,
+} from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -71,15 +77,25 @@ export const inpaintCommand: Command = {
   summary: 'fill masked regions of images with a trained model',
   help,
   options: {
-    model: { type: 'string' }, input: { type: 'string' }, mask: { type: 'string' }, out: { type: 'string' },
+    model: { type: 'string' },
+    input: { type: 'string' },
+    mask: { type: 'string' },
+    out: { type: 'string' },
     ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' }, 'max-bytes': { type: 'string' }, backend: { type: 'string' }, encoder: { type: 'string' }, 'mask-convention': { type: 'string' },
+    'max-pixels': { type: 'string' },
+    'max-bytes': { type: 'string' },
+    backend: { type: 'string' },
+    encoder: { type: 'string' },
+    'mask-convention': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
-    for (const k of ['model', 'input', 'mask', 'out']) if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
+    for (const k of ['model', 'input', 'mask', 'out'])
+      if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
     // Every input and the output location are checked before the backend or the model are loaded.
     const plan = await prepareInpaintFiles({
-      input: str(v, 'input')!, mask: str(v, 'mask')!, out: str(v, 'out')!,
+      input: str(v, 'input')!,
+      mask: str(v, 'mask')!,
+      out: str(v, 'out')!,
       // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
       options: inpaintOptionsGiven(v),
       maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
@@ -91,18 +107,29 @@ export const inpaintCommand: Command = {
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
     const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
-    log(`backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`);
+    log(
+      `backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`,
+    );
     // The start: one notice line either way; iterations and restarts not given default per start.
     const start = await attachEncoder(ck, plan.options.init, str(v, 'encoder'), str(v, 'model')!);
     log(`notice: ${start.notice}`);
     const s = await inpaintFiles(start.model, plan, {
-      log, modelName: ck.dir, backend, ...(start.encoderDir ? { encoderDir: start.encoderDir } : {}),
-      onProgress: (p) => bar.update(p.iter, p.iters, 'measured', `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
+      log,
+      modelName: ck.dir,
+      backend,
+      ...(start.encoderDir ? { encoderDir: start.encoderDir } : {}),
+      onProgress: (p) =>
+        bar.update(p.iter, p.iters, 'measured', `contextual ${p.contextual.toFixed(3)}  prior ${p.prior.toFixed(3)}`),
     });
     const out = plan.spec.out;
-    log(`inpainted ${s.written} image(s)${s.failed ? `, ${s.failed} failed` : ''} in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`);
+    log(
+      `inpainted ${s.written} image(s)${s.failed ? `, ${s.failed} failed` : ''} in ${fmtDuration(s.seconds)} → ${shownDir(out)} (side_by_side.png: input | masked | G(ẑ) | composite | blended)`,
+    );
     // As `batch`: the good images are written, the bad ones named here and in summary.json, exit 1.
-    logFailed(log, s.images.flatMap((im) => (im.error ? [{ input: im.input, reason: im.error }] : [])));
+    logFailed(
+      log,
+      s.images.flatMap((im) => (im.error ? [{ input: im.input, reason: im.error }] : [])),
+    );
     return s.failed ? 1 : 0;
   },
 };

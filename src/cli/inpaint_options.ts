@@ -3,7 +3,14 @@
  * parsing, read off the one options schema (src/inpaint/options.ts), so the commands cannot drift.
  */
 import { str, parseDecimal, type OptionSpec, type Values } from './command.js';
-import { INIT_DEFAULTS, INPAINT_OPTION_FIELDS, REFINE_DEFAULTS, resolveInpaintOptions, type InpaintOptions, type OptionField } from '../inpaint/options.js';
+import {
+  INIT_DEFAULTS,
+  INPAINT_OPTION_FIELDS,
+  REFINE_DEFAULTS,
+  resolveInpaintOptions,
+  type InpaintOptions,
+  type OptionField,
+} from '../inpaint/options.js';
 import { UserError } from '../util/errors.js';
 import { wrapHelp } from './schema_flags.js';
 
@@ -12,14 +19,23 @@ function optionHelp(f: OptionField): string {
   const arg = f.type === 'enum' ? f.choices!.join('|') : f.type === 'int' ? 'N' : 'X';
   const range = f.type === 'enum' ? '' : ` (${f.key === 'lr' ? '> 0' : `${f.min}`}–${f.max})`;
   const def =
-    f.key === 'progressEvery' ? 'off'
-    : f.key === 'iters' || f.key === 'restarts' ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
-    : f.key === 'refineLr' || f.key === 'refineDeviation' ? (['features', 'generator', 'modulation'] as const).map((m) => `${m} ${REFINE_DEFAULTS[m][f.key === 'refineLr' ? 'lr' : 'deviation']}`).join(', ')
-    : f.default === undefined ? "the model's" : String(f.default);
+    f.key === 'progressEvery'
+      ? 'off'
+      : f.key === 'iters' || f.key === 'restarts'
+        ? `${INIT_DEFAULTS.random[f.key]} from random z, ${INIT_DEFAULTS.encoder[f.key]} from the encoder's`
+        : f.key === 'refineLr' || f.key === 'refineDeviation'
+          ? (['features', 'generator', 'modulation'] as const)
+              .map((m) => `${m} ${REFINE_DEFAULTS[m][f.key === 'refineLr' ? 'lr' : 'deviation']}`)
+              .join(', ')
+          : f.default === undefined
+            ? "the model's"
+            : String(f.default);
   return wrapHelp(`  --${f.flag} ${arg}`, `${f.description}${range} [default: ${def}]`).join('\n');
 }
 
-export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]));
+export const INPAINT_OPTION_FLAGS: OptionSpec = Object.fromEntries(
+  INPAINT_OPTION_FIELDS.map((f) => [f.flag, { type: 'string' as const }]),
+);
 
 export const INPAINT_OPTION_HELP = INPAINT_OPTION_FIELDS.map(optionHelp).join('\n');
 

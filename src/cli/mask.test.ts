@@ -12,9 +12,14 @@ function tempDir(): string {
 }
 
 /** Run the CLI with console.log captured (tests print nothing). */
-async function run(t: { mock: { method: (o: object, m: string, f: (...a: unknown[]) => void) => unknown } }, argv: string[]): Promise<{ code: number; out: string }> {
+async function run(
+  t: { mock: { method: (o: object, m: string, f: (...a: unknown[]) => void) => unknown } },
+  argv: string[],
+): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  t.mock.method(console, 'log', (...a: unknown[]) => { lines.push(a.join(' ')); });
+  t.mock.method(console, 'log', (...a: unknown[]) => {
+    lines.push(a.join(' '));
+  });
   const code = await main(argv);
   return { code, out: lines.join('\n') };
 }
@@ -30,7 +35,8 @@ test('mask --kind center writes a PNG whose hole is the central square', async (
     assert.equal(m.height, 8);
     assert.equal(m.width, 8);
     for (let y = 0; y < 8; y++) {
-      for (let x = 0; x < 8; x++) assert.equal(m.data[y * 8 + x], y >= 2 && y < 6 && x >= 2 && x < 6 ? 0 : 1, `(${y},${x})`);
+      for (let x = 0; x < 8; x++)
+        assert.equal(m.data[y * 8 + x], y >= 2 && y < 6 && x >= 2 && x < 6 ? 0 : 1, `(${y},${x})`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -41,7 +47,18 @@ test('mask --invert, --height/--width and --ratio', async (t) => {
   const dir = tempDir();
   try {
     const file = path.join(dir, 'sub', 'left.png');
-    const { code, out } = await run(t, ['mask', '--kind', 'left', '--height', '3', '--width', '4', '--invert', '--out', file]);
+    const { code, out } = await run(t, [
+      'mask',
+      '--kind',
+      'left',
+      '--height',
+      '3',
+      '--width',
+      '4',
+      '--invert',
+      '--out',
+      file,
+    ]);
     assert.equal(code, 0);
     assert.match(out, /hole fraction 0\.5000/);
     const m = await readMask(file);
@@ -76,7 +93,8 @@ test('mask --seed: same seed same PNG, other seed another', async (t) => {
 test('mask --help lists every kind and the defaults', async (t) => {
   const { code, out } = await run(t, ['mask', '--help']);
   assert.equal(code, 0);
-  for (const k of ['center', 'random', 'left', 'right', 'top', 'bottom', 'half', 'pattern', 'grid', 'rects', 'strokes']) assert.match(out, new RegExp(`\\b${k}\\b`));
+  for (const k of ['center', 'random', 'left', 'right', 'top', 'bottom', 'half', 'pattern', 'grid', 'rects', 'strokes'])
+    assert.match(out, new RegExp(`\\b${k}\\b`));
   assert.match(out, /default: 0\.25/);
   assert.match(out, /default: 0\.8/);
   assert.match(out, /default: 4/);
@@ -99,7 +117,11 @@ test('bad input → UserError with one line', async (t) => {
       [['mask', '--kind', 'center', '--bogus', '--out', file], /bogus/],
     ];
     for (const [argv, re] of bad) {
-      await assert.rejects(run(t, argv), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
+      await assert.rejects(
+        run(t, argv),
+        (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+        argv.join(' '),
+      );
     }
     assert.equal(fs.existsSync(file), false);
   } finally {

@@ -53,7 +53,6 @@ function sizeOpt(v: Values, key: string, def: number): number {
   return n;
 }
 
-
 export const maskCommand: Command = {
   name: 'mask',
   summary: 'write a generated mask (center, random, halves, pattern, grid, rects, strokes) as a PNG',
@@ -92,9 +91,11 @@ export const maskCommand: Command = {
     if (k !== undefined) opts.k = k;
     // makeMask validates the kind (listing the valid ones) and the option ranges.
     let mask = makeMask(kind, height, width, opts);
-    if (v['invert'] === true) mask = invertMask(mask);
+    if (v.invert === true) mask = invertMask(mask);
     await writePng(out, maskToImage(mask, convention));
-    console.log(`${kind} mask ${height}x${width}: hole fraction ${holeFraction(mask).toFixed(4)} (${convention === 'hole-white' ? 'white' : 'black'} = hole) → ${out}`);
+    console.log(
+      `${kind} mask ${height}x${width}: hole fraction ${holeFraction(mask).toFixed(4)} (${convention === 'hole-white' ? 'white' : 'black'} = hole) → ${out}`,
+    );
     return 0;
   },
 };

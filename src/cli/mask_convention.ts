@@ -1,6 +1,12 @@
 /** `--mask-convention`, shared by `inpaint`, `batch` and `mask`: its help lines and parsing. */
 import { str, type Values } from './command.js';
-import { DEFAULT_MASK_CONVENTION, MASK_CONVENTION_HELP, MASK_CONVENTIONS, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
+import {
+  DEFAULT_MASK_CONVENTION,
+  MASK_CONVENTION_HELP,
+  MASK_CONVENTIONS,
+  parseMaskConvention,
+  type MaskConvention,
+} from '../masks/convention.js';
 
 /** Help lines of `--mask-convention` (`what`: what it applies to, e.g. "mask files and mask.png"). */
 export function maskConventionHelp(what: string): string {

@@ -9,7 +9,16 @@ import { ProgressBar } from './progress.js';
 /** A non-TTY stream that keeps what is written. */
 function sink(): NodeJS.WriteStream & { lines: string[] } {
   const lines: string[] = [];
-  return { isTTY: false, lines, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WriteStream & { lines: string[] };
+  return {
+    isTTY: false,
+    lines,
+    write: (s: string) => {
+      lines.push(s);
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream & {
+    lines: string[];
+  };
 }
 
 test("eval's case: 60 s of set-up, then a 2 s first iteration and 0.1 s per iteration: no ETA until measured, then the true time left", () => {
@@ -31,7 +40,10 @@ test("eval's case: 60 s of set-up, then a 2 s first iteration and 0.1 s per iter
   const first = eta.findIndex((e) => e !== '…');
   assert.ok(first > 0 && first <= 13, `first ETA at update ${first + 1}: ${eta.join(' ')}`);
   // Then the pace of the timed iterations: (2000 − done) × 0.1 s ≈ 3m16s.
-  const secs = (e: string) => { const m = /^(?:(\d+)m)?(\d+)s$/.exec(e)!; return Number(m[1] ?? 0) * 60 + Number(m[2]); };
+  const secs = (e: string) => {
+    const m = /^(?:(\d+)m)?(\d+)s$/.exec(e)!;
+    return Number(m[1] ?? 0) * 60 + Number(m[2]);
+  };
   for (const [i, e] of eta.slice(first).entries()) {
     const truth = (total - (first + i + 1)) * 0.1;
     assert.ok(Math.abs(secs(e) - truth) <= 2, `update ${first + i + 1}: ETA ${e}, truth ${truth.toFixed(0)} s`);
@@ -44,7 +56,10 @@ test('a given ETA is shown as given; progress going back (the next image) starts
   const bar = new ProgressBar(out, 0, () => now);
   bar.update(5, 10, 125, '');
   assert.match(out.lines.at(-1)!, /ETA 2m05s/);
-  for (let done = 1; done <= 10; done++) { now += 1; bar.update(done, 10, 'measured', ''); }
+  for (let done = 1; done <= 10; done++) {
+    now += 1;
+    bar.update(done, 10, 'measured', '');
+  }
   assert.match(out.lines.at(-1)!, /ETA 0s/);
   now += 1;
   bar.update(1, 10, 'measured', '');

@@ -11,7 +11,11 @@ export class ProgressBar {
   private readonly tty: boolean;
   private readonly clock: EtaClock;
   /** `now` (seconds) is for tests: the clock that times the warm-up. */
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly plainEverySec = 10, now?: () => number) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly plainEverySec = 10,
+    now?: () => number,
+  ) {
     this.tty = !!stream.isTTY && process.env.CI !== 'true';
     // At least a second timed: a few fast units alone give a jumpy first estimate.
     this.clock = new EtaClock({ minReports: 3, minSeconds: 1, ...(now ? { now } : {}) });
@@ -30,7 +34,9 @@ export class ProgressBar {
       const width = 28;
       const fill = Math.round(pct * width);
       const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
-      this.stream.write(`\r${bar} ${done}/${total} ${(pct * 100).toFixed(0).padStart(3)}%  ETA ${fmtDuration(eta)}  ${extra}\x1b[K`);
+      this.stream.write(
+        `\r${bar} ${done}/${total} ${(pct * 100).toFixed(0).padStart(3)}%  ETA ${fmtDuration(eta)}  ${extra}\x1b[K`,
+      );
       if (done >= total) this.stream.write('\n');
       return;
     }

@@ -21,12 +21,16 @@ function topHelp(): string {
 
 /** Edit distance with adjacent transpositions (optimal string alignment), for "did you mean". */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!, up = d[i - 1]!;
+      const row = d[i]!,
+        up = d[i - 1]!;
       row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -34,7 +38,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest of `names` to `given` when it is close enough to be a typo (≤ 1 edit per 3 letters). */
 export function closest(given: string, names: readonly string[]): string | undefined {
-  let best: string | undefined, d = Infinity;
+  let best: string | undefined,
+    d = Infinity;
   for (const n of names) {
     const k = editDistance(given, n);
     if (k < d) [best, d] = [n, k];
@@ -64,10 +69,16 @@ function parseErrorMessage(e: Error & { code?: string }, flags: string[]): strin
 export function joinNegativeValues(args: string[], options: Command['options']): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!, next = args[i + 1];
+    const a = args[i]!,
+      next = args[i + 1];
     if (a === '--') return [...out, ...args.slice(i)];
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(next)) {
+    if (
+      name !== undefined &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      /^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(next)
+    ) {
       out.push(`${a}=${next}`);
       i++;
     } else out.push(a);
@@ -88,20 +99,30 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd: Command | undefined = commands.find((c) => c.name === name);
   if (!cmd) {
-    const guess = closest(name, commands.map((c) => c.name));
-    throw new UserError(`unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${commands.map((c) => c.name).join(', ')})`);
+    const guess = closest(
+      name,
+      commands.map((c) => c.name),
+    );
+    throw new UserError(
+      `unknown command '${name}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${commands.map((c) => c.name).join(', ')})`,
+    );
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(cmd.help);
     return 0;
   }
-  let parsed;
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: joinNegativeValues(rest, cmd.options), options: cmd.options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(rest, cmd.options),
+      options: cmd.options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
     throw new UserError(`${name}: ${parseErrorMessage(e as Error & { code?: string }, Object.keys(cmd.options))}`);
   }
-  if (!cmd.positionals && parsed.positionals.length) throw new UserError(`${name}: unexpected argument '${parsed.positionals[0]}' (see wgan-inpaint ${name} --help)`);
+  if (!cmd.positionals && parsed.positionals.length)
+    throw new UserError(`${name}: unexpected argument '${parsed.positionals[0]}' (see wgan-inpaint ${name} --help)`);
   return cmd.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
 }
-

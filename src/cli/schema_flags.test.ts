@@ -8,14 +8,25 @@ import { trainCommand, configFromFlags } from './train.js';
 const S = z.object({
   gWidth: z.number().int().min(1).max(1024).default(64).describe('generator width'),
   lr: z.number().positive().nullable().default(null).describe('learning rate'),
-  size: z.union([z.literal(28), z.literal(32)]).default(32).describe('side'),
+  size: z
+    .union([z.literal(28), z.literal(32)])
+    .default(32)
+    .describe('side'),
   loss: z.enum(['a', 'b']).default('a').describe('loss'),
   fast: z.boolean().default(false).describe('go fast'),
 });
 
 test('fields come from the schema: flag, type, bounds, default, description', () => {
   const [w, lr, size, loss, fast] = schemaFields(S);
-  assert.deepEqual(w, { key: 'gWidth', flag: 'g-width', type: 'int', min: 1, max: 1024, default: 64, description: 'generator width' });
+  assert.deepEqual(w, {
+    key: 'gWidth',
+    flag: 'g-width',
+    type: 'int',
+    min: 1,
+    max: 1024,
+    default: 64,
+    description: 'generator width',
+  });
   assert.equal(lr!.type, 'number');
   assert.equal(lr!.default, null);
   assert.deepEqual(size!.choices, [28, 32]);
@@ -28,7 +39,13 @@ test('fields come from the schema: flag, type, bounds, default, description', ()
 
 test('numbers must be plain decimals; the schema then checks bounds', () => {
   const f = schemaFields(S);
-  assert.deepEqual(valuesFromFlags(f, { 'g-width': '16', lr: '1e-4', size: '28', loss: 'b', fast: true }), { gWidth: 16, lr: 1e-4, size: 28, loss: 'b', fast: true });
+  assert.deepEqual(valuesFromFlags(f, { 'g-width': '16', lr: '1e-4', size: '28', loss: 'b', fast: true }), {
+    gWidth: 16,
+    lr: 1e-4,
+    size: 28,
+    loss: 'b',
+    fast: true,
+  });
   for (const bad of ['0x10', '1.5', '', 'abc', 'Infinity']) {
     assert.throws(() => valuesFromFlags(f, { 'g-width': bad }), /--g-width must be an integer/, bad);
   }
@@ -47,5 +64,9 @@ test('train: every config key is a flag in parseArgs and in --help', () => {
     assert.ok(trainCommand.options[f.flag], `no option --${f.flag}`);
     assert.ok(trainCommand.help.includes(`--${f.flag}`), `--help lacks --${f.flag}`);
   }
-  assert.deepEqual(configFromFlags({ 'g-width': '8', 'gp-every': '4', 'd-lr': '3e-4' }), { gWidth: 8, gpEvery: 4, dLr: 3e-4 });
+  assert.deepEqual(configFromFlags({ 'g-width': '8', 'gp-every': '4', 'd-lr': '3e-4' }), {
+    gWidth: 8,
+    gpEvery: 4,
+    dLr: 3e-4,
+  });
 });

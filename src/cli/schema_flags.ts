@@ -16,7 +16,9 @@ export { fieldInfo, schemaFields, type FieldInfo, type FieldType } from '../util
 
 /** parseArgs option specs for the fields. */
 export function flagOptions(fields: readonly FieldInfo[]): OptionSpec {
-  return Object.fromEntries(fields.map((f) => [f.flag, { type: f.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]));
+  return Object.fromEntries(
+    fields.map((f) => [f.flag, { type: f.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+  );
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -55,7 +57,8 @@ const WIDTH = 100;
 /** `head` then `text` word-wrapped at WIDTH columns, continuation lines indented to COL. */
 export function wrapHelp(head: string, text: string): string[] {
   const lines: string[] = [];
-  let cur = head.length >= COL - 1 ? (lines.push(head), ''.padEnd(COL)) : head.padEnd(COL);
+  if (head.length >= COL - 1) lines.push(head);
+  let cur = head.length >= COL - 1 ? ''.padEnd(COL) : head.padEnd(COL);
   for (const w of text.split(' ')) {
     if (cur.length > COL && cur.length + w.length + 1 > WIDTH) {
       lines.push(cur.trimEnd());
@@ -68,10 +71,19 @@ export function wrapHelp(head: string, text: string): string[] {
 }
 
 /** Help lines for fields: `  --flag VALUE   description [default: …]`. */
-export function helpLines(fields: readonly FieldInfo[], o: { values?: Record<string, string>; defaults?: Record<string, string> } = {}): string[] {
+export function helpLines(
+  fields: readonly FieldInfo[],
+  o: { values?: Record<string, string>; defaults?: Record<string, string> } = {},
+): string[] {
   return fields.flatMap((f) => {
     const vn = o.values?.[f.key] ?? valueName(f);
-    const d = o.defaults?.[f.key] ?? (f.default === undefined || f.default === false || f.default === '' ? '' : f.default === null ? 'from the loss' : JSON.stringify(f.default).replace(/^"(.*)"$/, '$1'));
+    const d =
+      o.defaults?.[f.key] ??
+      (f.default === undefined || f.default === false || f.default === ''
+        ? ''
+        : f.default === null
+          ? 'from the loss'
+          : JSON.stringify(f.default).replace(/^"(.*)"$/, '$1'));
     return wrapHelp(`  --${f.flag}${vn ? ` ${vn}` : ''}`, `${f.description}${d ? ` [default: ${d}]` : ''}`);
   });
 }

@@ -108,7 +108,6 @@ API (JSON; errors are 4xx {"error": "…"} naming the problem)
 example
   wgan-inpaint serve --run runs/fmnist --port 8080`;
 
-
 /** flag, limit, least value, integer? */
 const LIMIT_FLAGS: [string, keyof Limits, number, boolean][] = [
   ['max-body', 'maxBodyBytes', 1, true],
@@ -137,7 +136,10 @@ export const serveCommand: Command = {
     web: { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
     ...Object.fromEntries(LIMIT_FLAGS.map(([f]) => [f, { type: 'string' as const }])),
-    redis: { type: 'string' }, queue: { type: 'string' }, 'max-queue': { type: 'string' }, 'connect-timeout': { type: 'string' },
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    'max-queue': { type: 'string' },
+    'connect-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     const port = numOpt(v, 'port', { int: true, min: 0 }) ?? 8080;
@@ -146,7 +148,12 @@ export const serveCommand: Command = {
     const limits: Partial<Limits> = {};
     for (const [flag, key, min, int] of LIMIT_FLAGS) {
       // --max-running starts one compute thread per job: bounded by the machine (bounds.ts).
-      const n = key === 'maxRunning' ? (v[flag] === undefined ? undefined : threadsOpt(v, flag, DEFAULT_LIMITS.maxRunning)) : numOpt(v, flag, { int, min, max: 1e9 });
+      const n =
+        key === 'maxRunning'
+          ? v[flag] === undefined
+            ? undefined
+            : threadsOpt(v, flag, DEFAULT_LIMITS.maxRunning)
+          : numOpt(v, flag, { int, min, max: 1e9 });
       if (n !== undefined) limits[key] = n;
     }
     const allowHosts = (v['allow-host'] as unknown as string[] | undefined) ?? [];
@@ -173,27 +180,47 @@ export const serveCommand: Command = {
       if (servable) refs = [runDir, ...(given.length ? given : listShippedModels())];
     }
     const encoder = str(v, 'encoder');
-    const models = await loadServedModels(refs, (m) => console.error(`notice: ${m}`), encoder !== undefined ? { encoder } : {});
-    if (!fs.existsSync(path.join(webRoot, 'index.html'))) console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
+    const models = await loadServedModels(
+      refs,
+      (m) => console.error(`notice: ${m}`),
+      encoder !== undefined ? { encoder } : {},
+    );
+    if (!fs.existsSync(path.join(webRoot, 'index.html')))
+      console.error(`warning: no page in ${webRoot} (run \`npm run build:web\`); the API works without it`);
     const redis = str(v, 'redis');
     // With --redis the queue workers use the same encoder as this server's own threads would: their
     // model digest (which a job must match) covers it (--encoder, else MODEL/encoder/), so workers
     // started with another one, or none, do not take these jobs.
-    if (!redis) for (const k of ['queue', 'max-queue', 'connect-timeout']) if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
+    if (!redis)
+      for (const k of ['queue', 'max-queue', 'connect-timeout'])
+        if (str(v, k) !== undefined) throw new UserError(`serve: --${k} needs --redis`);
     const runner = redis
       ? await queueRunner({
-        url: redis, queue: str(v, 'queue', DEFAULT_QUEUE)!, models,
-        maxQueued: numOpt(v, 'max-queue', { int: true, min: 0, def: DEFAULT_MAX_QUEUED }),
-        connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
-        log: (l) => console.error(l),
-      })
+          url: redis,
+          queue: str(v, 'queue', DEFAULT_QUEUE)!,
+          models,
+          maxQueued: numOpt(v, 'max-queue', { int: true, min: 0, def: DEFAULT_MAX_QUEUED }),
+          connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
+          log: (l) => console.error(l),
+        })
       : undefined;
     const s = await startServer(
-      { models, webRoot, limits, backend: backendKind, ...(runDir ? { runDir } : {}), ...(runner ? { runner } : {}), ...(allowHosts.length ? { allowedHosts: [...defaultAllowedHosts(host), ...allowHosts] } : {}), log: (l) => console.error(l) },
+      {
+        models,
+        webRoot,
+        limits,
+        backend: backendKind,
+        ...(runDir ? { runDir } : {}),
+        ...(runner ? { runner } : {}),
+        ...(allowHosts.length ? { allowedHosts: [...defaultAllowedHosts(host), ...allowHosts] } : {}),
+        log: (l) => console.error(l),
+      },
       port,
       host,
     );
-    console.error(`${runner ? `jobs: ${s.backend}` : `backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s))`}; models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`);
+    console.error(
+      `${runner ? `jobs: ${s.backend}` : `backend: ${s.backend} (${limits.maxRunning ?? DEFAULT_LIMITS.maxRunning} worker thread(s))`}; models: ${models.map((m) => `${m.name} (${m.size}×${m.size}×${m.channels})`).join(', ')}`,
+    );
     console.log(`serving on ${s.url}  (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -15,14 +15,32 @@ import { RunDir } from '../train/run_dir.js';
 const GROUPS: [string, (keyof TrainConfigInput)[]][] = [
   ['data', ['data', 'size', 'channels', 'limit', 'crop', 'cropScale']],
   ['model', ['model', 'nz', 'gWidth', 'dWidth', 'criticNorm']],
-  ['loss and optimisation', ['preset', 'loss', 'iters', 'batch', 'optimizer', 'lr', 'dLr', 'beta1', 'beta2', 'nCritic', 'clip', 'gpLambda', 'gpEvery']],
+  [
+    'loss and optimisation',
+    [
+      'preset',
+      'loss',
+      'iters',
+      'batch',
+      'optimizer',
+      'lr',
+      'dLr',
+      'beta1',
+      'beta2',
+      'nCritic',
+      'clip',
+      'gpLambda',
+      'gpEvery',
+    ],
+  ],
   ['run', ['seed', 'backend', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'fdEvery', 'classifier']],
 ];
 const FIELDS = schemaFields(TrainConfigSchema);
 {
   const grouped = new Set(GROUPS.flatMap(([, k]) => k as string[]));
   const missing = FIELDS.filter((f) => !grouped.has(f.key));
-  if (missing.length) throw new Error(`train --help: config keys without a help group: ${missing.map((f) => f.key).join(', ')}`);
+  if (missing.length)
+    throw new Error(`train --help: config keys without a help group: ${missing.map((f) => f.key).join(', ')}`);
 }
 
 /** Turn CLI values (and an optional --config JSON file) into a config input; numbers are checked. */
@@ -52,7 +70,7 @@ const help = [
   'usage: wgan-inpaint train --data NAME|DIR --out RUN_DIR [options]',
   '',
   'Train a Wasserstein GAN (WGAN with weight clipping, or WGAN-GP with a gradient penalty) on a DCGAN or an',
-  'MLP; --loss gan trains the standard GAN (sigmoid cross-entropy, non-saturating G loss, DCGAN\'s Adam) as',
+  "MLP; --loss gan trains the standard GAN (sigmoid cross-entropy, non-saturating G loss, DCGAN's Adam) as",
   'the comparison baseline — its stats.jsonl "wEstimate" is the discriminator loss, not a Wasserstein estimate.',
   'The run folder gets config.json, stats.jsonl, samples/*.png (fixed z), plot.svg/.png and checkpoints/.',
   '',
@@ -60,15 +78,24 @@ const help = [
     title,
     ...helpLines(
       keys.map((k) => FIELDS.find((f) => f.key === k)!),
-      { values: { data: 'NAME|DIR', model: MODEL_REGISTRY.kinds.join('|'), classifier: 'DIR' }, defaults: { dLr: 'lr', gWidth: widthDefaults, dWidth: widthDefaults } },
+      {
+        values: { data: 'NAME|DIR', model: MODEL_REGISTRY.kinds.join('|'), classifier: 'DIR' },
+        defaults: { dLr: 'lr', gWidth: widthDefaults, dWidth: widthDefaults },
+      },
     ),
     ...(title === 'loss and optimisation'
-      ? wrapHelp('', `"from the loss" = the loss's preset: ${presetNote} (wgan: 100 critic steps for the first 25 iterations and every 500th)`)
+      ? wrapHelp(
+          '',
+          `"from the loss" = the loss's preset: ${presetNote} (wgan: 100 critic steps for the first 25 iterations and every 500th)`,
+        )
       : []),
     ...(title === 'run'
       ? [
           ...wrapHelp('  --out RUN_DIR', 'run folder (required)'),
-          ...wrapHelp('  --resume', `continue the newest checkpoint in RUN_DIR (iteration count, optimizer state and data order carry on; only ${RESUMABLE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} may change)`),
+          ...wrapHelp(
+            '  --resume',
+            `continue the newest checkpoint in RUN_DIR (iteration count, optimizer state and data order carry on; only ${RESUMABLE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} may change)`,
+          ),
           ...wrapHelp('  --config FILE', 'JSON file of config keys (flags override it)'),
           ...wrapHelp('  --dry-run', 'print the resolved config and exit'),
         ]
@@ -124,7 +151,12 @@ export const trainCommand: Command = {
         },
         onLog: (m) => bar.log(m),
         onProgress: (p) =>
-          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`),
+          bar.update(
+            p.iter,
+            p.iters,
+            'measured',
+            `${p.imagesPerSec.toFixed(0)} img/s  ${est} ${p.wEstimate.toFixed(4)}  L_D ${p.criticLoss.toFixed(4)}  L_G ${p.genLoss.toFixed(4)}`,
+          ),
       });
       bar.log(
         `${r.aborted ? 'stopped' : 'done'} at iteration ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`,

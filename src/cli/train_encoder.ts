@@ -1,7 +1,12 @@
 /** `wgan-inpaint train-encoder`: train an inpainting encoder E(y⊙M, M) → z for a model's generator. */
 import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
-import { EncoderConfigSchema, ENCODER_RESUMABLE_KEYS, formatEncoderConfig, type EncoderConfigInput } from '../encoder/config.js';
+import {
+  EncoderConfigSchema,
+  ENCODER_RESUMABLE_KEYS,
+  formatEncoderConfig,
+  type EncoderConfigInput,
+} from '../encoder/config.js';
 import { encoderRunConfig, trainEncoder } from '../encoder/loop.js';
 import { installEncoder } from '../encoder/checkpoint.js';
 import { initBackend } from '../backends/index.js';
@@ -19,7 +24,8 @@ const FIELDS = schemaFields(EncoderConfigSchema);
 {
   const grouped = new Set(GROUPS.flatMap(([, k]) => k as string[]));
   const missing = FIELDS.filter((f) => !grouped.has(f.key));
-  if (missing.length) throw new Error(`train-encoder --help: config keys without a help group: ${missing.map((f) => f.key).join(', ')}`);
+  if (missing.length)
+    throw new Error(`train-encoder --help: config keys without a help group: ${missing.map((f) => f.key).join(', ')}`);
 }
 
 const help = [
@@ -36,14 +42,23 @@ const help = [
     title,
     ...helpLines(
       keys.map((k) => FIELDS.find((f) => f.key === k)!),
-      { values: { model: 'REF', data: 'NAME|DIR' }, defaults: { width: "the model's critic width", data: "the model's training data" } },
+      {
+        values: { model: 'REF', data: 'NAME|DIR' },
+        defaults: { width: "the model's critic width", data: "the model's training data" },
+      },
     ),
     ...(title === 'run'
       ? [
           ...wrapHelp('  --out RUN_DIR', 'run folder (required)'),
-          ...wrapHelp('  --resume', `continue the newest checkpoint in RUN_DIR exactly (Adam state, data order, masks); only ${ENCODER_RESUMABLE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} may change`),
+          ...wrapHelp(
+            '  --resume',
+            `continue the newest checkpoint in RUN_DIR exactly (Adam state, data order, masks); only ${ENCODER_RESUMABLE_KEYS.map((k) => `--${kebab(k)}`).join(', ')} may change`,
+          ),
           ...wrapHelp('  --dry-run', 'print the resolved config and exit'),
-          ...wrapHelp('  --install', "at the end, copy RUN_DIR/encoder to the model's own MODEL/encoder/ (checked against its generator; replaces the one there), where inpaint --init auto, eval and serve look"),
+          ...wrapHelp(
+            '  --install',
+            "at the end, copy RUN_DIR/encoder to the model's own MODEL/encoder/ (checked against its generator; replaces the one there), where inpaint --init auto, eval and serve look",
+          ),
         ]
       : []),
   ]),
@@ -57,7 +72,13 @@ export const trainEncoderCommand: Command = {
   name: 'train-encoder',
   summary: 'train an encoder that starts the latent search near the answer (amortised inpainting)',
   help,
-  options: { ...flagOptions(FIELDS), out: { type: 'string' }, resume: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, install: { type: 'boolean' } },
+  options: {
+    ...flagOptions(FIELDS),
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    install: { type: 'boolean' },
+  },
   async run(v: Values): Promise<number> {
     const input = valuesFromFlags(FIELDS, v) as Partial<EncoderConfigInput>;
     const out = str(v, 'out');
@@ -87,18 +108,26 @@ export const trainEncoderCommand: Command = {
         resume: !!v.resume,
         signal: ac.signal,
         command: commandLine('train-encoder', v),
-        onConfig: (c, fromModel) => bar.log(`config (saved to ${run.configFile}):\n${formatEncoderConfig(c, fromModel)}`),
+        onConfig: (c, fromModel) =>
+          bar.log(`config (saved to ${run.configFile}):\n${formatEncoderConfig(c, fromModel)}`),
         onLog: (m) => bar.log(m),
         onProgress: (p) => {
           const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
-          bar.update(p.iter, p.iters, 'measured', `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`);
+          bar.update(
+            p.iter,
+            p.iters,
+            'measured',
+            `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`,
+          );
         },
       });
       if (v.install && !r.aborted) {
         const dest = await installEncoder(r.encoderDir, r.model, str(v, 'model') ?? r.config.model);
         bar.log(`installed ${r.encoderDir} → ${dest} (inpaint --init auto now starts from it)`);
       }
-      bar.log(`${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`);
+      bar.log(
+        `${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`,
+      );
       r.encoder.dispose();
       r.model.generator.dispose();
       r.model.critic.dispose();

@@ -48,9 +48,17 @@ export const workerCommand: Command = {
   summary: 'run inpainting jobs from a Redis queue (for batch --redis and serve --redis)',
   help,
   options: {
-    redis: { type: 'string' }, model: { type: 'string' }, encoder: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' },
-    backend: { type: 'string' }, grace: { type: 'string' }, 'lock-duration': { type: 'string' },
-    'stalled-interval': { type: 'string' }, 'max-stalled': { type: 'string' }, 'connect-timeout': { type: 'string' },
+    redis: { type: 'string' },
+    model: { type: 'string' },
+    encoder: { type: 'string' },
+    queue: { type: 'string' },
+    concurrency: { type: 'string' },
+    backend: { type: 'string' },
+    grace: { type: 'string' },
+    'lock-duration': { type: 'string' },
+    'stalled-interval': { type: 'string' },
+    'max-stalled': { type: 'string' },
+    'connect-timeout': { type: 'string' },
   },
   async run(v: Values): Promise<number> {
     for (const k of ['redis', 'model']) if (!str(v, k)) throw new UserError(`worker: --${k} is required`);
@@ -80,7 +88,10 @@ export const workerCommand: Command = {
         }
         stopping = true;
         log(`${sig}: taking no new jobs; running ones get ${grace} s to finish, then go back to the queue`);
-        void w.close(grace).then(resolve, (e: unknown) => { log(`error while stopping: ${(e as Error).message}`); resolve(); });
+        void w.close(grace).then(resolve, (e: unknown) => {
+          log(`error while stopping: ${(e as Error).message}`);
+          resolve();
+        });
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));

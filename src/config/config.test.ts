@@ -26,10 +26,22 @@ test('explicit values override the preset', () => {
 });
 
 test('unknown keys and wrong types are rejected with a clear message', () => {
-  assert.throws(() => resolveConfig({ bogus: 1 }), (e: Error) => e instanceof UserError && /unknown option.*'bogus'/.test(e.message));
-  assert.throws(() => resolveConfig({ size: 48 }), (e: Error) => e instanceof UserError && /size/.test(e.message));
-  assert.throws(() => resolveConfig({ iters: -1 }), (e: Error) => e instanceof UserError && /iters/.test(e.message));
-  assert.throws(() => resolveConfig({ loss: 'hinge' }), (e: Error) => e instanceof UserError && /loss/.test(e.message));
+  assert.throws(
+    () => resolveConfig({ bogus: 1 }),
+    (e: Error) => e instanceof UserError && /unknown option.*'bogus'/.test(e.message),
+  );
+  assert.throws(
+    () => resolveConfig({ size: 48 }),
+    (e: Error) => e instanceof UserError && /size/.test(e.message),
+  );
+  assert.throws(
+    () => resolveConfig({ iters: -1 }),
+    (e: Error) => e instanceof UserError && /iters/.test(e.message),
+  );
+  assert.throws(
+    () => resolveConfig({ loss: 'hinge' }),
+    (e: Error) => e instanceof UserError && /loss/.test(e.message),
+  );
 });
 
 test('formatConfig marks non-defaults', () => {

@@ -18,12 +18,14 @@ export interface Preset {
 export const PRESETS = defineRegistry<Preset>('preset', [
   {
     kind: 'paper',
-    description: 'the loss papers\' own settings (WGAN-GP: Adam 1e-4 β (0.5, 0.9), n_critic 5, penalty on every critic step)',
+    description:
+      "the loss papers' own settings (WGAN-GP: Adam 1e-4 β (0.5, 0.9), n_critic 5, penalty on every critic step)",
     values: {},
   },
   {
     kind: 'fast',
-    description: 'WGAN-GP with the two time-scale rule (n_critic 2, critic lr 3e-4, generator lr 1e-4) and a lazy penalty (every 4th critic step, weighted 4·λ): 0.29× the compute of an iteration of paper, and a lower FD-classifier at equal compute (docs/TRAINING.md)',
+    description:
+      'WGAN-GP with the two time-scale rule (n_critic 2, critic lr 3e-4, generator lr 1e-4) and a lazy penalty (every 4th critic step, weighted 4·λ): 0.29× the compute of an iteration of paper, and a lower FD-classifier at equal compute (docs/TRAINING.md)',
     values: { loss: 'wgan-gp', nCritic: 2, lr: 1e-4, dLr: 3e-4, gpEvery: 4 },
   },
 ]);

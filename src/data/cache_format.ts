@@ -49,7 +49,16 @@ function readInt32le(bytes: Uint8Array, off: number, n: number): Int32Array {
 }
 
 export function encodeCache(ds: Dataset, key: string, kept: Int32Array, skippedNames: string[]): Uint8Array {
-  const header: CacheHeader = { key, name: ds.name, split: ds.split, size: ds.size, channels: ds.channels, n: ds.n, skipped: ds.skipped, skippedNames };
+  const header: CacheHeader = {
+    key,
+    name: ds.name,
+    split: ds.split,
+    size: ds.size,
+    channels: ds.channels,
+    n: ds.n,
+    skipped: ds.skipped,
+    skippedNames,
+  };
   if (ds.classNames) header.classNames = ds.classNames;
   const hj = new TextEncoder().encode(JSON.stringify(header));
   const pxOff = pad4(12 + hj.length);
@@ -84,7 +93,15 @@ export function decodeCache(bytes: Uint8Array, key: string): CachedDataset | und
   const keptOff = lbOff + (labelled ? 4 * h.n : 0);
   if (bytes.length !== keptOff + 4 * h.n) return undefined;
   // slice() copies: the result must not pin (or alias) the file's Buffer.
-  const ds: Dataset = { name: h.name, split: h.split, size: h.size, channels: h.channels, n: h.n, pixels: bytes.slice(pxOff, pxOff + h.n * s), skipped: h.skipped };
+  const ds: Dataset = {
+    name: h.name,
+    split: h.split,
+    size: h.size,
+    channels: h.channels,
+    n: h.n,
+    pixels: bytes.slice(pxOff, pxOff + h.n * s),
+    skipped: h.skipped,
+  };
   if (labelled) {
     ds.labels = readInt32le(bytes, lbOff, h.n);
     ds.classNames = h.classNames!;

@@ -6,17 +6,29 @@ import { hashSplit, limitIndices, hashString } from './split.js';
 
 // 3 images of 2×2 grey: image i has all pixels = 0, 51·… see below.
 const ds: Dataset = {
-  name: 't', split: 'train', size: 2, channels: 1, n: 3,
+  name: 't',
+  split: 'train',
+  size: 2,
+  channels: 1,
+  n: 3,
   pixels: new Uint8Array([0, 0, 0, 0, 255, 255, 255, 255, 0, 51, 102, 255]),
-  labels: new Int32Array([1, 0, 1]), classNames: ['a', 'b'], skipped: 0,
+  labels: new Int32Array([1, 0, 1]),
+  classNames: ['a', 'b'],
+  skipped: 0,
 };
 
 test('fillBatch writes the chosen images in [0,1] and [-1,1] into a reused buffer', () => {
   const out = new Float32Array(8).fill(9);
   fillBatch(ds, [2, 1], out);
-  assert.deepEqual([...out].map((v) => Math.round(v * 1000) / 1000), [0, 0.2, 0.4, 1, 1, 1, 1, 1]);
+  assert.deepEqual(
+    [...out].map((v) => Math.round(v * 1000) / 1000),
+    [0, 0.2, 0.4, 1, 1, 1, 1, 1],
+  );
   fillBatch(ds, [0, 2], out, '[-1,1]');
-  assert.deepEqual([...out].map((v) => Math.round(v * 1000) / 1000), [-1, -1, -1, -1, -1, -0.6, -0.2, 1]);
+  assert.deepEqual(
+    [...out].map((v) => Math.round(v * 1000) / 1000),
+    [-1, -1, -1, -1, -1, -0.6, -0.2, 1],
+  );
   assert.throws(() => fillBatch(ds, [0, 1, 2], out), /need 12/);
   assert.throws(() => fillBatch(ds, [3], out), RangeError);
   assert.equal(getBatch(ds, [1]).length, 4);
@@ -57,9 +69,15 @@ test('hash split is ≈10 % test, stable, and limitIndices is a sorted fixed cho
   assert.ok(test_ > 400 && test_ < 600, `test fraction ${test_ / 5000}`);
   const a = limitIndices(100, 10);
   assert.equal(a.length, 10);
-  assert.deepEqual([...a], [...a].sort((x, y) => x - y));
+  assert.deepEqual(
+    [...a],
+    [...a].sort((x, y) => x - y),
+  );
   assert.equal(new Set(a).size, 10);
   assert.deepEqual([...a], [...limitIndices(100, 10)]);
-  assert.notDeepEqual([...a], Array.from({ length: 10 }, (_, i) => i));
+  assert.notDeepEqual(
+    [...a],
+    Array.from({ length: 10 }, (_, i) => i),
+  );
   assert.equal(limitIndices(5, 10).length, 5);
 });

@@ -67,7 +67,12 @@ const LUTPM1 = new Float32Array(256).map((_, v) => v / 127.5 - 1);
  * in the given range. Allocation-free, so the training loop can reuse one buffer every step.
  * Returns `out`.
  */
-export function fillBatch(ds: Dataset, indices: ArrayLike<number>, out: Float32Array, range: PixelRange = '[0,1]'): Float32Array {
+export function fillBatch(
+  ds: Dataset,
+  indices: ArrayLike<number>,
+  out: Float32Array,
+  range: PixelRange = '[0,1]',
+): Float32Array {
   const s = imageBytes(ds);
   if (out.length < indices.length * s) {
     throw new Error(`fillBatch: buffer holds ${out.length} floats, need ${indices.length * s}`);
@@ -76,21 +81,34 @@ export function fillBatch(ds: Dataset, indices: ArrayLike<number>, out: Float32A
   const px = ds.pixels;
   for (let b = 0; b < indices.length; b++) {
     const i = indices[b]!;
-    if (!(i >= 0 && i < ds.n && Number.isInteger(i))) throw new RangeError(`fillBatch: index ${i} outside [0, ${ds.n})`);
-    const src = i * s, dst = b * s;
+    if (!(i >= 0 && i < ds.n && Number.isInteger(i)))
+      throw new RangeError(`fillBatch: index ${i} outside [0, ${ds.n})`);
+    const src = i * s,
+      dst = b * s;
     for (let k = 0; k < s; k++) out[dst + k] = lut[px[src + k]!]!;
   }
   return out;
 }
 
 /** Like fillBatch, allocating the buffer unless one is given. NHWC float32, indices.length images. */
-export function getBatch(ds: Dataset, indices: ArrayLike<number>, range: PixelRange = '[0,1]', out?: Float32Array): Float32Array {
+export function getBatch(
+  ds: Dataset,
+  indices: ArrayLike<number>,
+  range: PixelRange = '[0,1]',
+  out?: Float32Array,
+): Float32Array {
   return fillBatch(ds, indices, out ?? new Float32Array(indices.length * imageBytes(ds)), range);
 }
 
 /** The images `indices` as an ImageBatch (values in [0, 1]). */
 export function toImageBatch(ds: Dataset, indices: ArrayLike<number>): ImageBatch {
-  return { data: getBatch(ds, indices, '[0,1]'), n: indices.length, height: ds.size, width: ds.size, channels: ds.channels };
+  return {
+    data: getBatch(ds, indices, '[0,1]'),
+    n: indices.length,
+    height: ds.size,
+    width: ds.size,
+    channels: ds.channels,
+  };
 }
 
 /** A new Dataset holding only the images `indices` (copied, in that order), labels included. */
@@ -104,7 +122,15 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     pixels.set(ds.pixels.subarray(i * s, (i + 1) * s), b * s);
     if (labels) labels[b] = ds.labels![i]!;
   }
-  const out: Dataset = { name: ds.name, split: ds.split, size: ds.size, channels: ds.channels, n: indices.length, pixels, skipped: ds.skipped };
+  const out: Dataset = {
+    name: ds.name,
+    split: ds.split,
+    size: ds.size,
+    channels: ds.channels,
+    n: indices.length,
+    pixels,
+    skipped: ds.skipped,
+  };
   if (labels) out.labels = labels;
   if (ds.classNames) out.classNames = ds.classNames;
   return out;

@@ -1,8 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  EMOJI_DATASETS, EMOJI_SOURCES, EMOJI_SOURCE_ORDER, OPENMOJI_GROUPS, baseMatchKey, buildCatalogue, chosenTone, codePointsOf, decideEmoji, emojiSplit,
-  firstOfEachGroup, keepsSkinTones, matchKey, parseHexSequence, skinTones, splitKeyOf, type EmojiDatasourceEntry,
+  EMOJI_DATASETS,
+  EMOJI_SOURCES,
+  EMOJI_SOURCE_ORDER,
+  OPENMOJI_GROUPS,
+  baseMatchKey,
+  buildCatalogue,
+  chosenTone,
+  codePointsOf,
+  decideEmoji,
+  emojiSplit,
+  firstOfEachGroup,
+  keepsSkinTones,
+  matchKey,
+  parseHexSequence,
+  skinTones,
+  splitKeyOf,
+  type EmojiDatasourceEntry,
 } from './emoji.js';
 import { DATASETS, isBuiltin } from './registry.js';
 import { hashSplit } from './split.js';
@@ -47,15 +62,20 @@ const tones = ['1F3FB', '1F3FC', '1F3FD', '1F3FE', '1F3FF'];
 const ENTRIES: EmojiDatasourceEntry[] = [
   { unified: '1F600', image: '1f600.png', category: 'Smileys & Emotion' },
   {
-    unified: '1F44B', image: '1f44b.png', category: 'People & Body',
-    skin_variations: Object.fromEntries(tones.map((t) => [t, { unified: `1F44B-${t}`, image: `1f44b-${t.toLowerCase()}.png` }])),
+    unified: '1F44B',
+    image: '1f44b.png',
+    category: 'People & Body',
+    skin_variations: Object.fromEntries(
+      tones.map((t) => [t, { unified: `1F44B-${t}`, image: `1f44b-${t.toLowerCase()}.png` }]),
+    ),
   },
   { unified: '2764-FE0F', non_qualified: '2764', image: '2764-fe0f.png', category: 'Smileys & Emotion' },
 ];
 
 test('decideEmoji: category and split from the base emoji; fallback for emoji outside the catalogue', () => {
   const cat = buildCatalogue(ENTRIES);
-  const heartA = decideEmoji([0x2764, 0xfe0f], cat), heartB = decideEmoji([0x2764], cat);
+  const heartA = decideEmoji([0x2764, 0xfe0f], cat),
+    heartB = decideEmoji([0x2764], cat);
   assert.deepEqual(heartA, { keep: true, category: 'Smileys & Emotion', splitKey: '2764-fe0f.png' });
   assert.deepEqual(heartB, heartA, 'both spellings: same emoji, same split key');
   // The split key of a base emoji is the image name the google-only split hashed.
@@ -64,7 +84,12 @@ test('decideEmoji: category and split from the base emoji; fallback for emoji ou
   const t = chosenTone('1f44b.png');
   for (const tone of tones.map((x) => parseInt(x, 16))) {
     const d = decideEmoji([0x1f44b, tone], cat);
-    if (tone === t) assert.deepEqual(d, { keep: true, category: 'People & Body', splitKey: '1f44b.png' }, 'a variant is split with its base');
+    if (tone === t)
+      assert.deepEqual(
+        d,
+        { keep: true, category: 'People & Body', splitKey: '1f44b.png' },
+        'a variant is split with its base',
+      );
     else assert.deepEqual(d, { keep: false, why: 'skin-tone' });
   }
   // A toned drawing the catalogue lacks (OpenMoji draws more tones) still finds its base.
@@ -74,13 +99,24 @@ test('decideEmoji: category and split from the base emoji; fallback for emoji ou
   // Newer than the catalogue: the source's own category, split by its own (base) code points.
   const newer = decideEmoji([0x1faea], cat, { category: 'Smileys & Emotion' });
   assert.deepEqual(newer, { keep: true, category: 'Smileys & Emotion', splitKey: '1faea.png' });
-  const tonedNewer = decideEmoji([0x1f9d1, chosenTone('1f9d1-200d-1fa70.png'), 0x200d, 0x1fa70], cat, { category: 'People & Body', base: [0x1f9d1, 0x200d, 0x1fa70] });
+  const tonedNewer = decideEmoji([0x1f9d1, chosenTone('1f9d1-200d-1fa70.png'), 0x200d, 0x1fa70], cat, {
+    category: 'People & Body',
+    base: [0x1f9d1, 0x200d, 0x1fa70],
+  });
   assert.equal(tonedNewer.keep && tonedNewer.splitKey, '1f9d1-200d-1fa70.png');
   assert.deepEqual(decideEmoji([0xe000], cat), { keep: false, why: 'uncategorised' });
 });
 
 test('firstOfEachGroup drops later copies of a content key, never an undecodable item', () => {
-  assert.deepEqual(firstOfEachGroup(['a', 'b', 'a', undefined, undefined, 'c', 'b']), [true, true, false, true, true, true, false]);
+  assert.deepEqual(firstOfEachGroup(['a', 'b', 'a', undefined, undefined, 'c', 'b']), [
+    true,
+    true,
+    false,
+    true,
+    true,
+    true,
+    false,
+  ]);
   assert.deepEqual(firstOfEachGroup([]), []);
 });
 
@@ -97,9 +133,12 @@ test('every emoji source has its licence, credit line and a built-in dataset tha
     assert.deepEqual(EMOJI_DATASETS[s.dataset], [kind]);
   }
   // The union names every source and every licence.
-  assert.deepEqual(EMOJI_DATASETS['emoji'], EMOJI_SOURCE_ORDER);
+  assert.deepEqual(EMOJI_DATASETS.emoji, EMOJI_SOURCE_ORDER);
   for (const kind of EMOJI_SOURCE_ORDER) assert.ok(DATASETS.emoji.licence.includes(EMOJI_SOURCES[kind].licence), kind);
-  assert.deepEqual(DATASETS.emoji.sources, EMOJI_SOURCE_ORDER.map((k) => EMOJI_SOURCES[k].dataset));
+  assert.deepEqual(
+    DATASETS.emoji.sources,
+    EMOJI_SOURCE_ORDER.map((k) => EMOJI_SOURCES[k].dataset),
+  );
   // OpenMoji's groups map onto emoji-datasource's category names.
   assert.equal(new Set(Object.values(OPENMOJI_GROUPS)).size, 10);
 });

@@ -60,8 +60,10 @@ export const EMOJI_SOURCES: Record<EmojiSourceKind, EmojiSourceInfo> = {
     images: 'img/google/64/*.png: 64×64 RGBA PNG',
     licence: 'Apache-2.0',
     licenceUrl: 'https://github.com/googlefonts/noto-emoji/blob/main/LICENSE',
-    attribution: 'Noto Emoji, Copyright Google Inc., licensed under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0)',
-    licenceReadIn: "emoji-datasource-google/README.md: 'Android/Google/Noto images, are available under the Apache License 2.0' (the package's LICENSE is the MIT licence of emoji-datasource's code and data)",
+    attribution:
+      'Noto Emoji, Copyright Google Inc., licensed under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0)',
+    licenceReadIn:
+      "emoji-datasource-google/README.md: 'Android/Google/Noto images, are available under the Apache License 2.0' (the package's LICENSE is the MIT licence of emoji-datasource's code and data)",
   },
   twitter: {
     dataset: 'emoji-twitter',
@@ -71,8 +73,10 @@ export const EMOJI_SOURCES: Record<EmojiSourceKind, EmojiSourceInfo> = {
     images: 'img/twitter/64/*.png: 64×64 RGBA PNG',
     licence: 'CC-BY-4.0',
     licenceUrl: 'https://creativecommons.org/licenses/by/4.0/',
-    attribution: 'Twemoji graphics by Twitter, Inc and other contributors (https://github.com/jdecked/twemoji), licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); resized and composited on white',
-    licenceReadIn: "emoji-datasource-twitter/README.md: 'Twitter images are available under the Creative Commons Attribution 4.0 license' (the package's LICENSE is the MIT licence of emoji-datasource's code and data)",
+    attribution:
+      'Twemoji graphics by Twitter, Inc and other contributors (https://github.com/jdecked/twemoji), licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); resized and composited on white',
+    licenceReadIn:
+      "emoji-datasource-twitter/README.md: 'Twitter images are available under the Creative Commons Attribution 4.0 license' (the package's LICENSE is the MIT licence of emoji-datasource's code and data)",
   },
   openmoji: {
     dataset: 'emoji-openmoji',
@@ -82,19 +86,24 @@ export const EMOJI_SOURCES: Record<EmojiSourceKind, EmojiSourceInfo> = {
     images: 'color/svg/*.svg (72×72 view box), rasterised at 64×64 with sharp; data/openmoji.json',
     licence: 'CC-BY-SA-4.0',
     licenceUrl: 'https://creativecommons.org/licenses/by-sa/4.0/',
-    attribution: 'All emojis designed by OpenMoji – the open-source emoji and icon project (https://openmoji.org/). License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); rasterised, resized and composited on white',
-    licenceReadIn: "openmoji/LICENSE.txt (CC BY-SA 4.0 legal code) and openmoji/README.md: 'OpenMoji graphics are licensed under the Creative Commons Share Alike License 4.0' (code: LGPL-3.0)",
+    attribution:
+      'All emojis designed by OpenMoji – the open-source emoji and icon project (https://openmoji.org/). License: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); rasterised, resized and composited on white',
+    licenceReadIn:
+      "openmoji/LICENSE.txt (CC BY-SA 4.0 legal code) and openmoji/README.md: 'OpenMoji graphics are licensed under the Creative Commons Share Alike License 4.0' (code: LGPL-3.0)",
   },
   fluent: {
     dataset: 'emoji-fluent',
     artwork: 'Fluent Emoji (Microsoft Corporation), "Color" style',
     imagesPackage: 'fluentui-emoji',
     metadataPackages: ['fluentui-emoji-js'],
-    images: 'fluentui-emoji icons/modern/*.svg (32×32 view box), rasterised at 64×64 with sharp; code points from fluentui-emoji-js emojiData.json',
+    images:
+      'fluentui-emoji icons/modern/*.svg (32×32 view box), rasterised at 64×64 with sharp; code points from fluentui-emoji-js emojiData.json',
     licence: 'MIT',
     licenceUrl: 'https://github.com/microsoft/fluentui-emoji/blob/main/LICENSE',
-    attribution: 'Fluent Emoji, Copyright (c) Microsoft Corporation, licensed under the MIT License (https://github.com/microsoft/fluentui-emoji)',
-    licenceReadIn: "fluentui-emoji-js/LICENSE: MIT, 'Copyright (c) Microsoft Corporation'; fluentui-emoji/LICENSE: MIT, Copyright (c) 2022 Mohammad Abu Mattar (the repackaging), its README: 'build into @microsoft/fluentui-emoji'",
+    attribution:
+      'Fluent Emoji, Copyright (c) Microsoft Corporation, licensed under the MIT License (https://github.com/microsoft/fluentui-emoji)',
+    licenceReadIn:
+      "fluentui-emoji-js/LICENSE: MIT, 'Copyright (c) Microsoft Corporation'; fluentui-emoji/LICENSE: MIT, Copyright (c) 2022 Mohammad Abu Mattar (the repackaging), its README: 'build into @microsoft/fluentui-emoji'",
   },
 };
 
@@ -113,7 +122,7 @@ export const EMOJI_DATASETS: Record<string, readonly EmojiSourceKind[]> = {
 };
 
 export function isEmojiDataset(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(EMOJI_DATASETS, name);
+  return Object.hasOwn(EMOJI_DATASETS, name);
 }
 
 /**
@@ -138,7 +147,8 @@ export const OPENMOJI_GROUPS: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------------
 // Code points
 
-const SKIN_LO = 0x1f3fb, SKIN_HI = 0x1f3ff;
+const SKIN_LO = 0x1f3fb,
+  SKIN_HI = 0x1f3ff;
 export const isSkinTone = (cp: number): boolean => cp >= SKIN_LO && cp <= SKIN_HI;
 const isVariationSelector = (cp: number) => cp === 0xfe0e || cp === 0xfe0f;
 
@@ -245,7 +255,11 @@ export type EmojiDecision =
  * Category, split key and the skin-tone rule for a drawing of `cps`. `fallback` is the source's own
  * category (already mapped) and base sequence for emoji the catalogue does not list.
  */
-export function decideEmoji(cps: readonly number[], catalogue: ReadonlyMap<string, CatalogueEntry>, fallback?: { category?: string; base?: readonly number[] }): EmojiDecision {
+export function decideEmoji(
+  cps: readonly number[],
+  catalogue: ReadonlyMap<string, CatalogueEntry>,
+  fallback?: { category?: string; base?: readonly number[] },
+): EmojiDecision {
   const hit = catalogue.get(matchKey(cps)) ?? catalogue.get(baseMatchKey(cps));
   let category: string | undefined, splitKey: string;
   if (hit) {

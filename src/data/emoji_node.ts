@@ -20,10 +20,29 @@ import { rasteriseSvg } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import type { DatasetSource, Split } from './dataset.js';
 import {
-  EMOJI_DATASETS, EMOJI_SOURCES, OPENMOJI_GROUPS, buildCatalogue, codePointsOf, decideEmoji, emojiSplit, firstOfEachGroup, parseHexSequence,
-  type CatalogueEntry, type EmojiDatasourceEntry, type EmojiSourceKind,
+  EMOJI_DATASETS,
+  EMOJI_SOURCES,
+  OPENMOJI_GROUPS,
+  buildCatalogue,
+  codePointsOf,
+  decideEmoji,
+  emojiSplit,
+  firstOfEachGroup,
+  parseHexSequence,
+  type CatalogueEntry,
+  type EmojiDatasourceEntry,
+  type EmojiSourceKind,
 } from './emoji.js';
-import { datasetOf, datasetPackageDirs, decodeEach, packageVersion, statFingerprint, type Built, type PackageDirs, type Plan } from './plan_node.js';
+import {
+  datasetOf,
+  datasetPackageDirs,
+  decodeEach,
+  packageVersion,
+  statFingerprint,
+  type Built,
+  type PackageDirs,
+  type Plan,
+} from './plan_node.js';
 
 /** Bump when a rule of emoji.ts or the decoding here changes, so old caches are not reused. */
 const EMOJI_RULES_VERSION = 1;
@@ -83,13 +102,18 @@ function readJson<T>(file: string, dataset: string): T {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (e) {
-    throw new UserError(`${dataset}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(
+      `${dataset}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 function listDir(dir: string, ext: string, dataset: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith(ext)).sort();
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(ext))
+      .sort();
   } catch (e) {
     throw new UserError(`${dataset}: cannot read ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -99,7 +123,12 @@ function listDir(dir: string, ext: string, dataset: string): string[] {
 export function emojiPackages(name: string): string[] {
   const kinds = EMOJI_DATASETS[name];
   if (!kinds) throw new Error(`not an emoji dataset: ${name}`);
-  return [...new Set([CATALOGUE_PACKAGE, ...kinds.flatMap((k) => [EMOJI_SOURCES[k].imagesPackage, ...EMOJI_SOURCES[k].metadataPackages])])];
+  return [
+    ...new Set([
+      CATALOGUE_PACKAGE,
+      ...kinds.flatMap((k) => [EMOJI_SOURCES[k].imagesPackage, ...EMOJI_SOURCES[k].metadataPackages]),
+    ]),
+  ];
 }
 
 /** List the drawings of an emoji dataset (no image is decoded). Missing packages → one UserError line. */
@@ -113,14 +142,20 @@ export function listEmoji(name: string, dirs?: PackageDirs): EmojiListing {
   const metadataFiles = [path.join(catRoot, 'emoji.json'), path.join(catRoot, 'categories.json')];
   const entries = readJson<EmojiDatasourceEntry[]>(metadataFiles[0]!, name);
   const classNames = Object.keys(readJson<Record<string, unknown>>(metadataFiles[1]!, name));
-  if (!Array.isArray(entries) || classNames.length === 0) throw new UserError(`${name}: unexpected content in ${catRoot} (not emoji-datasource?)`);
+  if (!Array.isArray(entries) || classNames.length === 0)
+    throw new UserError(`${name}: unexpected content in ${catRoot} (not emoji-datasource?)`);
   const catalogue = buildCatalogue(entries);
   const sources = kinds.map((kind) => {
     const info = EMOJI_SOURCES[kind];
     const roots = [info.imagesPackage, ...info.metadataPackages].map(dirOf);
     const packages = [info.imagesPackage, ...info.metadataPackages].map((p, i) => `${p}@${packageVersion(roots[i]!)}`);
     const ctx: ListCtx = { name, kind, classNames, catalogue, roots, metadataFiles };
-    const l = kind === 'google' || kind === 'twitter' ? listDatasource(ctx, entries) : kind === 'openmoji' ? listOpenmoji(ctx) : listFluent(ctx);
+    const l =
+      kind === 'google' || kind === 'twitter'
+        ? listDatasource(ctx, entries)
+        : kind === 'openmoji'
+          ? listOpenmoji(ctx)
+          : listFluent(ctx);
     return { kind, packages, version: packageVersion(roots[0]!), ...l };
   });
   return { name, classNames, sources, metadataFiles };
@@ -140,7 +175,12 @@ interface ListCtx {
 type Listed = Pick<SourceListing, 'files' | 'items' | 'dropped'>;
 
 /** Applies decideEmoji to each (file, code points, fallback) and counts what is dropped. */
-function collect(ctx: ListCtx, files: number, candidates: { file: string; cps: number[]; svg: boolean; category?: string; base?: number[] }[], dropped: Listed['dropped']): Listed {
+function collect(
+  ctx: ListCtx,
+  files: number,
+  candidates: { file: string; cps: number[]; svg: boolean; category?: string; base?: number[] }[],
+  dropped: Listed['dropped'],
+): Listed {
   const items: EmojiItem[] = [];
   candidates.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const c of candidates) {
@@ -154,7 +194,16 @@ function collect(ctx: ListCtx, files: number, candidates: { file: string; cps: n
       else dropped.uncategorised++;
       continue;
     }
-    items.push({ source: ctx.kind, file: c.file, shown: `${ctx.kind}/${path.basename(c.file)}`, codePoints: c.cps, label, splitKey: d.splitKey, split: emojiSplit(d.splitKey), svg: c.svg });
+    items.push({
+      source: ctx.kind,
+      file: c.file,
+      shown: `${ctx.kind}/${path.basename(c.file)}`,
+      codePoints: c.cps,
+      label,
+      splitKey: d.splitKey,
+      split: emojiSplit(d.splitKey),
+      svg: c.svg,
+    });
   }
   return { files, items, dropped };
 }
@@ -232,9 +281,14 @@ interface FluentEntry {
 }
 
 /** A file name reduced to its letters and digits (diacritics removed), for matching two spellings. */
-const squash = (s: string) => s.normalize('NFD').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+const squash = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
 /** Microsoft's Color file name → fluentui-emoji's icon name, squashed: `artist_color_medium-light.svg` → `artistmediumlight`. */
-const fluentKey = (colorFile: string) => squash(colorFile.replace(/_color(?:_([a-z-]+))?\.svg$/, (_m, tone: string | undefined) => (tone ? `_${tone}` : '')));
+const fluentKey = (colorFile: string) =>
+  squash(colorFile.replace(/_color(?:_([a-z-]+))?\.svg$/, (_m, tone: string | undefined) => (tone ? `_${tone}` : '')));
 /** Names fluentui-emoji 1.3.0 spells differently beyond punctuation and accents. */
 const FLUENT_ALIASES: Readonly<Record<string, string>> = { stuffedflatbread: 'stuffedbread' };
 
@@ -278,11 +332,26 @@ export function emojiItems(l: EmojiListing): EmojiItem[] {
  * item whose pixels equal an earlier item's (firstOfEachGroup over a SHA-256 of the bytes) is dropped,
  * whatever split either is in. Corrupt files are undefined in `images` and listed in skippedNames.
  */
-export async function decodeEmoji(items: readonly EmojiItem[], size: number, channels: 1 | 3): Promise<{ images: (Uint8Array | undefined)[]; first: boolean[]; skippedNames: string[] }> {
-  const files = items.map((it) => it.file), shown = items.map((it) => it.shown);
-  const prepare = async (bytes: Buffer, i: number) => (items[i]!.svg ? rasteriseSvg(bytes, SVG_RENDER_SIZE, `'${shown[i]}'`) : bytes);
-  const { images, skippedNames } = await decodeEach(files, shown, Int32Array.from(items, (_, i) => i), size, channels, prepare);
-  const first = firstOfEachGroup(images.map((px) => (px ? crypto.createHash('sha256').update(px).digest('hex') : undefined)));
+export async function decodeEmoji(
+  items: readonly EmojiItem[],
+  size: number,
+  channels: 1 | 3,
+): Promise<{ images: (Uint8Array | undefined)[]; first: boolean[]; skippedNames: string[] }> {
+  const files = items.map((it) => it.file),
+    shown = items.map((it) => it.shown);
+  const prepare = async (bytes: Buffer, i: number) =>
+    items[i]!.svg ? rasteriseSvg(bytes, SVG_RENDER_SIZE, `'${shown[i]}'`) : bytes;
+  const { images, skippedNames } = await decodeEach(
+    files,
+    shown,
+    Int32Array.from(items, (_, i) => i),
+    size,
+    channels,
+    prepare,
+  );
+  const first = firstOfEachGroup(
+    images.map((px) => (px ? crypto.createHash('sha256').update(px).digest('hex') : undefined)),
+  );
   return { images, first, skippedNames };
 }
 
@@ -314,11 +383,17 @@ export function emojiPlan(name: string, split: Split, dirs?: PackageDirs): Plan 
         const idx = splitItems(sp);
         const keptK = idx.flatMap((i, k) => (images[i] && first[i] ? [k] : []));
         const pixels = new Uint8Array(keptK.length * s);
-        keptK.forEach((k, row) => pixels.set(images[idx[k]!]!, row * s));
+        keptK.forEach((k, row) => {
+          pixels.set(images[idx[k]!]!, row * s);
+        });
         const labels = Int32Array.from(keptK, (k) => all[idx[k]!]!.label);
         const shownHere = new Set(idx.map((i) => all[i]!.shown));
         const skippedHere = skippedNames.filter((n) => shownHere.has(n));
-        out[sp] = { ds: datasetOf(name, sp, size, channels, keptK.length, pixels, skippedHere.length, labels, listing.classNames), kept: Int32Array.from(keptK), skippedNames: skippedHere };
+        out[sp] = {
+          ds: datasetOf(name, sp, size, channels, keptK.length, pixels, skippedHere.length, labels, listing.classNames),
+          kept: Int32Array.from(keptK),
+          skippedNames: skippedHere,
+        };
       }
       return out;
     },
@@ -327,7 +402,14 @@ export function emojiPlan(name: string, split: Split, dirs?: PackageDirs): Plan 
         const info = EMOJI_SOURCES[src.kind];
         let count = 0;
         for (const k of kept) if (all[mine[k]!]!.source === src.kind) count++;
-        return { name: info.dataset, packages: src.packages, version: src.version, licence: info.licence, attribution: info.attribution, count } satisfies DatasetSource;
+        return {
+          name: info.dataset,
+          packages: src.packages,
+          version: src.version,
+          licence: info.licence,
+          attribution: info.attribution,
+          count,
+        } satisfies DatasetSource;
       });
     },
   };

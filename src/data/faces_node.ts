@@ -13,10 +13,27 @@ import { decodeImage } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import type { Split } from './dataset.js';
 import {
-  FACES_COUNTS, FACES_CROP, FACES_RULES_VERSION, FACES_SEED, FACES_VIEWBOX, FACE_ATTRIBUTES, FACE_CLASSES,
-  faceAttributes, faceClass, faceIndex, faceRng, type FaceDescriptor,
+  FACES_COUNTS,
+  FACES_CROP,
+  FACES_RULES_VERSION,
+  FACES_SEED,
+  FACES_VIEWBOX,
+  FACE_ATTRIBUTES,
+  FACE_CLASSES,
+  faceAttributes,
+  faceClass,
+  faceIndex,
+  faceRng,
+  type FaceDescriptor,
 } from './faces.js';
-import { DECODE_CONCURRENCY, datasetOf, datasetPackageDir, packageVersion, type PackageDirs, type Plan } from './plan_node.js';
+import {
+  DECODE_CONCURRENCY,
+  datasetOf,
+  datasetPackageDir,
+  packageVersion,
+  type PackageDirs,
+  type Plan,
+} from './plan_node.js';
 
 interface Facesjs {
   generate(overrides?: unknown, options?: { gender?: 'male' | 'female' }): FaceDescriptor;
@@ -31,7 +48,7 @@ export async function loadFacesjs(dirs?: PackageDirs): Promise<{ lib: Facesjs; v
   const version = packageVersion(dir);
   let entry: string;
   try {
-    entry = dirs?.['facesjs'] !== undefined ? path.join(dir, 'build', 'index.js') : require.resolve('facesjs');
+    entry = dirs?.facesjs !== undefined ? path.join(dir, 'build', 'index.js') : require.resolve('facesjs');
   } catch (e) {
     throw new UserError(`faces: cannot load facesjs: ${(e as Error).message}`);
   }
@@ -60,14 +77,27 @@ export function drawFace(lib: Facesjs, index: number): FaceDescriptor {
 }
 
 /** One face's SVG rendered on white: the FACES_CROP square at `size` px, size·size·channels bytes. */
-export async function renderFace(lib: Facesjs, face: FaceDescriptor, size: number, channels: 1 | 3): Promise<Uint8Array> {
+export async function renderFace(
+  lib: Facesjs,
+  face: FaceDescriptor,
+  size: number,
+  channels: 1 | 3,
+): Promise<Uint8Array> {
   // facesjs writes width/height 100%; a fixed size makes librsvg render the whole view box at `density`.
-  const svg = lib.faceToSvgString(face).replace('width="100%" height="100%"', `width="${FACES_VIEWBOX.width}" height="${FACES_VIEWBOX.height}"`);
+  const svg = lib
+    .faceToSvgString(face)
+    .replace('width="100%" height="100%"', `width="${FACES_VIEWBOX.width}" height="${FACES_VIEWBOX.height}"`);
   const scale = size / FACES_CROP.side; // px per view-box unit
-  const full = await sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
+  const full = await sharp(Buffer.from(svg), { density: 72 * scale })
+    .flatten({ background: '#ffffff' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const left = Math.min(Math.round(FACES_CROP.x * scale), full.info.width - size);
   const top = Math.min(Math.round(FACES_CROP.y * scale), full.info.height - size);
-  const png = await sharp(full.data, { raw: full.info }).extract({ left, top, width: size, height: size }).png({ compressionLevel: 0 }).toBuffer();
+  const png = await sharp(full.data, { raw: full.info })
+    .extract({ left, top, width: size, height: size })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
   const img = await decodeImage(png, { size, channels }, `face ${size}px`);
   const px = new Uint8Array(size * size * channels);
   for (let p = 0; p < px.length; p++) px[p] = Math.round(img.data[p]! * 255);
@@ -88,7 +118,17 @@ export function facesPlan(split: Split, dirs?: PackageDirs): Plan {
   const version = packageVersion(dir);
   const fingerprint = crypto
     .createHash('sha256')
-    .update(JSON.stringify([FACES_RULES_VERSION, FACES_SEED, FACES_COUNTS, FACES_CROP, `facesjs@${version}`, sharp.versions, dirs ?? null]))
+    .update(
+      JSON.stringify([
+        FACES_RULES_VERSION,
+        FACES_SEED,
+        FACES_COUNTS,
+        FACES_CROP,
+        `facesjs@${version}`,
+        sharp.versions,
+        dirs ?? null,
+      ]),
+    )
     .digest('hex');
   return {
     name: 'faces',
@@ -115,7 +155,16 @@ export function facesPlan(split: Split, dirs?: PackageDirs): Plan {
       return { ds, kept: Int32Array.from(sel), skippedNames: [] };
     },
     sources(kept) {
-      return [{ name: 'faces', packages: [`facesjs@${version}`], version, licence: 'Apache-2.0', attribution: 'Faces drawn with facesjs by Jeremy Scheff (ZenGM), Apache-2.0', count: kept.length }];
+      return [
+        {
+          name: 'faces',
+          packages: [`facesjs@${version}`],
+          version,
+          licence: 'Apache-2.0',
+          attribution: 'Faces drawn with facesjs by Jeremy Scheff (ZenGM), Apache-2.0',
+          count: kept.length,
+        },
+      ];
     },
   };
 }

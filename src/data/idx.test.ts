@@ -4,7 +4,9 @@ import { parseIdx } from './idx.js';
 import { UserError } from '../util/errors.js';
 
 test('parseIdx reads a hand-built ubyte image file (2 images of 2×3)', () => {
-  const bytes = new Uint8Array([0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255]);
+  const bytes = new Uint8Array([
+    0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255,
+  ]);
   const r = parseIdx(bytes);
   assert.deepEqual(r.dims, [2, 2, 3]);
   assert.ok(r.data instanceof Uint8Array);

@@ -15,17 +15,18 @@ export interface Idx {
 }
 
 const TYPES: Record<number, { bytes: number; name: string }> = {
-  0x08: { bytes: 1, name: 'ubyte' },
-  0x09: { bytes: 1, name: 'sbyte' },
-  0x0b: { bytes: 2, name: 'short' },
-  0x0c: { bytes: 4, name: 'int' },
-  0x0d: { bytes: 4, name: 'float' },
-  0x0e: { bytes: 8, name: 'double' },
+  8: { bytes: 1, name: 'ubyte' },
+  9: { bytes: 1, name: 'sbyte' },
+  11: { bytes: 2, name: 'short' },
+  12: { bytes: 4, name: 'int' },
+  13: { bytes: 4, name: 'float' },
+  14: { bytes: 8, name: 'double' },
 };
 
 /** Parse an IDX buffer; `name` appears in error messages. Throws UserError on malformed data. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): Idx {
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new UserError(`${name} is not an IDX file (bad magic number)`);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
+    throw new UserError(`${name} is not an IDX file (bad magic number)`);
   const code = bytes[2]!;
   const nd = bytes[3]!;
   const type = TYPES[code];

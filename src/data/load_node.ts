@@ -37,7 +37,15 @@ import { BUILTIN_NAMES, FASHION_MNIST_CLASSES, MNIST_CLASSES, isBuiltin } from '
 import { isEmojiDataset } from './emoji.js';
 import { emojiPlan } from './emoji_node.js';
 import { facesPlan } from './faces_node.js';
-import { datasetOf, datasetPackageDir, decodeFiles, statFingerprint, type Built, type PackageDirs, type Plan } from './plan_node.js';
+import {
+  datasetOf,
+  datasetPackageDir,
+  decodeFiles,
+  statFingerprint,
+  type Built,
+  type PackageDirs,
+  type Plan,
+} from './plan_node.js';
 
 export { datasetPackageDir, datasetPackageDirs, type PackageDirs } from './plan_node.js';
 
@@ -67,24 +75,30 @@ const CACHE_VERSION = 1;
 
 /** `$XDG_CACHE_HOME/wgan-inpaint`, else `~/.cache/wgan-inpaint`. */
 export function defaultCacheDir(): string {
-  const xdg = process.env['XDG_CACHE_HOME'];
+  const xdg = process.env.XDG_CACHE_HOME;
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'wgan-inpaint');
 }
 
 /** Load a dataset split. Bad names, missing or empty folders and unreadable data → UserError. */
 export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   const { size, channels, split } = opts;
-  if (!(Number.isInteger(size) && size >= 4 && size <= 4096)) throw new UserError(`image size must be an integer in [4, 4096], got ${size}`);
+  if (!(Number.isInteger(size) && size >= 4 && size <= 4096))
+    throw new UserError(`image size must be an integer in [4, 4096], got ${size}`);
   if (channels !== 1 && channels !== 3) throw new UserError(`channels must be 1 or 3, got ${String(channels)}`);
-  if (split !== 'train' && split !== 'test') throw new UserError(`split must be 'train' or 'test', got '${String(split)}'`);
-  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) throw new UserError(`limit must be a positive integer, got ${opts.limit}`);
+  if (split !== 'train' && split !== 'test')
+    throw new UserError(`split must be 'train' or 'test', got '${String(split)}'`);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0))
+    throw new UserError(`limit must be a positive integer, got ${opts.limit}`);
 
   const plan = makePlan(opts.data, split, opts.packageDirs);
   const sel = limitIndices(plan.count, opts.limit);
   const useCache = opts.cache !== false;
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const cacheOf = (s: Split) => {
-    const key = crypto.createHash('sha256').update(JSON.stringify([CACHE_VERSION, plan.fingerprint, s, size, channels])).digest('hex');
+    const key = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([CACHE_VERSION, plan.fingerprint, s, size, channels]))
+      .digest('hex');
     return { key, file: path.join(cacheDir, `${plan.tag}-${s}-${size}x${size}x${channels}-${key.slice(0, 16)}.bin`) };
   };
   const write = (s: Split, b: Built) => {
@@ -100,13 +114,23 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
     if (plan.buildAll) {
       // Rules that span the splits: the limit is a fixed-seed choice of the split's images.
       const rows = limitIndices(full.ds.n, opts.limit);
-      return { ds: subset(full.ds, rows), kept: Int32Array.from(rows, (r) => full.kept[r]!), skippedNames: full.skippedNames };
+      return {
+        ds: subset(full.ds, rows),
+        kept: Int32Array.from(rows, (r) => full.kept[r]!),
+        skippedNames: full.skippedNames,
+      };
     }
     // Same selection as from the source: rows whose source item is in `sel`.
     const want = new Set(sel);
     const rows: number[] = [];
-    full.kept.forEach((src, row) => { if (want.has(src)) rows.push(row); });
-    const b = { ds: subset(full.ds, rows), kept: Int32Array.from(rows, (r) => full.kept[r]!), skippedNames: full.skippedNames };
+    full.kept.forEach((src, row) => {
+      if (want.has(src)) rows.push(row);
+    });
+    const b = {
+      ds: subset(full.ds, rows),
+      kept: Int32Array.from(rows, (r) => full.kept[r]!),
+      skippedNames: full.skippedNames,
+    };
     b.ds.skipped = sel.length - rows.length; // corrupt files among the chosen items
     return b;
   };
@@ -128,9 +152,16 @@ export async function loadDataset(opts: LoadOptions): Promise<Dataset> {
   const ds = built.ds;
   if (ds.skipped > 0) {
     const names = built.skippedNames.slice(0, 3).join(', ');
-    opts.onWarning?.(`skipped ${ds.skipped} corrupt image${ds.skipped === 1 ? '' : 's'} in ${plan.name} (${split}): ${names}${ds.skipped > 3 ? ', …' : ''}`);
+    opts.onWarning?.(
+      `skipped ${ds.skipped} corrupt image${ds.skipped === 1 ? '' : 's'} in ${plan.name} (${split}): ${names}${ds.skipped > 3 ? ', …' : ''}`,
+    );
   }
-  if (ds.n === 0) throw new UserError(ds.skipped > 0 ? `no readable images in ${plan.name} (${split} split): all ${ds.skipped} are corrupt` : `${plan.name} has no images in the ${split} split`);
+  if (ds.n === 0)
+    throw new UserError(
+      ds.skipped > 0
+        ? `no readable images in ${plan.name} (${split} split): all ${ds.skipped} are corrupt`
+        : `${plan.name} has no images in the ${split} split`,
+    );
   return ds;
 }
 
@@ -166,7 +197,11 @@ function makePlan(data: string, split: Split, dirs?: PackageDirs): Plan {
     if (code === 'ENOENT' && !looksLikePath) {
       throw new UserError(`unknown dataset '${data}' (valid: ${BUILTIN_NAMES.join(', ')}, or a folder path)`);
     }
-    throw new UserError(code === 'ENOENT' ? `dataset folder '${data}' does not exist` : `cannot read dataset folder '${data}': ${code ?? (e as Error).message}`);
+    throw new UserError(
+      code === 'ENOENT'
+        ? `dataset folder '${data}' does not exist`
+        : `cannot read dataset folder '${data}': ${code ?? (e as Error).message}`,
+    );
   }
   if (!st.isDirectory()) throw new UserError(`dataset '${data}' is a file, not a folder of images`);
   return folderPlan(data, split);
@@ -189,7 +224,10 @@ function fashionPlan(split: Split): Plan {
   const imagesFile = path.join(FASHION_MNIST_DIR, `${prefix}-images-idx3-ubyte.gz`);
   const labelsFile = path.join(FASHION_MNIST_DIR, `${prefix}-labels-idx1-ubyte.gz`);
   for (const f of [imagesFile, labelsFile]) {
-    if (!fs.existsSync(f)) throw new UserError(`fashion-mnist not found (${f} is missing): install it with \`apt-get install dataset-fashion-mnist\``);
+    if (!fs.existsSync(f))
+      throw new UserError(
+        `fashion-mnist not found (${f} is missing): install it with \`apt-get install dataset-fashion-mnist\``,
+      );
   }
   return {
     name: 'fashion-mnist',
@@ -205,7 +243,8 @@ function fashionPlan(split: Split): Plan {
           throw new UserError(`cannot read ${f}: ${(e as Error).message}`);
         }
       };
-      const im = read(imagesFile), lb = read(labelsFile);
+      const im = read(imagesFile),
+        lb = read(labelsFile);
       const [n, h, w] = im.dims;
       if (im.dims.length !== 3 || h !== 28 || w !== 28 || lb.dims[0] !== n || n !== this.count) {
         throw new UserError(`${imagesFile}: unexpected shape [${im.dims.join(', ')}] with ${lb.dims[0]} labels`);
@@ -217,7 +256,17 @@ function fashionPlan(split: Split): Plan {
         px.set(src.subarray(i * 784, (i + 1) * 784), k * 784);
         labels[k] = lb.data[i]!;
       });
-      const ds = datasetOf('fashion-mnist', split, size, channels, sel.length, finishGrey28(px, sel.length, size, channels), 0, labels, FASHION_MNIST_CLASSES);
+      const ds = datasetOf(
+        'fashion-mnist',
+        split,
+        size,
+        channels,
+        sel.length,
+        finishGrey28(px, sel.length, size, channels),
+        0,
+        labels,
+        FASHION_MNIST_CLASSES,
+      );
       return { ds, kept: Int32Array.from(sel), skippedNames: [] };
     },
   };
@@ -246,7 +295,8 @@ function mnistPlan(split: Split, dirs?: PackageDirs): Plan {
         } catch (e) {
           throw new UserError(`cannot read ${f}: ${(e as Error).message}`);
         }
-        if (!Array.isArray(data) || data.length !== LENGTHS[d]! * 784) throw new UserError(`${f}: unexpected content (not mnist 1.1.0?)`);
+        if (!Array.isArray(data) || data.length !== LENGTHS[d]! * 784)
+          throw new UserError(`${f}: unexpected content (not mnist 1.1.0?)`);
         return data as number[];
       });
       const px = new Uint8Array(sel.length * 784);
@@ -257,7 +307,17 @@ function mnistPlan(split: Split, dirs?: PackageDirs): Plan {
         for (let p = 0; p < 784; p++) px[k * 784 + p] = Math.round(Math.min(1, Math.max(0, src[j * 784 + p]!)) * 255);
         labels[k] = d;
       });
-      const ds = datasetOf('mnist', split, size, channels, sel.length, finishGrey28(px, sel.length, size, channels), 0, labels, MNIST_CLASSES);
+      const ds = datasetOf(
+        'mnist',
+        split,
+        size,
+        channels,
+        sel.length,
+        finishGrey28(px, sel.length, size, channels),
+        0,
+        labels,
+        MNIST_CLASSES,
+      );
       return { ds, kept: Int32Array.from(sel), skippedNames: [] };
     },
   };
@@ -271,7 +331,8 @@ export function mnistItems(lengths: readonly number[], split: Split): [number, n
   const items: { d: number; j: number; key: number }[] = [];
   lengths.forEach((L, d) => {
     const t = Math.round(L / 5);
-    const lo = split === 'train' ? 0 : L - t, hi = split === 'train' ? L - t : L;
+    const lo = split === 'train' ? 0 : L - t,
+      hi = split === 'train' ? L - t : L;
     for (let j = lo; j < hi; j++) items.push({ d, j, key: (j - lo) / (hi - lo) });
   });
   items.sort((a, b) => a.key - b.key || a.d - b.d);
@@ -307,13 +368,16 @@ export function listImageFiles(root: string): string[] {
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (e) {
-      throw new UserError(`cannot read dataset folder '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UserError(
+        `cannot read dataset folder '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
-      let isDir = e.isDirectory(), isFile = e.isFile();
+      let isDir = e.isDirectory(),
+        isFile = e.isFile();
       if (e.isSymbolicLink()) {
         try {
           const st = fs.statSync(path.join(dir, e.name));
@@ -357,16 +421,21 @@ function folderPlan(folder: string, split: Split): Plan {
     items = listImageFiles(root);
     const other = listImageFiles(path.join(folder, split === 'train' ? 'test' : 'train'));
     const all = [...items, ...other];
-    if (all.length > 0 && all.every((r) => classOf(r) !== undefined)) classNames = [...new Set(all.map((r) => classOf(r)!))].sort();
-    if (items.length === 0) throw new UserError(`dataset folder '${root}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+    if (all.length > 0 && all.every((r) => classOf(r) !== undefined))
+      classNames = [...new Set(all.map((r) => classOf(r)!))].sort();
+    if (items.length === 0)
+      throw new UserError(`dataset folder '${root}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
   } else {
     root = folder;
     const all = listImageFiles(folder);
-    if (all.length === 0) throw new UserError(`dataset folder '${folder}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+    if (all.length === 0)
+      throw new UserError(`dataset folder '${folder}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
     if (all.every((r) => classOf(r) !== undefined)) classNames = [...new Set(all.map((r) => classOf(r)!))].sort();
     items = all.filter((r) => hashSplit(r) === split);
     if (items.length === 0) {
-      throw new UserError(`dataset folder '${folder}' has no images in the ${split} split (${all.length} images; ≈10 % go to test by hashing the path — add train/ and test/ sub-folders to choose)`);
+      throw new UserError(
+        `dataset folder '${folder}' has no images in the ${split} split (${all.length} images; ≈10 % go to test by hashing the path — add train/ and test/ sub-folders to choose)`,
+      );
     }
   }
   const files = items.map((r) => path.join(root, r));
@@ -374,7 +443,12 @@ function folderPlan(folder: string, split: Split): Plan {
   const abs = path.resolve(folder);
   return {
     name: `'${folder}'`,
-    tag: `folder-${path.basename(abs).replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'root'}`,
+    tag: `folder-${
+      path
+        .basename(abs)
+        .replace(/[^A-Za-z0-9_-]/g, '_')
+        .slice(0, 40) || 'root'
+    }`,
     fingerprint: `${abs}\0${hasSplits}\0${JSON.stringify(classNames ?? null)}\0${statFingerprint(files)}`,
     count: items.length,
     build: (sel, size, channels) => decodeFiles(folder, split, files, items, sel, size, channels, labels, classNames),

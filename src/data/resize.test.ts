@@ -15,7 +15,9 @@ test('downsampling 4→2 averages with a widened triangle (hand-computed)', () =
   const t = bilinearTaps(4, 2);
   assert.equal(t.start[0], 0);
   const w = [...t.weights.subarray(0, 3)];
-  [0.75 / 1.75, 0.75 / 1.75, 0.25 / 1.75].forEach((v, i) => assert.ok(Math.abs(w[i]! - v) < 1e-6));
+  [0.75 / 1.75, 0.75 / 1.75, 0.25 / 1.75].forEach((v, i) => {
+    assert.ok(Math.abs(w[i]! - v) < 1e-6);
+  });
   const row = [10, 20, 30, 40];
   const src = new Uint8Array([...row, ...row, ...row, ...row]);
   const out = resizeSquare(src, 1, 4, 2, 1);
@@ -25,7 +27,11 @@ test('downsampling 4→2 averages with a widened triangle (hand-computed)', () =
 
 test('a constant image stays constant at any size, per channel', () => {
   const src = new Uint8Array(2 * 28 * 28 * 3);
-  for (let i = 0; i < src.length; i += 3) { src[i] = 7; src[i + 1] = 128; src[i + 2] = 255; }
+  for (let i = 0; i < src.length; i += 3) {
+    src[i] = 7;
+    src[i + 1] = 128;
+    src[i + 2] = 255;
+  }
   for (const size of [16, 28, 32, 64]) {
     const out = resizeSquare(src, 2, 28, size, 3);
     assert.equal(out.length, 2 * size * size * 3);

@@ -41,11 +41,15 @@ export function bilinearTaps(inSize: number, outSize: number): Taps {
 /** Non-zero taps only, flattened: output o uses inputs idx[off[o]..off[o+1]) with weights w[…]. */
 function compactTaps(t: Taps, outSize: number): { off: Int32Array; idx: Int32Array; w: Float32Array } {
   const off = new Int32Array(outSize + 1);
-  const idx: number[] = [], w: number[] = [];
+  const idx: number[] = [],
+    w: number[] = [];
   for (let o = 0; o < outSize; o++) {
     for (let k = 0; k < t.width; k++) {
       const wk = t.weights[o * t.width + k]!;
-      if (wk !== 0) { idx.push(t.start[o]! + k); w.push(wk); }
+      if (wk !== 0) {
+        idx.push(t.start[o]! + k);
+        w.push(wk);
+      }
     }
     off[o + 1] = idx.length;
   }
@@ -57,20 +61,29 @@ function compactTaps(t: Taps, outSize: number): { off: Int32Array; idx: Int32Arr
  * Returns new bytes (rounded, clamped to 0..255); returns the input itself when the size is unchanged.
  * Cost: ≈ n·(inSize·outSize + outSize²)·channels·taps multiply-adds (taps = 2 when enlarging).
  */
-export function resizeSquare(src: Uint8Array, n: number, inSize: number, outSize: number, channels: number): Uint8Array {
+export function resizeSquare(
+  src: Uint8Array,
+  n: number,
+  inSize: number,
+  outSize: number,
+  channels: number,
+): Uint8Array {
   if (inSize === outSize) return src;
   const { off, idx, w } = compactTaps(bilinearTaps(inSize, outSize), outSize);
   const c = channels;
-  const rowIn = inSize * c, rowOut = outSize * c;
+  const rowIn = inSize * c,
+    rowOut = outSize * c;
   const out = new Uint8Array(n * outSize * rowOut);
   const tmp = new Float32Array(inSize * rowOut); // after the horizontal pass: inSize rows × outSize cols × c
   for (let img = 0; img < n; img++) {
     const base = img * inSize * rowIn;
     // Horizontal pass: tmp[y][x][k] = Σ_t w_t · src[y][idx_t][k].
     for (let y = 0; y < inSize; y++) {
-      const sRow = base + y * rowIn, tRow = y * rowOut;
+      const sRow = base + y * rowIn,
+        tRow = y * rowOut;
       for (let x = 0; x < outSize; x++) {
-        const a = off[x]!, b = off[x + 1]!;
+        const a = off[x]!,
+          b = off[x + 1]!;
         for (let k = 0; k < c; k++) {
           let acc = 0;
           for (let t = a; t < b; t++) acc += w[t]! * src[sRow + idx[t]! * c + k]!;
@@ -81,7 +94,9 @@ export function resizeSquare(src: Uint8Array, n: number, inSize: number, outSize
     // Vertical pass (same taps: the images are square), whole rows at a time.
     const ob = img * outSize * rowOut;
     for (let y = 0; y < outSize; y++) {
-      const a = off[y]!, b = off[y + 1]!, oRow = ob + y * rowOut;
+      const a = off[y]!,
+        b = off[y + 1]!,
+        oRow = ob + y * rowOut;
       for (let j = 0; j < rowOut; j++) {
         let acc = 0;
         for (let t = a; t < b; t++) acc += w[t]! * tmp[idx[t]! * rowOut + j]!;

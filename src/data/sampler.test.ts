@@ -10,13 +10,18 @@ test('same seed gives the same sequence, another seed a different one', () => {
 });
 
 test('every image appears exactly once per epoch, also when batches straddle epochs', () => {
-  const n = 23, batch = 5;
+  const n = 23,
+    batch = 5;
   const s = new BatchSampler(n, batch, 1);
   const stream = take(s, 3 * n).flat(); // 3·23 batches of 5 = 15 epochs exactly
   assert.equal(stream.length, 15 * n);
   for (let e = 0; e < 15; e++) {
     const ep = stream.slice(e * n, (e + 1) * n).sort((a, b) => a - b);
-    assert.deepEqual(ep, Array.from({ length: n }, (_, i) => i), `epoch ${e}`);
+    assert.deepEqual(
+      ep,
+      Array.from({ length: n }, (_, i) => i),
+      `epoch ${e}`,
+    );
   }
   assert.equal(s.epoch, 15);
   // Different epochs are shuffled differently.

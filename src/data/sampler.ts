@@ -33,8 +33,10 @@ export class BatchSampler {
   private epochRngState = 0;
 
   constructor(n: number, batch: number, seed: number) {
-    if (!(Number.isInteger(n) && n > 0)) throw new UserError(`sampler: dataset size must be a positive integer, got ${n}`);
-    if (!(Number.isInteger(batch) && batch > 0)) throw new UserError(`sampler: batch size must be a positive integer, got ${batch}`);
+    if (!(Number.isInteger(n) && n > 0))
+      throw new UserError(`sampler: dataset size must be a positive integer, got ${n}`);
+    if (!(Number.isInteger(batch) && batch > 0))
+      throw new UserError(`sampler: batch size must be a positive integer, got ${batch}`);
     this.n = n;
     this.batch = batch;
     this.seed = seed >>> 0;

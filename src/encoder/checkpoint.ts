@@ -25,7 +25,13 @@ import { VERSION } from '../version.js';
 import type { InpaintModel } from '../inpaint/search.js';
 import { INIT_DEFAULTS, type InitKind, type Start } from '../inpaint/options.js';
 import { chooseInit } from './init.js';
-import { ENCODER_FORMAT, ENCODER_KIND, checkEncoderFor, parseEncoderManifest, type EncoderManifest } from './manifest.js';
+import {
+  ENCODER_FORMAT,
+  ENCODER_KIND,
+  checkEncoderFor,
+  parseEncoderManifest,
+  type EncoderManifest,
+} from './manifest.js';
 
 export const ENCODER_SUBDIR = 'encoder';
 const MANIFEST = MANIFEST_FILE;
@@ -48,13 +54,25 @@ export async function saveEncoder(dir: string, a: SaveEncoderArgs): Promise<void
     await saveLayersModel(a.encoder, tmp);
     if (a.opt) await saveOptimizer(a.opt, path.join(tmp, 'optimizer'));
     // The digests of everything written so far (not manifest.json itself): checked on load and resume.
-    const m: EncoderManifest = { format: ENCODER_FORMAT, kind: ENCODER_KIND, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest, files: fileDigests(tmp) };
-    fs.writeFileSync(path.join(tmp, MANIFEST), JSON.stringify(m, null, 2) + '\n');
+    const m: EncoderManifest = {
+      format: ENCODER_FORMAT,
+      kind: ENCODER_KIND,
+      library: VERSION,
+      tfjs: tf.version.tfjs,
+      createdAt: new Date().toISOString(),
+      ...a.manifest,
+      files: fileDigests(tmp),
+    };
+    fs.writeFileSync(path.join(tmp, MANIFEST), `${JSON.stringify(m, null, 2)}\n`);
   });
 }
 
 /** Where an encoder folder keeps its network and Adam state (train/verify.ts checks it by this). */
-export const ENCODER_LAYOUT: CheckpointLayout = { manifest: (d) => readEncoderManifest(d), nets: [''], optimizers: ['optimizer'] };
+export const ENCODER_LAYOUT: CheckpointLayout = {
+  manifest: (d) => readEncoderManifest(d),
+  nets: [''],
+  optimizers: ['optimizer'],
+};
 
 /** A UserError when an encoder folder fails its check (sizes, digests, finite weights). */
 function checkedEncoderDir(dir: string): void {
@@ -65,7 +83,7 @@ function checkedEncoderDir(dir: string): void {
 function isEncoderDir(d: string): boolean {
   if (!fs.existsSync(path.join(d, MANIFEST))) return false;
   try {
-    return (readManifestJson(d) as Record<string, unknown> | null)?.['kind'] === ENCODER_KIND;
+    return (readManifestJson(d) as Record<string, unknown> | null)?.kind === ENCODER_KIND;
   } catch {
     return false;
   }
@@ -95,7 +113,9 @@ export function resolveEncoderDir(ref: string): string {
   if (last) return last;
   if (!fs.existsSync(ref)) throw new UserError(`encoder folder '${ref}' does not exist`);
   if (fs.existsSync(path.join(ref, MANIFEST))) readEncoderManifest(ref); // throws: names what the manifest is instead
-  throw new UserError(`'${ref}' holds no encoder (no manifest.json of kind "${ENCODER_KIND}", no ${ENCODER_SUBDIR}/, no checkpoints/)`);
+  throw new UserError(
+    `'${ref}' holds no encoder (no manifest.json of kind "${ENCODER_KIND}", no ${ENCODER_SUBDIR}/, no checkpoints/)`,
+  );
 }
 
 /** MODEL_DIR/encoder when it holds an encoder, else null. */
@@ -146,17 +166,28 @@ export interface AttachedEncoder {
  * with the model's own MODEL/encoder/ falls back to random starts with a notice that says why (a
  * retrained generator keeps working until its encoder is retrained, docs/ENCODER.md).
  */
-export async function attachEncoder<C extends InpaintModel & { dir: string }>(ck: C, init: InitKind, encoderRef: string | undefined, modelName: string): Promise<AttachedEncoder & { model: C }> {
+export async function attachEncoder<C extends InpaintModel & { dir: string }>(
+  ck: C,
+  init: InitKind,
+  encoderRef: string | undefined,
+  modelName: string,
+): Promise<AttachedEncoder & { model: C }> {
   const lookedIn = encoderRef ?? path.join(ck.dir, ENCODER_SUBDIR);
   const dir = init === 'random' ? null : encoderRef ? resolveEncoderDir(encoderRef) : modelEncoderDir(ck.dir);
   const choice = chooseInit(init, dir, lookedIn, modelName);
-  if (choice.use === 'random') return { model: { ...ck, encoder: null }, start: 'random', encoderDir: null, notice: choice.notice };
+  if (choice.use === 'random')
+    return { model: { ...ck, encoder: null }, start: 'random', encoderDir: null, notice: choice.notice };
   try {
     const enc = await loadEncoder(dir!, ck.generator, modelName);
     return { model: { ...ck, encoder: enc.encoder }, start: 'encoder', encoderDir: enc.dir, notice: choice.notice };
   } catch (e) {
     if (!(e instanceof UserError) || init !== 'auto' || encoderRef) throw e;
-    return { model: { ...ck, encoder: null }, start: 'random', encoderDir: null, notice: `start: random z (${INIT_DEFAULTS.random.iters} iterations × ${INIT_DEFAULTS.random.restarts} restarts by default); the model's encoder is not used: ${e.message}` };
+    return {
+      model: { ...ck, encoder: null },
+      start: 'random',
+      encoderDir: null,
+      notice: `start: random z (${INIT_DEFAULTS.random.iters} iterations × ${INIT_DEFAULTS.random.restarts} restarts by default); the model's encoder is not used: ${e.message}`,
+    };
   }
 }
 
@@ -165,7 +196,11 @@ export async function attachEncoder<C extends InpaintModel & { dir: string }>(ck
  * then copy its manifest and network (no optimizer state) to MODEL_DIR/encoder/ atomically, replacing
  * the one there. `ref` is an encoder folder or a train-encoder run. Returns the installed folder.
  */
-export async function installEncoder(ref: string, model: { dir: string; generator: tf.LayersModel }, modelName: string): Promise<string> {
+export async function installEncoder(
+  ref: string,
+  model: { dir: string; generator: tf.LayersModel },
+  modelName: string,
+): Promise<string> {
   const src = resolveEncoderDir(ref);
   checkedEncoderDir(src);
   await checkEncoderFor(readEncoderManifest(src), model.generator, src, modelName);
@@ -179,6 +214,8 @@ export async function installEncoder(ref: string, model: { dir: string; generato
 
 /** The weight files a folder's model.json names. */
 function listWeightFiles(dir: string): string[] {
-  const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest?: { paths: string[] }[];
+  };
   return (m.weightsManifest ?? []).flatMap((g) => g.paths);
 }

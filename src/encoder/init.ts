@@ -30,11 +30,17 @@ export interface InitChoice {
  * says where it was looked for, `modelName` names the model. `--init encoder` without one is an error.
  */
 export function chooseInit(init: InitKind, encoderDir: string | null, lookedIn: string, modelName: string): InitChoice {
-  if (!(INIT_KINDS as readonly string[]).includes(init)) throw new UserError(`unknown init '${init}' (valid: ${INIT_KINDS.join(', ')})`);
-  const how = (u: 'encoder' | 'random') => `${INIT_DEFAULTS[u].iters} iterations × ${INIT_DEFAULTS[u].restarts} restarts by default`;
+  if (!(INIT_KINDS as readonly string[]).includes(init))
+    throw new UserError(`unknown init '${init}' (valid: ${INIT_KINDS.join(', ')})`);
+  const how = (u: 'encoder' | 'random') =>
+    `${INIT_DEFAULTS[u].iters} iterations × ${INIT_DEFAULTS[u].restarts} restarts by default`;
   if (init === 'random') return { use: 'random', notice: `start: random z (${how('random')})` };
   if (encoderDir) return { use: 'encoder', notice: `start: the encoder in ${encoderDir} (${how('encoder')})` };
   const train = `train one with \`wgan-inpaint train-encoder --model ${modelName} --out DIR\` and copy DIR/encoder to ${lookedIn} or pass --encoder DIR`;
-  if (init === 'encoder') throw new UserError(`--init encoder: model '${modelName}' has no encoder (looked in ${lookedIn}); ${train}`);
-  return { use: 'random', notice: `start: random z, model '${modelName}' has no encoder at ${lookedIn} (${how('random')}; ${train})` };
+  if (init === 'encoder')
+    throw new UserError(`--init encoder: model '${modelName}' has no encoder (looked in ${lookedIn}); ${train}`);
+  return {
+    use: 'random',
+    notice: `start: random z, model '${modelName}' has no encoder at ${lookedIn} (${how('random')}; ${train})`,
+  };
 }

@@ -1,19 +1,3 @@
-/**
- * The encoder's training loop (Node: it reads data and the model, and writes the run folder). The math
- * lives in step.ts and losses.ts; resume, checkpoints, stats, plot, divergence and abort are the
- * training harness's (src/train/harness.ts), shared with `train`:
- *
- *   RUN_DIR/config.json             resolved config
- *   RUN_DIR/stats.jsonl             one EncoderStatLine per step (append-only)
- *   RUN_DIR/samples/iter-N.png      masked | encoder-only fill | truth, fixed held-out images and masks
- *   RUN_DIR/plot.svg, plot.png      losses and the held-out encoder-only hole PSNR
- *   RUN_DIR/checkpoints/iter-N/     encoder + Adam state + data/mask stream states (checkpoint.ts)
- *   RUN_DIR/encoder/                the final encoder (no optimizer state): copy it to MODEL/encoder/
- *
- * Resume (`resume: true`) continues exactly: Adam state, the data order and the mask/z stream.
- * Abort (`signal`) writes a checkpoint at the current step and returns.
- */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
@@ -36,7 +20,13 @@ import { ENCODER_RESUMABLE_KEYS, resolveEncoderConfig, type EncoderConfig, type 
 import { buildEncoder, encoderFill } from './model.js';
 import { makeEncoderTrainer, encoderStep, type EncoderTrainer } from './step.js';
 import { generatorDigest, shortDigest, type EncoderManifest } from './manifest.js';
-import { saveEncoder, readEncoderManifest, loadEncoderUnchecked, loadEncoderOptimizer, ENCODER_LAYOUT } from './checkpoint.js';
+import {
+  saveEncoder,
+  readEncoderManifest,
+  loadEncoderUnchecked,
+  loadEncoderOptimizer,
+  ENCODER_LAYOUT,
+} from './checkpoint.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
 export const VAL_MASK_KINDS = ['center', 'random', 'half', 'pattern', 'strokes'] as const;
@@ -99,17 +89,36 @@ export interface EncoderTrainResult {
  * the newest checkpoint that passes its full check (harness.ts), each newer damaged one skipped with
  * a notice.
  */
-export async function encoderRunConfig(input: EncoderConfigInput | Partial<EncoderConfigInput>, out: string, resume: boolean, onNotice?: (msg: string) => void): Promise<{ config: EncoderConfig; model: Checkpoint; fromModel: { dWidth: number; data: string }; ckpt?: string; verified?: boolean; saved?: EncoderManifest }> {
+export async function encoderRunConfig(
+  input: EncoderConfigInput | Partial<EncoderConfigInput>,
+  out: string,
+  resume: boolean,
+  onNotice?: (msg: string) => void,
+): Promise<{
+  config: EncoderConfig;
+  model: Checkpoint;
+  fromModel: { dWidth: number; data: string };
+  ckpt?: string;
+  verified?: boolean;
+  saved?: EncoderManifest;
+}> {
   const { ckpt, verified } = resumeCheckpoint(out, resume, ENCODER_LAYOUT, onNotice);
   const saved = ckpt ? readEncoderManifest(ckpt) : undefined;
-  const ref = (saved?.config['model'] as string | undefined) ?? input.model;
+  const ref = (saved?.config.model as string | undefined) ?? input.model;
   if (!ref) throw new UserError('train-encoder: --model is required');
   const model = await loadCheckpoint(ref, { encoder: false });
   const fromModel = { dWidth: model.manifest.config.dWidth, data: model.manifest.config.data };
   try {
     if (!saved) return { config: resolveEncoderConfig(input, fromModel), model, fromModel };
     const over = resumeOverrides(input as Record<string, unknown>, saved.config, ENCODER_RESUMABLE_KEYS);
-    return { config: resolveEncoderConfig({ ...saved.config, ...over }, fromModel), model, fromModel, ckpt: ckpt!, verified: verified!, saved };
+    return {
+      config: resolveEncoderConfig({ ...saved.config, ...over }, fromModel),
+      model,
+      fromModel,
+      ckpt: ckpt!,
+      verified: verified!,
+      saved,
+    };
   } catch (e) {
     model.generator.dispose();
     model.critic.dispose();
@@ -134,7 +143,10 @@ function valSet(ds: Dataset, n: number, seed: number): ValSet {
 }
 
 /** Encoder-only hole PSNR on the validation set: the mean and per kind (dB). */
-async function validate(t: EncoderTrainer, v: ValSet): Promise<{ mean: number; byKind: Record<string, number>; composite: ImageBatch }> {
+async function validate(
+  t: EncoderTrainer,
+  v: ValSet,
+): Promise<{ mean: number; byKind: Record<string, number>; composite: ImageBatch }> {
   const { composite } = await encoderFill(t.encoder, t.generator, v.images, v.masks);
   const per = getMetric('hole-psnr').compute(composite, v.images, v.masks);
   const byKind: Record<string, number> = {};
@@ -167,12 +179,28 @@ export async function writeEncoderPlot(runDir: string, stats: EncoderStatLine[])
   const kinds = [...new Set(val.flatMap((s) => Object.keys(s.valByKind ?? {})))];
   const valSeries: Series[] = [
     { name: 'all', xs: val.map((s) => s.iter), ys: val.map((s) => s.valHolePsnr!), color: '#000000' },
-    ...kinds.map((k, i) => ({ name: k, xs: val.map((s) => s.iter), ys: val.map((s) => s.valByKind?.[k] ?? NaN), color: COLORS[i % COLORS.length]! })),
+    ...kinds.map((k, i) => ({
+      name: k,
+      xs: val.map((s) => s.iter),
+      ys: val.map((s) => s.valByKind?.[k] ?? NaN),
+      color: COLORS[i % COLORS.length]!,
+    })),
   ];
   const svg = svgPlot(
     [
-      { title: 'Encoder loss (weighted total, EMA 0.9)', series: [{ name: 'loss', xs, ys: smooth(stats.map((s) => s.loss)), color: COLORS[0]! }] },
-      { title: 'Loss parts (unweighted, EMA 0.9)', series: parts.map((k, i) => ({ name: k, xs, ys: smooth(stats.map((s) => (s[k] as number | null) ?? NaN)), color: COLORS[(i + 1) % COLORS.length]! })) },
+      {
+        title: 'Encoder loss (weighted total, EMA 0.9)',
+        series: [{ name: 'loss', xs, ys: smooth(stats.map((s) => s.loss)), color: COLORS[0]! }],
+      },
+      {
+        title: 'Loss parts (unweighted, EMA 0.9)',
+        series: parts.map((k, i) => ({
+          name: k,
+          xs,
+          ys: smooth(stats.map((s) => (s[k] as number | null) ?? NaN)),
+          color: COLORS[(i + 1) % COLORS.length]!,
+        })),
+      },
       ...(val.length ? [{ title: 'Held-out encoder-only hole PSNR (dB; higher is better)', series: valSeries }] : []),
     ],
     { xlabel: 'step' },
@@ -186,9 +214,19 @@ export async function writeEncoderPlot(runDir: string, stats: EncoderStatLine[])
  * done (or on abort) with the last checkpoint and RUN_DIR/encoder written. Throws UserError on bad
  * input or divergence (NaN/Inf), keeping the last good checkpoint.
  */
-export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderConfigInput>, opts: EncoderTrainOptions): Promise<EncoderTrainResult> {
+export async function trainEncoder(
+  input: EncoderConfigInput | Partial<EncoderConfigInput>,
+  opts: EncoderTrainOptions,
+): Promise<EncoderTrainResult> {
   const log = opts.onLog ?? (() => {});
-  const { config: c, model, fromModel, ckpt, verified, saved } = await encoderRunConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
+  const {
+    config: c,
+    model,
+    fromModel,
+    ckpt,
+    verified,
+    saved,
+  } = await encoderRunConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
   const run = new RunDir<EncoderStatLine>(opts.out);
   const G = model.generator;
   const [, size, , channels] = G.outputs[0]!.shape as number[];
@@ -197,16 +235,35 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
   try {
     const digest = await generatorDigest(G);
     if (saved && saved.generator.digest !== digest) {
-      throw new UserError(`--resume: model '${c.model}' has another generator (digest ${shortDigest(digest)}…) than the one this run trains for (${shortDigest(saved.generator.digest)}…)`);
+      throw new UserError(
+        `--resume: model '${c.model}' has another generator (digest ${shortDigest(digest)}…) than the one this run trains for (${shortDigest(saved.generator.digest)}…)`,
+      );
     }
-    const ds = opts.dataset ?? (await loadDataset({ data: c.data, size: size!, channels: channels as 1 | 3, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
-    if (ds.size !== size || ds.channels !== channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, the model makes ${size}px×${channels}`);
+    const ds =
+      opts.dataset ??
+      (await loadDataset({
+        data: c.data,
+        size: size!,
+        channels: channels as 1 | 3,
+        split: 'train',
+        ...(c.limit ? { limit: c.limit } : {}),
+        onWarning: log,
+      }));
+    if (ds.size !== size || ds.channels !== channels)
+      throw new UserError(`dataset is ${ds.size}px×${ds.channels}, the model makes ${size}px×${channels}`);
     if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
     // Held-out images for the grid and the validation PSNR: the test split, else (none) training images.
     let vds = opts.valDataset;
     if (!vds) {
       try {
-        vds = await loadDataset({ data: c.data, size: size!, channels: channels as 1 | 3, split: 'test', limit: c.valN, onWarning: log });
+        vds = await loadDataset({
+          data: c.data,
+          size: size!,
+          channels: channels as 1 | 3,
+          split: 'test',
+          limit: c.valN,
+          onWarning: log,
+        });
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         log(`notice: no test split (${e.message}); validating on training images`);
@@ -214,10 +271,13 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
     }
     const held = vds && vds.n > 0 ? vds : ds;
     const val = valSet(held, c.valN, c.seed);
-    log(`model: ${model.dir} (step ${model.manifest.step}, generator ${shortDigest(digest)}…); data: ${ds.name} ${ds.split} ${ds.n} images; validation: ${val.images.n} ${held.split} images`);
+    log(
+      `model: ${model.dir} (step ${model.manifest.step}, generator ${shortDigest(digest)}…); data: ${ds.name} ${ds.split} ${ds.n} images; validation: ${val.images.n} ${held.split} images`,
+    );
 
     const weights = { recon: c.reconWeight, context: c.contextWeight, latent: c.latentWeight, adv: c.advWeight };
-    let step = 0, trainSeconds = 0;
+    let step = 0,
+      trainSeconds = 0;
     let sampler: BatchSampler;
     if (ckpt && saved) {
       const e = await loadEncoderUnchecked(ckpt);
@@ -226,11 +286,19 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
       step = saved.step;
       trainSeconds = saved.trainSeconds ?? 0;
       trainer.rng.state = (saved.rngState ?? trainer.rng.state) >>> 0;
-      sampler = saved.sampler ? BatchSampler.fromState(ds.n, c.batch, saved.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
+      sampler = saved.sampler
+        ? BatchSampler.fromState(ds.n, c.batch, saved.sampler as SamplerState)
+        : new BatchSampler(ds.n, c.batch, c.seed);
       run.truncateStats(step);
       log(resumedLine(ckpt, 'step', step, verified));
     } else {
-      const encoder = buildEncoder({ size: size as 28 | 32 | 64, channels: channels as 1 | 3, nz, width: c.width, seed: c.seed });
+      const encoder = buildEncoder({
+        size: size as 28 | 32 | 64,
+        channels: channels as 1 | 3,
+        nz,
+        width: c.width,
+        seed: c.seed,
+      });
       trainer = makeEncoderTrainer({ encoder, generator: G, critic: model.critic }, { ...c, weights });
       sampler = new BatchSampler(ds.n, c.batch, c.seed);
       run.clearStats();
@@ -243,7 +311,12 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
     const command = saved?.command ?? opts.command;
     // A resumed run is no longer a diverged one (it may diverge again, with a new record).
     run.clearDiverged();
-    const manifestAt = (s: number, withState: boolean, last: EncoderStatLine | undefined, seconds: number): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'> => ({
+    const manifestAt = (
+      s: number,
+      withState: boolean,
+      last: EncoderStatLine | undefined,
+      seconds: number,
+    ): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'> => ({
       step: s,
       generator: { digest, size: size!, channels: channels!, nz, model: c.model, step: model.manifest.step },
       config: c as unknown as Record<string, unknown>,
@@ -257,7 +330,21 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
     });
     const buf = new Float32Array(c.batch * size! * size! * channels!);
     const r = await runLoop<EncoderStatLine>(
-      { run, layout: ENCODER_LAYOUT, iters: c.iters, sampleEvery: c.sampleEvery, checkpointEvery: c.checkpointEvery, keepCheckpoints: c.keepCheckpoints, step, ...(ckpt ? { ckpt } : {}), what: 'encoder training', unit: 'step', ...(opts.signal ? { signal: opts.signal } : {}), log, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+      {
+        run,
+        layout: ENCODER_LAYOUT,
+        iters: c.iters,
+        sampleEvery: c.sampleEvery,
+        checkpointEvery: c.checkpointEvery,
+        keepCheckpoints: c.keepCheckpoints,
+        step,
+        ...(ckpt ? { ckpt } : {}),
+        what: 'encoder training',
+        unit: 'step',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        log,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      },
       {
         step: () => {
           fillBatch(ds, sampler.next(), buf, '[-1,1]');
@@ -269,7 +356,10 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
           }
         },
         // A part with weight 0 is not computed (NaN, logged as null).
-        nonFinite: (l) => (['loss', 'recon', 'context', 'latent', 'adv'] as const).find((k) => !Number.isFinite(l[k]) && !(Number.isNaN(l[k]) && weights[k as keyof typeof weights] === 0)),
+        nonFinite: (l) =>
+          (['loss', 'recon', 'context', 'latent', 'adv'] as const).find(
+            (k) => !Number.isFinite(l[k]) && !(Number.isNaN(l[k]) && weights[k as keyof typeof weights] === 0),
+          ),
         // The grid and the held-out encoder-only hole PSNR of that step's line.
         sample: async (s) => {
           const v = await validate(t, val);
@@ -279,12 +369,21 @@ export async function trainEncoder(input: EncoderConfigInput | Partial<EncoderCo
         sampleOnStop: false,
         plot: (stats) => writeEncoderPlot(opts.out, stats),
         nets: () => [['encoder', t.encoder]],
-        save: (dir, s, last, seconds) => saveEncoder(dir, { encoder: t.encoder, opt: t.opt, manifest: manifestAt(s, true, last, seconds) }),
+        save: (dir, s, last, seconds) =>
+          saveEncoder(dir, { encoder: t.encoder, opt: t.opt, manifest: manifestAt(s, true, last, seconds) }),
       },
     );
     await saveEncoder(run.encoderDir, { encoder: t.encoder, manifest: manifestAt(r.step, false, r.last, r.seconds) });
     t.opt.dispose();
-    const res: EncoderTrainResult = { config: c, encoder: t.encoder, model, step: r.step, checkpointDir: r.lastGood, encoderDir: run.encoderDir, aborted: r.aborted };
+    const res: EncoderTrainResult = {
+      config: c,
+      encoder: t.encoder,
+      model,
+      step: r.step,
+      checkpointDir: r.lastGood,
+      encoderDir: run.encoderDir,
+      aborted: r.aborted,
+    };
     if (r.last) res.last = r.last;
     return res;
   } catch (e) {

@@ -69,7 +69,13 @@ export function encoderLosses(a: EncoderLossInput): EncoderLosses {
     adv = tf.neg(tf.mean(a.critic(g!))) as tf.Scalar;
   }
   const terms: tf.Scalar[] = [];
-  for (const [v, k] of [[recon, wt.recon], [context, wt.context], [latent, wt.latent], [adv, wt.adv]] as const) if (v) terms.push(tf.mul(v, k) as tf.Scalar);
+  for (const [v, k] of [
+    [recon, wt.recon],
+    [context, wt.context],
+    [latent, wt.latent],
+    [adv, wt.adv],
+  ] as const)
+    if (v) terms.push(tf.mul(v, k) as tf.Scalar);
   const total = terms.length ? (tf.addN(terms) as tf.Scalar) : tf.scalar(0);
   return { total, recon, context, latent, adv };
 }

@@ -16,30 +16,31 @@ import { RUN_STATE_FIELDS } from '../train/run_fields.js';
 export const ENCODER_FORMAT = 1;
 export const ENCODER_KIND = 'inpainting-encoder';
 
-const Fields = z
-  .object({
-    format: z.number().int(),
-    kind: z.literal(ENCODER_KIND),
-    library: z.string(),
-    tfjs: z.string(),
-    createdAt: z.string(),
-    /** Training steps completed. */
-    step: z.number().int().min(0),
-    /** The generator this encoder serves. */
-    generator: z.object({
-      digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-      size: z.number().int(),
-      channels: z.number().int(),
-      nz: z.number().int(),
-      /** Informational: what --model named, and its checkpoint step. */
-      model: z.string().optional(),
-      step: z.number().int().optional(),
-    }),
-    /** The resolved training config (EncoderConfig). */
-    config: z.record(z.unknown()),
-    dataset: z.object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() }).optional(),
-    ...RUN_STATE_FIELDS,
-  });
+const Fields = z.object({
+  format: z.number().int(),
+  kind: z.literal(ENCODER_KIND),
+  library: z.string(),
+  tfjs: z.string(),
+  createdAt: z.string(),
+  /** Training steps completed. */
+  step: z.number().int().min(0),
+  /** The generator this encoder serves. */
+  generator: z.object({
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    size: z.number().int(),
+    channels: z.number().int(),
+    nz: z.number().int(),
+    /** Informational: what --model named, and its checkpoint step. */
+    model: z.string().optional(),
+    step: z.number().int().optional(),
+  }),
+  /** The resolved training config (EncoderConfig). */
+  config: z.record(z.unknown()),
+  dataset: z
+    .object({ name: z.string(), split: z.string(), n: z.number(), size: z.number(), channels: z.number() })
+    .optional(),
+  ...RUN_STATE_FIELDS,
+});
 
 /** Unknown keys are kept (a newer writer may add some). */
 export const EncoderManifestSchema = Fields.passthrough();
@@ -48,11 +49,16 @@ export type EncoderManifest = z.infer<typeof Fields>;
 
 /** Validate a parsed encoder manifest; `where` names it in errors. */
 export function parseEncoderManifest(raw: unknown, where: string): EncoderManifest {
-  if (typeof raw !== 'object' || raw === null) throw new UserError(`'${where}' is not an encoder manifest (not a JSON object)`);
-  const kind = (raw as Record<string, unknown>)['kind'];
-  if (kind !== ENCODER_KIND) throw new UserError(`'${where}' is not an encoder manifest (kind ${JSON.stringify(kind ?? null)}, expected "${ENCODER_KIND}")`);
-  const format = (raw as Record<string, unknown>)['format'];
-  if (typeof format === 'number' && format > ENCODER_FORMAT) throw new UserError(`'${where}' has encoder format ${format}; this version reads format ${ENCODER_FORMAT}`);
+  if (typeof raw !== 'object' || raw === null)
+    throw new UserError(`'${where}' is not an encoder manifest (not a JSON object)`);
+  const kind = (raw as Record<string, unknown>).kind;
+  if (kind !== ENCODER_KIND)
+    throw new UserError(
+      `'${where}' is not an encoder manifest (kind ${JSON.stringify(kind ?? null)}, expected "${ENCODER_KIND}")`,
+    );
+  const format = (raw as Record<string, unknown>).format;
+  if (typeof format === 'number' && format > ENCODER_FORMAT)
+    throw new UserError(`'${where}' has encoder format ${format}; this version reads format ${ENCODER_FORMAT}`);
   const r = EncoderManifestSchema.safeParse(raw);
   if (!r.success) throw new UserError(`'${where}' is not a valid encoder manifest: ${formatZodError(r.error)}`);
   return r.data;
@@ -75,7 +81,10 @@ export async function generatorDigest(G: tf.LayersModel): Promise<string> {
   const total = parts.reduce((s, p) => s + p.length, 0);
   const all = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { all.set(p, o); o += p.length; }
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
   return `sha256:${hex(await crypto.subtle.digest('SHA-256', all))}`;
 }
 
@@ -88,15 +97,24 @@ export function shortDigest(d: string): string {
  * Refuse an encoder trained for another generator (or for another image shape) with one clear line.
  * `where` names the encoder folder, `modelName` the model it was going to be used with.
  */
-export async function checkEncoderFor(m: EncoderManifest, G: tf.LayersModel, where: string, modelName: string): Promise<void> {
+export async function checkEncoderFor(
+  m: EncoderManifest,
+  G: tf.LayersModel,
+  where: string,
+  modelName: string,
+): Promise<void> {
   const [, h, , c] = G.outputs[0]!.shape as number[];
   const nz = G.inputs[0]!.shape[1] as number;
   const g = m.generator;
   if (g.size !== h || g.channels !== c || g.nz !== nz) {
-    throw new UserError(`encoder '${where}' is for a ${g.size}×${g.size}×${g.channels} generator with nz ${g.nz}; model '${modelName}' makes ${h}×${h}×${c} with nz ${nz}`);
+    throw new UserError(
+      `encoder '${where}' is for a ${g.size}×${g.size}×${g.channels} generator with nz ${g.nz}; model '${modelName}' makes ${h}×${h}×${c} with nz ${nz}`,
+    );
   }
   const d = await generatorDigest(G);
   if (d !== g.digest) {
-    throw new UserError(`encoder '${where}' was trained for another generator (digest ${shortDigest(g.digest)}…${g.model ? `, ${g.model}` : ''}) than model '${modelName}' (digest ${shortDigest(d)}…); train one for it with \`wgan-inpaint train-encoder --model ${modelName} --out DIR\``);
+    throw new UserError(
+      `encoder '${where}' was trained for another generator (digest ${shortDigest(g.digest)}…${g.model ? `, ${g.model}` : ''}) than model '${modelName}' (digest ${shortDigest(d)}…); train one for it with \`wgan-inpaint train-encoder --model ${modelName} --out DIR\``,
+    );
   }
 }

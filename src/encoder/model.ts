@@ -45,7 +45,12 @@ export function buildEncoder(s: EncoderSpec): tf.LayersModel {
     m.add(
       tf.layers.conv2d({
         ...(l === 0 ? { inputShape: [s.size, s.size, s.channels + 1] } : {}),
-        filters: s.width * 2 ** l, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(seed++), name: `e_conv${l}`,
+        filters: s.width * 2 ** l,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        kernelInitializer: init(seed++),
+        name: `e_conv${l}`,
         // The layer norm that follows has its own shift.
         useBias: l === 0,
       }),
@@ -72,7 +77,9 @@ export function encoderShape(E: tf.LayersModel): { size: number; channels: numbe
 export function encoderInput(images: ImageBatch, masks: Mask | Mask[]): tf.Tensor4D {
   const ms = masksFor(images, masks);
   const { n, height: h, width: w, channels: c } = images;
-  const px = h * w, s = imageSize(images), c1 = c + 1;
+  const px = h * w,
+    s = imageSize(images),
+    c1 = c + 1;
   const out = new Float32Array(n * px * c1);
   for (let i = 0; i < n; i++) {
     const m = ms[i]!.data;
@@ -97,8 +104,10 @@ export function encoderInputTensor(x: tf.Tensor4D, m: tf.Tensor4D): tf.Tensor4D 
  */
 export async function encode(E: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): Promise<Float32Array> {
   const { size, channels } = encoderShape(E);
-  if (images.height !== size || images.width !== size) throw new UserError(`encoder: image is ${images.width}×${images.height}, the encoder reads ${size}×${size} images`);
-  if (images.channels !== channels) throw new UserError(`encoder: image has ${images.channels} channel(s), the encoder reads ${channels}`);
+  if (images.height !== size || images.width !== size)
+    throw new UserError(`encoder: image is ${images.width}×${images.height}, the encoder reads ${size}×${size} images`);
+  if (images.channels !== channels)
+    throw new UserError(`encoder: image has ${images.channels} channel(s), the encoder reads ${channels}`);
   const z = tf.tidy(() => E.apply(encoderInput(images, masks), { training: false }) as tf.Tensor2D);
   // Read asynchronously: on WebGPU a synchronous read is slow and, in Chromium, can lose the device.
   const out = (await z.data()) as Float32Array;
@@ -110,10 +119,17 @@ export async function encode(E: tf.LayersModel, images: ImageBatch, masks: Mask 
  * The encoder-only completion, one forward pass each of E and G: raw = G(E(y⊙M, M)) in [0, 1] and the
  * composite M⊙y + (1−M)⊙raw. Images [N, h, w, C] in [0, 1] at the generator's size.
  */
-export async function encoderFill(E: tf.LayersModel, G: tf.LayersModel, images: ImageBatch, masks: Mask | Mask[]): Promise<{ z: Float32Array; raw: ImageBatch; composite: ImageBatch }> {
+export async function encoderFill(
+  E: tf.LayersModel,
+  G: tf.LayersModel,
+  images: ImageBatch,
+  masks: Mask | Mask[],
+): Promise<{ z: Float32Array; raw: ImageBatch; composite: ImageBatch }> {
   const ms = masksFor(images, masks);
   const z = await encode(E, images, ms);
-  const g = tf.tidy(() => tf.div(tf.add(G.apply(tf.tensor2d(z, [images.n, z.length / images.n]), { training: false }) as tf.Tensor, 1), 2));
+  const g = tf.tidy(() =>
+    tf.div(tf.add(G.apply(tf.tensor2d(z, [images.n, z.length / images.n]), { training: false }) as tf.Tensor, 1), 2),
+  );
   const raw: ImageBatch = { ...images, data: Float32Array.from((await g.data()) as Float32Array) };
   g.dispose();
   return { z, raw, composite: composite(images, raw, ms) };

@@ -42,13 +42,19 @@ export function makeEncoderTrainer(
   nets: { encoder: tf.LayersModel; generator: tf.LayersModel; critic: tf.LayersModel },
   o: { lr: number; beta1: number; beta2: number; weights: EncoderLossWeights; seed: number },
 ): EncoderTrainer {
-  return { ...nets, weights: o.weights, opt: new FusedAdam(o.lr, o.beta1, o.beta2, 1e-8), rng: new Rng(o.seed ^ 0xe4c0de) };
+  return {
+    ...nets,
+    weights: o.weights,
+    opt: new FusedAdam(o.lr, o.beta1, o.beta2, 1e-8),
+    rng: new Rng(o.seed ^ 0xe4c0de),
+  };
 }
 
 function maskTensors(masks: Mask[]): { m: tf.Tensor4D; w: tf.Tensor4D } {
   const { height: h, width: w } = masks[0]!;
   const px = h * w;
-  const md = new Float32Array(masks.length * px), wd = new Float32Array(masks.length * px);
+  const md = new Float32Array(masks.length * px),
+    wd = new Float32Array(masks.length * px);
   masks.forEach((mk, i) => {
     md.set(mk.data, i * px);
     wd.set(importanceWeights(mk), i * px);
@@ -69,7 +75,9 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
   const withLatent = wt.latent > 0;
   const zGenT = withLatent ? sampleZ(t.rng, B, nz) : null;
   const genMasks = withLatent ? trainingMasks(t.rng, B, h, w) : null;
-  const G = t.generator, D = t.critic, E = t.encoder;
+  const G = t.generator,
+    D = t.critic,
+    E = t.encoder;
   const vars = E.trainableWeights.map((v) => v.read() as tf.Variable);
   const parts = (['recon', 'context', 'latent', 'adv'] as const).filter((k) => wt[k] > 0);
   const out = tf.tidy(() => {
@@ -87,7 +95,9 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
       l = encoderLosses({
         generate: (z) => G.apply(z, { training: false }) as tf.Tensor4D,
         critic: (im) => D.apply(im, { training: false }) as tf.Tensor,
-        zReal, x, w: real.w,
+        zReal,
+        x,
+        w: real.w,
         ...(withLatent ? { zGenPred: tf.slice(zAll, [B, 0], [B, nz]) as tf.Tensor2D, zGen: zGenT! } : {}),
         weights: wt,
       });
@@ -101,6 +111,8 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
   const v = out.map((s) => s.dataSync()[0]!);
   tf.dispose(out);
   const r: EncoderStepStats = { loss: v[0]!, recon: NaN, context: NaN, latent: NaN, adv: NaN };
-  parts.forEach((k, i) => { r[k] = v[i + 1]!; });
+  parts.forEach((k, i) => {
+    r[k] = v[i + 1]!;
+  });
   return r;
 }

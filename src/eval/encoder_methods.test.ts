@@ -16,13 +16,26 @@ test('evaluate: the encoder methods get cells with seconds per image; encoder-on
   const methods = ['wgan', 'wgan-encoder-only', 'wgan-encoder', 'telea'];
   try {
     const before = tf.memory().numTensors;
-    const r = await evaluate({ model: gan, encoder: E, images }, { masks: ['center', 'strokes'], methods, iters: 3, restarts: 2, encoderIters: 2, encoderRestarts: 2, seed: 1, batch: 2 });
+    const r = await evaluate(
+      { model: gan, encoder: E, images },
+      {
+        masks: ['center', 'strokes'],
+        methods,
+        iters: 3,
+        restarts: 2,
+        encoderIters: 2,
+        encoderRestarts: 2,
+        seed: 1,
+        batch: 2,
+      },
+    );
     assert.equal(tf.memory().numTensors, before, 'tensor leak');
     for (const kind of ['center', 'strokes']) {
       assert.deepEqual(Object.keys(r.cells[kind]!), methods);
       for (const m of methods) {
         const c = r.cells[kind]![m]!;
-        for (const v of [c.holePsnr.mean, c.ssim.mean, c.secondsPerImage]) assert.ok(Number.isFinite(v), `${kind}/${m}`);
+        for (const v of [c.holePsnr.mean, c.ssim.mean, c.secondsPerImage])
+          assert.ok(Number.isFinite(v), `${kind}/${m}`);
         assert.ok(c.secondsPerImage > 0, `${kind}/${m} seconds per image`);
       }
       // One pass of E and G, then the same Poisson blend as every wgan method.
@@ -35,9 +48,19 @@ test('evaluate: the encoder methods get cells with seconds per image; encoder-on
       assert.ok(maxDiff < 1e-5, `encoder-only differs from G(E(·)) blended by ${maxDiff}`);
     }
     const searches = r.searches.filter((s) => s.mask === 'center');
-    assert.deepEqual(searches.map((s) => [s.init, s.iters, s.restarts]), [['random', 3, 2], ['encoder', 0, 1], ['encoder', 2, 2]]);
+    assert.deepEqual(
+      searches.map((s) => [s.init, s.iters, s.restarts]),
+      [
+        ['random', 3, 2],
+        ['encoder', 0, 1],
+        ['encoder', 2, 2],
+      ],
+    );
     for (const k of ENCODER_METHOD_KINDS) {
-      await assert.rejects(evaluate({ model: gan, images }, { masks: ['center'], methods: [k], iters: 1 }), (e: Error) => e instanceof UserError && new RegExp(`method ${k} needs an encoder`).test(e.message));
+      await assert.rejects(
+        evaluate({ model: gan, images }, { masks: ['center'], methods: [k], iters: 1 }),
+        (e: Error) => e instanceof UserError && new RegExp(`method ${k} needs an encoder`).test(e.message),
+      );
     }
   } finally {
     for (const m of [E, gan.generator, gan.critic]) m.dispose();

@@ -13,9 +13,24 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
 import { BUILTIN_NAMES } from '../data/registry.js';
-import { DEFAULT_EVAL, DEFAULT_EVAL_MASKS, EVAL_METHOD_KINDS, ENCODER_METHOD_KINDS, evaluate, plannedSearches, resolveEvalOptions, selectEvalIndices, type EvalResult } from './runner.js';
+import {
+  DEFAULT_EVAL,
+  DEFAULT_EVAL_MASKS,
+  EVAL_METHOD_KINDS,
+  ENCODER_METHOD_KINDS,
+  evaluate,
+  plannedSearches,
+  resolveEvalOptions,
+  selectEvalIndices,
+  type EvalResult,
+} from './runner.js';
 import { writeEvalReport, type ReportContext } from './report.js';
-import { defaultClassifierDirs, isClassifierDir, loadClassifier, type LoadedClassifier } from '../classifier/classifier_node.js';
+import {
+  defaultClassifierDirs,
+  isClassifierDir,
+  loadClassifier,
+  type LoadedClassifier,
+} from '../classifier/classifier_node.js';
 import { classifierInput } from '../classifier/classifier.js';
 import { FD_CLASSIFIER_NAME } from '../classifier/fd.js';
 import { MASK_KINDS } from '../masks/masks.js';
@@ -29,9 +44,16 @@ const list = (def: readonly string[], what: string) => z.string().default(def.jo
 
 export const EvalRunSchema = z
   .object({
-    model: z.string().min(1).describe('run folder (newest checkpoint), checkpoint folder or shipped model name (required)'),
+    model: z
+      .string()
+      .min(1)
+      .describe('run folder (newest checkpoint), checkpoint folder or shipped model name (required)'),
     out: z.string().min(1).describe('report folder (required)'),
-    data: z.string().min(1).optional().describe(`${BUILTIN_NAMES.join(' | ')} | image folder [default: the model's training data]`),
+    data: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`${BUILTIN_NAMES.join(' | ')} | image folder [default: the model's training data]`),
     split: z.enum(['test', 'train']).default('test').describe('which split to complete'),
     limit: int(1).optional().describe('load only a fixed-seed choice of N images of the split first (quick runs)'),
     masks: list(DEFAULT_EVAL_MASKS, `mask kinds, comma-separated (valid: ${MASK_KINDS.join(', ')})`),
@@ -41,17 +63,46 @@ export const EvalRunSchema = z
     restarts: int(1).default(DEFAULT_EVAL.restarts).describe('random restarts per image'),
     lambda: z.number().min(0).default(DEFAULT_EVAL.lambda).describe('weight of the critic prior'),
     lr: z.number().positive().default(DEFAULT_EVAL.lr).describe('Adam learning rate on z'),
-    contextFloor: z.number().min(0).max(1).default(DEFAULT_EVAL.contextFloor).describe('least importance weight of a known pixel, in every search (0: Yeh et al.’s weights)'),
+    contextFloor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(DEFAULT_EVAL.contextFloor)
+      .describe('least importance weight of a known pixel, in every search (0: Yeh et al.’s weights)'),
     batch: int(1).default(DEFAULT_EVAL.batch).describe('images per search call (memory)'),
-    methods: z.string().default('all').describe('methods, comma-separated, or all (the encoder methods only when there is an encoder, then wgan-encoder first); the report pairs every method image by image with the first'),
-    encoder: z.string().min(1).optional().describe(`encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`),
-    encoderIters: int(0).default(DEFAULT_EVAL.encoderIters).describe('wgan-encoder: search iterations from the encoder\'s z'),
-    encoderRestarts: int(1).default(DEFAULT_EVAL.encoderRestarts).describe('wgan-encoder: restarts (restart 0 at the encoder\'s z)'),
-    classifier: z.string().min(1).optional().describe(`classifier for semantic accuracy and ${FD_CLASSIFIER_NAME} (from \`wgan-inpaint classifier train\`) [default: classifier/ in the checkpoint or run folder, if present]`),
+    methods: z
+      .string()
+      .default('all')
+      .describe(
+        'methods, comma-separated, or all (the encoder methods only when there is an encoder, then wgan-encoder first); the report pairs every method image by image with the first',
+      ),
+    encoder: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        `encoder for the wgan-encoder methods (from \`wgan-inpaint train-encoder\`) [default: ${ENCODER_SUBDIR}/ in the checkpoint folder, if present]`,
+      ),
+    encoderIters: int(0)
+      .default(DEFAULT_EVAL.encoderIters)
+      .describe("wgan-encoder: search iterations from the encoder's z"),
+    encoderRestarts: int(1)
+      .default(DEFAULT_EVAL.encoderRestarts)
+      .describe("wgan-encoder: restarts (restart 0 at the encoder's z)"),
+    classifier: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        `classifier for semantic accuracy and ${FD_CLASSIFIER_NAME} (from \`wgan-inpaint classifier train\`) [default: classifier/ in the checkpoint or run folder, if present]`,
+      ),
     noClassifier: z.boolean().default(false).describe(`skip semantic accuracy and ${FD_CLASSIFIER_NAME}`),
     fdN: int(2).default(1000).describe(`${FD_CLASSIFIER_NAME}: generated samples and real images (at most the split)`),
     gridRows: int(1).default(6).describe('examples per grid'),
-    backend: z.enum(BACKEND_KINDS).default('auto').describe('compute backend (the caller initialises it; recorded in the report)'),
+    backend: z
+      .enum(BACKEND_KINDS)
+      .default('auto')
+      .describe('compute backend (the caller initialises it; recorded in the report)'),
   })
   .strict();
 
@@ -73,14 +124,26 @@ export interface EvalRun {
   seconds: number;
 }
 
-const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+const splitList = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 
 /** The classifier to use: `classifier`, else the first default location that holds one, else none. */
-async function pickClassifier(o: { classifier?: string | undefined; noClassifier: boolean }, checkpointDir: string, ds: Dataset, log: (m: string) => void): Promise<{ c?: LoadedClassifier; note?: string }> {
+async function pickClassifier(
+  o: { classifier?: string | undefined; noClassifier: boolean },
+  checkpointDir: string,
+  ds: Dataset,
+  log: (m: string) => void,
+): Promise<{ c?: LoadedClassifier; note?: string }> {
   if (o.noClassifier) return { note: 'disabled with --no-classifier' };
   const given = o.classifier;
   const dir = given ?? defaultClassifierDirs(checkpointDir).find(isClassifierDir);
-  if (!dir) return { note: `no classifier given and none found at ${defaultClassifierDirs(checkpointDir).join(' or ')} (train one with \`wgan-inpaint classifier train\`)` };
+  if (!dir)
+    return {
+      note: `no classifier given and none found at ${defaultClassifierDirs(checkpointDir).join(' or ')} (train one with \`wgan-inpaint classifier train\`)`,
+    };
   const c = await loadClassifier(dir);
   const { size, channels } = classifierInput(c.model);
   const problem =
@@ -116,8 +179,15 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
   let opts = resolveEvalOptions({
     masks: splitList(v.masks),
     methods: all ? [...EVAL_METHOD_KINDS] : splitList(v.methods),
-    seed: v.seed, iters: v.iters, restarts: v.restarts, lambda: v.lambda, lr: v.lr, contextFloor: v.contextFloor, batch: v.batch,
-    encoderIters: v.encoderIters, encoderRestarts: v.encoderRestarts,
+    seed: v.seed,
+    iters: v.iters,
+    restarts: v.restarts,
+    lambda: v.lambda,
+    lr: v.lr,
+    contextFloor: v.contextFloor,
+    batch: v.batch,
+    encoderIters: v.encoderIters,
+    encoderRestarts: v.encoderRestarts,
   });
   const ck = await loadCheckpoint(v.model, { encoder: false });
   let clf: LoadedClassifier | undefined;
@@ -134,18 +204,31 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
       if (all) opts = { ...opts, methods: ['wgan-encoder', ...opts.methods.filter((k) => k !== 'wgan-encoder')] };
     } else if (wantsEncoder && all) {
       opts = { ...opts, methods: opts.methods.filter((k) => !ENCODER_METHOD_KINDS.includes(k)) };
-      log(`notice: no encoder at ${path.join(ck.dir, ENCODER_SUBDIR)} (or --encoder DIR): leaving out ${ENCODER_METHOD_KINDS.join(', ')}`);
+      log(
+        `notice: no encoder at ${path.join(ck.dir, ENCODER_SUBDIR)} (or --encoder DIR): leaving out ${ENCODER_METHOD_KINDS.join(', ')}`,
+      );
     } else if (wantsEncoder) {
-      throw new UserError(`eval: ${opts.methods.filter((k) => ENCODER_METHOD_KINDS.includes(k)).join(', ')} need an encoder: none at ${path.join(ck.dir, ENCODER_SUBDIR)}; pass --encoder DIR (from \`wgan-inpaint train-encoder\`)`);
+      throw new UserError(
+        `eval: ${opts.methods.filter((k) => ENCODER_METHOD_KINDS.includes(k)).join(', ')} need an encoder: none at ${path.join(ck.dir, ENCODER_SUBDIR)}; pass --encoder DIR (from \`wgan-inpaint train-encoder\`)`,
+      );
     }
     const { size, channels } = ck.manifest.config;
     const data = v.data ?? ck.manifest.config.data;
-    const ds = await loadDataset({ data, size, channels, split: v.split, ...(v.limit !== undefined ? { limit: v.limit } : {}), onWarning: (m) => log(`warning: ${m}`) });
+    const ds = await loadDataset({
+      data,
+      size,
+      channels,
+      split: v.split,
+      ...(v.limit !== undefined ? { limit: v.limit } : {}),
+      onWarning: (m) => log(`warning: ${m}`),
+    });
     const idx = selectEvalIndices(ds.n, v.n, opts.seed);
     if (idx.length < v.n) log(`notice: the ${v.split} split has only ${ds.n} images; evaluating all of them`);
     const images = toImageBatch(ds, idx);
     const labels = ds.labels ? Int32Array.from(idx, (i) => ds.labels![i]!) : undefined;
-    log(`model: ${ck.dir} (step ${ck.manifest.step}); data: ${ds.name} ${v.split} ${images.n} of ${ds.n} images ${size}×${size}×${channels}`);
+    log(
+      `model: ${ck.dir} (step ${ck.manifest.step}); data: ${ds.name} ${v.split} ${images.n} of ${ds.n} images ${size}×${size}×${channels}`,
+    );
     const picked = await pickClassifier(v, ck.dir, ds, log);
     clf = picked.c;
     if (clf) log(`classifier: ${clf.dir} (test accuracy ${(clf.manifest.testAccuracy * 100).toFixed(1)} %)`);
@@ -154,17 +237,35 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     // Progress over all latent-search iterations of all mask kinds, searches and chunks.
     const perChunk = [...plannedSearches(opts).values()].reduce((a, s) => a + s.iters, 0);
     const total = opts.masks.length * Math.ceil(images.n / opts.batch) * perChunk;
-    let doneBefore = 0, lastKey = '', lastIters = 0;
+    let doneBefore = 0,
+      lastKey = '',
+      lastIters = 0;
     const result = await evaluate(
-      { model: ck, ...(enc ? { encoder: enc.encoder } : {}), images, ...(labels ? { labels } : {}), ...(clf ? { classifier: clf.model } : {}), ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}) },
+      {
+        model: ck,
+        ...(enc ? { encoder: enc.encoder } : {}),
+        images,
+        ...(labels ? { labels } : {}),
+        ...(clf ? { classifier: clf.model } : {}),
+        ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}),
+      },
       opts,
       {
         ...(cb.signal ? { signal: cb.signal } : {}),
         onLog: log,
         onSearchProgress: (p) => {
           const key = `${p.mask}|${p.search}|${p.imagesDone}`;
-          if (key !== lastKey) { if (lastKey) doneBefore += lastIters; lastKey = key; lastIters = p.iters; }
-          if (total > 0) cb.onProgress?.(Math.min(total, doneBefore + p.iter), total, `${p.mask} ${p.search} images ${p.imagesDone + 1}–${Math.min(p.images, p.imagesDone + opts.batch)}/${p.images}`);
+          if (key !== lastKey) {
+            if (lastKey) doneBefore += lastIters;
+            lastKey = key;
+            lastIters = p.iters;
+          }
+          if (total > 0)
+            cb.onProgress?.(
+              Math.min(total, doneBefore + p.iter),
+              total,
+              `${p.mask} ${p.search} images ${p.imagesDone + 1}–${Math.min(p.images, p.imagesDone + opts.batch)}/${p.images}`,
+            );
         },
       },
     );
@@ -179,9 +280,19 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
         ...(ck.manifest.dataset ? { dataset: ck.manifest.dataset } : {}),
         ...(ck.manifest.trainSeconds !== undefined ? { trainSeconds: ck.manifest.trainSeconds } : {}),
       },
-      data: { name: ds.name, split: v.split, size, channels, available: ds.n, indices: Array.from(idx), labelled: !!ds.labels },
+      data: {
+        name: ds.name,
+        split: v.split,
+        size,
+        channels,
+        available: ds.n,
+        indices: Array.from(idx),
+        labelled: !!ds.labels,
+      },
       versions: { library: VERSION, tfjs: tf.version.tfjs, node: process.version, backend: activeBackend() },
-      classifier: clf ? { dir: clf.dir, testAccuracy: clf.manifest.testAccuracy, data: clf.manifest.data, testN: clf.manifest.testN } : undefined,
+      classifier: clf
+        ? { dir: clf.dir, testAccuracy: clf.manifest.testAccuracy, data: clf.manifest.data, testN: clf.manifest.testN }
+        : undefined,
       classifierNote: picked.note,
       encoder: enc?.dir,
       gridRows: v.gridRows,

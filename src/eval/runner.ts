@@ -62,25 +62,84 @@ export interface MethodSpec {
 }
 
 const SPECS: MethodSpec[] = [
-  { kind: 'wgan', description: 'ours: latent search with the critic prior (λ, K restarts) + Poisson blending', search: { lambda: (l) => l, restarts: (k) => k, output: 'blended' } },
-  { kind: 'wgan-noblend', description: 'ablation: the same search, composite without Poisson blending', search: { lambda: (l) => l, restarts: (k) => k, output: 'composite' } },
-  { kind: 'wgan-lambda0', description: 'ablation: λ = 0 (contextual loss only, no prior), Poisson blending', search: { lambda: () => 0, restarts: (k) => k, output: 'blended' } },
-  { kind: 'wgan-1restart', description: 'ablation: K = 1 restart, Poisson blending', search: { lambda: (l) => l, restarts: () => 1, output: 'blended' } },
-  { kind: 'wgan-encoder-only', description: "amortised: the encoder's z, no search (one pass of E and G) + Poisson blending", search: { lambda: (l) => l, restarts: () => 1, iters: () => 0, init: 'encoder', output: 'blended' } },
-  { kind: 'wgan-encoder', description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', output: 'blended' } },
-  { kind: 'wgan-encoder-features', description: "the encoder's search, then its G's hidden activations refined per image (refine features) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', refine: 'features', output: 'blended' } },
-  { kind: 'wgan-encoder-generator', description: "the encoder's search, then G's last layers adapted per image (refine generator) + Poisson blending", search: { lambda: (l) => l, restarts: (_k, o) => o.encoderRestarts, iters: (_i, o) => o.encoderIters, init: 'encoder', refine: 'generator', output: 'blended' } },
+  {
+    kind: 'wgan',
+    description: 'ours: latent search with the critic prior (λ, K restarts) + Poisson blending',
+    search: { lambda: (l) => l, restarts: (k) => k, output: 'blended' },
+  },
+  {
+    kind: 'wgan-noblend',
+    description: 'ablation: the same search, composite without Poisson blending',
+    search: { lambda: (l) => l, restarts: (k) => k, output: 'composite' },
+  },
+  {
+    kind: 'wgan-lambda0',
+    description: 'ablation: λ = 0 (contextual loss only, no prior), Poisson blending',
+    search: { lambda: () => 0, restarts: (k) => k, output: 'blended' },
+  },
+  {
+    kind: 'wgan-1restart',
+    description: 'ablation: K = 1 restart, Poisson blending',
+    search: { lambda: (l) => l, restarts: () => 1, output: 'blended' },
+  },
+  {
+    kind: 'wgan-encoder-only',
+    description: "amortised: the encoder's z, no search (one pass of E and G) + Poisson blending",
+    search: { lambda: (l) => l, restarts: () => 1, iters: () => 0, init: 'encoder', output: 'blended' },
+  },
+  {
+    kind: 'wgan-encoder',
+    description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending",
+    search: {
+      lambda: (l) => l,
+      restarts: (_k, o) => o.encoderRestarts,
+      iters: (_i, o) => o.encoderIters,
+      init: 'encoder',
+      output: 'blended',
+    },
+  },
+  {
+    kind: 'wgan-encoder-features',
+    description:
+      "the encoder's search, then its G's hidden activations refined per image (refine features) + Poisson blending",
+    search: {
+      lambda: (l) => l,
+      restarts: (_k, o) => o.encoderRestarts,
+      iters: (_i, o) => o.encoderIters,
+      init: 'encoder',
+      refine: 'features',
+      output: 'blended',
+    },
+  },
+  {
+    kind: 'wgan-encoder-generator',
+    description: "the encoder's search, then G's last layers adapted per image (refine generator) + Poisson blending",
+    search: {
+      lambda: (l) => l,
+      restarts: (_k, o) => o.encoderRestarts,
+      iters: (_i, o) => o.encoderIters,
+      init: 'encoder',
+      refine: 'generator',
+      output: 'blended',
+    },
+  },
   { kind: 'zero', description: 'baseline: hole filled with 0', baseline: 'zero' },
   { kind: 'mean', description: 'baseline: hole filled with the mean of the known pixels', baseline: 'mean' },
   { kind: 'nearest', description: 'baseline: nearest known pixel', baseline: 'nearest' },
-  { kind: 'telea', description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)", baseline: 'telea' },
+  {
+    kind: 'telea',
+    description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)",
+    baseline: 'telea',
+  },
 ];
 
 const REGISTRY = defineRegistry('eval method', SPECS);
 export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = REGISTRY.byKind;
 export const EVAL_METHOD_KINDS: readonly string[] = REGISTRY.kinds;
 /** The methods that need an encoder (EvalInput.encoder). */
-export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind));
+export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(
+  SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind),
+);
 export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
 
 /** The method registered as `kind`; UserError listing the valid kinds otherwise. */
@@ -231,7 +290,14 @@ export interface EvalCallbacks {
   /** A line of progress text (search starts, per-iteration progress is throttled by the caller). */
   onLog?: (msg: string) => void;
   /** Latent-search progress: mask kind, search label, images done before this chunk, iteration. */
-  onSearchProgress?: (p: { mask: string; search: string; imagesDone: number; images: number; iter: number; iters: number }) => void;
+  onSearchProgress?: (p: {
+    mask: string;
+    search: string;
+    imagesDone: number;
+    images: number;
+    iter: number;
+    iters: number;
+  }) => void;
   signal?: AbortSignal;
 }
 
@@ -260,9 +326,13 @@ export function selectEvalIndices(total: number, n: number, seed: number): Int32
 export function criticMean(critic: tf.LayersModel, images: ImageBatch): number {
   let sum = 0;
   for (let i0 = 0; i0 < images.n; i0 += 64) {
-    const n = Math.min(64, images.n - i0), s = images.height * images.width * images.channels;
+    const n = Math.min(64, images.n - i0),
+      s = images.height * images.width * images.channels;
     sum += tf.tidy(() => {
-      const x = tf.tensor4d(images.data.subarray(i0 * s, (i0 + n) * s), [n, images.height, images.width, images.channels]).mul(2).sub(1);
+      const x = tf
+        .tensor4d(images.data.subarray(i0 * s, (i0 + n) * s), [n, images.height, images.width, images.channels])
+        .mul(2)
+        .sub(1);
       return (critic.apply(x, { training: false }) as tf.Tensor).sum().dataSync()[0]!;
     });
   }
@@ -300,16 +370,30 @@ export function pairedDiff(a: readonly number[], b: readonly number[]): { diff: 
 
 /** Validate options (kinds, numbers); returns a full EvalOptions. */
 export function resolveEvalOptions(o: Partial<EvalOptions> = {}): EvalOptions {
-  const r: EvalOptions = { ...DEFAULT_EVAL, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
+  const r: EvalOptions = {
+    ...DEFAULT_EVAL,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  };
   if (r.masks.length === 0) throw new UserError('eval: no mask kinds given');
   if (r.methods.length === 0) throw new UserError('eval: no methods given');
   for (const k of r.masks) MASKS.get(k);
   for (const k of r.methods) getEvalMethod(k);
-  if (new Set(r.masks).size !== r.masks.length) throw new UserError(`eval: a mask kind is listed twice (${r.masks.join(',')})`);
-  if (new Set(r.methods).size !== r.methods.length) throw new UserError(`eval: a method is listed twice (${r.methods.join(',')})`);
-  if (!(Number.isInteger(r.seed) && r.seed >= 0)) throw new UserError(`eval: seed must be an integer ≥ 0, got ${r.seed}`);
-  if (!(Number.isInteger(r.batch) && r.batch >= 1)) throw new UserError(`eval: batch must be an integer ≥ 1, got ${r.batch}`);
-  resolveInpaintOptions({ iters: r.iters, restarts: r.restarts, lambda: r.lambda, lr: r.lr, seed: r.seed, contextFloor: r.contextFloor });
+  if (new Set(r.masks).size !== r.masks.length)
+    throw new UserError(`eval: a mask kind is listed twice (${r.masks.join(',')})`);
+  if (new Set(r.methods).size !== r.methods.length)
+    throw new UserError(`eval: a method is listed twice (${r.methods.join(',')})`);
+  if (!(Number.isInteger(r.seed) && r.seed >= 0))
+    throw new UserError(`eval: seed must be an integer ≥ 0, got ${r.seed}`);
+  if (!(Number.isInteger(r.batch) && r.batch >= 1))
+    throw new UserError(`eval: batch must be an integer ≥ 1, got ${r.batch}`);
+  resolveInpaintOptions({
+    iters: r.iters,
+    restarts: r.restarts,
+    lambda: r.lambda,
+    lr: r.lr,
+    seed: r.seed,
+    contextFloor: r.contextFloor,
+  });
   resolveInpaintOptions({ iters: r.encoderIters, restarts: r.encoderRestarts });
   return r;
 }
@@ -324,13 +408,20 @@ export interface PlannedSearch {
 }
 
 /** The distinct searches the chosen methods need, keyed "λ=…,K=…" (+ ",iters=…,init=encoder" for the encoder's). */
-export function plannedSearches(o: Pick<EvalOptions, 'methods' | 'lambda' | 'restarts'> & Partial<EvalOptions>): Map<string, PlannedSearch> {
+export function plannedSearches(
+  o: Pick<EvalOptions, 'methods' | 'lambda' | 'restarts'> & Partial<EvalOptions>,
+): Map<string, PlannedSearch> {
   const full = { ...DEFAULT_EVAL, ...o } as EvalOptions;
   const out = new Map<string, PlannedSearch>();
   for (const k of o.methods) {
     const s = getEvalMethod(k).search;
     if (!s) continue;
-    const p: PlannedSearch = { lambda: s.lambda(full.lambda), restarts: s.restarts(full.restarts, full), iters: s.iters ? s.iters(full.iters, full) : full.iters, init: s.init ?? 'random' };
+    const p: PlannedSearch = {
+      lambda: s.lambda(full.lambda),
+      restarts: s.restarts(full.restarts, full),
+      iters: s.iters ? s.iters(full.iters, full) : full.iters,
+      init: s.init ?? 'random',
+    };
     if (s.refine) p.refine = s.refine;
     out.set(searchKey(p, full.iters), p);
   }
@@ -358,21 +449,39 @@ const now = (): number => performance.now() / 1000;
  * Run one latent search over all images (in chunks), then finish it (finishFill) without and with the
  * Poisson blend, each timed. A search that stops on a non-finite loss fails the evaluation.
  */
-async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[], io: Partial<InpaintOptions>, batch: number, report: (imagesDone: number, iter: number) => void, signal?: AbortSignal): Promise<SearchOutput> {
+async function runSearch(
+  model: InpaintModel,
+  images: ImageBatch,
+  masks: Mask[],
+  io: Partial<InpaintOptions>,
+  batch: number,
+  report: (imagesDone: number, iter: number) => void,
+  signal?: AbortSignal,
+): Promise<SearchOutput> {
   const raws: ImageBatch[] = [];
-  let contextual = 0, prior = 0;
+  let contextual = 0,
+    prior = 0;
   const t0 = now();
   for (let i0 = 0; i0 < images.n; i0 += batch) {
     const n = Math.min(batch, images.n - i0);
     const chunk = stackImages(Array.from({ length: n }, (_, j) => imageAt(images, i0 + j)));
-    const r = await latentSearch(model, chunk, masks.slice(i0, i0 + n), { ...io, progressEvery: 0 }, {
-      onProgress: (p) => report(i0, p.iter),
-      ...(signal ? { signal } : {}),
-    });
+    const r = await latentSearch(
+      model,
+      chunk,
+      masks.slice(i0, i0 + n),
+      { ...io, progressEvery: 0 },
+      {
+        onProgress: (p) => report(i0, p.iter),
+        ...(signal ? { signal } : {}),
+      },
+    );
     const bad = r.errors.findIndex((e) => e !== null);
     if (bad >= 0) throw new UserError(`eval: image ${i0 + bad}: ${r.errors[bad]}`);
     raws.push(r.raw);
-    for (const l of r.losses) { contextual += l.contextual; prior += l.prior; }
+    for (const l of r.losses) {
+      contextual += l.contextual;
+      prior += l.prior;
+    }
   }
   const searchSeconds = now() - t0;
   const raw = stackImages(raws);
@@ -382,18 +491,40 @@ async function runSearch(model: InpaintModel, images: ImageBatch, masks: Mask[],
   t = now();
   const blended = finishFill(images, raw, masks, { blend: 'poisson' }).blended;
   const blendSeconds = now() - t;
-  return { raw, composite: comp, blended, searchSeconds, compositeSeconds, blendSeconds, contextual: contextual / images.n, prior: prior / images.n };
+  return {
+    raw,
+    composite: comp,
+    blended,
+    searchSeconds,
+    compositeSeconds,
+    blendSeconds,
+    contextual: contextual / images.n,
+    prior: prior / images.n,
+  };
 }
 
 /**
  * Run every method once, untimed, on one image: the first calls of TF.js kernels (and of V8 on the JS
  * baselines) include one-off set-up that would otherwise be charged to whichever method ran first.
  */
-async function warmUp(model: InpaintModel, images: ImageBatch, o: EvalOptions, encoder?: tf.LayersModel): Promise<void> {
+async function warmUp(
+  model: InpaintModel,
+  images: ImageBatch,
+  o: EvalOptions,
+  encoder?: tf.LayersModel,
+): Promise<void> {
   const one = imageAt(images, 0);
   const mask = evalMasks(o.masks[0]!, 1, images.height, images.width, o.seed);
   if (o.methods.some((k) => getEvalMethod(k).search)) {
-    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, { iters: 2, restarts: 1, lambda: o.lambda || 1e-3, lr: o.lr, seed: o.seed, init: encoder ? 'encoder' : 'random', contextFloor: o.contextFloor });
+    const r = await latentSearch(encoder ? { ...model, encoder } : model, one, mask, {
+      iters: 2,
+      restarts: 1,
+      lambda: o.lambda || 1e-3,
+      lr: o.lr,
+      seed: o.seed,
+      init: encoder ? 'encoder' : 'random',
+      contextFloor: o.contextFloor,
+    });
     finishFill(one, r.raw, mask, { blend: 'poisson' });
   }
   for (const k of o.methods) {
@@ -413,21 +544,40 @@ export function measurePerImage(pred: ImageBatch, target: ImageBatch, masks: Mas
  * Evaluate every (mask kind, method) on the given images. Deterministic for a seed except for the
  * timings. Leaves no tensors behind.
  */
-export async function evaluate(input: EvalInput, options: Partial<EvalOptions> = {}, cb: EvalCallbacks = {}): Promise<EvalResult> {
+export async function evaluate(
+  input: EvalInput,
+  options: Partial<EvalOptions> = {},
+  cb: EvalCallbacks = {},
+): Promise<EvalResult> {
   const o = resolveEvalOptions(options);
   const { images, model } = input;
   if (images.n < 1) throw new UserError('eval: no images to evaluate');
-  if (input.labels && input.labels.length !== images.n) throw new Error(`evaluate: ${input.labels.length} labels for ${images.n} images`);
+  if (input.labels && input.labels.length !== images.n)
+    throw new Error(`evaluate: ${input.labels.length} labels for ${images.n} images`);
   const log = cb.onLog ?? (() => {});
-  const acc = (b: ImageBatch): number | null => (input.classifier && input.labels ? classifierAccuracy(input.classifier, b, input.labels) : null);
+  const acc = (b: ImageBatch): number | null =>
+    input.classifier && input.labels ? classifierAccuracy(input.classifier, b, input.labels) : null;
 
   const searches = plannedSearches(o);
   const needEncoder = o.methods.find((k) => ENCODER_METHOD_KINDS.includes(k));
-  if (needEncoder && !input.encoder) throw new UserError(`eval: method ${needEncoder} needs an encoder for this model (train one with \`wgan-inpaint train-encoder\`)`);
+  if (needEncoder && !input.encoder)
+    throw new UserError(
+      `eval: method ${needEncoder} needs an encoder for this model (train one with \`wgan-inpaint train-encoder\`)`,
+    );
   await warmUp(model, images, o, input.encoder);
   const res: EvalResult = {
-    options: o, n: images.n, cells: {}, holeFraction: {}, maskedAccuracy: {}, originalAccuracy: acc(images),
-    fdClassifier: null, searches: [], outputs: {}, masks: {}, masked: {}, originalCritic: criticMean(model.critic, images),
+    options: o,
+    n: images.n,
+    cells: {},
+    holeFraction: {},
+    maskedAccuracy: {},
+    originalAccuracy: acc(images),
+    fdClassifier: null,
+    searches: [],
+    outputs: {},
+    masks: {},
+    masked: {},
+    originalCritic: criticMean(model.critic, images),
   };
   for (const kind of o.masks) {
     const masks = evalMasks(kind, images.n, images.height, images.width, o.seed);
@@ -444,10 +594,36 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
       log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
       // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
       const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
-      const r = await runSearch(m, images, masks, { iters: s.iters, restarts: s.restarts, lambda: s.lambda, lr: o.lr, seed: o.seed, init: s.init, contextFloor: o.contextFloor, ...(s.refine ? { refine: s.refine } : {}) }, o.batch,
-        (imagesDone, iter) => cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }), cb.signal);
+      const r = await runSearch(
+        m,
+        images,
+        masks,
+        {
+          iters: s.iters,
+          restarts: s.restarts,
+          lambda: s.lambda,
+          lr: o.lr,
+          seed: o.seed,
+          init: s.init,
+          contextFloor: o.contextFloor,
+          ...(s.refine ? { refine: s.refine } : {}),
+        },
+        o.batch,
+        (imagesDone, iter) =>
+          cb.onSearchProgress?.({ mask: kind, search: key, imagesDone, images: images.n, iter, iters: s.iters }),
+        cb.signal,
+      );
       done.set(key, r);
-      res.searches.push({ mask: kind, lambda: s.lambda, restarts: s.restarts, iters: s.iters, init: s.init, seconds: r.searchSeconds, contextual: r.contextual, prior: r.prior });
+      res.searches.push({
+        mask: kind,
+        lambda: s.lambda,
+        restarts: s.restarts,
+        iters: s.iters,
+        init: s.init,
+        seconds: r.searchSeconds,
+        contextual: r.contextual,
+        prior: r.prior,
+      });
     }
     for (const method of o.methods) {
       const spec = getEvalMethod(method);
@@ -465,13 +641,28 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
     const per = Object.fromEntries(o.methods.map((m) => [m, measurePerImage(outputs[m]!, images, masks)]));
     const reference = o.methods[0]!;
     for (const method of o.methods) {
-      const out = outputs[method]!, p = per[method]!;
+      const out = outputs[method]!,
+        p = per[method]!;
       const stats = Object.fromEntries(EVAL_METRICS.map((m) => [m.key, stat(p[m.key])])) as Record<MetricKey, Stat>;
       const exact = p.holePsnr.filter((v) => v === Infinity).length;
-      cells[method] = { n: images.n, ...stats, secondsPerImage: seconds[method]! / images.n, accuracy: acc(out), exact, critic: criticMean(model.critic, out), fdCompleted: input.classifier ? fdClassifierImages(input.classifier, out, images) : null };
+      cells[method] = {
+        n: images.n,
+        ...stats,
+        secondsPerImage: seconds[method]! / images.n,
+        accuracy: acc(out),
+        exact,
+        critic: criticMean(model.critic, out),
+        fdCompleted: input.classifier ? fdClassifierImages(input.classifier, out, images) : null,
+      };
       if (method !== reference) {
-        const ref = per[reference]!, hp = pairedDiff(p.holePsnr, ref.holePsnr);
-        cells[method].paired = { reference, holePsnr: hp.diff, ssim: pairedDiff(p.ssim, ref.ssim).diff, better: hp.better };
+        const ref = per[reference]!,
+          hp = pairedDiff(p.holePsnr, ref.holePsnr);
+        cells[method].paired = {
+          reference,
+          holePsnr: hp.diff,
+          ssim: pairedDiff(p.ssim, ref.ssim).diff,
+          better: hp.better,
+        };
       }
     }
     res.cells[kind] = cells;
@@ -479,7 +670,12 @@ export async function evaluate(input: EvalInput, options: Partial<EvalOptions> =
   }
   if (input.fd && input.classifier) {
     const { real, n, seed } = input.fd;
-    res.fdClassifier = { value: fdClassifier(model.generator, input.classifier, real, n, seed), samples: n, real: real.n, seed };
+    res.fdClassifier = {
+      value: fdClassifier(model.generator, input.classifier, real, n, seed),
+      samples: n,
+      real: real.n,
+      seed,
+    };
   }
   return res;
 }

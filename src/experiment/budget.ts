@@ -29,14 +29,18 @@ function median(xs: number[]): number {
  * Time `steps` critic and generator steps of the config's cell (after one warm-up of each) on random
  * real images; with a classifier and real images, one probe measurement too. Leaves no tensors.
  */
-export function measureCell(c: TrainConfig, o: { steps: number; classifier?: tf.LayersModel; real?: ImageBatch }): StepTimes {
+export function measureCell(
+  c: TrainConfig,
+  o: { steps: number; classifier?: tf.LayersModel; real?: ImageBatch },
+): StepTimes {
   const models = buildModels(c.model, { ...c });
   const t = makeTrainer(models, c);
   const real = tf.randomUniform([c.batch, c.size, c.size, c.channels], -1, 1, 'float32', c.seed) as tf.Tensor4D;
   try {
     criticStep(t, real, 0);
     generatorStep(t, c.batch);
-    const tc: number[] = [], tg: number[] = [];
+    const tc: number[] = [],
+      tg: number[] = [];
     for (let i = 0; i < o.steps; i++) {
       let t0 = performance.now();
       criticStep(t, real, i + 1);
@@ -63,7 +67,10 @@ export function measureCell(c: TrainConfig, o: { steps: number; classifier?: tf.
 }
 
 /** Projected seconds of one run of `c` (c.iters iterations, a measurement every c.fdEvery). */
-export function projectRunSeconds(c: Pick<TrainConfig, 'loss' | 'nCritic' | 'iters' | 'fdEvery'>, t: StepTimes): number {
+export function projectRunSeconds(
+  c: Pick<TrainConfig, 'loss' | 'nCritic' | 'iters' | 'fdEvery'>,
+  t: StepTimes,
+): number {
   const probes = c.fdEvery > 0 ? Math.floor(c.iters / c.fdEvery) : 0;
   return criticStepsBefore(c, c.iters) * t.critic + c.iters * t.generator + probes * t.probe;
 }

@@ -39,7 +39,11 @@ import { measureCell, projectRunSeconds } from './budget.js';
  * DCGAN at width 32 (the project's Fashion-MNIST recipe; 64 costs ≈ 2.5× as much), the MLP at the
  * WGAN paper's 512 units.
  */
-export const CLAIMS_DEFAULTS = { iters: 1000, seeds: 2, widths: { dcgan: 32, mlp: 512 } as Record<string, number> } as const;
+export const CLAIMS_DEFAULTS = {
+  iters: 1000,
+  seeds: 2,
+  widths: { dcgan: 32, mlp: 512 } as Record<string, number>,
+} as const;
 
 const T = TrainConfigSchema.shape;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
@@ -47,11 +51,24 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min
 export const ClaimsOptionsSchema = z
   .object({
     data: T.data,
-    out: z.string().min(1).describe('experiment folder (required): runs/<loss>-<model>-s<seed>/ (each a normal run folder), report.md, report.json, plots/'),
-    iters: int(1).default(CLAIMS_DEFAULTS.iters).describe('generator iterations of every run (the budget; each preceded by its loss\'s critic steps)'),
+    out: z
+      .string()
+      .min(1)
+      .describe(
+        'experiment folder (required): runs/<loss>-<model>-s<seed>/ (each a normal run folder), report.md, report.json, plots/',
+      ),
+    iters: int(1)
+      .default(CLAIMS_DEFAULTS.iters)
+      .describe("generator iterations of every run (the budget; each preceded by its loss's critic steps)"),
     seeds: int(1, 1000).default(CLAIMS_DEFAULTS.seeds).describe('seeds 0 … S−1 of every cell'),
-    losses: z.string().default(LOSSES.kinds.join(',')).describe(`losses, comma-separated (valid: ${LOSSES.kinds.join(', ')}; gan is the standard-GAN baseline)`),
-    models: z.string().default(MODEL_REGISTRY.kinds.join(',')).describe(`models, comma-separated (valid: ${MODEL_REGISTRY.kinds.join(', ')})`),
+    losses: z
+      .string()
+      .default(LOSSES.kinds.join(','))
+      .describe(`losses, comma-separated (valid: ${LOSSES.kinds.join(', ')}; gan is the standard-GAN baseline)`),
+    models: z
+      .string()
+      .default(MODEL_REGISTRY.kinds.join(','))
+      .describe(`models, comma-separated (valid: ${MODEL_REGISTRY.kinds.join(', ')})`),
     gWidth: T.gWidth.describe('generator width of every run (dcgan: channels, mlp: units per hidden layer)'),
     dWidth: T.dWidth.describe('critic width of every run'),
     size: T.size,
@@ -59,11 +76,25 @@ export const ClaimsOptionsSchema = z
     limit: T.limit,
     batch: T.batch,
     nz: T.nz,
-    fdEvery: int(1).nullable().default(null).describe('measure FD-classifier, modes covered and spread every N iterations'),
-    classifier: z.string().default('').describe('classifier folder for FD-classifier and modes (`wgan-inpaint classifier train`) [default: the shipped one of --data, e.g. models/fashion-mnist/classifier]'),
-    checkpointEvery: int(1).nullable().default(null).describe('checkpoint every N iterations, what a resume after a kill loses at most'),
+    fdEvery: int(1)
+      .nullable()
+      .default(null)
+      .describe('measure FD-classifier, modes covered and spread every N iterations'),
+    classifier: z
+      .string()
+      .default('')
+      .describe(
+        'classifier folder for FD-classifier and modes (`wgan-inpaint classifier train`) [default: the shipped one of --data, e.g. models/fashion-mnist/classifier]',
+      ),
+    checkpointEvery: int(1)
+      .nullable()
+      .default(null)
+      .describe('checkpoint every N iterations, what a resume after a kill loses at most'),
     backend: z.enum(BACKEND_KINDS).default('auto').describe('compute backend (the caller initialises it)'),
-    estimate: z.boolean().default(false).describe('time a few steps of every cell, print the projected time of the grid, and exit'),
+    estimate: z
+      .boolean()
+      .default(false)
+      .describe('time a few steps of every cell, print the projected time of the grid, and exit'),
     reportOnly: z.boolean().default(false).describe('write the report from the runs on disk without training'),
   })
   .strict();
@@ -71,14 +102,22 @@ export const ClaimsOptionsSchema = z
 export type ClaimsOptionsInput = z.input<typeof ClaimsOptionsSchema>;
 
 /** Options with the lists parsed and every default filled in. */
-export interface ClaimsOptions extends Omit<z.output<typeof ClaimsOptionsSchema>, 'losses' | 'models' | 'fdEvery' | 'checkpointEvery'> {
+export interface ClaimsOptions
+  extends Omit<z.output<typeof ClaimsOptionsSchema>, 'losses' | 'models' | 'fdEvery' | 'checkpointEvery'> {
   losses: string[];
   models: string[];
   fdEvery: number;
   checkpointEvery: number;
 }
 
-const splitList = (s: string) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))];
+const splitList = (s: string) => [
+  ...new Set(
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+];
 
 /** The shipped classifier of a built-in dataset (models/<data>/classifier), if there is one. */
 export function shippedClassifier(data: string): string | undefined {
@@ -90,17 +129,24 @@ export function resolveClaimsOptions(input: unknown): ClaimsOptions {
   const r = ClaimsOptionsSchema.safeParse(input);
   if (!r.success) throw new UserError(`experiment claims: ${formatZodError(r.error, { input })}`);
   const o = r.data;
-  const losses = splitList(o.losses), models = splitList(o.models);
+  const losses = splitList(o.losses),
+    models = splitList(o.models);
   if (!losses.length) throw new UserError('experiment claims: --losses names no loss');
   if (!models.length) throw new UserError('experiment claims: --models names no model');
   const check = (f: () => unknown, flag: string) => {
-    try { f(); } catch (e) { throw new UserError(`experiment claims: --${flag}: ${(e as Error).message}`); }
+    try {
+      f();
+    } catch (e) {
+      throw new UserError(`experiment claims: --${flag}: ${(e as Error).message}`);
+    }
   };
   for (const l of losses) check(() => LOSSES.get(l), 'losses');
   for (const m of models) check(() => MODEL_REGISTRY.get(m), 'models');
   const classifier = o.classifier || shippedClassifier(o.data);
   if (!classifier && !o.reportOnly) {
-    throw new UserError(`experiment claims: '${o.data}' has no shipped classifier; pass --classifier DIR (train one with \`wgan-inpaint classifier train --data ${o.data} --size ${o.size}\`)`);
+    throw new UserError(
+      `experiment claims: '${o.data}' has no shipped classifier; pass --classifier DIR (train one with \`wgan-inpaint classifier train --data ${o.data} --size ${o.size}\`)`,
+    );
   }
   return {
     ...o,
@@ -131,12 +177,30 @@ export function gridCells(o: ClaimsOptions): Cell[] {
         const name = `${loss}-${model}-s${seed}`;
         const width = CLAIMS_DEFAULTS.widths[model] ?? MODEL_REGISTRY.get(model).defaultWidth;
         cells.push({
-          name, loss, model, seed, dir: path.join(o.out, 'runs', name),
+          name,
+          loss,
+          model,
+          seed,
+          dir: path.join(o.out, 'runs', name),
           config: {
-            data: o.data, limit: o.limit, size: o.size, channels: o.channels, nz: o.nz, batch: o.batch,
-            model, loss, seed, iters: o.iters, gWidth: o.gWidth ?? width, dWidth: o.dWidth ?? width,
-            fdEvery: o.fdEvery, classifier: o.classifier, sampleEvery: o.fdEvery, checkpointEvery: o.checkpointEvery,
-            keepCheckpoints: 1, backend: o.backend,
+            data: o.data,
+            limit: o.limit,
+            size: o.size,
+            channels: o.channels,
+            nz: o.nz,
+            batch: o.batch,
+            model,
+            loss,
+            seed,
+            iters: o.iters,
+            gWidth: o.gWidth ?? width,
+            dWidth: o.dWidth ?? width,
+            fdEvery: o.fdEvery,
+            classifier: o.classifier,
+            sampleEvery: o.fdEvery,
+            checkpointEvery: o.checkpointEvery,
+            keepCheckpoints: 1,
+            backend: o.backend,
           },
         });
       }
@@ -194,7 +258,10 @@ function recordCommand(dir: string, o: ClaimsOptions, command: string | undefine
   }
   if (command) commands.push(command);
   fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(file, JSON.stringify({ format: 1, kind: 'claims', options: gridOptions(o), commands }, null, 2) + '\n');
+  writeFileAtomic(
+    file,
+    `${JSON.stringify({ format: 1, kind: 'claims', options: gridOptions(o), commands }, null, 2)}\n`,
+  );
   return commands;
 }
 
@@ -210,13 +277,21 @@ function cellState(c: Cell): { started: boolean; step: number; diverged: boolean
     if (!(e instanceof UserError)) throw e;
   }
   const m = ck ? readManifest(ck) : undefined;
-  return { started: run.checkpoints().length > 0, step: m?.step ?? 0, diverged: run.diverged() !== null, trainSeconds: m?.trainSeconds ?? null };
+  return {
+    started: run.checkpoints().length > 0,
+    step: m?.step ?? 0,
+    diverged: run.diverged() !== null,
+    trainSeconds: m?.trainSeconds ?? null,
+  };
 }
 
 /** Time every cell and project the grid (the `--estimate` mode). */
 async function estimate(o: ClaimsOptions, cells: Cell[], ev: Dataset, log: (m: string) => void): Promise<number> {
   const clf = await loadClassifier(o.classifier);
-  const real = toImageBatch(ev, Array.from({ length: Math.min(ev.n, 1000) }, (_, i) => i));
+  const real = toImageBatch(
+    ev,
+    Array.from({ length: Math.min(ev.n, 1000) }, (_, i) => i),
+  );
   let total = 0;
   const seen = new Map<string, number>();
   for (const c of cells) {
@@ -224,18 +299,26 @@ async function estimate(o: ClaimsOptions, cells: Cell[], ev: Dataset, log: (m: s
     let s = seen.get(key);
     if (s === undefined) {
       const cfg: TrainConfig = resolveConfig(c.config);
-      const cpu0 = process.cpuUsage(), w0 = performance.now();
+      const cpu0 = process.cpuUsage(),
+        w0 = performance.now();
       const t = measureCell(cfg, { steps: 3, classifier: clf.model, real });
       const cpu = process.cpuUsage(cpu0);
       const share = (cpu.user + cpu.system) / 1e3 / (performance.now() - w0);
       s = projectRunSeconds(cfg, t);
       seen.set(key, s);
-      log(`  ${key.padEnd(16)} critic step ${(t.critic * 1000).toFixed(0)} ms, generator step ${(t.generator * 1000).toFixed(0)} ms, measurement ${t.probe.toFixed(1)} s → ${(s / 60).toFixed(1)} min per run (this process got ${share.toFixed(2)} of ${os.cpus().length} cores)`);
+      log(
+        `  ${key.padEnd(16)} critic step ${(t.critic * 1000).toFixed(0)} ms, generator step ${(t.generator * 1000).toFixed(0)} ms, measurement ${t.probe.toFixed(1)} s → ${(s / 60).toFixed(1)} min per run (this process got ${share.toFixed(2)} of ${os.cpus().length} cores)`,
+      );
     }
     total += s;
   }
   clf.model.dispose();
-  log(`grid of ${cells.length} runs: ≈ ${(total / 3600).toFixed(2)} h at the speed measured now (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')})`);
+  log(
+    `grid of ${cells.length} runs: ≈ ${(total / 3600).toFixed(2)} h at the speed measured now (load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')})`,
+  );
   return total;
 }
 
@@ -248,8 +331,30 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const result: ClaimsResult = { dir: o.out, aborted: false, files: [], claims: [] };
 
   const needData = !o.reportOnly;
-  const ds = cb.dataset ?? (needData && !o.estimate ? await loadDataset({ data: o.data, size: o.size, channels: o.channels, split: 'train', ...(o.limit ? { limit: o.limit } : {}), onWarning: log }) : undefined);
-  const ev = cb.evalDataset ?? (needData ? await loadDataset({ data: o.data, size: o.size, channels: o.channels, split: 'test', limit: 1000, onWarning: log }) : undefined);
+  const ds =
+    cb.dataset ??
+    (needData && !o.estimate
+      ? await loadDataset({
+          data: o.data,
+          size: o.size,
+          channels: o.channels,
+          split: 'train',
+          ...(o.limit ? { limit: o.limit } : {}),
+          onWarning: log,
+        })
+      : undefined);
+  const ev =
+    cb.evalDataset ??
+    (needData
+      ? await loadDataset({
+          data: o.data,
+          size: o.size,
+          channels: o.channels,
+          split: 'test',
+          limit: 1000,
+          onWarning: log,
+        })
+      : undefined);
   if (o.estimate) {
     result.estimateSeconds = await estimate(o, cells, ev!, log);
     return result;
@@ -257,12 +362,23 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const commands = o.reportOnly ? recordCommand(o.out, o, undefined) : recordCommand(o.out, o, cb.command);
 
   if (!o.reportOnly) {
-    log(`experiment claims: ${cells.length} runs (${o.losses.join(', ')} × ${o.models.join(', ')} × ${o.seeds} seeds), ${o.iters} iterations each, in ${path.join(o.out, 'runs')}`);
+    log(
+      `experiment claims: ${cells.length} runs (${o.losses.join(', ')} × ${o.models.join(', ')} × ${o.seeds} seeds), ${o.iters} iterations each, in ${path.join(o.out, 'runs')}`,
+    );
     for (const [i, c] of cells.entries()) {
-      if (cb.signal?.aborted) { result.aborted = true; break; }
+      if (cb.signal?.aborted) {
+        result.aborted = true;
+        break;
+      }
       const st = cellState(c);
-      if (st.diverged) { cb.onCell?.(c, i, cells.length, 'skip-diverged'); continue; }
-      if (st.step >= o.iters) { cb.onCell?.(c, i, cells.length, 'skip-done'); continue; }
+      if (st.diverged) {
+        cb.onCell?.(c, i, cells.length, 'skip-diverged');
+        continue;
+      }
+      if (st.step >= o.iters) {
+        cb.onCell?.(c, i, cells.length, 'skip-done');
+        continue;
+      }
       const resume = st.started;
       cb.onCell?.(c, i, cells.length, resume ? 'resume' : 'start');
       try {
@@ -279,7 +395,11 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
         });
         r.models.generator.dispose();
         r.models.critic.dispose();
-        if (r.aborted) { cb.onCell?.(c, i, cells.length, 'stopped'); result.aborted = true; break; }
+        if (r.aborted) {
+          cb.onCell?.(c, i, cells.length, 'stopped');
+          result.aborted = true;
+          break;
+        }
         cb.onCell?.(c, i, cells.length, 'done');
       } catch (e) {
         if (e instanceof UserError && new RunDir(c.dir).diverged()) {
@@ -287,7 +407,10 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
           cb.onCell?.(c, i, cells.length, 'diverged');
           continue;
         }
-        if (e instanceof UserError) throw new UserError(`experiment claims: run ${c.name}: ${e.message}${/differs from the run's config/.test(e.message) ? ' (the experiment folder holds runs with other settings: use another --out)' : ''}`);
+        if (e instanceof UserError)
+          throw new UserError(
+            `experiment claims: run ${c.name}: ${e.message}${/differs from the run's config/.test(e.message) ? ' (the experiment folder holds runs with other settings: use another --out)' : ''}`,
+          );
         throw e;
       }
     }
@@ -305,7 +428,16 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
     const run = new RunDir(c.dir);
     const st = cellState(c);
     const d = run.diverged();
-    return { name: c.name, loss: c.loss, model: c.model, seed: c.seed, iters: o.iters, stats: run.readStats(), diverged: d ? { iter: d.iter, key: d.key } : null, trainSeconds: st.trainSeconds };
+    return {
+      name: c.name,
+      loss: c.loss,
+      model: c.model,
+      seed: c.seed,
+      iters: o.iters,
+      stats: run.readStats(),
+      diverged: d ? { iter: d.iter, key: d.key } : null,
+      trainSeconds: st.trainSeconds,
+    };
   });
   const runs = records.map((r) => summariseRun(r, classes));
   const claims = answerClaims(runs);

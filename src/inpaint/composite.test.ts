@@ -8,7 +8,11 @@ const batch = (n: number, h: number, w: number, c: number, values: number[]): Im
   assert.equal(values.length, n * h * w * c);
   return { data: Float32Array.from(values), n, height: h, width: w, channels: c };
 };
-const mask = (h: number, w: number, values: number[]): Mask => ({ data: Float32Array.from(values), height: h, width: w });
+const mask = (h: number, w: number, values: number[]): Mask => ({
+  data: Float32Array.from(values),
+  height: h,
+  width: w,
+});
 
 test('composite takes known pixels from y and hole pixels from g (shared mask, 2 channels)', () => {
   // 1 image, 1x3, 2 channels; middle pixel is the hole.
@@ -50,7 +54,8 @@ test('applyMask fills holes with the flat grey (default 0.5) and leaves known pi
 });
 
 test("applyMask 'checker' draws 4-px squares of 0.4 / 0.6 in the hole", () => {
-  const h = 1, w = 10;
+  const h = 1,
+    w = 10;
   const y = batch(1, h, w, 1, new Array(10).fill(1));
   const out = applyMask(y, mask(h, w, new Array(10).fill(0)), 'checker');
   assert.deepEqual([...out.data], [0.4, 0.4, 0.4, 0.4, 0.6, 0.6, 0.6, 0.6, 0.4, 0.4].map(Math.fround));

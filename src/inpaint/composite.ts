@@ -27,10 +27,13 @@ export function masksFor(b: ImageBatch, masks: Mask | Mask[]): Mask[] {
  */
 export function composite(y: ImageBatch, g: ImageBatch, masks: Mask | Mask[]): ImageBatch {
   if (y.n !== g.n || y.height !== g.height || y.width !== g.width || y.channels !== g.channels) {
-    throw new UserError(`composite: generated ${g.n}x${g.height}x${g.width}x${g.channels} does not match input ${y.n}x${y.height}x${y.width}x${y.channels}`);
+    throw new UserError(
+      `composite: generated ${g.n}x${g.height}x${g.width}x${g.channels} does not match input ${y.n}x${y.height}x${y.width}x${y.channels}`,
+    );
   }
   const list = masksFor(y, masks);
-  const C = y.channels, P = y.height * y.width;
+  const C = y.channels,
+    P = y.height * y.width;
   const out = new Float32Array(y.data.length);
   list.forEach((m, n) => {
     for (let p = 0; p < P; p++) {
@@ -54,12 +57,19 @@ const CHECKER = 4;
  */
 export function applyMask(y: ImageBatch, masks: Mask | Mask[], fill: number | 'checker' = 0.5): ImageBatch {
   const list = masksFor(y, masks);
-  const C = y.channels, W = y.width, P = y.height * W;
+  const C = y.channels,
+    W = y.width,
+    P = y.height * W;
   const out = Float32Array.from(y.data);
   list.forEach((m, n) => {
     for (let p = 0; p < P; p++) {
       if (m.data[p]! >= 0.5) continue;
-      const v = fill === 'checker' ? ((Math.floor(p / W / CHECKER) + Math.floor((p % W) / CHECKER)) % 2 === 0 ? 0.4 : 0.6) : fill;
+      const v =
+        fill === 'checker'
+          ? (Math.floor(p / W / CHECKER) + Math.floor((p % W) / CHECKER)) % 2 === 0
+            ? 0.4
+            : 0.6
+          : fill;
       out.fill(v, (n * P + p) * C, (n * P + p + 1) * C);
     }
   });

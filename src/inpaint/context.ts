@@ -13,10 +13,19 @@ import { importanceWeights } from './weights.js';
  * The weights W [B, h, w, 1] and targets y [B, h, w, c] (in [-1, 1]) of `images` and their masks, each
  * image repeated `repeats` times in a row (one per restart): B = N · repeats.
  */
-export function contextTargets(images: ImageBatch, masks: Mask[], window: number, contextFloor: number, repeats = 1): { W: tf.Tensor4D; Y: tf.Tensor4D } {
-  const N = images.n, K = repeats, B = N * K;
+export function contextTargets(
+  images: ImageBatch,
+  masks: Mask[],
+  window: number,
+  contextFloor: number,
+  repeats = 1,
+): { W: tf.Tensor4D; Y: tf.Tensor4D } {
+  const N = images.n,
+    K = repeats,
+    B = N * K;
   const { height: h, width: w, channels: c } = images;
-  const px = h * w, s = imageSize(images);
+  const px = h * w,
+    s = imageSize(images);
   const wts = new Float32Array(B * px);
   const ys = new Float32Array(B * s);
   for (let i = 0; i < N; i++) {
@@ -31,9 +40,17 @@ export function contextTargets(images: ImageBatch, masks: Mask[], window: number
 }
 
 /** Per-sample [B] contextual and prior losses of fills g [B, h, w, c]; without the prior, zeros (λ = 0 needs none). */
-export function contextAndPrior(g: tf.Tensor4D, W: tf.Tensor4D, Y: tf.Tensor4D, critic: tf.LayersModel, withPrior = true): { ctx: tf.Tensor1D; prior: tf.Tensor1D } {
+export function contextAndPrior(
+  g: tf.Tensor4D,
+  W: tf.Tensor4D,
+  Y: tf.Tensor4D,
+  critic: tf.LayersModel,
+  withPrior = true,
+): { ctx: tf.Tensor1D; prior: tf.Tensor1D } {
   const B = g.shape[0];
   const ctx = tf.sum(tf.mul(W, tf.abs(tf.sub(g, Y))), [1, 2, 3]) as tf.Tensor1D;
-  const prior = withPrior ? (tf.neg(tf.reshape(critic.apply(g, { training: false }) as tf.Tensor, [B])) as tf.Tensor1D) : (tf.zeros([B]) as tf.Tensor1D);
+  const prior = withPrior
+    ? (tf.neg(tf.reshape(critic.apply(g, { training: false }) as tf.Tensor, [B])) as tf.Tensor1D)
+    : (tf.zeros([B]) as tf.Tensor1D);
   return { ctx, prior };
 }

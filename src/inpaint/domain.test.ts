@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrateDomain, checkDomain, domainThreshold, knownError, knownFraction, DomainStatsSchema, type DomainStats } from './domain.js';
+import {
+  calibrateDomain,
+  checkDomain,
+  domainThreshold,
+  knownError,
+  knownFraction,
+  DomainStatsSchema,
+  type DomainStats,
+} from './domain.js';
 import { inpaintImages } from './inpaint.js';
 import { DEFAULT_INPAINT } from './options.js';
 import { makeMask } from '../masks/masks.js';
@@ -14,7 +22,13 @@ import { sample } from '../models/sample.js';
 import { buildEncoder } from '../encoder/model.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 
-const img = (vals: number[], w = 2): ImageBatch => ({ data: Float32Array.from(vals), n: 1, height: vals.length / w, width: w, channels: 1 });
+const img = (vals: number[], w = 2): ImageBatch => ({
+  data: Float32Array.from(vals),
+  n: 1,
+  height: vals.length / w,
+  width: w,
+  channels: 1,
+});
 
 test('known error: mean |g − y| over known pixels only; known fraction; thresholds', () => {
   const m = { data: Float32Array.from([1, 1, 0, 0]), height: 2, width: 2 };
@@ -24,15 +38,29 @@ test('known error: mean |g − y| over known pixels only; known fraction; thresh
   assert.equal(domainThreshold(0.1), 0.2);
   assert.ok(Math.abs(domainThreshold(0.01) - 0.06) < 1e-12);
   const stats: DomainStats = {
-    knownError: { n: 30, median: 0.05, p95: 0.1, max: 0.2 }, threshold: 0.2, n: 30, iters: 100, restarts: 1, masks: ['center'], data: 'x', expects: '28×28 bars',
-    bins: [{ n: 10, median: 0.02, p95: 0.03, max: 0.04, minKnown: 0, maxKnown: 0.35, threshold: 0.08 }, { n: 2, median: 0, p95: 0, max: 0, minKnown: 0.35, maxKnown: 0.65, threshold: 0.05 }, { n: 18, median: 0.1, p95: 0.15, max: 0.2, minKnown: 0.65, maxKnown: 1.0001, threshold: 0.3 }],
+    knownError: { n: 30, median: 0.05, p95: 0.1, max: 0.2 },
+    threshold: 0.2,
+    n: 30,
+    iters: 100,
+    restarts: 1,
+    masks: ['center'],
+    data: 'x',
+    expects: '28×28 bars',
+    bins: [
+      { n: 10, median: 0.02, p95: 0.03, max: 0.04, minKnown: 0, maxKnown: 0.35, threshold: 0.08 },
+      { n: 2, median: 0, p95: 0, max: 0, minKnown: 0.35, maxKnown: 0.65, threshold: 0.05 },
+      { n: 18, median: 0.1, p95: 0.15, max: 0.2, minKnown: 0.65, maxKnown: 1.0001, threshold: 0.3 },
+    ],
   };
   DomainStatsSchema.parse(stats);
   // The bin of the mask's known fraction decides; a bin with < 5 images falls back to the overall threshold.
   assert.equal(checkDomain(stats, 0.1, 0.2, 100)!.unlike, true);
   assert.equal(checkDomain(stats, 0.1, 0.8, 100)!.unlike, false);
   assert.equal(checkDomain(stats, 0.1, 0.5, 100)!.threshold, 0.2);
-  assert.match(checkDomain(stats, 0.5, 0.8, 1000)!.message!, /looks unlike what the model was trained on \(28×28 bars\).*0\.500.*0\.300/);
+  assert.match(
+    checkDomain(stats, 0.5, 0.8, 1000)!.message!,
+    /looks unlike what the model was trained on \(28×28 bars\).*0\.500.*0\.300/,
+  );
   // Too short a search is not judged, nor one with a lower context floor than the calibration's
   // (absent = 0: every floor is judged against an old calibration).
   assert.equal(checkDomain(stats, 0.9, 0.8, 99), null);
@@ -41,7 +69,7 @@ test('known error: mean |g − y| over known pixels only; known fraction; thresh
   assert.equal(checkDomain({ ...stats, contextFloor: 0.05 }, 0.9, 0.8, 100, 0.05)!.unlike, true);
 });
 
-test("the shipped fashion-mnist model, with its default search (from its encoder): held-out images pass, inverted ones (dark clothing on white) are flagged", async () => {
+test('the shipped fashion-mnist model, with its default search (from its encoder): held-out images pass, inverted ones (dark clothing on white) are flagged', async () => {
   await testBackend();
   const ck = await loadCheckpoint('fashion-mnist');
   const { model } = await attachEncoder(ck, 'auto', undefined, 'fashion-mnist');
@@ -49,16 +77,24 @@ test("the shipped fashion-mnist model, with its default search (from its encoder
   try {
     const ds = await loadDataset({ data: 'fashion-mnist', size: 32, channels: 1, split: 'test', limit: 88 });
     const at = (i: number) => toImageBatch(ds, [i]);
-    const calib = toImageBatch(ds, Array.from({ length: 64 }, (_, i) => i));
-    model.manifest.domain = await calibrateDomain(model, calib, { data: 'fashion-mnist', expects: '32×32 grey clothing, white on black' });
+    const calib = toImageBatch(
+      ds,
+      Array.from({ length: 64 }, (_, i) => i),
+    );
+    model.manifest.domain = await calibrateDomain(model, calib, {
+      data: 'fashion-mnist',
+      expects: '32×32 grey clothing, white on black',
+    });
     assert.equal(model.manifest.domain.n, 64);
     assert.equal(model.manifest.domain.start, 'encoder');
     const thr = model.manifest.domain.bins.map((x) => x.threshold.toFixed(3)).join(', ');
     const held = Array.from({ length: 24 }, (_, k) => at(64 + k));
     const inverted = held.map((b) => ({ ...b, data: b.data.map((v) => 1 - v) }));
     const masks = held.map((_, i) => makeMask(['center', 'random', 'half', 'strokes'][i % 4]!, 32, 32, { seed: i }));
-    const flagged = async (set: ImageBatch[]) => (await inpaintImages(model, set, masks)).filter((r) => r.domain!.unlike).length;
-    const a = await flagged(held), b = await flagged(inverted);
+    const flagged = async (set: ImageBatch[]) =>
+      (await inpaintImages(model, set, masks)).filter((r) => r.domain!.unlike).length;
+    const a = await flagged(held),
+      b = await flagged(inverted);
     assert.ok(a <= 2, `${a} of 24 held-out images flagged (thresholds ${thr})`);
     assert.ok(b >= 16, `only ${b} of 24 inverted images flagged (thresholds ${thr})`);
     console.log(`domain: ${a}/24 held-out and ${b}/24 inverted flagged; thresholds ${thr}`);
@@ -76,11 +112,22 @@ test("the shipped fashion-mnist model, with its default search (from its encoder
 
 test("calibration uses the model's default search: the encoder's (100 × 1) when it has one, else random (300 × 2)", async () => {
   await testBackend();
-  const gan = buildModels('dcgan', { size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 1 });
+  const gan = buildModels('dcgan', {
+    size: 28,
+    channels: 1,
+    nz: 8,
+    gWidth: 4,
+    dWidth: 4,
+    criticNorm: 'layer',
+    seed: 1,
+  });
   const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
   const heldOut = sample(gan.generator, 4, 3);
   const withE = await calibrateDomain({ ...gan, encoder: E }, heldOut, { data: 'x', expects: 'bars' });
-  assert.deepEqual([withE.start, withE.iters, withE.restarts, withE.contextFloor], ['encoder', 100, 1, DEFAULT_INPAINT.contextFloor]);
+  assert.deepEqual(
+    [withE.start, withE.iters, withE.restarts, withE.contextFloor],
+    ['encoder', 100, 1, DEFAULT_INPAINT.contextFloor],
+  );
   const random = await calibrateDomain(gan, heldOut, { data: 'x', expects: 'bars', iters: 20 });
   assert.deepEqual([random.start, random.iters, random.restarts], ['random', 20, 2]);
   DomainStatsSchema.parse(withE);

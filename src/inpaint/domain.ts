@@ -42,7 +42,11 @@ const StatsBand = z
   .strict();
 
 /** Known-fraction bins: a mask that leaves few pixels known is easier to match (random 80 %: ≈ 0.03 on Fashion-MNIST) than a half. */
-export const KNOWN_BINS: readonly [number, number][] = [[0, 0.35], [0.35, 0.65], [0.65, 1.0001]];
+export const KNOWN_BINS: readonly [number, number][] = [
+  [0, 0.35],
+  [0.35, 0.65],
+  [0.65, 1.0001],
+];
 
 export const DomainStatsSchema = z
   .object({
@@ -98,9 +102,12 @@ export function domainThreshold(p95: number): number {
 
 /** Mean |g − y| over the known pixels (mask ≥ 0.5) and channels of image `i` of `y` and `j` of `g`; NaN without known pixels. */
 export function knownError(y: ImageBatch, g: ImageBatch, mask: Mask, i = 0, j = 0): number {
-  const C = y.channels, P = y.height * y.width;
-  const yo = i * P * C, go = j * P * C;
-  let s = 0, n = 0;
+  const C = y.channels,
+    P = y.height * y.width;
+  const yo = i * P * C,
+    go = j * P * C;
+  let s = 0,
+    n = 0;
   for (let p = 0; p < P; p++) {
     if (mask.data[p]! < 0.5) continue;
     for (let c = 0; c < C; c++) s += Math.abs(g.data[go + p * C + c]! - y.data[yo + p * C + c]!);
@@ -109,7 +116,8 @@ export function knownError(y: ImageBatch, g: ImageBatch, mask: Mask, i = 0, j = 
   return n ? s / n : NaN;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 
 /** The fraction of known pixels of a mask. */
 export function knownFraction(m: Mask): number {
@@ -124,7 +132,14 @@ export function knownFraction(m: Mask): number {
  * calibration's did: fewer iterations, or a lower context floor (known pixels far from the hole then
  * weigh less, so they are matched less closely whatever the image).
  */
-export function checkDomain(stats: DomainStats, error: number, known: number, iters: number, contextFloor = 0, knownStatsOf?: number[]): DomainCheck | null {
+export function checkDomain(
+  stats: DomainStats,
+  error: number,
+  known: number,
+  iters: number,
+  contextFloor = 0,
+  knownStatsOf?: number[],
+): DomainCheck | null {
   const judged = !(iters < stats.iters || contextFloor < (stats.contextFloor ?? 0) || !Number.isFinite(error));
   const st = stats.knownStats && knownStatsOf ? statsScore(stats.knownStats, knownStatsOf) : null;
   if (!judged && !st) return null;
@@ -135,7 +150,9 @@ export function checkDomain(stats: DomainStats, error: number, known: number, it
   const unlike = byError || byStats;
   const why = byError
     ? `its known pixels are matched with a mean error of ${error.toFixed(3)}, where held-out images stay below ${threshold.toFixed(3)}`
-    : byStats ? `its ${STAT_WORDS[st!.worst] ?? st!.worst} (${st!.value.toFixed(3)}) is far from that of held-out images (typically ${st!.median.toFixed(3)})` : '';
+    : byStats
+      ? `its ${STAT_WORDS[st!.worst] ?? st!.worst} (${st!.value.toFixed(3)}) is far from that of held-out images (typically ${st!.median.toFixed(3)})`
+      : '';
   return {
     knownError: error,
     threshold,
@@ -148,8 +165,14 @@ export function checkDomain(stats: DomainStats, error: number, known: number, it
 
 /** The statistics in words, for the notice. */
 const STAT_WORDS: Record<string, string> = {
-  mean: 'brightness', std: 'contrast', dark: 'share of near-black pixels', bright: 'share of near-white pixels',
-  border: 'brightness at the border', saturation: 'colourfulness', gradient: 'fine texture', laplacian: 'fine texture',
+  mean: 'brightness',
+  std: 'contrast',
+  dark: 'share of near-black pixels',
+  bright: 'share of near-white pixels',
+  border: 'brightness at the border',
+  saturation: 'colourfulness',
+  gradient: 'fine texture',
+  laplacian: 'fine texture',
 };
 
 /**
@@ -157,13 +180,37 @@ const STAT_WORDS: Record<string, string> = {
  * statistic, e.g. no known border pixel, counts as typical), and the statistic furthest from its
  * median for the notice; null when the band's statistics are not this version's.
  */
-export function statsScore(band: z.infer<typeof StatsBand>, x: number[], skip = -1): { score: number; worst: string; value: number; median: number } | null {
+export function statsScore(
+  band: z.infer<typeof StatsBand>,
+  x: number[],
+  skip = -1,
+): { score: number; worst: string; value: number; median: number } | null {
   if (band.names.join() !== KNOWN_STAT_NAMES.join() || x.length !== band.names.length) return null;
   const zx = x.map((v, j) => (Number.isFinite(v) ? (v - band.median[j]!) / band.scale[j]! : 0));
-  const d = band.rows.flatMap((r, i) => (i === skip ? [] : [Math.sqrt(r.reduce((s, v, j) => s + ((Number.isFinite(v) ? (v - band.median[j]!) / band.scale[j]! : 0) - zx[j]!) ** 2, 0))])).sort((a, b) => a - b);
+  const d = band.rows
+    .flatMap((r, i) =>
+      i === skip
+        ? []
+        : [
+            Math.sqrt(
+              r.reduce(
+                (s, v, j) => s + ((Number.isFinite(v) ? (v - band.median[j]!) / band.scale[j]! : 0) - zx[j]!) ** 2,
+                0,
+              ),
+            ),
+          ],
+    )
+    .sort((a, b) => a - b);
   let w = 0;
-  zx.forEach((v, j) => { if (Math.abs(v) > Math.abs(zx[w]!)) w = j; });
-  return { score: d[Math.min(d.length - 1, band.k - 1)] ?? 0, worst: band.names[w]!, value: x[w]!, median: band.median[w]! };
+  zx.forEach((v, j) => {
+    if (Math.abs(v) > Math.abs(zx[w]!)) w = j;
+  });
+  return {
+    score: d[Math.min(d.length - 1, band.k - 1)] ?? 0,
+    worst: band.names[w]!,
+    value: x[w]!,
+    median: band.median[w]!,
+  };
 }
 
 /** Scale floor per statistic: one that barely varies on held-out images would otherwise flag the slightest difference. */
@@ -181,9 +228,13 @@ const STATS_MARGIN = 1.5;
 /** The band of the statistics of held-out images (rows of knownStats). */
 export function statsBand(rows: number[][]): z.infer<typeof StatsBand> {
   const names = [...KNOWN_STAT_NAMES];
-  const median: number[] = [], scale: number[] = [];
+  const median: number[] = [],
+    scale: number[] = [];
   names.forEach((_, j) => {
-    const v = rows.map((r) => r[j]!).filter(Number.isFinite).sort((a, b) => a - b);
+    const v = rows
+      .map((r) => r[j]!)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     const m = v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
     median.push(v.length ? quantile(v, 0.5) : 0);
     scale.push(Math.max(SCALE_FLOOR, Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1))));
@@ -191,7 +242,16 @@ export function statsBand(rows: number[][]): z.infer<typeof StatsBand> {
   const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : NaN);
   // NaN is not JSON: a statistic without pixels is stored as the median (typical), as statsScore reads it.
   const kept = rows.map((r) => r.map((v, j) => (Number.isFinite(v) ? round(v) : round(median[j]!))));
-  const band = { names, median: median.map(round), scale: scale.map(round), k: STATS_K, rows: kept, p95: 0, threshold: 1, n: rows.length };
+  const band = {
+    names,
+    median: median.map(round),
+    scale: scale.map(round),
+    k: STATS_K,
+    rows: kept,
+    p95: 0,
+    threshold: 1,
+    n: rows.length,
+  };
   const scores = kept.map((r, i) => statsScore(band, r, i)?.score ?? 0).sort((a, b) => a - b);
   band.p95 = quantile(scores, 0.95);
   band.threshold = Math.max(1e-3, STATS_MARGIN * band.p95);
@@ -200,7 +260,9 @@ export function statsBand(rows: number[][]): z.infer<typeof StatsBand> {
 
 function spread(errors: number[]): z.infer<typeof Spread> {
   const e = [...errors].sort((a, b) => a - b);
-  return e.length ? { n: e.length, median: quantile(e, 0.5), p95: quantile(e, 0.95), max: e.at(-1)! } : { n: 0, median: 0, p95: 0, max: 0 };
+  return e.length
+    ? { n: e.length, median: quantile(e, 0.5), p95: quantile(e, 0.95), max: e.at(-1)! }
+    : { n: 0, median: 0, p95: 0, max: 0 };
 }
 
 export interface CalibrateOptions {
@@ -217,27 +279,62 @@ export interface CalibrateOptions {
  * Measure the known error of held-out images (at the model's size) under the given search, masks
  * cycling through `masks` (seeded), and return the statistics to store in the manifest.
  */
-export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, o: CalibrateOptions): Promise<DomainStats> {
+export async function calibrateDomain(
+  model: InpaintModel,
+  heldOut: ImageBatch,
+  o: CalibrateOptions,
+): Promise<DomainStats> {
   const masks = o.masks ?? ['center', 'random', 'half', 'strokes'];
   // The model's default search: from its encoder (100 × 1) when it has one — what users get, and the
   // least a judged search does (searches with fewer iterations than this are not judged) — else
   // random starts at 300 × 2 (the server's old defaults; a cheaper calibration than 1000 × 4, and longer
   // searches are judged by it too).
   const hasEncoder = !!model.encoder;
-  const iters = o.iters ?? (hasEncoder ? undefined : 300), restarts = o.restarts ?? (hasEncoder ? undefined : 2);
-  const opts = resolveInpaintOptions({ seed: o.seed ?? 0, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) }, undefined, hasEncoder);
-  const ms = Array.from({ length: heldOut.n }, (_, i) => makeMask(masks[i % masks.length]!, heldOut.height, heldOut.width, { seed: 1000 + i }));
+  const iters = o.iters ?? (hasEncoder ? undefined : 300),
+    restarts = o.restarts ?? (hasEncoder ? undefined : 2);
+  const opts = resolveInpaintOptions(
+    { seed: o.seed ?? 0, ...(iters !== undefined ? { iters } : {}), ...(restarts !== undefined ? { restarts } : {}) },
+    undefined,
+    hasEncoder,
+  );
+  const ms = Array.from({ length: heldOut.n }, (_, i) =>
+    makeMask(masks[i % masks.length]!, heldOut.height, heldOut.width, { seed: 1000 + i }),
+  );
   const r = await latentSearch(model, heldOut, ms, opts);
-  const rows = ms.map((m, i) => ({ error: knownError(heldOut, r.raw, m, i, i), known: knownFraction(m) })).filter((x) => Number.isFinite(x.error));
+  const rows = ms
+    .map((m, i) => ({ error: knownError(heldOut, r.raw, m, i, i), known: knownFraction(m) }))
+    .filter((x) => Number.isFinite(x.error));
   // Two masks per image (its own and the next kind's): the statistics need no search, and more rows
   // fill the space between held-out images that the nearest-neighbour score measures.
-  const band = statsBand(ms.flatMap((m, i) => [knownStats(heldOut, m, i), knownStats(heldOut, makeMask(masks[(i + 1) % masks.length]!, heldOut.height, heldOut.width, { seed: 5000 + i }), i)]));
+  const band = statsBand(
+    ms.flatMap((m, i) => [
+      knownStats(heldOut, m, i),
+      knownStats(
+        heldOut,
+        makeMask(masks[(i + 1) % masks.length]!, heldOut.height, heldOut.width, { seed: 5000 + i }),
+        i,
+      ),
+    ]),
+  );
   const all = spread(rows.map((x) => x.error));
   const bins = KNOWN_BINS.map(([lo, hi]) => {
     const b = spread(rows.filter((x) => x.known >= lo && x.known < hi).map((x) => x.error));
     return { ...b, minKnown: lo, maxKnown: hi, threshold: domainThreshold(b.n ? b.p95 : all.p95) };
   });
-  return { knownError: all, bins, threshold: domainThreshold(all.p95), n: rows.length, iters: opts.iters, restarts: opts.restarts, contextFloor: opts.contextFloor, start: hasEncoder ? 'encoder' : 'random', masks, data: o.data, expects: o.expects, knownStats: band };
+  return {
+    knownError: all,
+    bins,
+    threshold: domainThreshold(all.p95),
+    n: rows.length,
+    iters: opts.iters,
+    restarts: opts.restarts,
+    contextFloor: opts.contextFloor,
+    start: hasEncoder ? 'encoder' : 'random',
+    masks,
+    data: o.data,
+    expects: o.expects,
+    knownStats: band,
+  };
 }
 
 /**
@@ -247,18 +344,51 @@ export async function calibrateDomain(model: InpaintModel, heldOut: ImageBatch, 
  * flagged). Grey is the mean of the channels. Each statistic is NaN when it has no pixels to look at.
  * In [0, 1] units; the order is KNOWN_STAT_NAMES'.
  */
-export const KNOWN_STAT_NAMES = ['mean', 'std', 'dark', 'bright', 'black', 'white', 'border', 'saturation', 'gradient', 'laplacian', 'noise', 'entropy', 'flat', 'borderBlack', 'borderWhite'] as const;
+export const KNOWN_STAT_NAMES = [
+  'mean',
+  'std',
+  'dark',
+  'bright',
+  'black',
+  'white',
+  'border',
+  'saturation',
+  'gradient',
+  'laplacian',
+  'noise',
+  'entropy',
+  'flat',
+  'borderBlack',
+  'borderWhite',
+] as const;
 
 export function knownStats(y: ImageBatch, mask: Mask, i = 0): number[] {
-  const C = y.channels, H = y.height, W = y.width, P = H * W, o = i * P * C;
+  const C = y.channels,
+    H = y.height,
+    W = y.width,
+    P = H * W,
+    o = i * P * C;
   const grey = new Float32Array(P);
   const known = (p: number) => mask.data[p]! >= 0.5;
-  let n = 0, s = 0, s2 = 0, dark = 0, bright = 0, black = 0, white = 0, sat = 0, bn = 0, bs = 0, bBlack = 0, bWhite = 0;
+  let n = 0,
+    s = 0,
+    s2 = 0,
+    dark = 0,
+    bright = 0,
+    black = 0,
+    white = 0,
+    sat = 0,
+    bn = 0,
+    bs = 0,
+    bBlack = 0,
+    bWhite = 0;
   const hist = new Float64Array(16);
   // The border ring: the outer 1/16 of the side (2 px at 32), where clothing has black and emoji white.
   const ring = Math.max(1, Math.round(Math.min(H, W) / 16));
   for (let p = 0; p < P; p++) {
-    let g = 0, lo = 1, hi = 0;
+    let g = 0,
+      lo = 1,
+      hi = 0;
     for (let c = 0; c < C; c++) {
       const v = y.data[o + p * C + c]!;
       g += v;
@@ -278,7 +408,8 @@ export function knownStats(y: ImageBatch, mask: Mask, i = 0): number[] {
     if (g > 0.98) white++;
     hist[Math.min(15, Math.max(0, Math.floor(g * 16)))]!++;
     sat += hi - lo;
-    const yy = Math.floor(p / W), xx = p % W;
+    const yy = Math.floor(p / W),
+      xx = p % W;
     if (yy < ring || xx < ring || yy >= H - ring || xx >= W - ring) {
       bn++;
       bs += g;
@@ -290,7 +421,11 @@ export function knownStats(y: ImageBatch, mask: Mask, i = 0): number[] {
   // First and second differences between known neighbours (horizontal and vertical): how much fine
   // texture the known region has (photos: noise and texture; drawings: flat areas and a few edges);
   // the median |second difference| is a noise level that a few edges do not move.
-  let gn = 0, gs = 0, ls = 0, fn = 0, flat = 0;
+  let gn = 0,
+    gs = 0,
+    ls = 0,
+    fn = 0,
+    flat = 0;
   const lap: number[] = [];
   // Flat: the known pixels whose right and lower neighbours have the same colour (within 2 levels of
   // 255 in every channel): the fills and backgrounds of drawings, never a photo's texture or noise.
@@ -306,10 +441,18 @@ export function knownStats(y: ImageBatch, mask: Mask, i = 0): number[] {
         fn++;
         if (same(p, p + 1) && same(p, p + W)) flat++;
       }
-      if (xx + 1 < W && known(p + 1)) { gs += Math.abs(grey[p + 1]! - grey[p]!); gn++; }
-      if (yy + 1 < H && known(p + W)) { gs += Math.abs(grey[p + W]! - grey[p]!); gn++; }
-      if (xx > 0 && xx + 1 < W && known(p - 1) && known(p + 1)) lap.push(Math.abs(grey[p - 1]! + grey[p + 1]! - 2 * grey[p]!));
-      if (yy > 0 && yy + 1 < H && known(p - W) && known(p + W)) lap.push(Math.abs(grey[p - W]! + grey[p + W]! - 2 * grey[p]!));
+      if (xx + 1 < W && known(p + 1)) {
+        gs += Math.abs(grey[p + 1]! - grey[p]!);
+        gn++;
+      }
+      if (yy + 1 < H && known(p + W)) {
+        gs += Math.abs(grey[p + W]! - grey[p]!);
+        gn++;
+      }
+      if (xx > 0 && xx + 1 < W && known(p - 1) && known(p + 1))
+        lap.push(Math.abs(grey[p - 1]! + grey[p + 1]! - 2 * grey[p]!));
+      if (yy > 0 && yy + 1 < H && known(p - W) && known(p + W))
+        lap.push(Math.abs(grey[p - W]! + grey[p + W]! - 2 * grey[p]!));
     }
   }
   for (const v of lap) ls += v;
@@ -319,7 +462,20 @@ export function knownStats(y: ImageBatch, mask: Mask, i = 0): number[] {
   const mean = n ? s / n : NaN;
   const share = (k: number) => (n ? k / n : NaN);
   return [
-    mean, n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : NaN, share(dark), share(bright), share(black), share(white), bn ? bs / bn : NaN, share(sat),
-    gn ? gs / gn : NaN, lap.length ? ls / lap.length : NaN, lap.length ? lap[Math.floor(lap.length / 2)]! : NaN, n ? entropy / 4 : NaN, fn ? flat / fn : NaN, bn ? bBlack / bn : NaN, bn ? bWhite / bn : NaN,
+    mean,
+    n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : NaN,
+    share(dark),
+    share(bright),
+    share(black),
+    share(white),
+    bn ? bs / bn : NaN,
+    share(sat),
+    gn ? gs / gn : NaN,
+    lap.length ? ls / lap.length : NaN,
+    lap.length ? lap[Math.floor(lap.length / 2)]! : NaN,
+    n ? entropy / 4 : NaN,
+    fn ? flat / fn : NaN,
+    bn ? bBlack / bn : NaN,
+    bn ? bWhite / bn : NaN,
   ];
 }

@@ -25,8 +25,44 @@ const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
  * packages may be absent), so callers check how many they got.
  */
 export const PHOTOS: readonly string[] = [
-  ...['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'coins.png', 'hubble_deep_field.jpg', 'motorcycle_left.png', 'rocket.jpg', 'moon.png', 'brick.png', 'grass.png', 'gravel.png', 'retina.jpg', 'ihc.png'].map((f) => path.join(SKIMAGE, f)),
-  ...['aero1.jpg', 'apple.jpg', 'baboon.jpg', 'basketball1.png', 'board.jpg', 'building.jpg', 'butterfly.jpg', 'fruits.jpg', 'graf1.png', 'HappyFish.jpg', 'home.jpg', 'left01.jpg', 'leuvenA.jpg', 'messi5.jpg', 'orange.jpg', 'squirrel_cls.jpg', 'sudoku.png', 'box_in_scene.png', 'aloeL.jpg', 'rubberwhale1.png'].map((f) => path.join(OPENCV, f)),
+  ...[
+    'astronaut.png',
+    'camera.png',
+    'chelsea.png',
+    'coffee.png',
+    'coins.png',
+    'hubble_deep_field.jpg',
+    'motorcycle_left.png',
+    'rocket.jpg',
+    'moon.png',
+    'brick.png',
+    'grass.png',
+    'gravel.png',
+    'retina.jpg',
+    'ihc.png',
+  ].map((f) => path.join(SKIMAGE, f)),
+  ...[
+    'aero1.jpg',
+    'apple.jpg',
+    'baboon.jpg',
+    'basketball1.png',
+    'board.jpg',
+    'building.jpg',
+    'butterfly.jpg',
+    'fruits.jpg',
+    'graf1.png',
+    'HappyFish.jpg',
+    'home.jpg',
+    'left01.jpg',
+    'leuvenA.jpg',
+    'messi5.jpg',
+    'orange.jpg',
+    'squirrel_cls.jpg',
+    'sudoku.png',
+    'box_in_scene.png',
+    'aloeL.jpg',
+    'rubberwhale1.png',
+  ].map((f) => path.join(OPENCV, f)),
 ];
 
 export const photoFiles = (): string[] => PHOTOS.filter((f) => fs.existsSync(f));
@@ -46,7 +82,12 @@ export interface NamedImage {
  */
 export async function heldOutImages(manifest: Manifest, n: number, calibrationN = 200): Promise<NamedImage[]> {
   const c = manifest.config;
-  const ds = await loadDataset({ data: manifest.domain?.data ?? c.data, size: c.size, channels: c.channels, split: 'test' });
+  const ds = await loadDataset({
+    data: manifest.domain?.data ?? c.data,
+    size: c.size,
+    channels: c.channels,
+    split: 'test',
+  });
   // Eval's images are left out where the split has others (fashion-mnist's 10,000); emoji-permissive's
   // test split is all in eval's choice, so there only the calibration's images are.
   const evalUsed = ds.n > 2000 ? [...selectEvalIndices(ds.n, 1000, 0), ...selectEvalIndices(ds.n, 1000, 1)] : [];
@@ -68,17 +109,32 @@ const KINDS = ['center', 'half', 'strokes', 'rects'];
  * Complete every image (a mask kind in turn, seeded, at the image's own size; the model's default
  * search) and return each verdict: flagged or not, and why.
  */
-export async function domainFlags(model: InpaintModel, items: NamedImage[], batch = 32): Promise<{ name: string; unlike: boolean; why: string }[]> {
+export async function domainFlags(
+  model: InpaintModel,
+  items: NamedImage[],
+  batch = 32,
+): Promise<{ name: string; unlike: boolean; why: string }[]> {
   const channels = (model.generator.outputs[0]!.shape as number[])[3] as 1 | 3;
   const out: { name: string; unlike: boolean; why: string }[] = [];
   for (let s = 0; s < items.length; s += batch) {
     const part = items.slice(s, s + batch);
-    const images = await Promise.all(part.map((it) => (it.image ? it.image : decodeImage(it.bytes!, { channels }, it.name))));
-    const masks = images.map((im, k) => makeMask(KINDS[(s + k) % KINDS.length]!, im.height, im.width, { seed: 7000 + s + k }));
+    const images = await Promise.all(
+      part.map((it) => (it.image ? it.image : decodeImage(it.bytes!, { channels }, it.name))),
+    );
+    const masks = images.map((im, k) =>
+      makeMask(KINDS[(s + k) % KINDS.length]!, im.height, im.width, { seed: 7000 + s + k }),
+    );
     const r = await inpaintImages(model, images, masks, {});
     r.forEach((x, k) => {
       const d = x.domain;
-      out.push({ name: part[k]!.name, unlike: !!d?.unlike, why: d ? (d.message ?? `known error ${d.knownError.toFixed(3)} ≤ ${d.threshold.toFixed(3)}${d.stats ? `, statistics ${d.stats.score.toFixed(2)} ≤ ${d.stats.threshold.toFixed(2)}` : ''}`) : 'not judged' });
+      out.push({
+        name: part[k]!.name,
+        unlike: !!d?.unlike,
+        why: d
+          ? (d.message ??
+            `known error ${d.knownError.toFixed(3)} ≤ ${d.threshold.toFixed(3)}${d.stats ? `, statistics ${d.stats.score.toFixed(2)} ≤ ${d.stats.threshold.toFixed(2)}` : ''}`)
+          : 'not judged',
+      });
     });
   }
   return out;

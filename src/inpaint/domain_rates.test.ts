@@ -37,16 +37,28 @@ const MIN_PHOTOS: Record<string, number> = { 'fashion-mnist': 9, emoji: 7 };
 const MAX_HELD: Record<string, number> = { 'fashion-mnist': 2, emoji: 4 };
 
 for (const name of ['fashion-mnist', 'emoji']) {
-  test(`${name}: ≥ ${MIN_PHOTOS[name]} of 10 photos flagged, ≤ ${MAX_HELD[name]} of 40 held-out test images`, { timeout: 300_000 }, async () => {
+  test(`${name}: ≥ ${MIN_PHOTOS[name]} of 10 photos flagged, ≤ ${MAX_HELD[name]} of 40 held-out test images`, {
+    timeout: 300_000,
+  }, async () => {
     const missing = SET.filter((f) => !fs.existsSync(f));
     assert.deepEqual(missing, [], 'install the photos: apt-get install python3-skimage opencv-doc');
     const ck = await loadCheckpoint(name);
     const { model } = await attachEncoder(ck, 'auto', undefined, name);
-    const photos = await domainFlags(model, SET.map((f) => ({ name: path.basename(f), bytes: new Uint8Array(fs.readFileSync(f)) })));
+    const photos = await domainFlags(
+      model,
+      SET.map((f) => ({ name: path.basename(f), bytes: new Uint8Array(fs.readFileSync(f)) })),
+    );
     const held = await domainFlags(model, await heldOutImages(ck.manifest, 40));
-    const missed = photos.filter((p) => !p.unlike), flagged = held.filter((h) => h.unlike);
-    assert.ok(photos.length - missed.length >= MIN_PHOTOS[name]!, `photos not flagged: ${missed.map((p) => `${p.name} (${p.why})`).join('; ')}`);
-    assert.ok(flagged.length <= MAX_HELD[name]!, `held-out images flagged: ${flagged.map((h) => `${h.name} (${h.why})`).join('; ')}`);
+    const missed = photos.filter((p) => !p.unlike),
+      flagged = held.filter((h) => h.unlike);
+    assert.ok(
+      photos.length - missed.length >= MIN_PHOTOS[name]!,
+      `photos not flagged: ${missed.map((p) => `${p.name} (${p.why})`).join('; ')}`,
+    );
+    assert.ok(
+      flagged.length <= MAX_HELD[name]!,
+      `held-out images flagged: ${flagged.map((h) => `${h.name} (${h.why})`).join('; ')}`,
+    );
     ck.generator.dispose();
     ck.critic.dispose();
     model.encoder?.dispose();

@@ -21,7 +21,13 @@ let d = '';
 let ck: Checkpoint;
 let input = '';
 
-const grey = (h: number, w: number, v: number) => ({ data: new Float32Array(h * w).map((_, i) => (v + (i % 7) * 0.05) % 1), n: 1, height: h, width: w, channels: 1 });
+const grey = (h: number, w: number, v: number) => ({
+  data: new Float32Array(h * w).map((_, i) => (v + (i % 7) * 0.05) % 1),
+  n: 1,
+  height: h,
+  width: w,
+  channels: 1,
+});
 
 before(async () => {
   await testBackend();
@@ -58,21 +64,48 @@ function tree(dir: string): Record<string, string> {
 test('inpaintFiles writes one folder per image and a summary, byte-identical to the inpaint command', async () => {
   const lib = path.join(d, 'out-lib');
   const lines: string[] = [];
-  const s = await inpaintFiles(ck, { input, mask: 'center', out: lib, options }, { log: (l) => lines.push(l), modelName: 'tiny' });
+  const s = await inpaintFiles(
+    ck,
+    { input, mask: 'center', out: lib, options },
+    { log: (l) => lines.push(l), modelName: 'tiny' },
+  );
   assert.equal(s.written, 2);
   assert.equal(s.failed, 0);
-  assert.deepEqual(s.images.map((i) => i.output), ['a', 'b']);
+  assert.deepEqual(
+    s.images.map((i) => i.output),
+    ['a', 'b'],
+  );
   assert.equal(s.images[1]!.resized, true);
-  assert.ok(s.images.every((i) => i.losses && Number.isFinite(i.losses.contextual)), JSON.stringify(s.images));
+  assert.ok(
+    s.images.every((i) => i.losses && Number.isFinite(i.losses.contextual)),
+    JSON.stringify(s.images),
+  );
   const summary = JSON.parse(fs.readFileSync(path.join(lib, 'summary.json'), 'utf8'));
   assert.equal(summary.model, 'tiny');
   assert.equal(summary.options.restarts, 2);
   assert.equal(summary.images.length, 2);
 
   const cli = path.join(d, 'out-cli');
-  const code = await main(['inpaint', '--model', path.join(d, 'model'), '--input', input, '--mask', 'center', '--out', cli, '--iters', '3', '--restarts', '2', '--seed', '5']);
+  const code = await main([
+    'inpaint',
+    '--model',
+    path.join(d, 'model'),
+    '--input',
+    input,
+    '--mask',
+    'center',
+    '--out',
+    cli,
+    '--iters',
+    '3',
+    '--restarts',
+    '2',
+    '--seed',
+    '5',
+  ]);
   assert.equal(code, 0);
-  const a = tree(lib), b = tree(cli);
+  const a = tree(lib),
+    b = tree(cli);
   assert.ok(Object.keys(a).length >= 14, Object.keys(a).join(','));
   assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
   for (const k of Object.keys(a)) assert.equal(a[k], b[k], `${k} differs between the library and the CLI`);
@@ -86,7 +119,11 @@ test('prepareInpaintFiles refuses bad input with one line before anything is com
     [{ input, mask: 'center', out, options: { restarts: 1000 } }, /restarts must be ≤ 64/],
     [{ input, mask: 'center', out, maxPixels: 100 }, /pixels/],
   ] as const) {
-    await assert.rejects(prepareInpaintFiles(spec), (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), String(re));
+    await assert.rejects(
+      prepareInpaintFiles(spec),
+      (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+      String(re),
+    );
   }
   assert.ok(!fs.existsSync(out));
 });
@@ -98,7 +135,10 @@ test('a model whose search is all NaN: inpaintFiles throws and writes nothing', 
   m.generator.setWeights(nan);
   tf.dispose(nan);
   const out = path.join(d, 'out-nan');
-  await assert.rejects(inpaintFiles(m, { input, mask: 'center', out, options }), (e: Error) => e instanceof UserError && /non-finite|NaN/i.test(e.message));
+  await assert.rejects(
+    inpaintFiles(m, { input, mask: 'center', out, options }),
+    (e: Error) => e instanceof UserError && /non-finite|NaN/i.test(e.message),
+  );
   assert.ok(!fs.existsSync(out));
   m.generator.dispose();
   m.critic.dispose();

@@ -12,12 +12,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeImage, decodeMask, readImageHeader, readInputFile, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type ImageHeader } from '../io/image.js';
+import {
+  decodeImage,
+  decodeMask,
+  readImageHeader,
+  readInputFile,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  type ImageHeader,
+} from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
 import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
-import { conventionFlag, DEFAULT_MASK_CONVENTION, holeWarning, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
+import {
+  conventionFlag,
+  DEFAULT_MASK_CONVENTION,
+  holeWarning,
+  parseMaskConvention,
+  type MaskConvention,
+} from '../masks/convention.js';
 import { IMAGE_FORMATS } from './surface.js';
 import { inpaintImages, type FittedResult } from './inpaint.js';
 import { resolveInpaintOptions, type InpaintOptions } from './options.js';
@@ -103,13 +117,15 @@ export function checkOutDir(out: string): void {
     st = fs.statSync(out);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UserError(`cannot use --out '${out}': ${describeFsError(e)}`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      throw new UserError(`cannot use --out '${out}': ${describeFsError(e)}`);
   }
   if (st && !st.isDirectory()) throw new UserError(`--out '${out}' is a file, not a folder`);
   // The nearest existing ancestor must be a folder.
   let p = path.resolve(out);
   while (!fs.existsSync(p)) p = path.dirname(p);
-  if (!fs.statSync(p).isDirectory()) throw new UserError(`cannot create --out '${out}': '${p}' is a file, not a folder`);
+  if (!fs.statSync(p).isDirectory())
+    throw new UserError(`cannot create --out '${out}': '${p}' is a file, not a folder`);
   // Writable? Create what is missing, write a probe, and take it all away again.
   const created: string[] = [];
   const probe = path.join(out, `.wgan-inpaint-probe-${process.pid}`);
@@ -155,7 +171,9 @@ export function listInputImages(input: string, out: string): { root: string; rel
   if (!fs.statSync(input).isDirectory()) return { root: path.dirname(input), rels: [path.basename(input)] };
   const realOut = realPath(out);
   if (within(realPath(input), realOut)) {
-    throw new UserError(`--out '${out}' is the input folder or holds it: its outputs would be read as inputs by the next run; give a folder beside the input, or inside it (e.g. '${path.join(input, 'out')}': what is inside --out is never read)`);
+    throw new UserError(
+      `--out '${out}' is the input folder or holds it: its outputs would be read as inputs by the next run; give a folder beside the input, or inside it (e.g. '${path.join(input, 'out')}': what is inside --out is never read)`,
+    );
   }
   const rels = listImageFiles(input).filter((r) => !within(realPath(path.join(input, r)), realOut));
   if (!rels.length) throw new UserError(`input folder '${input}' has no images (${IMAGE_EXTENSIONS.join(', ')})`);
@@ -172,19 +190,24 @@ export async function prepareInpaintFiles(spec: InpaintFilesSpec): Promise<Inpai
   const options = resolveInpaintOptions(spec.options ?? {});
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (spec.maskConvention !== undefined) parseMaskConvention(spec.maskConvention, 'maskConvention');
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
+  if (!Number.isInteger(maxPixels) || maxPixels < 1)
+    throw new UserError(`maxPixels must be an integer ≥ 1, got ${maxPixels}`);
   const maxBytes = spec.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new UserError(`maxBytes must be an integer ≥ 1, got ${maxBytes}`);
   const { input, mask, out } = spec;
   const { root, rels } = listInputImages(input, out);
   const isDir = fs.statSync(input).isDirectory();
   const files = isDir ? rels.map((r) => path.join(root, r)) : [input];
-  if (!MASK_KINDS.includes(mask) && !fs.existsSync(mask)) throw new UserError(`--mask '${mask}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file`);
+  if (!MASK_KINDS.includes(mask) && !fs.existsSync(mask))
+    throw new UserError(`--mask '${mask}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file`);
   checkOutDir(out);
   const names = outputNames(files.map((f) => path.basename(f)));
   for (const n of [...names, 'summary.json']) {
-    const p = path.join(out, n), want = n === 'summary.json' ? 'file' : 'folder';
-    if (fs.existsSync(p) && fs.statSync(p).isDirectory() !== (want === 'folder')) throw new UserError(`cannot write '${p}': a ${want === 'folder' ? 'file' : 'folder'} of that name is in the way`);
+    const p = path.join(out, n),
+      want = n === 'summary.json' ? 'file' : 'folder';
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory() !== (want === 'folder'))
+      throw new UserError(`cannot write '${p}': a ${want === 'folder' ? 'file' : 'folder'} of that name is in the way`);
   }
   // A file that cannot be read, or whose header is bad (empty, corrupt, over maxPixels): one given
   // alone is bad input; one in a folder fails alone, named, and the others go on.
@@ -234,7 +257,11 @@ function everyImageFailed(files: readonly string[], errors: readonly (string | n
  * the summary, whose `failed` counts images that were reported and not written: files of the input
  * folder that cannot be decoded (a single bad input file is a UserError) and non-finite searches.
  */
-export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFilesSpec | InpaintFilesPlan, hooks: InpaintFilesHooks = {}): Promise<InpaintFilesSummary> {
+export async function inpaintFiles(
+  model: InpaintModel,
+  specOrPlan: InpaintFilesSpec | InpaintFilesPlan,
+  hooks: InpaintFilesHooks = {},
+): Promise<InpaintFilesSummary> {
   const plan = 'headers' in specOrPlan ? specOrPlan : await prepareInpaintFiles(specOrPlan);
   const { files, names, maxPixels } = plan;
   // Resolved again for this model: iterations and restarts not given default per start (its encoder).
@@ -264,14 +291,19 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
     } finally {
       plan.bytes[i] = new Uint8Array(0); // the decoded copy is all we need from here on
     }
-    if (plan.headers[i]!.colour !== (channels === 3)) log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
+    if (plan.headers[i]!.colour !== (channels === 3))
+      log(`notice: '${f}' converted to the model's ${channels === 1 ? 'grey' : 'RGB'}`);
     // Seeded by the index in the whole list, as `batch` does, so a bad file does not change the others' masks.
     // A mask file (read once, `plan.maskBytes`) is decoded once at its own size under the convention;
     // one of another size is brought to each image's keeping every hole, as the API does.
-    if (plan.maskBytes && !fileMask) fileMask = await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels, convention });
-    masks[i] = !fileMask ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i }) : atSize(fileMask, im.height, im.width);
+    if (plan.maskBytes && !fileMask)
+      fileMask = await decodeMask(plan.maskBytes, `mask '${maskArg}'`, { maxPixels, convention });
+    masks[i] = !fileMask
+      ? makeMask(maskArg, im.height, im.width, { seed: o.seed + i })
+      : atSize(fileMask, im.height, im.width);
     // One mask file for every image: said once (a mask of the other convention makes most of it a hole).
-    const w: string | null = !warned && fileMask ? holeWarning(masks[i]!, convention, `mask '${maskArg}'`, conventionFlag) : null;
+    const w: string | null =
+      !warned && fileMask ? holeWarning(masks[i]!, convention, `mask '${maskArg}'`, conventionFlag) : null;
     if (w) log(`warning: ${w}`);
     warned ||= !!w;
     images[i] = im;
@@ -280,7 +312,13 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
 
   const todo = files.flatMap((_, i) => (images[i] ? [i] : []));
   const t0 = Date.now();
-  const fitted = await inpaintImages(model, todo.map((i) => images[i]!), todo.map((i) => masks[i]!), o, hooks);
+  const fitted = await inpaintImages(
+    model,
+    todo.map((i) => images[i]!),
+    todo.map((i) => masks[i]!),
+    o,
+    hooks,
+  );
   const seconds = (Date.now() - t0) / 1000;
   const results: (FittedResult | null)[] = files.map(() => null);
   for (const [j, i] of todo.entries()) {
@@ -295,7 +333,22 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
   for (let p = path.resolve(out); !fs.existsSync(p); p = path.dirname(p)) created = p;
   const summary: (InpaintFilesImage | { error: string })[] = [];
   const written: string[] = [];
-  const summaryJson = () => JSON.stringify({ model: hooks.modelName ?? null, backend: hooks.backend ?? null, start, maskConvention: convention, ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}), options: o, seconds, secondsPerImage: seconds / files.length, images: summary }, null, 2) + '\n';
+  const summaryJson = () =>
+    `${JSON.stringify(
+      {
+        model: hooks.modelName ?? null,
+        backend: hooks.backend ?? null,
+        start,
+        maskConvention: convention,
+        ...(hooks.encoderDir ? { encoder: hooks.encoderDir } : {}),
+        options: o,
+        seconds,
+        secondsPerImage: seconds / files.length,
+        images: summary,
+      },
+      null,
+      2,
+    )}\n`;
   try {
     for (const [i, r] of results.entries()) {
       if (!r || r.error) {
@@ -303,13 +356,21 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
         summary.push({ input: files[i]!, error: errors[i]! });
         continue;
       }
-      if (r.notice === 'no-hole') log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
+      if (r.notice === 'no-hole')
+        log(`notice: '${files[i]}': the mask has no unknown pixel; the image is returned unchanged`);
       if (r.notice === 'no-known') log(`warning: '${files[i]}': the mask has no known pixel; this is pure generation`);
       if (r.domain?.unlike) log(`warning: '${files[i]}': ${r.domain.message}`);
       // The same files, byte for byte, as `batch` writes (src/io/outputs.ts).
       await writeOutputDir(path.join(out, names[i]!), await inpaintOutputFiles(images[i]!, masks[i]!, r, convention));
       written.push(names[i]!);
-      summary.push({ input: files[i]!, output: names[i]!, ...(r.losses ?? {}), resized: r.resized, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) });
+      summary.push({
+        input: files[i]!,
+        output: names[i]!,
+        ...(r.losses ?? {}),
+        resized: r.resized,
+        ...(r.notice ? { notice: r.notice } : {}),
+        ...(r.domain ? { domain: r.domain } : {}),
+      });
     }
     writeFileAtomic(path.join(out, 'summary.json'), summaryJson());
   } catch (e) {
@@ -329,8 +390,28 @@ export async function inpaintFiles(model: InpaintModel, specOrPlan: InpaintFiles
       for (const n of written) fs.rmSync(path.join(out, n), { recursive: true, force: true });
       if (created) fs.rmSync(created, { recursive: true, force: true });
     }
-    throw new UserError(`${e.message}; ${kept ? `summary.json lists the ${written.length} image(s) written before` : written.length ? `removed the ${written.length} image folder(s) this run wrote` : 'nothing was written'}`);
+    throw new UserError(
+      `${e.message}; ${kept ? `summary.json lists the ${written.length} image(s) written before` : written.length ? `removed the ${written.length} image folder(s) this run wrote` : 'nothing was written'}`,
+    );
   }
-  const images_: InpaintFilesImage[] = results.map((r, i) => (!r || r.error ? { input: files[i]!, error: errors[i]! } : { input: files[i]!, output: names[i]!, resized: r.resized, losses: r.losses, ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) }));
-  return { out, seconds, secondsPerImage: seconds / files.length, written: written.length, failed: failed.length, images: images_ };
+  const images_: InpaintFilesImage[] = results.map((r, i) =>
+    !r || r.error
+      ? { input: files[i]!, error: errors[i]! }
+      : {
+          input: files[i]!,
+          output: names[i]!,
+          resized: r.resized,
+          losses: r.losses,
+          ...(r.notice ? { notice: r.notice } : {}),
+          ...(r.domain ? { domain: r.domain } : {}),
+        },
+  );
+  return {
+    out,
+    seconds,
+    secondsPerImage: seconds / files.length,
+    written: written.length,
+    failed: failed.length,
+    images: images_,
+  };
 }

@@ -23,7 +23,12 @@ export interface FinishedFill {
  * @param raw    G(ẑ) at the same shape, [0, 1]
  * @param masks  one mask for all images or one per image, H×W, 1 = known
  */
-export function finishFill(images: ImageBatch, raw: ImageBatch, masks: Mask | Mask[], o: { blend: 'poisson' | 'none' }): FinishedFill {
+export function finishFill(
+  images: ImageBatch,
+  raw: ImageBatch,
+  masks: Mask | Mask[],
+  o: { blend: 'poisson' | 'none' },
+): FinishedFill {
   const comp = composite(images, raw, masks);
   return {
     masked: applyMask(images, masks),

@@ -7,7 +7,8 @@ import { UserError } from '../util/errors.js';
 
 function image(h: number, w: number, c: number, f: (y: number, x: number, k: number) => number): ImageBatch {
   const data = new Float32Array(h * w * c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) data[(y * w + x) * c + k] = f(y, x, k);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) data[(y * w + x) * c + k] = f(y, x, k);
   return { data, n: 1, height: h, width: w, channels: c };
 }
 
@@ -31,7 +32,12 @@ function maxResidual(f: ImageBatch, s: ImageBatch, m: Mask): number {
       if (m.data[y * f.width + x] !== 0) continue;
       for (let k = 0; k < f.channels; k++) {
         let r = 0;
-        for (const [yy, xx] of [[y - 1, x], [y + 1, x], [y, x - 1], [y, x + 1]] as const) {
+        for (const [yy, xx] of [
+          [y - 1, x],
+          [y + 1, x],
+          [y, x - 1],
+          [y, x + 1],
+        ] as const) {
           if (yy < 0 || yy >= f.height || xx < 0 || xx >= f.width) continue;
           r += px(f, y, x, k) - px(f, yy, xx, k) - (px(s, y, x, k) - px(s, yy, xx, k));
         }
@@ -50,7 +56,8 @@ test('source = target + constant → the result equals the target', () => {
   for (let i = 0; i < out.data.length; i++) assert.ok(Math.abs(out.data[i]! - target.data[i]!) < 1e-5, `index ${i}`);
   // A hole touching the image border (Neumann side) as well.
   const out2 = poissonBlend(target, source, makeMask('left', 24, 20));
-  for (let i = 0; i < out2.data.length; i++) assert.ok(Math.abs(out2.data[i]! - target.data[i]!) < 1e-5, `left, index ${i}`);
+  for (let i = 0; i < out2.data.length; i++)
+    assert.ok(Math.abs(out2.data[i]! - target.data[i]!) < 1e-5, `left, index ${i}`);
 });
 
 test('harmonic boundary data: a ramp target with a flat source is filled with the ramp', () => {
@@ -61,7 +68,9 @@ test('harmonic boundary data: a ramp target with a flat source is filled with th
   const source = image(16, 16, 1, () => 0.9);
   const mask = rectHole(16, 16, 0, 10, 3, 12);
   const out = poissonBlend(target, source, mask, { tol: 1e-10 });
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) assert.ok(Math.abs(px(out, y, x) - (0.1 + 0.05 * x)) < 1e-5, `(${y},${x}) = ${px(out, y, x)}`);
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++)
+      assert.ok(Math.abs(px(out, y, x) - (0.1 + 0.05 * x)) < 1e-5, `(${y},${x}) = ${px(out, y, x)}`);
 });
 
 test('a linear ramp source pasted into a constant target keeps the constant (Δ ramp = 0)', () => {
@@ -73,7 +82,12 @@ test('a linear ramp source pasted into a constant target keeps the constant (Δ 
 
 test('the discrete system is solved on a random mask with a textured source (residual small)', () => {
   const target = image(32, 32, 3, (y, x, k) => 0.5 + 0.1 * Math.sin(0.2 * x + 0.3 * y + k));
-  const source = image(32, 32, 3, (y, x, k) => 0.45 + 0.05 * Math.cos(0.7 * x - 0.4 * y * k) + 0.03 * Math.sin(1.3 * y));
+  const source = image(
+    32,
+    32,
+    3,
+    (y, x, k) => 0.45 + 0.05 * Math.cos(0.7 * x - 0.4 * y * k) + 0.03 * Math.sin(1.3 * y),
+  );
   for (const kind of ['pattern', 'strokes', 'random', 'bottom']) {
     const mask = makeMask(kind, 32, 32, { seed: 4 });
     const out = poissonBlend(target, source, mask);
@@ -82,7 +96,8 @@ test('the discrete system is solved on a random mask with a textured source (res
     const res = maxResidual(out, source, mask);
     assert.ok(res < 1e-4, `${kind}: residual ${res}`);
     // Known pixels are untouched.
-    for (let i = 0; i < 32 * 32; i++) if (mask.data[i] === 1) for (let k = 0; k < 3; k++) assert.equal(out.data[i * 3 + k], target.data[i * 3 + k]);
+    for (let i = 0; i < 32 * 32; i++)
+      if (mask.data[i] === 1) for (let k = 0; k < 3; k++) assert.equal(out.data[i * 3 + k], target.data[i * 3 + k]);
   }
 });
 
@@ -94,12 +109,24 @@ test('seamless: across the hole boundary the result jumps no more than the sourc
   const out = poissonBlend(target, source, mask);
   // The source's steepest 1-pixel step anywhere (its gradient scale): ≈ 0.05 · 0.5 = 0.025.
   let sourceStep = 0;
-  for (let y = 0; y < 32; y++) for (let x = 0; x < 31; x++) sourceStep = Math.max(sourceStep, Math.abs(px(source, y, x + 1) - px(source, y, x)), Math.abs(px(source, x + 1, y) - px(source, x, y)));
-  let seam = 0, pasteJump = 0;
+  for (let y = 0; y < 32; y++)
+    for (let x = 0; x < 31; x++)
+      sourceStep = Math.max(
+        sourceStep,
+        Math.abs(px(source, y, x + 1) - px(source, y, x)),
+        Math.abs(px(source, x + 1, y) - px(source, x, y)),
+      );
+  let seam = 0,
+    pasteJump = 0;
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
       if (mask.data[y * 32 + x] !== 0) continue;
-      for (const [yy, xx] of [[y - 1, x], [y + 1, x], [y, x - 1], [y, x + 1]] as const) {
+      for (const [yy, xx] of [
+        [y - 1, x],
+        [y + 1, x],
+        [y, x - 1],
+        [y, x + 1],
+      ] as const) {
         if (mask.data[yy * 32 + xx] !== 1) continue; // only pairs straddling the boundary
         seam = Math.max(seam, Math.abs(px(out, y, x) - px(out, yy, xx)));
         pasteJump = Math.max(pasteJump, Math.abs(px(source, y, x) - px(target, yy, xx)));
@@ -129,16 +156,33 @@ test('output is clamped to [0, 1]', () => {
   const source = image(10, 10, 1, (y, x) => ((y - 5) ** 2 + (x - 5) ** 2 < 6 ? 1 : 0)); // a bright spot: f overshoots 1
   const out = poissonBlend(target, source, rectHole(10, 10, 2, 8, 2, 8));
   let max = 0;
-  for (const v of out.data) { assert.ok(v >= 0 && v <= 1); max = Math.max(max, v); }
+  for (const v of out.data) {
+    assert.ok(v >= 0 && v <= 1);
+    max = Math.max(max, v);
+  }
   assert.equal(max, 1);
 });
 
 test('poissonBlendBatch blends each image with its own (or a shared) mask', () => {
-  const t1 = image(8, 8, 1, () => 0.3), t2 = image(8, 8, 1, () => 0.6);
+  const t1 = image(8, 8, 1, () => 0.3),
+    t2 = image(8, 8, 1, () => 0.6);
   const s = image(8, 8, 1, (_y, x) => 0.05 * x);
-  const targets: ImageBatch = { data: Float32Array.from([...t1.data, ...t2.data]), n: 2, height: 8, width: 8, channels: 1 };
-  const sources: ImageBatch = { data: Float32Array.from([...s.data, ...s.data]), n: 2, height: 8, width: 8, channels: 1 };
-  const m1 = rectHole(8, 8, 2, 6, 2, 6), m2 = rectHole(8, 8, 1, 4, 1, 7);
+  const targets: ImageBatch = {
+    data: Float32Array.from([...t1.data, ...t2.data]),
+    n: 2,
+    height: 8,
+    width: 8,
+    channels: 1,
+  };
+  const sources: ImageBatch = {
+    data: Float32Array.from([...s.data, ...s.data]),
+    n: 2,
+    height: 8,
+    width: 8,
+    channels: 1,
+  };
+  const m1 = rectHole(8, 8, 2, 6, 2, 6),
+    m2 = rectHole(8, 8, 1, 4, 1, 7);
   const out = poissonBlendBatch(targets, sources, [m1, m2]);
   assert.equal(out.n, 2);
   // Ramp source into a flat target → flat (see above), each at its own level.
@@ -151,7 +195,15 @@ test('poissonBlendBatch blends each image with its own (or a shared) mask', () =
 
 test('shape mismatches → UserError', () => {
   const t = image(8, 8, 1, () => 0.5);
-  assert.throws(() => poissonBlend(t, image(8, 9, 1, () => 0.5), rectHole(8, 8, 1, 2, 1, 2)), UserError);
+  assert.throws(
+    () =>
+      poissonBlend(
+        t,
+        image(8, 9, 1, () => 0.5),
+        rectHole(8, 8, 1, 2, 1, 2),
+      ),
+    UserError,
+  );
   assert.throws(() => poissonBlend(t, t, rectHole(8, 7, 1, 2, 1, 2)), UserError);
 });
 
@@ -171,7 +223,8 @@ test('speed: 64x64x3 with a 25 % hole blends well under 50 ms', () => {
 
 test('the blend is solved on the hole box only and gives the whole-image solve bit for bit', () => {
   // A textured 90×120 RGB picture with two holes far apart (one on the border) and a large known rest.
-  const h = 90, w = 120;
+  const h = 90,
+    w = 120;
   const target = image(h, w, 3, (y, x, k) => 0.5 + 0.4 * Math.sin(0.21 * x + 0.13 * y + k));
   const source = image(h, w, 3, (y, x, k) => 0.5 + 0.3 * Math.cos(0.17 * x - 0.11 * y + 2 * k));
   const m = rectHole(h, w, 20, 31, 30, 44);
@@ -182,7 +235,8 @@ test('the blend is solved on the hole box only and gives the whole-image solve b
   const whole = poissonBlend(target, source, m, { region: 'image' });
   assert.deepEqual(Array.from(fast.data), Array.from(whole.data));
   // Known pixels, even inside the box, are the target's.
-  for (let i = 0; i < h * w; i++) if (m.data[i] === 1) for (let k = 0; k < 3; k++) assert.equal(fast.data[i * 3 + k], target.data[i * 3 + k]);
+  for (let i = 0; i < h * w; i++)
+    if (m.data[i] === 1) for (let k = 0; k < 3; k++) assert.equal(fast.data[i * 3 + k], target.data[i * 3 + k]);
   assert.ok(maxResidual(fast, source, m) < 1e-4);
   // No hole: no box, the target comes back.
   assert.equal(holeBox(rectHole(4, 4, 0, 0, 0, 0)), null);

@@ -56,7 +56,8 @@ function buildSystem(mask: Mask): HoleSystem {
     const k = holeIndex[i]!;
     if (k < 0) continue;
     pixels[k] = i;
-    const y = Math.floor(i / w), x = i - y * w;
+    const y = Math.floor(i / w),
+      x = i - y * w;
     const nb = [y > 0 ? i - w : -1, y < h - 1 ? i + w : -1, x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1];
     for (let j = 0; j < 4; j++) {
       const q = nb[j]!;
@@ -91,7 +92,9 @@ function dot(a: Float64Array, b: Float64Array): number {
 /** Conjugate gradients for A x = b, starting from x (updated in place). */
 function conjugateGradient(s: HoleSystem, b: Float64Array, x: Float64Array, tol: number, maxIter: number): void {
   const n = b.length;
-  const r = new Float64Array(n), p = new Float64Array(n), ap = new Float64Array(n);
+  const r = new Float64Array(n),
+    p = new Float64Array(n),
+    ap = new Float64Array(n);
   applyA(s, x, ap);
   for (let i = 0; i < n; i++) r[i] = b[i]! - ap[i]!;
   p.set(r);
@@ -114,11 +117,20 @@ function conjugateGradient(s: HoleSystem, b: Float64Array, x: Float64Array, tol:
 }
 
 function checkShapes(target: ImageBatch, source: ImageBatch, mask: Mask): void {
-  if (target.height !== source.height || target.width !== source.width || target.channels !== source.channels || target.n !== source.n) {
-    throw new UserError(`poisson blend: source ${source.n}x${source.height}x${source.width}x${source.channels} does not match target ${target.n}x${target.height}x${target.width}x${target.channels}`);
+  if (
+    target.height !== source.height ||
+    target.width !== source.width ||
+    target.channels !== source.channels ||
+    target.n !== source.n
+  ) {
+    throw new UserError(
+      `poisson blend: source ${source.n}x${source.height}x${source.width}x${source.channels} does not match target ${target.n}x${target.height}x${target.width}x${target.channels}`,
+    );
   }
   if (mask.height !== target.height || mask.width !== target.width) {
-    throw new UserError(`poisson blend: mask ${mask.height}x${mask.width} does not match image ${target.height}x${target.width}`);
+    throw new UserError(
+      `poisson blend: mask ${mask.height}x${mask.width} does not match image ${target.height}x${target.width}`,
+    );
   }
 }
 
@@ -129,7 +141,10 @@ function checkShapes(target: ImageBatch, source: ImageBatch, mask: Mask): void {
  */
 export function holeBox(mask: Mask): { top: number; left: number; height: number; width: number } | null {
   const { height: h, width: w } = mask;
-  let y0 = h, y1 = -1, x0 = w, x1 = -1;
+  let y0 = h,
+    y1 = -1,
+    x0 = w,
+    x1 = -1;
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -142,14 +157,21 @@ export function holeBox(mask: Mask): { top: number; left: number; height: number
     }
   }
   if (y1 < 0) return null;
-  const top = Math.max(0, y0 - 1), left = Math.max(0, x0 - 1);
+  const top = Math.max(0, y0 - 1),
+    left = Math.max(0, x0 - 1);
   return { top, left, height: Math.min(h - 1, y1 + 1) - top + 1, width: Math.min(w - 1, x1 + 1) - left + 1 };
 }
 
 /** Copy a box of a 1-image batch (or a mask, channels 1). */
-function cropData(data: Float32Array, w: number, c: number, b: { top: number; left: number; height: number; width: number }): Float32Array {
+function cropData(
+  data: Float32Array,
+  w: number,
+  c: number,
+  b: { top: number; left: number; height: number; width: number },
+): Float32Array {
   const out = new Float32Array(b.height * b.width * c);
-  for (let y = 0; y < b.height; y++) out.set(data.subarray(((b.top + y) * w + b.left) * c, ((b.top + y) * w + b.left + b.width) * c), y * b.width * c);
+  for (let y = 0; y < b.height; y++)
+    out.set(data.subarray(((b.top + y) * w + b.left) * c, ((b.top + y) * w + b.left + b.width) * c), y * b.width * c);
   return out;
 }
 
@@ -165,10 +187,17 @@ function cropData(data: Float32Array, w: number, c: number, b: { top: number; le
  * channel), so a very large hole (e.g. a 1000×1000 centre hole) takes minutes; the decoders' pixel
  * limit (DEFAULT_MAX_PIXELS) bounds it.
  */
-export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask, opts: PoissonOptions = {}): ImageBatch {
-  if (target.n !== 1) throw new UserError(`poisson blend: expected 1 target image, got ${target.n} (use poissonBlendBatch)`);
+export function poissonBlend(
+  target: ImageBatch,
+  source: ImageBatch,
+  mask: Mask,
+  opts: PoissonOptions = {},
+): ImageBatch {
+  if (target.n !== 1)
+    throw new UserError(`poisson blend: expected 1 target image, got ${target.n} (use poissonBlendBatch)`);
   checkShapes(target, source, mask);
-  const C = target.channels, W = target.width;
+  const C = target.channels,
+    W = target.width;
   const out = Float32Array.from(target.data);
   const found = holeBox(mask);
   if (!found) return { data: out, n: 1, height: target.height, width: W, channels: C };
@@ -180,7 +209,9 @@ export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask,
   const x = solveHole(t, src, m, C, opts.tol ?? 1e-6, opts.maxIter ?? 2000);
   const { pixels } = x;
   for (let k = 0; k < pixels.length; k++) {
-    const p = pixels[k]!, py = Math.floor(p / m.width), px = p - py * m.width;
+    const p = pixels[k]!,
+      py = Math.floor(p / m.width),
+      px = p - py * m.width;
     const q = (box.top + py) * W + box.left + px;
     for (let c = 0; c < C; c++) out[q * C + c] = x.values[k * C + c]!;
   }
@@ -188,15 +219,24 @@ export function poissonBlend(target: ImageBatch, source: ImageBatch, mask: Mask,
 }
 
 /** Solve every channel on the hole of `mask` (same size as t and src); values clamped to [0, 1], [n·C]. */
-function solveHole(t: Float32Array, src: Float32Array, mask: Mask, C: number, tol: number, maxIter: number): { pixels: Int32Array; values: Float32Array } {
+function solveHole(
+  t: Float32Array,
+  src: Float32Array,
+  mask: Mask,
+  C: number,
+  tol: number,
+  maxIter: number,
+): { pixels: Int32Array; values: Float32Array } {
   const sys = buildSystem(mask);
   const n = sys.pixels.length;
   const values = new Float32Array(n * C);
-  const b = new Float64Array(n), x = new Float64Array(n);
+  const b = new Float64Array(n),
+    x = new Float64Array(n);
   for (let c = 0; c < C; c++) {
     // Warm start: the source shifted by its mean mismatch along the hole boundary, which already
     // has the right gradients and roughly the right level (CG then only fixes a smooth correction).
-    let offset = 0, pairs = 0;
+    let offset = 0,
+      pairs = 0;
     for (let k = 0; k < n; k++) {
       const p = sys.pixels[k]!;
       const sp = src[p * C + c]!;
@@ -224,7 +264,12 @@ function solveHole(t: Float32Array, src: Float32Array, mask: Mask, C: number, to
 /**
  * Blend every image of a batch: `masks` is one mask shared by all images or one per image.
  */
-export function poissonBlendBatch(targets: ImageBatch, sources: ImageBatch, masks: Mask | Mask[], opts: PoissonOptions = {}): ImageBatch {
+export function poissonBlendBatch(
+  targets: ImageBatch,
+  sources: ImageBatch,
+  masks: Mask | Mask[],
+  opts: PoissonOptions = {},
+): ImageBatch {
   const list = masksFor(targets, masks);
   if (targets.n !== sources.n) throw new UserError(`poisson blend: ${sources.n} sources for ${targets.n} targets`);
   if (targets.n === 0) return { ...targets, data: new Float32Array(0) };

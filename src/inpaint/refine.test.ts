@@ -34,21 +34,33 @@ const targets = (() => {
   return t;
 })();
 
-const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).buffer).toString('base64'));
+const weightsOf = (m: tf.LayersModel) =>
+  m.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).buffer).toString('base64'));
 
 test('splitGenerator: depth counts hidden blocks from the output; out of range is one line', () => {
-  const one = splitGenerator(G, 1), two = splitGenerator(G, 2);
+  const one = splitGenerator(G, 1),
+    two = splitGenerator(G, 2);
   assert.equal(one.back.map((l) => l.getClassName()).join(','), 'Conv2DTranspose,Activation');
   assert.equal(two.back.length, one.back.length + 3);
   assert.equal(one.front.length + one.back.length, G.layers.length);
-  assert.throws(() => splitGenerator(G, 3), (e: Error) => e instanceof UserError && /depth must be an integer in \[1, 2\]/.test(e.message));
+  assert.throws(
+    () => splitGenerator(G, 3),
+    (e: Error) => e instanceof UserError && /depth must be an integer in \[1, 2\]/.test(e.message),
+  );
 });
 
 test('refine with 0 iterations is the z search exactly (the split generator and its convolutions compute G)', async () => {
   const z = await latentSearch(model, targets, center, { iters: 5, restarts: 1, init: 'random' });
   for (const refine of ['features', 'generator', 'modulation'] as const) {
     for (const refineDepth of [1, 2]) {
-      const r = await latentSearch(model, targets, center, { iters: 5, restarts: 1, init: 'random', refine, refineDepth, refineIters: 0 });
+      const r = await latentSearch(model, targets, center, {
+        iters: 5,
+        restarts: 1,
+        init: 'random',
+        refine,
+        refineDepth,
+        refineIters: 0,
+      });
       let d = 0;
       for (let j = 0; j < r.raw.data.length; j++) d = Math.max(d, Math.abs(r.raw.data[j]! - z.raw.data[j]!));
       assert.ok(d < 1e-5, `${refine} depth ${refineDepth}: differs from G(ẑ) by ${d}`);
@@ -62,21 +74,38 @@ test('refinement lowers the contextual loss below the z search at equal steps; g
   const masks = [center, center, center, center];
   const hole = (raw: typeof targets) => psnr(composite(targets, raw, masks), targets, holeRegions(masks));
   for (const refine of ['features', 'generator', 'modulation'] as const) {
-    const r = await latentSearch(model, targets, center, { ...base, iters: 60, refine, refineIters: 60, refineDeviation: 0 });
-    const cz = mean(zOnly.losses.map((l) => l.contextual)), cr = mean(r.losses.map((l) => l.contextual));
+    const r = await latentSearch(model, targets, center, {
+      ...base,
+      iters: 60,
+      refine,
+      refineIters: 60,
+      refineDeviation: 0,
+    });
+    const cz = mean(zOnly.losses.map((l) => l.contextual)),
+      cr = mean(r.losses.map((l) => l.contextual));
     // modulation is a restricted form of generator mode (channel scales only): it fits less, but still below z alone.
-    assert.ok(cr < (refine === 'modulation' ? 0.95 : 0.8) * cz, `${refine}: contextual ${cz.toFixed(2)} (z, 120 steps) → ${cr.toFixed(2)} (60 z + 60 refine)`);
+    assert.ok(
+      cr < (refine === 'modulation' ? 0.95 : 0.8) * cz,
+      `${refine}: contextual ${cz.toFixed(2)} (z, 120 steps) → ${cr.toFixed(2)} (60 z + 60 refine)`,
+    );
     for (const l of r.losses) assert.ok(Math.abs(l.total - (l.contextual + 0.03 * l.prior)) < 1e-3);
     if (refine === 'generator') {
-      const pz = mean(hole(zOnly.raw)), pr = mean(hole(r.raw));
+      const pz = mean(hole(zOnly.raw)),
+        pr = mean(hole(r.raw));
       assert.ok(pr > pz + 1, `generator: hole PSNR ${pz.toFixed(2)} → ${pr.toFixed(2)} dB`);
     }
   }
 });
 
 test('an image refines the same alone as inside a batch; the shared model is unchanged; no tensor leaks', async () => {
-  const masks = [makeMask('center', 28, 28), makeMask('left', 28, 28), makeMask('random', 28, 28, { seed: 3 }), makeMask('top', 28, 28)];
-  const before = weightsOf(G), beforeD = weightsOf(model.critic);
+  const masks = [
+    makeMask('center', 28, 28),
+    makeMask('left', 28, 28),
+    makeMask('random', 28, 28, { seed: 3 }),
+    makeMask('top', 28, 28),
+  ];
+  const before = weightsOf(G),
+    beforeD = weightsOf(model.critic);
   for (const refine of ['features', 'generator', 'modulation'] as const) {
     const opts = { iters: 5, restarts: 1, init: 'random' as const, refine, refineIters: 12, refineDepth: 2 };
     await latentSearch(model, imageAt(targets, 0), masks[0]!, opts); // warm-up (lasting caches inside TF.js)
@@ -88,7 +117,10 @@ test('an image refines the same alone as inside a batch; the shared model is unc
     let d = 0;
     for (let j = 0; j < s; j++) d = Math.max(d, Math.abs(alone.raw.data[j]! - batch.raw.data[2 * s + j]!));
     assert.ok(d < 1e-5, `${refine}: alone vs batch differ by ${d}`);
-    assert.ok(batch.refined && batch.refined.drift.every((x) => x > 0), `${refine}: every image moved`);
+    assert.ok(
+      batch.refined?.drift.every((x) => x > 0),
+      `${refine}: every image moved`,
+    );
   }
   assert.deepEqual(weightsOf(G), before, 'the generator is byte-identical after refinement');
   assert.deepEqual(weightsOf(model.critic), beforeD, 'the critic is byte-identical after refinement');
@@ -97,10 +129,18 @@ test('an image refines the same alone as inside a batch; the shared model is unc
 test('the deviation penalty bounds the drift', async () => {
   for (const refine of ['features', 'generator', 'modulation'] as const) {
     const drift = async (refineDeviation: number) => {
-      const r = await latentSearch(model, targets, center, { iters: 10, restarts: 1, init: 'random', refine, refineIters: 40, refineDeviation });
+      const r = await latentSearch(model, targets, center, {
+        iters: 10,
+        restarts: 1,
+        init: 'random',
+        refine,
+        refineIters: 40,
+        refineDeviation,
+      });
       return mean(r.refined!.drift);
     };
-    const free = await drift(0), held = await drift(refine === 'generator' ? 1e5 : 100);
+    const free = await drift(0),
+      held = await drift(refine === 'generator' ? 1e5 : 100);
     assert.ok(held < 0.25 * free, `${refine}: drift ${free} (β 0) → ${held} (large β)`);
   }
 });

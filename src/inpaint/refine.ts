@@ -60,24 +60,33 @@ export interface RefineResult {
 }
 
 /** The generator's layers split at `depth` blocks from the output (DCGAN: … ReLU | convT, BN, ReLU … convT, tanh). */
-export function splitGenerator(G: tf.LayersModel, depth: number): { front: tf.layers.Layer[]; back: tf.layers.Layer[] } {
+export function splitGenerator(
+  G: tf.LayersModel,
+  depth: number,
+): { front: tf.layers.Layer[]; back: tf.layers.Layer[] } {
   const layers = G.layers;
   // Block boundaries: the ReLU outputs (one per up-sampling stage but the last, plus the base block's).
   const relus = layers.flatMap((l, i) => (l.getClassName() === 'ReLU' ? [i] : []));
-  if (relus.length === 0) throw new UserError('refine: the generator has no ReLU blocks to split at (not a DCGAN generator)');
+  if (relus.length === 0)
+    throw new UserError('refine: the generator has no ReLU blocks to split at (not a DCGAN generator)');
   if (!(Number.isInteger(depth) && depth >= 1 && depth <= relus.length)) {
-    throw new UserError(`refine: depth must be an integer in [1, ${relus.length}] for this generator (its hidden blocks), got ${depth}`);
+    throw new UserError(
+      `refine: depth must be an integer in [1, ${relus.length}] for this generator (its hidden blocks), got ${depth}`,
+    );
   }
   const cut = relus[relus.length - depth]! + 1;
   return { front: layers.slice(0, cut), back: layers.slice(cut) };
 }
 
-const applyLayers = (layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor => layers.reduce((t, l) => l.apply(t, { training: false }) as tf.Tensor, x);
+const applyLayers = (layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor =>
+  layers.reduce((t, l) => l.apply(t, { training: false }) as tf.Tensor, x);
 
 /** A transposed-convolution layer's output for input x with the given kernel (and bias), as the layer computes it. */
 function convT(layer: tf.layers.Layer, x: tf.Tensor4D, kernel: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const cfg = layer.getConfig() as { strides: number | number[]; padding: 'same' | 'valid'; filters: number };
-  const s = Array.isArray(cfg.strides) ? (cfg.strides as [number, number]) : ([cfg.strides, cfg.strides] as [number, number]);
+  const s = Array.isArray(cfg.strides)
+    ? (cfg.strides as [number, number])
+    : ([cfg.strides, cfg.strides] as [number, number]);
   const [n, h, w] = x.shape;
   const [kh, kw] = kernel.shape;
   const outH = cfg.padding === 'same' ? h * s[0] : (h - 1) * s[0] + kh;
@@ -90,26 +99,47 @@ function convT(layer: tf.layers.Layer, x: tf.Tensor4D, kernel: tf.Tensor4D, bias
  * Refine fills found by the z search. `z` is ẑ, [N·nz]; `images` [N, h, w, c] in [0, 1] at the model's
  * size; `masks` one per image (1 = known).
  */
-export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: ImageBatch, masks: Mask[], z: Float32Array, o: RefineOptions, signal?: AbortSignal): Promise<RefineResult> {
+export async function refineFill(
+  G: tf.LayersModel,
+  D: tf.LayersModel,
+  images: ImageBatch,
+  masks: Mask[],
+  z: Float32Array,
+  o: RefineOptions,
+  signal?: AbortSignal,
+): Promise<RefineResult> {
   if (o.refine === 'z') throw new Error('refineFill: nothing to refine for refine z');
-  const N = images.n, { height: h, width: w, channels: c } = images;
+  const N = images.n,
+    { height: h, width: w, channels: c } = images;
   const nz = G.inputs[0]!.shape[1] as number;
   if (z.length !== N * nz) throw new Error(`refineFill: z has ${z.length} values, expected ${N}·${nz}`);
   const { front, back } = splitGenerator(G, o.refineDepth);
   const s = imageSize(images);
   const { W: Wt, Y } = contextTargets(images, masks, o.window, o.contextFloor);
   const h0 = tf.tidy(() => applyLayers(front, tf.tensor2d(z, [N, nz]))) as tf.Tensor4D;
-  const adapted = o.refine === 'generator' || o.refine === 'modulation' ? back.filter((l) => l.getClassName() === 'Conv2DTranspose') : [];
+  const adapted =
+    o.refine === 'generator' || o.refine === 'modulation'
+      ? back.filter((l) => l.getClassName() === 'Conv2DTranspose')
+      : [];
   // generator: one kernel (and bias) variable per image and adapted layer, from the shared weights θ₀.
   const theta0 = adapted.map((l) => l.getWeights().map((t) => t.clone()));
-  const thetas = Array.from({ length: o.refine === 'generator' ? N : 0 }, () => theta0.map((ws) => ws.map((t) => tf.variable(t, true))));
+  const thetas = Array.from({ length: o.refine === 'generator' ? N : 0 }, () =>
+    theta0.map((ws) => ws.map((t) => tf.variable(t, true))),
+  );
   const hVar = o.refine === 'features' ? tf.variable(h0, true) : null;
   // modulation: per adapted layer, [N,1,1,Cin] input scales, [N,1,1,Cout] output scales and [N,1,1,Cout] bias shifts.
-  const mods = o.refine !== 'modulation' ? [] : adapted.map((l) => {
-    const [, , cout, cin] = l.getWeights()[0]!.shape as [number, number, number, number];
-    // tidy frees the initial values; the variables hold their own copies.
-    return tf.tidy(() => ({ s: tf.variable(tf.ones([N, 1, 1, cin]), true), t: tf.variable(tf.ones([N, 1, 1, cout]), true), b: tf.variable(tf.zeros([N, 1, 1, cout]), true) }));
-  });
+  const mods =
+    o.refine !== 'modulation'
+      ? []
+      : adapted.map((l) => {
+          const [, , cout, cin] = l.getWeights()[0]!.shape as [number, number, number, number];
+          // tidy frees the initial values; the variables hold their own copies.
+          return tf.tidy(() => ({
+            s: tf.variable(tf.ones([N, 1, 1, cin]), true),
+            t: tf.variable(tf.ones([N, 1, 1, cout]), true),
+            b: tf.variable(tf.zeros([N, 1, 1, cout]), true),
+          }));
+        });
   const vars: tf.Variable[] = hVar ? [hVar] : mods.length ? mods.flatMap((m) => [m.s, m.t, m.b]) : thetas.flat(2);
   const opt = tf.train.adam(o.refineLr, 0.9, 0.999, 1e-8);
 
@@ -123,8 +153,12 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
         const k = adapted.indexOf(l);
         if (k < 0) x = l.apply(x, { training: false }) as tf.Tensor;
         else {
-          const m = mods[k]!, w = theta0[k]!;
-          x = tf.add(tf.mul(convT(l, tf.mul(x, m.s) as tf.Tensor4D, w[0] as tf.Tensor4D, w[1] as tf.Tensor1D | undefined), m.t), m.b);
+          const m = mods[k]!,
+            w = theta0[k]!;
+          x = tf.add(
+            tf.mul(convT(l, tf.mul(x, m.s) as tf.Tensor4D, w[0] as tf.Tensor4D, w[1] as tf.Tensor1D | undefined), m.t),
+            m.b,
+          );
         }
       }
       return x as tf.Tensor4D;
@@ -133,7 +167,10 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
       let x = tf.slice(h0, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor;
       for (const l of back) {
         const k = adapted.indexOf(l);
-        x = k < 0 ? (l.apply(x, { training: false }) as tf.Tensor) : convT(l, x as tf.Tensor4D, th[k]![0] as tf.Tensor4D, th[k]![1] as tf.Tensor1D | undefined);
+        x =
+          k < 0
+            ? (l.apply(x, { training: false }) as tf.Tensor)
+            : convT(l, x as tf.Tensor4D, th[k]![0] as tf.Tensor4D, th[k]![1] as tf.Tensor1D | undefined);
       }
       return x;
     });
@@ -142,8 +179,19 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
   /** Per-image [N] deviation from the unrefined h₀ / θ₀. */
   const deviation = (): tf.Tensor1D => {
     if (hVar) return tf.sum(tf.square(tf.sub(hVar, h0)), [1, 2, 3]);
-    if (mods.length) return tf.addN(mods.flatMap((m) => [tf.sum(tf.square(tf.sub(m.s, 1)), [1, 2, 3]), tf.sum(tf.square(tf.sub(m.t, 1)), [1, 2, 3]), tf.sum(tf.square(m.b), [1, 2, 3])])) as tf.Tensor1D;
-    return tf.stack(thetas.map((th) => tf.addN(th.flatMap((ws, k) => ws.map((v, j) => tf.sum(tf.square(tf.sub(v, theta0[k]![j]!)))))))) as tf.Tensor1D;
+    if (mods.length)
+      return tf.addN(
+        mods.flatMap((m) => [
+          tf.sum(tf.square(tf.sub(m.s, 1)), [1, 2, 3]),
+          tf.sum(tf.square(tf.sub(m.t, 1)), [1, 2, 3]),
+          tf.sum(tf.square(m.b), [1, 2, 3]),
+        ]),
+      ) as tf.Tensor1D;
+    return tf.stack(
+      thetas.map((th) =>
+        tf.addN(th.flatMap((ws, k) => ws.map((v, j) => tf.sum(tf.square(tf.sub(v, theta0[k]![j]!)))))),
+      ),
+    ) as tf.Tensor1D;
   };
   const losses = () => {
     const g = forward();
@@ -163,11 +211,15 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
       if (signal?.aborted) throw new UserError('inpainting aborted');
       const totT = tf.tidy(() => {
         let tot!: tf.Tensor;
-        opt.minimize(() => {
-          const { ctx, prior } = losses();
-          tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
-          return tf.sum(tot) as tf.Scalar;
-        }, false, vars);
+        opt.minimize(
+          () => {
+            const { ctx, prior } = losses();
+            tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+            return tf.sum(tot) as tf.Scalar;
+          },
+          false,
+          vars,
+        );
         // h is a ReLU output: keep it one.
         if (hVar) hVar.assign(tf.relu(hVar));
         return tot;
@@ -175,7 +227,10 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
       // A non-finite loss stops that image (its gradient is its own; the others go on).
       if (it % 10 === 9 || it === o.refineIters - 1) {
         const tot = (await totT.data()) as Float32Array;
-        for (let i = 0; i < N; i++) if (!errors[i] && !Number.isFinite(tot[i]!)) errors[i] = `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
+        for (let i = 0; i < N; i++)
+          if (!errors[i] && !Number.isFinite(tot[i]!))
+            errors[i] =
+              `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
         await new Promise((r) => setTimeout(r, 0));
       }
       totT.dispose();
@@ -184,13 +239,19 @@ export async function refineFill(G: tf.LayersModel, D: tf.LayersModel, images: I
       const { g, ctx, prior } = losses();
       return [g, ctx, prior, deviation()] as const;
     });
-    const [g1, c1, p1, d1] = (await Promise.all(end.map((t) => t.data()))) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [g1, c1, p1, d1] = (await Promise.all(end.map((t) => t.data()))) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
     tf.dispose([...end]);
     const raw = new Float32Array(N * s);
     const out: RefineResult['losses'] = [];
     const drift: number[] = [];
     for (let i = 0; i < N; i++) {
-      if (!errors[i] && !Number.isFinite(c1[i]! + o.lambda * p1[i]!)) errors[i] = "refinement's final loss is not finite; the unrefined fill is kept";
+      if (!errors[i] && !Number.isFinite(c1[i]! + o.lambda * p1[i]!))
+        errors[i] = "refinement's final loss is not finite; the unrefined fill is kept";
       const ok = !errors[i];
       const src = ok ? g1 : g0;
       for (let j = 0; j < s; j++) raw[i * s + j] = (src[i * s + j]! + 1) / 2;

@@ -106,7 +106,11 @@ export interface InpaintModel {
 }
 
 /** The resolved options and the start for a model: iterations and restarts default per start. */
-export function resolveFor(model: InpaintModel, options: Partial<InpaintOptions>, initZ?: InitZ): { o: InpaintOptions; start: Start } {
+export function resolveFor(
+  model: InpaintModel,
+  options: Partial<InpaintOptions>,
+  initZ?: InitZ,
+): { o: InpaintOptions; start: Start } {
   const o = resolveInpaintOptions(options, undefined, !!model.encoder || initZ !== undefined);
   return { o, start: startFor(o.init, !!model.encoder || initZ !== undefined) };
 }
@@ -121,13 +125,24 @@ function modelShape(G: tf.LayersModel) {
  * @param images [N, H, W, C] in [0,1], H×W×C equal to the generator's output.
  * @param masks  one mask for all images or one per image, H×W, 1 = known.
  */
-export async function latentSearch(model: InpaintModel, images: ImageBatch, masks: Mask | Mask[], options: Partial<InpaintOptions> = {}, cb: InpaintCallbacks = {}, initZ?: InitZ): Promise<SearchResult> {
+export async function latentSearch(
+  model: InpaintModel,
+  images: ImageBatch,
+  masks: Mask | Mask[],
+  options: Partial<InpaintOptions> = {},
+  cb: InpaintCallbacks = {},
+  initZ?: InitZ,
+): Promise<SearchResult> {
   const { o, start } = resolveFor(model, options, initZ);
   const { generator: G, critic: D } = model;
   const { nz, h, w, c } = modelShape(G);
-  if (images.height !== h || images.width !== w) throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
+  if (images.height !== h || images.width !== w)
+    throw new UserError(`image is ${images.width}×${images.height}, the model completes ${w}×${h} images`);
   if (images.channels !== c) throw new UserError(`image has ${images.channels} channel(s), the model has ${c}`);
-  const N = images.n, K = o.restarts, B = N * K, s = imageSize(images);
+  const N = images.n,
+    K = o.restarts,
+    B = N * K,
+    s = imageSize(images);
   const ms = masksFor(images, masks);
 
   // Per-pixel weights W⊙M (0 on unknown pixels already) and targets y in [-1,1], repeated for each
@@ -139,15 +154,18 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   for (let j = 0; j < z0.length; j++) z0[j] = rng.uniform(-1, 1);
   const zInit = new Float32Array(B * nz);
   for (let i = 0; i < N; i++) zInit.set(z0, i * K * nz);
-  const from = start === 'random' ? undefined : initZ ?? ((im: ImageBatch, m: Mask[]) => encode(model.encoder!, im, m));
+  const from =
+    start === 'random' ? undefined : (initZ ?? ((im: ImageBatch, m: Mask[]) => encode(model.encoder!, im, m)));
   const zStart = typeof from === 'function' ? await from(images, ms) : from;
   if (zStart) {
-    if (zStart.length !== N * nz) throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
+    if (zStart.length !== N * nz)
+      throw new UserError(`inpaint: initZ has ${zStart.length} values, expected ${N} images × nz ${nz}`);
     for (let i = 0; i < N; i++) {
       for (let k = 0; k < K; k++) {
         const a = k === 0 ? 0 : o.initMix;
         for (let j = 0; j < nz; j++) {
-          const e = Math.min(1, Math.max(-1, zStart[i * nz + j]!)), at = (i * K + k) * nz + j;
+          const e = Math.min(1, Math.max(-1, zStart[i * nz + j]!)),
+            at = (i * K + k) * nz + j;
           zInit[at] = (1 - a) * e + a * zInit[at]!;
         }
       }
@@ -173,10 +191,14 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   const best = () => {
     const idx = new Int32Array(N);
     for (let i = 0; i < N; i++) {
-      let bk = 0, bv = Infinity;
+      let bk = 0,
+        bv = Infinity;
       for (let k = 0; k < K; k++) {
         const t = ctxArr[i * K + k]! + o.lambda * priorArr[i * K + k]!;
-        if (t < bv) { bv = t; bk = k; }
+        if (t < bv) {
+          bv = t;
+          bk = k;
+        }
       }
       idx[i] = bk;
     }
@@ -187,10 +209,13 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
     for (let i = 0; i < N; i++) {
       if (errors[i]) continue;
       for (let k = 0; k < K; k++) {
-        const c = ctxArr[i * K + k]!, p = priorArr[i * K + k]!, t = c + o.lambda * p;
+        const c = ctxArr[i * K + k]!,
+          p = priorArr[i * K + k]!,
+          t = c + o.lambda * p;
         if (Number.isFinite(t)) continue;
         const what = Number.isNaN(t) ? 'NaN' : 'infinite';
-        errors[i] = `the search's loss became ${what} at iteration ${iter} (restart ${k}: contextual ${c}, prior ${p}, λ ${o.lambda}, lr ${o.lr}); the model's weights or these options are out of range`;
+        errors[i] =
+          `the search's loss became ${what} at iteration ${iter} (restart ${k}: contextual ${c}, prior ${p}, λ ${o.lambda}, lr ${o.lr}); the model's weights or these options are out of range`;
         live--;
         break;
       }
@@ -211,11 +236,17 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
   };
   const record = async (iter: number, g: tf.Tensor4D | null, raw?: ImageBatch) => {
     const idx = best();
-    let mc = 0, mp = 0;
-    for (let i = 0; i < N; i++) if (!errors[i]) { mc += ctxArr[i * K + idx[i]!]!; mp += priorArr[i * K + idx[i]!]!; }
+    let mc = 0,
+      mp = 0;
+    for (let i = 0; i < N; i++)
+      if (!errors[i]) {
+        mc += ctxArr[i * K + idx[i]!]!;
+        mp += priorArr[i * K + idx[i]!]!;
+      }
     const p: InpaintProgress = { iter, iters: o.iters, contextual: mc / live, prior: mp / live };
     history.push({ iter, contextual: p.contextual, prior: p.prior });
-    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters)) p.raw = await gatherBest(g, idx);
+    if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters))
+      p.raw = await gatherBest(g, idx);
     else if (raw && o.progressEvery > 0) p.raw = raw;
     cb.onProgress?.(p);
   };
@@ -230,16 +261,21 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
       let gKept: tf.Tensor4D | null = null;
       tf.tidy(() => {
         // The summed loss makes each z's gradient depend on its own image only.
-        opt.minimize(() => {
-          const { g, ctx, prior } = losses(z);
-          cT = tf.keep(ctx);
-          pT = tf.keep(prior);
-          if (snap) gKept = tf.keep(g);
-          return tf.sum(tf.add(ctx, tf.mul(prior, o.lambda))) as tf.Scalar;
-        }, false, [z]);
+        opt.minimize(
+          () => {
+            const { g, ctx, prior } = losses(z);
+            cT = tf.keep(ctx);
+            pT = tf.keep(prior);
+            if (snap) gKept = tf.keep(g);
+            return tf.sum(tf.add(ctx, tf.mul(prior, o.lambda))) as tf.Scalar;
+          },
+          false,
+          [z],
+        );
         z.assign(tf.clipByValue(z, -1, 1));
       });
-      const cArr = cT, pArr = pT;
+      const cArr = cT,
+        pArr = pT;
       if (read) [ctxArr, priorArr] = (await Promise.all([cArr.data(), pArr.data()])) as [Float32Array, Float32Array];
       tf.dispose([cArr, pArr]);
       if (read) {
@@ -267,14 +303,44 @@ export async function latentSearch(model: InpaintModel, images: ImageBatch, mask
     for (let i = 0; i < N; i++) zBest.set(zAll.subarray((i * K + idx[i]!) * nz, (i * K + idx[i]! + 1) * nz), i * nz);
     const losses_: ImageLosses[] = Array.from({ length: N }, (_, i) => {
       const j = i * K + idx[i]!;
-      return { contextual: ctxArr[j]!, prior: priorArr[j]!, total: ctxArr[j]! + o.lambda * priorArr[j]!, restart: idx[i]! };
+      return {
+        contextual: ctxArr[j]!,
+        prior: priorArr[j]!,
+        total: ctxArr[j]! + o.lambda * priorArr[j]!,
+        restart: idx[i]!,
+      };
     });
     if (o.refine === 'z' || live === 0) return { raw, z: zBest, losses: losses_, history, errors, start };
     // Refinement beyond z (refine.ts), from each image's kept ẑ; images whose search failed keep their error.
     const d = REFINE_DEFAULTS[o.refine];
-    const r = await refineFill(G, D, images, ms, zBest, { ...o, refineLr: o.refineLr ?? d.lr, refineDeviation: o.refineDeviation ?? d.deviation }, cb.signal);
-    const refinedLosses = losses_.map((l, i) => (errors[i] ? l : { ...l, contextual: r.losses[i]!.contextual, prior: r.losses[i]!.prior, total: r.losses[i]!.contextual + o.lambda * r.losses[i]!.prior }));
-    return { raw: r.raw, z: zBest, losses: refinedLosses, history, errors, start, refined: { drift: r.drift, errors: r.errors } };
+    const r = await refineFill(
+      G,
+      D,
+      images,
+      ms,
+      zBest,
+      { ...o, refineLr: o.refineLr ?? d.lr, refineDeviation: o.refineDeviation ?? d.deviation },
+      cb.signal,
+    );
+    const refinedLosses = losses_.map((l, i) =>
+      errors[i]
+        ? l
+        : {
+            ...l,
+            contextual: r.losses[i]!.contextual,
+            prior: r.losses[i]!.prior,
+            total: r.losses[i]!.contextual + o.lambda * r.losses[i]!.prior,
+          },
+    );
+    return {
+      raw: r.raw,
+      z: zBest,
+      losses: refinedLosses,
+      history,
+      errors,
+      start,
+      refined: { drift: r.drift, errors: r.errors },
+    };
   } finally {
     tf.dispose([Wt, Y, z]);
     opt.dispose();

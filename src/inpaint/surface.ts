@@ -23,7 +23,10 @@ export type RequestOptions = InpaintOptions & { fit: 'whole' | 'crop' };
  * random z), and the model's fit (crop for a model trained on crops, else whole) — what `resolveFor`
  * and `fitFor` give the library for a loaded model. Throws the UserError of resolveInpaintOptions.
  */
-export function resolveRequest(given: Partial<InpaintOptions>, model: ModelTraits): { options: RequestOptions; start: Start } {
+export function resolveRequest(
+  given: Partial<InpaintOptions>,
+  model: ModelTraits,
+): { options: RequestOptions; start: Start } {
   const o = resolveInpaintOptions(given, undefined, model.hasEncoder);
   const start = startFor(o.init, model.hasEncoder);
   return { options: { ...o, fit: o.fit ?? (model.crop ? 'crop' : 'whole') }, start };

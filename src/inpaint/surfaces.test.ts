@@ -24,7 +24,7 @@ import { resolveRequest, previewEvery } from './surface.js';
 import type { InpaintOptions } from './options.js';
 import { main } from '../cli/run.js';
 import { runBatch } from '../queue/batch.js';
-import { loadServedModels, modelInfo } from '../server/models.js';
+import { loadServedModels, type modelInfo } from '../server/models.js';
 import { validateBody, DEFAULT_LIMITS } from '../server/request.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { makeTinyModel, addTinyEncoder, testImage } from '../testing/server_fixture.js';
@@ -38,32 +38,55 @@ let imageFile: string, noHole: string;
 before(async () => {
   await initBackend('cpu');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-surfaces-'));
-  dirs['encoder'] = await makeTinyModel(path.join(tmp, 'with-encoder'));
-  await addTinyEncoder(dirs['encoder']);
-  dirs['plain'] = await makeTinyModel(path.join(tmp, 'plain'));
+  dirs.encoder = await makeTinyModel(path.join(tmp, 'with-encoder'));
+  await addTinyEncoder(dirs.encoder);
+  dirs.plain = await makeTinyModel(path.join(tmp, 'plain'));
   // A model trained on crops (manifest config.crop): its default fit is crop on every surface.
-  dirs['crop'] = await makeTinyModel(path.join(tmp, 'crop'));
-  updateManifest(dirs['crop'], (m) => ({ ...m, config: { ...(m['config'] as object), crop: 64 } }));
+  dirs.crop = await makeTinyModel(path.join(tmp, 'crop'));
+  updateManifest(dirs.crop, (m) => ({ ...m, config: { ...(m.config as object), crop: 64 } }));
   imageFile = path.join(tmp, 'in', 'a.png');
   fs.mkdirSync(path.dirname(imageFile));
   fs.writeFileSync(imageFile, await encodePng(testImage()));
   // A mask with no hole: the CLI and the batch resolve and record their options, but search nothing.
   // All black: no hole in the default convention (white = hole, src/masks/convention.ts).
   noHole = path.join(tmp, 'black.png');
-  fs.writeFileSync(noHole, await encodePng({ data: new Float32Array(28 * 28).fill(0), n: 1, height: 28, width: 28, channels: 1 }));
+  fs.writeFileSync(
+    noHole,
+    await encodePng({ data: new Float32Array(28 * 28).fill(0), n: 1, height: 28, width: 28, channels: 1 }),
+  );
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The requests compared: nothing given, a start, one count, a fit. */
-const REQUESTS: Partial<InpaintOptions>[] = [{}, { init: 'random' }, { restarts: 2 }, { init: 'random', iters: 7 }, { fit: 'whole' }];
+const REQUESTS: Partial<InpaintOptions>[] = [
+  {},
+  { init: 'random' },
+  { restarts: 2 },
+  { init: 'random', iters: 7 },
+  { fit: 'whole' },
+];
 
 /**
  * What decides the search, and where it starts (`init` itself is not compared: the queue sends auto that
  * lands on the encoder as 'encoder', batch.ts planStart; the progress cadence is compared on its own below).
  */
-const KEYS = ['iters', 'restarts', 'lambda', 'lr', 'seed', 'window', 'contextFloor', 'blend', 'initMix', 'fit'] as const;
-const pick = (o: Partial<InpaintOptions>, start: string) => ({ ...Object.fromEntries(KEYS.map((k) => [k, o[k]])), start });
+const KEYS = [
+  'iters',
+  'restarts',
+  'lambda',
+  'lr',
+  'seed',
+  'window',
+  'contextFloor',
+  'blend',
+  'initMix',
+  'fit',
+] as const;
+const pick = (o: Partial<InpaintOptions>, start: string) => ({
+  ...Object.fromEntries(KEYS.map((k) => [k, o[k]])),
+  start,
+});
 
 /** CLI flags for a request. */
 const flags = (r: Partial<InpaintOptions>) => Object.entries(r).flatMap(([k, v]) => [`--${k}`, String(v)]);
@@ -83,18 +106,35 @@ async function library(dir: string, r: Partial<InpaintOptions>) {
 async function cli(dir: string, r: Partial<InpaintOptions>, k: number) {
   const out = path.join(tmp, `cli-${path.basename(dir)}-${k}`);
   // Quiet: the command's notices and summary line go to stdout and stderr.
-  const log = console.log, write = process.stderr.write;
+  const log = console.log,
+    write = process.stderr.write;
   console.log = () => {};
   process.stderr.write = (() => true) as typeof process.stderr.write;
   let code: number;
   try {
-    code = await main(['inpaint', '--model', dir, '--input', imageFile, '--mask', noHole, '--out', out, '--backend', 'cpu', ...flags(r)]);
+    code = await main([
+      'inpaint',
+      '--model',
+      dir,
+      '--input',
+      imageFile,
+      '--mask',
+      noHole,
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+      ...flags(r),
+    ]);
   } finally {
     console.log = log;
     process.stderr.write = write;
   }
   assert.equal(code, 0);
-  const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { options: InpaintOptions; start: string };
+  const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as {
+    options: InpaintOptions;
+    start: string;
+  };
   // The CLI's fit: inpaintImages decides it from the options it ran with and the checkpoint's manifest.
   const ck = await loadCheckpoint(dir, { encoder: false });
   ck.generator.dispose();
@@ -104,7 +144,12 @@ async function cli(dir: string, r: Partial<InpaintOptions>, k: number) {
 
 async function batch(dir: string, r: Partial<InpaintOptions>, k: number) {
   const out = path.join(tmp, `batch-${path.basename(dir)}-${k}`);
-  const rep = await runBatch({ input: path.dirname(imageFile), mask: noHole, out, model: dir, options: r, backend: 'cpu' } as Parameters<typeof runBatch>[0], { log: () => {} });
+  const rep = await runBatch(
+    { input: path.dirname(imageFile), mask: noHole, out, model: dir, options: r, backend: 'cpu' } as Parameters<
+      typeof runBatch
+    >[0],
+    { log: () => {} },
+  );
   const o = rep.options;
   const ck = await loadCheckpoint(dir, { encoder: false });
   ck.generator.dispose();
@@ -114,27 +159,56 @@ async function batch(dir: string, r: Partial<InpaintOptions>, k: number) {
 
 async function server(dir: string, r: Partial<InpaintOptions>) {
   const models = await loadServedModels([dir]);
-  const { options, start } = validateBody({ model: models[0]!.name, image: 'data:image/png;base64,AAAA', mask: { kind: 'center' }, options: r }, models, DEFAULT_LIMITS);
+  const { options, start } = validateBody(
+    { model: models[0]!.name, image: 'data:image/png;base64,AAAA', mask: { kind: 'center' }, options: r },
+    models,
+    DEFAULT_LIMITS,
+  );
   return pick(options, start);
 }
 
 /** The page: its form filled from /api/config and /api/models as main.ts fills it, the request's values typed over it. */
 async function page(S: RunningServer, dir: string, r: Partial<InpaintOptions>, mode: 'browser' | 'server') {
-  const cfg = (await (await fetch(`${S.url}/api/config`)).json()) as { defaults: { iters: number; restarts: number; lambda: number; blend: 'poisson' | 'none'; init: 'auto'; encoder: { iters: number; restarts: number } } };
-  const info = ((await (await fetch(`${S.url}/api/models`)).json()) as ReturnType<typeof modelInfo>[]).find((m) => S.url && m.name === path.basename(dir))!;
+  const cfg = (await (await fetch(`${S.url}/api/config`)).json()) as {
+    defaults: {
+      iters: number;
+      restarts: number;
+      lambda: number;
+      blend: 'poisson' | 'none';
+      init: 'auto';
+      encoder: { iters: number; restarts: number };
+    };
+  };
+  const info = ((await (await fetch(`${S.url}/api/models`)).json()) as ReturnType<typeof modelInfo>[]).find(
+    (m) => S.url && m.name === path.basename(dir),
+  )!;
   const init = r.init ?? cfg.defaults.init;
   // main.ts showStartDefaults: the start the model and the select give, and that start's defaults.
   const start = info.encoder && init !== 'random' ? 'encoder' : 'random';
   const d = start === 'encoder' ? cfg.defaults.encoder : cfg.defaults;
   // main.ts options(): the form's fields (a request's values typed into them).
-  const form = { init, iters: r.iters ?? d.iters, restarts: r.restarts ?? d.restarts, lambda: cfg.defaults.lambda, blend: cfg.defaults.blend, ...(r.fit ? { fit: r.fit } : {}) };
+  const form = {
+    init,
+    iters: r.iters ?? d.iters,
+    restarts: r.restarts ?? d.restarts,
+    lambda: cfg.defaults.lambda,
+    blend: cfg.defaults.blend,
+    ...(r.fit ? { fit: r.fit } : {}),
+  };
   if (mode === 'server') {
     const models = await loadServedModels([dir]);
-    const v = validateBody({ model: info.name, image: 'x', mask: { kind: 'center' }, options: form }, models, DEFAULT_LIMITS);
+    const v = validateBody(
+      { model: info.name, image: 'x', mask: { kind: 'center' }, options: form },
+      models,
+      DEFAULT_LIMITS,
+    );
     return pick(v.options, v.start);
   }
   // compute.ts inpaintInBrowser: the model's encoder is loaded unless init is random.
-  const { options, start: s } = resolveRequest(form, { hasEncoder: !!info.encoder && form.init !== 'random', crop: info.fit === 'crop' ? 1 : 0 });
+  const { options, start: s } = resolveRequest(form, {
+    hasEncoder: !!info.encoder && form.init !== 'random',
+    crop: info.fit === 'crop' ? 1 : 0,
+  });
   return pick(options, s);
 }
 
@@ -181,18 +255,31 @@ test('the preview cadence of the page and the API is one function: about 20 prev
   assert.deepEqual([previewEvery(100), previewEvery(1000), previewEvery(7), previewEvery(0)], [5, 50, 1, 1]);
 });
 
-test('the library converts an image to the model\'s channels as the CLI does, with a notice (RGB on a grey model)', async () => {
-  const m = await loadCheckpoint(dirs['plain']!);
+test("the library converts an image to the model's channels as the CLI does, with a notice (RGB on a grey model)", async () => {
+  const m = await loadCheckpoint(dirs.plain!);
   try {
     const notices: string[] = [];
     const rgb = testImage(28, 3);
-    const [r] = await inpaintImages(m, [rgb], [makeMask('center', 28, 28)], { iters: 1, restarts: 1 }, { onNotice: (n) => notices.push(n) });
+    const [r] = await inpaintImages(
+      m,
+      [rgb],
+      [makeMask('center', 28, 28)],
+      { iters: 1, restarts: 1 },
+      { onNotice: (n) => notices.push(n) },
+    );
     assert.equal(r!.blended.channels, 1);
     assert.match(notices.join('\n'), /image 0 converted to the model's grey/);
-    const at = await inpaint(m, rgb, makeMask('center', 28, 28), { iters: 1, restarts: 1 }, { onNotice: (n) => notices.push(n) });
+    const at = await inpaint(
+      m,
+      rgb,
+      makeMask('center', 28, 28),
+      { iters: 1, restarts: 1 },
+      { onNotice: (n) => notices.push(n) },
+    );
     assert.equal(at.blended.channels, 1);
     // Known pixels come back as the CLI's conversion gives them: Rec. 601 luma.
-    const i = 0, want = 0.299 * rgb.data[i * 3]! + 0.587 * rgb.data[i * 3 + 1]! + 0.114 * rgb.data[i * 3 + 2]!;
+    const i = 0,
+      want = 0.299 * rgb.data[i * 3]! + 0.587 * rgb.data[i * 3 + 1]! + 0.114 * rgb.data[i * 3 + 2]!;
     assert.ok(Math.abs(r!.blended.data[i]! - want) < 1e-6);
   } finally {
     m.generator.dispose();
@@ -211,17 +298,48 @@ test('a mask file of another size: the CLI and the queue bring it to the image k
   const want = resizeMaskKeepHoles({ data: fine.data, height: 56, width: 56 }, 28, 28);
   const holes = (d: ArrayLike<number>) => Array.from({ length: 784 }, (_, i) => i).filter((i) => d[i]! < 0.5);
   assert.deepEqual(holes(want.data), [10 * 28 + 10]);
-  const outCli = path.join(tmp, 'fine-cli'), outBatch = path.join(tmp, 'fine-batch');
-  const write = process.stderr.write, log = console.log;
+  const outCli = path.join(tmp, 'fine-cli'),
+    outBatch = path.join(tmp, 'fine-batch');
+  const write = process.stderr.write,
+    log = console.log;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   console.log = () => {};
   try {
-    assert.equal(await main(['inpaint', '--model', dirs['plain']!, '--input', imageFile, '--mask', maskFile, '--out', outCli, '--backend', 'cpu', '--iters', '1', '--restarts', '1']), 0);
+    assert.equal(
+      await main([
+        'inpaint',
+        '--model',
+        dirs.plain!,
+        '--input',
+        imageFile,
+        '--mask',
+        maskFile,
+        '--out',
+        outCli,
+        '--backend',
+        'cpu',
+        '--iters',
+        '1',
+        '--restarts',
+        '1',
+      ]),
+      0,
+    );
   } finally {
     process.stderr.write = write;
     console.log = log;
   }
-  await runBatch({ input: path.dirname(imageFile), mask: maskFile, out: outBatch, model: dirs['plain']!, options: { iters: 1, restarts: 1 }, backend: 'cpu' } as Parameters<typeof runBatch>[0], { log: () => {} });
+  await runBatch(
+    {
+      input: path.dirname(imageFile),
+      mask: maskFile,
+      out: outBatch,
+      model: dirs.plain!,
+      options: { iters: 1, restarts: 1 },
+      backend: 'cpu',
+    } as Parameters<typeof runBatch>[0],
+    { log: () => {} },
+  );
   for (const out of [outCli, outBatch]) {
     const m = await readMask(path.join(out, 'a', 'mask.png'));
     assert.deepEqual(holes(m.data), holes(want.data), out);

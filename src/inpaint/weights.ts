@@ -37,10 +37,12 @@ export function importanceWeights(m: Mask, window = 7, floor = 0): Float32Array 
   }
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const y0 = Math.max(0, y - r), y1 = Math.min(h, y + r + 1);
+    const y0 = Math.max(0, y - r),
+      y1 = Math.min(h, y + r + 1);
     for (let x = 0; x < w; x++) {
       if (m.data[y * w + x]! < 0.5) continue; // unknown pixels carry no contextual weight
-      const x0 = Math.max(0, x - r), x1 = Math.min(w, x + r + 1);
+      const x0 = Math.max(0, x - r),
+        x1 = Math.min(w, x + r + 1);
       const holes = sat[y1 * W1 + x1]! - sat[y0 * W1 + x1]! - sat[y1 * W1 + x0]! + sat[y0 * W1 + x0]!;
       out[y * w + x] = Math.max(floor, holes / ((y1 - y0) * (x1 - x0)));
     }

@@ -31,7 +31,10 @@ export function describeFsError(e: unknown): string {
 /** A failed write: one line naming the file and why (a full disk, a read-only file system, …). */
 export class WriteError extends UserError {
   override name = 'WriteError';
-  constructor(readonly file: string, readonly reason: unknown) {
+  constructor(
+    readonly file: string,
+    readonly reason: unknown,
+  ) {
     super(`cannot write '${file}': ${describeFsError(reason)}`);
   }
 }
@@ -51,7 +54,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      if (typeof data === "string") fs.writeSync(fd, data);
+      if (typeof data === 'string') fs.writeSync(fd, data);
       else fs.writeSync(fd, data);
       fs.fsyncSync(fd);
     } finally {
@@ -81,11 +84,12 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
     try {
       await fill(tmp);
     } catch (e) {
-      if (e instanceof WriteError && e.file.startsWith(tmp + path.sep)) throw new WriteError(path.join(target, path.relative(tmp, e.file)), e.reason);
+      if (e instanceof WriteError && e.file.startsWith(tmp + path.sep))
+        throw new WriteError(path.join(target, path.relative(tmp, e.file)), e.reason);
       throw e;
     }
     if (fs.existsSync(target)) {
-      const old = tmpName(target) + '-old';
+      const old = `${tmpName(target)}-old`;
       fs.renameSync(target, old);
       fs.renameSync(tmp, target);
       fs.rmSync(old, { recursive: true, force: true });
@@ -103,6 +107,7 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
 export function cleanTemporaries(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
-    if (name.startsWith('.') && name.includes('.tmp-')) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (name.startsWith('.') && name.includes('.tmp-'))
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }

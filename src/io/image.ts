@@ -3,7 +3,7 @@
  * Node only; the browser uses canvas instead.
  */
 import fs from 'node:fs';
-import sharp, { type Sharp, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic, describeFsError } from './atomic.js';
@@ -58,15 +58,21 @@ export interface ImageHeader {
  * Read the header only and check it: empty data, a format outside `formats`, a missing size or more
  * than `maxPixels` pixels → UserError naming `name`. Costs microseconds whatever the declared size.
  */
-export async function readImageHeader(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> = {}): Promise<ImageHeader> {
+export async function readImageHeader(
+  bytes: Uint8Array,
+  name: string,
+  o: Pick<ReadOptions, 'maxPixels' | 'formats'> = {},
+): Promise<ImageHeader> {
   if (bytes.length === 0) throw new UserError(`cannot decode ${name}: the file is empty (0 bytes)`);
   if (o.formats) {
     const f = sniffImageFormat(bytes);
     if (!f || !o.formats.includes(f)) {
-      throw new UserError(`cannot decode ${name}: ${f ? `${f.toUpperCase()} is not` : 'the data is not'} one of the accepted formats (${o.formats.map((x) => x.toUpperCase()).join(', ')}), judged by its first bytes`);
+      throw new UserError(
+        `cannot decode ${name}: ${f ? `${f.toUpperCase()} is not` : 'the data is not'} one of the accepted formats (${o.formats.map((x) => x.toUpperCase()).join(', ')}), judged by its first bytes`,
+      );
     }
   }
-  let meta;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { failOn: 'error' }).metadata();
   } catch (e) {
@@ -74,12 +80,21 @@ export async function readImageHeader(bytes: Uint8Array, name: string, o: Pick<R
   }
   if (!meta.width || !meta.height) throw new UserError(`cannot decode ${name}: no image size in its header`);
   // The displayed size (orientation 5–8 swaps the sides; the pixel count is the same either way).
-  const width = meta.autoOrient?.width ?? meta.width, height = meta.autoOrient?.height ?? meta.height;
+  const width = meta.autoOrient?.width ?? meta.width,
+    height = meta.autoOrient?.height ?? meta.height;
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (width * height > max) {
-    throw new UserError(`${name} is ${width}×${height} = ${mp(width * height)}, above the limit of ${mp(max)} (--max-pixels ${max})`);
+    throw new UserError(
+      `${name} is ${width}×${height} = ${mp(width * height)}, above the limit of ${mp(max)} (--max-pixels ${max})`,
+    );
   }
-  return { width, height, format: meta.format ?? 'unknown', channels: meta.channels ?? 3, colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w' };
+  return {
+    width,
+    height,
+    format: meta.format ?? 'unknown',
+    channels: meta.channels ?? 3,
+    colour: (meta.channels ?? 3) >= 3 && meta.space !== 'b-w',
+  };
 }
 
 const mp = (n: number) => `${+(n / 1e6).toPrecision(4)} MP`;
@@ -91,7 +106,11 @@ const mp = (n: number) => `${+(n / 1e6).toPrecision(4)} MP`;
  * page's canvas shows it, and a mask drawn on the photo as displayed fits it instead of being stretched.
  */
 function decoder(bytes: Uint8Array, header: ImageHeader): Sharp {
-  return sharp(bytes, { failOn: 'error', limitInputPixels: Math.max(1, header.width * header.height), autoOrient: true });
+  return sharp(bytes, {
+    failOn: 'error',
+    limitInputPixels: Math.max(1, header.width * header.height),
+    autoOrient: true,
+  });
 }
 
 /** The decoded raw pixels of a sharp pipeline; a decoder failure is one UserError naming the input. */
@@ -117,7 +136,8 @@ export async function decodeImage(bytes: Uint8Array, opts: ReadOptions = {}, nam
   img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
   const { data, info } = await rawPixels(img, name);
   const c = info.channels;
-  const h = info.height, w = info.width;
+  const h = info.height,
+    w = info.width;
   const f = new Float32Array(h * w * channels);
   for (let i = 0; i < h * w; i++) {
     for (let k = 0; k < channels; k++) f[i * channels + k] = data[i * c + Math.min(k, c - 1)]! / 255;
@@ -191,7 +211,10 @@ export function readInputFile(file: string, what: string, maxBytes = DEFAULT_MAX
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new UserError(`cannot read ${what} '${file}': it is a folder`);
     if (!st.isFile()) throw new UserError(`${what} '${file}' is not a regular file (it is ${fileKind(st)})`);
-    const over = (n: number) => new UserError(`${what} '${file}' is ${fmtBytes(n)}, over the limit of ${fmtBytes(maxBytes)} (--max-bytes ${maxBytes})`);
+    const over = (n: number) =>
+      new UserError(
+        `${what} '${file}' is ${fmtBytes(n)}, over the limit of ${fmtBytes(maxBytes)} (--max-bytes ${maxBytes})`,
+      );
     if (st.size > maxBytes) throw over(st.size);
     // Read to the end, but never more than maxBytes + 1: a file that grows while it is read, or one
     // whose size fstat does not know (/proc), is still refused instead of read without end.
@@ -236,7 +259,9 @@ export function toUint8(b: ImageBatch, i = 0): Uint8Array {
 /** Encode image `i` of a batch as PNG bytes. */
 export async function encodePng(b: ImageBatch, i = 0): Promise<Uint8Array> {
   // Grey stays 1-channel (libvips would otherwise write 3 identical channels: 3× the bytes).
-  const buf = await sharp(toUint8(b, i), { raw: { width: b.width, height: b.height, channels: b.channels as 1 | 3 | 4 } })
+  const buf = await sharp(toUint8(b, i), {
+    raw: { width: b.width, height: b.height, channels: b.channels as 1 | 3 | 4 },
+  })
     .toColourspace(b.channels === 1 ? 'b-w' : 'srgb')
     .png()
     .toBuffer();
@@ -258,7 +283,11 @@ export function maskToImage(m: Mask, convention: MaskConvention = DEFAULT_MASK_C
  * rules are src/masks/convention.ts `maskFromPixels`); resized (nearest) to height×width when given.
  * The header is checked first, as for images.
  */
-export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOptions, 'maxPixels' | 'formats'> & { height?: number; width?: number; convention?: MaskConvention } = {}): Promise<Mask> {
+export async function decodeMask(
+  bytes: Uint8Array,
+  name: string,
+  o: Pick<ReadOptions, 'maxPixels' | 'formats'> & { height?: number; width?: number; convention?: MaskConvention } = {},
+): Promise<Mask> {
   const header = await readImageHeader(bytes, name, o);
   let img = decoder(bytes, header).ensureAlpha();
   if (o.height && o.width) img = img.resize(o.width, o.height, { fit: 'fill', kernel: 'nearest' });
@@ -271,8 +300,19 @@ export async function decodeMask(bytes: Uint8Array, name: string, o: Pick<ReadOp
  * Read a mask file (see decodeMask) under `convention`, resized (nearest) to height×width when given;
  * the file is checked as readInputFile does.
  */
-export async function readMask(file: string, height?: number, width?: number, maxPixels?: number, maxBytes?: number, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<Mask> {
-  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, { ...(height && width ? { height, width } : {}), ...(maxPixels ? { maxPixels } : {}), convention });
+export async function readMask(
+  file: string,
+  height?: number,
+  width?: number,
+  maxPixels?: number,
+  maxBytes?: number,
+  convention: MaskConvention = DEFAULT_MASK_CONVENTION,
+): Promise<Mask> {
+  return decodeMask(readInputFile(file, 'mask', maxBytes), `mask '${file}'`, {
+    ...(height && width ? { height, width } : {}),
+    ...(maxPixels ? { maxPixels } : {}),
+    convention,
+  });
 }
 
 /**
@@ -291,8 +331,10 @@ export function makeGrid(tiles: ImageBatch[], cols: number, pad = 2, channels?: 
   const W = cols * tw + (cols + 1) * pad;
   const out = new Float32Array(H * W * c).fill(1);
   flat.forEach(({ b, i }, k) => {
-    const r = Math.floor(k / cols), q = k % cols;
-    const y0 = pad + r * (th + pad), x0 = pad + q * (tw + pad);
+    const r = Math.floor(k / cols),
+      q = k % cols;
+    const y0 = pad + r * (th + pad),
+      x0 = pad + q * (tw + pad);
     const s = b.height * b.width * b.channels;
     for (let y = 0; y < b.height; y++) {
       for (let x = 0; x < b.width; x++) {
@@ -309,13 +351,16 @@ export function makeGrid(tiles: ImageBatch[], cols: number, pad = 2, channels?: 
 /** Nearest-neighbour upscale by an integer factor (for viewing small 28–64 px images). */
 export function upscale(b: ImageBatch, f: number): ImageBatch {
   if (f === 1) return b;
-  const H = b.height * f, W = b.width * f, c = b.channels;
+  const H = b.height * f,
+    W = b.width * f,
+    c = b.channels;
   const out = new Float32Array(b.n * H * W * c);
   for (let n = 0; n < b.n; n++)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++)
         for (let k = 0; k < c; k++)
-          out[((n * H + y) * W + x) * c + k] = b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
+          out[((n * H + y) * W + x) * c + k] =
+            b.data[((n * b.height + Math.floor(y / f)) * b.width + Math.floor(x / f)) * c + k]!;
   return { data: out, n: b.n, height: H, width: W, channels: c };
 }
 
@@ -335,22 +380,37 @@ export const PREVIEW_MAX_FRAMES = 240;
  * built from tiles shrunk first (resizeBilinear, box-averaged), so no full-size grid is ever made.
  */
 export function previewGrid(tiles: ImageBatch[], cols: number, minHeight = 128, pad = 2): ImageBatch {
-  const th = Math.max(...tiles.map((t) => t.height)), tw = Math.max(...tiles.map((t) => t.width));
-  const n = tiles.reduce((k, t) => k + t.n, 0), rows = Math.ceil(n / cols);
-  const gw = cols * tw + (cols + 1) * pad, gh = rows * th + (rows + 1) * pad;
+  const th = Math.max(...tiles.map((t) => t.height)),
+    tw = Math.max(...tiles.map((t) => t.width));
+  const n = tiles.reduce((k, t) => k + t.n, 0),
+    rows = Math.ceil(n / cols);
+  const gw = cols * tw + (cols + 1) * pad,
+    gh = rows * th + (rows + 1) * pad;
   // The largest integer upscale within the bounds (0 when even 1× is too large).
-  const fit = Math.floor(Math.min(PREVIEW_MAX_SIDE / gw, PREVIEW_MAX_SIDE / gh, Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh))));
+  const fit = Math.floor(
+    Math.min(PREVIEW_MAX_SIDE / gw, PREVIEW_MAX_SIDE / gh, Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh))),
+  );
   if (fit >= 1) return upscale(makeGrid(tiles, cols, pad), Math.min(fit, Math.max(1, Math.floor(minHeight / th))));
   // Shrink every tile by one factor k so that the grid (its padding kept) fits; the rounding of tile
   // sides (at least 1 px) is checked, not assumed.
   const dims = (k: number) => {
-    const w = Math.max(1, Math.floor(tw * k)), h = Math.max(1, Math.floor(th * k));
+    const w = Math.max(1, Math.floor(tw * k)),
+      h = Math.max(1, Math.floor(th * k));
     return { w, h, W: cols * w + (cols + 1) * pad, H: rows * h + (rows + 1) * pad };
   };
-  const fits = ({ W, H }: { W: number; H: number }) => W <= PREVIEW_MAX_SIDE && H <= PREVIEW_MAX_SIDE && W * H <= PREVIEW_MAX_PIXELS;
-  let k = Math.min((PREVIEW_MAX_SIDE - (cols + 1) * pad) / (cols * tw), (PREVIEW_MAX_SIDE - (rows + 1) * pad) / (rows * th), Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh)));
+  const fits = ({ W, H }: { W: number; H: number }) =>
+    W <= PREVIEW_MAX_SIDE && H <= PREVIEW_MAX_SIDE && W * H <= PREVIEW_MAX_PIXELS;
+  let k = Math.min(
+    (PREVIEW_MAX_SIDE - (cols + 1) * pad) / (cols * tw),
+    (PREVIEW_MAX_SIDE - (rows + 1) * pad) / (rows * th),
+    Math.sqrt(PREVIEW_MAX_PIXELS / (gw * gh)),
+  );
   for (let i = 0; i < 200 && !fits(dims(k)); i++) k *= 0.98;
-  const shrunk = tiles.flatMap((t) => Array.from({ length: t.n }, (_, i) => resizeBilinear(t, Math.max(1, Math.floor(t.width * k)), Math.max(1, Math.floor(t.height * k)), i)));
+  const shrunk = tiles.flatMap((t) =>
+    Array.from({ length: t.n }, (_, i) =>
+      resizeBilinear(t, Math.max(1, Math.floor(t.width * k)), Math.max(1, Math.floor(t.height * k)), i),
+    ),
+  );
   return makeGrid(shrunk, cols, pad);
 }
 
@@ -358,7 +418,10 @@ export function previewGrid(tiles: ImageBatch[], cols: number, minHeight = 128, 
 export function previewFrames<T>(frames: T[]): T[] {
   if (frames.length <= PREVIEW_MAX_FRAMES) return frames;
   const last = frames.length - 1;
-  return Array.from({ length: PREVIEW_MAX_FRAMES }, (_, i) => frames[Math.round((i * last) / (PREVIEW_MAX_FRAMES - 1))]!);
+  return Array.from(
+    { length: PREVIEW_MAX_FRAMES },
+    (_, i) => frames[Math.round((i * last) / (PREVIEW_MAX_FRAMES - 1))]!,
+  );
 }
 
 /**
@@ -370,10 +433,14 @@ export async function encodeGif(frames: ImageBatch[], delayMs = 120): Promise<Ui
   if (!f0) throw new Error('encodeGif: no frames');
   const s = f0.height * f0.width * f0.channels;
   const buf = new Uint8Array(s * frames.length);
-  frames.forEach((f, i) => buf.set(toUint8(f, 0), i * s));
+  frames.forEach((f, i) => {
+    buf.set(toUint8(f, 0), i * s);
+  });
   // GIF needs ≥3 bands or 1; libvips handles grey. Hold the last frame longer so the result is seen.
   const delay = frames.map((_, i) => (i === frames.length - 1 ? delayMs * 8 : delayMs));
-  const out = await sharp(buf, { raw: { width: f0.width, height: f0.height * frames.length, channels: f0.channels as 1 | 3, pageHeight: f0.height } })
+  const out = await sharp(buf, {
+    raw: { width: f0.width, height: f0.height * frames.length, channels: f0.channels as 1 | 3, pageHeight: f0.height },
+  })
     .gif({ delay, loop: 0 })
     .toBuffer();
   return new Uint8Array(out);

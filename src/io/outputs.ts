@@ -23,7 +23,12 @@ export type OutputFile = [name: string, bytes: Uint8Array];
  * Encode the output files of one image (`image`/`mask` at the original size, as `r` is); mask.png in
  * `convention`, the one the run read its mask files in, so it can be fed back as `--mask`.
  */
-export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: FittedResult, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Promise<OutputFile[]> {
+export async function inpaintOutputFiles(
+  image: ImageBatch,
+  mask: Mask,
+  r: FittedResult,
+  convention: MaskConvention = DEFAULT_MASK_CONVENTION,
+): Promise<OutputFile[]> {
   const files: OutputFile[] = [
     ['input.png', await encodePng(image)],
     ['mask.png', await encodePng(maskToImage(mask, convention))],
@@ -34,7 +39,8 @@ export async function inpaintOutputFiles(image: ImageBatch, mask: Mask, r: Fitte
     // Bounded whatever the image's aspect (a 1000×1 strip was upscaled 128× both ways: 2.1 GB).
     ['side_by_side.png', await encodePng(previewGrid([image, r.masked, r.raw, r.composite, r.blended], 5))],
   ];
-  if (r.frames.length) files.push(['progress.gif', await encodeGif(previewFrames(r.frames).map((fr) => previewGrid([fr], 1, 128, 0)))]);
+  if (r.frames.length)
+    files.push(['progress.gif', await encodeGif(previewFrames(r.frames).map((fr) => previewGrid([fr], 1, 128, 0)))]);
   return files;
 }
 
@@ -53,7 +59,11 @@ export async function writeOutputDir(dir: string, files: OutputFile[]): Promise<
 export function outputNames(rels: string[]): string[] {
   const used = new Set<string>(['summary.json']);
   return rels.map((r) => {
-    const base = r.replace(/\.[^./]+$/, '').split('/').map((s) => s.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || '_').join('/');
+    const base = r
+      .replace(/\.[^./]+$/, '')
+      .split('/')
+      .map((s) => s.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || '_')
+      .join('/');
     let name = base;
     for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
     used.add(name);

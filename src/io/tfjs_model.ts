@@ -31,11 +31,16 @@ export async function saveLayersModel(m: tf.LayersModel, dir: string): Promise<v
 export async function loadLayersModel(dir: string, what = 'model'): Promise<tf.LayersModel> {
   const jsonPath = path.join(dir, 'model.json');
   try {
-    const j = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+    const j = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const specs = j.weightsManifest.flatMap((g) => g.weights);
     const buf = Buffer.concat(j.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
     const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
+    return await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }),
+    );
   } catch (e) {
     throw new UserError(`cannot load ${what} '${jsonPath}': ${(e as Error).message.split('\n')[0]}`);
   }

@@ -6,7 +6,8 @@ import { LOSSES } from './index.js';
 import { resolveConfig } from '../config/config.js';
 import { Rng } from '../util/rng.js';
 
-const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const close = (a: number, b: number, tol = 1e-5) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 const sp = (x: number) => Math.log1p(Math.exp(x));
 
 test('gan losses on hand-computed numbers (D scores real high; softplus forms)', () => {
@@ -41,18 +42,31 @@ test('gan losses stay finite for huge logits (no log(0), no overflow)', () => {
 test('gan loss gradients wrt the scores are (σ(s) − 1)/N for real, σ(s)/N for fake, −(1 − σ(s))/N for G', () => {
   const sg = (x: number) => 1 / (1 + Math.exp(-x));
   tf.tidy(() => {
-    const real = tf.tensor1d([0, 2]), fake = tf.tensor1d([-1, 0.5]);
+    const real = tf.tensor1d([0, 2]),
+      fake = tf.tensor1d([-1, 0.5]);
     const [gr, gf] = tf.grads((r: tf.Tensor, f: tf.Tensor) => ganDiscriminatorLoss(r, f))([real, fake]);
-    [0, 2].forEach((s, i) => close(gr!.dataSync()[i]!, (sg(s) - 1) / 2));
-    [-1, 0.5].forEach((s, i) => close(gf!.dataSync()[i]!, sg(s) / 2));
+    [0, 2].forEach((s, i) => {
+      close(gr!.dataSync()[i]!, (sg(s) - 1) / 2);
+    });
+    [-1, 0.5].forEach((s, i) => {
+      close(gf!.dataSync()[i]!, sg(s) / 2);
+    });
     const gg = tf.grad((f: tf.Tensor) => ganGeneratorLoss(f))(fake);
-    [-1, 0.5].forEach((s, i) => close(gg.dataSync()[i]!, -(1 - sg(s)) / 2));
+    for (const [i, s] of [-1, 0.5].entries()) close(gg.dataSync()[i]!, -(1 - sg(s)) / 2);
   });
 });
 
 test('the gan registry entry: DCGAN preset, batch norm allowed, logs L_D as its (non-Wasserstein) estimate', () => {
   const l = LOSSES.get('gan');
-  assert.deepEqual(l.preset, { optimizer: 'adam', lr: 2e-4, beta1: 0.5, beta2: 0.999, nCritic: 1, clip: 0, gpLambda: 0 });
+  assert.deepEqual(l.preset, {
+    optimizer: 'adam',
+    lr: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
+    nCritic: 1,
+    clip: 0,
+    gpLambda: 0,
+  });
   assert.equal(l.criticNorms[0], 'batch');
   assert.equal(l.estimate.wasserstein, false);
   assert.match(l.estimate.name, /not a Wasserstein estimate/);
@@ -61,7 +75,8 @@ test('the gan registry entry: DCGAN preset, batch norm allowed, logs L_D as its 
   const before = tf.memory().numTensors;
   // As steps.ts runs it: inside a tidy (the critic's outputs are intermediates).
   const r = tf.tidy(() => {
-    const real = tf.tensor4d([1, 2], [2, 1, 1, 1]), fake = tf.tensor4d([-1, 0.5], [2, 1, 1, 1]);
+    const real = tf.tensor4d([1, 2], [2, 1, 1, 1]),
+      fake = tf.tensor4d([-1, 0.5], [2, 1, 1, 1]);
     // A "critic" that returns the pixel value as its logit.
     const critic = (x: tf.Tensor4D) => tf.reshape(x, [-1, 1]);
     const o = l.criticObjective({ critic, real, fake, config, rng: new Rng(0), criticStep: 0 });

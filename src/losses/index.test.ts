@@ -16,12 +16,18 @@ test('loss registry: every kind resolves to its preset, and the config enum is t
     assert.equal(c.criticNorm, l.criticNorms[0]);
     assert.ok(l.criticForwards(c) > 0);
   }
-  assert.throws(() => LOSSES.get('hinge'), (e: Error) => e instanceof UserError && /unknown loss 'hinge' \(valid: wgan, wgan-gp, gan\)/.test(e.message));
+  assert.throws(
+    () => LOSSES.get('hinge'),
+    (e: Error) => e instanceof UserError && /unknown loss 'hinge' \(valid: wgan, wgan-gp, gan\)/.test(e.message),
+  );
   assert.equal(TrainConfigSchema.safeParse({ loss: 'hinge' }).success, false);
 });
 
 test('a critic normalisation the loss does not allow is refused with its reason', () => {
-  assert.throws(() => resolveConfig({ loss: 'wgan-gp', criticNorm: 'batch' }), /criticNorm batch cannot be used with wgan-gp.*per sample.*use layer or none/);
+  assert.throws(
+    () => resolveConfig({ loss: 'wgan-gp', criticNorm: 'batch' }),
+    /criticNorm batch cannot be used with wgan-gp.*per sample.*use layer or none/,
+  );
   assert.equal(resolveConfig({ loss: 'wgan', criticNorm: 'layer' }).criticNorm, 'layer');
 });
 

@@ -113,7 +113,11 @@ function wassersteinCritic(i: CriticInput): CriticObjective {
 const WASSERSTEIN_FORWARDS = 2 * 3;
 const PENALTY_FORWARDS = 9;
 
-const W_ESTIMATE: EstimateInfo = { name: 'Wasserstein estimate  mean D(real) − mean D(fake)', short: 'Ŵ', wasserstein: true };
+const W_ESTIMATE: EstimateInfo = {
+  name: 'Wasserstein estimate  mean D(real) − mean D(fake)',
+  short: 'Ŵ',
+  wasserstein: true,
+};
 
 const wgan: AdversarialLoss = {
   kind: 'wgan',
@@ -136,7 +140,8 @@ const wganGp: AdversarialLoss = {
   estimate: W_ESTIMATE,
   preset: { optimizer: 'adam', lr: 1e-4, beta1: 0.5, beta2: 0.9, nCritic: 5, clip: 0, gpLambda: 10 },
   criticNorms: ['layer', 'none'],
-  normNote: 'batch norm mixes the samples of a batch, so ∇D(x̂ᵢ) would no longer be sample i\'s own gradient; the penalty is per sample',
+  normNote:
+    "batch norm mixes the samples of a batch, so ∇D(x̂ᵢ) would no longer be sample i's own gradient; the penalty is per sample",
   criticIters: (c) => c.nCritic,
   criticObjective(i) {
     const B = i.real.shape[0];
@@ -145,7 +150,10 @@ const wganGp: AdversarialLoss = {
     // step only, weighted k·λ so its expected contribution per step is unchanged.
     if (i.criticStep % k !== 0) return wassersteinCritic(i);
     // α is drawn after the fakes (the step makes them first), so the stream order is fixed.
-    const alpha = tf.tensor4d(Float32Array.from({ length: B }, () => i.rng.next()), [B, 1, 1, 1]);
+    const alpha = tf.tensor4d(
+      Float32Array.from({ length: B }, () => i.rng.next()),
+      [B, 1, 1, 1],
+    );
     const base = wassersteinCritic(i);
     const p = gradientPenalty(i.critic, i.real, i.fake, alpha);
     const loss = tf.add(base.loss, tf.mul(p.penalty, i.config.gpLambda * k)) as tf.Scalar;
@@ -157,8 +165,13 @@ const wganGp: AdversarialLoss = {
 
 const gan: AdversarialLoss = {
   kind: 'gan',
-  description: 'standard GAN, the comparison baseline (Goodfellow et al. 2014; DCGAN\'s settings): sigmoid cross-entropy discriminator, non-saturating generator loss, Adam; not a Wasserstein loss',
-  estimate: { name: 'discriminator loss  sigmoid cross-entropy (not a Wasserstein estimate)', short: 'L_D', wasserstein: false },
+  description:
+    "standard GAN, the comparison baseline (Goodfellow et al. 2014; DCGAN's settings): sigmoid cross-entropy discriminator, non-saturating generator loss, Adam; not a Wasserstein loss",
+  estimate: {
+    name: 'discriminator loss  sigmoid cross-entropy (not a Wasserstein estimate)',
+    short: 'L_D',
+    wasserstein: false,
+  },
   // DCGAN (Radford et al. 2016): Adam 2e-4, β1 0.5 (β2 left at 0.999), one D step per G step.
   preset: { optimizer: 'adam', lr: 2e-4, beta1: 0.5, beta2: 0.999, nCritic: 1, clip: 0, gpLambda: 0 },
   // DCGAN's discriminator has batch norm; nothing here differentiates it twice.
@@ -178,5 +191,12 @@ export const LOSSES = defineRegistry<AdversarialLoss>('loss', [wgan, wganGp, gan
 /** The loss kinds, in registry order (the config schema's enum). */
 export const LOSS_KINDS = LOSSES.kinds as readonly [string, ...string[]];
 
-export { criticLoss, generatorLoss, gradientPenalty, type CriticLossParts, type PenaltyParts, type Scores } from './wgan.js';
+export {
+  criticLoss,
+  generatorLoss,
+  gradientPenalty,
+  type CriticLossParts,
+  type PenaltyParts,
+  type Scores,
+} from './wgan.js';
 export { ganDiscriminatorLoss, ganGeneratorLoss } from './gan.js';

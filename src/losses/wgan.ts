@@ -45,7 +45,12 @@ export interface PenaltyParts {
  * @param alpha   [N,1,1,1] interpolation weights in [0,1] (passed in so the function is pure and testable).
  * The result stays differentiable with respect to the critic's weights (second-order gradient).
  */
-export function gradientPenalty(critic: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, fake: tf.Tensor4D, alpha: tf.Tensor4D): PenaltyParts {
+export function gradientPenalty(
+  critic: (x: tf.Tensor4D) => tf.Tensor,
+  real: tf.Tensor4D,
+  fake: tf.Tensor4D,
+  alpha: tf.Tensor4D,
+): PenaltyParts {
   return tf.tidy(() => {
     const xhat = tf.add(tf.mul(alpha, real), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor4D;
     // Scores of different samples are independent (no batch norm in a GP critic), so the gradient of

@@ -28,7 +28,18 @@ test('maskToGrey round-trips through maskFromPixels in both conventions; holeWar
   const flag = (c: string) => `--mask-convention ${c}`;
   assert.equal(holeWarning(m, 'hole-white', 'm', flag), null);
   const most = { data: Float32Array.from([0, 0, 0, 0, 1]), height: 1, width: 5 };
-  assert.equal(holeWarning({ data: Float32Array.from([0, 0, 0, 1, 1]), height: 1, width: 5 }, 'hole-white', 'm', flag), null, 'exactly 60 % is not above it');
-  assert.match(holeWarning(most, 'hole-white', "mask 'x.png'", flag)!, /^mask 'x\.png' makes 80\.0 % of the image a hole, read as hole-white \(white = hole\); if white marks the pixels to keep, give --mask-convention known-white$/);
-  assert.throws(() => parseMaskConvention('white'), (e: unknown) => e instanceof UserError && /--mask-convention must be hole-white or known-white, got 'white'/.test(e.message));
+  assert.equal(
+    holeWarning({ data: Float32Array.from([0, 0, 0, 1, 1]), height: 1, width: 5 }, 'hole-white', 'm', flag),
+    null,
+    'exactly 60 % is not above it',
+  );
+  assert.match(
+    holeWarning(most, 'hole-white', "mask 'x.png'", flag)!,
+    /^mask 'x\.png' makes 80\.0 % of the image a hole, read as hole-white \(white = hole\); if white marks the pixels to keep, give --mask-convention known-white$/,
+  );
+  assert.throws(
+    () => parseMaskConvention('white'),
+    (e: unknown) =>
+      e instanceof UserError && /--mask-convention must be hole-white or known-white, got 'white'/.test(e.message),
+  );
 });

@@ -46,7 +46,14 @@ export function parseMaskConvention(s: unknown, what = '--mask-convention'): Mas
  * Decode interleaved 8-bit pixels (`channels` per pixel, the last one alpha when `alpha`) into a Mask
  * under `convention` (the rules above).
  */
-export function maskFromPixels(px: ArrayLike<number>, width: number, height: number, channels: number, alpha: boolean, convention: MaskConvention = DEFAULT_MASK_CONVENTION): Mask {
+export function maskFromPixels(
+  px: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  alpha: boolean,
+  convention: MaskConvention = DEFAULT_MASK_CONVENTION,
+): Mask {
   const n = width * height;
   const colours = alpha ? channels - 1 : channels;
   const bright = new Uint8Array(n);
@@ -84,7 +91,12 @@ export function maskToGrey(m: Mask, convention: MaskConvention = DEFAULT_MASK_CO
  * The warning for a mask file that makes more than HOLE_WARNING_FRACTION of its image a hole, or null.
  * `name` names the mask; `other` says how to choose the other convention (a flag, an API field).
  */
-export function holeWarning(m: Mask, convention: MaskConvention, name: string, other: (c: MaskConvention) => string): string | null {
+export function holeWarning(
+  m: Mask,
+  convention: MaskConvention,
+  name: string,
+  other: (c: MaskConvention) => string,
+): string | null {
   let holes = 0;
   for (let i = 0; i < m.data.length; i++) if (m.data[i]! < 0.5) holes++;
   const f = m.data.length ? holes / m.data.length : 0;

@@ -55,7 +55,10 @@ test('random kinds are deterministic for a seed and differ across seeds', () => 
     if (kind === 'half') {
       // Only four outcomes: some seed among 0..19 must pick a different half.
       const others = Array.from({ length: 20 }, (_, s) => makeMask(kind, 48, 40, { seed: s }).data);
-      assert.ok(others.some((d) => d.some((v, i) => v !== a.data[i])), 'half never changes with the seed');
+      assert.ok(
+        others.some((d) => d.some((v, i) => v !== a.data[i])),
+        'half never changes with the seed',
+      );
     } else {
       const c = makeMask(kind, 48, 40, { seed: 6 });
       assert.notDeepEqual(a.data, c.data, kind);
@@ -107,7 +110,8 @@ test('random p and ratio options set the hole probability', () => {
 test('pattern and strokes holes are blob-like (mostly 4-connected to other hole pixels)', () => {
   for (const kind of ['pattern', 'strokes']) {
     const m = makeMask(kind, 64, 64, { seed: 1 });
-    let holes = 0, isolated = 0;
+    let holes = 0,
+      isolated = 0;
     for (let y = 1; y < 63; y++) {
       for (let x = 1; x < 63; x++) {
         if (m.data[y * 64 + x] !== 0) continue;
@@ -122,7 +126,11 @@ test('pattern and strokes holes are blob-like (mostly 4-connected to other hole 
 
 test('non-square and tiny sizes work', () => {
   for (const kind of MASK_KINDS) {
-    for (const [h, w] of [[1, 1], [2, 3], [17, 40]] as const) {
+    for (const [h, w] of [
+      [1, 1],
+      [2, 3],
+      [17, 40],
+    ] as const) {
       const m = makeMask(kind, h, w, { seed: 2 });
       assert.equal(m.data.length, h * w, kind);
     }
@@ -130,7 +138,10 @@ test('non-square and tiny sizes work', () => {
 });
 
 test('unknown kind and bad options throw UserError', () => {
-  assert.throws(() => makeMask('nope', 8, 8), (e: unknown) => e instanceof UserError && /unknown mask kind 'nope'.*center.*strokes/.test(e.message));
+  assert.throws(
+    () => makeMask('nope', 8, 8),
+    (e: unknown) => e instanceof UserError && /unknown mask kind 'nope'.*center.*strokes/.test(e.message),
+  );
   assert.throws(() => makeMask('center', 0, 8), UserError);
   assert.throws(() => makeMask('center', 8, 2.5), UserError);
   assert.throws(() => makeMask('center', 8, 8, { ratio: 1.5 }), UserError);
@@ -160,7 +171,8 @@ test('resizeMaskKeepHoles: shrinking never loses a hole (a fine grid stays all-h
   const c = makeMask('center', 64, 64);
   const cs = resizeMaskKeepHoles(c, 32, 32);
   // every source hole pixel lies under a target hole pixel
-  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if (c.data[y * 64 + x] === 0) assert.equal(cs.data[(y >> 1) * 32 + (x >> 1)], 0);
+  for (let y = 0; y < 64; y++)
+    for (let x = 0; x < 64; x++) if (c.data[y * 64 + x] === 0) assert.equal(cs.data[(y >> 1) * 32 + (x >> 1)], 0);
   const up = resizeMaskKeepHoles(cs, 64, 64);
   assert.equal(up.height, 64);
   assert.equal(holeFraction(up), holeFraction(cs));

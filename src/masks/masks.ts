@@ -64,8 +64,10 @@ function centerMask(h: number, w: number, o: MaskOptions): Float32Array {
   // A square keeps the hole shape independent of the aspect ratio; its side is chosen so the area
   // fraction is `ratio` whenever that square fits (it is clipped to the image otherwise).
   const side = Math.max(1, Math.round(Math.sqrt(ratioOf(o) * h * w)));
-  const sh = Math.min(h, side), sw = Math.min(w, side);
-  const y0 = Math.floor((h - sh) / 2), x0 = Math.floor((w - sw) / 2);
+  const sh = Math.min(h, side),
+    sw = Math.min(w, side);
+  const y0 = Math.floor((h - sh) / 2),
+    x0 = Math.floor((w - sw) / 2);
   return fromPredicate(h, w, (y, x) => y >= y0 && y < y0 + sh && x >= x0 && x < x0 + sw);
 }
 
@@ -82,23 +84,33 @@ function randomMask(h: number, w: number, o: MaskOptions, rng: Rng): Float32Arra
  */
 function smoothNoise(h: number, w: number, rng: Rng): Float32Array {
   const out = new Float32Array(h * w);
-  const octaves: [cells: number, weight: number][] = [[4, 1], [8, 0.5]];
+  const octaves: [cells: number, weight: number][] = [
+    [4, 1],
+    [8, 0.5],
+  ];
   for (const [cells, weight] of octaves) {
-    const gh = cells + 2, gw = cells + 2;
+    const gh = cells + 2,
+      gw = cells + 2;
     const lattice = new Float32Array(gh * gw);
     for (let i = 0; i < lattice.length; i++) lattice[i] = rng.next();
     // A random sub-cell offset so lattice points do not always sit on the same pixels.
-    const oy = rng.next(), ox = rng.next();
+    const oy = rng.next(),
+      ox = rng.next();
     for (let y = 0; y < h; y++) {
       const fy = ((y + 0.5) / h) * cells + oy;
-      const iy = Math.floor(fy), ty = fy - iy;
+      const iy = Math.floor(fy),
+        ty = fy - iy;
       for (let x = 0; x < w; x++) {
         const fx = ((x + 0.5) / w) * cells + ox;
-        const ix = Math.floor(fx), tx = fx - ix;
-        const a = lattice[iy * gw + ix]!, b = lattice[iy * gw + ix + 1]!;
-        const c = lattice[(iy + 1) * gw + ix]!, d = lattice[(iy + 1) * gw + ix + 1]!;
+        const ix = Math.floor(fx),
+          tx = fx - ix;
+        const a = lattice[iy * gw + ix]!,
+          b = lattice[iy * gw + ix + 1]!;
+        const c = lattice[(iy + 1) * gw + ix]!,
+          d = lattice[(iy + 1) * gw + ix + 1]!;
         // Smoothstep weights avoid the visible lattice creases of plain bilinear interpolation.
-        const sy = ty * ty * (3 - 2 * ty), sx = tx * tx * (3 - 2 * tx);
+        const sy = ty * ty * (3 - 2 * ty),
+          sx = tx * tx * (3 - 2 * tx);
         out[y * w + x]! += weight * ((a * (1 - sx) + b * sx) * (1 - sy) + (c * (1 - sx) + d * sx) * sy);
       }
     }
@@ -134,7 +146,8 @@ function rectsMask(h: number, w: number, o: MaskOptions, rng: Rng): Float32Array
   for (let attempt = 0; attempt < 1000 && holes < target * 0.95; attempt++) {
     const rh = Math.max(1, Math.round(rng.uniform(0.1, 0.4) * h));
     const rw = Math.max(1, Math.round(rng.uniform(0.1, 0.4) * w));
-    const y0 = rng.int(h - rh + 1), x0 = rng.int(w - rw + 1);
+    const y0 = rng.int(h - rh + 1),
+      x0 = rng.int(w - rw + 1);
     let added = 0;
     for (let y = y0; y < y0 + rh; y++) for (let x = x0; x < x0 + rw; x++) added += m[y * w + x]!;
     if (holes + added > limit) continue;
@@ -167,7 +180,8 @@ function strokesMask(h: number, w: number, o: MaskOptions, rng: Rng): Float32Arr
   // fraction then overshoots `ratio` by at most one disc (≈ π r² ≤ 3 % of the image).
   for (let stroke = 0; stroke < 200 && holes < target; stroke++) {
     const r = Math.max(0.5, rng.uniform(size / 32, size / 10)); // brush radius, px
-    let y = rng.uniform(0, h), x = rng.uniform(0, w);
+    let y = rng.uniform(0, h),
+      x = rng.uniform(0, w);
     let angle = rng.uniform(0, 2 * Math.PI);
     const vertices = 4 + rng.int(9);
     for (let v = 0; v < vertices; v++) {
@@ -197,14 +211,23 @@ const KIND_TABLE: Record<string, MaskKind> = {
     describe: 'one of the four halves missing, chosen by the seed',
     make: (h, w, _o, rng) => [leftHalf, rightHalf, topHalf, bottomHalf][rng.int(4)]!(h, w),
   },
-  pattern: { describe: 'random blob-like holes (thresholded smooth noise), ratio (default 0.25) missing', make: patternMask },
+  pattern: {
+    describe: 'random blob-like holes (thresholded smooth noise), ratio (default 0.25) missing',
+    make: patternMask,
+  },
   grid: { describe: 'keep every k-th pixel in both directions (default k = 4)', make: gridMask },
   rects: { describe: 'random rectangles, ≈ ratio (default 0.25) missing', make: rectsMask },
-  strokes: { describe: 'free-form brush strokes (DeepFill v2 / LaMa style), ≈ ratio (default 0.25) missing', make: strokesMask },
+  strokes: {
+    describe: 'free-form brush strokes (DeepFill v2 / LaMa style), ≈ ratio (default 0.25) missing',
+    make: strokesMask,
+  },
 };
 
 /** Mask registry keyed by `kind`. */
-export const MASKS = defineRegistry('mask kind', Object.entries(KIND_TABLE).map(([kind, k]) => ({ kind, ...k })));
+export const MASKS = defineRegistry(
+  'mask kind',
+  Object.entries(KIND_TABLE).map(([kind, k]) => ({ kind, ...k })),
+);
 
 /** The valid mask kinds, in registry order. */
 export const MASK_KINDS: readonly string[] = MASKS.kinds;
@@ -221,10 +244,13 @@ function checkSize(h: number, w: number): void {
 }
 
 function checkOptions(o: MaskOptions): void {
-  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new UserError(`mask seed must be an integer, got ${o.seed}`);
-  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio < 1)) throw new UserError(`mask ratio must be in (0, 1), got ${o.ratio}`);
+  if (o.seed !== undefined && !Number.isInteger(o.seed))
+    throw new UserError(`mask seed must be an integer, got ${o.seed}`);
+  if (o.ratio !== undefined && !(o.ratio > 0 && o.ratio < 1))
+    throw new UserError(`mask ratio must be in (0, 1), got ${o.ratio}`);
   if (o.p !== undefined && !(o.p >= 0 && o.p <= 1)) throw new UserError(`mask p must be in [0, 1], got ${o.p}`);
-  if (o.k !== undefined && !(Number.isInteger(o.k) && o.k >= 1)) throw new UserError(`mask k must be an integer >= 1, got ${o.k}`);
+  if (o.k !== undefined && !(Number.isInteger(o.k) && o.k >= 1))
+    throw new UserError(`mask k must be an integer >= 1, got ${o.k}`);
 }
 
 /**
@@ -263,11 +289,18 @@ export function resizeMaskKeepHoles(m: Mask, h: number, w: number): Mask {
   if (h >= m.height && w >= m.width) return resizeMaskNearest(m, h, w);
   const data = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const y0 = Math.floor((y * m.height) / h), y1 = Math.max(y0 + 1, Math.ceil(((y + 1) * m.height) / h));
+    const y0 = Math.floor((y * m.height) / h),
+      y1 = Math.max(y0 + 1, Math.ceil(((y + 1) * m.height) / h));
     for (let x = 0; x < w; x++) {
-      const x0 = Math.floor((x * m.width) / w), x1 = Math.max(x0 + 1, Math.ceil(((x + 1) * m.width) / w));
+      const x0 = Math.floor((x * m.width) / w),
+        x1 = Math.max(x0 + 1, Math.ceil(((x + 1) * m.width) / w));
       let known = 1;
-      for (let sy = y0; sy < y1 && known; sy++) for (let sx = x0; sx < x1; sx++) if (m.data[sy * m.width + sx]! < 0.5) { known = 0; break; }
+      for (let sy = y0; sy < y1 && known; sy++)
+        for (let sx = x0; sx < x1; sx++)
+          if (m.data[sy * m.width + sx]! < 0.5) {
+            known = 0;
+            break;
+          }
       data[y * w + x] = known;
     }
   }

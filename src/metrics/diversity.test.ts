@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classHistogram, modesCovered, klToUniform, meanPairwiseDistance, isCollapsed, isExploding, medianAbs, COLLAPSE_RATIO, MODE_MIN_SHARE_OF_UNIFORM } from './diversity.js';
+import {
+  classHistogram,
+  modesCovered,
+  klToUniform,
+  meanPairwiseDistance,
+  isCollapsed,
+  isExploding,
+  medianAbs,
+  COLLAPSE_RATIO,
+  MODE_MIN_SHARE_OF_UNIFORM,
+} from './diversity.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -17,7 +27,10 @@ test('class histogram, modes covered and KL to uniform on a hand-made batch of k
   const want = 0.5 * Math.log(5) + 0.25 * Math.log(2.5) + 4 * 0.05 * Math.log(0.5) + 2 * 0.025 * Math.log(0.25);
   close(klToUniform(h), want);
   // The two ends: uniform → 0 and 10 modes; one class → ln 10 and 1 mode.
-  const uni = classHistogram(Array.from({ length: 30 }, (_, i) => i % 10), 10);
+  const uni = classHistogram(
+    Array.from({ length: 30 }, (_, i) => i % 10),
+    10,
+  );
   close(klToUniform(uni), 0);
   assert.equal(modesCovered(uni), 10);
   const one = classHistogram(Array(7).fill(3), 10);

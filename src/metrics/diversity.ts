@@ -25,11 +25,13 @@ export const EXPLODE_MIN_HISTORY = 10;
 
 /** Share of each class among `labels` (class ids in [0, classes)); sums to 1 (all 0 when empty). */
 export function classHistogram(labels: ArrayLike<number>, classes: number): number[] {
-  if (!(Number.isInteger(classes) && classes >= 1)) throw new UserError(`class histogram: classes must be an integer ≥ 1, got ${classes}`);
+  if (!(Number.isInteger(classes) && classes >= 1))
+    throw new UserError(`class histogram: classes must be an integer ≥ 1, got ${classes}`);
   const h = new Array<number>(classes).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
-    if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new UserError(`class histogram: label ${l} outside [0, ${classes})`);
+    if (!(Number.isInteger(l) && l >= 0 && l < classes))
+      throw new UserError(`class histogram: label ${l} outside [0, ${classes})`);
     h[l]! += 1;
   }
   return labels.length ? h.map((c) => c / labels.length) : h;
@@ -76,7 +78,10 @@ export function isCollapsed(sampleSpread: number, realSpread: number, ratio = CO
 
 /** Median of |xs| (NaN for an empty list; non-finite values left out). */
 export function medianAbs(xs: readonly number[]): number {
-  const a = xs.filter(Number.isFinite).map(Math.abs).sort((p, q) => p - q);
+  const a = xs
+    .filter(Number.isFinite)
+    .map(Math.abs)
+    .sort((p, q) => p - q);
   if (!a.length) return NaN;
   const m = a.length >> 1;
   return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
@@ -86,7 +91,12 @@ export function medianAbs(xs: readonly number[]): number {
  * True when `value` has exploded relative to the `earlier` values of the same series: not finite, or
  * |value| > factor × max(1, median |earlier|) — once there are at least minHistory earlier values.
  */
-export function isExploding(earlier: readonly number[], value: number, factor = EXPLODE_FACTOR, minHistory = EXPLODE_MIN_HISTORY): boolean {
+export function isExploding(
+  earlier: readonly number[],
+  value: number,
+  factor = EXPLODE_FACTOR,
+  minHistory = EXPLODE_MIN_HISTORY,
+): boolean {
   if (!Number.isFinite(value)) return true;
   if (earlier.length < minHistory) return false;
   return Math.abs(value) > factor * Math.max(1, medianAbs(earlier));

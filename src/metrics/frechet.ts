@@ -70,7 +70,8 @@ function symmetrise(m: Float64Array, n: number): Float64Array {
   for (let p = 0; p < n; p++) {
     for (let q = p + 1; q < n; q++) {
       const avg = 0.5 * (m[p * n + q]! + m[q * n + p]!);
-      m[p * n + q] = avg; m[q * n + p] = avg;
+      m[p * n + q] = avg;
+      m[q * n + p] = avg;
     }
   }
   return m;
@@ -110,7 +111,11 @@ function traceSqrtJacobi(a: Float64Array, b: Float64Array, n: number): number {
  * Result ≥ 0 up to rounding (clamped at 0).
  */
 export function frechetFromStats(
-  mu1: ArrayLike<number>, cov1: ArrayLike<number>, mu2: ArrayLike<number>, cov2: ArrayLike<number>, dim: number,
+  mu1: ArrayLike<number>,
+  cov1: ArrayLike<number>,
+  mu2: ArrayLike<number>,
+  cov2: ArrayLike<number>,
+  dim: number,
   opts: FrechetOptions = {},
 ): number {
   if (mu1.length !== dim || mu2.length !== dim) throw new UserError(`frechet: means must have length ${dim}`);
@@ -119,13 +124,17 @@ export function frechetFromStats(
   }
   let meanTerm = 0;
   for (let d = 0; d < dim; d++) meanTerm += (mu1[d]! - mu2[d]!) ** 2;
-  const a = Float64Array.from(cov1), b = Float64Array.from(cov2);
-  let traceA = 0, traceB = 0;
-  for (let d = 0; d < dim; d++) { traceA += a[d * dim + d]!; traceB += b[d * dim + d]!; }
+  const a = Float64Array.from(cov1),
+    b = Float64Array.from(cov2);
+  let traceA = 0,
+    traceB = 0;
+  for (let d = 0; d < dim; d++) {
+    traceA += a[d * dim + d]!;
+    traceB += b[d * dim + d]!;
+  }
   const method = opts.method ?? 'auto';
-  const traceSqrt = method === 'jacobi' || (method === 'auto' && dim <= 64)
-    ? traceSqrtJacobi(a, b, dim)
-    : traceSqrtCholesky(a, b, dim);
+  const traceSqrt =
+    method === 'jacobi' || (method === 'auto' && dim <= 64) ? traceSqrtJacobi(a, b, dim) : traceSqrtCholesky(a, b, dim);
   return Math.max(0, meanTerm + traceA + traceB - 2 * traceSqrt);
 }
 
@@ -134,9 +143,14 @@ export function frechetFromStats(
  * Inception or critic features of real and inpainted images. Needs nA, nB ≥ 2.
  */
 export function frechetDistance(
-  featsA: ArrayLike<number>, nA: number, featsB: ArrayLike<number>, nB: number, dim: number,
+  featsA: ArrayLike<number>,
+  nA: number,
+  featsB: ArrayLike<number>,
+  nB: number,
+  dim: number,
   opts: FrechetOptions = {},
 ): number {
-  const sa = meanCov(featsA, nA, dim), sb = meanCov(featsB, nB, dim);
+  const sa = meanCov(featsA, nA, dim),
+    sb = meanCov(featsB, nB, dim);
   return frechetFromStats(sa.mu, sa.cov, sb.mu, sb.cov, dim, opts);
 }

@@ -30,24 +30,38 @@ function requireMasks(kind: string, masks: readonly Mask[] | undefined): readonl
 
 const SPECS: MetricSpec[] = [
   {
-    kind: 'psnr', description: 'PSNR over the whole image, dB (data range 1)', higherIsBetter: true, needsMasks: false,
+    kind: 'psnr',
+    description: 'PSNR over the whole image, dB (data range 1)',
+    higherIsBetter: true,
+    needsMasks: false,
     compute: (p, t) => psnr(p, t),
   },
   {
-    kind: 'ssim', description: 'SSIM (Gaussian σ=1.5 11x11 window, skimage-compatible), mean over channels',
-    higherIsBetter: true, needsMasks: false,
+    kind: 'ssim',
+    description: 'SSIM (Gaussian σ=1.5 11x11 window, skimage-compatible), mean over channels',
+    higherIsBetter: true,
+    needsMasks: false,
     compute: (p, t) => ssim(p, t),
   },
   {
-    kind: 'l1', description: 'mean absolute error over the whole image', higherIsBetter: false, needsMasks: false,
+    kind: 'l1',
+    description: 'mean absolute error over the whole image',
+    higherIsBetter: false,
+    needsMasks: false,
     compute: (p, t) => l1(p, t),
   },
   {
-    kind: 'hole-psnr', description: 'PSNR over the hole pixels only, dB', higherIsBetter: true, needsMasks: true,
+    kind: 'hole-psnr',
+    description: 'PSNR over the hole pixels only, dB',
+    higherIsBetter: true,
+    needsMasks: true,
     compute: (p, t, m) => psnr(p, t, holeRegions(requireMasks('hole-psnr', m))),
   },
   {
-    kind: 'hole-l1', description: 'mean absolute error over the hole pixels only', higherIsBetter: false, needsMasks: true,
+    kind: 'hole-l1',
+    description: 'mean absolute error over the hole pixels only',
+    higherIsBetter: false,
+    needsMasks: true,
     compute: (p, t, m) => l1(p, t, holeRegions(requireMasks('hole-l1', m))),
   },
 ];
@@ -64,5 +78,17 @@ export type { Region } from './pixel.js';
 export { ssim } from './ssim.js';
 export { frechetDistance, frechetFromStats, meanCov } from './frechet.js';
 export type { FrechetOptions, GaussianStats } from './frechet.js';
-export { classHistogram, modesCovered, klToUniform, meanPairwiseDistance, isCollapsed, isExploding, medianAbs, MODE_MIN_SHARE_OF_UNIFORM, COLLAPSE_RATIO, EXPLODE_FACTOR, EXPLODE_MIN_HISTORY } from './diversity.js';
+export {
+  classHistogram,
+  modesCovered,
+  klToUniform,
+  meanPairwiseDistance,
+  isCollapsed,
+  isExploding,
+  medianAbs,
+  MODE_MIN_SHARE_OF_UNIFORM,
+  COLLAPSE_RATIO,
+  EXPLODE_FACTOR,
+  EXPLODE_MIN_HISTORY,
+} from './diversity.js';
 export { spearman, pearson, ranks } from './rank.js';

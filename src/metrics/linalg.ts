@@ -34,31 +34,41 @@ export function symmetricEigen(input: Float64Array, n: number, wantVectors = tru
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q]!;
         if (apq === 0) continue;
-        const app = a[p * n + p]!, aqq = a[q * n + q]!;
+        const app = a[p * n + p]!,
+          aqq = a[q * n + q]!;
         // Skip rotations too small to change the diagonal in float64 (after the first sweeps).
         if (sweep > 3 && Math.abs(apq) * 1e17 < Math.abs(app) && Math.abs(apq) * 1e17 < Math.abs(aqq)) {
-          a[p * n + q] = 0; a[q * n + p] = 0;
+          a[p * n + q] = 0;
+          a[q * n + p] = 0;
           continue;
         }
         // t = tan(φ) of the rotation that zeroes a_pq, the smaller root for stability.
         const theta = (aqq - app) / (2 * apq);
-        const t = Math.abs(theta) > 1e150
-          ? 1 / (2 * theta)
-          : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const t =
+          Math.abs(theta) > 1e150
+            ? 1 / (2 * theta)
+            : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         a[p * n + p] = app - t * apq;
         a[q * n + q] = aqq + t * apq;
-        a[p * n + q] = 0; a[q * n + p] = 0;
+        a[p * n + q] = 0;
+        a[q * n + p] = 0;
         for (let k = 0; k < n; k++) {
           if (k === p || k === q) continue;
-          const akp = a[k * n + p]!, akq = a[k * n + q]!;
-          const nkp = c * akp - s * akq, nkq = s * akp + c * akq;
-          a[k * n + p] = nkp; a[p * n + k] = nkp;
-          a[k * n + q] = nkq; a[q * n + k] = nkq;
+          const akp = a[k * n + p]!,
+            akq = a[k * n + q]!;
+          const nkp = c * akp - s * akq,
+            nkq = s * akp + c * akq;
+          a[k * n + p] = nkp;
+          a[p * n + k] = nkp;
+          a[k * n + q] = nkq;
+          a[q * n + k] = nkq;
         }
         if (v) {
           for (let k = 0; k < n; k++) {
-            const vkp = v[k * n + p]!, vkq = v[k * n + q]!;
+            const vkp = v[k * n + p]!,
+              vkq = v[k * n + q]!;
             v[k * n + p] = c * vkp - s * vkq;
             v[k * n + q] = s * vkp + c * vkq;
           }
@@ -78,7 +88,8 @@ export function matMul(a: Float64Array, b: Float64Array, n: number): Float64Arra
     for (let k = 0; k < n; k++) {
       const aik = a[i * n + k]!;
       if (aik === 0) continue;
-      const bo = k * n, co = i * n;
+      const bo = k * n,
+        co = i * n;
       for (let j = 0; j < n; j++) c[co + j]! += aik * b[bo + j]!;
     }
   }
@@ -123,9 +134,19 @@ export function pivotedCholesky(input: Float64Array, n: number, relTol = 1e-13):
     if (!(a[piv * n + piv]! > tol)) break;
     if (piv !== k) {
       // Swap rows k, piv and then columns k, piv (the matrix stays symmetric).
-      for (let j = 0; j < n; j++) { const t = a[k * n + j]!; a[k * n + j] = a[piv * n + j]!; a[piv * n + j] = t; }
-      for (let i = 0; i < n; i++) { const t = a[i * n + k]!; a[i * n + k] = a[i * n + piv]!; a[i * n + piv] = t; }
-      const t = perm[k]!; perm[k] = perm[piv]!; perm[piv] = t;
+      for (let j = 0; j < n; j++) {
+        const t = a[k * n + j]!;
+        a[k * n + j] = a[piv * n + j]!;
+        a[piv * n + j] = t;
+      }
+      for (let i = 0; i < n; i++) {
+        const t = a[i * n + k]!;
+        a[i * n + k] = a[i * n + piv]!;
+        a[i * n + piv] = t;
+      }
+      const t = perm[k]!;
+      perm[k] = perm[piv]!;
+      perm[piv] = t;
     }
     const d = Math.sqrt(a[k * n + k]!);
     a[k * n + k] = d;
@@ -152,17 +173,22 @@ export function pivotedCholesky(input: Float64Array, n: number, relTol = 1e-13):
 export function symmetricEigenvalues(input: Float64Array, n: number): Float64Array {
   if (input.length !== n * n) throw new Error(`symmetricEigenvalues: length ${input.length} is not ${n}x${n}`);
   const a = Float64Array.from(input);
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   // Householder reduction to tridiagonal form: diagonal d, sub-diagonal e[1..n-1].
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
-    let h = 0, scale = 0;
+    let h = 0,
+      scale = 0;
     if (l > 0) {
       for (let k = 0; k <= l; k++) scale += Math.abs(a[i * n + k]!);
       if (scale === 0) {
         e[i] = a[i * n + l]!;
       } else {
-        for (let k = 0; k <= l; k++) { a[i * n + k]! /= scale; h += a[i * n + k]! ** 2; }
+        for (let k = 0; k <= l; k++) {
+          a[i * n + k]! /= scale;
+          h += a[i * n + k]! ** 2;
+        }
         let f = a[i * n + l]!;
         let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
         e[i] = scale * g;
@@ -193,7 +219,8 @@ export function symmetricEigenvalues(input: Float64Array, n: number): Float64Arr
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   if (n > 0) e[n - 1] = 0;
   for (let l = 0; l < n; l++) {
-    let iter = 0, m: number;
+    let iter = 0,
+      m: number;
     do {
       for (m = l; m < n - 1; m++) {
         const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
@@ -204,13 +231,20 @@ export function symmetricEigenvalues(input: Float64Array, n: number): Float64Arr
         let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
         let r = Math.hypot(g, 1);
         g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
-        let s = 1, c = 1, p = 0;
+        let s = 1,
+          c = 1,
+          p = 0;
         let i: number;
         for (i = m - 1; i >= l; i--) {
-          const f = s * e[i]!, b = c * e[i]!;
+          const f = s * e[i]!,
+            b = c * e[i]!;
           r = Math.hypot(f, g);
           e[i + 1] = r;
-          if (r === 0) { d[i + 1]! -= p; e[m] = 0; break; }
+          if (r === 0) {
+            d[i + 1]! -= p;
+            e[m] = 0;
+            break;
+          }
           s = f / r;
           c = g / r;
           g = d[i + 1]! - p;

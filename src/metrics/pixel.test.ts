@@ -5,8 +5,13 @@ import { UserError } from '../util/errors.js';
 import { holeRegion, l1, meanFinite, mse, psnr } from './pixel.js';
 import { getMetric, METRIC_KINDS } from './index.js';
 
-const img = (h: number, w: number, c: number, vals: number[], n = 1): ImageBatch =>
-  ({ data: Float32Array.from(vals), n, height: h, width: w, channels: c });
+const img = (h: number, w: number, c: number, vals: number[], n = 1): ImageBatch => ({
+  data: Float32Array.from(vals),
+  n,
+  height: h,
+  width: w,
+  channels: c,
+});
 const mask = (h: number, w: number, vals: number[]): Mask => ({ data: Float32Array.from(vals), height: h, width: w });
 
 test('mse/psnr/l1 on a hand-computed 2x2 grey pair', () => {
@@ -41,13 +46,20 @@ test('per-image values and per-image regions in a batch; hole region inverts the
   assert.deepEqual(l1(a, b, known.map(holeRegion)), [0, 0]);
   assert.deepEqual(getMetric('hole-l1').compute(a, b, known), [0, 0]);
   assert.deepEqual(getMetric('l1').compute(a, b), [0.25, 0.125]);
-  assert.deepEqual(getMetric('hole-psnr').compute(a, b, [mask(1, 2, [0, 0])]).map((x) => Math.round(x * 1e9)),
-    [Math.round(10 * Math.log10(8) * 1e9), Math.round(10 * Math.log10(32) * 1e9)]);
+  assert.deepEqual(
+    getMetric('hole-psnr')
+      .compute(a, b, [mask(1, 2, [0, 0])])
+      .map((x) => Math.round(x * 1e9)),
+    [Math.round(10 * Math.log10(8) * 1e9), Math.round(10 * Math.log10(32) * 1e9)],
+  );
 });
 
 test('registry lists the metrics and rejects unknown kinds and bad shapes with UserError', () => {
   assert.deepEqual([...METRIC_KINDS], ['psnr', 'ssim', 'l1', 'hole-psnr', 'hole-l1']);
-  assert.throws(() => getMetric('fid2'), (e: unknown) => e instanceof UserError && /unknown metric 'fid2'/.test(e.message));
+  assert.throws(
+    () => getMetric('fid2'),
+    (e: unknown) => e instanceof UserError && /unknown metric 'fid2'/.test(e.message),
+  );
   const a = img(1, 2, 1, [0, 0]);
   assert.throws(() => getMetric('hole-psnr').compute(a, a), UserError);
   assert.throws(() => psnr(a, img(2, 1, 1, [0, 0])), UserError);

@@ -69,11 +69,14 @@ export function holeRegions(masks: Region): Mask[] {
  */
 function meanOfDiff(a: ImageBatch, b: ImageBatch, region: Region | undefined, f: (d: number) => number): number[] {
   assertSameShape(a, b);
-  const hw = a.height * a.width, c = a.channels, s = imageSize(a);
+  const hw = a.height * a.width,
+    c = a.channels,
+    s = imageSize(a);
   const out: number[] = [];
   for (let i = 0; i < a.n; i++) {
     const m = regionFor(region, i, a);
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let p = 0; p < hw; p++) {
       if (m && m.data[p]! < 0.5) continue;
       const o = i * s + p * c;
@@ -119,7 +122,8 @@ export function capValue(x: number, cap = PSNR_CAP_DB): number {
  * Returns NaN when nothing is left.
  */
 export function meanFinite(xs: readonly number[], cap = PSNR_CAP_DB): number {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (const x of xs) {
     if (Number.isNaN(x)) continue;
     const v = capValue(x, cap);

@@ -14,7 +14,8 @@ test('ranks: 1-based, ties get the mean of the ranks they span', () => {
 test('spearman on hand-made series: monotone ±1, non-linear monotone still 1 (Pearson is not)', () => {
   close(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
   close(spearman([1, 2, 3, 4], [9, 7, 4, 1]), -1);
-  const x = [1, 2, 3, 4, 5], cube = x.map((v) => v ** 3);
+  const x = [1, 2, 3, 4, 5],
+    cube = x.map((v) => v ** 3);
   close(spearman(x, cube), 1);
   assert.ok(pearson(x, cube) < 0.99);
 });
@@ -24,7 +25,8 @@ test('spearman with ties (hand-computed: ranks y = [1, 2, 3.5, 5, 3.5], ρ = 8/�
   // scipy.stats.spearmanr([1,2,3,4,5],[5,6,7,8,7]) = 0.8207826816681233
   close(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]), 0.8207826816681233, 1e-12);
   // ties in both: x ranks [1.5, 1.5, 3, 4], y ranks [1, 2.5, 2.5, 4]
-  const rx = [1.5, 1.5, 3, 4], ry = [1, 2.5, 2.5, 4];
+  const rx = [1.5, 1.5, 3, 4],
+    ry = [1, 2.5, 2.5, 4];
   close(spearman([2, 2, 5, 9], [0, 3, 3, 8]), pearson(rx, ry));
   close(pearson(rx, ry), 3.75 / 4.5, 1e-12); // Σdxdy 3.75, Σdx² = Σdy² = 4.5
 });

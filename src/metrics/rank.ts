@@ -23,13 +23,23 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
   if (xs.length !== ys.length) throw new UserError(`correlation: series of lengths ${xs.length} and ${ys.length}`);
   const n = xs.length;
   if (n < 2) return NaN;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += xs[i]!; my += ys[i]!; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = xs[i]! - mx, dy = ys[i]! - my;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i]! - mx,
+      dy = ys[i]! - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   if (sxx === 0 || syy === 0) return NaN;
   return sxy / Math.sqrt(sxx * syy);
@@ -43,6 +53,7 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
 export function spearman(xs: readonly number[], ys: readonly number[]): number {
   if (xs.length !== ys.length) throw new UserError(`spearman: series of lengths ${xs.length} and ${ys.length}`);
   const keep = xs.map((x, i) => Number.isFinite(x) && Number.isFinite(ys[i]!));
-  const a = xs.filter((_, i) => keep[i]), b = ys.filter((_, i) => keep[i]);
+  const a = xs.filter((_, i) => keep[i]),
+    b = ys.filter((_, i) => keep[i]);
   return pearson(ranks(a), ranks(b));
 }

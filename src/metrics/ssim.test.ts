@@ -10,20 +10,26 @@ import { ssim } from './ssim.js';
  *   b = clip(a + 0.08 sin(12.9898x + 78.233y + 37.719c), 0, 1)
  */
 function pair(): [ImageBatch, ImageBatch] {
-  const H = 32, W = 32, C = 3;
-  const a = new Float32Array(H * W * C), b = new Float32Array(H * W * C);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) {
-    const i = (y * W + x) * C + c;
-    a[i] = 0.5 + 0.35 * Math.sin(0.31 * x + 0.17 * y + 1.1 * c) + 0.1 * Math.cos(0.05 * x * y);
-    b[i] = Math.min(1, Math.max(0, a[i]! + 0.08 * Math.sin(12.9898 * x + 78.233 * y + 37.719 * c)));
-  }
+  const H = 32,
+    W = 32,
+    C = 3;
+  const a = new Float32Array(H * W * C),
+    b = new Float32Array(H * W * C);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let c = 0; c < C; c++) {
+        const i = (y * W + x) * C + c;
+        a[i] = 0.5 + 0.35 * Math.sin(0.31 * x + 0.17 * y + 1.1 * c) + 0.1 * Math.cos(0.05 * x * y);
+        b[i] = Math.min(1, Math.max(0, a[i]! + 0.08 * Math.sin(12.9898 * x + 78.233 * y + 37.719 * c)));
+      }
   const mk = (data: Float32Array): ImageBatch => ({ data, n: 1, height: H, width: W, channels: C });
   return [mk(a), mk(b)];
 }
 
 /** Channel 0 of a batch as a grey batch. */
 function grey(x: ImageBatch): ImageBatch {
-  const hw = x.height * x.width, data = new Float32Array(hw);
+  const hw = x.height * x.width,
+    data = new Float32Array(hw);
   for (let p = 0; p < hw; p++) data[p] = x.data[p * x.channels]!;
   return { data, n: 1, height: x.height, width: x.width, channels: 1 };
 }
@@ -51,7 +57,11 @@ test('ssim matches scikit-image 0.19.3 on a fixed pair', () => {
 
 test('ssim is per image in a batch and rejects images smaller than the window', () => {
   const [a, b] = pair();
-  const two = (x: ImageBatch, y: ImageBatch): ImageBatch => ({ ...x, n: 2, data: Float32Array.from([...x.data, ...y.data]) });
+  const two = (x: ImageBatch, y: ImageBatch): ImageBatch => ({
+    ...x,
+    n: 2,
+    data: Float32Array.from([...x.data, ...y.data]),
+  });
   const r = ssim(two(a, a), two(a, b));
   assert.ok(Math.abs(r[0]! - 1) < 1e-12 && Math.abs(r[1]! - 0.90650220462345) < 1e-6);
   const small: ImageBatch = { data: new Float32Array(100), n: 1, height: 10, width: 10, channels: 1 };

@@ -42,33 +42,64 @@ const TAPS = gaussianTaps(SSIM_SIGMA, SSIM_RADIUS);
  * ((H-10)×(W-10) window centres).
  */
 export function ssimPlane(x: Float64Array, y: Float64Array, h: number, w: number): number {
-  const r = SSIM_RADIUS, win = SSIM_WIN;
-  const vw = w - 2 * r, vh = h - 2 * r;
+  const r = SSIM_RADIUS,
+    win = SSIM_WIN;
+  const vw = w - 2 * r,
+    vh = h - 2 * r;
   // Horizontal pass: 5 maps (x, y, x², y², xy) filtered along rows, h × vw each.
-  const hx = new Float64Array(h * vw), hy = new Float64Array(h * vw);
-  const hxx = new Float64Array(h * vw), hyy = new Float64Array(h * vw), hxy = new Float64Array(h * vw);
+  const hx = new Float64Array(h * vw),
+    hy = new Float64Array(h * vw);
+  const hxx = new Float64Array(h * vw),
+    hyy = new Float64Array(h * vw),
+    hxy = new Float64Array(h * vw);
   for (let row = 0; row < h; row++) {
     for (let c = 0; c < vw; c++) {
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        syy = 0,
+        sxy = 0;
       const base = row * w + c;
       for (let k = 0; k < win; k++) {
-        const g = TAPS[k]!, a = x[base + k]!, b = y[base + k]!;
-        sx += g * a; sy += g * b; sxx += g * a * a; syy += g * b * b; sxy += g * a * b;
+        const g = TAPS[k]!,
+          a = x[base + k]!,
+          b = y[base + k]!;
+        sx += g * a;
+        sy += g * b;
+        sxx += g * a * a;
+        syy += g * b * b;
+        sxy += g * a * b;
       }
       const o = row * vw + c;
-      hx[o] = sx; hy[o] = sy; hxx[o] = sxx; hyy[o] = syy; hxy[o] = sxy;
+      hx[o] = sx;
+      hy[o] = sy;
+      hxx[o] = sxx;
+      hyy[o] = syy;
+      hxy[o] = sxy;
     }
   }
-  const C1 = (SSIM_K1 * 1) ** 2, C2 = (SSIM_K2 * 1) ** 2;
+  const C1 = (SSIM_K1 * 1) ** 2,
+    C2 = (SSIM_K2 * 1) ** 2;
   let total = 0;
   for (let row = 0; row < vh; row++) {
     for (let c = 0; c < vw; c++) {
-      let ux = 0, uy = 0, uxx = 0, uyy = 0, uxy = 0;
+      let ux = 0,
+        uy = 0,
+        uxx = 0,
+        uyy = 0,
+        uxy = 0;
       for (let k = 0; k < win; k++) {
-        const g = TAPS[k]!, o = (row + k) * vw + c;
-        ux += g * hx[o]!; uy += g * hy[o]!; uxx += g * hxx[o]!; uyy += g * hyy[o]!; uxy += g * hxy[o]!;
+        const g = TAPS[k]!,
+          o = (row + k) * vw + c;
+        ux += g * hx[o]!;
+        uy += g * hy[o]!;
+        uxx += g * hxx[o]!;
+        uyy += g * hyy[o]!;
+        uxy += g * hxy[o]!;
       }
-      const vx = uxx - ux * ux, vy = uyy - uy * uy, vxy = uxy - ux * uy;
+      const vx = uxx - ux * ux,
+        vy = uyy - uy * uy,
+        vxy = uxy - ux * uy;
       total += ((2 * ux * uy + C1) * (2 * vxy + C2)) / ((ux * ux + uy * uy + C1) * (vx + vy + C2));
     }
   }
@@ -84,8 +115,11 @@ export function ssim(a: ImageBatch, b: ImageBatch): number[] {
   if (a.height < SSIM_WIN || a.width < SSIM_WIN) {
     throw new UserError(`ssim needs images of at least ${SSIM_WIN}x${SSIM_WIN}, got ${a.height}x${a.width}`);
   }
-  const hw = a.height * a.width, c = a.channels, s = imageSize(a);
-  const pa = new Float64Array(hw), pb = new Float64Array(hw);
+  const hw = a.height * a.width,
+    c = a.channels,
+    s = imageSize(a);
+  const pa = new Float64Array(hw),
+    pb = new Float64Array(hw);
   const out: number[] = [];
   for (let i = 0; i < a.n; i++) {
     let sum = 0;

@@ -21,12 +21,25 @@ test('generator and critic shapes for every size and channel count', () => {
       assert.ok(out.lo >= -1 && out.hi <= 1, 'tanh range');
     }
   }
-  assert.throws(() => buildModels('unet', { size: 32, channels: 1, nz: 10, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 0 }), /unknown model 'unet' \(valid: dcgan, mlp\)/);
+  assert.throws(
+    () => buildModels('unet', { size: 32, channels: 1, nz: 10, gWidth: 4, dWidth: 4, criticNorm: 'layer', seed: 0 }),
+    /unknown model 'unet' \(valid: dcgan, mlp\)/,
+  );
 });
 
 test('the same seed builds the same networks', () => {
-  const spec = { size: 28 as const, channels: 1 as const, nz: 5, gWidth: 4, dWidth: 4, criticNorm: 'none' as const, seed: 9 };
-  const a = buildModels('dcgan', spec), b = buildModels('dcgan', spec), c = buildModels('dcgan', { ...spec, seed: 10 });
+  const spec = {
+    size: 28 as const,
+    channels: 1 as const,
+    nz: 5,
+    gWidth: 4,
+    dWidth: 4,
+    criticNorm: 'none' as const,
+    seed: 9,
+  };
+  const a = buildModels('dcgan', spec),
+    b = buildModels('dcgan', spec),
+    c = buildModels('dcgan', { ...spec, seed: 10 });
   const w = (m: tf.LayersModel) => m.getWeights().map((t) => Array.from(t.dataSync()));
   assert.deepEqual(w(a.generator), w(b.generator));
   assert.notDeepEqual(w(a.generator), w(c.generator));
@@ -34,7 +47,10 @@ test('the same seed builds the same networks', () => {
 
 test('diffLeakyRelu equals max(x, 0.2x)', () => {
   const v = diffLeakyRelu(tf.tensor1d([-2, -0.5, 0, 0.5, 3])).dataSync();
-  assert.deepEqual(Array.from(v).map((x) => +x.toFixed(6)), [-0.4, -0.1, 0, 0.5, 3]);
+  assert.deepEqual(
+    Array.from(v).map((x) => +x.toFixed(6)),
+    [-0.4, -0.1, 0, 0.5, 3],
+  );
 });
 
 test('LayerNorm normalises each sample over [H, W, C] (hand-checked statistics)', () => {
@@ -44,26 +60,41 @@ test('LayerNorm normalises each sample over [H, W, C] (hand-checked statistics)'
   const v = y.dataSync();
   // sample 1: mean 2.5, var 1.25 → (x − 2.5)/sqrt(1.25 + 1e-5)
   const sd = Math.sqrt(1.25 + 1e-5);
-  [1, 2, 3, 4].forEach((xi, i) => assert.ok(Math.abs(v[i]! - (xi - 2.5) / sd) < 1e-5));
+  [1, 2, 3, 4].forEach((xi, i) => {
+    assert.ok(Math.abs(v[i]! - (xi - 2.5) / sd) < 1e-5);
+  });
   // sample 2 is sample 1 × 10: same normalised values
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(v[i + 4]! - v[i]!) < 1e-4);
 });
 
 test('a full-width critic gives the same scores and penalty gradients on wasm as on cpu', async () => {
   // Regression: tf.layers.layerNormalization used wasm's FusedBatchNorm, which read out of bounds.
-  const spec = { size: 32 as const, channels: 3 as const, nz: 100, gWidth: 64, dWidth: 64, criticNorm: 'layer' as const, seed: 4 };
+  const spec = {
+    size: 32 as const,
+    channels: 3 as const,
+    nz: 100,
+    gWidth: 64,
+    dWidth: 64,
+    criticNorm: 'layer' as const,
+    seed: 4,
+  };
   const run = async (backend: string) => {
     await initBackend(backend);
     const m = buildModels('dcgan', spec);
     const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 1);
     const s = Array.from((m.critic.predict(x) as tf.Tensor).dataSync());
-    const g = Array.from(tf.grad((xx: tf.Tensor) => tf.sum(m.critic.apply(xx) as tf.Tensor))(x).dataSync());
+    const g = Array.from(
+      tf
+        .grad((xx: tf.Tensor) => tf.sum(m.critic.apply(xx) as tf.Tensor))(x)
+        .dataSync(),
+    );
     return { s, g };
   };
   const cpu = await run('cpu');
   const wasm = await run('wasm');
   await initBackend('cpu');
-  const rel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / Math.max(...b.map(Math.abs));
+  const rel = (a: number[], b: number[]) =>
+    Math.max(...a.map((v, i) => Math.abs(v - b[i]!))) / Math.max(...b.map(Math.abs));
   assert.ok(rel(wasm.s, cpu.s) < 1e-4, `scores differ ${rel(wasm.s, cpu.s)}`);
   assert.ok(rel(wasm.g, cpu.g) < 1e-4, `gradients differ ${rel(wasm.g, cpu.g)}`);
 });
@@ -81,18 +112,23 @@ test('forwardFlops counts convolutions and dense layers', () => {
 const LRELU_BACKENDS = ['cpu', ...E2E_BACKENDS.filter((b) => b !== 'cpu')];
 /** max |a − b| / max |b| (the relative error of a whole tensor). */
 const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i]! - b[i]!)); m = Math.max(m, Math.abs(b[i]!)); }
+  let d = 0,
+    m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
   return d / m;
 };
 /** Deterministic values in [−s, s] with both signs. */
-const wave = (n: number, k: number, s = 1) => Float32Array.from({ length: n }, (_, i) => s * Math.sin(k * (i + 1) + 0.3 * i * i));
+const wave = (n: number, k: number, s = 1) =>
+  Float32Array.from({ length: n }, (_, i) => s * Math.sin(k * (i + 1) + 0.3 * i * i));
 
 test('DiffLeakyReLU keeps its serialized name and config', () => {
   const l = new DiffLeakyReLU({ alpha: 0.3, name: 'lr' });
   assert.equal((DiffLeakyReLU as unknown as { className: string }).className, 'DiffLeakyReLU');
-  assert.equal(l.getConfig()['alpha'], 0.3);
-  assert.equal(l.getConfig()['name'], 'lr');
+  assert.equal(l.getConfig().alpha, 0.3);
+  assert.equal(l.getConfig().name, 'lr');
 });
 
 for (const backend of LRELU_BACKENDS) {
@@ -113,7 +149,10 @@ for (const backend of LRELU_BACKENDS) {
         xs.forEach((xi, i) => {
           const xf = Math.fround(xi);
           const want = xf > 0 ? xf : Number.isNaN(xf) ? NaN : Math.fround(xf * Math.fround(alpha));
-          assert.ok(Object.is(v[i], want), `alpha ${alpha}, x=${xi}: got ${Object.is(v[i], -0) ? '-0' : v[i]}, want ${Object.is(want, -0) ? '-0' : want}`);
+          assert.ok(
+            Object.is(v[i], want),
+            `alpha ${alpha}, x=${xi}: got ${Object.is(v[i], -0) ? '-0' : v[i]}, want ${Object.is(want, -0) ? '-0' : want}`,
+          );
         });
       }
     } finally {
@@ -129,7 +168,8 @@ for (const backend of LRELU_BACKENDS) {
       const ws = wave(xs.length, 0.9, 2);
       const before = tf.memory().numTensors;
       const { g, gAbs, yp, ym } = tf.tidy(() => {
-        const x = tf.tensor1d(xs), w = tf.tensor1d(ws);
+        const x = tf.tensor1d(xs),
+          w = tf.tensor1d(ws);
         const loss = (f: typeof diffLeakyRelu) => (xx: tf.Tensor) => tf.sum(tf.mul(f(xx, alpha), w));
         const h = 1e-2;
         return {
@@ -143,10 +183,16 @@ for (const backend of LRELU_BACKENDS) {
       for (let i = 0; i < xs.length; i++) {
         const want = xs[i]! > 0 ? ws[i]! : Math.fround(ws[i]! * Math.fround(alpha)); // at x = ±0: α
         assert.equal(g[i], want, `x=${xs[i]}`);
-        assert.ok(Math.abs(gAbs[i]! - want) <= 1e-6 * Math.abs(ws[i]!), `abs formulation at x=${xs[i]}: ${gAbs[i]} vs ${want}`);
+        assert.ok(
+          Math.abs(gAbs[i]! - want) <= 1e-6 * Math.abs(ws[i]!),
+          `abs formulation at x=${xs[i]}: ${gAbs[i]} vs ${want}`,
+        );
         if (Math.abs(xs[i]!) > 0.02) {
           const fd = (yp[i]! - ym[i]!) / 2e-2;
-          assert.ok(Math.abs(fd * ws[i]! - g[i]!) <= 1e-4, `finite difference at x=${xs[i]}: ${fd * ws[i]!} vs ${g[i]}`);
+          assert.ok(
+            Math.abs(fd * ws[i]! - g[i]!) <= 1e-4,
+            `finite difference at x=${xs[i]}: ${fd * ws[i]!} vs ${g[i]}`,
+          );
         }
       }
     } finally {
@@ -173,11 +219,13 @@ for (const backend of LRELU_BACKENDS) {
         const h2 = f(tf.conv2d(h1 as tf.Tensor4D, k2, 2, 'same'));
         return tf.matMul(tf.reshape(h2, [B, 27]), v);
       };
-      const penalty = (f: typeof diffLeakyRelu) => (...ws: tf.Tensor[]) => {
-        const g = tf.grad((xx: tf.Tensor) => tf.sum(critic(f, xx, ws)))(x);
-        const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), [1, 2, 3]), 1e-12));
-        return tf.mean(tf.square(tf.sub(norm, 1)));
-      };
+      const penalty =
+        (f: typeof diffLeakyRelu) =>
+        (...ws: tf.Tensor[]) => {
+          const g = tf.grad((xx: tf.Tensor) => tf.sum(critic(f, xx, ws)))(x);
+          const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), [1, 2, 3]), 1e-12));
+          return tf.mean(tf.square(tf.sub(norm, 1)));
+        };
       // Both branches of the kink are exercised at both layers.
       const neg = tf.tidy(() => {
         const a1 = tf.add(tf.conv2d(x, W[0], 1, 'same'), W[1]);
@@ -196,7 +244,10 @@ for (const backend of LRELU_BACKENDS) {
         let r!: { p: number; g: (number[] | null)[] };
         tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => penalty(f)(...vars) as tf.Scalar, vars);
-          r = { p: value.dataSync()[0]!, g: vars.map((v) => (grads[v.name] ? Array.from(grads[v.name]!.dataSync()) : null)) };
+          r = {
+            p: value.dataSync()[0]!,
+            g: vars.map((v) => (grads[v.name] ? Array.from(grads[v.name]!.dataSync()) : null)),
+          };
         });
         return r;
       };
@@ -211,7 +262,10 @@ for (const backend of LRELU_BACKENDS) {
         assert.ok(Math.max(...o.map(Math.abs)) > 1e-3, `weight ${i}: gradient is not trivially 0`);
         assert.ok(relErr(g, o) <= 1e-5, `weight ${i}: relative difference ${relErr(g, o)}`);
       }
-      assert.ok(old.g[1]!.every((v) => v === 0), 'abs formulation: ∂P/∂b1 = 0');
+      assert.ok(
+        old.g[1]!.every((v) => v === 0),
+        'abs formulation: ∂P/∂b1 = 0',
+      );
       assert.ok(now.g[1] == null || now.g[1].every((v) => v === 0), 'customGrad formulation: ∂P/∂b1 absent or 0');
       tf.dispose(vars);
       tf.dispose([x, ...W]);

@@ -49,16 +49,43 @@ export function buildGenerator(s: ModelSpec): tf.LayersModel {
   let seed = s.seed * 1000 + 1;
   const ch0 = s.gWidth * 2 ** (levels - 1);
   const m = tf.sequential({ name: 'generator' });
-  m.add(tf.layers.dense({ inputShape: [s.nz], units: base * base * ch0, useBias: false, kernelInitializer: init(seed++), name: 'g_dense' }));
+  m.add(
+    tf.layers.dense({
+      inputShape: [s.nz],
+      units: base * base * ch0,
+      useBias: false,
+      kernelInitializer: init(seed++),
+      name: 'g_dense',
+    }),
+  );
   m.add(tf.layers.reshape({ targetShape: [base, base, ch0], name: 'g_reshape' }));
   m.add(tf.layers.batchNormalization({ ...BN, name: 'g_bn0' }));
   m.add(tf.layers.reLU({ name: 'g_relu0' }));
   for (let l = 1; l < levels; l++) {
-    m.add(tf.layers.conv2dTranspose({ filters: ch0 / 2 ** l, kernelSize: 4, strides: 2, padding: 'same', useBias: false, kernelInitializer: init(seed++), name: `g_convT${l}` }));
+    m.add(
+      tf.layers.conv2dTranspose({
+        filters: ch0 / 2 ** l,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: init(seed++),
+        name: `g_convT${l}`,
+      }),
+    );
     m.add(tf.layers.batchNormalization({ ...BN, name: `g_bn${l}` }));
     m.add(tf.layers.reLU({ name: `g_relu${l}` }));
   }
-  m.add(tf.layers.conv2dTranspose({ filters: s.channels, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(seed++), name: `g_convT${levels}` }));
+  m.add(
+    tf.layers.conv2dTranspose({
+      filters: s.channels,
+      kernelSize: 4,
+      strides: 2,
+      padding: 'same',
+      kernelInitializer: init(seed++),
+      name: `g_convT${levels}`,
+    }),
+  );
   m.add(tf.layers.activation({ activation: 'tanh', name: 'g_tanh' }));
   return m;
 }
@@ -67,18 +94,21 @@ export function buildCritic(s: ModelSpec): tf.LayersModel {
   const { levels } = stages(s.size);
   let seed = s.seed * 1000 + 501;
   const m = tf.sequential({ name: 'critic' });
-  let res = s.size;
   for (let l = 0; l < levels; l++) {
     const filters = s.dWidth * 2 ** l;
     m.add(
       tf.layers.conv2d({
         ...(l === 0 ? { inputShape: [s.size, s.size, s.channels] } : {}),
-        filters, kernelSize: 4, strides: 2, padding: 'same', kernelInitializer: init(seed++), name: `d_conv${l}`,
+        filters,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        kernelInitializer: init(seed++),
+        name: `d_conv${l}`,
         // A following norm layer has its own shift, so a bias would be redundant.
         useBias: l === 0 || s.criticNorm === 'none',
       }),
     );
-    res /= 2;
     if (l > 0 && s.criticNorm === 'layer') m.add(new LayerNorm({ epsilon: 1e-5, name: `d_ln${l}` }));
     if (l > 0 && s.criticNorm === 'batch') m.add(tf.layers.batchNormalization({ ...BN, name: `d_bn${l}` }));
     m.add(new DiffLeakyReLU({ alpha: 0.2, name: `d_lrelu${l}` }));
@@ -106,13 +136,15 @@ export interface ModelKind {
 export const MODEL_REGISTRY = defineRegistry<ModelKind>('model', [
   {
     kind: 'dcgan',
-    description: 'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU); width = channels of the widest-resolution layer',
+    description:
+      'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU); width = channels of the widest-resolution layer',
     defaultWidth: 64,
     build: (s) => ({ generator: buildGenerator(s), critic: buildCritic(s) }),
   },
   {
     kind: 'mlp',
-    description: 'MLP generator and critic, 4 fully connected layers each (ReLU / leaky ReLU), as in the WGAN paper\'s MLP experiment; width = units of each hidden layer',
+    description:
+      "MLP generator and critic, 4 fully connected layers each (ReLU / leaky ReLU), as in the WGAN paper's MLP experiment; width = units of each hidden layer",
     defaultWidth: MLP_DEFAULT_WIDTH,
     build: (s) => ({ generator: buildMlpGenerator(s), critic: buildMlpCritic(s) }),
   },
@@ -134,7 +166,8 @@ export function forwardFlops(m: tf.LayersModel): number {
     if (cls === 'Dense') flops += 2 * (inp[inp.length - 1] ?? 0) * (out[out.length - 1] ?? 0);
     if (cls === 'Conv2D' || cls === 'Conv2DTranspose') {
       const k = (layer.getConfig().kernelSize as number[]) ?? [4, 4];
-      const cin = inp[3] ?? 0, cout = out[3] ?? 0;
+      const cin = inp[3] ?? 0,
+        cout = out[3] ?? 0;
       // Conv2D: per output pixel k·k·cin·cout MACs; Conv2DTranspose: per input pixel.
       const pix = cls === 'Conv2D' ? (out[1] ?? 0) * (out[2] ?? 0) : (inp[1] ?? 0) * (inp[2] ?? 0);
       flops += 2 * pix * (k[0] ?? 4) * (k[1] ?? 4) * cin * cout;

@@ -39,7 +39,14 @@ export function buildMlpGenerator(s: ModelSpec): tf.LayersModel {
   const out = s.size * s.size * s.channels;
   const m = tf.sequential({ name: 'generator' });
   for (let l = 0; l < 3; l++) {
-    m.add(tf.layers.dense({ ...(l === 0 ? { inputShape: [s.nz] } : {}), units: w, ...linearInit(l === 0 ? s.nz : w, seed++), name: `g_dense${l}` }));
+    m.add(
+      tf.layers.dense({
+        ...(l === 0 ? { inputShape: [s.nz] } : {}),
+        units: w,
+        ...linearInit(l === 0 ? s.nz : w, seed++),
+        name: `g_dense${l}`,
+      }),
+    );
     m.add(tf.layers.reLU({ name: `g_relu${l}` }));
   }
   m.add(tf.layers.dense({ units: out, ...linearInit(w, seed++), name: 'g_dense3' }));
@@ -59,7 +66,8 @@ export function buildMlpCritic(s: ModelSpec): tf.LayersModel {
     const norm = l > 0 && s.criticNorm !== 'none';
     m.add(tf.layers.dense({ units: w, ...linearInit(fanIn, seed++), useBias: !norm, name: `d_dense${l}` }));
     if (norm && s.criticNorm === 'layer') m.add(new LayerNorm({ epsilon: 1e-5, name: `d_ln${l}` }));
-    if (norm && s.criticNorm === 'batch') m.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `d_bn${l}` }));
+    if (norm && s.criticNorm === 'batch')
+      m.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `d_bn${l}` }));
     m.add(new DiffLeakyReLU({ alpha: 0.2, name: `d_lrelu${l}` }));
   }
   m.add(tf.layers.dense({ units: 1, ...linearInit(w, seed++), name: 'd_out' }));

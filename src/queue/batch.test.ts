@@ -12,7 +12,8 @@ import { UserError } from '../util/errors.js';
 import { initBackend } from '../backends/index.js';
 
 const options = resolveInpaintOptions({ iters: 4, restarts: 1 });
-const userError = (re: RegExp) => (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
+const userError = (re: RegExp) => (e: Error) =>
+  e instanceof UserError && re.test(e.message) && !e.message.includes('\n');
 
 test('batch in-process: a corrupt image fails alone, named; a re-run skips what is done; other options redo it', async () => {
   await initBackend('cpu');
@@ -20,7 +21,15 @@ test('batch in-process: a corrupt image fails alone, named; a re-run skips what 
   try {
     fs.writeFileSync(path.join(fx.input, 'bad.png'), 'not an image');
     const out = path.join(fx.tmp, 'out');
-    const spec: BatchSpec = { input: fx.input, mask: 'center', out, model: fx.modelDir, options, chunk: 2, backend: 'cpu' };
+    const spec: BatchSpec = {
+      input: fx.input,
+      mask: 'center',
+      out,
+      model: fx.modelDir,
+      options,
+      chunk: 2,
+      backend: 'cpu',
+    };
     const before = tf.memory().numTensors;
     const r = await runBatch(spec);
     assert.equal(tf.memory().numTensors, before, 'no leaked tensors');
@@ -31,14 +40,28 @@ test('batch in-process: a corrupt image fails alone, named; a re-run skips what 
     assert.match(bad.reason!, /cannot decode 'bad\.png'/);
     for (const im of r.images.filter((x) => x.status === 'done')) {
       assert.equal(im.writes, 1);
-      for (const f of ['input.png', 'mask.png', 'masked.png', 'raw.png', 'composite.png', 'blended.png', 'side_by_side.png', 'meta.json']) assert.ok(fs.existsSync(path.join(out, im.output, f)), `${im.output}/${f}`);
+      for (const f of [
+        'input.png',
+        'mask.png',
+        'masked.png',
+        'raw.png',
+        'composite.png',
+        'blended.png',
+        'side_by_side.png',
+        'meta.json',
+      ])
+        assert.ok(fs.existsSync(path.join(out, im.output, f)), `${im.output}/${f}`);
     }
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     assert.deepEqual([summary.done, summary.failed, summary.images.length], [5, 1, 6]);
     const tree = readTree(out);
 
     const again = await runBatch(spec);
-    assert.deepEqual([again.done, again.skipped, again.failed, again.jobs], [0, 5, 1, 1], 'only the failed image is tried again');
+    assert.deepEqual(
+      [again.done, again.skipped, again.failed, again.jobs],
+      [0, 5, 1, 1],
+      'only the failed image is tried again',
+    );
     assert.deepEqual(readTree(out), tree, 'skipped outputs untouched');
 
     const other = await runBatch({ ...spec, options: { ...options, seed: 3 } });
@@ -54,7 +77,13 @@ test('batch: a mask folder gives each image its mask; a missing one fails that i
   try {
     const masks = path.join(fx.tmp, 'masks');
     fs.mkdirSync(masks);
-    const m = { data: Float32Array.from({ length: 28 * 28 }, (_, i) => (i % 28 < 14 ? 1 : 0)), n: 1, height: 28, width: 28, channels: 1 };
+    const m = {
+      data: Float32Array.from({ length: 28 * 28 }, (_, i) => (i % 28 < 14 ? 1 : 0)),
+      n: 1,
+      height: 28,
+      width: 28,
+      channels: 1,
+    };
     fs.writeFileSync(path.join(masks, 'img0000.png'), await encodePng(m));
     fs.writeFileSync(path.join(masks, 'img0001.webp'), await encodePng(m)); // any image extension; sharp reads the content
     const out = path.join(fx.tmp, 'out');
@@ -68,8 +97,14 @@ test('batch: a mask folder gives each image its mask; a missing one fails that i
     fs.writeFileSync(corrupt, 'no');
     await assert.rejects(runBatch({ ...spec, mask: 'blob' }), userError(/neither a mask kind/));
     await assert.rejects(runBatch({ ...spec, mask: corrupt }), userError(/cannot decode mask/));
-    await assert.rejects(runBatch({ ...spec, mask: 'center', input: path.join(fx.tmp, 'nope') }), userError(/does not exist/));
-    await assert.rejects(runBatch({ ...spec, mask: 'center', input: masks, model: 'no-such-model' }), userError(/unknown model/));
+    await assert.rejects(
+      runBatch({ ...spec, mask: 'center', input: path.join(fx.tmp, 'nope') }),
+      userError(/does not exist/),
+    );
+    await assert.rejects(
+      runBatch({ ...spec, mask: 'center', input: masks, model: 'no-such-model' }),
+      userError(/unknown model/),
+    );
     await assert.rejects(runBatch({ ...spec, mask: 'center', chunk: 0 }), userError(/chunk/));
     assert.ok(!fs.existsSync(out2), 'no output folder after bad input');
   } finally {
@@ -81,10 +116,29 @@ test('batch CLI: exit 1 when an image failed, 0 when all done; flags that need -
   const fx = await makeQueueFixture(2);
   try {
     const out = path.join(fx.tmp, 'out');
-    const args = ['batch', '--input', fx.input, '--mask', 'center', '--out', out, '--model', fx.modelDir, '--iters', '2', '--restarts', '1', '--backend', 'cpu'];
+    const args = [
+      'batch',
+      '--input',
+      fx.input,
+      '--mask',
+      'center',
+      '--out',
+      out,
+      '--model',
+      fx.modelDir,
+      '--iters',
+      '2',
+      '--restarts',
+      '1',
+      '--backend',
+      'cpu',
+    ];
     const errs: string[] = [];
     const w = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      errs.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
     let ok: number, failed: number;
     try {
       ok = await main(args);

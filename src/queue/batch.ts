@@ -26,14 +26,29 @@ import { decodeMask, readInputFile } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
-import { conventionFlag, DEFAULT_MASK_CONVENTION, holeWarning, parseMaskConvention, type MaskConvention } from '../masks/convention.js';
+import {
+  conventionFlag,
+  DEFAULT_MASK_CONVENTION,
+  holeWarning,
+  parseMaskConvention,
+  type MaskConvention,
+} from '../masks/convention.js';
 import { resolveInpaintOptions, type InpaintOptions, type Start } from '../inpaint/options.js';
 import type { ImageLosses, InpaintModel } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
 import { chunkId, itemKey, modelDigest } from './digest.js';
 import { runChunk } from './seam.js';
 import { QueueClient, ChunkFailed, type Fleet } from './client.js';
-import { b64, unb64, DEFAULT_QUEUE, JOB_FORMAT, type ChunkItem, type ChunkJob, type ItemResult, type MaskSpec } from './protocol.js';
+import {
+  b64,
+  unb64,
+  DEFAULT_QUEUE,
+  JOB_FORMAT,
+  type ChunkItem,
+  type ChunkJob,
+  type ItemResult,
+  type MaskSpec,
+} from './protocol.js';
 
 /**
  * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
@@ -179,7 +194,10 @@ function readBytes(file: string, what: 'image' | 'mask', maxBytes: number | unde
 }
 
 /** Why an image could not be read: the UserError's own line, else the errno. */
-const readFailure = (rel: string, e: unknown) => (e instanceof UserError ? e.message : `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+const readFailure = (rel: string, e: unknown) =>
+  e instanceof UserError
+    ? e.message
+    : `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
 
 const META = 'meta.json';
 
@@ -198,7 +216,11 @@ const META = 'meta.json';
  * Deciding needs the generator only when MODEL/encoder/ holds an encoder and init is not random (it
  * is checked against the generator, attachEncoder): then `load` loads the model.
  */
-async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<Checkpoint>): Promise<Pick<Plan, 'options' | 'start' | 'startNotice' | 'model'>> {
+async function planStart(
+  modelDir: string,
+  spec: BatchSpec,
+  load: () => Promise<Checkpoint>,
+): Promise<Pick<Plan, 'options' | 'start' | 'startNotice' | 'model'>> {
   const given = spec.options;
   const init = given.init ?? 'auto';
   let start: Start = 'random';
@@ -220,17 +242,29 @@ async function planStart(modelDir: string, spec: BatchSpec, load: () => Promise<
       throw e;
     }
   }
-  const options = resolveInpaintOptions({ ...given, ...(start === 'encoder' ? { init: 'encoder' as const } : {}) }, undefined, start === 'encoder');
+  const options = resolveInpaintOptions(
+    { ...given, ...(start === 'encoder' ? { init: 'encoder' as const } : {}) },
+    undefined,
+    start === 'encoder',
+  );
   return { options, start, startNotice: notice, model };
 }
 
 /** Validate everything and decide what to do; nothing is computed or written. */
-async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Checkpoint>, log: (line: string) => void): Promise<Plan> {
+async function planBatch(
+  spec: BatchSpec,
+  chunk: number,
+  load: () => Promise<Checkpoint>,
+  log: (line: string) => void,
+): Promise<Plan> {
   // Outputs inside the input folder never become inputs of the next run (shared with `inpaint`).
   const { root, rels } = listInputImages(spec.input, spec.out);
 
   const maskArg = spec.mask;
-  const convention = spec.maskConvention === undefined ? DEFAULT_MASK_CONVENTION : parseMaskConvention(spec.maskConvention, 'maskConvention');
+  const convention =
+    spec.maskConvention === undefined
+      ? DEFAULT_MASK_CONVENTION
+      : parseMaskConvention(spec.maskConvention, 'maskConvention');
   let maskOf: (rel: string, i: number) => MaskSpec | string;
   // The mask seeds need the resolved seed: resolved (and validated) now, for the start decided below.
   const seed = resolveInpaintOptions(spec.options).seed;
@@ -249,12 +283,19 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
   } else if (fs.existsSync(maskArg)) {
     const bytes = readBytes(maskArg, 'mask', spec.maxBytes);
     // A corrupt mask file is bad input: fail now. One that makes most of an image a hole is likely of the other convention: say so.
-    const w = holeWarning(await decodeMask(bytes, `mask '${maskArg}'`, { convention }), convention, `mask '${maskArg}'`, conventionFlag);
+    const w = holeWarning(
+      await decodeMask(bytes, `mask '${maskArg}'`, { convention }),
+      convention,
+      `mask '${maskArg}'`,
+      conventionFlag,
+    );
     if (w) log(`warning: ${w}`);
     const spec_ = { png: b64(bytes) };
     maskOf = () => spec_;
   } else {
-    throw new UserError(`--mask '${maskArg}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file or folder`);
+    throw new UserError(
+      `--mask '${maskArg}' is neither a mask kind (${MASK_KINDS.join(', ')}) nor an existing file or folder`,
+    );
   }
 
   const modelDir = resolveCheckpointDir(spec.model);
@@ -263,7 +304,15 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
   const options = st.options;
   const names = outputNames(rels);
   const images: Planned[] = rels.map((rel, i) => {
-    const rec: Planned = { input: rel, output: names[i]!, status: 'pending', writes: 0, file: path.join(root, rel), key: '', mask: null };
+    const rec: Planned = {
+      input: rel,
+      output: names[i]!,
+      status: 'pending',
+      writes: 0,
+      file: path.join(root, rel),
+      key: '',
+      mask: null,
+    };
     const m = maskOf(rel, i);
     if (typeof m === 'string') return { ...rec, status: 'failed', reason: m };
     rec.mask = m;
@@ -300,14 +349,25 @@ async function planBatch(spec: BatchSpec, chunk: number, load: () => Promise<Che
  * otherwise say it once per image). A mask that cannot be decoded is left to the worker, which fails
  * that image alone with its reason.
  */
-async function warnMaskFolder(images: Planned[], convention: MaskConvention, log: (line: string) => void): Promise<void> {
-  let first: string | null = null, n = 0, total = 0;
+async function warnMaskFolder(
+  images: Planned[],
+  convention: MaskConvention,
+  log: (line: string) => void,
+): Promise<void> {
+  let first: string | null = null,
+    n = 0,
+    total = 0;
   for (const im of images) {
     if (!im.mask || !('png' in im.mask) || im.status === 'skipped') continue;
     total++;
     let w: string | null = null;
     try {
-      w = holeWarning(await decodeMask(unb64(im.mask.png), `the mask of '${im.input}'`, { convention }), convention, `the mask of '${im.input}'`, conventionFlag);
+      w = holeWarning(
+        await decodeMask(unb64(im.mask.png), `the mask of '${im.input}'`, { convention }),
+        convention,
+        `the mask of '${im.input}'`,
+        conventionFlag,
+      );
     } catch {
       continue;
     }
@@ -319,7 +379,9 @@ async function warnMaskFolder(images: Planned[], convention: MaskConvention, log
   if (first) log(`warning: ${first}${n > 1 ? ` (and ${n - 1} more of the ${total} masks)` : ''}`);
 }
 
-function readMeta(file: string): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string; start?: Start } | null {
+function readMeta(
+  file: string,
+): { key?: string; losses?: ImageLosses | null; resized?: boolean; notice?: string; start?: Start } | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
@@ -358,13 +420,22 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   }
   const t0 = Date.now();
   const total = plan.chunks.reduce((s, c) => s + c.length, 0);
-  let finished = 0, failedNow = 0, reruns = 0, computeSeconds = 0;
+  let finished = 0,
+    failedNow = 0,
+    reruns = 0,
+    computeSeconds = 0;
   const running = new Map<number, number>(); // chunk index → fraction done
   const progress = () => {
     const partial = [...running.entries()].reduce((s, [c, f]) => s + f * plan.chunks[c]!.length, 0);
     const el = (Date.now() - t0) / 1000;
     const rate = el > 0 ? (finished + partial) / el : 0;
-    hooks.onProgress?.({ finished, total, failed: failedNow, rate, eta: rate > 0 ? (total - finished - partial) / rate : Infinity });
+    hooks.onProgress?.({
+      finished,
+      total,
+      failed: failedNow,
+      rate,
+      eta: rate > 0 ? (total - finished - partial) / rate : Infinity,
+    });
   };
 
   const buildJob = (idx: number[]): { id: string; job: ChunkJob; keys: Map<string, number[]> } | null => {
@@ -388,7 +459,11 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       }
     }
     if (!items.length) return null;
-    return { id: chunkId(items.map((x) => x.key)), job: { format: JOB_FORMAT, model: plan.digest, options, maskConvention: plan.maskConvention, items }, keys };
+    return {
+      id: chunkId(items.map((x) => x.key)),
+      job: { format: JOB_FORMAT, model: plan.digest, options, maskConvention: plan.maskConvention, items },
+      keys,
+    };
   };
   const fail = (im: Planned, reason: string) => {
     if (im.status !== 'pending') return;
@@ -406,10 +481,19 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           fail(im, r.error);
           continue;
         }
-        const meta = { input: im.input, key: im.key, model: plan.digest, losses: r.losses, resized: r.resized, ...(r.start ? { start: r.start } : {}), ...(r.notice ? { notice: r.notice } : {}), ...(r.domain ? { domain: r.domain } : {}) };
+        const meta = {
+          input: im.input,
+          key: im.key,
+          model: plan.digest,
+          losses: r.losses,
+          resized: r.resized,
+          ...(r.start ? { start: r.start } : {}),
+          ...(r.notice ? { notice: r.notice } : {}),
+          ...(r.domain ? { domain: r.domain } : {}),
+        };
         if (r.domain?.unlike) log(`warning: '${im.input}': ${r.domain.message}`);
         const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);
-        files.push([META, new TextEncoder().encode(JSON.stringify(meta, null, 2) + '\n')]);
+        files.push([META, new TextEncoder().encode(`${JSON.stringify(meta, null, 2)}\n`)]);
         await writeOutputDir(path.join(spec.out, im.output), files);
         im.writes++;
         im.status = 'done';
@@ -421,7 +505,9 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       }
     }
     // Items the result did not mention (cannot happen with a well-formed result) stay visible.
-    for (const idx of keys.values()) for (const i of idx) if (images[i]!.status === 'pending') fail(images[i]!, 'the worker returned no result for this image');
+    for (const idx of keys.values())
+      for (const i of idx)
+        if (images[i]!.status === 'pending') fail(images[i]!, 'the worker returned no result for this image');
   };
 
   let interrupted = false;
@@ -435,7 +521,10 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     const ck: Checkpoint & InpaintModel = plan.model ?? (await load());
     try {
       for (const [c, idx] of plan.chunks.entries()) {
-        if (hooks.signal?.aborted) { interrupted = true; break; }
+        if (hooks.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         const b = buildJob(idx);
         if (!b) continue;
         jobs++;
@@ -445,11 +534,17 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         try {
           items = await runChunk(ck, b.job, {
             ...(hooks.signal ? { signal: hooks.signal } : {}),
-            onProgress: (p) => { running.set(c, p.iter / Math.max(1, p.iters)); progress(); },
+            onProgress: (p) => {
+              running.set(c, p.iter / Math.max(1, p.iters));
+              progress();
+            },
           });
         } catch (e) {
           running.delete(c);
-          if (hooks.signal?.aborted) { interrupted = true; break; }
+          if (hooks.signal?.aborted) {
+            interrupted = true;
+            break;
+          }
           if (!(e instanceof UserError)) throw e;
           for (const i of idx) fail(images[i]!, e.message);
           continue;
@@ -466,7 +561,10 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     }
   } else {
     const queueName = spec.queue ?? DEFAULT_QUEUE;
-    const client = await QueueClient.open(spec.redis, queueName, plan.digest, { ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}), log });
+    const client = await QueueClient.open(spec.redis, queueName, plan.digest, {
+      ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}),
+      log,
+    });
     // Jobs go on the model's own queue, so only its workers take them; with none connected for
     // workerTimeoutS (at the start or later) the batch stops with one line instead of waiting for ever.
     const timeoutS = spec.workerTimeoutS ?? DEFAULT_WORKER_TIMEOUT_S;
@@ -474,10 +572,17 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     let noticed = false;
     let checking = false;
     let onNoWorker = () => {};
-    const gaveUp = new Promise<void>((resolve) => { onNoWorker = resolve; });
+    const gaveUp = new Promise<void>((resolve) => {
+      onNoWorker = resolve;
+    });
     const elsewhere = (f: Fleet) => {
       const n = [...f.others.values()].reduce((a, b) => a + b, 0);
-      return n ? `${n} connected worker(s) serve other models (digest ${[...f.others.keys()].slice(0, 3).map((d) => d.slice(0, 12)).join(', ')})` : 'no worker is connected to it';
+      return n
+        ? `${n} connected worker(s) serve other models (digest ${[...f.others.keys()]
+            .slice(0, 3)
+            .map((d) => d.slice(0, 12))
+            .join(', ')})`
+        : 'no worker is connected to it';
     };
     const checkWorkers = async () => {
       if (checking || noWorker || !plan.chunks.length) return;
@@ -491,11 +596,15 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
           return;
         }
         if (Date.now() - lastSeen >= timeoutS * 1000) {
-          noWorker = new UserError(`no worker for model '${spec.model}' (digest ${plan.digest.slice(0, 12)}) on queue '${queueName}' within ${timeoutS} s: ${elsewhere(f)}; start one with the batch's model: wgan-inpaint worker --redis URL --queue ${queueName} --model ${spec.model}${spec.encoder ? ` --encoder ${spec.encoder}` : ''}`);
+          noWorker = new UserError(
+            `no worker for model '${spec.model}' (digest ${plan.digest.slice(0, 12)}) on queue '${queueName}' within ${timeoutS} s: ${elsewhere(f)}; start one with the batch's model: wgan-inpaint worker --redis URL --queue ${queueName} --model ${spec.model}${spec.encoder ? ` --encoder ${spec.encoder}` : ''}`,
+          );
           onNoWorker();
         } else if (!noticed) {
           noticed = true;
-          log(`notice: no worker for model ${plan.digest.slice(0, 12)} on queue '${queueName}' yet (${elsewhere(f)}); waiting up to ${timeoutS} s for one (--worker-timeout)`);
+          log(
+            `notice: no worker for model ${plan.digest.slice(0, 12)} on queue '${queueName}' yet (${elsewhere(f)}); waiting up to ${timeoutS} s for one (--worker-timeout)`,
+          );
         }
       } finally {
         checking = false;
@@ -510,7 +619,9 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       const aborted = new Promise<void>((resolve) => {
         if (hooks.signal?.aborted) resolve();
         hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
-      }).then(() => { interrupted = true; });
+      }).then(() => {
+        interrupted = true;
+      });
       const waitSome = () => Promise.race([...inflight, aborted, gaveUp]);
       for (const [c, idx] of plan.chunks.entries()) {
         while (inflight.size >= window && !interrupted && !fatal && !noWorker) await waitSome();
@@ -519,20 +630,32 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
         if (!b) continue;
         jobs++;
         running.set(c, 0);
-        const p: Promise<void> = client.submit(b.id, b.job, (pr) => { running.set(c, pr.iter / Math.max(1, pr.iters)); progress(); })
-          .then(async (r) => {
-            reruns += Math.max(0, (r.started ?? 1) - 1);
-            computeSeconds += r.seconds ?? 0;
-            running.delete(c);
-            await apply(b.keys, r.items);
-          }, (e: unknown) => {
-            running.delete(c);
-            if (interrupted || noWorker) return;
-            if (e instanceof ChunkFailed) for (const i of idx) fail(images[i]!, `job failed: ${e.message}`);
-            else fatal = e;
+        const p: Promise<void> = client
+          .submit(b.id, b.job, (pr) => {
+            running.set(c, pr.iter / Math.max(1, pr.iters));
+            progress();
           })
-          .catch((e: unknown) => { fatal = e; })
-          .finally(() => { inflight.delete(p); progress(); });
+          .then(
+            async (r) => {
+              reruns += Math.max(0, (r.started ?? 1) - 1);
+              computeSeconds += r.seconds ?? 0;
+              running.delete(c);
+              await apply(b.keys, r.items);
+            },
+            (e: unknown) => {
+              running.delete(c);
+              if (interrupted || noWorker) return;
+              if (e instanceof ChunkFailed) for (const i of idx) fail(images[i]!, `job failed: ${e.message}`);
+              else fatal = e;
+            },
+          )
+          .catch((e: unknown) => {
+            fatal = e;
+          })
+          .finally(() => {
+            inflight.delete(p);
+            progress();
+          });
         inflight.add(p);
       }
       while (inflight.size && !interrupted && !fatal && !noWorker) await waitSome();
@@ -574,7 +697,18 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     interrupted,
     images: images.map(({ file: _f, key: _k, mask: _m, ...rec }) => rec),
   };
-  writeFileAtomic(path.join(spec.out, 'summary.json'), JSON.stringify({ ...report, ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}), ...(noWorker ? { stopped: noWorker.message } : {}) }, null, 2) + '\n');
+  writeFileAtomic(
+    path.join(spec.out, 'summary.json'),
+    `${JSON.stringify(
+      {
+        ...report,
+        ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}),
+        ...(noWorker ? { stopped: noWorker.message } : {}),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   if (noWorker) throw noWorker;
   return report;
 }

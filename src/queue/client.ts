@@ -24,7 +24,17 @@ import { Queue, QueueEvents, Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UserError } from '../util/errors.js';
 import { checkRedis, policyWarning, queueConnection, DEFAULT_CONNECT_TIMEOUT_S, type RedisInfo } from './redis.js';
-import { CANCELLED, CHUNK_JOB, admitKey, cancelKey, checkQueueName, modelQueueName, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
+import {
+  CANCELLED,
+  CHUNK_JOB,
+  admitKey,
+  cancelKey,
+  checkQueueName,
+  modelQueueName,
+  type ChunkJob,
+  type ChunkProgress,
+  type ChunkResult,
+} from './protocol.js';
 
 export const EVENTS_MAX_LEN = 1000;
 /** How often finished ids are listed, ms (events normally arrive first). */
@@ -134,11 +144,14 @@ export class QueueClient {
     readonly info: RedisInfo,
     private readonly log: (l: string) => void,
   ) {
-    events.on('completed', ({ jobId, returnvalue }) => this.onFinished(jobId, returnvalue as unknown as ChunkResult, null));
+    events.on('completed', ({ jobId, returnvalue }) =>
+      this.onFinished(jobId, returnvalue as unknown as ChunkResult, null),
+    );
     events.on('failed', ({ jobId, failedReason }) => this.onFinished(jobId, null, failedReason));
     events.on('progress', ({ jobId, data }) => {
       const e = this.entries.get(jobId);
-      if (e && data && typeof data === 'object') for (const w of e.waiters) w.onProgress?.(data as unknown as ChunkProgress);
+      if (e && data && typeof data === 'object')
+        for (const w of e.waiters) w.onProgress?.(data as unknown as ChunkProgress);
     });
     const onErr = (err: Error) => {
       const now = Date.now();
@@ -162,7 +175,11 @@ export class QueueClient {
     if (warn) log(warn);
     const connection = queueConnection(url);
     const bull = modelQueueName(name, digest);
-    const queue = new Queue<ChunkJob, ChunkResult>(bull, { connection, skipVersionCheck: true, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
+    const queue = new Queue<ChunkJob, ChunkResult>(bull, {
+      connection,
+      skipVersionCheck: true,
+      streams: { events: { maxLen: EVENTS_MAX_LEN } },
+    });
     const events = new QueueEvents(bull, { connection, skipVersionCheck: true });
     const c = new QueueClient(name, digest, queue, events, new Redis(connection), info, log);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
@@ -185,7 +202,13 @@ export class QueueClient {
    * waiter leaves; when it was the last one, the job is removed (not started yet) or cancelled
    * (running). `onQueued`: called once the job is in Redis (at once when it already was).
    */
-  submit(id: string, data: ChunkJob, onProgress?: (p: ChunkProgress) => void, signal?: AbortSignal, onQueued?: () => void): Promise<ChunkResult> {
+  submit(
+    id: string,
+    data: ChunkJob,
+    onProgress?: (p: ChunkProgress) => void,
+    signal?: AbortSignal,
+    onQueued?: () => void,
+  ): Promise<ChunkResult> {
     if (this.closed) return Promise.reject(new Error('QueueClient is closed'));
     return new Promise<ChunkResult>((resolve, reject) => {
       const w: Waiter = { resolve, reject, onProgress };
@@ -200,13 +223,17 @@ export class QueueClient {
         if (e.queued) onQueued();
         else e.onQueued.add(onQueued);
       }
-      signal?.addEventListener('abort', () => {
-        const entry = e!;
-        if (entry.waiters.delete(w)) reject(new UserError('inpainting aborted'));
-        if (onQueued) entry.onQueued.delete(onQueued);
-        // Nobody waits any more (a job not in Redis yet is abandoned by enqueue once it is).
-        if (entry.waiters.size === 0 && entry.queued) void this.abandon(entry);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const entry = e!;
+          if (entry.waiters.delete(w)) reject(new UserError('inpainting aborted'));
+          if (onQueued) entry.onQueued.delete(onQueued);
+          // Nobody waits any more (a job not in Redis yet is abandoned by enqueue once it is).
+          if (entry.waiters.size === 0 && entry.queued) void this.abandon(entry);
+        },
+        { once: true },
+      );
       this.schedule();
     });
   }
@@ -251,7 +278,9 @@ export class QueueClient {
       if (this.closed) return;
       // Redis is away (the connection retries for ever, so this is rare): try again on the next tick.
       this.log(`redis: could not enqueue ${e.id.slice(0, 13)}: ${(err as Error).message} (retrying)`);
-      setTimeout(() => { if (this.entries.has(e.id) && !this.closed) void this.enqueue(e, fresh); }, 1000);
+      setTimeout(() => {
+        if (this.entries.has(e.id) && !this.closed) void this.enqueue(e, fresh);
+      }, 1000);
     }
   }
 
@@ -354,7 +383,10 @@ export class QueueClient {
     for (const m of list.matchAll(/\bname=bull:([A-Za-z0-9+/=]+):w:(\S+)/g)) {
       const q = Buffer.from(m[1]!, 'base64').toString('utf8');
       let s = byQueue.get(q);
-      if (!s) byQueue.set(q, (s = new Set()));
+      if (!s) {
+        s = new Set();
+        byQueue.set(q, s);
+      }
       s.add(m[2]!);
     }
     const others = new Map<string, number>();
@@ -372,7 +404,18 @@ export class QueueClient {
     const k = this.queue.keys;
     const member = crypto.randomUUID();
     const key = admitKey(this.bullName);
-    const [ok, count] = (await this.redis.eval(ADMIT_LUA, 5, key, k.wait!, k.paused!, k.prioritized!, k.delayed!, limit, ADMIT_TTL_MS, member)) as [number, number];
+    const [ok, count] = (await this.redis.eval(
+      ADMIT_LUA,
+      5,
+      key,
+      k.wait!,
+      k.paused!,
+      k.prioritized!,
+      k.delayed!,
+      limit,
+      ADMIT_TTL_MS,
+      member,
+    )) as [number, number];
     if (!ok) return { ticket: null, count };
     let done = false;
     return {

@@ -17,7 +17,11 @@ const center = { kind: 'center', seed: 0 };
 test('an item key changes with the model, the image bytes, the mask, every option (the seed too) and the mask convention', () => {
   const k = itemKey('m1', img, center, o, 'hole-white');
   assert.match(k, /^[0-9a-f]{64}$/);
-  assert.equal(itemKey('m1', new Uint8Array([1, 2, 3]), { seed: 0, kind: 'center' }, { ...o }, 'hole-white'), k, 'same inputs, same key (key order does not matter)');
+  assert.equal(
+    itemKey('m1', new Uint8Array([1, 2, 3]), { seed: 0, kind: 'center' }, { ...o }, 'hole-white'),
+    k,
+    'same inputs, same key (key order does not matter)',
+  );
   const others = [
     itemKey('m2', img, center, o, 'hole-white'),
     itemKey('m1', new Uint8Array([1, 2, 4]), center, o, 'hole-white'),
@@ -51,7 +55,10 @@ test('the model digest covers the networks and ignores the manifest', async () =
     const d = modelDigest(dir);
     assert.match(d, /^[0-9a-f]{64}$/);
     const man = path.join(dir, 'manifest.json');
-    fs.writeFileSync(man, fs.readFileSync(man, 'utf8').replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'));
+    fs.writeFileSync(
+      man,
+      fs.readFileSync(man, 'utf8').replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'),
+    );
     assert.equal(modelDigest(dir), d);
     const wf = path.join(dir, 'critic', 'weights.bin');
     const b = fs.readFileSync(wf);
@@ -67,7 +74,9 @@ test('the model digest covers the networks and ignores the manifest', async () =
 function networksOnlyDigest(dir: string): string {
   const h = crypto.createHash('sha256');
   const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of fs
+      .readdirSync(path.join(dir, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const r = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(r);
       else if (e.isFile()) {
@@ -107,7 +116,11 @@ test('the model digest covers the encoder (its network and the generator it is f
     fs.writeFileSync(man, text.replace(/"createdAt": "[^"]*"/, '"createdAt": "2000-01-01T00:00:00.000Z"'));
     assert.equal(modelDigest(dir), withEnc, "the encoder's dates do not count");
     fs.writeFileSync(man, text.replace(/"digest": "sha256:[0-9a-f]{4}/, '"digest": "sha256:0000'));
-    assert.notEqual(modelDigest(dir), withEnc, 'the generator the encoder is for counts (it decides whether it is used)');
+    assert.notEqual(
+      modelDigest(dir),
+      withEnc,
+      'the generator the encoder is for counts (it decides whether it is used)',
+    );
     fs.writeFileSync(man, text);
     assert.equal(modelDigest(dir), withEnc);
     const wf = path.join(dir, 'encoder', 'weights.bin');
@@ -123,5 +136,11 @@ test('the model digest covers the encoder (its network and the generator it is f
 });
 
 test('output names keep the folders, drop the extension and stay unique', () => {
-  assert.deepEqual(outputNames(['a.png', 'a.jpg', 'sub/b c.png', 'summary.json.png', '.x/.y.png']), ['a', 'a_1', 'sub/b_c', 'summary.json_1', '_x/_y']);
+  assert.deepEqual(outputNames(['a.png', 'a.jpg', 'sub/b c.png', 'summary.json.png', '.x/.y.png']), [
+    'a',
+    'a_1',
+    'sub/b_c',
+    'summary.json_1',
+    '_x/_y',
+  ]);
 });

@@ -31,7 +31,9 @@ export function modelDigest(dir: string, encoderDir?: string | null): string {
   const h = sha256();
   /** Hash the files under `base`/`rel` as `name`/`rel`… (sorted, recursive), skipping some names. */
   const walk = (base: string, name: string, rel = '', skip: (file: string) => boolean = () => false) => {
-    const entries = fs.readdirSync(path.join(base, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = fs
+      .readdirSync(path.join(base, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(base, name, r, skip);
@@ -47,8 +49,10 @@ export function modelDigest(dir: string, encoderDir?: string | null): string {
   const enc = encoderManifest(encDir);
   if (encoderDir && !enc) throw new Error(`modelDigest: '${encoderDir}' holds no encoder manifest`);
   if (enc) {
-    const g = (enc['generator'] ?? {}) as Record<string, unknown>;
-    h.update(`${ENCODER_DIR}/manifest.json#generator\0${canonical({ digest: g['digest'] ?? null, size: g['size'] ?? null, channels: g['channels'] ?? null, nz: g['nz'] ?? null })}\0`);
+    const g = (enc.generator ?? {}) as Record<string, unknown>;
+    h.update(
+      `${ENCODER_DIR}/manifest.json#generator\0${canonical({ digest: g.digest ?? null, size: g.size ?? null, channels: g.channels ?? null, nz: g.nz ?? null })}\0`,
+    );
     // The manifest (above: its generator part) and a run checkpoint's Adam state change no result.
     walk(encDir, ENCODER_DIR, '', (file) => file === 'manifest.json' || file.startsWith('optimizer'));
   }
@@ -61,7 +65,7 @@ const ENCODER_DIR = 'encoder';
 function encoderManifest(encDir: string): Record<string, unknown> | null {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(encDir, 'manifest.json'), 'utf8')) as Record<string, unknown> | null;
-    return m && typeof m === 'object' && m['kind'] === ENCODER_KIND ? m : null;
+    return m && typeof m === 'object' && m.kind === ENCODER_KIND ? m : null;
   } catch {
     return null;
   }
@@ -70,7 +74,11 @@ function encoderManifest(encDir: string): Record<string, unknown> | null {
 /** JSON with sorted keys, so equal options always hash alike. */
 function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (x && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x);
 }
 
@@ -84,7 +92,13 @@ function maskDigest(m: MaskSpec): string {
  * and the mask convention, which decides how a mask file is read and how mask.png is written). v2:
  * the convention joined (#31), so outputs of v1 runs, whose mask.png was white = known, are redone.
  */
-export function itemKey(model: string, image: Uint8Array, mask: MaskSpec, options: InpaintOptions, maskConvention: MaskConvention): string {
+export function itemKey(
+  model: string,
+  image: Uint8Array,
+  mask: MaskSpec,
+  options: InpaintOptions,
+  maskConvention: MaskConvention,
+): string {
   const h = sha256();
   h.update(`wgan-inpaint item v2\0${model}\0`);
   h.update(sha256().update(image).digest('hex'));
@@ -97,5 +111,11 @@ export function itemKey(model: string, image: Uint8Array, mask: MaskSpec, option
  * image, mask and options). 'c' + 40 hex digits: never an integer and no ':' (BullMQ rejects both).
  */
 export function chunkId(keys: string[]): string {
-  return 'c' + sha256().update(`wgan-inpaint chunk v1\0${keys.join('\0')}`).digest('hex').slice(0, 40);
+  return (
+    'c' +
+    sha256()
+      .update(`wgan-inpaint chunk v1\0${keys.join('\0')}`)
+      .digest('hex')
+      .slice(0, 40)
+  );
 }

@@ -37,27 +37,62 @@ after(async () => {
   fx.cleanup();
 });
 
-test('batch --redis with a white-hole mask file: every image changes only in the white area; mask.png white = hole', { skip, timeout: 120_000 }, async () => {
+test('batch --redis with a white-hole mask file: every image changes only in the white area; mask.png white = hole', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const mask = path.join(fx.tmp, 'lama.png');
   fs.writeFileSync(mask, await whiteHolePng());
   const options = resolveInpaintOptions({ iters: 3, restarts: 1, blend: 'none' });
   const out = path.join(fx.tmp, 'out');
   const logs: string[] = [];
-  const r = await runBatch({ input: fx.input, mask, out, model: fx.modelDir, options, chunk: 2, redis: redis.url, queue: 'conv' }, { log: (l) => logs.push(l) });
+  const r = await runBatch(
+    { input: fx.input, mask, out, model: fx.modelDir, options, chunk: 2, redis: redis.url, queue: 'conv' },
+    { log: (l) => logs.push(l) },
+  );
   assert.deepEqual([r.done, r.failed], [N, 0], JSON.stringify(r.images));
   assert.equal(r.maskConvention, 'hole-white');
-  assert.deepEqual(logs.filter((l) => l.startsWith('warning')), [], 'an 8 % hole is no reason to warn');
+  assert.deepEqual(
+    logs.filter((l) => l.startsWith('warning')),
+    [],
+    'an 8 % hole is no reason to warn',
+  );
   for (const im of r.images) {
-    const [input, composite, written] = await Promise.all(['input', 'composite', 'mask'].map((n) => readImage(path.join(out, im.output, `${n}.png`))));
+    const [input, composite, written] = await Promise.all(
+      ['input', 'composite', 'mask'].map((n) => readImage(path.join(out, im.output, `${n}.png`))),
+    );
     const ch = changedPixels(input!, composite!);
     assert.equal(ch.outside, 0, `${im.input}: a pixel outside the white square changed`);
     assert.ok(ch.inside > 32, `${im.input}: only ${ch.inside} of 64 hole pixels changed`);
-    for (let p = 0; p < 784; p++) assert.equal(written!.data[p], inSquare(p) ? 1 : 0, `${im.input} mask.png pixel ${p}`);
+    for (let p = 0; p < 784; p++)
+      assert.equal(written!.data[p], inSquare(p) ? 1 : 0, `${im.input} mask.png pixel ${p}`);
   }
   // The same files read known-white are other work: nothing is skipped, and the square stays.
-  const k = await runBatch({ input: fx.input, mask, out, model: fx.modelDir, options, chunk: 2, redis: redis.url, queue: 'conv', maskConvention: 'known-white' }, { log: (l) => logs.push(l) });
+  const k = await runBatch(
+    {
+      input: fx.input,
+      mask,
+      out,
+      model: fx.modelDir,
+      options,
+      chunk: 2,
+      redis: redis.url,
+      queue: 'conv',
+      maskConvention: 'known-white',
+    },
+    { log: (l) => logs.push(l) },
+  );
   assert.deepEqual([k.done, k.skipped], [N, 0]);
-  assert.ok(logs.some((l) => /^warning: mask '.*lama\.png' makes 91\.8 % of the image a hole, read as known-white .*--mask-convention hole-white$/.test(l)), logs.join('\n'));
-  const [input, composite] = await Promise.all(['input', 'composite'].map((n) => readImage(path.join(out, k.images[0]!.output, `${n}.png`))));
+  assert.ok(
+    logs.some((l) =>
+      /^warning: mask '.*lama\.png' makes 91\.8 % of the image a hole, read as known-white .*--mask-convention hole-white$/.test(
+        l,
+      ),
+    ),
+    logs.join('\n'),
+  );
+  const [input, composite] = await Promise.all(
+    ['input', 'composite'].map((n) => readImage(path.join(out, k.images[0]!.output, `${n}.png`))),
+  );
   assert.equal(changedPixels(input!, composite!).inside, 0, 'known-white: the white square is known');
 });

@@ -42,7 +42,8 @@ export const cancelKey = (bullQueue: string, jobId: string): string => `wgan-inp
 export const CANCELLED = 'cancelled: its client went away';
 /** A valid queue name (BullMQ keys are `bull:<name>:…`, so no ':'), or a UserError. */
 export function checkQueueName(name: string): string {
-  if (!/^[\w.-]{1,100}$/.test(name)) throw new UserError(`--queue must be 1–100 letters, digits, '_', '.' or '-', got '${name}'`);
+  if (!/^[\w.-]{1,100}$/.test(name))
+    throw new UserError(`--queue must be 1–100 letters, digits, '_', '.' or '-', got '${name}'`);
   return name;
 }
 
@@ -117,5 +118,6 @@ export interface ChunkProgress {
   preview?: string;
 }
 
-export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+export const b64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 export const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));

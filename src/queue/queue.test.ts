@@ -10,7 +10,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { redisServerPath, startRedis, freePort, type TestRedis } from '../testing/redis.js';
-import { makeQueueFixture, spawnWorker, readTree, until, runCli, type QueueFixture, type WorkerProc } from '../testing/queue_fixture.js';
+import {
+  makeQueueFixture,
+  spawnWorker,
+  readTree,
+  until,
+  runCli,
+  type QueueFixture,
+  type WorkerProc,
+} from '../testing/queue_fixture.js';
 import { runBatch, type BatchSpec, type BatchReport } from './batch.js';
 import { startQueueWorker } from './worker.js';
 import { queueRunner } from './server_runner.js';
@@ -53,7 +61,15 @@ after(async () => {
   fx.cleanup();
 });
 
-const spec = (out: string, extra: Partial<BatchSpec> = {}): BatchSpec => ({ input: fx.input, mask: 'center', out: path.join(fx.tmp, out), model: fx.modelDir, options, chunk: CHUNK, ...extra });
+const spec = (out: string, extra: Partial<BatchSpec> = {}): BatchSpec => ({
+  input: fx.input,
+  mask: 'center',
+  out: path.join(fx.tmp, out),
+  model: fx.modelDir,
+  options,
+  chunk: CHUNK,
+  ...extra,
+});
 
 /** The in-process outputs every queue run must equal, byte for byte (computed once). */
 async function referenceTree(): Promise<Map<string, Buffer>> {
@@ -76,8 +92,20 @@ function queueOf(name: string, model = fx.modelDir): Queue {
 async function assertNoJobsLeft(name: string, model = fx.modelDir): Promise<void> {
   const q = queueOf(name, model);
   try {
-    const counts = await q.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed', 'waiting-children');
-    assert.deepEqual(Object.values(counts).filter((n) => n > 0), [], `jobs left in ${name}: ${JSON.stringify(counts)}`);
+    const counts = await q.getJobCounts(
+      'active',
+      'waiting',
+      'delayed',
+      'prioritized',
+      'completed',
+      'failed',
+      'waiting-children',
+    );
+    assert.deepEqual(
+      Object.values(counts).filter((n) => n > 0),
+      [],
+      `jobs left in ${name}: ${JSON.stringify(counts)}`,
+    );
   } finally {
     await q.close();
   }
@@ -86,7 +114,11 @@ async function assertNoJobsLeft(name: string, model = fx.modelDir): Promise<void
 }
 
 function assertExactlyOnce(r: BatchReport): void {
-  assert.deepEqual([r.done, r.failed, r.pending, r.skipped], [N, 0, 0, 0], JSON.stringify(r.images.filter((i) => i.status !== 'done')));
+  assert.deepEqual(
+    [r.done, r.failed, r.pending, r.skipped],
+    [N, 0, 0, 0],
+    JSON.stringify(r.images.filter((i) => i.status !== 'done')),
+  );
   for (const im of r.images) assert.equal(im.writes, 1, `${im.input} written ${im.writes} times`);
 }
 
@@ -96,11 +128,15 @@ async function stopWorkers(ws: WorkerProc[]): Promise<void> {
   for (const [i, c] of codes.entries()) if (c !== 'SIGKILL') assert.equal(c, 0, `worker exit:\n${ws[i]!.log()}`);
 }
 
-test('two workers, one SIGKILLed mid-job, the other SIGTERMed mid-job, a new one started: every image once, byte-identical to in-process, nothing left in Redis', { skip, timeout: 120_000 }, async () => {
+test('two workers, one SIGKILLed mid-job, the other SIGTERMed mid-job, a new one started: every image once, byte-identical to in-process, nothing left in Redis', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const ref = await referenceTree();
   const q = 'kill';
   const args = ['--redis', redis.url, '--queue', q, '--model', fx.modelDir, '--grace', '0', ...FAST];
-  const w1 = spawnWorker(args), w2 = spawnWorker(args);
+  const w1 = spawnWorker(args),
+    w2 = spawnWorker(args);
   const ws = [w1, w2];
   const queue = queueOf(q);
   /** Wait for a job that `w` has started and not finished; its id. */
@@ -143,13 +179,23 @@ test('enqueuing the same batch twice adds no jobs; both get every result', { ski
   const events = async () => (await redis.client.xrange(`bull:${mq(q)}:events`, '-', '+')).map(([, f]) => f[1]);
   const jobs = N / CHUNK;
   // No worker yet: both clients enqueue everything, the second one's adds are duplicates.
-  await until('both batches enqueued', 30_000, async () => (await events()).filter((e) => e === 'duplicated').length >= jobs);
+  await until(
+    'both batches enqueued',
+    30_000,
+    async () => (await events()).filter((e) => e === 'duplicated').length >= jobs,
+  );
   const ev = await events();
   assert.equal(ev.filter((e) => e === 'added').length, jobs);
   assert.equal(ev.filter((e) => e === 'duplicated').length, jobs);
   assert.equal(await redis.client.llen(`bull:${mq(q)}:wait`), jobs);
   const lines: string[] = [];
-  const w = await startQueueWorker({ redis: redis.url, queue: q, model: fx.modelDir, backend: 'cpu', log: (l) => lines.push(l) });
+  const w = await startQueueWorker({
+    redis: redis.url,
+    queue: q,
+    model: fx.modelDir,
+    backend: 'cpu',
+    log: (l) => lines.push(l),
+  });
   try {
     const [ra, rb] = await Promise.all([a, b]);
     assertExactlyOnce(ra);
@@ -163,17 +209,30 @@ test('enqueuing the same batch twice adds no jobs; both get every result', { ski
   }
 });
 
-test('a worker listens on its model\'s queue only, and still refuses a job there that names another model', { skip, timeout: 60_000 }, async () => {
+test("a worker listens on its model's queue only, and still refuses a job there that names another model", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   // A batch's jobs for another model never reach this worker (harden.test.ts); a job placed on its
   // queue by hand (or a digest-prefix collision) with another digest fails at once, not retried.
   const q = 'refuse';
   const lines: string[] = [];
-  const w = await startQueueWorker({ redis: redis.url, queue: q, model: fx.modelDir, backend: 'cpu', log: (l) => lines.push(l) });
+  const w = await startQueueWorker({
+    redis: redis.url,
+    queue: q,
+    model: fx.modelDir,
+    backend: 'cpu',
+    log: (l) => lines.push(l),
+  });
   const queue = queueOf(q);
   try {
     assert.equal(w.queue, mq(q));
     assert.equal(queue.name, `${q}.${w.digest.slice(0, 16)}`);
-    const job = await queue.add('chunk', { format: JOB_FORMAT, model: 'f'.repeat(64), options, items: [] }, { jobId: 'c'.padEnd(41, '0'), attempts: 3 });
+    const job = await queue.add(
+      'chunk',
+      { format: JOB_FORMAT, model: 'f'.repeat(64), options, items: [] },
+      { jobId: 'c'.padEnd(41, '0'), attempts: 3 },
+    );
     await until('the job failed', 30_000, async () => (await queue.getJobState(job.id!)) === 'failed');
     const failed = await queue.getJob(job.id!);
     assert.match(failed!.failedReason, /^model mismatch: the job needs model f{12}…, the worker .* has [0-9a-f]{12}…/);
@@ -187,23 +246,50 @@ test('a worker listens on its model\'s queue only, and still refuses a job there
   }
 });
 
-test('a worker warns at start-up when Redis may evict keys (maxmemory-policy other than noeviction)', { skip, timeout: 60_000 }, async () => {
+test('a worker warns at start-up when Redis may evict keys (maxmemory-policy other than noeviction)', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   await redis.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
   const lines: string[] = [];
   try {
-    const w = await startQueueWorker({ redis: redis.url, queue: 'policy', model: fx.modelDir, backend: 'cpu', log: (l) => lines.push(l) });
+    const w = await startQueueWorker({
+      redis: redis.url,
+      queue: 'policy',
+      model: fx.modelDir,
+      backend: 'cpu',
+      log: (l) => lines.push(l),
+    });
     await w.close();
   } finally {
     await redis.client.config('SET', 'maxmemory-policy', 'noeviction');
   }
-  assert.equal(lines.filter((l) => /^warning: Redis at redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy 'allkeys-lru'; set it to noeviction/.test(l)).length, 1, lines.join('\n'));
+  assert.equal(
+    lines.filter((l) =>
+      /^warning: Redis at redis:\/\/127\.0\.0\.1:\d+ has maxmemory-policy 'allkeys-lru'; set it to noeviction/.test(l),
+    ).length,
+    1,
+    lines.join('\n'),
+  );
   const quiet: string[] = [];
-  const w2 = await startQueueWorker({ redis: redis.url, queue: 'policy', model: fx.modelDir, backend: 'cpu', log: (l) => quiet.push(l) });
+  const w2 = await startQueueWorker({
+    redis: redis.url,
+    queue: 'policy',
+    model: fx.modelDir,
+    backend: 'cpu',
+    log: (l) => quiet.push(l),
+  });
   await w2.close();
-  assert.deepEqual(quiet.filter((l) => /warning/.test(l)), []);
+  assert.deepEqual(
+    quiet.filter((l) => /warning/.test(l)),
+    [],
+  );
 });
 
-test('a Redis restart mid-batch (everything in it lost) is waited out and the batch completes', { skip, timeout: 120_000 }, async () => {
+test('a Redis restart mid-batch (everything in it lost) is waited out and the batch completes', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const ref = await referenceTree();
   const q = 'restart';
   const w = spawnWorker(['--redis', redis.url, '--queue', q, '--model', fx.modelDir, ...FAST]);
@@ -221,21 +307,71 @@ test('a Redis restart mid-batch (everything in it lost) is waited out and the ba
   }
 });
 
-test('an unreachable or silent Redis fails fast with one error line and exit 2', { skip, timeout: 60_000 }, async () => {
+test('an unreachable or silent Redis fails fast with one error line and exit 2', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const port = await freePort(); // nothing listens there
-  const w = await runCli(['worker', '--redis', `redis://127.0.0.1:${port}`, '--model', fx.modelDir, '--backend', 'cpu']);
+  const w = await runCli([
+    'worker',
+    '--redis',
+    `redis://127.0.0.1:${port}`,
+    '--model',
+    fx.modelDir,
+    '--backend',
+    'cpu',
+  ]);
   assert.equal(w.status, 2);
-  assert.deepEqual(w.stderr.trim().split('\n').filter((l) => /error/.test(l)).length, 1, w.stderr);
-  assert.match(w.stderr, new RegExp(`^wgan-inpaint: error: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`, 'm'));
+  assert.deepEqual(
+    w.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /error/.test(l)).length,
+    1,
+    w.stderr,
+  );
+  assert.match(
+    w.stderr,
+    new RegExp(`^wgan-inpaint: error: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`, 'm'),
+  );
   // A server that accepts the connection and never answers: the connect timeout bounds the wait.
   const silent = net.createServer(() => {});
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   try {
     const sp = (silent.address() as net.AddressInfo).port;
-    const b = await runCli(['batch', '--redis', `redis://127.0.0.1:${sp}`, '--connect-timeout', '0.5', '--input', fx.input, '--mask', 'center', '--out', path.join(fx.tmp, 'silent'), '--model', fx.modelDir]);
+    const b = await runCli([
+      'batch',
+      '--redis',
+      `redis://127.0.0.1:${sp}`,
+      '--connect-timeout',
+      '0.5',
+      '--input',
+      fx.input,
+      '--mask',
+      'center',
+      '--out',
+      path.join(fx.tmp, 'silent'),
+      '--model',
+      fx.modelDir,
+    ]);
     assert.equal(b.status, 2);
-    assert.match(b.stderr, /^wgan-inpaint: error: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: no answer within 0\.5 s/m);
-    const bad = await runCli(['batch', '--redis', 'http://x', '--input', fx.input, '--mask', 'center', '--out', path.join(fx.tmp, 'silent'), '--model', fx.modelDir]);
+    assert.match(
+      b.stderr,
+      /^wgan-inpaint: error: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: no answer within 0\.5 s/m,
+    );
+    const bad = await runCli([
+      'batch',
+      '--redis',
+      'http://x',
+      '--input',
+      fx.input,
+      '--mask',
+      'center',
+      '--out',
+      path.join(fx.tmp, 'silent'),
+      '--model',
+      fx.modelDir,
+    ]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
   } finally {
@@ -243,16 +379,35 @@ test('an unreachable or silent Redis fails fast with one error line and exit 2',
   }
 });
 
-test('serve --redis: the HTTP API answers through a separate worker process; 429 beyond the queue limit', { skip, timeout: 60_000 }, async () => {
+test('serve --redis: the HTTP API answers through a separate worker process; 429 beyond the queue limit', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const q = 'serve';
   const models = await loadServedModels([fx.modelDir]);
-  const runner = await queueRunner({ url: redis.url, queue: q, models, maxQueued: 1, connectTimeoutS: 5, log: () => {} });
+  const runner = await queueRunner({
+    url: redis.url,
+    queue: q,
+    models,
+    maxQueued: 1,
+    connectTimeoutS: 5,
+    log: () => {},
+  });
   const s = await startServer({ models, backend: 'cpu', runner }, 0, '127.0.0.1');
   let w: WorkerProc | null = null;
   try {
-    const body = (seed: number) => ({ model: models[0]!.name, mask: { kind: 'center' }, options: { iters: 20, restarts: 1, seed } });
+    const body = (seed: number) => ({
+      model: models[0]!.name,
+      mask: { kind: 'center' },
+      options: { iters: 20, restarts: 1, seed },
+    });
     const image = await pngDataUrl(testImage());
-    const post = (b: object) => fetch(`${s.url}/api/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...b, image }) });
+    const post = (b: object) =>
+      fetch(`${s.url}/api/inpaint`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...b, image }),
+      });
     // No worker yet: the first request waits in the queue…
     const first = post(body(1));
     await until('the first job waiting', 20_000, async () => (await runner.depth()) === 1);
@@ -267,10 +422,19 @@ test('serve --redis: the HTTP API answers through a separate worker process; 429
     const events = parseSse(await res.text());
     const names = events.map((e) => e.event);
     assert.ok(names.includes('progress'), names.join(','));
-    assert.ok(events.some((e) => e.event === 'progress' && typeof e.data.preview === 'string' && e.data.preview.startsWith('data:image/png;base64,')), 'previews from the job progress events');
+    assert.ok(
+      events.some(
+        (e) =>
+          e.event === 'progress' &&
+          typeof e.data.preview === 'string' &&
+          e.data.preview.startsWith('data:image/png;base64,'),
+      ),
+      'previews from the job progress events',
+    );
     const result = events.find((e) => e.event === 'result');
     assert.ok(result, JSON.stringify(events.filter((e) => e.event === 'error')));
-    for (const k of ['input', 'mask', 'masked', 'raw', 'composite', 'blended']) assert.match(result.data[k], /^data:image\/png;base64,/);
+    for (const k of ['input', 'mask', 'masked', 'raw', 'composite', 'blended'])
+      assert.match(result.data[k], /^data:image\/png;base64,/);
     assert.equal(typeof result.data.losses.contextual, 'number');
     assert.match(w.log(), /job c[0-9a-f]{12} 1 image\(s\): 1 done/);
     await assertNoJobsLeft(q);
@@ -280,7 +444,10 @@ test('serve --redis: the HTTP API answers through a separate worker process; 429
   }
 });
 
-test('a model with an encoder: queue workers start from it (byte-identical to a local inpaint with it), --init random starts at random z, --init encoder without one is refused before anything is submitted; serve --redis says start: encoder', { skip, timeout: 120_000 }, async () => {
+test('a model with an encoder: queue workers start from it (byte-identical to a local inpaint with it), --init random starts at random z, --init encoder without one is refused before anything is submitted; serve --redis says start: encoder', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   // The tiny model with an encoder of its own, and four of the fixture's images.
   const encModel = path.join(fx.tmp, 'enc-model');
   fs.cpSync(fx.modelDir, encModel, { recursive: true });
@@ -291,24 +458,62 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
   for (const f of fx.files.slice(0, 4)) fs.copyFileSync(f, path.join(input, path.basename(f)));
   const q = 'enc';
   const lines: string[] = [];
-  const w = await startQueueWorker({ redis: redis.url, queue: q, model: encModel, backend: 'cpu', log: (l) => lines.push(l) });
+  const w = await startQueueWorker({
+    redis: redis.url,
+    queue: q,
+    model: encModel,
+    backend: 'cpu',
+    log: (l) => lines.push(l),
+  });
   const noEnc: string[] = [];
-  const w0 = await startQueueWorker({ redis: redis.url, queue: 'enc-none', model: fx.modelDir, backend: 'cpu', log: (l) => noEnc.push(l) });
+  const w0 = await startQueueWorker({
+    redis: redis.url,
+    queue: 'enc-none',
+    model: fx.modelDir,
+    backend: 'cpu',
+    log: (l) => noEnc.push(l),
+  });
   await w0.close();
   const local = await loadCheckpoint(encModel);
   const attached = await attachEncoder(local, 'auto', undefined, 'tiny');
   try {
-    assert.equal(lines.filter((l) => /^notice: start: the encoder in .*enc-model\/encoder/.test(l)).length, 1, lines.join('\n'));
-    assert.equal(noEnc.filter((l) => /^notice: start: random z, model .* has no encoder/.test(l)).length, 1, noEnc.join('\n'));
+    assert.equal(
+      lines.filter((l) => /^notice: start: the encoder in .*enc-model\/encoder/.test(l)).length,
+      1,
+      lines.join('\n'),
+    );
+    assert.equal(
+      noEnc.filter((l) => /^notice: start: random z, model .* has no encoder/.test(l)).length,
+      1,
+      noEnc.join('\n'),
+    );
     const logs: string[] = [];
     // Only the iterations given: restarts resolve for the encoder's start (1), not random z's (4).
     const given = { iters: 15 };
-    const r = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-q'), model: encModel, options: given, chunk: 2, redis: redis.url, queue: q }, { log: (l) => logs.push(l) });
+    const r = await runBatch(
+      {
+        input,
+        mask: 'center',
+        out: path.join(fx.tmp, 'enc-q'),
+        model: encModel,
+        options: given,
+        chunk: 2,
+        redis: redis.url,
+        queue: q,
+      },
+      { log: (l) => logs.push(l) },
+    );
     assert.deepEqual([r.done, r.failed, r.start], [4, 0, 'encoder'], JSON.stringify(r.images));
     assert.deepEqual([r.options.init, r.options.iters, r.options.restarts], ['encoder', 15, 1]);
     for (const im of r.images) assert.equal(im.start, 'encoder', `${im.input} started from the encoder on the worker`);
-    assert.ok(logs.some((l) => /^notice: start: the encoder in /.test(l)), logs.join('\n'));
-    const summary = JSON.parse(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'summary.json'), 'utf8')) as { start: string; options: { restarts: number } };
+    assert.ok(
+      logs.some((l) => /^notice: start: the encoder in /.test(l)),
+      logs.join('\n'),
+    );
+    const summary = JSON.parse(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'summary.json'), 'utf8')) as {
+      start: string;
+      options: { restarts: number };
+    };
     assert.deepEqual([summary.start, summary.options.restarts], ['encoder', 1]);
     // The same as a local inpaint with the model and its encoder, file for file, byte for byte.
     for (const [i, f] of fx.files.slice(0, 4).entries()) {
@@ -317,11 +522,22 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
       const [res] = await inpaintImages(attached.model, [image], [mask], given);
       const stem = path.basename(f, '.png');
       for (const [name, bytes] of await inpaintOutputFiles(image, mask, res!)) {
-        assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', stem, name))), `${stem}/${name} differs from a local inpaint from the encoder`);
+        assert.ok(
+          Buffer.from(bytes).equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', stem, name))),
+          `${stem}/${name} differs from a local inpaint from the encoder`,
+        );
       }
     }
     // In-process gives the same bytes.
-    const inproc = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-in-process'), model: encModel, options: given, chunk: 2, backend: 'cpu' });
+    const inproc = await runBatch({
+      input,
+      mask: 'center',
+      out: path.join(fx.tmp, 'enc-in-process'),
+      model: encModel,
+      options: given,
+      chunk: 2,
+      backend: 'cpu',
+    });
     assert.equal(inproc.start, 'encoder');
     assert.deepEqual(readTree(path.join(fx.tmp, 'enc-in-process')), readTree(path.join(fx.tmp, 'enc-q')));
 
@@ -330,25 +546,68 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
     // it has the encoder-less digest and would refuse these jobs.
     const ext = path.join(fx.tmp, 'ext-encoder');
     fs.cpSync(path.join(encModel, 'encoder'), ext, { recursive: true });
-    assert.equal(modelDigest(fx.modelDir, ext), modelDigest(encModel), 'the digest is of the encoder, not of where it lies');
+    assert.equal(
+      modelDigest(fx.modelDir, ext),
+      modelDigest(encModel),
+      'the digest is of the encoder, not of where it lies',
+    );
     assert.notEqual(modelDigest(fx.modelDir, ext), modelDigest(fx.modelDir));
     const extLines: string[] = [];
-    const wx = await startQueueWorker({ redis: redis.url, queue: 'enc-ext', model: fx.modelDir, encoder: ext, backend: 'cpu', log: (l) => extLines.push(l) });
+    const wx = await startQueueWorker({
+      redis: redis.url,
+      queue: 'enc-ext',
+      model: fx.modelDir,
+      encoder: ext,
+      backend: 'cpu',
+      log: (l) => extLines.push(l),
+    });
     try {
       assert.equal(wx.digest, modelDigest(encModel));
-      assert.ok(extLines.some((l) => /^notice: start: the encoder in .*ext-encoder/.test(l)), extLines.join('\n'));
-      const rx = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-ext'), model: fx.modelDir, encoder: ext, options: given, chunk: 2, redis: redis.url, queue: 'enc-ext' });
+      assert.ok(
+        extLines.some((l) => /^notice: start: the encoder in .*ext-encoder/.test(l)),
+        extLines.join('\n'),
+      );
+      const rx = await runBatch({
+        input,
+        mask: 'center',
+        out: path.join(fx.tmp, 'enc-ext'),
+        model: fx.modelDir,
+        encoder: ext,
+        options: given,
+        chunk: 2,
+        redis: redis.url,
+        queue: 'enc-ext',
+      });
       assert.deepEqual([rx.done, rx.failed, rx.start], [4, 0, 'encoder'], JSON.stringify(rx.images));
       assert.deepEqual(readTree(path.join(fx.tmp, 'enc-ext')), readTree(path.join(fx.tmp, 'enc-q')));
       // serve --redis --encoder EXT: its jobs carry the same digest, so this worker runs them.
       const served = await loadServedModels([fx.modelDir], () => {}, { encoder: ext });
-      const rs = await queueRunner({ url: redis.url, queue: 'enc-ext', models: served, maxQueued: 4, connectTimeoutS: 5, log: () => {} });
+      const rs = await queueRunner({
+        url: redis.url,
+        queue: 'enc-ext',
+        models: served,
+        maxQueued: 4,
+        connectTimeoutS: 5,
+        log: () => {},
+      });
       const sx = await startServer({ models: served, backend: 'cpu', runner: rs }, 0, '127.0.0.1');
       try {
-        const res = await fetch(`${sx.url}/api/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: served[0]!.name, image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 5 } }) });
+        const res = await fetch(`${sx.url}/api/inpaint`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            model: served[0]!.name,
+            image: await pngDataUrl(testImage()),
+            mask: { kind: 'center' },
+            options: { iters: 5 },
+          }),
+        });
         const events = parseSse(await res.text());
         assert.equal(events.find((e) => e.event === 'start')?.data.start, 'encoder');
-        assert.ok(events.some((e) => e.event === 'result'), JSON.stringify(events.filter((e) => e.event === 'error')));
+        assert.ok(
+          events.some((e) => e.event === 'result'),
+          JSON.stringify(events.filter((e) => e.event === 'error')),
+        );
       } finally {
         await sx.close();
       }
@@ -358,29 +617,81 @@ test('a model with an encoder: queue workers start from it (byte-identical to a 
     }
 
     // --init random: random z, iterations × restarts per the random start (restarts 4), other fills.
-    const rr = await runBatch({ input, mask: 'center', out: path.join(fx.tmp, 'enc-random'), model: encModel, options: { ...given, init: 'random' }, chunk: 2, redis: redis.url, queue: q });
+    const rr = await runBatch({
+      input,
+      mask: 'center',
+      out: path.join(fx.tmp, 'enc-random'),
+      model: encModel,
+      options: { ...given, init: 'random' },
+      chunk: 2,
+      redis: redis.url,
+      queue: q,
+    });
     assert.deepEqual([rr.done, rr.start, rr.options.init, rr.options.restarts], [4, 'random', 'random', 4]);
     for (const im of rr.images) assert.equal(im.start, 'random');
-    assert.ok(!fs.readFileSync(path.join(fx.tmp, 'enc-random', 'img0000', 'raw.png')).equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'img0000', 'raw.png'))), 'the random start gives another fill');
+    assert.ok(
+      !fs
+        .readFileSync(path.join(fx.tmp, 'enc-random', 'img0000', 'raw.png'))
+        .equals(fs.readFileSync(path.join(fx.tmp, 'enc-q', 'img0000', 'raw.png'))),
+      'the random start gives another fill',
+    );
 
     // --init encoder with a model without an encoder: one error line, exit 2, nothing on the queue.
-    const refused = await runCli(['batch', '--redis', redis.url, '--queue', 'enc-refused', '--init', 'encoder', '--input', input, '--mask', 'center', '--out', path.join(fx.tmp, 'enc-refused'), '--model', fx.modelDir]);
+    const refused = await runCli([
+      'batch',
+      '--redis',
+      redis.url,
+      '--queue',
+      'enc-refused',
+      '--init',
+      'encoder',
+      '--input',
+      input,
+      '--mask',
+      'center',
+      '--out',
+      path.join(fx.tmp, 'enc-refused'),
+      '--model',
+      fx.modelDir,
+    ]);
     assert.equal(refused.status, 2, refused.stderr);
     assert.deepEqual(refused.stderr.trim().split('\n'), [refused.stderr.trim()], 'one line');
-    assert.match(refused.stderr, /^wgan-inpaint: error: --init encoder: model '.*' has no encoder \(looked in .*model\/encoder\)/);
+    assert.match(
+      refused.stderr,
+      /^wgan-inpaint: error: --init encoder: model '.*' has no encoder \(looked in .*model\/encoder\)/,
+    );
     assert.equal((await redis.client.keys('bull:enc-refused*')).length, 0, 'nothing submitted');
 
     // serve --redis with the model: the request starts from the encoder (start event) on the worker.
     const models = await loadServedModels([encModel]);
     assert.ok(models[0]!.encoder, 'served with its encoder');
-    const runner = await queueRunner({ url: redis.url, queue: q, models, maxQueued: 4, connectTimeoutS: 5, log: () => {} });
+    const runner = await queueRunner({
+      url: redis.url,
+      queue: q,
+      models,
+      maxQueued: 4,
+      connectTimeoutS: 5,
+      log: () => {},
+    });
     const s = await startServer({ models, backend: 'cpu', runner }, 0, '127.0.0.1');
     try {
-      const res = await fetch(`${s.url}/api/inpaint`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: models[0]!.name, image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 10 } }) });
+      const res = await fetch(`${s.url}/api/inpaint`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          model: models[0]!.name,
+          image: await pngDataUrl(testImage()),
+          mask: { kind: 'center' },
+          options: { iters: 10 },
+        }),
+      });
       const events = parseSse(await res.text());
       const start = events.find((e) => e.event === 'start');
       assert.deepEqual([start?.data.start, start?.data.restarts], ['encoder', 1]);
-      assert.ok(events.some((e) => e.event === 'result'), JSON.stringify(events.filter((e) => e.event === 'error')));
+      assert.ok(
+        events.some((e) => e.event === 'result'),
+        JSON.stringify(events.filter((e) => e.event === 'error')),
+      );
     } finally {
       await s.close();
     }

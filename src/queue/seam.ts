@@ -16,20 +16,35 @@ import type { MaskConvention } from '../masks/convention.js';
 import { b64, unb64, type ChunkItem, type ChunkJob, type ItemResult } from './protocol.js';
 
 /** Decode an item's image (to the model's channels) and make or decode its mask at the image's size. */
-async function decodeItem(item: ChunkItem, channels: 1 | 3, convention: MaskConvention): Promise<{ image: ImageBatch; mask: Mask }> {
+async function decodeItem(
+  item: ChunkItem,
+  channels: 1 | 3,
+  convention: MaskConvention,
+): Promise<{ image: ImageBatch; mask: Mask }> {
   const image = await decodeImage(unb64(item.image), { channels }, `'${item.name}'`);
-  const mask = 'kind' in item.mask
-    ? makeMask(item.mask.kind, image.height, image.width, { seed: item.mask.seed })
-    : await decodeMask(unb64(item.mask.png), `mask of '${item.name}'`, { convention });
+  const mask =
+    'kind' in item.mask
+      ? makeMask(item.mask.kind, image.height, image.width, { seed: item.mask.seed })
+      : await decodeMask(unb64(item.mask.png), `mask of '${item.name}'`, { convention });
   // A mask file of another size: brought to the image's keeping every hole, as `inpaint` and the API do.
-  return { image, mask: mask.height === image.height && mask.width === image.width ? mask : resizeMaskKeepHoles(mask, image.height, image.width) };
+  return {
+    image,
+    mask:
+      mask.height === image.height && mask.width === image.width
+        ? mask
+        : resizeMaskKeepHoles(mask, image.height, image.width),
+  };
 }
 
 /**
  * Run one chunk: every decodable image goes through ONE batched search (`inpaintImages`); an image
  * that cannot be decoded fails alone, with its reason. Throws only for faults of the whole chunk.
  */
-export async function runChunk(model: InpaintModel, job: Pick<ChunkJob, 'items' | 'options' | 'maskConvention'>, cb: InpaintCallbacks = {}): Promise<ItemResult[]> {
+export async function runChunk(
+  model: InpaintModel,
+  job: Pick<ChunkJob, 'items' | 'options' | 'maskConvention'>,
+  cb: InpaintCallbacks = {},
+): Promise<ItemResult[]> {
   const channels = model.generator.outputs[0]!.shape[3] as 1 | 3;
   // The start the search takes with this model (its encoder when it has one and init allows; init
   // 'encoder' without one is a UserError: the whole chunk fails with that line).
@@ -45,7 +60,13 @@ export async function runChunk(model: InpaintModel, job: Pick<ChunkJob, 'items' 
     }
   }
   if (ok.length) {
-    const fitted = await inpaintImages(model, ok.map((x) => x.image), ok.map((x) => x.mask), job.options, cb);
+    const fitted = await inpaintImages(
+      model,
+      ok.map((x) => x.image),
+      ok.map((x) => x.mask),
+      job.options,
+      cb,
+    );
     for (const [j, { i, image, mask }] of ok.entries()) {
       const r = fitted[j]!;
       const files = await inpaintOutputFiles(image, mask, r, job.maskConvention);

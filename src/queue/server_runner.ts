@@ -66,10 +66,19 @@ export class QueueInpaintRunner implements InpaintRunner {
     if (ticket) return { ok: true, release: () => ticket.release() };
     const workers = Math.max(1, (await this.o.client.workers()) ?? 1);
     const retryAfter = Math.max(1, Math.min(60, Math.ceil((this.o.client.meanChunkSeconds * (count + 1)) / workers)));
-    return { ok: false, message: `server busy: ${count} job(s) wait in the queue (limit ${this.maxQueued}); retry in ${retryAfter} s`, retryAfter };
+    return {
+      ok: false,
+      message: `server busy: ${count} job(s) wait in the queue (limit ${this.maxQueued}); retry in ${retryAfter} s`,
+      retryAfter,
+    };
   }
 
-  async run(job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions }, onProgress: (p: WorkerProgress) => void, signal: AbortSignal, admission?: { release(): void }): Promise<WorkerResult> {
+  async run(
+    job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions },
+    onProgress: (p: WorkerProgress) => void,
+    signal: AbortSignal,
+    admission?: { release(): void },
+  ): Promise<WorkerResult> {
     if (job.model !== this.o.model.name) throw new UserError(`unknown model '${job.model}'`);
     // 8-bit PNGs are lossless here: the server's image came from 8-bit pixels (÷255) and masks are 0/1.
     const image = await encodePng(job.image);
@@ -78,7 +87,8 @@ export class QueueInpaintRunner implements InpaintRunner {
     // The request's start was decided against this server's copy of the model (validateBody, the
     // `start` event): auto on a model with an encoder goes out as 'encoder', so a worker that cannot
     // use it fails the job instead of silently starting at random z.
-    const options: InpaintOptions = job.options.init === 'auto' && this.o.model.encoder ? { ...job.options, init: 'encoder' } : job.options;
+    const options: InpaintOptions =
+      job.options.init === 'auto' && this.o.model.encoder ? { ...job.options, init: 'encoder' } : job.options;
     const key = itemKey(this.o.model.digest, image, mask, options, DEFAULT_MASK_CONVENTION);
     const id = chunkId([key]);
     const progress = (p: ChunkProgress) => {
@@ -88,10 +98,22 @@ export class QueueInpaintRunner implements InpaintRunner {
         onProgress(out);
       })().catch(() => {});
     };
-    let r;
+    let r: Awaited<ReturnType<QueueClient['submit']>>;
     try {
       // Once the job is on the queue it counts as waiting itself: the admission's place goes back.
-      r = await this.o.client.submit(id, { format: JOB_FORMAT, model: this.o.model.digest, options, maskConvention: DEFAULT_MASK_CONVENTION, items: [{ key, name: 'request', image: b64(image), mask }] }, progress, signal, () => admission?.release());
+      r = await this.o.client.submit(
+        id,
+        {
+          format: JOB_FORMAT,
+          model: this.o.model.digest,
+          options,
+          maskConvention: DEFAULT_MASK_CONVENTION,
+          items: [{ key, name: 'request', image: b64(image), mask }],
+        },
+        progress,
+        signal,
+        () => admission?.release(),
+      );
     } catch (e) {
       if (e instanceof ChunkFailed) throw new UserError(`inpainting failed on the queue: ${e.message}`);
       throw e;
@@ -107,10 +129,19 @@ export class QueueInpaintRunner implements InpaintRunner {
       if (!f) throw new Error(`the worker's result has no ${name}`);
       return decodeImage(unb64(f), { channels: c });
     };
-    const [masked, raw, composite, blended] = await Promise.all(['masked.png', 'raw.png', 'composite.png', 'blended.png'].map(dec));
+    const [masked, raw, composite, blended] = await Promise.all(
+      ['masked.png', 'raw.png', 'composite.png', 'blended.png'].map(dec),
+    );
     // A mask without hole has no search and no losses (inpaintImages); the page expects numbers.
     const losses = item.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 };
-    return { masked: masked!, raw: raw!, composite: composite!, blended: blended!, losses, ...(item.domain ? { domain: item.domain } : {}) };
+    return {
+      masked: masked!,
+      raw: raw!,
+      composite: composite!,
+      blended: blended!,
+      losses,
+      ...(item.domain ? { domain: item.domain } : {}),
+    };
   }
 
   async close(): Promise<void> {
@@ -119,15 +150,33 @@ export class QueueInpaintRunner implements InpaintRunner {
 }
 
 /** Check Redis, connect, and build the runner for `serve --redis` (exactly one served model). */
-export async function queueRunner(o: { url: string; queue: string; models: ServedModel[]; maxQueued: number; connectTimeoutS: number; log: (l: string) => void }): Promise<QueueInpaintRunner> {
+export async function queueRunner(o: {
+  url: string;
+  queue: string;
+  models: ServedModel[];
+  maxQueued: number;
+  connectTimeoutS: number;
+  log: (l: string) => void;
+}): Promise<QueueInpaintRunner> {
   if (o.models.length !== 1) {
-    throw new UserError(`serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`);
+    throw new UserError(
+      `serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`,
+    );
   }
   const m = o.models[0]!;
   const digest = modelDigest(m.dir, m.encoder?.dir);
   const client = await QueueClient.open(o.url, o.queue, digest, { connectTimeoutS: o.connectTimeoutS, log: o.log });
   // Requests wait for a worker of this model; say so at start when none is connected (yet).
   const fleet = await client.fleet();
-  if (fleet && fleet.ours === 0) o.log(`notice: no worker serves model ${m.name} (digest ${digest.slice(0, 12)}) on queue '${o.queue}' yet; requests wait until one does (wgan-inpaint worker --redis … --model …)${fleet.others.size ? `; the ${[...fleet.others.values()].reduce((a, b) => a + b, 0)} connected worker(s) serve other models` : ''}`);
-  return new QueueInpaintRunner({ client, url: o.url, queue: o.queue, model: { name: m.name, digest, channels: m.channels, encoder: !!m.encoder }, maxQueued: o.maxQueued });
+  if (fleet && fleet.ours === 0)
+    o.log(
+      `notice: no worker serves model ${m.name} (digest ${digest.slice(0, 12)}) on queue '${o.queue}' yet; requests wait until one does (wgan-inpaint worker --redis … --model …)${fleet.others.size ? `; the ${[...fleet.others.values()].reduce((a, b) => a + b, 0)} connected worker(s) serve other models` : ''}`,
+    );
+  return new QueueInpaintRunner({
+    client,
+    url: o.url,
+    queue: o.queue,
+    model: { name: m.name, digest, channels: m.channels, encoder: !!m.encoder },
+    maxQueued: o.maxQueued,
+  });
 }

@@ -19,6 +19,13 @@ export class ChunkAborted extends Error {
 
 export class ChunkThreads extends ThreadPool<ChunkJob, ThreadProgress, ChunkOutcome> {
   constructor(size: number, init: ThreadInit, graceMs = 2000) {
-    super({ url: new URL('./thread.js', import.meta.url), init, size, graceMs, what: 'compute thread', abortError: () => new ChunkAborted('chunk aborted') });
+    super({
+      url: new URL('./thread.js', import.meta.url),
+      init,
+      size,
+      graceMs,
+      what: 'compute thread',
+      abortError: () => new ChunkAborted('chunk aborted'),
+    });
   }
 }

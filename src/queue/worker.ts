@@ -39,7 +39,17 @@ import { modelDigest } from './digest.js';
 import { resolveEncoderDir } from '../encoder/checkpoint.js';
 import { checkRedis, policyWarning, queueConnection, redactUrl, DEFAULT_CONNECT_TIMEOUT_S } from './redis.js';
 import { ChunkAborted, ChunkThreads, type ThreadProgress } from './threads.js';
-import { b64, cancelKey, checkQueueName, modelQueueName, CANCELLED, JOB_FORMAT, type ChunkJob, type ChunkProgress, type ChunkResult } from './protocol.js';
+import {
+  b64,
+  cancelKey,
+  checkQueueName,
+  modelQueueName,
+  CANCELLED,
+  JOB_FORMAT,
+  type ChunkJob,
+  type ChunkProgress,
+  type ChunkResult,
+} from './protocol.js';
 
 export const WORKER_DEFAULTS = {
   concurrency: 1,
@@ -125,7 +135,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
 
-  const processor = async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal): Promise<ChunkResult> => {
+  const processor = async (
+    job: Job<ChunkJob, ChunkResult>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<ChunkResult> => {
     const id = job.id!;
     const short = id.slice(0, 13);
     const data = job.data;
@@ -135,7 +149,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     }
     if (data.model !== digest) {
       log(`job ${short} refused: it needs model ${data.model.slice(0, 12)}, this worker has ${digest.slice(0, 12)}`);
-      throw new UnrecoverableError(`model mismatch: the job needs model ${data.model.slice(0, 12)}…, the worker ${name} has ${digest.slice(0, 12)}… (${modelDir}); run workers with the same --model as the batch`);
+      throw new UnrecoverableError(
+        `model mismatch: the job needs model ${data.model.slice(0, 12)}…, the worker ${name} has ${digest.slice(0, 12)}… (${modelDir}); run workers with the same --model as the batch`,
+      );
     }
     const ac = new AbortController();
     active.set(id, ac);
@@ -171,11 +187,13 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       const snap = !!p.raw && data.items.length === 1;
       if (!snap && p.iter !== p.iters && now - last < PROGRESS_MS) return;
       last = now;
-      chain = chain.then(async () => {
-        const msg: ChunkProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
-        if (snap) msg.preview = b64(await encodePng(imageAt(p.raw!, 0)));
-        await job.updateProgress(msg as unknown as object);
-      }).catch(() => {});
+      chain = chain
+        .then(async () => {
+          const msg: ChunkProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
+          if (snap) msg.preview = b64(await encodePng(imageAt(p.raw!, 0)));
+          await job.updateProgress(msg as unknown as object);
+        })
+        .catch(() => {});
     };
     try {
       await poll();
@@ -184,14 +202,18 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       await chain;
       const failed = r.items.filter((x) => !x.ok).length;
       const n = data.items.length;
-      log(`job ${short} ${n} image(s): ${n - failed} done, ${failed} failed in ${r.seconds.toFixed(1)} s (${(r.seconds / n).toFixed(2)} s/image, loop max ${(loop.max / 1e6).toFixed(0)} ms)${job.attemptsStarted > 1 ? `, run ${job.attemptsStarted}` : ''}`);
+      log(
+        `job ${short} ${n} image(s): ${n - failed} done, ${failed} failed in ${r.seconds.toFixed(1)} s (${(r.seconds / n).toFixed(2)} s/image, loop max ${(loop.max / 1e6).toFixed(0)} ms)${job.attemptsStarted > 1 ? `, run ${job.attemptsStarted}` : ''}`,
+      );
       return { format: JOB_FORMAT, items: r.items, seconds: r.seconds, worker: name, started: job.attemptsStarted };
     } catch (e) {
       await chain;
       const s = ((performance.now() - t0) / 1000).toFixed(1);
       if (e instanceof ChunkAborted && cancelled) {
         // Nobody wants the result: end the job without one (not retried), and free the thread.
-        log(`job ${short} cancelled (its client went away): stopped after iteration ${lastIter} of ${data.options.iters}, ${s} s in`);
+        log(
+          `job ${short} cancelled (its client went away): stopped after iteration ${lastIter} of ${data.options.iters}, ${s} s in`,
+        );
         throw new UnrecoverableError(CANCELLED);
       }
       if (e instanceof ChunkAborted && handingBack && token) {
@@ -230,12 +252,16 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     if (now - lastErr > 10_000) log(`redis: ${e.message} (retrying)`);
     lastErr = now;
   });
-  worker.on('stalled', (jobId) => log(`job ${jobId.slice(0, 13)} was stalled (its worker stopped answering); back in the queue`));
+  worker.on('stalled', (jobId) =>
+    log(`job ${jobId.slice(0, 13)} was stalled (its worker stopped answering); back in the queue`),
+  );
   void worker.run().catch((e: unknown) => log(`worker stopped: ${(e as Error).message}`));
   await worker.waitUntilReady();
   // Where the threads' searches start (the model's encoder, or random z and why): one line.
   if (startNotice) log(`notice: ${startNotice}`);
-  log(`worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' (${bullQueue}) on ${redactUrl(o.redis)} (Redis ${info.version})`);
+  log(
+    `worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' (${bullQueue}) on ${redactUrl(o.redis)} (Redis ${info.version})`,
+  );
 
   const handBack = () => {
     handingBack = true;

@@ -5,7 +5,6 @@
  */
 import type { DomainStats } from '../inpaint/domain.js';
 
-
 /** What GET /api/models tells about a model. */
 export interface ModelInfo {
   name: string;

@@ -22,11 +22,19 @@ let browser: BrowserContext;
 let profile: string;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
+  assert.ok(
+    fs.existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
+  );
   ensureWebBuilt();
   S = await startTestServer({ webRoot: WEB_ROOT });
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1180, height: 1000 } });
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1180, height: 1000 },
+  });
 });
 
 after(async () => {
@@ -53,8 +61,16 @@ async function inpaint(page: Page, iters = 5): Promise<void> {
   await dragOn(page, '#mask-canvas', 0.3, 0.5, 0.7, 0.5);
   await dragOn(page, '#mask-canvas', 0.5, 0.3, 0.5, 0.7);
   await page.click('#go');
-  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 90_000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.state), 'done', `inpainting failed: ${await page.textContent('#status')}`);
+  await page.waitForFunction(
+    () => document.body.dataset.state === 'done' || document.body.dataset.state === 'error',
+    null,
+    { timeout: 90_000 },
+  );
+  assert.equal(
+    await page.evaluate(() => document.body.dataset.state),
+    'done',
+    `inpainting failed: ${await page.textContent('#status')}`,
+  );
 }
 
 /** Upload a side×side test picture (the page keeps it at its own size). */
@@ -66,32 +82,44 @@ async function upload(page: Page, side: number): Promise<void> {
 }
 
 /** RGBA pixels of a canvas on the page. */
-const canvasPixels = (page: Page, id: string) => page.evaluate((id) => {
-  const c = document.getElementById(id) as HTMLCanvasElement;
-  return { width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-}, id);
+const canvasPixels = (page: Page, id: string) =>
+  page.evaluate((id) => {
+    const c = document.getElementById(id) as HTMLCanvasElement;
+    return {
+      width: c.width,
+      height: c.height,
+      data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+    };
+  }, id);
 
 /** RGBA pixels of an <img> on the page. */
-const imgPixels = (page: Page, id: string) => page.evaluate(async (id) => {
-  const img = document.getElementById(id) as HTMLImageElement;
-  await img.decode();
-  const c = document.createElement('canvas');
-  c.width = img.naturalWidth;
-  c.height = img.naturalHeight;
-  c.getContext('2d')!.drawImage(img, 0, 0);
-  return { width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
-}, id);
+const imgPixels = (page: Page, id: string) =>
+  page.evaluate(async (id) => {
+    const img = document.getElementById(id) as HTMLImageElement;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    c.getContext('2d')!.drawImage(img, 0, 0);
+    return {
+      width: c.width,
+      height: c.height,
+      data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data),
+    };
+  }, id);
 
 /** Painted (hole) pixels of the mask canvas. */
-const holes = (page: Page) => page.evaluate(() => {
-  const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
-  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i]! >= 128) n++;
-  return n;
-});
+const holes = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]! >= 128) n++;
+    return n;
+  });
 
-const mask = (page: Page) => page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform);
+const mask = (page: Page) =>
+  page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform);
 
 test('shortcut help: ? opens it, Esc closes it, and a visible button opens it too', { timeout: 60_000 }, async () => {
   const { page, errors } = await open();
@@ -101,7 +129,8 @@ test('shortcut help: ? opens it, Esc closes it, and a visible button opens it to
   assert.equal(await page.isVisible('#help'), true, '? shows the help');
   const text = (await page.textContent('#help')) ?? '';
   // Every shortcut the editor has is listed.
-  for (const k of ['?', 'Esc', '[', ']', 'Ctrl', 'Z', 'B', 'Space', '+', '0', 'wheel']) assert.ok(text.includes(k), `help lists ${k}: ${text}`);
+  for (const k of ['?', 'Esc', '[', ']', 'Ctrl', 'Z', 'B', 'Space', '+', '0', 'wheel'])
+    assert.ok(text.includes(k), `help lists ${k}: ${text}`);
   await page.keyboard.press('Escape');
   assert.equal(await page.isVisible('#help'), false, 'Esc closes it');
   await page.click('#help-button');
@@ -112,21 +141,31 @@ test('shortcut help: ? opens it, Esc closes it, and a visible button opens it to
   await page.close();
 });
 
-test('brush outline: a circle at the cursor as wide as the brush paints, at 1× and zoomed in', { timeout: 60_000 }, async () => {
+test('brush outline: a circle at the cursor as wide as the brush paints, at 1× and zoomed in', {
+  timeout: 60_000,
+}, async () => {
   const { page, errors } = await open();
   // 336 px: one image pixel per screen pixel on the 336 px stage at 1×.
   await upload(page, 336);
   const box = (await page.locator('#stage').boundingBox())!;
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const cx = box.x + box.width / 2,
+    cy = box.y + box.height / 2;
   await page.mouse.move(cx, cy);
-  const outline = () => page.evaluate(() => {
-    const e = document.getElementById('brush-outline');
-    if (!e) return null;
-    const r = e.getBoundingClientRect();
-    return { w: r.width, h: r.height, x: r.left + r.width / 2, y: r.top + r.height / 2, visible: getComputedStyle(e).display !== 'none' && !e.hidden };
-  });
+  const outline = () =>
+    page.evaluate(() => {
+      const e = document.getElementById('brush-outline');
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return {
+        w: r.width,
+        h: r.height,
+        x: r.left + r.width / 2,
+        y: r.top + r.height / 2,
+        visible: getComputedStyle(e).display !== 'none' && !e.hidden,
+      };
+    });
   let o = await outline();
-  assert.ok(o && o.visible, 'an outline is shown over the stage');
+  assert.ok(o?.visible, 'an outline is shown over the stage');
   const brush = Number(await page.inputValue('#brush'));
   assert.ok(Math.abs(o.w - brush) < 1 && Math.abs(o.h - brush) < 1, `outline ${o.w}×${o.h} for a ${brush} px brush`);
   assert.ok(Math.abs(o.x - cx) < 1 && Math.abs(o.y - cy) < 1, 'centred on the cursor');
@@ -139,8 +178,13 @@ test('brush outline: a circle at the cursor as wide as the brush paints, at 1× 
     const w = await page.evaluate(() => {
       const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let lo = Infinity, hi = -Infinity;
-      for (let i = 0; i < c.width * c.height; i++) if (d[i * 4 + 3]! >= 128) { lo = Math.min(lo, i % c.width); hi = Math.max(hi, i % c.width); }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (let i = 0; i < c.width * c.height; i++)
+        if (d[i * 4 + 3]! >= 128) {
+          lo = Math.min(lo, i % c.width);
+          hi = Math.max(hi, i % c.width);
+        }
       return ((hi - lo + 1) * c.getBoundingClientRect().width) / c.width;
     });
     await page.keyboard.press('Control+z');
@@ -165,7 +209,9 @@ test('brush outline: a circle at the cursor as wide as the brush paints, at 1× 
   await page.close();
 });
 
-test('continue from this result: the result becomes the input, the mask is cleared, and Ctrl+Z brings both back', { timeout: 90_000 }, async () => {
+test('continue from this result: the result becomes the input, the mask is cleared, and Ctrl+Z brings both back', {
+  timeout: 90_000,
+}, async () => {
   const { page, errors } = await open();
   const before = await canvasPixels(page, 'image-canvas');
   await inpaint(page);
@@ -191,7 +237,9 @@ test('continue from this result: the result becomes the input, the mask is clear
   await page.close();
 });
 
-test('copy the result to the clipboard as a PNG, and a plain message when the browser refuses', { timeout: 90_000 }, async () => {
+test('copy the result to the clipboard as a PNG, and a plain message when the browser refuses', {
+  timeout: 90_000,
+}, async () => {
   await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: S.url });
   const { page, errors } = await open();
   await inpaint(page);
@@ -207,7 +255,9 @@ test('copy the result to the clipboard as a PNG, and a plain message when the br
   const res = await imgPixels(page, 'res-blended');
   assert.deepEqual(copied, { types: ['image/png'], w: res.width, h: res.height });
   // A browser that says no (no permission, no ClipboardItem): said plainly, with the way out.
-  await page.evaluate(() => { navigator.clipboard.write = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError')); });
+  await page.evaluate(() => {
+    navigator.clipboard.write = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
+  });
   await page.click('#copy');
   await page.waitForFunction(() => document.getElementById('status')!.classList.contains('error'));
   assert.match((await page.textContent('#status')) ?? '', /refused to copy .*Write permission denied.*Download PNG/);
@@ -219,10 +269,11 @@ test('copy the result to the clipboard as a PNG, and a plain message when the br
 test('hold B: the comparison shows the before image while the key is held', { timeout: 90_000 }, async () => {
   const { page, errors } = await open();
   await inpaint(page);
-  const over = () => page.evaluate(() => {
-    const o = document.getElementById('cmp-over') as HTMLImageElement;
-    return { src: o.src, clip: o.style.clipPath };
-  });
+  const over = () =>
+    page.evaluate(() => {
+      const o = document.getElementById('cmp-over') as HTMLImageElement;
+      return { src: o.src, clip: o.style.clipPath };
+    });
   const input = await page.getAttribute('#res-input', 'src');
   const blended = await page.getAttribute('#res-blended', 'src');
   assert.deepEqual(await over(), { src: blended, clip: 'inset(0px 0px 0px 50%)' });
@@ -248,7 +299,9 @@ test('hold B: the comparison shows the before image while the key is held', { ti
   await page.close();
 });
 
-test('the wheel over the stage scrolls the page; Ctrl+wheel or the zoom toggle zooms', { timeout: 60_000 }, async () => {
+test('the wheel over the stage scrolls the page; Ctrl+wheel or the zoom toggle zooms', {
+  timeout: 60_000,
+}, async () => {
   // A short window, so the page has somewhere to scroll.
   const { page, errors } = await open({ width: 1180, height: 500 });
   const box = (await page.locator('#stage').boundingBox())!;
@@ -263,7 +316,9 @@ test('the wheel over the stage scrolls the page; Ctrl+wheel or the zoom toggle z
   await page.keyboard.down('Control');
   await page.mouse.wheel(0, -100);
   await page.keyboard.up('Control');
-  await page.waitForFunction(() => /scale\(1\.25\)/.test((document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform));
+  await page.waitForFunction(() =>
+    /scale\(1\.25\)/.test((document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform),
+  );
   assert.equal(await page.evaluate(() => window.scrollY), 0, 'Ctrl+wheel zooms instead of scrolling');
   await page.keyboard.press('0');
   await page.check('#wheel-zoom');
@@ -273,39 +328,63 @@ test('the wheel over the stage scrolls the page; Ctrl+wheel or the zoom toggle z
   const b3 = (await page.locator('#stage').boundingBox())!;
   await page.mouse.move(b3.x + b3.width / 2, b3.y + b3.height / 2);
   await page.mouse.wheel(0, -100);
-  await page.waitForFunction(() => /scale\(1\.25\)/.test((document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform));
+  await page.waitForFunction(() =>
+    /scale\(1\.25\)/.test((document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform),
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test('no horizontal overflow at 390 px, with an image, a run and its result on the page', { timeout: 90_000 }, async () => {
+test('no horizontal overflow at 390 px, with an image, a run and its result on the page', {
+  timeout: 90_000,
+}, async () => {
   const { page, errors } = await open({ width: 390, height: 800 });
-  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = () =>
+    page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(await overflow(), 0, 'the page as it opens');
   await inpaint(page);
   assert.equal(await overflow(), 0, 'with the result shown');
   // Every box stays inside the window (an element hidden by overflow: hidden would not widen the page but still be cut off).
-  const outside = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('#view-inpaint *')).filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => e.id || e.className || e.tagName));
+  const outside = await page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('#view-inpaint *'))
+      .filter(
+        (e) => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5,
+      )
+      .map((e) => e.id || e.className || e.tagName),
+  );
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test('live stats: a readable column (no word-by-word wrapping) at 1180 and at 390 px', { timeout: 90_000 }, async () => {
+test('live stats: a readable column (no word-by-word wrapping) at 1180 and at 390 px', {
+  timeout: 90_000,
+}, async () => {
   for (const width of [1180, 390]) {
     const { page, errors } = await open({ width, height: 900 });
     // A long model line, as a real model's has (it widens the left column in docs/screenshot.png).
-    await page.evaluate(() => { document.getElementById('model-info')!.textContent = '32×32, grey, dcgan wgan-gp on fashion-mnist, 20000 iterations; expects 32×32 grey clothing, white on black; with an encoder (the search starts near the answer)'; });
+    await page.evaluate(() => {
+      document.getElementById('model-info')!.textContent =
+        '32×32, grey, dcgan wgan-gp on fashion-mnist, 20000 iterations; expects 32×32 grey clothing, white on black; with an encoder (the search starts near the answer)';
+    });
     await inpaint(page);
     const m = await page.evaluate(() => {
       const lines = (id: string) => {
         const e = document.getElementById(id)!;
-        return Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight || '0') || e.getClientRects().length);
+        return Math.round(
+          e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight || '0') ||
+            e.getClientRects().length,
+        );
       };
       const r = document.createRange();
       r.selectNodeContents(document.getElementById('losses')!);
       const tops = new Set(Array.from(r.getClientRects(), (q) => Math.round(q.top)));
-      return { width: document.querySelector('.live-stats')!.getBoundingClientRect().width, lossLines: tops.size, iterLines: lines('iter'), text: document.getElementById('losses')!.textContent };
+      return {
+        width: document.querySelector('.live-stats')!.getBoundingClientRect().width,
+        lossLines: tops.size,
+        iterLines: lines('iter'),
+        text: document.getElementById('losses')!.textContent,
+      };
     });
     assert.ok(m.width >= 180, `${width} px: the stats column is ${m.width} px wide`);
     assert.equal(m.lossLines, 1, `${width} px: "${m.text}" on ${m.lossLines} lines`);
@@ -314,13 +393,16 @@ test('live stats: a readable column (no word-by-word wrapping) at 1180 and at 39
   }
 });
 
-test('ETA: none until a few progress updates have been timed, then one from their pace', { timeout: 90_000 }, async () => {
+test('ETA: none until a few progress updates have been timed, then one from their pace', {
+  timeout: 90_000,
+}, async () => {
   const { page, errors } = await open();
   // Every (iteration, ETA) pair the page shows, in order (the server sends ~20 progress events).
   await page.evaluate(() => {
     const w = window as unknown as { shown: [string, string][] };
     w.shown = [];
-    const iter = document.getElementById('iter')!, eta = document.getElementById('eta');
+    const iter = document.getElementById('iter')!,
+      eta = document.getElementById('eta');
     if (!eta) return;
     // The records in the order of the changes (one callback may come after several progress events):
     // each ETA text paired with the iteration text set just before it.

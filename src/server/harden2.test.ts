@@ -18,9 +18,14 @@ test('30.7 /models/<name>/encoder/manifest.json is the public part: no command l
     const m = JSON.parse(fs.readFileSync(file, 'utf8'));
     Object.assign(m, {
       command: 'wgan-inpaint train-encoder --model /home/alice/runs/x --data /home/alice/photos --out /home/alice/enc',
-      resumes: ['wgan-inpaint train-encoder --resume /home/alice/enc'], extra: { note: 'private' }, sampler: { pos: 3 }, rngState: 7, backend: 'native',
+      resumes: ['wgan-inpaint train-encoder --resume /home/alice/enc'],
+      extra: { note: 'private' },
+      sampler: { pos: 3 },
+      rngState: 7,
+      backend: 'native',
       dataset: { name: "'/home/alice/photos'", split: 'train', n: 5, size: 28, channels: 1 },
-      metrics: { iter: 1, loss: 0.5 }, trainSeconds: 3,
+      metrics: { iter: 1, loss: 0.5 },
+      trainSeconds: 3,
     });
     m.generator.model = '/home/alice/runs/x';
     m.config = { ...m.config, model: '/home/alice/runs/x', data: '/home/alice/photos', iters: 1 };
@@ -40,7 +45,9 @@ test('30.7 /models/<name>/encoder/manifest.json is the public part: no command l
     // Still what the page needs: a valid encoder manifest naming the generator's digest.
     assert.equal(parseEncoderManifest(pub, url).generator.digest, m.generator.digest);
     // The model's own manifest still goes through the same public filter.
-    assert.ok(!/command/.test(await (await fetch(`${T.url}/models/${path.basename(T.modelDir)}/manifest.json`)).text()));
+    assert.ok(
+      !/command/.test(await (await fetch(`${T.url}/models/${path.basename(T.modelDir)}/manifest.json`)).text()),
+    );
   } finally {
     await T.stop();
   }
@@ -70,7 +77,9 @@ test('30.9 the body timeout counts from the end of the headers: a slow body is c
         resolve({ answer, closed: true });
       });
       s.on('connect', () => {
-        s.write(`POST /api/inpaint HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
+        s.write(
+          `POST /api/inpaint HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+        );
         drip = setInterval(() => s.writable && s.write(' '), 100);
       });
     });

@@ -21,7 +21,10 @@ export class JobQueue {
   /** Mean run time of finished jobs, s (for Retry-After). */
   private meanSec = 1;
 
-  constructor(readonly maxRunning: number, readonly maxWaiting: number) {}
+  constructor(
+    readonly maxRunning: number,
+    readonly maxWaiting: number,
+  ) {}
 
   get stats(): { running: number; waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
@@ -29,7 +32,7 @@ export class JobQueue {
 
   /** Seconds a refused client should wait before retrying (≥ 1). */
   retryAfter(): number {
-    return Math.max(1, Math.min(60, Math.ceil(this.meanSec * (this.waiting.length + 1) / this.maxRunning)));
+    return Math.max(1, Math.min(60, Math.ceil((this.meanSec * (this.waiting.length + 1)) / this.maxRunning)));
   }
 
   /**
@@ -78,6 +81,8 @@ export class JobQueue {
   }
 
   private announce(): void {
-    this.waiting.forEach((w, i) => w.onPosition?.(i + 1));
+    this.waiting.forEach((w, i) => {
+      w.onPosition?.(i + 1);
+    });
   }
 }

@@ -23,9 +23,19 @@ async function settle(): Promise<number> {
 test('50 concurrent requests: each gets a result or 429, the server stays up, memory returns', async () => {
   const S = await startTestServer({ limits: { maxWaiting: 8 } });
   try {
-    const body = JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 5, restarts: 1 } });
+    const body = JSON.stringify({
+      model: 'tiny',
+      image: await pngDataUrl(testImage()),
+      mask: { kind: 'center' },
+      options: { iters: 5, restarts: 1 },
+    });
     const once = async (): Promise<'result' | 429> => {
-      const r = await fetch(`${S.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(60_000) });
+      const r = await fetch(`${S.url}/api/inpaint`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(60_000),
+      });
       if (r.status === 429) {
         assert.match(r.headers.get('retry-after') ?? '', /^\d+$/);
         assert.match(((await r.json()) as { error: string }).error, /server busy/);

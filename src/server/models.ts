@@ -41,7 +41,12 @@ export interface ServedModel {
  * server answers with their public part (`publicManifest`), never as they are on disk.
  */
 export function isServedModelFile(rel: string): boolean {
-  return rel === 'manifest.json' || /^(generator|critic)\/(model\.json|[\w.-]+\.bin)$/.test(rel) || /^encoder\/(model\.json|weights\.bin|manifest\.json)$/.test(rel) || /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel);
+  return (
+    rel === 'manifest.json' ||
+    /^(generator|critic)\/(model\.json|[\w.-]+\.bin)$/.test(rel) ||
+    /^encoder\/(model\.json|weights\.bin|manifest\.json)$/.test(rel) ||
+    /^samples\/[\w.-]+\.(png|jpe?g)$/i.test(rel)
+  );
 }
 
 /** Whether a served model file is a manifest (served only through `publicManifest`). */
@@ -58,7 +63,10 @@ function safeName(s: string): string {
 export function listSamples(dir: string): string[] {
   const d = path.join(dir, 'samples');
   if (!fs.existsSync(d)) return [];
-  return fs.readdirSync(d).filter((f) => isServedModelFile(`samples/${f}`)).sort();
+  return fs
+    .readdirSync(d)
+    .filter((f) => isServedModelFile(`samples/${f}`))
+    .sort();
 }
 
 /**
@@ -68,11 +76,17 @@ export function listSamples(dir: string): string[] {
  * of the one model served; one trained for another generator is an error, not a notice, as it was
  * asked for by name.
  */
-export async function loadServedModels(refs: string[], notice: (m: string) => void = () => {}, opts: { encoder?: string } = {}): Promise<ServedModel[]> {
+export async function loadServedModels(
+  refs: string[],
+  notice: (m: string) => void = () => {},
+  opts: { encoder?: string } = {},
+): Promise<ServedModel[]> {
   let list = refs;
   if (list.length === 0) list = listShippedModels();
   if (opts.encoder !== undefined && list.length !== 1) {
-    throw new UserError(`serve: --encoder is for one model, but ${list.length} would be served: give the model it was trained for with --model`);
+    throw new UserError(
+      `serve: --encoder is for one model, but ${list.length} would be served: give the model it was trained for with --model`,
+    );
   }
   const encoderRef = opts.encoder !== undefined ? resolveEncoderDir(opts.encoder) : undefined;
   const out: ServedModel[] = [];
@@ -107,16 +121,33 @@ export async function loadServedModels(refs: string[], notice: (m: string) => vo
     }
     checkpoint.generator.dispose();
     checkpoint.critic.dispose();
-    out.push({ name, dir: path.resolve(dir), manifest: checkpoint.manifest, size: h!, channels: c!, nz, samples: listSamples(dir), encoder });
+    out.push({
+      name,
+      dir: path.resolve(dir),
+      manifest: checkpoint.manifest,
+      size: h!,
+      channels: c!,
+      nz,
+      samples: listSamples(dir),
+      encoder,
+    });
   }
-  if (out.length === 0) throw new UserError(`serve: no models to serve (none shipped in ${MODELS_DIR}); pass --model DIR (a checkpoint or run folder)`);
+  if (out.length === 0)
+    throw new UserError(
+      `serve: no models to serve (none shipped in ${MODELS_DIR}); pass --model DIR (a checkpoint or run folder)`,
+    );
   return out;
 }
 
 /** A dataset as the public may see it: a built-in name, or only the last part of a folder path. */
 function publicData(data: string): string {
   const d = data.replace(/^'(.*)'$/, '$1'); // loaders name folders '…'
-  return isBuiltin(d) ? d : (d.split(/[\\/]+/).filter(Boolean).pop() ?? 'folder');
+  return isBuiltin(d)
+    ? d
+    : (d
+        .split(/[\\/]+/)
+        .filter(Boolean)
+        .pop() ?? 'folder');
 }
 
 /**
@@ -131,27 +162,35 @@ function publicData(data: string): string {
 export function publicManifest(man: Manifest | EncoderManifest | Record<string, unknown>): Record<string, unknown> {
   const m = man as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of ['format', 'kind', 'library', 'tfjs', 'createdAt', 'step', 'seed']) if (m[k] !== undefined) out[k] = m[k];
-  const gen = m['generator'];
+  for (const k of ['format', 'kind', 'library', 'tfjs', 'createdAt', 'step', 'seed'])
+    if (m[k] !== undefined) out[k] = m[k];
+  const gen = m.generator;
   if (gen && typeof gen === 'object') {
     // An encoder's generator: its digest and shape (what the page checks), the model's name only.
     const { digest, size, channels, nz, model, step } = gen as Record<string, unknown>;
-    out['generator'] = { digest, size, channels, nz, ...(typeof model === 'string' ? { model: publicData(model) } : {}), ...(step !== undefined ? { step } : {}) };
+    out.generator = {
+      digest,
+      size,
+      channels,
+      nz,
+      ...(typeof model === 'string' ? { model: publicData(model) } : {}),
+      ...(step !== undefined ? { step } : {}),
+    };
   }
-  const config = m['config'];
+  const config = m.config;
   if (config && typeof config === 'object') {
     const { classifier: _c, ...rest } = config as Record<string, unknown>;
     // `data` (a dataset folder) and an encoder's `model` (a run or checkpoint folder) may be paths.
     for (const k of ['data', 'model']) if (typeof rest[k] === 'string') rest[k] = publicData(rest[k] as string);
-    out['config'] = rest;
+    out.config = rest;
   }
-  const dataset = m['dataset'];
+  const dataset = m.dataset;
   if (dataset && typeof dataset === 'object') {
     const d = dataset as Record<string, unknown>;
-    out['dataset'] = { ...d, ...(typeof d['name'] === 'string' ? { name: publicData(d['name']) } : {}) };
+    out.dataset = { ...d, ...(typeof d.name === 'string' ? { name: publicData(d.name) } : {}) };
   }
-  if (m['metrics'] !== undefined) out['metrics'] = m['metrics'];
-  if (m['trainSeconds'] !== undefined) out['trainSeconds'] = m['trainSeconds'];
+  if (m.metrics !== undefined) out.metrics = m.metrics;
+  if (m.trainSeconds !== undefined) out.trainSeconds = m.trainSeconds;
   return out;
 }
 
@@ -166,7 +205,9 @@ export function modelInfo(m: ServedModel): ModelInfo {
     generator: `${base}/generator/model.json`,
     critic: `${base}/critic/model.json`,
     samples: m.samples.map((f) => `${base}/samples/${encodeURIComponent(f)}`),
-    encoder: m.encoder ? { model: `${base}/encoder/model.json`, manifest: `${base}/encoder/manifest.json`, digest: m.encoder.digest } : null,
+    encoder: m.encoder
+      ? { model: `${base}/encoder/model.json`, manifest: `${base}/encoder/manifest.json`, digest: m.encoder.digest }
+      : null,
     fit: man.config.crop ? 'crop' : 'whole',
     manifest: {
       step: man.step,

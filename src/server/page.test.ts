@@ -33,10 +33,29 @@ function newest(p: string): number {
 function ensureBuilt(): void {
   const index = path.join(WEB_ROOT, 'index.html');
   // The page bundles src/web and the platform-neutral modules it imports.
-  const inputs = ['src/web', 'src/inpaint', 'src/encoder', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
-  const sources = Math.max(...inputs.map((p) => path.join(PACKAGE_ROOT, p)).filter((p) => fs.existsSync(p)).map(newest));
+  const inputs = [
+    'src/web',
+    'src/inpaint',
+    'src/encoder',
+    'src/masks',
+    'src/models',
+    'src/backends',
+    'src/util',
+    'src/types.ts',
+    'vite.config.ts',
+  ];
+  const sources = Math.max(
+    ...inputs
+      .map((p) => path.join(PACKAGE_ROOT, p))
+      .filter((p) => fs.existsSync(p))
+      .map(newest),
+  );
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
+    { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 let S: TestServer;
@@ -44,12 +63,20 @@ let browser: BrowserContext;
 let profile: string;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
+  assert.ok(
+    fs.existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
+  );
   ensureBuilt();
   S = await startTestServer({ webRoot: WEB_ROOT });
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
   // A fresh profile per run: nothing cached or remembered between runs.
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1180, height: 1000 } });
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    headless: true,
+    viewport: { width: 1180, height: 1000 },
+  });
 });
 
 after(async () => {
@@ -87,14 +114,20 @@ async function drawCross(page: Page): Promise<void> {
 /** Inpaint with the current settings and check the result (at the image's own size, side×side) against the mask, pixel by pixel. */
 async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> {
   await page.click('#go');
-  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 90_000 });
+  await page.waitForFunction(
+    () => document.body.dataset.state === 'done' || document.body.dataset.state === 'error',
+    null,
+    { timeout: 90_000 },
+  );
   const state = await page.evaluate(() => document.body.dataset.state);
   assert.equal(state, 'done', `inpainting failed: ${await page.textContent('#status')}`);
   // Progress reached the end.
   assert.equal(await page.textContent('#iter'), `${iters} / ${iters}`);
   assert.equal(await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value), iters);
 
-  const [input, mask, masked, composite, blended] = (await Promise.all(['res-input', 'res-mask', 'res-masked', 'res-composite', 'res-blended'].map((id) => imgPixels(page, id)))) as [Pixels, Pixels, Pixels, Pixels, Pixels];
+  const [input, mask, masked, composite, blended] = (await Promise.all(
+    ['res-input', 'res-mask', 'res-masked', 'res-composite', 'res-blended'].map((id) => imgPixels(page, id)),
+  )) as [Pixels, Pixels, Pixels, Pixels, Pixels];
   assert.equal(mask.width, side);
   assert.equal(composite.width, side);
   assert.equal(input.width, side);
@@ -104,18 +137,26 @@ async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> 
   let holes = 0;
   for (let p = 0; p < side * side; p++) if (hole(p)) holes++;
   // The cross covers the centre, not the corners, and is a minority of the image.
-  const h = side / 2, q = Math.round(side * 0.36);
+  const h = side / 2,
+    q = Math.round(side * 0.36);
   assert.ok(hole(h * side + h) && hole(h * side + q) && hole(q * side + h), 'the drawn strokes are not in the mask');
   assert.ok(!hole(0) && !hole(side - 1) && !hole((side - 1) * side), 'the corners should be known');
   assert.ok(holes > 20 * (side / 28) ** 2 && holes < 400 * (side / 28) ** 2, `${holes} hole pixels`);
-  for (const [name, out] of [['composite', composite], ['blended', blended]] as const) {
+  for (const [name, out] of [
+    ['composite', composite],
+    ['blended', blended],
+  ] as const) {
     let changed = 0;
     for (let p = 0; p < side * side; p++) {
       for (let c = 0; c < 3; c++) {
         const i = p * 4 + c;
         if (!hole(p)) {
           assert.equal(out.data[i], input.data[i], `${name} pixel ${p} outside the hole differs from the input`);
-          assert.equal(out.data[i], masked.data[i], `${name} pixel ${p} outside the hole differs from the masked input`);
+          assert.equal(
+            out.data[i],
+            masked.data[i],
+            `${name} pixel ${p} outside the hole differs from the masked input`,
+          );
         } else if (c === 0 && out.data[i] !== masked.data[i]) changed++;
       }
     }
@@ -123,13 +164,19 @@ async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> 
   }
 }
 
-test('draw a mask with the mouse, inpaint on the server, result changes only the hole', { timeout: 120_000 }, async () => {
+test('draw a mask with the mouse, inpaint on the server, result changes only the hole', {
+  timeout: 120_000,
+}, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(S.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
-  assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP should make the page cross-origin isolated');
+  assert.equal(
+    await page.evaluate(() => crossOriginIsolated),
+    true,
+    'COOP/COEP should make the page cross-origin isolated',
+  );
   assert.equal(await page.inputValue('#model'), 'tiny');
   await page.fill('#iters', '5');
   await page.fill('#restarts', '1');
@@ -139,9 +186,14 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
   // The other convention: the shown and downloaded mask flip at once (white = known), the fill stays.
   const before = await imgPixels(page, 'res-mask');
   await page.selectOption('#mask-convention', 'known-white');
-  await page.waitForFunction(() => /white = known/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /white = known/.test(document.getElementById('res-mask-caption')!.textContent ?? ''),
+  );
   const after = await imgPixels(page, 'res-mask');
-  assert.ok(after.data.every((v, i) => i % 4 === 3 || v === 255 - before.data[i]!), 'the shown mask is not the inverse');
+  assert.ok(
+    after.data.every((v, i) => i % 4 === 3 || v === 255 - before.data[i]!),
+    'the shown mask is not the inverse',
+  );
   assert.equal(await page.getAttribute('#download-mask', 'href'), await page.getAttribute('#res-mask', 'src'));
   await page.selectOption('#mask-convention', 'hole-white');
   await page.waitForFunction(() => /white = hole/.test(document.getElementById('res-mask-caption')!.textContent ?? ''));
@@ -160,7 +212,9 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
   await page.close();
 });
 
-test('upload an image, inpaint in the browser (TF.js wasm): the result changes only the hole', { timeout: 120_000 }, async () => {
+test('upload an image, inpaint in the browser (TF.js wasm): the result changes only the hole', {
+  timeout: 120_000,
+}, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -180,36 +234,65 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
   await runAndCheck(page, 5, 56);
   // The download: the blended result at the upload's size, named after the upload.
   assert.equal(await page.getAttribute('#download', 'download'), 'upload-inpainted.png');
-  const dl = await page.evaluate(async () => { const i = new Image(); i.src = (document.getElementById('download') as HTMLAnchorElement).href; await i.decode(); return [i.naturalWidth, i.naturalHeight]; });
+  const dl = await page.evaluate(async () => {
+    const i = new Image();
+    i.src = (document.getElementById('download') as HTMLAnchorElement).href;
+    await i.decode();
+    return [i.naturalWidth, i.naturalHeight];
+  });
   assert.deepEqual(dl, [56, 56]);
   // The mask and a zip of every output, named after the upload.
   assert.equal(await page.getAttribute('#download-mask', 'download'), 'upload-mask.png');
   assert.equal(await page.getAttribute('#download-zip', 'download'), 'upload-inpainted.zip');
-  const zip = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch((document.getElementById('download-zip') as HTMLAnchorElement).href)).arrayBuffer())));
+  const zip = await page.evaluate(async () =>
+    Array.from(
+      new Uint8Array(
+        await (await fetch((document.getElementById('download-zip') as HTMLAnchorElement).href)).arrayBuffer(),
+      ),
+    ),
+  );
   const text = new TextDecoder('latin1').decode(Uint8Array.from(zip));
   assert.equal(text.slice(0, 2), 'PK');
-  for (const n of ['inpainted', 'composite', 'raw', 'masked', 'mask', 'input']) assert.ok(text.includes(`upload-${n}.png`), n);
+  for (const n of ['inpainted', 'composite', 'raw', 'masked', 'mask', 'input'])
+    assert.ok(text.includes(`upload-${n}.png`), n);
   assert.match((await page.textContent('#result-losses')) ?? '', /on wasm/);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and the fill matches wasm', { timeout: 180_000 }, async () => {
+test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and the fill matches wasm', {
+  timeout: 180_000,
+}, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(S.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
-  await page.waitForFunction(() => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1);
-  const offered = await page.evaluate(() => Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => [o.value, o.textContent]));
-  assert.deepEqual(offered.map(([v]) => v), ['auto', 'webgpu', 'webgl', 'wasm']);
+  await page.waitForFunction(
+    () => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1,
+  );
+  const offered = await page.evaluate(() =>
+    Array.from((document.getElementById('browser-backend') as HTMLSelectElement).options, (o) => [
+      o.value,
+      o.textContent,
+    ]),
+  );
+  assert.deepEqual(
+    offered.map(([v]) => v),
+    ['auto', 'webgpu', 'webgl', 'wasm'],
+  );
   assert.equal(offered[0]![1], 'auto (WebGPU)');
   await page.fill('#iters', '20');
   await page.fill('#restarts', '2');
   await drawCross(page);
   await page.check('input[name="compute"][value="browser"]');
   const raws = new Map<string, Pixels>();
-  for (const [choice, name] of [['wasm', 'wasm'], ['webgl', 'webgl'], ['webgpu', 'webgpu'], ['auto', 'webgpu']] as const) {
+  for (const [choice, name] of [
+    ['wasm', 'wasm'],
+    ['webgl', 'webgl'],
+    ['webgpu', 'webgpu'],
+    ['auto', 'webgpu'],
+  ] as const) {
     await page.selectOption('#browser-backend', choice);
     await runAndCheck(page, 20);
     assert.match((await page.textContent('#result-losses')) ?? '', new RegExp(`on ${name}\\b`), choice);
@@ -219,14 +302,17 @@ test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and t
   const ref = raws.get('wasm')!;
   for (const k of ['webgl', 'webgpu', 'auto']) {
     const d = raws.get(k)!.data.map((v, i) => Math.abs(v - ref.data[i]!));
-    const max = Math.max(...d), mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const max = Math.max(...d),
+      mean = d.reduce((a, b) => a + b, 0) / d.length;
     assert.ok(max <= 12 && mean <= 1, `${k} vs wasm: max |Δ| ${max}, mean ${mean.toFixed(3)} (of 255)`);
   }
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test("a model with an encoder: the page starts from it with its defaults, shows the encoder's one-pass fill first, then refines (server and browser)", { timeout: 180_000 }, async () => {
+test("a model with an encoder: the page starts from it with its defaults, shows the encoder's one-pass fill first, then refines (server and browser)", {
+  timeout: 180_000,
+}, async () => {
   const T = await startTestServer({ webRoot: WEB_ROOT }, 'dcgan', true);
   const page = await browser.newPage();
   const errors: string[] = [];
@@ -236,7 +322,10 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
     assert.match((await page.textContent('#model-info')) ?? '', /with an encoder/);
     // The encoder's defaults (100 × 1); random brings random z's back — the CLI's 1000 × 4 (issue #31).
-    assert.deepEqual([await page.inputValue('#init'), await page.inputValue('#iters'), await page.inputValue('#restarts')], ['auto', '100', '1']);
+    assert.deepEqual(
+      [await page.inputValue('#init'), await page.inputValue('#iters'), await page.inputValue('#restarts')],
+      ['auto', '100', '1'],
+    );
     await page.selectOption('#init', 'random');
     assert.deepEqual([await page.inputValue('#iters'), await page.inputValue('#restarts')], ['1000', '4']);
     await page.selectOption('#init', 'auto');
@@ -249,14 +338,22 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
         w.captions = [];
         const cap = document.getElementById('live-caption')!;
         // Every text the caption is given (the observer's callback may come after several).
-        new MutationObserver((recs) => { for (const r of recs) r.addedNodes.forEach((n) => w.captions.push(n.textContent ?? '')); }).observe(cap, { childList: true });
+        new MutationObserver((recs) => {
+          for (const r of recs)
+            r.addedNodes.forEach((n) => {
+              w.captions.push(n.textContent ?? '');
+            });
+        }).observe(cap, { childList: true });
       });
       await page.check(`input[name="compute"][value="${mode}"]`);
       await runAndCheck(page, 40);
       const captions = await page.evaluate(() => (window as unknown as { captions: string[] }).captions);
       const firstFill = captions.findIndex((c) => c.includes("the encoder's one-pass fill"));
       assert.ok(firstFill >= 0, `${mode}: no one-pass fill shown: ${captions.join(' / ')}`);
-      assert.ok(captions.slice(firstFill + 1).some((c) => c.endsWith('G(z) now')), `${mode}: not refined after the one-pass fill: ${captions.join(' / ')}`);
+      assert.ok(
+        captions.slice(firstFill + 1).some((c) => c.endsWith('G(z) now')),
+        `${mode}: not refined after the one-pass fill: ${captions.join(' / ')}`,
+      );
       assert.match((await page.textContent('#result-losses')) ?? '', /start: the encoder's z/);
     }
     assert.deepEqual(errors, []);
@@ -266,25 +363,38 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
   }
 });
 
-test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no horizontal scroll at 390 px', { timeout: 120_000 }, async () => {
+test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no horizontal scroll at 390 px', {
+  timeout: 120_000,
+}, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(S.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
   // Drop a 40×30 PNG on the page (a synthetic drop with a real File, as a desktop drag would give).
-  const png = Array.from(await encodePng({ ...testImage(40), height: 30, data: testImage(40).data.subarray(0, 40 * 30 * testImage(40).channels) }));
+  const png = Array.from(
+    await encodePng({
+      ...testImage(40),
+      height: 30,
+      data: testImage(40).data.subarray(0, 40 * 30 * testImage(40).channels),
+    }),
+  );
   await page.evaluate((bytes) => {
     const dt = new DataTransfer();
     dt.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
-    document.getElementById('stage')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    document
+      .getElementById('stage')!
+      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, png);
   await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 40);
   assert.match((await page.textContent('#status')) ?? '', /loaded dropped\.png/);
-  const holes = () => page.evaluate(() => {
-    const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
-    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).filter((v, i) => i % 4 === 3 && v > 0).length;
-  });
+  const holes = () =>
+    page.evaluate(() => {
+      const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
+      return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data).filter(
+        (v, i) => i % 4 === 3 && v > 0,
+      ).length;
+    });
   await drawCross(page);
   const drawn = await holes();
   // The mask as the search will see it: at the model's 28 px, holes kept (a 40×30 image: padded rows unknown).
@@ -324,46 +434,100 @@ test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no h
   await page.keyboard.down('Control');
   await page.mouse.wheel(0, -100);
   await page.keyboard.up('Control');
-  assert.match(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), /scale\(1\.25\)/);
+  assert.match(
+    await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform),
+    /scale\(1\.25\)/,
+  );
   await page.keyboard.press('+');
   assert.match((await page.textContent('#zoom-note')) ?? '', /zoom 156 %/);
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   const centre = await page.evaluate(() => {
     const c = document.getElementById('mask-canvas') as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let n = 0, sx = 0, sy = 0;
-    for (let i = 0; i < c.width * c.height; i++) if (d[i * 4 + 3]! >= 128) { n++; sx += i % c.width; sy += Math.floor(i / c.width); }
+    let n = 0,
+      sx = 0,
+      sy = 0;
+    for (let i = 0; i < c.width * c.height; i++)
+      if (d[i * 4 + 3]! >= 128) {
+        n++;
+        sx += i % c.width;
+        sy += Math.floor(i / c.width);
+      }
     return { n, x: sx / n, y: sy / n, w: c.width, h: c.height };
   });
-  assert.ok(centre.n > 0 && Math.abs(centre.x - centre.w / 2) < 2 && Math.abs(centre.y - centre.h / 2) < 2, JSON.stringify(centre));
+  assert.ok(
+    centre.n > 0 && Math.abs(centre.x - centre.w / 2) < 2 && Math.abs(centre.y - centre.h / 2) < 2,
+    JSON.stringify(centre),
+  );
   await page.keyboard.press('0');
-  assert.equal(await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform), '');
+  assert.equal(
+    await page.evaluate(() => (document.getElementById('mask-canvas') as HTMLCanvasElement).style.transform),
+    '',
+  );
   // The upload button is a real, focusable button.
   assert.equal(await page.evaluate(() => document.getElementById('upload-button')!.tagName), 'BUTTON');
   // Full size (issue #31): an 1800×1570 upload stays 1800×1570 (the page capped it at 1024 px before);
   // only an image over the server's pixel limit (serve --max-pixels) would be scaled, and said so.
-  const big = Array.from(await encodePng({ data: new Float32Array(1800 * 1570).fill(0.5), n: 1, height: 1570, width: 1800, channels: 1 }));
+  const big = Array.from(
+    await encodePng({ data: new Float32Array(1800 * 1570).fill(0.5), n: 1, height: 1570, width: 1800, channels: 1 }),
+  );
   await page.evaluate((bytes) => {
     const dt = new DataTransfer();
     dt.items.add(new File([new Uint8Array(bytes)], 'big.png', { type: 'image/png' }));
-    document.getElementById('stage')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    document
+      .getElementById('stage')!
+      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, big);
   await page.waitForFunction(() => (document.getElementById('image-canvas') as HTMLCanvasElement).width === 1800);
-  assert.deepEqual(await page.evaluate(() => ['image-canvas', 'mask-canvas'].map((id) => [(document.getElementById(id) as HTMLCanvasElement).width, (document.getElementById(id) as HTMLCanvasElement).height])), [[1800, 1570], [1800, 1570]]);
+  assert.deepEqual(
+    await page.evaluate(() =>
+      ['image-canvas', 'mask-canvas'].map((id) => [
+        (document.getElementById(id) as HTMLCanvasElement).width,
+        (document.getElementById(id) as HTMLCanvasElement).height,
+      ]),
+    ),
+    [
+      [1800, 1570],
+      [1800, 1570],
+    ],
+  );
   assert.match((await page.textContent('#status')) ?? '', /^loaded big\.png$/);
   await page.setViewportSize({ width: 390, height: 800 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   assert.ok(overflow <= 0, `${overflow} px of horizontal overflow at 390 px`);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test('a calibrated model: the out-of-domain verdict is shown beside the live preview, near the top of the page', { timeout: 120_000 }, async () => {
+test('a calibrated model: the out-of-domain verdict is shown beside the live preview, near the top of the page', {
+  timeout: 120_000,
+}, async () => {
   // A tiny model whose calibration flags every image (a known-error threshold no search reaches).
   const dir = await makeTinyModel(path.join(profile, 'calibrated'));
   const spread = { n: 10, median: 0, p95: 0, max: 0 };
-  updateManifest(dir, (raw) => ({ ...raw, domain: { knownError: spread, bins: [], threshold: 1e-9, n: 10, iters: 1, restarts: 1, contextFloor: 0, start: 'random', masks: ['center'], data: 'none', expects: '28×28 nothing at all' } }));
-  const s = await startServer({ models: await loadServedModels([dir]), backend: 'cpu', webRoot: WEB_ROOT }, 0, '127.0.0.1');
+  updateManifest(dir, (raw) => ({
+    ...raw,
+    domain: {
+      knownError: spread,
+      bins: [],
+      threshold: 1e-9,
+      n: 10,
+      iters: 1,
+      restarts: 1,
+      contextFloor: 0,
+      start: 'random',
+      masks: ['center'],
+      data: 'none',
+      expects: '28×28 nothing at all',
+    },
+  }));
+  const s = await startServer(
+    { models: await loadServedModels([dir]), backend: 'cpu', webRoot: WEB_ROOT },
+    0,
+    '127.0.0.1',
+  );
   const page = await browser.newPage();
   try {
     await page.goto(s.url);

@@ -32,7 +32,12 @@ export interface InpaintRunner {
   /** Live tensors after the last job, for /healthz (0 when jobs run elsewhere). */
   tensors(): number;
   /** `admission`: what `admit` granted; the runner may give it back early (the queue: once the job is on it). */
-  run(job: InpaintJob, onProgress: (p: WorkerProgress) => void, signal: AbortSignal, admission?: { release(): void }): Promise<WorkerResult>;
+  run(
+    job: InpaintJob,
+    onProgress: (p: WorkerProgress) => void,
+    signal: AbortSignal,
+    admission?: { release(): void },
+  ): Promise<WorkerResult>;
   /**
    * Take a place for a new job, or say why not (→ 429). Only the queue runner has one: its check and
    * its taking the place are one atomic step, so concurrent requests cannot all pass one check.
@@ -47,6 +52,13 @@ export type Admission = { ok: true; release(): void } | { ok: false; message: st
 /** The server's pool: one image per job on each of `size` worker threads (worker.ts). */
 export class InpaintPool extends ThreadPool<InpaintJob, WorkerProgress, WorkerResult> implements InpaintRunner {
   constructor(size: number, init: WorkerInit, graceMs = 2000) {
-    super({ url: new URL('./worker.js', import.meta.url), init, size, graceMs, what: 'inpainting worker', abortError: () => new UserError('inpainting aborted') });
+    super({
+      url: new URL('./worker.js', import.meta.url),
+      init,
+      size,
+      graceMs,
+      what: 'inpainting worker',
+      abortError: () => new UserError('inpainting aborted'),
+    });
   }
 }

@@ -18,7 +18,13 @@ import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
 import { InpaintOptionsSchema, type InpaintOptions, type Start } from '../inpaint/options.js';
-import { IMAGE_FORMATS, IMAGE_MIME_TYPES, IMAGE_FORMATS_TEXT, SERVER_MAX_BODY_BYTES, SERVER_MAX_PIXELS, resolveRequest } from '../inpaint/surface.js';
+import {
+  IMAGE_FORMATS,
+  IMAGE_MIME_TYPES,
+  SERVER_MAX_BODY_BYTES,
+  SERVER_MAX_PIXELS,
+  resolveRequest,
+} from '../inpaint/surface.js';
 import { planCrops, planFit } from '../inpaint/fit.js';
 import { fitFor } from '../inpaint/inpaint.js';
 import { decodeImage, decodeMask, readImageHeader, type ImageFormat } from '../io/image.js';
@@ -32,7 +38,11 @@ export type { Resize } from './api.js';
 
 /** A user error with an HTTP status. */
 export class HttpError extends UserError {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -76,7 +86,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnectionsPerAddress: 32,
 };
 
-const MaskSpec = z.object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() }).strict();
+const MaskSpec = z
+  .object({ kind: z.string(), seed: z.number().int().optional(), ratio: z.number().optional() })
+  .strict();
 
 /** The request's options: the library's schema (its bounds included) minus what the server sets itself. */
 const RequestOptions = InpaintOptionsSchema.omit({ progressEvery: true }).partial().strict();
@@ -85,7 +97,12 @@ const Body = z
   .object({
     model: z.string().min(1, 'model is empty'),
     image: z.string({ required_error: 'no image: give image as a data URL (data:image/png;base64,…)' }),
-    mask: z.union([z.string(), MaskSpec], { errorMap: () => ({ message: 'mask must be an image data URL (PNG, JPEG, WebP or GIF; white = hole by default, see maskConvention; transparent = known) or { kind, seed? }' }) }),
+    mask: z.union([z.string(), MaskSpec], {
+      errorMap: () => ({
+        message:
+          'mask must be an image data URL (PNG, JPEG, WebP or GIF; white = hole by default, see maskConvention; transparent = known) or { kind, seed? }',
+      }),
+    }),
     // How a mask image marks the hole, and the convention of the `mask` returned (src/masks/convention.ts).
     maskConvention: z.enum(MASK_CONVENTIONS).optional(),
     options: RequestOptions.optional(),
@@ -122,20 +139,29 @@ export function decodeDataUrl(s: string, what: string, types: readonly string[] 
 }
 
 /** A missing field of the body: the image gets a hint at the expected form. */
-const missing = (p: (string | number)[]) => (p.join('.') === 'image' ? 'no image: give image as a data URL (data:image/png;base64,…)' : `${p.join('.')} is missing`);
+const missing = (p: (string | number)[]) =>
+  p.join('.') === 'image'
+    ? 'no image: give image as a data URL (data:image/png;base64,…)'
+    : `${p.join('.')} is missing`;
 
 /**
  * Validate a parsed JSON body — no decoding, so it is cheap and the server can refuse (4xx, 429)
  * before any image work. Returns the model and the resolved options.
  */
-export function validateBody(json: unknown, models: ServedModel[], limits: Limits): { body: InpaintBody; model: ServedModel; options: InpaintOptions; start: Start } {
+export function validateBody(
+  json: unknown,
+  models: ServedModel[],
+  limits: Limits,
+): { body: InpaintBody; model: ServedModel; options: InpaintOptions; start: Start } {
   const parsed = Body.safeParse(json);
   if (!parsed.success) throw new HttpError(400, formatZodError(parsed.error, { input: json, unknown: 'key', missing }));
   const b = parsed.data;
   const model = models.find((m) => m.name === b.model);
   if (!model) throw new HttpError(404, `unknown model '${b.model}' (valid: ${models.map((m) => m.name).join(', ')})`);
   // Drop keys given as undefined so they cannot override the defaults.
-  const given = Object.fromEntries(Object.entries(b.options ?? {}).filter(([, v]) => v !== undefined)) as Partial<InpaintOptions>;
+  const given = Object.fromEntries(
+    Object.entries(b.options ?? {}).filter(([, v]) => v !== undefined),
+  ) as Partial<InpaintOptions>;
   // Resolved as on every surface (src/inpaint/surface.ts): iterations and restarts default per start
   // (100 × 1 from the encoder's z, 1000 × 4 from random z, as the CLI), the fit is the model's.
   let r: ReturnType<typeof resolveRequest>;
@@ -143,24 +169,46 @@ export function validateBody(json: unknown, models: ServedModel[], limits: Limit
     r = resolveRequest(given, { hasEncoder: !!model.encoder, crop: model.manifest.config.crop });
   } catch (e) {
     const m = (e as Error).message;
-    throw new HttpError(400, /init 'encoder' but the model has no encoder/.test(m) ? `${m.replace(/ \(train one.*$/, '')}: model '${model.name}' has no encoder on this server` : m);
+    throw new HttpError(
+      400,
+      /init 'encoder' but the model has no encoder/.test(m)
+        ? `${m.replace(/ \(train one.*$/, '')}: model '${model.name}' has no encoder on this server`
+        : m,
+    );
   }
   const { options, start } = r;
-  if (options.iters > limits.maxIters) throw new HttpError(400, `options.iters ${options.iters} is above this server's limit of ${limits.maxIters}`);
-  if (options.restarts > limits.maxRestarts) throw new HttpError(400, `options.restarts ${options.restarts} is above this server's limit of ${limits.maxRestarts}`);
+  if (options.iters > limits.maxIters)
+    throw new HttpError(400, `options.iters ${options.iters} is above this server's limit of ${limits.maxIters}`);
+  if (options.restarts > limits.maxRestarts)
+    throw new HttpError(
+      400,
+      `options.restarts ${options.restarts} is above this server's limit of ${limits.maxRestarts}`,
+    );
   return { body: b, model, options, start };
 }
 
 /** Check the headers of a validated body's image and mask, decode them and fit them to the model. */
-export async function prepareInputs(b: InpaintBody, model: ServedModel, options: InpaintOptions, limits: Limits): Promise<PreparedJob> {
+export async function prepareInputs(
+  b: InpaintBody,
+  model: ServedModel,
+  options: InpaintOptions,
+  limits: Limits,
+): Promise<PreparedJob> {
   const maxPixels = limits.maxPixels;
   const imageBytes = decodeDataUrl(b.image, 'image');
-  const header = await readImageHeader(imageBytes, 'image', { formats: UPLOAD_FORMATS, maxPixels: Number.MAX_SAFE_INTEGER });
+  const header = await readImageHeader(imageBytes, 'image', {
+    formats: UPLOAD_FORMATS,
+    maxPixels: Number.MAX_SAFE_INTEGER,
+  });
   const from = { width: header.width, height: header.height };
   if (from.width * from.height > maxPixels) {
-    throw new HttpError(400, `image is ${from.width}×${from.height} px (${(from.width * from.height / 1e6).toFixed(1)} MP), above this server's limit of ${(maxPixels / 1e6).toFixed(1)} MP (serve --max-pixels)`);
+    throw new HttpError(
+      400,
+      `image is ${from.width}×${from.height} px (${((from.width * from.height) / 1e6).toFixed(1)} MP), above this server's limit of ${(maxPixels / 1e6).toFixed(1)} MP (serve --max-pixels)`,
+    );
   }
-  const s = model.size, to = { width: s, height: s };
+  const s = model.size,
+    to = { width: s, height: s };
   let mask: Mask;
   const convention = b.maskConvention ?? DEFAULT_MASK_CONVENTION;
   let warning: string | undefined;
@@ -170,22 +218,39 @@ export async function prepareInputs(b: InpaintBody, model: ServedModel, options:
     // to the image's as the CLI does with a mask file of another size; resizeMaskKeepHoles keeps every
     // hole when shrinking.
     mask = await decodeMask(maskBytes, 'mask', { formats: UPLOAD_FORMATS, maxPixels, convention });
-    if (mask.width !== from.width || mask.height !== from.height) mask = resizeMaskKeepHoles(mask, from.height, from.width);
+    if (mask.width !== from.width || mask.height !== from.height)
+      mask = resizeMaskKeepHoles(mask, from.height, from.width);
     warning = holeWarning(mask, convention, 'the mask', (c) => `"maskConvention": "${c}"`) ?? undefined;
   } else {
-    if (!MASK_KINDS.includes(b.mask.kind)) throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
+    if (!MASK_KINDS.includes(b.mask.kind))
+      throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
     try {
-      mask = makeMask(b.mask.kind, from.height, from.width, { ...(b.mask.seed !== undefined ? { seed: b.mask.seed } : {}), ...(b.mask.ratio !== undefined ? { ratio: b.mask.ratio } : {}) });
+      mask = makeMask(b.mask.kind, from.height, from.width, {
+        ...(b.mask.seed !== undefined ? { seed: b.mask.seed } : {}),
+        ...(b.mask.ratio !== undefined ? { ratio: b.mask.ratio } : {}),
+      });
     } catch (e) {
       throw new HttpError(400, (e as Error).message);
     }
   }
-  const image = await decodeImage(imageBytes, { channels: model.channels as 1 | 3, formats: UPLOAD_FORMATS, maxPixels }, 'image');
+  const image = await decodeImage(
+    imageBytes,
+    { channels: model.channels as 1 | 3, formats: UPLOAD_FORMATS, maxPixels },
+    'image',
+  );
   // The same plans the worker's inpaintImages makes (fit.ts), reported before the search starts.
   const fit = options.fit ?? fitFor(options, model);
   const plans = fit === 'crop' ? planCrops(mask, to) : [planFit(from, to, 'whole')];
   const regions = plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
-  return { model, image, mask, options, resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) }, maskConvention: convention, ...(warning ? { warning } : {}) };
+  return {
+    model,
+    image,
+    mask,
+    options,
+    resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) },
+    maskConvention: convention,
+    ...(warning ? { warning } : {}),
+  };
 }
 
 /** Validate a parsed JSON body and decode its image and mask for the model it names. */

@@ -7,7 +7,15 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import '../models/layers.js';
-import { startTestServer, pngDataUrl, testImage, parseSse, serverTensors, addTinyEncoder, type TestServer } from '../testing/server_fixture.js';
+import {
+  startTestServer,
+  pngDataUrl,
+  testImage,
+  parseSse,
+  serverTensors,
+  addTinyEncoder,
+  type TestServer,
+} from '../testing/server_fixture.js';
 import { loadServedModels } from './models.js';
 import { startServer } from './server.js';
 import { resizeMaskKeepHoles } from '../masks/masks.js';
@@ -29,7 +37,14 @@ before(async () => {
   fs.writeFileSync(path.join(base, 'secret.txt'), SECRET);
   fs.symlinkSync(path.join(base, 'secret.txt'), path.join(webRoot, 'leak.txt'));
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
-  fs.writeFileSync(path.join(runDir, 'samples', 'latest.png'), Buffer.from(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer()));
+  fs.writeFileSync(
+    path.join(runDir, 'samples', 'latest.png'),
+    Buffer.from(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    ),
+  );
   fs.writeFileSync(path.join(runDir, 'plot.svg'), '<svg xmlns="http://www.w3.org/2000/svg"></svg>');
   fs.writeFileSync(path.join(runDir, 'stats.jsonl'), '{"iter":1,"wEstimate":0.5}\n{"iter":2,"wEstimate":0.25}\n');
   fs.writeFileSync(path.join(runDir, 'config.json'), SECRET);
@@ -58,8 +73,15 @@ function rawGet(p: string): Promise<{ status: number; body: string; headers: htt
   });
 }
 
-async function post(body: unknown, type = 'application/json'): Promise<{ status: number; text: string; headers: Headers }> {
-  const r = await fetch(`${S.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(
+  body: unknown,
+  type = 'application/json',
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const r = await fetch(`${S.url}/api/inpaint`, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: r.status, text: await r.text(), headers: r.headers };
 }
 
@@ -118,7 +140,13 @@ test('GET /api/config lists mask kinds and limits', async () => {
 
 test('POST /api/inpaint streams progress to the end; the result differs from the input only inside the hole', async () => {
   const before = await serverTensors(S.url);
-  const r = await post({ model: 'tiny', image: await pngDataUrl(testImage()), mask: await pngDataUrl(squareMask()), maskConvention: 'known-white', options: { iters: 5, restarts: 2, seed: 3 } });
+  const r = await post({
+    model: 'tiny',
+    image: await pngDataUrl(testImage()),
+    mask: await pngDataUrl(squareMask()),
+    maskConvention: 'known-white',
+    options: { iters: 5, restarts: 2, seed: 3 },
+  });
   assert.equal(r.status, 200, r.text);
   const events = parseSse(r.text);
   const names = events.map((e) => e.event);
@@ -127,7 +155,9 @@ test('POST /api/inpaint streams progress to the end; the result differs from the
   const progress = events.filter((e) => e.event === 'progress');
   assert.equal(progress.at(-1)!.data.iter, 5);
   assert.equal(progress.at(-1)!.data.iters, 5);
-  assert.ok(progress.some((p) => typeof p.data.preview === 'string' && p.data.preview.startsWith('data:image/png;base64,')));
+  assert.ok(
+    progress.some((p) => typeof p.data.preview === 'string' && p.data.preview.startsWith('data:image/png;base64,')),
+  );
   const start = events[0]!.data;
   assert.equal(start.resize.resized, false);
   assert.equal(start.holeFraction, 64 / 784);
@@ -160,28 +190,52 @@ test('POST /api/inpaint streams progress to the end; the result differs from the
 
 test('a mask kind instead of a PNG; an image of another size comes back at its own size, known pixels unchanged', async () => {
   const big = { data: new Float32Array(60 * 40 * 3).fill(0.3), n: 1, height: 40, width: 60, channels: 3 };
-  const r = await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1 } });
+  const r = await post({
+    model: 'tiny',
+    image: await pngDataUrl(big),
+    mask: { kind: 'center', seed: 1 },
+    options: { iters: 2, restarts: 1 },
+  });
   assert.equal(r.status, 200);
   const ev = parseSse(r.text);
   const start = ev[0]!.data;
-  assert.deepEqual(start.resize, { from: { width: 60, height: 40 }, to: { width: 28, height: 28 }, fit: 'whole', regions: [{ left: 0, top: 0, width: 60, height: 40 }], resized: true });
+  assert.deepEqual(start.resize, {
+    from: { width: 60, height: 40 },
+    to: { width: 28, height: 28 },
+    fit: 'whole',
+    regions: [{ left: 0, top: 0, width: 60, height: 40 }],
+    resized: true,
+  });
   const res = ev.at(-1)!;
   assert.equal(res.event, 'result');
   const p = await pixels(res.data.input);
   assert.deepEqual([p.width, p.height], [60, 40]);
   // RGB converted to the model's one channel: grey everywhere (the PNG may still store 3 channels).
-  for (let i = 0; i < 60 * 40; i++) for (let c = 0; c < p.channels; c++) assert.equal(p.data[i * p.channels + c], Math.round(0.3 * 255));
+  for (let i = 0; i < 60 * 40; i++)
+    for (let c = 0; c < p.channels; c++) assert.equal(p.data[i * p.channels + c], Math.round(0.3 * 255));
   // Every result at the upload's size; outside the hole the blended result is the upload, byte for byte.
   const [m, b] = [await pixels(res.data.mask), await pixels(res.data.blended)];
   assert.deepEqual([b.width, b.height, m.width, m.height], [60, 40, 60, 40]);
   let holes = 0;
   for (let i = 0; i < 60 * 40; i++) {
-    if (m.data[i * m.channels]! >= 128) { holes++; continue; } // white = hole (the default convention)
+    if (m.data[i * m.channels]! >= 128) {
+      holes++;
+      continue;
+    } // white = hole (the default convention)
     assert.equal(b.data[i * b.channels], p.data[i * p.channels], `known pixel ${i} changed`);
   }
-  assert.ok(holes > 100 && holes < 60 * 40 / 2, `${holes} hole pixels`);
+  assert.ok(holes > 100 && holes < (60 * 40) / 2, `${holes} hole pixels`);
   // fit crop: one region around the centre hole.
-  const c = parseSse((await post({ model: 'tiny', image: await pngDataUrl(big), mask: { kind: 'center', seed: 1 }, options: { iters: 2, restarts: 1, fit: 'crop' } })).text);
+  const c = parseSse(
+    (
+      await post({
+        model: 'tiny',
+        image: await pngDataUrl(big),
+        mask: { kind: 'center', seed: 1 },
+        options: { iters: 2, restarts: 1, fit: 'crop' },
+      })
+    ).text,
+  );
   assert.equal(c[0]!.data.resize.fit, 'crop');
   assert.equal(c[0]!.data.resize.regions.length, 1);
   assert.equal(c.at(-1)!.event, 'result');
@@ -199,20 +253,49 @@ test('bad requests get 4xx JSON errors naming the problem', async () => {
   const img = await pngDataUrl(testImage());
   const mask = await pngDataUrl(squareMask());
   await expectError({ model: 'tiny', mask }, 400, /no image/);
-  await expectError(JSON.stringify({ model: 'tiny', image: img, mask }), 415, /content type must be application\/json/, 'text/plain');
+  await expectError(
+    JSON.stringify({ model: 'tiny', image: img, mask }),
+    415,
+    /content type must be application\/json/,
+    'text/plain',
+  );
   await expectError('{"model": ', 400, /not valid JSON/);
   await expectError({ model: 'nope', image: img, mask }, 404, /unknown model 'nope' \(valid: tiny\)/);
-  await expectError({ model: 'tiny', image: img, mask: { kind: 'blob' } }, 400, /unknown mask kind 'blob' \(valid: center/);
+  await expectError(
+    { model: 'tiny', image: img, mask: { kind: 'blob' } },
+    400,
+    /unknown mask kind 'blob' \(valid: center/,
+  );
   await expectError({ model: 'tiny', image: 'data:image/png;base64,@@@@', mask }, 400, /image is not valid base64/);
   await expectError({ model: 'tiny', image: 'hello', mask }, 400, /image is not a data URL/);
   await expectError({ model: 'tiny', image: 'data:text/html;base64,AAAA', mask }, 400, /image has type 'text\/html'/);
   await expectError({ model: 'tiny', image: 'data:image/png;base64,AAAA', mask }, 400, /cannot decode image/);
-  await expectError({ model: 'tiny', image: img, mask, options: { iters: 100000 } }, 400, /iters 100000 is above this server's limit/);
-  await expectError({ model: 'tiny', image: img, mask, options: { iters: 'many' } }, 400, /options\.iters: Expected number/);
-  await expectError({ model: 'tiny', image: img, mask, options: { speed: 1 } }, 400, /unknown key\(s\) 'options\.speed'/);
+  await expectError(
+    { model: 'tiny', image: img, mask, options: { iters: 100000 } },
+    400,
+    /iters 100000 is above this server's limit/,
+  );
+  await expectError(
+    { model: 'tiny', image: img, mask, options: { iters: 'many' } },
+    400,
+    /options\.iters: Expected number/,
+  );
+  await expectError(
+    { model: 'tiny', image: img, mask, options: { speed: 1 } },
+    400,
+    /unknown key\(s\) 'options\.speed'/,
+  );
   // The CLI's rule (pixels, from the header, before decoding), at the server's limit: 16 MP by default.
-  const big = `data:image/png;base64,${(await sharp({ create: { width: 4001, height: 4000, channels: 3, background: '#fff' } }).png().toBuffer()).toString('base64')}`;
-  await expectError({ model: 'tiny', image: big, mask: { kind: 'center' } }, 400, /image is 4001×4000 px \(16\.0 MP\), above this server's limit of 16\.0 MP \(serve --max-pixels\)/);
+  const big = `data:image/png;base64,${(
+    await sharp({ create: { width: 4001, height: 4000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer()
+  ).toString('base64')}`;
+  await expectError(
+    { model: 'tiny', image: big, mask: { kind: 'center' } },
+    400,
+    /image is 4001×4000 px \(16\.0 MP\), above this server's limit of 16\.0 MP \(serve --max-pixels\)/,
+  );
   const r = await fetch(`${S.url}/api/inpaint`);
   assert.equal(r.status, 405);
 });
@@ -226,7 +309,12 @@ test('a mask file of another size is resized to the image, every hole kept, as t
   // Both sent (and the mask returned) in the default convention, white = hole: the files are the
   // Masks (1 = known) inverted.
   for (const m of [fine, squareMask(20)]) {
-    const r = await post({ model: 'tiny', image: img, mask: await pngDataUrl({ ...m, data: m.data.map((v) => 1 - v) }), options: { iters: 2, restarts: 1 } });
+    const r = await post({
+      model: 'tiny',
+      image: img,
+      mask: await pngDataUrl({ ...m, data: m.data.map((v) => 1 - v) }),
+      options: { iters: 2, restarts: 1 },
+    });
     assert.equal(r.status, 200, r.text);
     const res = parseSse(r.text).at(-1)!;
     assert.equal(res.event, 'result', r.text.slice(0, 300));
@@ -234,17 +322,28 @@ test('a mask file of another size is resized to the image, every hole kept, as t
     const got = await pixels(res.data.mask);
     assert.deepEqual([got.width, got.height], [28, 28]);
     const want = resizeMaskKeepHoles({ data: m.data, height: m.height, width: m.width }, 28, 28);
-    const pixelsWhere = (d: ArrayLike<number>, step: number, hole: (v: number) => boolean) => Array.from({ length: 784 }, (_, i) => i).filter((i) => hole(d[i * step]!));
+    const pixelsWhere = (d: ArrayLike<number>, step: number, hole: (v: number) => boolean) =>
+      Array.from({ length: 784 }, (_, i) => i).filter((i) => hole(d[i * step]!));
     const wantHoles = pixelsWhere(want.data, 1, (v) => v < 0.5);
-    assert.deepEqual(pixelsWhere(got.data, got.channels, (v) => v >= 128), wantHoles);
+    assert.deepEqual(
+      pixelsWhere(got.data, got.channels, (v) => v >= 128),
+      wantHoles,
+    );
     assert.ok(wantHoles.length > 0);
   }
 });
 
 test('a GIF upload is accepted, as the CLI reads GIF (issue #31): PNG, JPEG, WebP and GIF everywhere', async () => {
-  const gif = await sharp(Buffer.from((await pngDataUrl(testImage())).split(',')[1]!, 'base64')).gif().toBuffer();
+  const gif = await sharp(Buffer.from((await pngDataUrl(testImage())).split(',')[1]!, 'base64'))
+    .gif()
+    .toBuffer();
   for (const type of ['image/gif', 'image/png']) {
-    const r = await post({ model: 'tiny', image: `data:${type};base64,${gif.toString('base64')}`, mask: { kind: 'center' }, options: { iters: 2, restarts: 1 } });
+    const r = await post({
+      model: 'tiny',
+      image: `data:${type};base64,${gif.toString('base64')}`,
+      mask: { kind: 'center' },
+      options: { iters: 2, restarts: 1 },
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(parseSse(r.text).at(-1)!.event, 'result', r.text.slice(0, 300));
   }
@@ -254,7 +353,11 @@ test('a GIF upload is accepted, as the CLI reads GIF (issue #31): PNG, JPEG, Web
 
 test('a body over the limit gets 413', async () => {
   const big = 'x'.repeat(1024 * 1024 + 10);
-  await expectError({ model: 'tiny', image: big, mask: { kind: 'center' } }, 413, /larger than this server's limit of 1048576 bytes/);
+  await expectError(
+    { model: 'tiny', image: big, mask: { kind: 'center' } },
+    413,
+    /larger than this server's limit of 1048576 bytes/,
+  );
   // The server is still up.
   assert.equal((await fetch(`${S.url}/healthz`)).status, 200);
 });
@@ -320,7 +423,12 @@ test('a job over the time limit ends with an error event', async () => {
     const r = await fetch(`${T.url}/api/inpaint`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 3000, restarts: 1 } }),
+      body: JSON.stringify({
+        model: 'tiny',
+        image: await pngDataUrl(testImage()),
+        mask: { kind: 'center' },
+        options: { iters: 3000, restarts: 1 },
+      }),
     });
     const ev = parseSse(await r.text());
     assert.equal(ev.at(-1)!.event, 'error');
@@ -336,10 +444,16 @@ test('a second job waits in line (queued event); closing the connection cancels 
   const T = await startTestServer({ limits: { maxRunning: 1, maxWaiting: 2 } });
   try {
     const before = await serverTensors(T.url);
-    const body = (iters: number) => JSON.stringify({ model: 'tiny', image: 'IMG', mask: { kind: 'center' }, options: { iters, restarts: 1 } });
+    const body = (iters: number) =>
+      JSON.stringify({ model: 'tiny', image: 'IMG', mask: { kind: 'center' }, options: { iters, restarts: 1 } });
     const img = await pngDataUrl(testImage());
     const send = (iters: number, signal?: AbortSignal) =>
-      fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(iters).replace('"IMG"', JSON.stringify(img)), ...(signal ? { signal } : {}) });
+      fetch(`${T.url}/api/inpaint`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(iters).replace('"IMG"', JSON.stringify(img)),
+        ...(signal ? { signal } : {}),
+      });
     const ac = new AbortController();
     const long = await send(3000, ac.signal);
     // Wait until the long job streams progress, so it holds the only slot.
@@ -370,11 +484,22 @@ test('a second job waits in line (queued event); closing the connection cancels 
 test('an mlp checkpoint is served and completes through POST /api/inpaint', async () => {
   const T = await startTestServer({}, 'mlp');
   try {
-    const models = (await (await fetch(`${T.url}/api/models`)).json()) as { name: string; size: number; nz: number; manifest: { model: string } }[];
-    assert.deepEqual(models.map((m) => [m.name, m.size, m.nz, m.manifest.model]), [['tiny', 28, 8, 'mlp']]);
+    const models = (await (await fetch(`${T.url}/api/models`)).json()) as {
+      name: string;
+      size: number;
+      nz: number;
+      manifest: { model: string };
+    }[];
+    assert.deepEqual(
+      models.map((m) => [m.name, m.size, m.nz, m.manifest.model]),
+      [['tiny', 28, 8, 'mlp']],
+    );
     // The page's path: tf.loadLayersModel on the served model.json URLs (custom layers registered).
     const t0 = tf.memory().numTensors;
-    const [g, d] = await Promise.all([tf.loadLayersModel(`${T.url}/models/tiny/generator/model.json`), tf.loadLayersModel(`${T.url}/models/tiny/critic/model.json`)]);
+    const [g, d] = await Promise.all([
+      tf.loadLayersModel(`${T.url}/models/tiny/generator/model.json`),
+      tf.loadLayersModel(`${T.url}/models/tiny/critic/model.json`),
+    ]);
     const score = tf.tidy(() => (d.predict(g.predict(tf.zeros([1, 8])) as tf.Tensor) as tf.Tensor).shape);
     assert.deepEqual(score, [1, 1]);
     g.dispose();
@@ -383,7 +508,12 @@ test('an mlp checkpoint is served and completes through POST /api/inpaint', asyn
     const r = await fetch(`${T.url}/api/inpaint`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 4, restarts: 1 } }),
+      body: JSON.stringify({
+        model: 'tiny',
+        image: await pngDataUrl(testImage()),
+        mask: { kind: 'center' },
+        options: { iters: 4, restarts: 1 },
+      }),
     });
     const ev = parseSse(await r.text());
     assert.equal(ev.at(-1)!.event, 'result', JSON.stringify(ev.at(-1)));
@@ -399,7 +529,8 @@ test('a model with an encoder: listed with its files and digest, searches start 
     const [m] = (await (await fetch(`${T.url}/api/models`)).json()) as any[];
     assert.equal(m.encoder.model, '/models/tiny/encoder/model.json');
     assert.match(m.encoder.digest, /^sha256:[0-9a-f]{64}$/);
-    for (const f of ['model.json', 'weights.bin', 'manifest.json']) assert.equal((await fetch(`${T.url}/models/tiny/encoder/${f}`)).status, 200, f);
+    for (const f of ['model.json', 'weights.bin', 'manifest.json'])
+      assert.equal((await fetch(`${T.url}/models/tiny/encoder/${f}`)).status, 200, f);
     // The browser's path: plain TF.js loads the encoder.
     const E = await tf.loadLayersModel(`${T.url}${m.encoder.model}`);
     assert.deepEqual(E.outputs[0]!.shape, [null, 8]);
@@ -407,7 +538,16 @@ test('a model with an encoder: listed with its files and digest, searches start 
     const cfg = (await (await fetch(`${T.url}/api/config`)).json()) as any;
     assert.deepEqual(cfg.defaults.encoder, { iters: 100, restarts: 1 });
     const run = async (options: object) => {
-      const r = await fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options }) });
+      const r = await fetch(`${T.url}/api/inpaint`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'tiny',
+          image: await pngDataUrl(testImage()),
+          mask: { kind: 'center' },
+          options,
+        }),
+      });
       return { status: r.status, events: parseSse(await r.text()) };
     };
     // Defaults from the encoder's z: 100 iterations × 1 restart; the first preview comes at iteration 0.
@@ -426,7 +566,16 @@ test('a model with an encoder: listed with its files and digest, searches start 
   // A model without an encoder: init encoder is a 400 naming the model; an encoder for another generator is not served.
   const U = await startTestServer();
   try {
-    const r = await fetch(`${U.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { init: 'encoder' } }) });
+    const r = await fetch(`${U.url}/api/inpaint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'tiny',
+        image: await pngDataUrl(testImage()),
+        mask: { kind: 'center' },
+        options: { init: 'encoder' },
+      }),
+    });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as any).error, /init 'encoder'.*model 'tiny' has no encoder/);
     await addTinyEncoder(U.modelDir, true);
@@ -436,7 +585,11 @@ test('a model with an encoder: listed with its files and digest, searches start 
     assert.match(notices.join('\n'), /served without its encoder: encoder .* was trained for another generator/);
     // The running server took the model without one: the encoder files written since are not served.
     assert.equal((await fetch(`${U.url}/models/tiny/encoder/model.json`)).status, 404);
-    assert.equal((await fetch(`${U.url}/models/tiny/%65ncoder/model.json`)).status, 404, 'an encoded segment names the same folder');
+    assert.equal(
+      (await fetch(`${U.url}/models/tiny/%65ncoder/model.json`)).status,
+      404,
+      'an encoded segment names the same folder',
+    );
   } finally {
     await U.stop();
   }
@@ -458,16 +611,34 @@ test('serve --encoder DIR: an encoder kept outside the model is listed, served a
     assert.equal(m.encoder.model, '/models/tiny/encoder/model.json');
     const served = Buffer.from(await (await fetch(`${T.url}/models/tiny/encoder/weights.bin`)).arrayBuffer());
     assert.deepEqual(served, fs.readFileSync(path.join(outside, 'weights.bin')));
-    const r = await fetch(`${T.url}/api/inpaint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny', image: await pngDataUrl(testImage()), mask: { kind: 'center' }, options: { iters: 2 } }) });
+    const r = await fetch(`${T.url}/api/inpaint`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'tiny',
+        image: await pngDataUrl(testImage()),
+        mask: { kind: 'center' },
+        options: { iters: 2 },
+      }),
+    });
     const ev = parseSse(await r.text());
     assert.equal(ev[0]!.data.start, 'encoder');
     assert.equal(ev.at(-1)!.event, 'result', JSON.stringify(ev.at(-1)));
     // Asked for by name, a wrong encoder is an error (not a notice and a model served without it).
     const stale = path.join(U.tmp, 'stale-encoder');
     fs.renameSync(await addTinyEncoder(U.modelDir, true), stale);
-    await assert.rejects(loadServedModels([U.modelDir], () => {}, { encoder: stale }), /was trained for another generator/);
-    await assert.rejects(loadServedModels([U.modelDir, U.modelDir], () => {}, { encoder: outside }), /--encoder is for one model, but 2 would be served/);
-    await assert.rejects(loadServedModels([U.modelDir], () => {}, { encoder: path.join(U.tmp, 'nowhere') }), /encoder folder '.*nowhere' does not exist/);
+    await assert.rejects(
+      loadServedModels([U.modelDir], () => {}, { encoder: stale }),
+      /was trained for another generator/,
+    );
+    await assert.rejects(
+      loadServedModels([U.modelDir, U.modelDir], () => {}, { encoder: outside }),
+      /--encoder is for one model, but 2 would be served/,
+    );
+    await assert.rejects(
+      loadServedModels([U.modelDir], () => {}, { encoder: path.join(U.tmp, 'nowhere') }),
+      /encoder folder '.*nowhere' does not exist/,
+    );
     assert.deepEqual(notices, []);
   } finally {
     await T?.close();

@@ -28,7 +28,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net, { type AddressInfo } from 'node:net';
+import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describeFsError } from '../io/atomic.js';
 import { encodePng, maskToImage } from '../io/image.js';
 import { PACKAGE_ROOT } from '../io/paths.js';
@@ -91,7 +92,12 @@ const RUN_FILES = new Set(['samples/latest.png', 'plot.svg', 'plot.png']);
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const s = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(s), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(s),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(s);
 }
 
@@ -109,7 +115,8 @@ function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
       return;
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
-    const tooBig = () => new HttpError(413, `request body is larger than this server's limit of ${max} bytes`, { Connection: 'close' });
+    const tooBig = () =>
+      new HttpError(413, `request body is larger than this server's limit of ${max} bytes`, { Connection: 'close' });
     if (declared > max) {
       req.resume();
       reject(tooBig());
@@ -186,14 +193,29 @@ function runInfo(runDir: string): Record<string, unknown> {
   };
 }
 
-export function createServer(opts: ServerOptions): { server: http.Server; queue: JobQueue; pool: InpaintRunner; limits: Limits } {
+export function createServer(opts: ServerOptions): {
+  server: http.Server;
+  queue: JobQueue;
+  pool: InpaintRunner;
+  limits: Limits;
+} {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   // With a runner the shared queue decides who waits (its depth → 429); locally every request runs.
-  const queue = opts.runner ? new JobQueue(Number.MAX_SAFE_INTEGER, 0) : new JobQueue(limits.maxRunning, limits.maxWaiting);
+  const queue = opts.runner
+    ? new JobQueue(Number.MAX_SAFE_INTEGER, 0)
+    : new JobQueue(limits.maxRunning, limits.maxWaiting);
   // One worker per running job: inpainting never blocks the HTTP thread.
-  const pool: InpaintRunner = opts.runner ?? new InpaintPool(limits.maxRunning, { backend: opts.backend ?? 'auto', models: opts.models.map((m) => ({ name: m.name, dir: m.dir, encoder: m.encoder?.dir ?? null })) });
+  const pool: InpaintRunner =
+    opts.runner ??
+    new InpaintPool(limits.maxRunning, {
+      backend: opts.backend ?? 'auto',
+      models: opts.models.map((m) => ({ name: m.name, dir: m.dir, encoder: m.encoder?.dir ?? null })),
+    });
   let backendName: string | null = null;
-  pool.ready().then((b) => (backendName = b), () => {});
+  pool.ready().then(
+    (b) => (backendName = b),
+    () => {},
+  );
   const webRoot = opts.webRoot ?? WEB_ROOT;
   const log = opts.log ?? (() => {});
 
@@ -201,7 +223,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
   const allowed = new Set((opts.allowedHosts ?? []).map((h) => hostOf(h)));
 
   /** Validate (cheap) → take a place in the queue or 429 → decode and fit (slow) → run. */
-  async function runJob(req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
+  async function runJob(_req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
     const checked = validateBody(body, opts.models, limits);
     // The client going away (tab closed, fetch aborted) cancels the job, waiting or running.
     const ac = new AbortController();
@@ -234,7 +256,14 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     });
     if (!queued) {
       const wait = queue.retryAfter();
-      json(res, 429, { error: `server busy: ${queue.stats.running} job(s) running and ${queue.stats.waiting} waiting; retry in ${wait} s` }, { 'Retry-After': String(wait) });
+      json(
+        res,
+        429,
+        {
+          error: `server busy: ${queue.stats.running} job(s) running and ${queue.stats.waiting} waiting; retry in ${wait} s`,
+        },
+        { 'Retry-After': String(wait) },
+      );
       return;
     }
     // A rejection (the client left while waiting) is handled below; never leave it unhandled.
@@ -246,13 +275,20 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     } catch (e) {
       finished = true;
       ac.abort();
-      queued.then((slot) => slot.release(), () => {});
+      queued.then(
+        (slot) => slot.release(),
+        () => {},
+      );
       throw e;
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
     streaming = true;
     if (position > 0) send('queued', { position });
-    let slot;
+    let slot: Awaited<typeof queued>;
     try {
       slot = await queued;
     } catch {
@@ -267,7 +303,17 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     }, limits.jobTimeoutSec * 1000);
     const t0 = Date.now();
     try {
-      send('start', { model: model.name, start: checked.start, iters: options.iters, restarts: options.restarts, options, resize, holeFraction: holeFraction(mask), maskConvention, ...(warning ? { warning } : {}) });
+      send('start', {
+        model: model.name,
+        start: checked.start,
+        iters: options.iters,
+        restarts: options.restarts,
+        options,
+        resize,
+        holeFraction: holeFraction(mask),
+        maskConvention,
+        ...(warning ? { warning } : {}),
+      });
       // A preview of G(z) about 20 times per run, as the page's own (previewEvery); plain progress at
       // most every 100 ms. The first preview (iteration 0) is G(z) at the start: from an encoder, its
       // one-pass fill, at once.
@@ -281,14 +327,38 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
         const raw = p.raw;
         chain = chain.then(async () => send('progress', raw ? { ...base, preview: await dataUrl(raw) } : base));
       };
-      const r = await pool.run({ model: model.name, image, mask, options: { ...options, progressEvery } }, onProgress, ac.signal, admission?.ok ? admission : undefined);
+      const r = await pool.run(
+        { model: model.name, image, mask, options: { ...options, progressEvery } },
+        onProgress,
+        ac.signal,
+        admission?.ok ? admission : undefined,
+      );
       await chain;
-      const [input, maskPng, masked, raw, composite, blended] = await Promise.all([image, maskToImage(mask, maskConvention), r.masked, r.raw, r.composite, r.blended].map(dataUrl));
-      send('result', { input, mask: maskPng, maskConvention, masked, raw, composite, blended, losses: r.losses, domain: r.domain ?? null, resize, seconds: (Date.now() - t0) / 1000, backend: backendName });
+      const [input, maskPng, masked, raw, composite, blended] = await Promise.all(
+        [image, maskToImage(mask, maskConvention), r.masked, r.raw, r.composite, r.blended].map(dataUrl),
+      );
+      send('result', {
+        input,
+        mask: maskPng,
+        maskConvention,
+        masked,
+        raw,
+        composite,
+        blended,
+        losses: r.losses,
+        domain: r.domain ?? null,
+        resize,
+        seconds: (Date.now() - t0) / 1000,
+        backend: backendName,
+      });
       log(`inpaint ${model.name} ${options.iters} iters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       await chain.catch(() => {});
-      const msg = timedOut ? `job exceeded this server's time limit of ${limits.jobTimeoutSec} s` : e instanceof UserError ? e.message : `internal error: ${(e as Error).message}`;
+      const msg = timedOut
+        ? `job exceeded this server's time limit of ${limits.jobTimeoutSec} s`
+        : e instanceof UserError
+          ? e.message
+          : `internal error: ${(e as Error).message}`;
       if (!(e instanceof UserError) && !timedOut) log(`inpaint failed: ${(e as Error).stack ?? String(e)}`);
       send('error', { error: msg });
     } finally {
@@ -305,7 +375,14 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
       req.resume();
       const a = req.socket.remoteAddress ?? '?';
       log(`refused a request from ${a}: over ${limits.maxConnectionsPerAddress} open connections`);
-      return json(res, 429, { error: `server busy: more than ${limits.maxConnectionsPerAddress} connections open from ${a} (this server's limit per address); retry in 1 s` }, { 'Retry-After': '1', Connection: 'close' });
+      return json(
+        res,
+        429,
+        {
+          error: `server busy: more than ${limits.maxConnectionsPerAddress} connections open from ${a} (this server's limit per address); retry in 1 s`,
+        },
+        { 'Retry-After': '1', Connection: 'close' },
+      );
     }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -315,14 +392,17 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     const hostHeader = req.headers.host;
     if (!anyHost && hostHeader !== undefined && !allowed.has(hostOf(hostHeader))) {
       req.resume();
-      return json(res, 403, { error: `host '${hostOf(hostHeader)}' is not a name this server answers to (valid: ${[...allowed].join(', ')}; start it with --allow-host NAME to add one)` });
+      return json(res, 403, {
+        error: `host '${hostOf(hostHeader)}' is not a name this server answers to (valid: ${[...allowed].join(', ')}; start it with --allow-host NAME to add one)`,
+      });
     }
     if (pathname === '/api/inpaint') {
       if (method !== 'POST') return json(res, 405, { error: 'use POST for /api/inpaint' }, { Allow: 'POST' });
       const body = await readJson(req, limits.maxBodyBytes);
       return runJob(req, res, body);
     }
-    if (method !== 'GET' && method !== 'HEAD') return json(res, 405, { error: `method ${method} not allowed on ${pathname}` }, { Allow: 'GET' });
+    if (method !== 'GET' && method !== 'HEAD')
+      return json(res, 405, { error: `method ${method} not allowed on ${pathname}` }, { Allow: 'GET' });
     req.resume();
     if (pathname === '/healthz') return json(res, 200, { ok: true, jobs: queue.stats, tensors: pool.tensors() });
     if (pathname === '/api/models') return json(res, 200, opts.models.map(modelInfo));
@@ -331,7 +411,15 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
         maskKinds: MASK_KINDS.map((kind) => ({ kind, describe: describeMaskKind(kind) })),
         limits,
         // The library's own defaults (the page fills its form with them): per start, as the CLI.
-        defaults: { ...INIT_DEFAULTS.random, lambda: DEFAULT_INPAINT.lambda, lr: DEFAULT_INPAINT.lr, seed: DEFAULT_INPAINT.seed, blend: DEFAULT_INPAINT.blend, init: DEFAULT_INPAINT.init, encoder: INIT_DEFAULTS.encoder },
+        defaults: {
+          ...INIT_DEFAULTS.random,
+          lambda: DEFAULT_INPAINT.lambda,
+          lr: DEFAULT_INPAINT.lr,
+          seed: DEFAULT_INPAINT.seed,
+          blend: DEFAULT_INPAINT.blend,
+          init: DEFAULT_INPAINT.init,
+          encoder: INIT_DEFAULTS.encoder,
+        },
         formats: IMAGE_FORMATS,
         backend: backendName,
         run: !!opts.runDir,
@@ -383,7 +471,9 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
     // The page. `/` is index.html; hashed assets may be cached for long.
     const rel = pathname === '/' ? 'index.html' : pathname.slice(1);
     if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
-      return json(res, 503, { error: `the web page is not built (no ${path.join(webRoot, 'index.html')}): run \`npm run build:web\`` });
+      return json(res, 503, {
+        error: `the web page is not built (no ${path.join(webRoot, 'index.html')}): run \`npm run build:web\``,
+      });
     }
     const r = resolveInside(webRoot, rel);
     if (!r.ok) return json(res, r.status, { error: r.status === 403 ? 'forbidden path' : 'not found' });
@@ -405,7 +495,12 @@ export function createServer(opts: ServerOptions): { server: http.Server; queue:
         res.end();
         return;
       }
-      json(res, status, { error: status === 500 ? 'internal error' : (e as Error).message }, e instanceof HttpError ? e.headers : {});
+      json(
+        res,
+        status,
+        { error: status === 500 ? 'internal error' : (e as Error).message },
+        e instanceof HttpError ? e.headers : {},
+      );
     });
   });
   // Receiving a request is bounded (headers, then body); answering it is not: an SSE stream may run
@@ -484,7 +579,10 @@ const LISTEN_ERRORS: Record<string, string> = {
  * machine or an unknown host → one UserError line naming host and port.
  */
 export async function startServer(opts: ServerOptions, port = 8080, host = '127.0.0.1'): Promise<RunningServer> {
-  const { server, queue, pool } = createServer({ ...opts, allowedHosts: opts.allowedHosts ?? defaultAllowedHosts(host) });
+  const { server, queue, pool } = createServer({
+    ...opts,
+    allowedHosts: opts.allowedHosts ?? defaultAllowedHosts(host),
+  });
   let backend: string;
   try {
     backend = await pool.ready();
@@ -498,7 +596,10 @@ export async function startServer(opts: ServerOptions, port = 8080, host = '127.
   } catch (e) {
     await pool.close();
     const code = (e as NodeJS.ErrnoException).code;
-    if (code && !(e instanceof UserError)) throw new UserError(`cannot listen on ${host}:${port}: ${LISTEN_ERRORS[code] ?? describeFsError(e)}${LISTEN_ERRORS[code] ? ` (${code})` : ''}`);
+    if (code && !(e instanceof UserError))
+      throw new UserError(
+        `cannot listen on ${host}:${port}: ${LISTEN_ERRORS[code] ?? describeFsError(e)}${LISTEN_ERRORS[code] ? ` (${code})` : ''}`,
+      );
     throw e;
   }
   const a = server.address() as AddressInfo;

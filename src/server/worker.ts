@@ -40,7 +40,10 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
     for (const m of init.models) {
       const ck = await loadCheckpoint(m.dir, { encoder: false }); // its encoder: below, the one the server chose
       // The encoder was checked against this generator when the server loaded its models; checked again here.
-      models.set(m.name, { ...ck, encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null });
+      models.set(m.name, {
+        ...ck,
+        encoder: m.encoder ? (await loadEncoder(m.encoder, ck.generator, m.name)).encoder : null,
+      });
     }
     return backend;
   },
@@ -51,7 +54,14 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
     const [r] = await inpaintImages(model, [job.image], [job.mask], job.options, { signal, onProgress });
     if (r!.error) throw new UserError(r!.error);
     const losses = r!.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 }; // no hole: no search
-    return { masked: r!.masked, raw: r!.raw, composite: r!.composite, blended: r!.blended, losses, ...(r!.domain ? { domain: r!.domain } : {}) };
+    return {
+      masked: r!.masked,
+      raw: r!.raw,
+      composite: r!.composite,
+      blended: r!.blended,
+      losses,
+      ...(r!.domain ? { domain: r!.domain } : {}),
+    };
   },
   tensors: () => tf.memory().numTensors,
 });

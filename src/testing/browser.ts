@@ -12,17 +12,41 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * software rasteriser even with --disable-gpu; the last three flags give WebGPU a software
  * (SwiftShader Vulkan) adapter, so both GPU backends run here — for correctness, not speed.
  */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+];
 
 /**
  * Drag the mouse over an element from (x0, y0) to (x1, y1) — fractions of its box — in `steps` moves,
  * as a person draws a stroke.
  */
-export async function dragOn(page: Page, selector: string, x0: number, y0: number, x1: number, y1: number, steps = 8): Promise<void> {
+export async function dragOn(
+  page: Page,
+  selector: string,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  steps = 8,
+): Promise<void> {
   const box = (await page.locator(selector).boundingBox())!;
   await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
   await page.mouse.down();
-  for (let k = 1; k <= steps; k++) await page.mouse.move(box.x + (x0 + ((x1 - x0) * k) / steps) * box.width, box.y + (y0 + ((y1 - y0) * k) / steps) * box.height);
+  for (let k = 1; k <= steps; k++)
+    await page.mouse.move(
+      box.x + (x0 + ((x1 - x0) * k) / steps) * box.width,
+      box.y + (y0 + ((y1 - y0) * k) / steps) * box.height,
+    );
   await page.mouse.up();
 }
 
@@ -39,8 +63,27 @@ function newest(p: string): number {
  */
 export function ensureWebBuilt(): void {
   const index = path.join(PACKAGE_ROOT, 'web-dist', 'index.html');
-  const inputs = ['src/web', 'src/inpaint', 'src/encoder', 'src/masks', 'src/models', 'src/backends', 'src/util', 'src/types.ts', 'vite.config.ts'];
-  const sources = Math.max(...inputs.map((p) => path.join(PACKAGE_ROOT, p)).filter((p) => fs.existsSync(p)).map(newest));
+  const inputs = [
+    'src/web',
+    'src/inpaint',
+    'src/encoder',
+    'src/masks',
+    'src/models',
+    'src/backends',
+    'src/util',
+    'src/types.ts',
+    'vite.config.ts',
+  ];
+  const sources = Math.max(
+    ...inputs
+      .map((p) => path.join(PACKAGE_ROOT, p))
+      .filter((p) => fs.existsSync(p))
+      .map(newest),
+  );
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
+    { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }

@@ -26,11 +26,22 @@ export function pngHeaderOnly(width: number, height: number): Uint8Array {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // colour type: grey
   const row = zlib.deflateSync(Buffer.alloc(1 + Math.min(width, 64)));
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', row), chunk('IEND', new Uint8Array(0))]));
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', row),
+      chunk('IEND', new Uint8Array(0)),
+    ]),
+  );
 }
 
 /** A small SVG (rendered by librsvg if it ever reached sharp). */
-export const SVG_BYTES = new Uint8Array(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><rect width="28" height="28" fill="red"/></svg>'));
+export const SVG_BYTES = new Uint8Array(
+  Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><rect width="28" height="28" fill="red"/></svg>',
+  ),
+);
 
 /** The first bytes of a little-endian TIFF (libtiff's input). */
 export const TIFF_SIGNATURE = new Uint8Array([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00]);

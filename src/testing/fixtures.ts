@@ -16,7 +16,8 @@ export function barsDataset(n: number, seed = 0, size = 28): Dataset {
   const rng = new Rng(seed);
   const px = new Uint8Array(n * size * size);
   for (let i = 0; i < n; i++) {
-    const x0 = 4 + rng.int(size - 12), w = 4;
+    const x0 = 4 + rng.int(size - 12),
+      w = 4;
     for (let y = 0; y < size; y++) for (let x = x0; x < x0 + w; x++) px[i * size * size + y * size + x] = 230;
   }
   return { name: 'bars', split: 'train', size, channels: 1, n, pixels: px, skipped: 0 };

@@ -28,7 +28,11 @@ export interface CliRun {
 export function runCli(args: string[], guardMs = 300_000): CliRun {
   const rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-rss-')), 'rss');
   try {
-    const r = spawnSync(process.execPath, ['--import', PRELOAD, CLI, ...args], { encoding: 'utf8', timeout: guardMs, env: { ...process.env, WGAN_RSS_FILE: rssFile } });
+    const r = spawnSync(process.execPath, ['--import', PRELOAD, CLI, ...args], {
+      encoding: 'utf8',
+      timeout: guardMs,
+      env: { ...process.env, WGAN_RSS_FILE: rssFile },
+    });
     const kb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) : NaN;
     return { status: r.status, stderr: r.stderr ?? '', stdout: r.stdout ?? '', maxRssMB: kb / 1024 };
   } finally {

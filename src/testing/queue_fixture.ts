@@ -23,7 +23,10 @@ export interface QueueFixture {
 }
 
 /** `n` distinct 28×28 grey PNGs (the test disc, brightness and gradient varied) and the tiny model. */
-export async function makeQueueFixture(n: number, extraModel = false): Promise<QueueFixture & { otherModelDir?: string }> {
+export async function makeQueueFixture(
+  n: number,
+  extraModel = false,
+): Promise<QueueFixture & { otherModelDir?: string }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-queue-'));
   const modelDir = await makeTinyModel(path.join(tmp, 'model'));
   const input = path.join(tmp, 'in');
@@ -31,12 +34,19 @@ export async function makeQueueFixture(n: number, extraModel = false): Promise<Q
   const files: string[] = [];
   for (let i = 0; i < n; i++) {
     const im = testImage(28, 1);
-    for (let j = 0; j < im.data.length; j++) im.data[j] = Math.min(1, im.data[j]! * (0.4 + (0.6 * i) / n) + ((j * (i + 1)) % 7) / 100);
+    for (let j = 0; j < im.data.length; j++)
+      im.data[j] = Math.min(1, im.data[j]! * (0.4 + (0.6 * i) / n) + ((j * (i + 1)) % 7) / 100);
     const f = path.join(input, `img${String(i).padStart(4, '0')}.png`);
     fs.writeFileSync(f, await encodePng(im));
     files.push(f);
   }
-  const out: QueueFixture & { otherModelDir?: string } = { tmp, modelDir, input, files, cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }) };
+  const out: QueueFixture & { otherModelDir?: string } = {
+    tmp,
+    modelDir,
+    input,
+    files,
+    cleanup: () => fs.rmSync(tmp, { recursive: true, force: true }),
+  };
   if (extraModel) {
     // Same architecture, other weights (buildModels seeds from the spec; a different step changes nothing):
     // rewrite one weight file so the digest differs.
@@ -70,7 +80,9 @@ export function spawnWorker(args: string[]): WorkerProc {
   let text = '';
   proc.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     const check = () => {
       if (/ ready: /.test(text)) resolve();

@@ -11,12 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 
-const CANDIDATES = [process.env.REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server'].filter((x): x is string => !!x);
+const CANDIDATES = [process.env.REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server'].filter(
+  (x): x is string => !!x,
+);
 
 /** Path of redis-server, or null (under CI=true: throws instead). */
 export function redisServerPath(): string | null {
   const p = CANDIDATES.find((c) => fs.existsSync(c)) ?? null;
-  if (!p && process.env.CI === 'true') throw new Error('redis-server is not installed (apt-get install redis-server); the queue tests need it under CI');
+  if (!p && process.env.CI === 'true')
+    throw new Error('redis-server is not installed (apt-get install redis-server); the queue tests need it under CI');
   return p;
 }
 
@@ -46,7 +49,14 @@ export interface TestRedis {
 async function waitForPing(port: number, ms: number): Promise<void> {
   const t0 = Date.now();
   for (;;) {
-    const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const r = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
     r.on('error', () => {});
     try {
       await r.connect();
@@ -68,17 +78,41 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const port = await freePort();
   let proc: ChildProcess;
   const launch = async () => {
-    proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', path.join(dir, 'redis.log'), ...extraArgs], { stdio: 'ignore' });
+    proc = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--logfile',
+        path.join(dir, 'redis.log'),
+        ...extraArgs,
+      ],
+      { stdio: 'ignore' },
+    );
     await waitForPing(port, 10_000);
   };
   await launch();
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(100 * n, 500) });
-  client.on('error', () => {});
-  const kill = () => new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    maxRetriesPerRequest: null,
+    retryStrategy: (n) => Math.min(100 * n, 500),
   });
+  client.on('error', () => {});
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

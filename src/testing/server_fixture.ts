@@ -24,7 +24,8 @@ export function testImage(size = 28, channels: 1 | 3 = 1): ImageBatch {
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const disc = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 4) ** 2;
-      for (let c = 0; c < channels; c++) data[(y * size + x) * channels + c] = disc ? 0.9 : (0.1 + 0.5 * x / size) * (c === 1 ? 0.5 : 1);
+      for (let c = 0; c < channels; c++)
+        data[(y * size + x) * channels + c] = disc ? 0.9 : (0.1 + (0.5 * x) / size) * (c === 1 ? 0.5 : 1);
     }
   }
   return { data, n: 1, height: size, width: size, channels };
@@ -36,7 +37,15 @@ export async function pngDataUrl(b: ImageBatch): Promise<string> {
 
 /** Save a tiny DCGAN (28×28×1, widths 4, nz 8) — or another model kind — as a checkpoint folder with one sample image. */
 export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string> {
-  const spec = { size: 28 as const, channels: 1 as const, nz: 8, gWidth: 4, dWidth: 4, criticNorm: 'layer' as const, seed: 1 };
+  const spec = {
+    size: 28 as const,
+    channels: 1 as const,
+    nz: 8,
+    gWidth: 4,
+    dWidth: 4,
+    criticNorm: 'layer' as const,
+    seed: 1,
+  };
   const { generator, critic } = buildModels(kind, spec);
   const config = resolveConfig({ model: kind, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, iters: 1 });
   await saveCheckpoint(dir, { generator, critic, manifest: { step: 0, seed: 1, config } });
@@ -61,7 +70,10 @@ export async function addTinyEncoder(modelDir: string, otherGenerator = false): 
   tf.dispose(scaled);
   const digest = otherGenerator ? `sha256:${'0'.repeat(64)}` : await generatorDigest(ck.generator);
   const dir = path.join(modelDir, 'encoder');
-  await saveEncoder(dir, { encoder: E, manifest: { step: 0, generator: { digest, size: 28, channels: 1, nz: 8, model: 'tiny' }, config: {} } });
+  await saveEncoder(dir, {
+    encoder: E,
+    manifest: { step: 0, generator: { digest, size: 28, channels: 1, nz: 8, model: 'tiny' }, config: {} },
+  });
   for (const m of [E, ck.generator, ck.critic]) m.dispose();
   return dir;
 }
@@ -77,7 +89,11 @@ export interface TestServer extends RunningServer {
  * A server on an ephemeral loopback port with the tiny model named `tiny` (a DCGAN unless `kind`), on
  * the cpu backend (main thread and workers); `encoder`: the model has an encoder (addTinyEncoder).
  */
-export async function startTestServer(opts: Partial<ServerOptions> = {}, kind = 'dcgan', encoder = false): Promise<TestServer> {
+export async function startTestServer(
+  opts: Partial<ServerOptions> = {},
+  kind = 'dcgan',
+  encoder = false,
+): Promise<TestServer> {
   await initBackend('cpu');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-serve-'));
   const modelDir = await makeTinyModel(path.join(tmp, 'tiny'), kind);

@@ -46,8 +46,8 @@ export async function saveOptimizer(opt: tf.Optimizer, file: string): Promise<vo
   const { data, specs } = await tf.io.encodeWeights(named);
   // getWeights() returns the slot variables themselves plus a fresh `iter` scalar: free the latter.
   for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
-  fs.writeFileSync(file + '.bin', new Uint8Array(data));
-  fs.writeFileSync(file + '.json', JSON.stringify({ className: opt.getClassName(), specs, ...adamPowers(opt) }));
+  fs.writeFileSync(`${file}.bin`, new Uint8Array(data));
+  fs.writeFileSync(`${file}.json`, JSON.stringify({ className: opt.getClassName(), specs, ...adamPowers(opt) }));
 }
 
 /**
@@ -57,7 +57,9 @@ export async function saveOptimizer(opt: tf.Optimizer, file: string): Promise<vo
  */
 function adamPowers(opt: tf.Optimizer): { accBeta?: [number, number] } {
   const a = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-  return opt instanceof tf.AdamOptimizer && a.accBeta1 && a.accBeta2 ? { accBeta: [a.accBeta1.dataSync()[0]!, a.accBeta2.dataSync()[0]!] } : {};
+  return opt instanceof tf.AdamOptimizer && a.accBeta1 && a.accBeta2
+    ? { accBeta: [a.accBeta1.dataSync()[0]!, a.accBeta2.dataSync()[0]!] }
+    : {};
 }
 
 /** Restore what saveOptimizer wrote (FILE.json + FILE.bin; required, see below). The encoder's training shares it. */
@@ -68,11 +70,17 @@ export async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<vo
   let specs: { name: string }[];
   let accBeta: [number, number] | undefined;
   try {
-    const j = JSON.parse(fs.readFileSync(file + '.json', 'utf8')) as { specs: tf.io.WeightsManifestEntry[]; accBeta?: [number, number] };
+    const j = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {
+      specs: tf.io.WeightsManifestEntry[];
+      accBeta?: [number, number];
+    };
     specs = j.specs;
     accBeta = j.accBeta;
-    const buf = fs.readFileSync(file + '.bin');
-    tensors = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs as tf.io.WeightsManifestEntry[]);
+    const buf = fs.readFileSync(`${file}.bin`);
+    tensors = tf.io.decodeWeights(
+      buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+      specs as tf.io.WeightsManifestEntry[],
+    );
   } catch (e) {
     throw new UserError(`cannot load the optimizer state '${file}.json/.bin': ${(e as Error).message.split('\n')[0]}`);
   }
@@ -83,7 +91,10 @@ export async function loadOptimizer(opt: tf.Optimizer, file: string): Promise<vo
   tf.dispose(Object.values(tensors));
   const a = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
   if (accBeta && a.accBeta1 && a.accBeta2) {
-    tf.tidy(() => { a.accBeta1!.assign(tf.scalar(accBeta[0])); a.accBeta2!.assign(tf.scalar(accBeta[1])); });
+    tf.tidy(() => {
+      a.accBeta1!.assign(tf.scalar(accBeta[0]));
+      a.accBeta2!.assign(tf.scalar(accBeta[1]));
+    });
   }
 }
 
@@ -104,7 +115,14 @@ export async function saveCheckpoint(dir: string, a: SaveArgs): Promise<void> {
       await saveOptimizer(a.dOpt, path.join(tmp, 'optimizer', 'critic'));
     }
     // The digests of everything written so far (not manifest.json itself): checked on load and resume.
-    const manifest: Manifest = { format: CHECKPOINT_FORMAT, library: VERSION, tfjs: tf.version.tfjs, createdAt: new Date().toISOString(), ...a.manifest, files: fileDigests(tmp) };
+    const manifest: Manifest = {
+      format: CHECKPOINT_FORMAT,
+      library: VERSION,
+      tfjs: tf.version.tfjs,
+      createdAt: new Date().toISOString(),
+      ...a.manifest,
+      files: fileDigests(tmp),
+    };
     fs.writeFileSync(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   });
 }
@@ -121,7 +139,11 @@ export function listCheckpoints(runDir: string): string[] {
  * newest good one (`isGood`: passes its full check, digests included) when none of the kept ones is
  * good, so rotation never leaves a run with only damaged checkpoints.
  */
-export function pruneCheckpoints(runDir: string, keep: number, isGood: (dir: string) => boolean = (d) => checkCheckpoint(d, { optimizer: true }) === null): void {
+export function pruneCheckpoints(
+  runDir: string,
+  keep: number,
+  isGood: (dir: string) => boolean = (d) => checkCheckpoint(d, { optimizer: true }) === null,
+): void {
   const all = listCheckpoints(runDir);
   const cut = Math.max(0, all.length - keep);
   const doomed = all.slice(0, cut);
@@ -135,7 +157,11 @@ export function pruneCheckpoints(runDir: string, keep: number, isGood: (dir: str
 }
 
 /** Where a GAN checkpoint keeps its networks and optimizer states (verify.ts checks it by this). */
-export const GAN_LAYOUT: CheckpointLayout = { manifest: checkedManifest, nets: ['generator', 'critic'], optimizers: ['optimizer/generator', 'optimizer/critic'] };
+export const GAN_LAYOUT: CheckpointLayout = {
+  manifest: checkedManifest,
+  nets: ['generator', 'critic'],
+  optimizers: ['optimizer/generator', 'optimizer/critic'],
+};
 
 /**
  * Check a checkpoint folder fully without loading it (verify.ts): the manifest (JSON, format, step,
@@ -152,7 +178,10 @@ export function checkCheckpoint(dir: string, o: { optimizer: boolean }): string 
  * skipped with a notice naming what is wrong; none intact → UserError listing every problem. Null
  * when the run has no checkpoint folder at all.
  */
-export function newestIntactCheckpoint(runDir: string, o: { optimizer: boolean; onNotice?: (msg: string) => void }): string | null {
+export function newestIntactCheckpoint(
+  runDir: string,
+  o: { optimizer: boolean; onNotice?: (msg: string) => void },
+): string | null {
   return newestGoodCheckpoint(runDir, GAN_LAYOUT, o)?.dir ?? null;
 }
 
@@ -160,7 +189,11 @@ export function newestIntactCheckpoint(runDir: string, o: { optimizer: boolean; 
  * newestIntactCheckpoint for any kind of checkpoint (its layout): the folder and whether its content
  * was verified against recorded digests (false: an older checkpoint without them).
  */
-export function newestGoodCheckpoint(runDir: string, layout: CheckpointLayout, o: { optimizer: boolean; onNotice?: (msg: string) => void }): { dir: string; verified: boolean } | null {
+export function newestGoodCheckpoint(
+  runDir: string,
+  layout: CheckpointLayout,
+  o: { optimizer: boolean; onNotice?: (msg: string) => void },
+): { dir: string; verified: boolean } | null {
   const run = new RunDir(runDir);
   // Every checkpoint folder, also those whose manifest.json is gone (checkpoints() hides them).
   const all = run.checkpointFolders().reverse();
@@ -186,7 +219,10 @@ export function newestGoodCheckpoint(runDir: string, layout: CheckpointLayout, o
 /** Names of the shipped models (folders of models/ with a manifest), sorted. */
 export function listShippedModels(): string[] {
   if (!fs.existsSync(MODELS_DIR)) return [];
-  return fs.readdirSync(MODELS_DIR).filter((n) => fs.existsSync(path.join(MODELS_DIR, n, MANIFEST_FILE))).sort();
+  return fs
+    .readdirSync(MODELS_DIR)
+    .filter((n) => fs.existsSync(path.join(MODELS_DIR, n, MANIFEST_FILE)))
+    .sort();
 }
 
 export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
@@ -200,10 +236,15 @@ export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => vo
     const shipped = path.join(MODELS_DIR, ref);
     if (fs.existsSync(path.join(shipped, MANIFEST_FILE))) return shipped;
     const names = listShippedModels();
-    if (!fs.existsSync(ref)) throw new UserError(`unknown model '${ref}' (shipped models: ${names.join(', ') || 'none'}; or give a run folder or checkpoint folder)`);
+    if (!fs.existsSync(ref))
+      throw new UserError(
+        `unknown model '${ref}' (shipped models: ${names.join(', ') || 'none'}; or give a run folder or checkpoint folder)`,
+      );
   }
   if (!fs.existsSync(ref)) throw new UserError(`model folder '${ref}' does not exist`);
-  throw new UserError(`'${ref}' is neither a checkpoint folder (with manifest.json) nor a run folder (with checkpoints/)`);
+  throw new UserError(
+    `'${ref}' is neither a checkpoint folder (with manifest.json) nor a run folder (with checkpoints/)`,
+  );
 }
 
 export interface LoadCheckpointOptions {
@@ -224,7 +265,10 @@ export interface LoadCheckpointOptions {
  * the encoder's z, 100 iterations × 1 restart by default. A function as the second argument is
  * `onNotice`. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
  */
-export async function loadCheckpoint(ref: string, opts: LoadCheckpointOptions | ((msg: string) => void) = {}): Promise<Checkpoint> {
+export async function loadCheckpoint(
+  ref: string,
+  opts: LoadCheckpointOptions | ((msg: string) => void) = {},
+): Promise<Checkpoint> {
   const o: LoadCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
   const dir = resolveCheckpointDir(ref, o.onNotice);
   // A run folder's checkpoint was checked when it was chosen; a folder named directly is checked here.

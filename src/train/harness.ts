@@ -17,10 +17,18 @@ import { inspectCheckpoint, type CheckpointLayout } from './verify.js';
  * checkpoints), else the newest one that passes its full check (optimizer state included), each
  * newer damaged one skipped with a notice; `verified` is false for an older checkpoint without digests.
  */
-export function resumeCheckpoint(out: string, resume: boolean, layout: CheckpointLayout, onNotice?: (msg: string) => void): { ckpt?: string; verified?: boolean } {
+export function resumeCheckpoint(
+  out: string,
+  resume: boolean,
+  layout: CheckpointLayout,
+  onNotice?: (msg: string) => void,
+): { ckpt?: string; verified?: boolean } {
   const run = new RunDir(out);
   if (!resume) {
-    if (run.checkpoints().length) throw new UserError(`run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`);
+    if (run.checkpoints().length)
+      throw new UserError(
+        `run folder '${out}' already has checkpoints; pass --resume to continue it, or choose another --out`,
+      );
     return {};
   }
   let good: { dir: string; verified: boolean } | null;
@@ -37,11 +45,17 @@ export function resumeCheckpoint(out: string, resume: boolean, layout: Checkpoin
  * The keys of `given` a resume may change (`keys`, beside each config schema), as overrides of the
  * saved config; any other key given must equal the saved value (UserError naming the first that differs).
  */
-export function resumeOverrides(given: Record<string, unknown>, saved: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+export function resumeOverrides(
+  given: Record<string, unknown>,
+  saved: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(given)) {
     if (keys.includes(k) || v === undefined) continue;
     if (JSON.stringify(saved[k]) !== JSON.stringify(v)) {
-      throw new UserError(`--resume: '${k}' differs from the run's config (${JSON.stringify(saved[k])}); only ${keys.join(', ')} may change`);
+      throw new UserError(
+        `--resume: '${k}' differs from the run's config (${JSON.stringify(saved[k])}); only ${keys.join(', ')} may change`,
+      );
     }
   }
   return Object.fromEntries(keys.filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
@@ -63,7 +77,11 @@ export interface HarnessStat {
 
 export interface LoopHooks<S extends HarnessStat> {
   /** One step (the step count before it is `step`): the stats values it logged and the real images it consumed. */
-  step(step: number): Promise<{ values: Omit<S, keyof HarnessStat>; images: number }> | { values: Omit<S, keyof HarnessStat>; images: number };
+  step(
+    step: number,
+  ):
+    | Promise<{ values: Omit<S, keyof HarnessStat>; images: number }>
+    | { values: Omit<S, keyof HarnessStat>; images: number };
   /** The first logged value that is not finite (and must be), or undefined. */
   nonFinite(line: S): keyof S | undefined;
   /** Measurements added to the line of `step` before it is logged (probes). */
@@ -72,7 +90,7 @@ export interface LoopHooks<S extends HarnessStat> {
    * Write the sample grid of `step` (0 for a new run, every sampleEvery steps and the last); fields it
    * returns join that step's stats line (held-out validation).
    */
-  sample(step: number): Promise<Partial<S> | void>;
+  sample(step: number): Promise<Partial<S> | undefined>;
   /** Also write the grid of the step a stopped run ends on. */
   sampleOnStop: boolean;
   /** plot.svg / plot.png from all the stats so far. */
@@ -143,7 +161,9 @@ export async function runLoop<S extends HarnessStat>(spec: LoopSpec<S>, h: LoopH
 
   const diverged = (s: number, key: string, value: string, detail: string): never => {
     run.writeDiverged({ iter: s, key, value, lastGood });
-    throw new UserError(`${spec.what} diverged at ${spec.unit} ${s}: ${detail}; the last good checkpoint is ${lastGood || '(none yet)'}`);
+    throw new UserError(
+      `${spec.what} diverged at ${spec.unit} ${s}: ${detail}; the last good checkpoint is ${lastGood || '(none yet)'}`,
+    );
   };
 
   const checkpoint = async (s: number) => {
@@ -155,9 +175,14 @@ export async function runLoop<S extends HarnessStat>(spec: LoopSpec<S>, h: LoopH
     await h.save(dir, s, last, seconds());
     // Read back: a checkpoint that fails its own check (digests, sizes) is not the last good one.
     const p = inspectCheckpoint(dir, spec.layout, { optimizer: true }).problem;
-    if (p) spec.log(`notice: checkpoint ${path.basename(dir)} failed its check after writing (${p}); the last good one stays ${lastGood || '(none yet)'}`);
+    if (p)
+      spec.log(
+        `notice: checkpoint ${path.basename(dir)} failed its check after writing (${p}); the last good one stays ${lastGood || '(none yet)'}`,
+      );
     else lastGood = dir;
-    pruneCheckpoints(run.dir, spec.keepCheckpoints, (d) => (d === dir ? !p : inspectCheckpoint(d, spec.layout, { optimizer: true }).problem === null));
+    pruneCheckpoints(run.dir, spec.keepCheckpoints, (d) =>
+      d === dir ? !p : inspectCheckpoint(d, spec.layout, { optimizer: true }).problem === null,
+    );
   };
 
   if (!resumed) {
@@ -173,7 +198,14 @@ export async function runLoop<S extends HarnessStat>(spec: LoopSpec<S>, h: LoopH
     const { values, images } = await h.step(step);
     step++;
     const dt = (performance.now() - ti) / 1000;
-    const line = { iter: step, ...values, imagesPerSec: images / dt, time: seconds(), tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) } as S;
+    const line = {
+      iter: step,
+      ...values,
+      imagesPerSec: images / dt,
+      time: seconds(),
+      tensors: tf.memory().numTensors,
+      rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
+    } as S;
     last = line;
     const bad = h.nonFinite(line);
     if (bad !== undefined) diverged(step, String(bad), String(line[bad]), `${String(bad)} is ${line[bad]}`);

@@ -1,9 +1,3 @@
-/**
- * The training loop (Node: it reads data and writes the run folder, whose layout run_dir.ts owns).
- * The math lives in steps.ts and src/losses.
- */
-import fs from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolveConfig, RESUMABLE_KEYS, type TrainConfig, type TrainConfigInput } from '../config/config.js';
@@ -79,7 +73,10 @@ export async function writePlot(runDir: string, stats: StatLine[], loss = 'wgan-
   const est = LOSSES.get(loss).estimate;
   const svg = svgPlot(
     [
-      { title: est.name, series: [{ name: `${est.short} (EMA 0.9)`, xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }] },
+      {
+        title: est.name,
+        series: [{ name: `${est.short} (EMA 0.9)`, xs, ys: smooth(stats.map((s) => s.wEstimate)), color: '#1f77b4' }],
+      },
       {
         title: 'Losses',
         series: [
@@ -89,10 +86,29 @@ export async function writePlot(runDir: string, stats: StatLine[], loss = 'wgan-
         ],
       },
       ...(fd.length
-        ? [{ title: 'FD-classifier (generated vs real test images; lower is better)', series: [{ name: 'FD-classifier', xs: fd.map((s) => s.iter), ys: fd.map((s) => s.fdClassifier!), color: '#ff7f0e' }] }]
+        ? [
+            {
+              title: 'FD-classifier (generated vs real test images; lower is better)',
+              series: [
+                {
+                  name: 'FD-classifier',
+                  xs: fd.map((s) => s.iter),
+                  ys: fd.map((s) => s.fdClassifier!),
+                  color: '#ff7f0e',
+                },
+              ],
+            },
+          ]
         : []),
       ...(md.length
-        ? [{ title: 'modes covered (classes with ≥ ¼ of their uniform share of the samples)', series: [{ name: 'modes covered', xs: md.map((s) => s.iter), ys: md.map((s) => s.modes!), color: '#8c564b' }] }]
+        ? [
+            {
+              title: 'modes covered (classes with ≥ ¼ of their uniform share of the samples)',
+              series: [
+                { name: 'modes covered', xs: md.map((s) => s.iter), ys: md.map((s) => s.modes!), color: '#8c564b' },
+              ],
+            },
+          ]
         : []),
     ],
     { xlabel: 'generator iteration' },
@@ -120,13 +136,22 @@ async function writeSamples(t: Trainer, zFixed: tf.Tensor2D, runDir: string, ste
  * A resume uses the newest fully intact checkpoint (checkCheckpoint, optimizer state included);
  * `onNotice` hears about each damaged newer one that was skipped.
  */
-export function runConfig(input: TrainConfigInput, out: string, resume: boolean, onNotice?: (msg: string) => void): { config: TrainConfig; ckpt?: string; verified?: boolean } {
+export function runConfig(
+  input: TrainConfigInput,
+  out: string,
+  resume: boolean,
+  onNotice?: (msg: string) => void,
+): { config: TrainConfig; ckpt?: string; verified?: boolean } {
   const { ckpt, verified } = resumeCheckpoint(out, resume, GAN_LAYOUT, onNotice);
   if (!ckpt) return { config: resolveConfig(input) };
   const saved = readManifest(ckpt).config;
-  const over = resumeOverrides(input as Record<string, unknown>, saved as unknown as Record<string, unknown>, RESUMABLE_KEYS);
+  const over = resumeOverrides(
+    input as Record<string, unknown>,
+    saved as unknown as Record<string, unknown>,
+    RESUMABLE_KEYS,
+  );
   // A critic rate that was never set apart from lr keeps following it.
-  if (over['lr'] !== undefined && over['dLr'] === undefined && saved.dLr === saved.lr) over['dLr'] = over['lr'];
+  if (over.lr !== undefined && over.dLr === undefined && saved.dLr === saved.lr) over.dLr = over.lr;
   return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: verified! };
 }
 
@@ -143,13 +168,26 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
 
   const ds =
     opts.dataset ??
-    (await loadDataset({ data: c.data, size: c.crop || c.size, channels: c.channels, split: 'train', ...(c.limit ? { limit: c.limit } : {}), onWarning: log }));
+    (await loadDataset({
+      data: c.data,
+      size: c.crop || c.size,
+      channels: c.channels,
+      split: 'train',
+      ...(c.limit ? { limit: c.limit } : {}),
+      onWarning: log,
+    }));
   // With --crop S the images are kept at S×S and every sample is a random crop of them (data/crops.ts).
   const dsSide = c.crop || c.size;
-  if (ds.size !== dsSide || ds.channels !== c.channels) throw new UserError(`dataset is ${ds.size}px×${ds.channels}, config wants ${dsSide}px×${c.channels}`);
-  if (c.crop && c.crop < c.size) throw new UserError(`--crop ${c.crop} is smaller than --size ${c.size}: crops are resized down to the model's size, not up`);
+  if (ds.size !== dsSide || ds.channels !== c.channels)
+    throw new UserError(`dataset is ${ds.size}px×${ds.channels}, config wants ${dsSide}px×${c.channels}`);
+  if (c.crop && c.crop < c.size)
+    throw new UserError(
+      `--crop ${c.crop} is smaller than --size ${c.size}: crops are resized down to the model's size, not up`,
+    );
   if (ds.n < 1) throw new UserError(`dataset '${c.data}' has no training images`);
-  log(`data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`);
+  log(
+    `data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`,
+  );
 
   let step = 0;
   let trainSeconds = 0;
@@ -168,7 +206,9 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     trainSeconds = ck.manifest.trainSeconds ?? 0;
     trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
     cropRng.state = (ck.manifest.cropRngState ?? cropRng.state) >>> 0;
-    sampler = ck.manifest.sampler ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState) : new BatchSampler(ds.n, c.batch, c.seed);
+    sampler = ck.manifest.sampler
+      ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState)
+      : new BatchSampler(ds.n, c.batch, c.seed);
     // Drop stats lines written after that checkpoint (the previous process died after writing them).
     run.truncateStats(step);
     log(resumedLine(ckpt, 'iteration', step, verified));
@@ -187,15 +227,30 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   let probe: Probe | undefined;
   let probeClassifier: tf.LayersModel | undefined;
   if (c.fdEvery > 0) {
-    if (!c.classifier) throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
+    if (!c.classifier)
+      throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
     const { loadClassifier } = await import('../classifier/classifier_node.js');
     const { toImageBatch } = await import('../data/dataset.js');
     const clf = await loadClassifier(c.classifier);
     probeClassifier = clf.model;
-    const test = opts.evalDataset ?? (await loadDataset({ data: c.data, size: c.size, channels: c.channels, split: 'test', limit: 1000, onWarning: log }));
-    const real = toImageBatch(test, Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i));
+    const test =
+      opts.evalDataset ??
+      (await loadDataset({
+        data: c.data,
+        size: c.size,
+        channels: c.channels,
+        split: 'test',
+        limit: 1000,
+        onWarning: log,
+      }));
+    const real = toImageBatch(
+      test,
+      Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i),
+    );
     probe = makeProbe(clf.model, real, c.seed);
-    log(`FD-classifier, modes covered (of ${probe.classes}) and sample spread every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier}; real spread ${probe.realSpread.toFixed(3)})`);
+    log(
+      `FD-classifier, modes covered (of ${probe.classes}) and sample spread every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier}; real spread ${probe.realSpread.toFixed(3)})`,
+    );
   }
 
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
@@ -212,7 +267,21 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   const warned = { collapsed: false, exploding: false };
   try {
     const r = await runLoop<StatLine>(
-      { run, layout: GAN_LAYOUT, iters: c.iters, sampleEvery: c.sampleEvery, checkpointEvery: c.checkpointEvery, keepCheckpoints: c.keepCheckpoints, step, ...(ckpt ? { ckpt } : {}), what: 'training', unit: 'iteration', ...(opts.signal ? { signal: opts.signal } : {}), log, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+      {
+        run,
+        layout: GAN_LAYOUT,
+        iters: c.iters,
+        sampleEvery: c.sampleEvery,
+        checkpointEvery: c.checkpointEvery,
+        keepCheckpoints: c.keepCheckpoints,
+        step,
+        ...(ckpt ? { ckpt } : {}),
+        what: 'training',
+        unit: 'iteration',
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        log,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      },
       {
         step: (s) => {
           const nd = criticIters(c, s);
@@ -227,28 +296,54 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
             real.dispose();
             // A lazy penalty is computed on some critic steps only: log the newest one measured.
             if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
-            else { lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm }; penaltyNow = true; }
+            else {
+              lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm };
+              penaltyNow = true;
+            }
           }
           const genLoss = generatorStep(trainer, c.batch);
           return { values: { ...cs, genLoss }, images: nd * c.batch };
         },
-        nonFinite: (l) => (['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const).find((k) => !Number.isFinite(l[k])),
+        nonFinite: (l) =>
+          (
+            [
+              'criticLoss',
+              'wEstimate',
+              ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []),
+              'genLoss',
+            ] as const
+          ).find((k) => !Number.isFinite(l[k])),
         measure: (s, l, stats) => {
           if (!probe || s % c.fdEvery !== 0) return;
           const r = probe.measure(trainer.models.generator);
           const exploding = explodedSince([...stats, l], probedAt);
-          Object.assign(l, { fdClassifier: r.fdClassifier, modes: r.modes, klUniform: r.klUniform, spread: r.spread, spreadRatio: r.spreadRatio, collapsed: r.collapsed, exploding });
+          Object.assign(l, {
+            fdClassifier: r.fdClassifier,
+            modes: r.modes,
+            klUniform: r.klUniform,
+            spread: r.spread,
+            spreadRatio: r.spreadRatio,
+            collapsed: r.collapsed,
+            exploding,
+          });
           probedAt = s;
           // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
-          if (r.collapsed && !warned.collapsed) log(`warning: samples collapsed at iteration ${s} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`);
-          if (exploding && !warned.exploding) log(`warning: the critic's values exploded before iteration ${s} (more than 100 × their median so far)`);
+          if (r.collapsed && !warned.collapsed)
+            log(
+              `warning: samples collapsed at iteration ${s} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`,
+            );
+          if (exploding && !warned.exploding)
+            log(`warning: the critic's values exploded before iteration ${s} (more than 100 × their median so far)`);
           warned.collapsed ||= r.collapsed;
           warned.exploding ||= exploding;
         },
-        sample: (s) => writeSamples(trainer, zFixed, opts.out, s),
+        sample: (s) => writeSamples(trainer, zFixed, opts.out, s).then(() => undefined),
         sampleOnStop: true,
         plot: (stats) => writePlot(opts.out, stats, c.loss),
-        nets: () => [['generator', trainer.models.generator], ['critic', trainer.models.critic]],
+        nets: () => [
+          ['generator', trainer.models.generator],
+          ['critic', trainer.models.critic],
+        ],
         save: (dir, s, last, seconds) =>
           saveCheckpoint(dir, {
             ...trainer.models,
@@ -271,7 +366,13 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
           }),
       },
     );
-    const result: TrainResult = { config: c, models: trainer.models, checkpointDir: r.lastGood, step: r.step, aborted: r.aborted };
+    const result: TrainResult = {
+      config: c,
+      models: trainer.models,
+      checkpointDir: r.lastGood,
+      step: r.step,
+      aborted: r.aborted,
+    };
     if (r.last) result.last = r.last;
     return result;
   } finally {
@@ -285,7 +386,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
 /** FLOPs of one generator iteration (n_critic critic steps + 1 generator step), for GFLOP/s figures. */
 export function iterationFlops(t: Trainer): number {
   const c = t.config;
-  const g = forwardFlops(t.models.generator), d = forwardFlops(t.models.critic);
+  const g = forwardFlops(t.models.generator),
+    d = forwardFlops(t.models.critic);
   // critic step: G fwd; D fwd+bwd on real and fake (3× fwd each); GP: D fwd on x̂, its input gradient
   // (≈2× fwd), and the gradient of that (≈2× the first-order graph) → ≈ 9× fwd.
   const critic = c.batch * (g + LOSSES.get(c.loss).criticForwards(c) * d);

@@ -39,7 +39,16 @@ export const ManifestSchema = z
         channels: z.number(),
         /** Where the training images came from and their licences (built-in emoji sets; absent in older manifests). */
         sources: z
-          .array(z.object({ name: z.string(), packages: z.array(z.string()), version: z.string(), licence: z.string(), attribution: z.string(), count: z.number().int().min(0) }))
+          .array(
+            z.object({
+              name: z.string(),
+              packages: z.array(z.string()),
+              version: z.string(),
+              licence: z.string(),
+              attribution: z.string(),
+              count: z.number().int().min(0),
+            }),
+          )
           .optional(),
       })
       .optional(),
@@ -62,8 +71,22 @@ export interface ManifestDataset {
 }
 
 /** The manifest's record of a dataset (its provenance and licences included when it has them). */
-export function manifestDataset(ds: { name: string; split: string; n: number; size: number; channels: number; sources?: DatasetSource[] }): ManifestDataset {
-  return { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels, ...(ds.sources ? { sources: ds.sources.map((s) => ({ ...s, packages: [...s.packages] })) } : {}) };
+export function manifestDataset(ds: {
+  name: string;
+  split: string;
+  n: number;
+  size: number;
+  channels: number;
+  sources?: DatasetSource[];
+}): ManifestDataset {
+  return {
+    name: ds.name,
+    split: ds.split,
+    n: ds.n,
+    size: ds.size,
+    channels: ds.channels,
+    ...(ds.sources ? { sources: ds.sources.map((s) => ({ ...s, packages: [...s.packages] })) } : {}),
+  };
 }
 
 /** A validated manifest (ManifestSchema's fields, with the config resolved). */
@@ -99,12 +122,18 @@ export const MIGRATIONS: Record<number, (m: Record<string, unknown>) => Record<s
 export function parseManifest(raw: unknown, where: string): Manifest {
   if (typeof raw !== 'object' || raw === null) throw new UserError(`'${where}' is not a manifest (not a JSON object)`);
   let m = raw as Record<string, unknown>;
-  let format = m['format'];
+  let format = m.format;
   if (typeof format !== 'number') throw new UserError(`'${where}' has no format number`);
-  if (format > CHECKPOINT_FORMAT) throw new UserError(`'${where}' has format ${format}; this version (format ${CHECKPOINT_FORMAT}) is older than the one that wrote it`);
+  if (format > CHECKPOINT_FORMAT)
+    throw new UserError(
+      `'${where}' has format ${format}; this version (format ${CHECKPOINT_FORMAT}) is older than the one that wrote it`,
+    );
   while (format < CHECKPOINT_FORMAT) {
     const up = MIGRATIONS[format];
-    if (!up) throw new UserError(`'${where}' has format ${format}; this version reads format ${CHECKPOINT_FORMAT} and has no migration from it`);
+    if (!up)
+      throw new UserError(
+        `'${where}' has format ${format}; this version reads format ${CHECKPOINT_FORMAT} and has no migration from it`,
+      );
     m = { ...up(m), format: format + 1 };
     format += 1;
   }
@@ -148,7 +177,9 @@ export function readJsonFile(file: string, rel: string): unknown {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`);
+    throw new Error(
+      code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (e as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -175,6 +206,6 @@ export function updateManifest(dir: string, edit: (raw: Record<string, unknown>)
   const file = path.join(dir, MANIFEST_FILE);
   const next = edit(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
   const m = parseManifest(next, file);
-  writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n');
+  writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
   return m;
 }

@@ -21,10 +21,24 @@ const SHAPES = [[4, 4, 3, 8], [8], [37]];
 /** Runs `steps` Adam steps with seeded gradients; returns every variable's and moment's values. */
 async function run(opt: tf.Optimizer, steps: number, seed = 3): Promise<Float32Array[]> {
   const rng = new Rng(seed);
-  const vars = SHAPES.map((s) => tf.variable(tf.tensor(randn(rng, s.reduce((a, b) => a * b, 1)), s), true, `optim_test_${uid++}`));
+  const vars = SHAPES.map((s) =>
+    tf.variable(
+      tf.tensor(
+        randn(
+          rng,
+          s.reduce((a, b) => a * b, 1),
+        ),
+        s,
+      ),
+      true,
+      `optim_test_${uid++}`,
+    ),
+  );
   for (let t = 0; t < steps; t++) {
     const grads: tf.NamedTensorMap = {};
-    vars.forEach((v, i) => (grads[v.name] = tf.tensor(randn(rng, v.size, i === 2 && t === 1 ? 0 : 1e-2), v.shape)));
+    vars.forEach((v, i) => {
+      grads[v.name] = tf.tensor(randn(rng, v.size, i === 2 && t === 1 ? 0 : 1e-2), v.shape);
+    });
     opt.applyGradients(grads);
     tf.dispose(Object.values(grads));
   }
@@ -41,7 +55,8 @@ function assertIdentical(got: Float32Array[], ref: Float32Array[], label: string
   got.forEach((g, k) => {
     const r = ref[k]!;
     assert.equal(g.length, r.length);
-    for (let i = 0; i < r.length; i++) assert.ok(Object.is(g[i], r[i]), `${label}: array ${k}[${i}] ${g[i]} vs ${r[i]}`);
+    for (let i = 0; i < r.length; i++)
+      assert.ok(Object.is(g[i], r[i]), `${label}: array ${k}[${i}] ${g[i]} vs ${r[i]}`);
   });
 }
 
@@ -92,7 +107,9 @@ describe('FusedAdam', () => {
     // Uninterrupted: 3 steps.
     const a = tf.variable(tf.tensor(init), true, `optim_test_${uid++}`);
     const optA = new FusedAdam(1e-3, 0.5, 0.9, 1e-8);
-    grads.forEach((g) => step(optA, a, g));
+    grads.forEach((g) => {
+      step(optA, a, g);
+    });
     // Interrupted after 2: state copied into a fresh optimizer (what a checkpoint does).
     const b = tf.variable(tf.tensor(init), true, `optim_test_${uid++}`);
     const optB = new FusedAdam(1e-3, 0.5, 0.9, 1e-8);
@@ -106,6 +123,6 @@ describe('FusedAdam', () => {
     step(optC, b, grads[2]!);
     assertIdentical([b.dataSync() as Float32Array], [a.dataSync() as Float32Array], 'resumed');
     tf.dispose([a, b, ...saved.map((s) => s.tensor)]);
-    [optA, optB, optC].forEach((o) => o.dispose());
+    for (const o of [optA, optB, optC]) o.dispose();
   });
 });

@@ -35,7 +35,9 @@ export class FusedAdam extends tf.AdamOptimizer {
       return;
     }
     const s = this as unknown as AdamState;
-    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.name)
+      : Object.keys(variableGradients);
     // The parent computes 1 − β^t as float32 tensors from float32 variables: the same rounding here.
     const f32 = (x: number): number => Math.fround(x);
     const accB1 = s.accBeta1.dataSync()[0]!;
@@ -44,8 +46,14 @@ export class FusedAdam extends tf.AdamOptimizer {
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name]!;
-        s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        s.accumulatedFirstMoment[i] ??= {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
+        s.accumulatedSecondMoment[i] ??= {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
         const g = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
         if (g == null) return;
         const m = s.accumulatedFirstMoment[i]!.variable;

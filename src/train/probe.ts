@@ -12,7 +12,14 @@ import type { ImageBatch } from '../types.js';
 import { imageSize } from '../types.js';
 import { sample } from '../models/sample.js';
 import { meanCov, frechetFromStats, type GaussianStats } from '../metrics/frechet.js';
-import { classHistogram, modesCovered, klToUniform, meanPairwiseDistance, isCollapsed, isExploding } from '../metrics/diversity.js';
+import {
+  classHistogram,
+  modesCovered,
+  klToUniform,
+  meanPairwiseDistance,
+  isCollapsed,
+  isExploding,
+} from '../metrics/diversity.js';
 import { checkClassifierInput, classifierFeatures, predictClasses } from '../classifier/classifier.js';
 import { UserError } from '../util/errors.js';
 
@@ -67,7 +74,14 @@ export function makeProbe(classifier: tf.LayersModel, real: ImageBatch, seed: nu
       const hist = classHistogram(predictClasses(classifier, imgs), classes);
       const spread = meanPairwiseDistance(imgs.data.subarray(0, spreadN * dim), spreadN, dim);
       const spreadRatio = realSpread > 0 ? spread / realSpread : NaN;
-      return { fdClassifier, modes: modesCovered(hist), klUniform: klToUniform(hist), spread, spreadRatio, collapsed: isCollapsed(spread, realSpread) };
+      return {
+        fdClassifier,
+        modes: modesCovered(hist),
+        klUniform: klToUniform(hist),
+        spread,
+        spreadRatio,
+        collapsed: isCollapsed(spread, realSpread),
+      };
     },
   };
 }

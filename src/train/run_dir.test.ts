@@ -8,7 +8,18 @@ import { manifestDataset, parseManifest, readManifest, MIGRATIONS } from './mani
 import { CHECKPOINT_FORMAT } from '../version.js';
 import { UserError } from '../util/errors.js';
 
-const line = (iter: number): StatLine => ({ iter, criticLoss: -1, wEstimate: 1, penalty: 0.1, gradNorm: 1, genLoss: 0, imagesPerSec: 10, time: iter, tensors: 5, rssMB: 100 });
+const line = (iter: number): StatLine => ({
+  iter,
+  criticLoss: -1,
+  wEstimate: 1,
+  penalty: 0.1,
+  gradNorm: 1,
+  genLoss: 0,
+  imagesPerSec: 10,
+  time: iter,
+  tensors: 5,
+  rssMB: 100,
+});
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rundir-'));
 
 test('RunDir: stats append, read past a line cut by a kill, truncate to a step; summary', () => {
@@ -17,9 +28,15 @@ test('RunDir: stats append, read past a line cut by a kill, truncate to a step; 
   assert.deepEqual(run.readStats(), []);
   for (const i of [1, 2, 3]) run.appendStats(line(i));
   fs.appendFileSync(run.statsFile, '{"iter":4,"crit'); // a kill mid-line
-  assert.deepEqual(run.readStats().map((s) => s.iter), [1, 2, 3]);
+  assert.deepEqual(
+    run.readStats().map((s) => s.iter),
+    [1, 2, 3],
+  );
   run.truncateStats(2);
-  assert.deepEqual(run.readStats().map((s) => s.iter), [1, 2]);
+  assert.deepEqual(
+    run.readStats().map((s) => s.iter),
+    [1, 2],
+  );
   const s = run.summary();
   assert.equal(s.iterations, 2);
   assert.equal(s.last?.iter, 2);
@@ -42,23 +59,40 @@ test('RunDir: the divergence record is written, read back, reported in the summa
   fs.rmSync(d, { recursive: true });
 });
 
-const good = () => ({ format: CHECKPOINT_FORMAT, library: '0.1.0', tfjs: '4.22.0', createdAt: 'now', step: 5, seed: 0, config: { loss: 'wgan-gp' } });
+const good = () => ({
+  format: CHECKPOINT_FORMAT,
+  library: '0.1.0',
+  tfjs: '4.22.0',
+  createdAt: 'now',
+  step: 5,
+  seed: 0,
+  config: { loss: 'wgan-gp' },
+});
 
 test('manifest: validated, config resolved (keys added since are filled), one-line errors', () => {
   const m = parseManifest(good(), 'x/manifest.json');
   assert.equal(m.config.gpEvery, 1);
   assert.equal(m.config.dLr, m.config.lr);
-  assert.throws(() => parseManifest({ ...good(), step: -1 }, 'x/manifest.json'), (e: Error) => e instanceof UserError && /'x\/manifest.json' is not a valid manifest: step/.test(e.message));
-  assert.throws(() => parseManifest({ ...good(), format: CHECKPOINT_FORMAT + 1 }, 'm'), /older than the one that wrote it/);
+  assert.throws(
+    () => parseManifest({ ...good(), step: -1 }, 'x/manifest.json'),
+    (e: Error) => e instanceof UserError && /'x\/manifest.json' is not a valid manifest: step/.test(e.message),
+  );
+  assert.throws(
+    () => parseManifest({ ...good(), format: CHECKPOINT_FORMAT + 1 }, 'm'),
+    /older than the one that wrote it/,
+  );
   assert.throws(() => parseManifest({ ...good(), config: { loss: 'nope' } }, 'm'), /'m': invalid config/);
   const d = tmp();
   fs.writeFileSync(path.join(d, 'manifest.json'), '{"format": 1, "st');
-  assert.throws(() => readManifest(d), (e: Error) => e instanceof UserError && e.message.startsWith(`checkpoint '${d}': manifest.json is not valid JSON`));
+  assert.throws(
+    () => readManifest(d),
+    (e: Error) => e instanceof UserError && e.message.startsWith(`checkpoint '${d}': manifest.json is not valid JSON`),
+  );
   fs.rmSync(d, { recursive: true });
 });
 
 test('manifest: an older format goes through the migration hook', () => {
-  MIGRATIONS[CHECKPOINT_FORMAT - 1] = (m) => ({ ...m, step: m['iteration'] });
+  MIGRATIONS[CHECKPOINT_FORMAT - 1] = (m) => ({ ...m, step: m.iteration });
   try {
     const { step: _s, ...rest } = good();
     const m = parseManifest({ ...rest, iteration: 7, format: CHECKPOINT_FORMAT - 1 }, 'old');
@@ -72,7 +106,16 @@ test('manifest: an older format goes through the migration hook', () => {
 
 test('manifest: the dataset record carries its sources and licences; older records without them still read', () => {
   const dataset = { name: 'emoji', split: 'train', n: 3, size: 32, channels: 3 };
-  const sources = [{ name: 'emoji-twitter', packages: ['emoji-datasource-twitter@16.0.0'], version: '16.0.0', licence: 'CC-BY-4.0', attribution: 'Twemoji graphics by …', count: 3 }];
+  const sources = [
+    {
+      name: 'emoji-twitter',
+      packages: ['emoji-datasource-twitter@16.0.0'],
+      version: '16.0.0',
+      licence: 'CC-BY-4.0',
+      attribution: 'Twemoji graphics by …',
+      count: 3,
+    },
+  ];
   const ds = { ...dataset, sources, pixels: new Uint8Array(0) };
   const rec = manifestDataset(ds);
   assert.deepEqual(rec, { ...dataset, sources });
@@ -81,5 +124,8 @@ test('manifest: the dataset record carries its sources and licences; older recor
   const old = parseManifest({ ...good(), dataset }, 'm');
   assert.deepEqual(old.dataset, dataset);
   assert.equal(old.dataset?.sources, undefined);
-  assert.throws(() => parseManifest({ ...good(), dataset: { ...dataset, sources: [{ name: 'x', count: 1 }] } }, 'm'), /not a valid manifest: dataset\.sources/);
+  assert.throws(
+    () => parseManifest({ ...good(), dataset: { ...dataset, sources: [{ name: 'x', count: 1 }] } }, 'm'),
+    /not a valid manifest: dataset\.sources/,
+  );
 });

@@ -86,22 +86,46 @@ export interface DivergedRecord {
 export class RunDir<S extends { iter: number } = StatLine> {
   constructor(readonly dir: string) {}
 
-  get configFile(): string { return path.join(this.dir, 'config.json'); }
-  get statsFile(): string { return path.join(this.dir, 'stats.jsonl'); }
-  get samplesDir(): string { return path.join(this.dir, 'samples'); }
-  get latestSamples(): string { return path.join(this.samplesDir, 'latest.png'); }
-  get plotSvg(): string { return path.join(this.dir, 'plot.svg'); }
-  get plotPng(): string { return path.join(this.dir, 'plot.png'); }
-  get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
-  get divergedFile(): string { return path.join(this.dir, 'diverged.json'); }
+  get configFile(): string {
+    return path.join(this.dir, 'config.json');
+  }
+  get statsFile(): string {
+    return path.join(this.dir, 'stats.jsonl');
+  }
+  get samplesDir(): string {
+    return path.join(this.dir, 'samples');
+  }
+  get latestSamples(): string {
+    return path.join(this.samplesDir, 'latest.png');
+  }
+  get plotSvg(): string {
+    return path.join(this.dir, 'plot.svg');
+  }
+  get plotPng(): string {
+    return path.join(this.dir, 'plot.png');
+  }
+  get checkpointsDir(): string {
+    return path.join(this.dir, 'checkpoints');
+  }
+  get divergedFile(): string {
+    return path.join(this.dir, 'diverged.json');
+  }
   /** `train-encoder`'s finished encoder (no optimizer state); named as a model's encoder/ so the run folder resolves as an encoder. */
-  get encoderDir(): string { return path.join(this.dir, 'encoder'); }
+  get encoderDir(): string {
+    return path.join(this.dir, 'encoder');
+  }
 
-  samplesAt(step: number): string { return path.join(this.samplesDir, `${checkpointName(step)}.png`); }
-  checkpointAt(step: number): string { return path.join(this.checkpointsDir, checkpointName(step)); }
+  samplesAt(step: number): string {
+    return path.join(this.samplesDir, `${checkpointName(step)}.png`);
+  }
+  checkpointAt(step: number): string {
+    return path.join(this.checkpointsDir, checkpointName(step));
+  }
 
   /** Whether the folder has a checkpoints folder at all (a run folder, as opposed to a checkpoint). */
-  hasCheckpointsDir(): boolean { return fs.existsSync(this.checkpointsDir); }
+  hasCheckpointsDir(): boolean {
+    return fs.existsSync(this.checkpointsDir);
+  }
 
   /**
    * Every checkpoint folder by name, oldest first, also those without a manifest.json (damaged or
@@ -109,15 +133,21 @@ export class RunDir<S extends { iter: number } = StatLine> {
    */
   checkpointFolders(): string[] {
     if (!this.hasCheckpointsDir()) return [];
-    return fs.readdirSync(this.checkpointsDir).filter((n) => CHECKPOINT_NAME.test(n)).sort().map((n) => path.join(this.checkpointsDir, n));
+    return fs
+      .readdirSync(this.checkpointsDir)
+      .filter((n) => CHECKPOINT_NAME.test(n))
+      .sort()
+      .map((n) => path.join(this.checkpointsDir, n));
   }
 
   /** Complete checkpoints (with a manifest.json), oldest first. */
-  checkpoints(): string[] { return this.checkpointFolders().filter((d) => fs.existsSync(path.join(d, MANIFEST_FILE))); }
+  checkpoints(): string[] {
+    return this.checkpointFolders().filter((d) => fs.existsSync(path.join(d, MANIFEST_FILE)));
+  }
 
   writeConfig(c: TrainConfig | object): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(this.configFile, JSON.stringify(c, null, 2) + '\n');
+    writeFileAtomic(this.configFile, `${JSON.stringify(c, null, 2)}\n`);
   }
 
   /** Every stats line; a line cut by a kill (the last one) is skipped. */
@@ -136,15 +166,19 @@ export class RunDir<S extends { iter: number } = StatLine> {
       });
   }
 
-  appendStats(s: S): void { fs.appendFileSync(this.statsFile, JSON.stringify(s) + '\n'); }
+  appendStats(s: S): void {
+    fs.appendFileSync(this.statsFile, `${JSON.stringify(s)}\n`);
+  }
 
   /** Keep only the lines up to `step` (a resume drops what a dead process wrote after its checkpoint). */
   truncateStats(step: number): void {
     const kept = this.readStats().filter((s) => s.iter <= step);
-    writeFileAtomic(this.statsFile, kept.map((s) => JSON.stringify(s) + '\n').join(''));
+    writeFileAtomic(this.statsFile, kept.map((s) => `${JSON.stringify(s)}\n`).join(''));
   }
 
-  clearStats(): void { fs.rmSync(this.statsFile, { force: true }); }
+  clearStats(): void {
+    fs.rmSync(this.statsFile, { force: true });
+  }
 
   /**
    * Copy the run's resumable state to `dest`, replacing what is there: config.json, stats.jsonl,
@@ -159,7 +193,13 @@ export class RunDir<S extends { iter: number } = StatLine> {
     const to = new RunDir(dest);
     await writeDirAtomic(dest, (tmp) => {
       const t = new RunDir(tmp);
-      for (const [from, into] of [[this.configFile, t.configFile], [this.statsFile, t.statsFile], [this.plotSvg, t.plotSvg], [this.plotPng, t.plotPng], [this.latestSamples, t.latestSamples]] as const) {
+      for (const [from, into] of [
+        [this.configFile, t.configFile],
+        [this.statsFile, t.statsFile],
+        [this.plotSvg, t.plotSvg],
+        [this.plotPng, t.plotPng],
+        [this.latestSamples, t.latestSamples],
+      ] as const) {
         if (!fs.existsSync(from)) continue;
         fs.mkdirSync(path.dirname(into), { recursive: true });
         fs.copyFileSync(from, into);
@@ -171,7 +211,9 @@ export class RunDir<S extends { iter: number } = StatLine> {
     return path.join(to.checkpointsDir, path.basename(ck));
   }
 
-  writeDiverged(r: DivergedRecord): void { writeFileAtomic(this.divergedFile, JSON.stringify(r, null, 2) + '\n'); }
+  writeDiverged(r: DivergedRecord): void {
+    writeFileAtomic(this.divergedFile, `${JSON.stringify(r, null, 2)}\n`);
+  }
 
   /** The divergence record of a run that stopped on NaN/Inf, or null. */
   diverged(): DivergedRecord | null {
@@ -183,12 +225,26 @@ export class RunDir<S extends { iter: number } = StatLine> {
     }
   }
 
-  clearDiverged(): void { fs.rmSync(this.divergedFile, { force: true }); }
+  clearDiverged(): void {
+    fs.rmSync(this.divergedFile, { force: true });
+  }
 
   /** What GET /api/run shows: iterations logged, the last line, and which pictures exist (mtime, ms). */
-  summary(): { iterations: number; last: S | null; samples: number | null; plot: number | null; diverged: DivergedRecord | null } {
+  summary(): {
+    iterations: number;
+    last: S | null;
+    samples: number | null;
+    plot: number | null;
+    diverged: DivergedRecord | null;
+  } {
     const stats = this.readStats();
     const mtime = (f: string) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : null);
-    return { iterations: stats.length, last: stats.at(-1) ?? null, samples: mtime(this.latestSamples), plot: mtime(this.plotSvg), diverged: this.diverged() };
+    return {
+      iterations: stats.length,
+      last: stats.at(-1) ?? null,
+      samples: mtime(this.latestSamples),
+      plot: mtime(this.plotSvg),
+      diverged: this.diverged(),
+    };
   }
 }

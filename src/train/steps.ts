@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
 import type { GanModels } from '../models/dcgan.js';
-import { LOSSES, clipWeights, type CriticObjective } from '../losses/index.js';
+import { LOSSES, type CriticObjective } from '../losses/index.js';
 import { sampleZ } from '../models/sample.js';
 import { Rng } from '../util/rng.js';
 import { FusedAdam } from './optim.js';
@@ -36,14 +36,24 @@ export interface CriticStats {
   gradNorm: number;
 }
 
-export function makeOptimizer(kind: TrainConfig['optimizer'], lr: number, c: Pick<TrainConfig, 'beta1' | 'beta2'>): tf.Optimizer {
+export function makeOptimizer(
+  kind: TrainConfig['optimizer'],
+  lr: number,
+  c: Pick<TrainConfig, 'beta1' | 'beta2'>,
+): tf.Optimizer {
   if (kind === 'adam') return new FusedAdam(lr, c.beta1, c.beta2, 1e-8);
   // decay 0.99 and ε 1e-8 match PyTorch's RMSprop defaults, which the WGAN paper's code used.
   return tf.train.rmsprop(lr, 0.99, 0, 1e-8);
 }
 
 export function makeTrainer(models: GanModels, config: TrainConfig, rng = new Rng(config.seed)): Trainer {
-  return { models, config, rng, gOpt: makeOptimizer(config.optimizer, config.lr, config), dOpt: makeOptimizer(config.optimizer, config.dLr, config) };
+  return {
+    models,
+    config,
+    rng,
+    gOpt: makeOptimizer(config.optimizer, config.lr, config),
+    dOpt: makeOptimizer(config.optimizer, config.dLr, config),
+  };
 }
 
 function trainable(m: tf.LayersModel): tf.Variable[] {
@@ -75,7 +85,12 @@ export function criticStep(t: Trainer, real: tf.Tensor4D, criticStepIndex = 0): 
   });
   loss.afterCriticStep?.(D, c);
   const read = (s: tf.Scalar | undefined) => (s ? s.dataSync()[0]! : NaN);
-  const r = { criticLoss: read(out.value), wEstimate: read(out.w), penalty: out.pen ? read(out.pen) : c.gpLambda > 0 ? NaN : 0, gradNorm: read(out.norm) };
+  const r = {
+    criticLoss: read(out.value),
+    wEstimate: read(out.w),
+    penalty: out.pen ? read(out.pen) : c.gpLambda > 0 ? NaN : 0,
+    gradNorm: read(out.norm),
+  };
   tf.dispose([out.value, out.w, out.pen, out.norm].filter((x): x is tf.Scalar => !!x));
   return r;
 }
@@ -87,7 +102,8 @@ export function generatorStep(t: Trainer, batch: number): number {
   const v = tf.tidy(() => {
     const z = sampleZ(t.rng, batch, t.config.nz);
     const { value, grads } = tf.variableGrads(
-      () => loss.generatorObjective(D.apply(G.apply(z, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor),
+      () =>
+        loss.generatorObjective(D.apply(G.apply(z, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor),
       trainable(G),
     );
     t.gOpt.applyGradients(grads);

@@ -43,7 +43,9 @@ export function sha256File(file: string): string {
 export function fileDigests(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of fs
+      .readdirSync(path.join(dir, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(r);
       else if (e.isFile() && r !== MANIFEST_FILE) out[r] = sha256File(path.join(dir, r));
@@ -56,18 +58,23 @@ export function fileDigests(dir: string): Record<string, string> {
 /** Bytes per element of the dtypes tf.io writes. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, complex64: 8 };
 
-interface Spec { shape: number[]; dtype: string }
+interface Spec {
+  shape: number[];
+  dtype: string;
+}
 
 /** The weight specs of a model.json or optimizer json, checked for what tf.io writes. */
 function checkedSpecs(specs: unknown): Spec[] {
   if (!Array.isArray(specs)) throw new Error('no weight specs');
   for (const s of specs as { shape?: unknown; dtype?: unknown; quantization?: unknown }[]) {
-    if (!Array.isArray(s.shape) || DTYPE_BYTES[String(s.dtype)] === undefined || s.quantization) throw new Error(`unexpected weight spec ${JSON.stringify(s).slice(0, 80)}`);
+    if (!Array.isArray(s.shape) || DTYPE_BYTES[String(s.dtype)] === undefined || s.quantization)
+      throw new Error(`unexpected weight spec ${JSON.stringify(s).slice(0, 80)}`);
   }
   return specs as Spec[];
 }
 
-const specBytes = (specs: Spec[]): number => specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype]!, 0);
+const specBytes = (specs: Spec[]): number =>
+  specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype]!, 0);
 
 function readFile(file: string, rel: string): Buffer {
   try {
@@ -81,7 +88,8 @@ function readFile(file: string, rel: string): Buffer {
 function countNonFinite(bytes: Uint8Array, specs: Spec[]): number {
   // A fresh copy when misaligned: small Buffers come from a shared pool at any byte offset.
   const u8 = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
-  let off = 0, bad = 0;
+  let off = 0,
+    bad = 0;
   for (const s of specs) {
     const len = s.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[s.dtype]!;
     if (s.dtype === 'float32') {
@@ -108,7 +116,10 @@ export function inspectCheckpoint(dir: string, layout: CheckpointLayout, o: { op
         const b = readFile(path.join(dir, rel), rel);
         const want = files?.[rel];
         if (want === undefined) unlisted++;
-        else if (`sha256:${crypto.createHash('sha256').update(b).digest('hex')}` !== want) throw new Error(`${rel} does not match its SHA-256 in ${MANIFEST_FILE} (changed or corrupted since it was written)`);
+        else if (`sha256:${crypto.createHash('sha256').update(b).digest('hex')}` !== want)
+          throw new Error(
+            `${rel} does not match its SHA-256 in ${MANIFEST_FILE} (changed or corrupted since it was written)`,
+          );
         return b;
       });
       return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
@@ -119,13 +130,23 @@ export function inspectCheckpoint(dir: string, layout: CheckpointLayout, o: { op
     };
     for (const net of layout.nets) {
       const rel = (f: string) => (net ? `${net}/${f}` : f);
-      const j = readJsonFile(path.join(dir, rel('model.json')), rel('model.json')) as { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: unknown }[] };
-      if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest)) throw new Error(`${rel('model.json')} is not a TF.js layers model`);
+      const j = readJsonFile(path.join(dir, rel('model.json')), rel('model.json')) as {
+        modelTopology?: unknown;
+        weightsManifest?: { paths: string[]; weights: unknown }[];
+      };
+      if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest))
+        throw new Error(`${rel('model.json')} is not a TF.js layers model`);
       const specs = j.weightsManifest.flatMap((g) => checkedSpecs(g.weights));
       const want = specBytes(specs);
       // Sizes first, so a truncated file is named as such rather than as a digest mismatch.
       const paths = j.weightsManifest.flatMap((g) => g.paths.map(rel));
-      const have = paths.reduce((n, p) => { try { return n + fs.statSync(path.join(dir, p)).size; } catch { throw new Error(`${p} is missing`); } }, 0);
+      const have = paths.reduce((n, p) => {
+        try {
+          return n + fs.statSync(path.join(dir, p)).size;
+        } catch {
+          throw new Error(`${p} is missing`);
+        }
+      }, 0);
       const who = net || 'the model';
       if (have !== want) throw new Error(`${who}'s weight files hold ${have} bytes, its model.json describes ${want}`);
       finite(read(paths), specs, `${who}'s weights`);
@@ -136,7 +157,11 @@ export function inspectCheckpoint(dir: string, layout: CheckpointLayout, o: { op
         const specs = checkedSpecs(j?.specs);
         const want = specBytes(specs);
         let have: number;
-        try { have = fs.statSync(path.join(dir, `${rel}.bin`)).size; } catch { throw new Error(`${rel}.bin is missing`); }
+        try {
+          have = fs.statSync(path.join(dir, `${rel}.bin`)).size;
+        } catch {
+          throw new Error(`${rel}.bin is missing`);
+        }
         if (have !== want) throw new Error(`${rel}.bin has ${have} bytes, ${rel}.json describes ${want}`);
         read([`${rel}.json`]);
         finite(read([`${rel}.bin`]), specs, `${rel}.bin`);

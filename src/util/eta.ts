@@ -62,7 +62,8 @@ export class EtaClock {
       return NaN;
     }
     if (advanced) this.reports++;
-    const units = done - this.ref.done, secs = t - this.ref.t;
+    const units = done - this.ref.done,
+      secs = t - this.ref.t;
     if (this.reports < this.minReports || secs < this.minSeconds || units <= 0) return NaN;
     return (secs / units) * Math.max(0, total - done);
   }
@@ -72,6 +73,8 @@ export class EtaClock {
 export function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '…';
   s = Math.max(0, Math.round(s));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }

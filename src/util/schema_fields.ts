@@ -35,11 +35,18 @@ export function fieldInfo<K extends string>(key: K, field: z.ZodTypeAny): FieldI
     t = t instanceof z.ZodEffects ? t._def.schema : t._def.innerType;
     description ||= t.description ?? '';
   }
-  const info: FieldInfo<K> = { key, flag: kebab(key), type: 'string', description, ...(def !== undefined ? { default: def } : {}) };
+  const info: FieldInfo<K> = {
+    key,
+    flag: kebab(key),
+    type: 'string',
+    description,
+    ...(def !== undefined ? { default: def } : {}),
+  };
   if (t instanceof z.ZodNumber) {
     info.type = t.isInt ? 'int' : 'number';
     if (t.minValue !== null && Number.isFinite(t.minValue)) info.min = t.minValue;
-    if (t.maxValue !== null && Number.isFinite(t.maxValue) && t.maxValue < Number.MAX_SAFE_INTEGER) info.max = t.maxValue;
+    if (t.maxValue !== null && Number.isFinite(t.maxValue) && t.maxValue < Number.MAX_SAFE_INTEGER)
+      info.max = t.maxValue;
   } else if (t instanceof z.ZodBoolean) info.type = 'boolean';
   else if (t instanceof z.ZodEnum) Object.assign(info, { type: 'enum', choices: t.options as string[] });
   else if (t instanceof z.ZodUnion && (t.options as z.ZodTypeAny[]).every((o) => o instanceof z.ZodLiteral)) {
@@ -57,4 +64,3 @@ export function schemaFields<K extends string = string>(schema: z.AnyZodObject, 
     return fieldInfo(k, f);
   });
 }
-

@@ -142,16 +142,27 @@ export class ThreadPool<J, P, R> {
           finish(() => resolve(msg.result));
         } else if (msg.type === 'error') {
           m.tensors = msg.tensors ?? 0;
-          finish(() => reject(signal?.aborted ? this.spec.abortError() : msg.user ? new UserError(msg.error) : new Error(msg.error)));
+          finish(() =>
+            reject(
+              signal?.aborted ? this.spec.abortError() : msg.user ? new UserError(msg.error) : new Error(msg.error),
+            ),
+          );
         }
       };
-      const onExit = (code: number) => finish(() => reject(m.retiring ? this.spec.abortError() : new Error(`${this.spec.what} stopped (exit code ${code})`)));
+      const onExit = (code: number) =>
+        finish(() =>
+          reject(m.retiring ? this.spec.abortError() : new Error(`${this.spec.what} stopped (exit code ${code})`)),
+        );
       const onAbort = () => {
         m.worker.postMessage({ type: 'abort', id } satisfies ToThread<J>);
-        kill = setTimeout(() => finish(() => {
-          this.replace(m);
-          reject(this.spec.abortError());
-        }), this.spec.graceMs ?? 2000);
+        kill = setTimeout(
+          () =>
+            finish(() => {
+              this.replace(m);
+              reject(this.spec.abortError());
+            }),
+          this.spec.graceMs ?? 2000,
+        );
       };
       m.worker.on('message', onMsg);
       m.worker.on('exit', onExit);
@@ -191,7 +202,10 @@ export function serveThread<I, J, P, R>(h: ThreadHandlers<I, J, P, R>): void {
     controllers.set(id, ac);
     try {
       await started;
-      const result = await h.run(job, { signal: ac.signal, onProgress: (progress) => post({ type: 'progress', id, progress }) });
+      const result = await h.run(job, {
+        signal: ac.signal,
+        onProgress: (progress) => post({ type: 'progress', id, progress }),
+      });
       post({ type: 'result', id, result, ...tensors() });
     } catch (e) {
       post({ type: 'error', id, error: (e as Error).message, user: e instanceof UserError, ...tensors() });

@@ -27,7 +27,8 @@ export function zipStore(files: [name: string, bytes: Uint8Array][]): Uint8Array
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const [name, data] of files) {
-    const n = enc.encode(name), crc = crc32(data);
+    const n = enc.encode(name),
+      crc = crc32(data);
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true); // version needed: 2.0

@@ -37,13 +37,23 @@ test('names as flags, JSON wording, a custom missing clause; no value quoted wit
   const json = formatZodError(e, { unknown: 'key', missing: (p) => `${p.join('.')} is missing` });
   assert.match(json, /unknown key\(s\) 'gWidth'/);
   assert.match(json, /step is missing/);
-  assert.match(formatZodError(fail({ step: 'x' }), { input: { step: 'x' } }), /^step: Expected number, received string, got "x"$/);
+  assert.match(
+    formatZodError(fail({ step: 'x' }), { input: { step: 'x' } }),
+    /^step: Expected number, received string, got "x"$/,
+  );
   assert.match(formatZodError(fail({ step: -1 })), /^step: Number must be greater than or equal to 0$/);
 });
 
 test('schemaFields reads type, bounds, default, choices and description off the schema', () => {
   const [r, b, s] = schemaFields(S);
-  assert.deepEqual(r, { key: 'restarts', flag: '--restarts'.slice(2), type: 'int', max: 64, default: 4, description: 'restarts' });
+  assert.deepEqual(r, {
+    key: 'restarts',
+    flag: '--restarts'.slice(2),
+    type: 'int',
+    max: 64,
+    default: 4,
+    description: 'restarts',
+  });
   assert.deepEqual(b!.choices, ['poisson', 'none']);
   assert.equal(s!.min, 0);
   assert.equal(s!.default, undefined);

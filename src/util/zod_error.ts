@@ -33,10 +33,21 @@ export interface ZodErrorWording {
 }
 
 /** Codes whose value is worth quoting back. */
-const QUOTED = new Set(['too_big', 'too_small', 'custom', 'not_multiple_of', 'invalid_enum_value', 'invalid_literal', 'invalid_type']);
+const QUOTED = new Set([
+  'too_big',
+  'too_small',
+  'custom',
+  'not_multiple_of',
+  'invalid_enum_value',
+  'invalid_literal',
+  'invalid_type',
+]);
 
 function valueAt(input: unknown, p: (string | number)[]): unknown {
-  return p.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), input);
+  return p.reduce<unknown>(
+    (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+    input,
+  );
 }
 
 export function formatZodError(e: z.ZodError, wording: ZodErrorWording | FieldName = {}): string {
@@ -48,9 +59,13 @@ export function formatZodError(e: z.ZodError, wording: ZodErrorWording | FieldNa
         const where = i.path.length ? `${name(i.path)}: ` : '';
         return `${where}unknown ${w.unknown ?? 'option'}(s) ${i.keys.map((k) => `'${name([...i.path, k])}'`).join(', ')}`;
       }
-      if (i.code === 'invalid_type' && i.received === 'undefined') return w.missing?.(i.path) ?? `${name(i.path)} is required`;
+      if (i.code === 'invalid_type' && i.received === 'undefined')
+        return w.missing?.(i.path) ?? `${name(i.path)} is required`;
       const given = 'input' in w ? valueAt(w.input, i.path) : undefined;
-      const got = QUOTED.has(i.code) && (typeof given === 'number' || typeof given === 'string') ? `, got ${JSON.stringify(given)}` : '';
+      const got =
+        QUOTED.has(i.code) && (typeof given === 'number' || typeof given === 'string')
+          ? `, got ${JSON.stringify(given)}`
+          : '';
       const msg = i.code === 'invalid_enum_value' ? `must be ${i.options.join(' or ')}` : i.message;
       return `${name(i.path)}${msg.startsWith('must ') ? ' ' : ': '}${msg}${got}`;
     })

@@ -62,7 +62,9 @@ export async function initBrowserBackend(choice: BackendChoice = 'auto'): Promis
     if (current?.kind !== kind) {
       const ready = start(kind);
       current = { kind, ready };
-      ready.catch(() => { if (current?.ready === ready) current = null; });
+      ready.catch(() => {
+        if (current?.ready === ready) current = null;
+      });
     }
     try {
       return await current!.ready;
@@ -81,7 +83,9 @@ function loadModels(info: ModelInfoLite) {
   const key = `${tf.getBackend()}:${info.name}`;
   let m = models.get(key);
   if (!m) {
-    m = Promise.all([tf.loadLayersModel(info.generator), tf.loadLayersModel(info.critic)]).then(([generator, critic]) => ({ generator, critic }));
+    m = Promise.all([tf.loadLayersModel(info.generator), tf.loadLayersModel(info.critic)]).then(
+      ([generator, critic]) => ({ generator, critic }),
+    );
     m.catch(() => models.delete(key));
     models.set(key, m);
   }
@@ -90,7 +94,8 @@ function loadModels(info: ModelInfoLite) {
 
 /** The model's encoder with plain TF.js, refused unless its manifest names this generator's digest (checked here too). */
 function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise<tf.LayersModel> {
-  const e = info.encoder!, key = `${tf.getBackend()}:${info.name}`;
+  const e = info.encoder!,
+    key = `${tf.getBackend()}:${info.name}`;
   let p = encoders.get(key);
   if (!p) {
     p = (async () => {
@@ -115,7 +120,9 @@ function toBatch(px: ImageData, channels: number): ImageBatch {
   const n = px.width * px.height;
   const data = new Float32Array(n * channels);
   for (let i = 0; i < n; i++) {
-    const r = px.data[i * 4]! / 255, g = px.data[i * 4 + 1]! / 255, b = px.data[i * 4 + 2]! / 255;
+    const r = px.data[i * 4]! / 255,
+      g = px.data[i * 4 + 1]! / 255,
+      b = px.data[i * 4 + 2]! / 255;
     if (channels === 1) data[i] = 0.299 * r + 0.587 * g + 0.114 * b;
     else {
       data[i * 3] = r;
@@ -141,7 +148,10 @@ export function batchToDataUrl(b: { data: Float32Array; height: number; width: n
   const ctx = c.getContext('2d')!;
   const img = ctx.createImageData(b.width, b.height);
   for (let i = 0; i < b.width * b.height; i++) {
-    for (let k = 0; k < 3; k++) img.data[i * 4 + k] = Math.round(Math.min(1, Math.max(0, b.data[i * b.channels + Math.min(k, b.channels - 1)]!)) * 255);
+    for (let k = 0; k < 3; k++)
+      img.data[i * 4 + k] = Math.round(
+        Math.min(1, Math.max(0, b.data[i * b.channels + Math.min(k, b.channels - 1)]!)) * 255,
+      );
     img.data[i * 4 + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
@@ -166,15 +176,21 @@ export interface BrowserRunArgs {
 export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcome> {
   await initBrowserBackend(a.backend ?? 'auto');
   const gan = await loadModels(a.info);
-  const net: InpaintModel = a.info.encoder && a.options.init !== 'random' ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) } : gan;
-  const s = a.info.size, to = { width: s, height: s };
+  const net: InpaintModel =
+    a.info.encoder && a.options.init !== 'random'
+      ? { ...gan, encoder: await loadEncoderFor(a.info, gan.generator) }
+      : gan;
+  const s = a.info.size,
+    to = { width: s, height: s };
   // The options every surface resolves (src/inpaint/surface.ts): defaults per start, the model's fit
   // (crop for a model trained on crops, as on the server).
   const { options: o } = resolveRequest(a.options, { hasEncoder: !!net.encoder, crop: a.info.fit === 'crop' ? 1 : 0 });
-  const fit = o.fit, iters = o.iters;
+  const fit = o.fit,
+    iters = o.iters;
   // The server's policy (src/inpaint/fit.ts via inpaintImages): the upload at its own size, fitted
   // to the model (whole, aspect kept; or crop around each hole) and the fill brought back.
-  const full = toBatch(pixelsOf(a.image), a.info.channels), fullMask = toMask(pixelsOf(a.mask));
+  const full = toBatch(pixelsOf(a.image), a.info.channels),
+    fullMask = toMask(pixelsOf(a.mask));
   const fitted = fitToModel(full, fullMask, to, fit);
   const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
   // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates, the
@@ -189,15 +205,33 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }
   // The model's domain statistics (calibrated models) give the same out-of-domain verdict as the server's.
-  const [r] = await inpaintImages({ ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) }, [full], [fullMask], { ...o, progressEvery: every, readEvery: every }, {
-    signal: a.signal,
-    onProgress: (p: InpaintProgress) => a.onProgress({ iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior, ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}) }),
-  });
+  const [r] = await inpaintImages(
+    { ...net, ...(a.info.domain ? { manifest: { domain: a.info.domain } } : {}) },
+    [full],
+    [fullMask],
+    { ...o, progressEvery: every, readEvery: every },
+    {
+      signal: a.signal,
+      onProgress: (p: InpaintProgress) =>
+        a.onProgress({
+          iter: p.iter,
+          iters: p.iters,
+          contextual: p.contextual,
+          prior: p.prior,
+          ...(p.raw ? { preview: batchToDataUrl(p.raw) } : {}),
+        }),
+    },
+  );
   if (r!.error) throw new Error(r!.error);
   const regions = r!.plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
   return {
     input: batchToDataUrl(full),
-    mask: batchToDataUrl({ data: maskToGrey(fullMask, a.maskConvention ?? DEFAULT_MASK_CONVENTION), height: fullMask.height, width: fullMask.width, channels: 1 }),
+    mask: batchToDataUrl({
+      data: maskToGrey(fullMask, a.maskConvention ?? DEFAULT_MASK_CONVENTION),
+      height: fullMask.height,
+      width: fullMask.width,
+      channels: 1,
+    }),
     maskConvention: a.maskConvention ?? DEFAULT_MASK_CONVENTION,
     masked: batchToDataUrl(r!.masked),
     raw: batchToDataUrl(r!.raw),

@@ -129,7 +129,10 @@ export function installEditor(host: EditorHost): void {
     const c = chosen();
     if (!c) return;
     host.continueFrom(c.url, c.what).then(
-      () => host.status(`continuing from the ${c.what} result: paint the next hole (Ctrl+Z goes back to the previous image)`),
+      () =>
+        host.status(
+          `continuing from the ${c.what} result: paint the next hole (Ctrl+Z goes back to the previous image)`,
+        ),
       (e) => host.status(`cannot continue from the result: ${(e as Error).message}`, true),
     );
   });
@@ -139,14 +142,18 @@ export function installEditor(host: EditorHost): void {
     const c = chosen();
     if (!c) return;
     try {
-      if (!navigator.clipboard?.write || typeof ClipboardItem === 'undefined') throw new Error('it has no image clipboard (navigator.clipboard.write with ClipboardItem)');
+      if (!navigator.clipboard?.write || typeof ClipboardItem === 'undefined')
+        throw new Error('it has no image clipboard (navigator.clipboard.write with ClipboardItem)');
       // The blob as a promise: Safari wants the write started inside the click, before any await.
       const blob = fetch(c.url).then((r) => r.blob());
       await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
       const size = host.result()!.resize.from;
       host.status(`copied the ${c.what} result (${size.width}×${size.height} PNG) to the clipboard`);
     } catch (e) {
-      host.status(`the browser refused to copy the image: ${(e as Error).message || (e as Error).name}; use Download PNG instead`, true);
+      host.status(
+        `the browser refused to copy the image: ${(e as Error).message || (e as Error).name}; use Download PNG instead`,
+        true,
+      );
     }
   });
 
@@ -170,7 +177,8 @@ export function installEditor(host: EditorHost): void {
     hold.setPointerCapture(e.pointerId);
     before(true);
   });
-  for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) hold.addEventListener(ev, () => before(false));
+  for (const ev of ['pointerup', 'pointercancel', 'lostpointercapture'] as const)
+    hold.addEventListener(ev, () => before(false));
   // A key released in another window never sends keyup here.
   window.addEventListener('blur', () => before(false));
 

@@ -120,7 +120,8 @@ const convention = () => el.maskConvention.value as MaskConvention;
 
 async function getJson<T>(url: string): Promise<T> {
   const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${((await r.json().catch(() => ({}))) as { error?: string }).error ?? ''}`);
+  if (!r.ok)
+    throw new Error(`${url}: ${r.status} ${((await r.json().catch(() => ({}))) as { error?: string }).error ?? ''}`);
   return (await r.json()) as T;
 }
 
@@ -140,7 +141,8 @@ function fitStage(box: HTMLElement, w: number, h: number): void {
 /** Put an image on the stage; returns a note when it had to be scaled to the page's limit. */
 function setImage(img: CanvasImageSource, w: number, h: number): string {
   const k = Math.min(1, Math.sqrt(maxPixels() / (w * h)));
-  const W = Math.max(1, Math.round(w * k)), H = Math.max(1, Math.round(h * k));
+  const W = Math.max(1, Math.round(w * k)),
+    H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
   const ctx = el.image.getContext('2d')!;
@@ -157,7 +159,9 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
   hasImage = true;
   el.hint.hidden = true;
   maskChanged('a new image');
-  return k < 1 ? ` (scaled from ${w}×${h} to ${W}×${H}: above this server's limit of ${(maxPixels() / 1e6).toFixed(1)} MP)` : '';
+  return k < 1
+    ? ` (scaled from ${w}×${h} to ${W}×${H}: above this server's limit of ${(maxPixels() / 1e6).toFixed(1)} MP)`
+    : '';
 }
 
 /**
@@ -214,7 +218,14 @@ async function loadImageUrl(url: string): Promise<string> {
 
 function snapshot(withImage: boolean): Snapshot {
   const mask = maskCtx().getImageData(0, 0, el.mask.width, el.mask.height);
-  return withImage ? { mask, image: el.image.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, el.image.width, el.image.height) } : { mask };
+  return withImage
+    ? {
+        mask,
+        image: el.image
+          .getContext('2d', { willReadFrequently: true })!
+          .getImageData(0, 0, el.image.width, el.image.height),
+      }
+    : { mask };
 }
 
 /** Before an edit: the state it changes (`withImage`: the edit replaces the image too). */
@@ -230,7 +241,8 @@ function undoRedo(from: Snapshot[], to: Snapshot[]): void {
   if (!prev) return;
   to.push(snapshot(!!prev.image));
   if (prev.image) {
-    if (prev.image.width !== el.image.width || prev.image.height !== el.image.height) resizeCanvases(prev.image.width, prev.image.height);
+    if (prev.image.width !== el.image.width || prev.image.height !== el.image.height)
+      resizeCanvases(prev.image.width, prev.image.height);
     el.image.getContext('2d')!.putImageData(prev.image, 0, 0);
   }
   maskCtx().putImageData(prev.mask, 0, 0);
@@ -254,7 +266,8 @@ async function continueFrom(url: string): Promise<void> {
   img.src = url;
   await img.decode();
   pushUndo(true);
-  if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height) resizeCanvases(img.naturalWidth, img.naturalHeight);
+  if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height)
+    resizeCanvases(img.naturalWidth, img.naturalHeight);
   const ctx = el.image.getContext('2d')!;
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, el.image.width, el.image.height);
@@ -311,7 +324,7 @@ function maskPng(): string {
   const src = maskCtx().getImageData(0, 0, c.width, c.height);
   const out = ctx.createImageData(c.width, c.height);
   for (let i = 0; i < c.width * c.height; i++) {
-    const white = (src.data[i * 4 + 3]! >= 128) === (convention() === 'hole-white');
+    const white = src.data[i * 4 + 3]! >= 128 === (convention() === 'hole-white');
     const v = white ? 255 : 0;
     out.data.set([v, v, v, 255], i * 4);
   }
@@ -355,14 +368,19 @@ function stroke(a: { x: number; y: number }, b: { x: number; y: number }): void 
 
 // ---- zoom and pan: the two canvases move together under one CSS transform inside the stage; the
 // brush maps through getBoundingClientRect, so painting stays exact at any zoom.
-let zoom = 1, panX = 0, panY = 0, spaceHeld = false;
+let zoom = 1,
+  panX = 0,
+  panY = 0,
+  spaceHeld = false;
 let panning: { x: number; y: number; px: number; py: number } | null = null;
 
 function applyView(): void {
-  const W = el.stage.clientWidth, H = el.stage.clientHeight;
+  const W = el.stage.clientWidth,
+    H = el.stage.clientHeight;
   panX = Math.min(0, Math.max(W - W * zoom, panX));
   panY = Math.min(0, Math.max(H - H * zoom, panY));
-  for (const c of [el.image, el.mask]) c.style.transform = zoom === 1 ? '' : `translate(${panX}px, ${panY}px) scale(${zoom})`;
+  for (const c of [el.image, el.mask])
+    c.style.transform = zoom === 1 ? '' : `translate(${panX}px, ${panY}px) scale(${zoom})`;
   el.zoomNote.textContent = zoom === 1 ? '' : `zoom ${Math.round(zoom * 100)} % (0 resets)`;
 }
 
@@ -381,13 +399,17 @@ function resetView(): void {
   applyView();
 }
 
-el.stage.addEventListener('wheel', (e) => {
-  // A plain wheel scrolls the page; Ctrl/⌘ + wheel (or the "wheel zooms" toggle) zooms (editor.ts).
-  if (!hasImage || !wheelZooms(e)) return;
-  e.preventDefault();
-  const r = el.stage.getBoundingClientRect();
-  zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
-}, { passive: false });
+el.stage.addEventListener(
+  'wheel',
+  (e) => {
+    // A plain wheel scrolls the page; Ctrl/⌘ + wheel (or the "wheel zooms" toggle) zooms (editor.ts).
+    if (!hasImage || !wheelZooms(e)) return;
+    e.preventDefault();
+    const r = el.stage.getBoundingClientRect();
+    zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
+  },
+  { passive: false },
+);
 document.addEventListener('keyup', (e) => {
   if (e.key === ' ') spaceHeld = false;
 });
@@ -457,7 +479,15 @@ function nudgeBrush(up: boolean): void {
 // Keyboard: Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z (or Ctrl+Y) redo, [ and ] brush size — not while typing in a field.
 document.addEventListener('keydown', (e) => {
   const t = e.target as HTMLElement | null;
-  if (t && (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+  if (
+    t &&
+    ((t.tagName === 'INPUT' &&
+      (t as HTMLInputElement).type !== 'range' &&
+      (t as HTMLInputElement).type !== 'checkbox') ||
+      t.tagName === 'SELECT' ||
+      t.tagName === 'TEXTAREA')
+  )
+    return;
   const mod = e.ctrlKey || e.metaKey;
   if (mod && e.key.toLowerCase() === 'z') {
     e.preventDefault();
@@ -565,8 +595,10 @@ function showStartDefaults(): void {
 el.model.addEventListener('change', showModel);
 el.init.addEventListener('change', showStartDefaults);
 el.sample.addEventListener('change', () => {
-  if (el.sample.value) imageName = decodeURIComponent(el.sample.value.split('/').pop() ?? 'sample').replace(/\.[^.]*$/, '');
-  if (el.sample.value) loadImageUrl(el.sample.value).catch((e) => status(`cannot load sample: ${(e as Error).message}`, true));
+  if (el.sample.value)
+    imageName = decodeURIComponent(el.sample.value.split('/').pop() ?? 'sample').replace(/\.[^.]*$/, '');
+  if (el.sample.value)
+    loadImageUrl(el.sample.value).catch((e) => status(`cannot load sample: ${(e as Error).message}`, true));
 });
 el.upload.addEventListener('change', () => {
   const f = el.upload.files?.[0];
@@ -589,7 +621,9 @@ interface Progress {
 let runStart: 'encoder' | 'random' = 'random';
 
 function showProgress(p: Progress): void {
-  if (p.preview) el.liveCaption.textContent = p.iter === 0 && runStart === 'encoder' ? "the encoder's one-pass fill G(E(y⊙M, M)); refining…" : 'G(z) now';
+  if (p.preview)
+    el.liveCaption.textContent =
+      p.iter === 0 && runStart === 'encoder' ? "the encoder's one-pass fill G(E(y⊙M, M)); refining…" : 'G(z) now';
   el.progress.max = Math.max(1, p.iters);
   el.progress.value = p.iter;
   el.iter.textContent = `${p.iter} / ${p.iters}`;
@@ -604,14 +638,29 @@ function showProgress(p: Progress): void {
 
 function options() {
   const num = (i: HTMLInputElement) => Number(i.value);
-  return { init: el.init.value as 'auto' | 'encoder' | 'random', iters: Math.trunc(num(el.iters)), restarts: Math.trunc(num(el.restarts)), lambda: num(el.lambda), blend: el.blend.value as 'poisson' | 'none' };
+  return {
+    init: el.init.value as 'auto' | 'encoder' | 'random',
+    iters: Math.trunc(num(el.iters)),
+    restarts: Math.trunc(num(el.restarts)),
+    lambda: num(el.lambda),
+    blend: el.blend.value as 'poisson' | 'none',
+  };
 }
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
 async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
-  const body = JSON.stringify({ model: m.name, image: el.image.toDataURL('image/png'), mask: maskPng(), maskConvention: convention(), options: options() });
+  const body = JSON.stringify({
+    model: m.name,
+    image: el.image.toDataURL('image/png'),
+    mask: maskPng(),
+    maskConvention: convention(),
+    options: options(),
+  });
   const maxBytes = config?.limits.maxBodyBytes;
-  if (maxBytes && body.length > maxBytes) throw new Error(`the image is ${(body.length / 2 ** 20).toFixed(1)} MB as PNG; this server accepts at most ${(maxBytes / 2 ** 20).toFixed(1)} MB: use a smaller image`);
+  if (maxBytes && body.length > maxBytes)
+    throw new Error(
+      `the image is ${(body.length / 2 ** 20).toFixed(1)} MB as PNG; this server accepts at most ${(maxBytes / 2 ** 20).toFixed(1)} MB: use a smaller image`,
+    );
   const r = await fetch('api/inpaint', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -631,7 +680,9 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
     else if (event === 'start') {
       runStart = d.start === 'encoder' ? 'encoder' : 'random';
       status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-      el.resizeNote.textContent = d.resize.resized ? `${d.resize.from.width}×${d.resize.from.height}, completed at the model's ${d.resize.to.width}×${d.resize.to.height} (${d.resize.fit === 'crop' ? `${d.resize.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size` : '';
+      el.resizeNote.textContent = d.resize.resized
+        ? `${d.resize.from.width}×${d.resize.from.height}, completed at the model's ${d.resize.to.width}×${d.resize.to.height} (${d.resize.fit === 'crop' ? `${d.resize.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size`
+        : '';
     } else if (event === 'progress') showProgress(d as Progress);
     else if (event === 'result') outcome = { ...(d as InpaintOutcome), start: runStart };
     else if (event === 'error') failure = d.error as string;
@@ -652,8 +703,19 @@ async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<Inpai
   status(`loading TF.js (${choice === 'auto' ? 'the fastest backend here' : BACKEND_LABELS[choice]}) and the model…`);
   const { inpaintInBrowser, initBrowserBackend } = await import('./compute.js');
   const name = await initBrowserBackend(choice);
-  status(`inpainting in this browser on ${BACKEND_LABELS[name as BrowserBackend] ?? name}${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-  return inpaintInBrowser({ info: m, image: el.image, mask: el.mask, maskConvention: convention(), options: options(), onProgress: showProgress, signal, backend: choice });
+  status(
+    `inpainting in this browser on ${BACKEND_LABELS[name as BrowserBackend] ?? name}${runStart === 'encoder' ? ", from the encoder's z" : ''}…`,
+  );
+  return inpaintInBrowser({
+    info: m,
+    image: el.image,
+    mask: el.mask,
+    maskConvention: convention(),
+    options: options(),
+    onProgress: showProgress,
+    signal,
+    backend: choice,
+  });
 }
 
 // The backends this browser has, in the "on" list (auto = the first of them), found without TF.js.
@@ -677,7 +739,14 @@ function showResult(r: InpaintOutcome): void {
   el.downloadMask.download = `${imageName}-mask.png`;
   // Every output at the upload's size in one archive: NAME-inpainted.png, -composite, -raw, -masked, -mask, -input.
   const bytes = (url: string) => Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (ch) => ch.charCodeAt(0));
-  const names: [string, string][] = [['inpainted', r.blended], ['composite', r.composite], ['raw', r.raw], ['masked', r.masked], ['mask', r.mask], ['input', r.input]];
+  const names: [string, string][] = [
+    ['inpainted', r.blended],
+    ['composite', r.composite],
+    ['raw', r.raw],
+    ['masked', r.masked],
+    ['mask', r.mask],
+    ['input', r.input],
+  ];
   if (el.downloadZip.href.startsWith('blob:')) URL.revokeObjectURL(el.downloadZip.href);
   const zip = zipStore(names.map(([n, u]) => [`${imageName}-${n}.png`, bytes(u)]));
   el.downloadZip.href = URL.createObjectURL(new Blob([zip.buffer as ArrayBuffer], { type: 'application/zip' }));
@@ -688,10 +757,16 @@ function showResult(r: InpaintOutcome): void {
   // Out-of-domain: say it plainly above the result (the fill of such an image is not to be trusted),
   // and the verdict either way beside the live preview, near the top of the page where it is seen.
   el.domainBanner.hidden = !r.domain?.unlike;
-  el.domainBanner.textContent = r.domain?.unlike ? (r.domain.message ?? 'this image looks unlike what the model was trained on') : '';
+  el.domainBanner.textContent = r.domain?.unlike
+    ? (r.domain.message ?? 'this image looks unlike what the model was trained on')
+    : '';
   el.domainVerdict.hidden = !r.domain;
   el.domainVerdict.classList.toggle('unlike', !!r.domain?.unlike);
-  el.domainVerdict.textContent = !r.domain ? '' : r.domain.unlike ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}` : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
+  el.domainVerdict.textContent = !r.domain
+    ? ''
+    : r.domain.unlike
+      ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}`
+      : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
 }
 
 function updateCompare(): void {
@@ -725,11 +800,13 @@ async function invertedPng(url: string): Promise<string> {
 // mask (inverted in place; the fill itself does not depend on it, so the result stays as it was).
 el.maskConvention.addEventListener('change', () => {
   drawMaskPreview();
-  const r = result, want = convention();
+  const r = result,
+    want = convention();
   if (!r || (r.maskConvention ?? 'known-white') === want) return;
   void invertedPng(r.mask).then((mask) => {
     if (result !== r) return;
-    const stale = el.resultPanel.classList.contains('stale'), note = el.staleNote.textContent;
+    const stale = el.resultPanel.classList.contains('stale'),
+      note = el.staleNote.textContent;
     showResult({ ...r, mask, maskConvention: want });
     if (stale) {
       el.resultPanel.classList.add('stale');
@@ -756,9 +833,11 @@ el.go.addEventListener('click', async () => {
     return;
   }
   // This server's own limits, said in plain words before anything is sent.
-  const o = options(), lim = config?.limits;
+  const o = options(),
+    lim = config?.limits;
   if (lim && o.iters > lim.maxIters) return status(`iterations must be at most ${lim.maxIters} on this server`, true);
-  if (lim && o.restarts > lim.maxRestarts) return status(`restarts must be at most ${lim.maxRestarts} on this server`, true);
+  if (lim && o.restarts > lim.maxRestarts)
+    return status(`restarts must be at most ${lim.maxRestarts} on this server`, true);
   const mode = (document.querySelector('input[name="compute"]:checked') as HTMLInputElement | null)?.value ?? 'server';
   running = new AbortController();
   updateButtons();
@@ -804,15 +883,30 @@ installEditor({
 let trainTimer: number | undefined;
 
 async function refreshTraining(): Promise<void> {
-  const info = await getJson<{ name: string; iterations: number; last: Record<string, number> | null; samples: string | null; plot: string | null; updated: number | null }>('api/run');
+  const info = await getJson<{
+    name: string;
+    iterations: number;
+    last: Record<string, number> | null;
+    samples: string | null;
+    plot: string | null;
+    updated: number | null;
+  }>('api/run');
   $('run-name').textContent = info.name;
   const last = info.last;
   $('run-stats').textContent = last
-    ? `iteration ${last.iter ?? info.iterations}` + Object.entries(last).filter(([k, v]) => k !== 'iter' && typeof v === 'number').slice(0, 6).map(([k, v]) => ` · ${k} ${v.toPrecision(4)}`).join('')
+    ? `iteration ${last.iter ?? info.iterations}` +
+      Object.entries(last)
+        .filter(([k, v]) => k !== 'iter' && typeof v === 'number')
+        .slice(0, 6)
+        .map(([k, v]) => ` · ${k} ${v.toPrecision(4)}`)
+        .join('')
     : 'no statistics yet';
   const bust = `?t=${info.updated ?? Date.now()}`;
   // Relative URLs (no leading '/') so the page also works below a path prefix.
-  for (const [id, url] of [['run-samples', info.samples], ['run-plot', info.plot]] as const) {
+  for (const [id, url] of [
+    ['run-samples', info.samples],
+    ['run-plot', info.plot],
+  ] as const) {
     const img = $<HTMLImageElement>(id);
     img.parentElement!.hidden = !url;
     if (url && img.dataset.src !== url + bust) {
@@ -823,7 +917,8 @@ async function refreshTraining(): Promise<void> {
 }
 
 function showTab(tab: string): void {
-  for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.tab'))
+    b.classList.toggle('active', b.dataset.tab === tab);
   $('view-inpaint').hidden = tab !== 'inpaint';
   $('view-training').hidden = tab !== 'training';
   window.clearInterval(trainTimer);
@@ -833,7 +928,8 @@ function showTab(tab: string): void {
     trainTimer = window.setInterval(tick, 3000);
   }
 }
-for (const b of document.querySelectorAll<HTMLButtonElement>('.tab')) b.addEventListener('click', () => showTab(b.dataset.tab ?? 'inpaint'));
+for (const b of document.querySelectorAll<HTMLButtonElement>('.tab'))
+  b.addEventListener('click', () => showTab(b.dataset.tab ?? 'inpaint'));
 
 // ---------------------------------------------------------------- start
 

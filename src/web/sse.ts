@@ -7,7 +7,7 @@ export function sseParser(onEvent: (event: string, data: string) => void): (chun
   return (chunk: string) => {
     buf += chunk.replace(/\r\n/g, '\n');
     let end: number;
-    while ((end = buf.indexOf('\n\n')) >= 0) {
+    for (end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
       const block = buf.slice(0, end);
       buf = buf.slice(end + 2);
       let event = 'message';

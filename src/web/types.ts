@@ -8,7 +8,16 @@ export interface ServerConfig {
   limits: { maxIters: number; maxRestarts: number; maxPixels: number; maxBodyBytes: number };
   /** Accepted upload formats (src/inpaint/surface.ts IMAGE_FORMATS). */
   formats?: readonly string[];
-  defaults: { iters: number; restarts: number; lambda: number; lr: number; seed: number; blend: string; init: string; encoder: { iters: number; restarts: number } };
+  defaults: {
+    iters: number;
+    restarts: number;
+    lambda: number;
+    lr: number;
+    seed: number;
+    blend: string;
+    init: string;
+    encoder: { iters: number; restarts: number };
+  };
   backend: string | null;
   run: boolean;
 }
