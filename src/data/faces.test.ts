@@ -61,6 +61,26 @@ test('face attributes are read off the descriptor', () => {
   assert.throws(() => skinBin('red'), /not a #rrggbb colour/);
 });
 
+test("the registry's class attributes decompose faceClass into glasses and facial hair", () => {
+  const attrs = DATASETS.faces.classAttributes;
+  assert.deepEqual(
+    attrs.map((a) => a.name),
+    ['glasses', 'facialHair'],
+  );
+  for (const glasses of ['none', 'glasses1-primary'])
+    for (const facialHair of ['none', 'beard1']) {
+      const f = face({ glasses: { id: glasses }, facialHair: { id: facialHair } });
+      const c = faceClass(f);
+      const [g, h] = faceAttributes(f) as [number, number];
+      assert.deepEqual(
+        attrs.map((a) => a.ofClass[c]),
+        [g, h],
+      );
+      assert.deepEqual(attrs[0].values, FACE_ATTRIBUTES[0].classes);
+      assert.deepEqual(attrs[1].values, FACE_ATTRIBUTES[1].classes);
+    }
+});
+
 test('facesjs is found although its exports hide package.json', () => {
   assert.ok(fs.existsSync(path.join(datasetPackageDir('facesjs', 'faces'), 'package.json')));
   const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {

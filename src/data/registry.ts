@@ -1,4 +1,15 @@
 /**
+ * One binary-or-more attribute read off a dataset's class id: `ofClass[c]` is the attribute's value
+ * for class `c`, one of `values`. Lets eval report how often a completion keeps each attribute
+ * ("glasses recovered when the eyes were hidden") from a classifier trained on the combined classes.
+ */
+export interface ClassAttribute {
+  name: string;
+  values: readonly string[];
+  ofClass: readonly number[];
+}
+
+/**
  * The built-in datasets, listed for the CLI (`--data <name>`) and the docs. Platform-neutral. Any other
  * `--data` value is taken as an image folder.
  */
@@ -16,6 +27,8 @@ export interface DatasetInfo {
   split: string;
   /** For datasets assembled from several licensed sources: each source's built-in name (see EMOJI_SOURCES). */
   sources?: readonly string[];
+  /** Attributes the class ids decompose into (eval reports accuracy per attribute). */
+  classAttributes?: readonly ClassAttribute[];
 }
 
 const EMOJI_SPLIT =
@@ -113,6 +126,11 @@ export const DATASETS = {
     labelled: true,
     source: 'npm package facesjs 5 (generate + faceToSvgString, rendered by sharp)',
     split: 'face numbers: each face drawn from its own seeded stream; faces 0–29999 are train, 30000–33999 test',
+    // The class is glasses + 2 × facialHair (faces.ts faceClass; faces.test.ts checks the two agree).
+    classAttributes: [
+      { name: 'glasses', values: ['none', 'glasses or mask'], ofClass: [0, 1, 0, 1] },
+      { name: 'facialHair', values: ['none', 'facial hair'], ofClass: [0, 0, 1, 1] },
+    ],
   },
 } as const satisfies Record<string, DatasetInfo>;
 
@@ -121,6 +139,13 @@ export const BUILTIN_NAMES = Object.keys(DATASETS) as BuiltinName[];
 
 export function isBuiltin(name: string): name is BuiltinName {
   return Object.hasOwn(DATASETS, name);
+}
+
+/** The attributes a built-in dataset's class ids decompose into, if any (see ClassAttribute). */
+export function classAttributesOf(name: string): readonly ClassAttribute[] | undefined {
+  if (!isBuiltin(name)) return undefined;
+  const info: DatasetInfo = DATASETS[name];
+  return info.classAttributes;
 }
 
 export const FASHION_MNIST_CLASSES = [

@@ -68,6 +68,8 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
       secondsPerImage:
         'wall-clock seconds per image: search (shared searches charged in full to each method) + blending/filling',
       accuracy: "fraction of completions the classifier assigns to the original image's label",
+      attributeAccuracy:
+        "per attribute the class ids decompose into (e.g. faces: glasses, facial hair): fraction of completions whose predicted class has the original label's value of it; null for datasets without attributes",
       critic:
         "realism: the critic's mean score D(x) of the completed images (the originals': originalCritic); higher = more real to this model's critic",
       fdCompleted:
@@ -85,6 +87,8 @@ export function resultsJson(r: EvalResult, ctx: ReportContext): object {
       note: ctx.classifierNote ?? null,
       originalAccuracy: r.originalAccuracy,
       maskedAccuracy: r.maskedAccuracy,
+      originalAttributeAccuracy: r.originalAttributeAccuracy,
+      maskedAttributeAccuracy: r.maskedAttributeAccuracy,
     },
     fdClassifier: r.fdClassifier,
     searches: r.searches,
@@ -164,6 +168,7 @@ export function indexMarkdown(r: EvalResult, ctx: ReportContext): string {
   } else {
     L.push(`No semantic accuracy: ${ctx.classifierNote ?? 'no classifier'}.`);
   }
+  if (r.originalAttributeAccuracy) L.push('', ...attributeTable(r));
   if (r.fdClassifier) {
     L.push(
       '',
@@ -257,4 +262,34 @@ export async function writeEvalReport(
     `${JSON.stringify(resultsJson(r, ctx), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
   );
   writeFileAtomic(path.join(outDir, 'index.md'), indexMarkdown(r, ctx));
+}
+
+/**
+ * Accuracy per attribute (faces: glasses, facial hair) of the masked inputs and of every method's
+ * completions, each beside its share of the originals' accuracy: "glasses recovered when the eyes
+ * were hidden" is the completion's glasses accuracy against the originals'.
+ */
+function attributeTable(r: EvalResult): string[] {
+  const orig = r.originalAttributeAccuracy!;
+  const names = Object.keys(orig);
+  const cell = (v: number | undefined, o: number): string =>
+    v === undefined ? '—' : `${(v * 100).toFixed(1)} % (${((v / o) * 100).toFixed(0)} %)`;
+  const L = [
+    `Accuracy per attribute; in brackets, the share of the originals' accuracy (originals: ${names.map((a) => `${a} ${(orig[a]! * 100).toFixed(1)} %`).join(', ')}).`,
+    '',
+    `| mask | images | ${names.join(' | ')} |`,
+    `|---|---|${names.map(() => '---:').join('|')}|`,
+  ];
+  for (const kind of r.options.masks) {
+    const rows: [string, Record<string, number> | null | undefined][] = [
+      ['masked input (holes grey)', r.maskedAttributeAccuracy[kind]],
+      ...r.options.methods.map((m): [string, Record<string, number> | null] => [
+        `\`${m}\``,
+        r.cells[kind]![m]!.attributeAccuracy,
+      ]),
+    ];
+    for (const [i, [label, acc]] of rows.entries())
+      L.push(`| ${i === 0 ? kind : ''} | ${label} | ${names.map((a) => cell(acc?.[a], orig[a]!)).join(' | ')} |`);
+  }
+  return L;
 }

@@ -12,7 +12,7 @@ import { activeBackend, BACKEND_KINDS } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
-import { BUILTIN_NAMES } from '../data/registry.js';
+import { BUILTIN_NAMES, classAttributesOf } from '../data/registry.js';
 import {
   DEFAULT_EVAL,
   DEFAULT_EVAL_MASKS,
@@ -232,6 +232,8 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     const picked = await pickClassifier(v, ck.dir, ds, log);
     clf = picked.c;
     if (clf) log(`classifier: ${clf.dir} (test accuracy ${(clf.manifest.testAccuracy * 100).toFixed(1)} %)`);
+    // Per-attribute accuracy needs the dataset's decomposition and a classifier over its classes.
+    const attributes = clf ? classAttributesOf(ds.name) : undefined;
     const fdReal = clf ? toImageBatch(ds, selectEvalIndices(ds.n, v.fdN, opts.seed + 1)) : undefined;
 
     // Progress over all latent-search iterations of all mask kinds, searches and chunks.
@@ -248,6 +250,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
         ...(labels ? { labels } : {}),
         ...(clf ? { classifier: clf.model } : {}),
         ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}),
+        ...(attributes ? { attributes } : {}),
       },
       opts,
       {

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../types.js';
 import { buildModels } from '../models/dcgan.js';
 import { makeMask } from '../masks/masks.js';
-import { buildClassifier } from '../classifier/classifier.js';
+import { buildClassifier, predictClasses } from '../classifier/classifier.js';
+import { attributeAccuracy } from '../metrics/attributes.js';
 import { fdClassifierImages } from '../classifier/fd.js';
 import {
   DEFAULT_EVAL,
@@ -120,6 +121,12 @@ test('resolveEvalOptions rejects unknown kinds and duplicates with a UserError',
   assert.throws(() => resolveEvalOptions({ restarts: 0 }), UserError);
 });
 
+// Three classes read as two attributes (as faces' four classes are glasses + 2 × facial hair).
+const ATTRS = [
+  { name: 'odd', values: ['no', 'yes'], ofClass: [0, 1, 0] },
+  { name: 'two', values: ['no', 'yes'], ofClass: [0, 0, 1] },
+];
+
 test('evaluate: every cell finite, same masks for every method, known pixels kept, no tensor leak', async () => {
   const model = buildModels('dcgan', {
     size: 28,
@@ -136,7 +143,14 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
   try {
     const before = tf.memory().numTensors;
     const r = await evaluate(
-      { model, images: y, labels: Int32Array.from([0, 2]), classifier, fd: { real: images(3), n: 3, seed: 0 } },
+      {
+        model,
+        images: y,
+        labels: Int32Array.from([0, 2]),
+        classifier,
+        fd: { real: images(3), n: 3, seed: 0 },
+        attributes: ATTRS,
+      },
       { masks, iters: 3, restarts: 2, seed: 5, batch: 1 },
     );
     assert.equal(tf.memory().numTensors, before, 'tensors leaked');
@@ -200,6 +214,18 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
         assert.ok(c.fdCompleted !== null && c.fdCompleted >= 0, `${kind}/${method} fdCompleted ${c.fdCompleted}`);
       }
       assert.ok(r.maskedAccuracy[kind] !== null);
+      // Per attribute: the same predictions read through each attribute; agreeing on the class implies
+      // agreeing on every attribute, so no attribute is below the class accuracy.
+      for (const method of DEFAULT_EVAL.methods) {
+        const c = r.cells[kind]![method]!;
+        const want = attributeAccuracy(predictClasses(classifier, r.outputs[kind]![method]!), [0, 2], ATTRS);
+        assert.deepEqual(c.attributeAccuracy, want, `${kind}/${method} attribute accuracy`);
+        for (const a of ATTRS) assert.ok(want[a.name]! >= c.accuracy!, `${kind}/${method} ${a.name}`);
+      }
+      assert.deepEqual(
+        r.maskedAttributeAccuracy[kind],
+        attributeAccuracy(predictClasses(classifier, r.masked[kind]!), [0, 2], ATTRS),
+      );
     }
     // center: hole of 196 of 784 pixels exactly.
     close(r.holeFraction.center!, 0.25, 1e-12, 'center hole fraction');
@@ -209,6 +235,26 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
     close(r.originalCritic, criticMean(model.critic, y), 1e-6, "originals' critic score");
     // The originals against themselves are at FD 0: a method that returned the input would score 0.
     assert.ok(fdClassifierImages(classifier, y, y) < 1e-6);
+    // The report's attribute table: one row per mask kind × (masked input, each method), each value with
+    // its share of the originals'.
+    const md = indexMarkdown(r, {
+      command: 'eval',
+      model: { dir: 'm', step: 0, config: {} },
+      gridRows: 1,
+      seconds: 1,
+      data: { name: 'test', split: 'test', size: 28, channels: 1, available: 2, indices: [0, 1], labelled: true },
+      versions: { library: '0', tfjs: '0', node: '0', backend: 'cpu' },
+      classifier: { dir: 'c', testAccuracy: 1, data: 'test', testN: 2 },
+    });
+    assert.ok(md.includes('| mask | images | odd | two |'), md);
+    const o = r.originalAttributeAccuracy!,
+      w = r.cells.center!.wgan!.attributeAccuracy!;
+    assert.ok(
+      md.includes(
+        `|  | \`wgan\` | ${(w.odd! * 100).toFixed(1)} % (${((w.odd! / o.odd!) * 100).toFixed(0)} %) | ${(w.two! * 100).toFixed(1)} %`,
+      ),
+      md,
+    );
   } finally {
     model.generator.dispose();
     model.critic.dispose();

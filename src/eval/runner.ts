@@ -34,7 +34,9 @@ import { applyMask } from '../inpaint/composite.js';
 import { getBaseline } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
 import { holeFraction, makeMask, MASKS } from '../masks/masks.js';
-import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
+import { predictClasses } from '../classifier/classifier.js';
+import type { ClassAttribute } from '../data/registry.js';
+import { attributeAccuracy } from '../metrics/attributes.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
@@ -171,6 +173,8 @@ export interface Cell {
   secondsPerImage: number;
   /** Classifier accuracy on the completions, in [0, 1]; null without a classifier or labels. */
   accuracy: number | null;
+  /** Accuracy per attribute (EvalInput.attributes) on the completions; null without them. */
+  attributeAccuracy: Record<string, number> | null;
   /**
    * Images whose hole this method reproduced exactly (hole PSNR +∞, counted as PSNR_CAP_DB in the
    * means). A flat hole filled by `mean` or `nearest` is one: each such image lifts the method's mean
@@ -251,6 +255,8 @@ export interface EvalInput {
   classifier?: tf.LayersModel;
   /** FD-classifier of the generator: `n` samples (seed) against these real images. */
   fd?: { real: ImageBatch; n: number; seed: number };
+  /** Attributes the class ids decompose into (e.g. faces: glasses, facial hair): accuracy per attribute. */
+  attributes?: readonly ClassAttribute[];
 }
 
 export interface SearchRecord {
@@ -276,6 +282,9 @@ export interface EvalResult {
   /** Classifier accuracy on the masked inputs (holes grey) per mask kind, and on the originals. */
   maskedAccuracy: Record<string, number | null>;
   originalAccuracy: number | null;
+  /** The same per attribute (EvalInput.attributes), null without them. */
+  maskedAttributeAccuracy: Record<string, Record<string, number> | null>;
+  originalAttributeAccuracy: Record<string, number> | null;
   /** The critic's mean score of the original images (compare each cell's `critic`). */
   originalCritic: number;
   fdClassifier: { value: number; samples: number; real: number; seed: number } | null;
@@ -555,8 +564,19 @@ export async function evaluate(
   if (input.labels && input.labels.length !== images.n)
     throw new Error(`evaluate: ${input.labels.length} labels for ${images.n} images`);
   const log = cb.onLog ?? (() => {});
-  const acc = (b: ImageBatch): number | null =>
-    input.classifier && input.labels ? classifierAccuracy(input.classifier, b, input.labels) : null;
+  // Semantic accuracy of a batch: the classifier's predicted classes against the labels, overall and
+  // per attribute; predicted once per batch.
+  const semantic = (b: ImageBatch): { accuracy: number | null; attributes: Record<string, number> | null } => {
+    const { classifier, labels, attributes } = input;
+    if (!classifier || !labels) return { accuracy: null, attributes: null };
+    const p = predictClasses(classifier, b);
+    let ok = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] === labels[i]) ok++;
+    return {
+      accuracy: b.n ? ok / b.n : NaN,
+      attributes: attributes?.length ? attributeAccuracy(p, labels, attributes) : null,
+    };
+  };
 
   const searches = plannedSearches(o);
   const needEncoder = o.methods.find((k) => ENCODER_METHOD_KINDS.includes(k));
@@ -571,7 +591,9 @@ export async function evaluate(
     cells: {},
     holeFraction: {},
     maskedAccuracy: {},
-    originalAccuracy: acc(images),
+    originalAccuracy: null,
+    maskedAttributeAccuracy: {},
+    originalAttributeAccuracy: null,
     fdClassifier: null,
     searches: [],
     outputs: {},
@@ -579,13 +601,18 @@ export async function evaluate(
     masked: {},
     originalCritic: criticMean(model.critic, images),
   };
+  const original = semantic(images);
+  res.originalAccuracy = original.accuracy;
+  res.originalAttributeAccuracy = original.attributes;
   for (const kind of o.masks) {
     const masks = evalMasks(kind, images.n, images.height, images.width, o.seed);
     res.masks[kind] = masks;
     res.holeFraction[kind] = masks.reduce((s, m) => s + holeFraction(m), 0) / masks.length;
     const masked = applyMask(images, masks);
     res.masked[kind] = masked;
-    res.maskedAccuracy[kind] = acc(masked);
+    const m = semantic(masked);
+    res.maskedAccuracy[kind] = m.accuracy;
+    res.maskedAttributeAccuracy[kind] = m.attributes;
     const outputs: Record<string, ImageBatch> = {};
     const seconds: Record<string, number> = {};
     const done = new Map<string, SearchOutput>();
@@ -645,11 +672,13 @@ export async function evaluate(
         p = per[method]!;
       const stats = Object.fromEntries(EVAL_METRICS.map((m) => [m.key, stat(p[m.key])])) as Record<MetricKey, Stat>;
       const exact = p.holePsnr.filter((v) => v === Infinity).length;
+      const sem = semantic(out);
       cells[method] = {
         n: images.n,
         ...stats,
         secondsPerImage: seconds[method]! / images.n,
-        accuracy: acc(out),
+        accuracy: sem.accuracy,
+        attributeAccuracy: sem.attributes,
         exact,
         critic: criticMean(model.critic, out),
         fdCompleted: input.classifier ? fdClassifierImages(input.classifier, out, images) : null,
