@@ -37,7 +37,7 @@ done
 [ -f dist/src/cli/main.js ] || { echo "eval_full: dist/ is missing: run npm ci (or npm run build) first" >&2; exit 2; }
 
 BASELINES=telea,nearest,mean,zero
-# name | model | masks | methods | FD samples | context floor ('' = the default)
+# name | model | masks | methods | FD samples | context floor ('' = the default) | images (default 1000)
 PLAN=()
 for m in center random half pattern strokes; do
   PLAN+=("fm-n1000-lambda0-$m|fashion-mnist|$m|wgan-encoder,wgan-lambda0|200|0")
@@ -52,10 +52,17 @@ for m in half center random pattern strokes; do
   PLAN+=("fm-n1000-floor-random-$m|fashion-mnist|$m|wgan-encoder,wgan|200|")
   PLAN+=("emoji-all-floor-random-$m|emoji|$m|wgan-encoder,wgan|700|")
 done
+# faces (64 px, issue #29), once models/faces is shipped (tools/ship_faces.sh): the default and the
+# encoder-only fill against every baseline and the refinements on 1,000 test faces per mask kind; the
+# random start (1000 × 4, ~4× the 32-px cost per iteration) on the first 200 only.
+for m in center random half pattern strokes; do
+  PLAN+=("faces-all-$m|faces|$m|wgan-encoder,wgan-encoder-only,wgan-lambda0,wgan-encoder-generator,$BASELINES|1000|")
+  PLAN+=("faces-random-n200-$m|faces|$m|wgan-encoder,wgan,wgan-noblend|1000||200")
+done
 
 todo=()
 for p in "${PLAN[@]}"; do
-  IFS='|' read -r name model masks methods fdn floor <<<"$p"
+  IFS='|' read -r name model masks methods fdn floor n <<<"$p"
   [[ -n "$FILTER" && "$name" != *"$FILTER"* ]] && continue
   if [ -f "docs/results/full/$name/results.json" ]; then echo "done  $name"; else echo "todo  $name"; todo+=("$p"); fi
 done
@@ -63,7 +70,7 @@ done
 mkdir -p runs logs
 
 run_one() {
-  IFS='|' read -r name model masks methods fdn floor <<<"$1"
+  IFS='|' read -r name model masks methods fdn floor n <<<"$1"
   local lock="runs/eval-$name.lock"
   if ! mkdir "$lock" 2>/dev/null; then
     if kill -0 "$(cat "$lock/pid" 2>/dev/null)" 2>/dev/null; then echo "running elsewhere: $name"; return; fi
@@ -71,8 +78,8 @@ run_one() {
   fi
   echo $BASHPID > "$lock/pid"
   rm -rf "runs/eval-$name"
-  # --n 1000: all 726 emoji test images; 1,000 of fashion-mnist's 10,000.
-  WGAN_NATIVE_THREADS=1 node dist/src/cli/main.js eval --model "$model" --methods "$methods" --n 1000 \
+  # --n 1000 unless the plan says: all 726 emoji test images; 1,000 of fashion-mnist's 10,000 and of faces' 4,000.
+  WGAN_NATIVE_THREADS=1 node dist/src/cli/main.js eval --model "$model" --methods "$methods" --n "${n:-1000}" \
     --masks "$masks" --fd-n "$fdn" ${floor:+--context-floor "$floor"} --out "runs/eval-$name" --backend native > "logs/eval-$name.log" 2>&1 \
     || { echo "FAILED $name (logs/eval-$name.log)"; rm -rf "$lock"; return; }
   # Into docs/results/full/ through a temporary name, so a stop half-way leaves no half-copied report.
