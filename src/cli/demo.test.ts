@@ -73,4 +73,10 @@ test('demo writes an HTML page and one grid per model and mask kind', async () =
     }
   }
   await assert.rejects(main(['demo', '--model', 'nope', '--out', out]), /unknown shipped model 'nope'/);
+  // Flags from the schema: bounds and number syntax name the flag.
+  await assert.rejects(
+    main(['demo', '--iters', '0', '--out', out]),
+    /demo: --iters: Number must be greater than or equal to 1/,
+  );
+  await assert.rejects(main(['demo', '--restarts', '1.5', '--out', out]), /--restarts must be an integer, got '1\.5'/);
 });

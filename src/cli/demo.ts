@@ -5,7 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { str, numOpt, type Command, type Values } from './command.js';
+import { z } from 'zod';
+import type { Command, Values } from './command.js';
+import { flagOptions, helpLines, schemaFields, valuesFromFlags } from './schema_flags.js';
+import { asFlag, formatZodError } from '../util/zod_error.js';
 import { initBackend } from '../backends/index.js';
 import { listShippedModels, loadCheckpoint } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
@@ -24,18 +27,41 @@ export const DEMO_MASKS = ['center', 'left', 'pattern', 'random'] as const;
 /** A demo without an encoder: fewer than the library's 1000 × 4, so it stays a quick first run. */
 const RANDOM_DEFAULT = { iters: 500, restarts: 2 } as const;
 
-const help = `usage: wgan-inpaint demo [--out DIR] [--model NAME[,NAME]] [--iters N] [--restarts K] [--backend KIND]
+/** The demo's flags (flag = key in kebab-case; help and validation follow from the schema). */
+export const DemoSchema = z.object({
+  out: z.string().min(1).default('demo-out').describe('output folder'),
+  model: z.string().min(1).optional().describe('comma-separated shipped models [default: all in models/]'),
+  iters: z
+    .number()
+    .int()
+    .min(1)
+    .max(INPAINT_BOUNDS.iters)
+    .optional()
+    .describe(
+      `z-search iterations (1–${INPAINT_BOUNDS.iters}) [default: ${INIT_DEFAULTS.encoder.iters} from a model's encoder (models/NAME/encoder/), ${RANDOM_DEFAULT.iters} from random z]`,
+    ),
+  restarts: z
+    .number()
+    .int()
+    .min(1)
+    .max(INPAINT_BOUNDS.restarts)
+    .optional()
+    .describe(
+      `restarts (1–${INPAINT_BOUNDS.restarts}) [default: ${INIT_DEFAULTS.encoder.restarts} from the encoder, ${RANDOM_DEFAULT.restarts} from random z]`,
+    ),
+  backend: z.string().min(1).default('auto').describe('auto | native | wasm | cpu'),
+});
+const FIELDS = schemaFields(DemoSchema);
 
-Inpaint the bundled held-out sample images of each shipped model (models/NAME/samples/) under the
-mask kinds ${DEMO_MASKS.join(', ')}, and write index.html plus one PNG grid per model and
-mask (rows: samples; columns: original | masked | G(ẑ) | blended) to the output folder.
-
-  --out DIR        [default: demo-out]
-  --model NAMES    comma-separated shipped models [default: all in models/]
-  --iters N        z-search iterations (1–${INPAINT_BOUNDS.iters}) [default: ${INIT_DEFAULTS.encoder.iters} from a model's
-                   encoder (models/NAME/encoder/), ${RANDOM_DEFAULT.iters} from random z]
-  --restarts K     (1–${INPAINT_BOUNDS.restarts}) [default: ${INIT_DEFAULTS.encoder.restarts} from the encoder, ${RANDOM_DEFAULT.restarts} from random z]
-  --backend KIND   auto | native | wasm | cpu [default: auto]`;
+const help = [
+  'usage: wgan-inpaint demo [--out DIR] [--model NAME[,NAME]] [--iters N] [--restarts K] [--backend KIND]',
+  '',
+  'Inpaint the bundled held-out sample images of each shipped model (models/NAME/samples/) under the',
+  `mask kinds ${DEMO_MASKS.join(', ')}, and write index.html plus one PNG grid per model and`,
+  'mask (rows: samples; columns: original | masked | G(ẑ) | blended) to the output folder.',
+  '',
+  ...helpLines(FIELDS, { values: { out: 'DIR', model: 'NAMES', restarts: 'K', backend: 'KIND' } }),
+].join('\n');
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -45,25 +71,19 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'inpaint bundled samples with the shipped models; writes an HTML page',
   help,
-  options: {
-    out: { type: 'string' },
-    model: { type: 'string' },
-    iters: { type: 'string' },
-    restarts: { type: 'string' },
-    backend: { type: 'string' },
-  },
+  options: flagOptions(FIELDS),
   async run(v: Values): Promise<number> {
     const t0 = Date.now();
-    const out = str(v, 'out') ?? 'demo-out';
+    const parsed = DemoSchema.safeParse(valuesFromFlags(FIELDS, v));
+    if (!parsed.success) throw new UserError(`demo: ${formatZodError(parsed.error, { name: asFlag })}`);
+    const { out, model: modelList, iters: givenIters, restarts: givenRestarts } = parsed.data;
     const available = listShippedModels();
-    const names = str(v, 'model')?.split(',') ?? available;
+    const names = modelList?.split(',') ?? available;
     if (!names.length) throw new UserError(`no shipped models in ${MODELS_DIR}`);
     for (const n of names)
       if (!available.includes(n)) throw new UserError(`unknown shipped model '${n}' (valid: ${available.join(', ')})`);
-    const givenIters = numOpt(v, 'iters', { int: true, min: 1, max: INPAINT_BOUNDS.iters }),
-      givenRestarts = numOpt(v, 'restarts', { int: true, min: 1, max: INPAINT_BOUNDS.restarts });
     const bar = new ProgressBar();
-    const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => bar.log(`notice: ${m}`));
+    const backend = await initBackend(parsed.data.backend, (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
     const sections: string[] = [];
     fs.mkdirSync(out, { recursive: true });
