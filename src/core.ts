@@ -22,14 +22,13 @@ export {
 } from './config/config.js';
 export {
   buildModels,
-  buildGenerator,
-  buildCritic,
   MODELS,
   MODEL_REGISTRY,
   type ModelSpec,
   type GanModels,
   type ModelKind,
-} from './models/dcgan.js';
+} from './models/index.js';
+export { buildGenerator, buildCritic } from './models/dcgan.js';
 export { buildMlpGenerator, buildMlpCritic, MLP_DEFAULT_WIDTH } from './models/mlp.js';
 export { DiffLeakyReLU, LayerNorm, diffLeakyRelu } from './models/layers.js';
 export { sample, sampleZ, generate, toModelRange, fromModelRange } from './models/sample.js';

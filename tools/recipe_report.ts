@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { resolveConfig } from '../src/config/config.js';
-import { buildModels } from '../src/models/dcgan.js';
+import { buildModels } from '../src/models/index.js';
 import { iterationFlops } from '../src/train/loop.js';
 import { RunDir } from '../src/train/run_dir.js';
 import type { Trainer } from '../src/train/steps.js';

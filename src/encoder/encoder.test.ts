@@ -227,7 +227,7 @@ test('save → load gives identical z; another generator is refused; a non-encod
   bumped.dispose();
   await assert.rejects(loadEncoder(dir, gan.generator, 'tiny'), /another generator/);
   // Another shape: refused by shape first.
-  const { buildModels } = await import('../models/dcgan.js');
+  const { buildModels } = await import('../models/index.js');
   const rgb = buildModels('dcgan', {
     size: 28,
     channels: 3,

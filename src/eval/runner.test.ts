@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../types.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
 import { fdClassifierImages } from '../classifier/fd.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticStepsBefore } from '../train/steps.js';
 import { makeProbe } from '../train/probe.js';
 import type { ImageBatch } from '../types.js';

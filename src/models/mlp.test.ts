@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildModels, forwardFlops, MODEL_REGISTRY } from './dcgan.js';
+import { buildModels, forwardFlops, MODEL_REGISTRY } from './index.js';
 import { MLP_DEFAULT_WIDTH } from './mlp.js';
 import { gradientPenalty } from '../losses/index.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';

@@ -17,7 +17,7 @@ import { fileDigests } from './verify.js';
 import { RunDir } from './run_dir.js';
 import { barsDataset, TINY, useBackend } from '../testing/fixtures.js';
 import { UserError } from '../util/errors.js';
-import type { GanModels } from '../models/dcgan.js';
+import type { GanModels } from '../models/index.js';
 
 const ds = barsDataset(16);
 let base = '';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolveConfig, RESUMABLE_KEYS, type TrainConfig, type TrainConfigInput } from '../config/config.js';
-import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
+import { buildModels, forwardFlops, type GanModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';

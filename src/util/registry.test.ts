@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { defineRegistry } from './registry.js';
 import { UserError } from './errors.js';
 import { MASKS } from '../masks/masks.js';
-import { MODEL_REGISTRY } from '../models/dcgan.js';
+import { MODEL_REGISTRY } from '../models/index.js';
 import { LOSSES } from '../losses/index.js';
 
 test('defineRegistry: kinds in order, get, has, frozen, one-line error listing the valid kinds', () => {
