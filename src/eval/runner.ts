@@ -33,10 +33,10 @@ import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
 import { getBaseline } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
-import { holeFraction, makeMask, MASKS } from '../masks/masks.js';
+import { holeFraction, MASKS } from '../masks/masks.js';
+import { evalMasks } from '../masks/series.js';
 import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
-import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { defineRegistry } from '../util/registry.js';
 
@@ -301,26 +301,10 @@ export interface EvalCallbacks {
   signal?: AbortSignal;
 }
 
-/** Seed of image i's mask: distinct per image, fixed by the run seed. */
-export function maskSeed(seed: number, i: number): number {
-  return ((seed >>> 0) * 100003 + i) % 2147483647;
-}
-
-/** The N masks of one kind, H×W, 1 = known. */
-export function evalMasks(kind: string, n: number, h: number, w: number, seed: number): Mask[] {
-  return Array.from({ length: n }, (_, i) => makeMask(kind, h, w, { seed: maskSeed(seed, i) }));
-}
-
-/**
- * Which n of `total` images to evaluate: a seeded random choice, in ascending order (all of them,
- * in order, when n ≥ total).
- */
-export function selectEvalIndices(total: number, n: number, seed: number): Int32Array {
-  const all = Int32Array.from({ length: total }, (_, i) => i);
-  if (n >= total) return all;
-  new Rng((seed ^ 0x5e1ec7) >>> 0).shuffle(all);
-  return all.slice(0, n).sort();
-}
+// Shared with the encoder's validation set and tools: the masks in masks/series.ts, the selection
+// in data/split.ts.
+export { evalMasks, maskSeed } from '../masks/series.js';
+export { selectEvalIndices } from '../data/split.js';
 
 /** The critic's mean score over images in [0, 1] (fed in [-1, 1], 64 at a time). */
 export function criticMean(critic: tf.LayersModel, images: ImageBatch): number {
