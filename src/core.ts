@@ -120,7 +120,7 @@ export { inpaint, inpaintImages, type InpaintResult, type FittedResult } from '.
 export { importanceWeights } from './inpaint/weights.js';
 export { poissonBlend, poissonBlendBatch, holeBox } from './inpaint/poisson.js';
 export { composite, applyMask } from './inpaint/composite.js';
-export { resizeBilinear } from './inpaint/resize.js';
+export { resizeBilinear } from './io/resize.js';
 
 export {
   psnr,
