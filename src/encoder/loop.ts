@@ -11,7 +11,7 @@ import { applyMask } from '../inpaint/composite.js';
 import { getMetric, meanFinite } from '../metrics/index.js';
 import { selectEvalIndices } from '../data/split.js';
 import { maskSeed } from '../masks/series.js';
-import { makeMask } from '../masks/masks.js';
+import { makeMask, type MaskKindName } from '../masks/masks.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { makeGrid, encodePng } from '../io/image.js';
 import { svgPlot, smooth, type Series } from '../io/plot.js';
@@ -30,7 +30,13 @@ import {
 } from './checkpoint.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
-export const VAL_MASK_KINDS = ['center', 'random', 'half', 'pattern', 'strokes'] as const;
+export const VAL_MASK_KINDS = [
+  'center',
+  'random',
+  'half',
+  'pattern',
+  'strokes',
+] as const satisfies readonly MaskKindName[];
 
 /** One line of stats.jsonl (NaN parts — weight 0 — are written as null). */
 export interface EncoderStatLine {

@@ -31,14 +31,14 @@ import { latentSearch, type InpaintModel } from '../inpaint/search.js';
 import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
 import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
-import { getBaseline } from '../baselines/index.js';
+import { getBaseline, type BaselineKind } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
-import { holeFraction, MASKS } from '../masks/masks.js';
+import { holeFraction, MASKS, type MaskKindName } from '../masks/masks.js';
 import { evalMasks } from '../masks/series.js';
 import { accuracy as classifierAccuracy } from '../classifier/classifier.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
 import { UserError } from '../util/errors.js';
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 
 export interface MethodSpec {
   kind: string;
@@ -58,10 +58,10 @@ export interface MethodSpec {
     refine?: 'features' | 'generator';
   };
   /** Baseline methods: the src/baselines kind. */
-  baseline?: string;
+  baseline?: BaselineKind;
 }
 
-const SPECS: MethodSpec[] = [
+const SPECS = [
   {
     kind: 'wgan',
     description: 'ours: latent search with the critic prior (λ, K restarts) + Poisson blending',
@@ -131,16 +131,19 @@ const SPECS: MethodSpec[] = [
     description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)",
     baseline: 'telea',
   },
-];
+] as const satisfies readonly MethodSpec[];
 
 const REGISTRY = defineRegistry('eval method', SPECS);
-export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = REGISTRY.byKind;
+/** The eval method kinds ('wgan' | … | 'telea'). */
+export type EvalMethodKind = KindOf<typeof REGISTRY>;
+export const EVAL_METHODS: Readonly<Record<EvalMethodKind, MethodSpec>> = REGISTRY.byKind;
+/** The method kinds, in registry order (as strings, to check a user's kind; REGISTRY.kinds is the typed list). */
 export const EVAL_METHOD_KINDS: readonly string[] = REGISTRY.kinds;
 /** The methods that need an encoder (EvalInput.encoder). */
 export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(
-  SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind),
+  (SPECS as readonly MethodSpec[]).filter((s) => s.search?.init === 'encoder').map((s) => s.kind),
 );
-export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
+export const DEFAULT_EVAL_MASKS: readonly MaskKindName[] = Object.freeze(['center', 'random', 'half', 'pattern']);
 
 /** The method registered as `kind`; UserError listing the valid kinds otherwise. */
 export const getEvalMethod = (kind: string): MethodSpec => REGISTRY.get(kind);
