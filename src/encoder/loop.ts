@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { disposeModel } from '../models/index.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from '../train/harness.js';
 import { RunDir } from '../train/run_dir.js';
 import { loadDataset } from '../data/load_node.js';
@@ -127,8 +128,7 @@ export async function encoderRunConfig(
       saved,
     };
   } catch (e) {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
     throw e;
   }
 }

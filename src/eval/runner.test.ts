@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../types.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier } from '../classifier/classifier.js';
 import { fdClassifierImages } from '../classifier/fd.js';
@@ -210,8 +210,7 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
     // The originals against themselves are at FD 0: a method that returned the input would score 0.
     assert.ok(fdClassifierImages(classifier, y, y) < 1e-6);
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
     classifier.dispose();
   }
 });
@@ -268,8 +267,7 @@ test('evaluate: `exact` counts the images whose hole a method reproduced exactly
     assert.ok(md.includes(`\`mean\` 1 of 3 images (about +${lift} dB of its mean hole PSNR), \`nearest\` 1 of 3`), md);
     assert.ok(!md.includes('`zero` 0 of'), 'methods without exact fills are not listed');
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
   }
 });
 
@@ -301,7 +299,6 @@ test('evaluate: contextFloor reaches every search (a half mask completes differe
     }
     assert.throws(() => resolveEvalOptions({ contextFloor: 2 }), UserError);
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
   }
 });

@@ -64,3 +64,14 @@ export function forwardFlops(m: tf.LayersModel): number {
   }
   return flops;
 }
+
+/**
+ * Free a model's networks: generator, critic, and its encoder when it has one (a loaded checkpoint
+ * with `encoder` attached, an InpaintModel). Each is disposed once; a null or absent encoder is
+ * skipped, so an encoder loaded on its own is disposed by its owner.
+ */
+export function disposeModel(model: GanModels & { encoder?: tf.LayersModel | null }): void {
+  model.generator.dispose();
+  model.critic.dispose();
+  model.encoder?.dispose();
+}

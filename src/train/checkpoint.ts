@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { GanModels } from '../models/index.js';
+import { disposeModel, type GanModels } from '../models/index.js';
 import '../models/layers.js';
 import { writeDirAtomic, cleanTemporaries } from '../io/atomic.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
@@ -240,8 +240,7 @@ export async function loadCheckpoint(
     o.onNotice?.(a.notice);
     return { ...ck, encoder: a.model.encoder ?? null, encoderDir: a.encoderDir };
   } catch (e) {
-    generator.dispose();
-    critic.dispose();
+    disposeModel(ck);
     throw e;
   }
 }
