@@ -15,7 +15,7 @@
  * path works, not what a real GPU does.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModels, forwardFlops } from '../src/models/dcgan.js';
+import { buildModels, forwardFlops } from '../src/models/index.js';
 import { inpaint } from '../src/inpaint/inpaint.js';
 import { DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig, type TrainConfigInput } from '../src/config/config.js';
-import { buildModels } from '../src/models/dcgan.js';
+import { buildModels } from '../src/models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, type Trainer } from '../src/train/steps.js';
 import { iterationFlops } from '../src/train/loop.js';
 import { parseFlags, median, useBackend } from './common.js';

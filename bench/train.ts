@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../src/config/config.js';
-import { buildModels } from '../src/models/dcgan.js';
+import { buildModels } from '../src/models/index.js';
 import { makeTrainer, criticStep, generatorStep } from '../src/train/steps.js';
 import { iterationFlops } from '../src/train/loop.js';
 import {

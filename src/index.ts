@@ -1,6 +1,7 @@
 /**
  * The Node entry point of the `wgan-inpaint` library: the platform-neutral core plus training on disk,
- * checkpoints, datasets, image files and backend selection.
+ * checkpoints, datasets, image files and backend selection. The curated public API (pinned by
+ * src/index.test.ts, listed in docs/API.md); the building blocks behind it are `wgan-inpaint/internal`.
  *
  * ```ts
  * import { initBackend, train, loadCheckpoint, sample, inpaint, makeMask } from 'wgan-inpaint';
@@ -12,17 +13,16 @@
 export * from './core.js';
 export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './backends/index.js';
 export { installTfjsPatches, type AppliedPatches } from './backends/tfjs_patches.js';
-export { train, writePlot, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
+export { train, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
 export {
   loadCheckpoint,
   saveCheckpoint,
   listCheckpoints,
   listShippedModels,
-  resolveCheckpointDir,
   type Checkpoint,
+  type LoadCheckpointOptions,
 } from './train/checkpoint.js';
-export { readManifest, parseManifest, updateManifest, ManifestSchema, type Manifest } from './train/manifest.js';
-export { RunDir } from './train/run_dir.js';
+export { readManifest, type Manifest } from './train/manifest.js';
 export {
   trainEncoder,
   type EncoderTrainOptions,
@@ -31,9 +31,6 @@ export {
 } from './encoder/loop.js';
 export {
   loadEncoder,
-  saveEncoder,
-  resolveEncoderDir,
-  modelEncoderDir,
   attachEncoder,
   installEncoder,
   type LoadedEncoder,
@@ -41,9 +38,7 @@ export {
 } from './encoder/checkpoint.js';
 export {
   inpaintFiles,
-  prepareInpaintFiles,
   type InpaintFilesSpec,
-  type InpaintFilesPlan,
   type InpaintFilesHooks,
   type InpaintFilesSummary,
   type InpaintFilesImage,
@@ -51,18 +46,11 @@ export {
 export { runEval, EvalRunSchema, type EvalRunOptions, type EvalRun, type EvalRunCallbacks } from './eval/run_eval.js';
 export {
   runClaims,
-  resolveClaimsOptions,
-  ClaimsOptionsSchema,
-  CLAIMS_DEFAULTS,
   type ClaimsOptionsInput,
   type ClaimsCallbacks,
   type ClaimsResult,
 } from './experiment/claims.js';
-export { writeClaimsReport } from './experiment/report.js';
 export { loadDataset, type LoadOptions } from './data/load_node.js';
-export { toImageBatch, fillBatch, type Dataset, type DatasetSource } from './data/dataset.js';
-export { BatchSampler } from './data/sampler.js';
+export { toImageBatch, type Dataset } from './data/dataset.js';
 export { DATASETS } from './data/registry.js';
-export { EMOJI_SOURCES, type EmojiSourceInfo } from './data/emoji.js';
 export { readImage, decodeImage, writePng, encodePng, readMask, makeGrid } from './io/image.js';
-export { fdClassifier } from './classifier/fd.js';

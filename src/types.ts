@@ -56,3 +56,14 @@ export function stackImages(images: ImageBatch[]): ImageBatch {
   }
   return { data, n, height: first.height, width: first.width, channels: first.channels };
 }
+
+/**
+ * One attribute read off a dataset's class id: `ofClass[c]` is the attribute's value
+ * for class `c`, one of `values`. Lets eval report how often a completion keeps each attribute
+ * ("glasses recovered when the eyes were hidden") from a classifier trained on the combined classes.
+ */
+export interface ClassAttribute {
+  name: string;
+  values: readonly string[];
+  ofClass: readonly number[];
+}

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { resolveConfig } from '../src/config/config.js';
-import { buildModels } from '../src/models/dcgan.js';
+import { buildModels, disposeModel } from '../src/models/index.js';
 import { iterationFlops } from '../src/train/loop.js';
 import { RunDir } from '../src/train/run_dir.js';
 import type { Trainer } from '../src/train/steps.js';
@@ -35,8 +35,7 @@ const runs = dirs.map((dir, i) => {
   const config = resolveConfig(JSON.parse(fs.readFileSync(run.configFile, 'utf8')));
   const models = buildModels(config.model, { ...config });
   const gflop = iterationFlops({ models, config } as unknown as Trainer) / 1e9;
-  models.generator.dispose();
-  models.critic.dispose();
+  disposeModel(models);
   const fd = run.readStats().filter((s) => s.fdClassifier !== undefined);
   const stats = run.readStats();
   return { label: labels[i] ?? dir, dir, config, gflop, fd, last: stats.at(-1), color: COLORS[i % COLORS.length]! };

@@ -3,7 +3,7 @@
  * `(y, masks) => ImageBatch`: y is NHWC in [0,1], masks are H×W with 1 = known (one per image or one
  * shared); the result keeps the known pixels and fills the hole.
  */
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 import type { Baseline } from './common.js';
 import { meanFill, nearestFill, zeroFill } from './fills.js';
 import { telea } from './telea.js';
@@ -15,7 +15,7 @@ export interface BaselineSpec {
   inpaint: Baseline;
 }
 
-const SPECS: BaselineSpec[] = [
+const SPECS = [
   { kind: 'zero', description: 'fill the hole with 0', inpaint: zeroFill },
   { kind: 'mean', description: 'fill the hole with the per-channel mean of the known pixels', inpaint: meanFill },
   { kind: 'nearest', description: 'copy the Euclidean-nearest known pixel', inpaint: nearestFill },
@@ -24,11 +24,13 @@ const SPECS: BaselineSpec[] = [
     description: "Telea's fast-marching inpainting (OpenCV INPAINT_TELEA algorithm, radius 3)",
     inpaint: (y, m) => telea(y, m),
   },
-];
+] as const satisfies readonly BaselineSpec[];
 
 const REGISTRY = defineRegistry('baseline', SPECS);
-export const BASELINES: Readonly<Record<string, BaselineSpec>> = REGISTRY.byKind;
-export const BASELINE_KINDS: readonly string[] = REGISTRY.kinds;
+/** 'zero' | 'mean' | 'nearest' | 'telea'. */
+export type BaselineKind = KindOf<typeof REGISTRY>;
+export const BASELINES: Readonly<Record<BaselineKind, BaselineSpec>> = REGISTRY.byKind;
+export const BASELINE_KINDS: readonly BaselineKind[] = REGISTRY.kinds;
 
 /** The baseline registered as `kind`; UserError listing the valid kinds otherwise. */
 export const getBaseline = (kind: string): BaselineSpec => REGISTRY.get(kind);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { sample } from '../models/sample.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';

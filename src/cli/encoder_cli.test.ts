@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from './run.js';
 import { UserError } from '../util/errors.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';

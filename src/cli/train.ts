@@ -4,7 +4,7 @@ import { str, commandLine, type Command, type Values } from './command.js';
 import { schemaFields, flagOptions, valuesFromFlags, helpLines, wrapHelp, kebab } from './schema_flags.js';
 import { resolveConfig, formatConfig, TrainConfigSchema, type TrainConfigInput } from '../config/config.js';
 import { LOSSES } from '../losses/index.js';
-import { MODEL_REGISTRY } from '../models/dcgan.js';
+import { MODEL_REGISTRY } from '../models/index.js';
 import { train, runConfig, RESUMABLE_KEYS } from '../train/loop.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';

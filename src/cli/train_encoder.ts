@@ -9,6 +9,7 @@ import {
 } from '../encoder/config.js';
 import { encoderRunConfig, trainEncoder } from '../encoder/loop.js';
 import { installEncoder } from '../encoder/checkpoint.js';
+import { disposeModel } from '../models/index.js';
 import { initBackend } from '../backends/index.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
@@ -85,8 +86,7 @@ export const trainEncoderCommand: Command = {
     if (!out) throw new UserError('train-encoder: --out RUN_DIR is required');
     if (v['dry-run']) {
       const r = await encoderRunConfig(input, out, !!v.resume);
-      r.model.generator.dispose();
-      r.model.critic.dispose();
+      disposeModel(r.model);
       console.log(`config (dry run), run folder ${out}:\n${formatEncoderConfig(r.config, r.fromModel)}`);
       return 0;
     }
@@ -129,8 +129,7 @@ export const trainEncoderCommand: Command = {
         `${r.aborted ? 'stopped' : 'done'} at step ${r.step} in ${fmtDuration((Date.now() - t0) / 1000)}; checkpoint ${r.checkpointDir}; encoder ${r.encoderDir}; samples ${run.latestSamples}; plot ${run.plotSvg}`,
       );
       r.encoder.dispose();
-      r.model.generator.dispose();
-      r.model.critic.dispose();
+      disposeModel(r.model);
       return r.aborted ? 130 : 0;
     } finally {
       process.off('SIGINT', onSig);

@@ -13,7 +13,7 @@ import { BACKEND_KINDS } from '../backends/kinds.js';
 import { PRESETS, PRESET_KINDS } from './presets.js';
 import { LOSSES, LOSS_KINDS, type LossPreset } from '../losses/index.js';
 import { BUILTIN_NAMES } from '../data/registry.js';
-import { MODEL_REGISTRY } from '../models/dcgan.js';
+import { MODEL_REGISTRY } from '../models/index.js';
 
 export const SIZES = [28, 32, 64] as const;
 export const OPTIMIZER_KINDS = ['adam', 'rmsprop'] as const;
@@ -172,7 +172,9 @@ export const LOSS_PRESETS: Readonly<Record<string, LossPreset & { criticNorm: st
 export function resolveConfig(input: unknown): TrainConfig {
   // A preset fills the keys the input leaves out (undefined or null); validated with everything else.
   const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const preset = typeof given.preset === 'string' && PRESETS.has(given.preset) ? PRESETS.get(given.preset).values : {};
+  // Typed as the schema's input: a preset key or value the schema does not take fails to compile.
+  const preset: Readonly<Partial<TrainConfigInput>> =
+    typeof given.preset === 'string' && PRESETS.has(given.preset) ? PRESETS.get(given.preset).values : {};
   const filled = {
     ...preset,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null)),

@@ -6,16 +6,35 @@
  * How each was chosen — FD-classifier against compute on Fashion-MNIST, same seed — is in
  * docs/TRAINING.md.
  */
-import { defineRegistry } from '../util/registry.js';
-import type { TrainConfigInput } from './config.js';
+import type { LossKind, OptimizerKind } from '../losses/index.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
+
+/**
+ * The config keys a preset may fill. Named here, not taken from config.ts's schema, because the
+ * schema's `preset` enum is built from this registry; config.ts's resolveConfig assigns these to its
+ * input type, so a key or value the schema does not take fails to compile there.
+ */
+export interface PresetValues {
+  loss?: LossKind;
+  optimizer?: OptimizerKind;
+  lr?: number;
+  dLr?: number;
+  beta1?: number;
+  beta2?: number;
+  nCritic?: number;
+  clip?: number;
+  gpLambda?: number;
+  gpEvery?: number;
+  batch?: number;
+}
 
 export interface Preset {
   readonly kind: string;
   readonly description: string;
-  readonly values: Readonly<Partial<TrainConfigInput>>;
+  readonly values: Readonly<PresetValues>;
 }
 
-export const PRESETS = defineRegistry<Preset>('preset', [
+export const PRESETS = defineRegistry('preset', [
   {
     kind: 'paper',
     description:
@@ -28,6 +47,8 @@ export const PRESETS = defineRegistry<Preset>('preset', [
       'WGAN-GP with the two time-scale rule (n_critic 2, critic lr 3e-4, generator lr 1e-4) and a lazy penalty (every 4th critic step, weighted 4·λ): 0.29× the compute of an iteration of paper, and a lower FD-classifier at equal compute (docs/TRAINING.md)',
     values: { loss: 'wgan-gp', nCritic: 2, lr: 1e-4, dLr: 3e-4, gpEvery: 4 },
   },
-]);
+] as const satisfies readonly Preset[]);
+/** 'paper' | 'fast'. */
+export type PresetKind = KindOf<typeof PRESETS>;
 
-export const PRESET_KINDS = PRESETS.kinds as readonly [string, ...string[]];
+export const PRESET_KINDS = PRESETS.kinds as readonly [PresetKind, ...PresetKind[]];

@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../train/checkpoint.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { resolveConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';
+import { disposeModel } from '../models/index.js';
 
 test('crops: side u·S at a random place, resized to the model side, in [−1, 1]; seeded', () => {
   const ds = barsDataset(4, 1, 56);
@@ -76,9 +77,7 @@ test('train --crop: resumes exactly (the crop stream is checkpointed) and the mo
   );
   for (const d of [straight, split]) fs.rmSync(d, { recursive: true, force: true });
   for (const x of [r1, r2]) {
-    x.models.generator.dispose();
-    x.models.critic.dispose();
+    disposeModel(x.models);
   }
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
 });

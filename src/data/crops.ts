@@ -6,7 +6,7 @@
  * crops.
  */
 import type { Dataset } from './dataset.js';
-import { resizeBilinear } from '../inpaint/resize.js';
+import { resizeBilinear } from '../io/resize.js';
 import type { Rng } from '../util/rng.js';
 
 /** 'a,b' of the config's cropScale. */

@@ -1,13 +1,4 @@
-/**
- * One binary-or-more attribute read off a dataset's class id: `ofClass[c]` is the attribute's value
- * for class `c`, one of `values`. Lets eval report how often a completion keeps each attribute
- * ("glasses recovered when the eyes were hidden") from a classifier trained on the combined classes.
- */
-export interface ClassAttribute {
-  name: string;
-  values: readonly string[];
-  ofClass: readonly number[];
-}
+import type { ClassAttribute } from '../types.js';
 
 /**
  * The built-in datasets, listed for the CLI (`--data <name>`) and the docs. Platform-neutral. Any other

@@ -46,3 +46,15 @@ export function limitIndices(n: number, limit?: number): Int32Array {
   new Rng(LIMIT_SEED).shuffle(all);
   return all.subarray(0, limit).sort();
 }
+
+/**
+ * Which n of `total` images to evaluate: a seeded random choice, in ascending order (all of them,
+ * in order, when n ≥ total). Used by the evaluation, the encoder's validation set and the domain
+ * calibration (which keeps out of eval's images).
+ */
+export function selectEvalIndices(total: number, n: number, seed: number): Int32Array {
+  const all = Int32Array.from({ length: total }, (_, i) => i);
+  if (n >= total) return all;
+  new Rng((seed ^ 0x5e1ec7) >>> 0).shuffle(all);
+  return all.slice(0, n).sort();
+}

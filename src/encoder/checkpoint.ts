@@ -17,7 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import '../models/layers.js';
 import { writeDirAtomic } from '../io/atomic.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
-import { listCheckpoints, saveOptimizer, loadOptimizer } from '../train/checkpoint.js';
+import { saveOptimizer, loadOptimizer } from '../train/optimizer_state.js';
+import { RunDir } from '../train/run_dir.js';
 import { MANIFEST_FILE, readManifestJson } from '../train/manifest.js';
 import { fileDigests, inspectCheckpoint, type CheckpointLayout } from '../train/verify.js';
 import { UserError } from '../util/errors.js';
@@ -109,7 +110,7 @@ export function resolveEncoderDir(ref: string): string {
   if (isEncoderDir(ref)) return ref;
   const sub = path.join(ref, ENCODER_SUBDIR);
   if (isEncoderDir(sub)) return sub;
-  const last = listCheckpoints(ref).filter(isEncoderDir).at(-1);
+  const last = new RunDir(ref).checkpoints().filter(isEncoderDir).at(-1);
   if (last) return last;
   if (!fs.existsSync(ref)) throw new UserError(`encoder folder '${ref}' does not exist`);
   if (fs.existsSync(path.join(ref, MANIFEST))) readEncoderManifest(ref); // throws: names what the manifest is instead

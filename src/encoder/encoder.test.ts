@@ -82,7 +82,10 @@ test('training masks: every kind of the registry shape is drawn (halves through 
   }
   assert.deepEqual([...seen.keys()].sort(), [...TRAINING_MASK_KINDS].sort());
   for (const k of MASK_KINDS)
-    assert.ok(TRAINING_MASK_KINDS.includes(k) || ['left', 'right', 'top', 'bottom'].includes(k), k);
+    assert.ok(
+      (TRAINING_MASK_KINDS as readonly string[]).includes(k) || ['left', 'right', 'top', 'bottom'].includes(k),
+      k,
+    );
   for (const k of ['center', 'random', 'pattern', 'rects', 'strokes']) {
     const f = seen.get(k)!;
     assert.ok(Math.max(...f) - Math.min(...f) > 0.2, `${k} hole fractions ${Math.min(...f)}–${Math.max(...f)}`);
@@ -227,7 +230,7 @@ test('save → load gives identical z; another generator is refused; a non-encod
   bumped.dispose();
   await assert.rejects(loadEncoder(dir, gan.generator, 'tiny'), /another generator/);
   // Another shape: refused by shape first.
-  const { buildModels } = await import('../models/dcgan.js');
+  const { buildModels } = await import('../models/index.js');
   const rgb = buildModels('dcgan', {
     size: 28,
     channels: 3,

@@ -14,6 +14,7 @@ import { makeMask } from '../masks/masks.js';
 import { sample } from '../models/sample.js';
 import { UserError } from '../util/errors.js';
 import { expressiveTinyGan, samplesDataset, testBackend } from '../testing/fixtures.js';
+import { disposeModel } from '../models/index.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-enc-loop-'));
 
@@ -27,15 +28,13 @@ async function tinyModel(
   await saveCheckpoint(dir, { ...gan, manifest: { step: 5, seed: 0, config } });
   const data = samplesDataset(gan.generator, 24, 1),
     val = { ...samplesDataset(gan.generator, 10, 2), split: 'test' as const };
-  gan.generator.dispose();
-  gan.critic.dispose();
+  disposeModel(gan);
   return { dir, data, val };
 }
 
 const dispose = (r: EncoderTrainResult) => {
   r.encoder.dispose();
-  r.model.generator.dispose();
-  r.model.critic.dispose();
+  disposeModel(r.model);
 };
 const weights = (r: EncoderTrainResult) => r.encoder.getWeights().map((t) => Array.from(t.dataSync()));
 // The latent loss on (it is off by default), so the loop's z stream is exercised too.
@@ -146,8 +145,7 @@ test('resume continues exactly (Adam state, data order, masks); settings and gen
         config: resolveConfig({ data: 'g-samples', size: 28, channels: 1, nz: 8, gWidth: 8, dWidth: 4 }),
       },
     });
-    other.generator.dispose();
-    other.critic.dispose();
+    disposeModel(other);
     await assert.rejects(
       trainEncoder({ iters: 6 }, opts(split, true)),
       (e: Error) => e instanceof UserError && /another generator/.test(e.message),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { disposeModel } from '../models/index.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from '../train/harness.js';
 import { RunDir } from '../train/run_dir.js';
 import { loadDataset } from '../data/load_node.js';
@@ -9,8 +10,9 @@ import { fillBatch, toImageBatch, type Dataset } from '../data/dataset.js';
 import { BatchSampler, type SamplerState } from '../data/sampler.js';
 import { applyMask } from '../inpaint/composite.js';
 import { getMetric, meanFinite } from '../metrics/index.js';
-import { maskSeed, selectEvalIndices } from '../eval/runner.js';
-import { makeMask } from '../masks/masks.js';
+import { selectEvalIndices } from '../data/split.js';
+import { maskSeed } from '../masks/series.js';
+import { makeMask, type MaskKindName } from '../masks/masks.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { makeGrid, encodePng } from '../io/image.js';
 import { svgPlot, smooth, type Series } from '../io/plot.js';
@@ -29,7 +31,13 @@ import {
 } from './checkpoint.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
-export const VAL_MASK_KINDS = ['center', 'random', 'half', 'pattern', 'strokes'] as const;
+export const VAL_MASK_KINDS = [
+  'center',
+  'random',
+  'half',
+  'pattern',
+  'strokes',
+] as const satisfies readonly MaskKindName[];
 
 /** One line of stats.jsonl (NaN parts — weight 0 — are written as null). */
 export interface EncoderStatLine {
@@ -120,8 +128,7 @@ export async function encoderRunConfig(
       saved,
     };
   } catch (e) {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
     throw e;
   }
 }

@@ -7,11 +7,11 @@
  * added to the registry later is drawn with its default options until it gets a range here.
  */
 import type { Mask } from '../types.js';
-import { MASK_KINDS, makeMask, type MaskOptions } from '../masks/masks.js';
+import { MASKS, makeMask, type MaskKindName, type MaskOptions } from '../masks/masks.js';
 import type { Rng } from '../util/rng.js';
 
 /** Hole-size options per kind, drawn uniformly: ratio/p ranges in (0, 1), k a small integer. */
-const RANGES: Record<string, (rng: Rng) => MaskOptions> = {
+const RANGES: Partial<Record<MaskKindName, (rng: Rng) => MaskOptions>> = {
   // The evaluation's center mask is ratio 0.25; train on 5–50 % of the image.
   center: (r) => ({ ratio: r.uniform(0.05, 0.5) }),
   // Evaluation uses p = 0.8; train from sparse to almost everything missing.
@@ -24,13 +24,15 @@ const RANGES: Record<string, (rng: Rng) => MaskOptions> = {
 };
 
 /** The four fixed halves, drawn through `half`. */
-const COVERED_BY_HALF = new Set(['left', 'right', 'top', 'bottom']);
+const COVERED_BY_HALF: ReadonlySet<MaskKindName> = new Set<MaskKindName>(['left', 'right', 'top', 'bottom']);
 
 /** The kinds training draws from, in registry order. */
-export const TRAINING_MASK_KINDS: readonly string[] = Object.freeze(MASK_KINDS.filter((k) => !COVERED_BY_HALF.has(k)));
+export const TRAINING_MASK_KINDS: readonly MaskKindName[] = Object.freeze(
+  MASKS.kinds.filter((k) => !COVERED_BY_HALF.has(k)),
+);
 
 /** One training mask h×w: a uniformly drawn kind, hole size and seed (all from `rng`). */
-export function trainingMask(rng: Rng, h: number, w: number): { mask: Mask; kind: string } {
+export function trainingMask(rng: Rng, h: number, w: number): { mask: Mask; kind: MaskKindName } {
   const kind = TRAINING_MASK_KINDS[rng.int(TRAINING_MASK_KINDS.length)]!;
   const opts = RANGES[kind]?.(rng) ?? {};
   const seed = rng.int(2 ** 31 - 1);

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { activeBackend, BACKEND_KINDS } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
+import { disposeModel } from '../models/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
 import { BUILTIN_NAMES, classAttributesOf } from '../data/registry.js';
@@ -305,8 +306,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     await writeEvalReport(v.out, result, images, ctx);
     return { result, outDir: path.resolve(v.out), seconds };
   } finally {
-    ck.generator.dispose();
-    ck.critic.dispose();
+    disposeModel(ck);
     clf?.model.dispose();
     enc?.encoder.dispose();
   }

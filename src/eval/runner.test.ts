@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../types.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { makeMask } from '../masks/masks.js';
 import { buildClassifier, predictClasses } from '../classifier/classifier.js';
 import { attributeAccuracy } from '../metrics/attributes.js';
@@ -256,8 +256,7 @@ test('evaluate: every cell finite, same masks for every method, known pixels kep
       md,
     );
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
     classifier.dispose();
   }
 });
@@ -314,8 +313,7 @@ test('evaluate: `exact` counts the images whose hole a method reproduced exactly
     assert.ok(md.includes(`\`mean\` 1 of 3 images (about +${lift} dB of its mean hole PSNR), \`nearest\` 1 of 3`), md);
     assert.ok(!md.includes('`zero` 0 of'), 'methods without exact fills are not listed');
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
   }
 });
 
@@ -347,7 +345,6 @@ test('evaluate: contextFloor reaches every search (a half mask completes differe
     }
     assert.throws(() => resolveEvalOptions({ contextFloor: 2 }), UserError);
   } finally {
-    model.generator.dispose();
-    model.critic.dispose();
+    disposeModel(model);
   }
 });

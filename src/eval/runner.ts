@@ -31,16 +31,16 @@ import { latentSearch, type InpaintModel } from '../inpaint/search.js';
 import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
 import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
-import { getBaseline } from '../baselines/index.js';
+import { getBaseline, type BaselineKind } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
-import { holeFraction, makeMask, MASKS } from '../masks/masks.js';
+import { holeFraction, MASKS, type MaskKindName } from '../masks/masks.js';
+import { evalMasks } from '../masks/series.js';
 import { predictClasses } from '../classifier/classifier.js';
-import type { ClassAttribute } from '../data/registry.js';
+import type { ClassAttribute } from '../types.js';
 import { attributeAccuracy } from '../metrics/attributes.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
-import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 
 export interface MethodSpec {
   kind: string;
@@ -60,10 +60,10 @@ export interface MethodSpec {
     refine?: 'features' | 'generator';
   };
   /** Baseline methods: the src/baselines kind. */
-  baseline?: string;
+  baseline?: BaselineKind;
 }
 
-const SPECS: MethodSpec[] = [
+const SPECS = [
   {
     kind: 'wgan',
     description: 'ours: latent search with the critic prior (λ, K restarts) + Poisson blending',
@@ -133,16 +133,19 @@ const SPECS: MethodSpec[] = [
     description: "baseline: Telea's fast-marching inpainting (OpenCV's INPAINT_TELEA)",
     baseline: 'telea',
   },
-];
+] as const satisfies readonly MethodSpec[];
 
 const REGISTRY = defineRegistry('eval method', SPECS);
-export const EVAL_METHODS: Readonly<Record<string, MethodSpec>> = REGISTRY.byKind;
+/** The eval method kinds ('wgan' | … | 'telea'). */
+export type EvalMethodKind = KindOf<typeof REGISTRY>;
+export const EVAL_METHODS: Readonly<Record<EvalMethodKind, MethodSpec>> = REGISTRY.byKind;
+/** The method kinds, in registry order (as strings, to check a user's kind; REGISTRY.kinds is the typed list). */
 export const EVAL_METHOD_KINDS: readonly string[] = REGISTRY.kinds;
 /** The methods that need an encoder (EvalInput.encoder). */
 export const ENCODER_METHOD_KINDS: readonly string[] = Object.freeze(
-  SPECS.filter((s) => s.search?.init === 'encoder').map((s) => s.kind),
+  (SPECS as readonly MethodSpec[]).filter((s) => s.search?.init === 'encoder').map((s) => s.kind),
 );
-export const DEFAULT_EVAL_MASKS: readonly string[] = Object.freeze(['center', 'random', 'half', 'pattern']);
+export const DEFAULT_EVAL_MASKS: readonly MaskKindName[] = Object.freeze(['center', 'random', 'half', 'pattern']);
 
 /** The method registered as `kind`; UserError listing the valid kinds otherwise. */
 export const getEvalMethod = (kind: string): MethodSpec => REGISTRY.get(kind);
@@ -310,26 +313,10 @@ export interface EvalCallbacks {
   signal?: AbortSignal;
 }
 
-/** Seed of image i's mask: distinct per image, fixed by the run seed. */
-export function maskSeed(seed: number, i: number): number {
-  return ((seed >>> 0) * 100003 + i) % 2147483647;
-}
-
-/** The N masks of one kind, H×W, 1 = known. */
-export function evalMasks(kind: string, n: number, h: number, w: number, seed: number): Mask[] {
-  return Array.from({ length: n }, (_, i) => makeMask(kind, h, w, { seed: maskSeed(seed, i) }));
-}
-
-/**
- * Which n of `total` images to evaluate: a seeded random choice, in ascending order (all of them,
- * in order, when n ≥ total).
- */
-export function selectEvalIndices(total: number, n: number, seed: number): Int32Array {
-  const all = Int32Array.from({ length: total }, (_, i) => i);
-  if (n >= total) return all;
-  new Rng((seed ^ 0x5e1ec7) >>> 0).shuffle(all);
-  return all.slice(0, n).sort();
-}
+// Shared with the encoder's validation set and tools: the masks in masks/series.ts, the selection
+// in data/split.ts.
+export { evalMasks, maskSeed } from '../masks/series.js';
+export { selectEvalIndices } from '../data/split.js';
 
 /** The critic's mean score over images in [0, 1] (fed in [-1, 1], 64 at a time). */
 export function criticMean(critic: tf.LayersModel, images: ImageBatch): number {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticStepsBefore } from '../train/steps.js';
 import { makeProbe } from '../train/probe.js';
 import type { ImageBatch } from '../types.js';
@@ -61,8 +61,7 @@ export function measureCell(
     real.dispose();
     t.gOpt.dispose();
     t.dOpt.dispose();
-    models.generator.dispose();
-    models.critic.dispose();
+    disposeModel(models);
   }
 }
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TrainConfigSchema, resolveConfig, type TrainConfig, type TrainConfigInput } from '../config/config.js';
 import { LOSSES } from '../losses/index.js';
-import { MODEL_REGISTRY } from '../models/dcgan.js';
+import { disposeModel, MODEL_REGISTRY } from '../models/index.js';
 import { train, type Progress } from '../train/loop.js';
 import { RunDir } from '../train/run_dir.js';
 import { readManifest } from '../train/manifest.js';
@@ -190,7 +190,7 @@ export function gridCells(o: ClaimsOptions): Cell[] {
             nz: o.nz,
             batch: o.batch,
             model,
-            loss,
+            loss: LOSSES.get(loss).kind,
             seed,
             iters: o.iters,
             gWidth: o.gWidth ?? width,
@@ -393,8 +393,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
           onLog: (m) => log(`[${c.name}] ${m}`),
           onProgress: (p) => cb.onProgress?.(c, p),
         });
-        r.models.generator.dispose();
-        r.models.critic.dispose();
+        disposeModel(r.models);
         if (r.aborted) {
           cb.onCell?.(c, i, cells.length, 'stopped');
           result.aborted = true;

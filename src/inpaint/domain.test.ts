@@ -17,7 +17,7 @@ import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
 import { testBackend } from '../testing/fixtures.js';
 import type { ImageBatch } from '../types.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { sample } from '../models/sample.js';
 import { buildEncoder } from '../encoder/model.js';
 import { attachEncoder } from '../encoder/checkpoint.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { inpaintFiles, prepareInpaintFiles } from './files_node.js';
 import { main } from '../cli/run.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';

@@ -23,7 +23,7 @@ import {
 } from '../io/image.js';
 import { writeFileAtomic, WriteError, describeFsError } from '../io/atomic.js';
 import { inpaintOutputFiles, outputNames, writeOutputDir } from '../io/outputs.js';
-import { IMAGE_EXTENSIONS, listImageFiles } from '../data/load_node.js';
+import { IMAGE_EXTENSIONS, listImageFiles } from '../io/image_files.js';
 import { makeMask, MASK_KINDS, resizeMaskKeepHoles } from '../masks/masks.js';
 import {
   conventionFlag,

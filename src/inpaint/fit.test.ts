@@ -5,7 +5,7 @@ import { fitToModel, fitBack, planFit, planCrops, holeRegionBoxes, assembleFills
 import { finishFill } from './finish.js';
 import { inpaintImages } from './inpaint.js';
 import { makeMask } from '../masks/masks.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import type { Mask } from '../types.js';
 

@@ -23,7 +23,7 @@
 import type { ImageBatch, Mask } from '../types.js';
 import { imageAt } from '../types.js';
 import { resizeMaskKeepHoles, resizeMaskNearest } from '../masks/masks.js';
-import { resizeBilinear } from './resize.js';
+import { resizeBilinear } from '../io/resize.js';
 import { UserError } from '../util/errors.js';
 
 export type FitMode = 'whole' | 'crop' | 'centre-crop';

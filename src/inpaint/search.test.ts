@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaint } from './inpaint.js';

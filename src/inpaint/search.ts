@@ -30,7 +30,7 @@ import { imageSize } from '../types.js';
 import { contextAndPrior, contextTargets } from './context.js';
 import { masksFor } from './composite.js';
 import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
-import { encode } from '../encoder/model.js';
+import { encode } from './encoder_input.js';
 import { Rng } from '../util/rng.js';
 import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';

@@ -7,7 +7,7 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic, describeFsError } from './atomic.js';
-import { resizeBilinear } from '../inpaint/resize.js';
+import { resizeBilinear } from './resize.js';
 import { DEFAULT_MASK_CONVENTION, maskFromPixels, maskToGrey, type MaskConvention } from '../masks/convention.js';
 
 export interface ReadOptions {

@@ -22,6 +22,7 @@ import { startTestServer, parseSse, type TestServer } from '../testing/server_fi
 import { loadServedModels } from '../server/models.js';
 import { DEFAULT_MASK_CONVENTION } from '../masks/convention.js';
 import type { ImageBatch } from '../types.js';
+import { disposeModel } from '../models/index.js';
 
 // As displayed: 36 wide, 24 high, dark with a bright block in the top-left corner (so a rotation
 // the wrong way, or a mirror, lands the block elsewhere).
@@ -178,8 +179,7 @@ test('6. the queue seam (runChunk, what every worker runs) completes the photo u
     assertUpright(await decodeImage(unb64(files['input.png']!), { channels: 1 }), 1, 'runChunk input.png');
     assertMaskAsDrawn(await decodeMask(unb64(files['mask.png']!), 'mask'));
   } finally {
-    ck.generator.dispose();
-    ck.critic.dispose();
+    disposeModel(ck);
   }
 });
 

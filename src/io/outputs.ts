@@ -11,10 +11,21 @@
  */
 import path from 'node:path';
 import type { ImageBatch, Mask } from '../types.js';
-import type { FittedResult } from '../inpaint/inpaint.js';
 import { encodePng, encodeGif, maskToImage, previewFrames, previewGrid } from './image.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 import { DEFAULT_MASK_CONVENTION, type MaskConvention } from '../masks/convention.js';
+
+/**
+ * The images of one completed image that its folder holds: inpaint/inpaint.ts's FittedResult has
+ * them all (named here, so io/ stays below the completion pipeline).
+ */
+export interface OutputImages {
+  masked: ImageBatch;
+  raw: ImageBatch;
+  composite: ImageBatch;
+  blended: ImageBatch;
+  frames: ImageBatch[];
+}
 
 /** A file of an output folder: name (no folders) and bytes. */
 export type OutputFile = [name: string, bytes: Uint8Array];
@@ -26,7 +37,7 @@ export type OutputFile = [name: string, bytes: Uint8Array];
 export async function inpaintOutputFiles(
   image: ImageBatch,
   mask: Mask,
-  r: FittedResult,
+  r: OutputImages,
   convention: MaskConvention = DEFAULT_MASK_CONVENTION,
 ): Promise<OutputFile[]> {
   const files: OutputFile[] = [

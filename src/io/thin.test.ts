@@ -29,6 +29,7 @@ import { runCli } from '../testing/measure.js';
 import { makeTinyModel } from '../testing/server_fixture.js';
 import { testBackend } from '../testing/fixtures.js';
 import type { ImageBatch } from '../types.js';
+import { disposeModel } from '../models/index.js';
 
 const SIZES: [number, number][] = [
   [1000, 1],
@@ -64,8 +65,7 @@ before(async () => {
   assert.ok(fs.statSync(path.join(input, '1000x1.png')).size < 300, 'a few hundred bytes each');
 });
 after(() => {
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   fs.rmSync(d, { recursive: true, force: true });
 });
 

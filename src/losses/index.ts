@@ -12,9 +12,8 @@
  * Wasserstein losses' claims can be measured against it (`wgan-inpaint experiment claims`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/config.js';
 import type { Rng } from '../util/rng.js';
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 import { criticLoss, generatorLoss, gradientPenalty } from './wgan.js';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from './gan.js';
 
@@ -32,13 +31,29 @@ export interface LossPreset {
   gpLambda: number;
 }
 
+/**
+ * The training settings a loss reads: a resolved TrainConfig has them all. Named here, not taken
+ * from config/config.ts, because the config's schema is built from this registry (its `loss` enum
+ * and each loss's preset): the losses sit below the config.
+ */
+export interface LossSettings {
+  /** Critic steps per generator step. */
+  nCritic: number;
+  /** WGAN weight clipping bound c (weights in [−c, c]). */
+  clip: number;
+  /** WGAN-GP penalty weight λ. */
+  gpLambda: number;
+  /** The penalty on every k-th critic step only (lazy regularisation), weighted k·λ. */
+  gpEvery: number;
+}
+
 export interface CriticInput {
   /** The critic in training mode: images [N,H,W,C] in [-1,1] → scores [N,1]. */
   critic: (x: tf.Tensor4D) => tf.Tensor;
   /** Real and generated images [N,H,W,C] in [-1,1]; `fake` carries no gradient to G. */
   real: tf.Tensor4D;
   fake: tf.Tensor4D;
-  config: TrainConfig;
+  config: LossSettings;
   /** The run's seeded stream (interpolation weights); its state is checkpointed. */
   rng: Rng;
   /** 0-based index of this critic step within the run (for lazy regularisation). */
@@ -71,8 +86,8 @@ export interface EstimateInfo {
   wasserstein: boolean;
 }
 
-export interface AdversarialLoss {
-  readonly kind: string;
+export interface AdversarialLoss<K extends string = string> {
+  readonly kind: K;
   readonly description: string;
   readonly estimate: EstimateInfo;
   readonly preset: LossPreset;
@@ -81,15 +96,15 @@ export interface AdversarialLoss {
   /** Why a normalisation outside `criticNorms` is refused (one line for the error). */
   readonly normNote?: string;
   /** Critic steps before generator iteration `gi` (0-based). */
-  criticIters(c: Pick<TrainConfig, 'nCritic'>, gi: number): number;
+  criticIters(c: Pick<LossSettings, 'nCritic'>, gi: number): number;
   /** Runs inside the gradient tape over the critic's weights. */
   criticObjective(i: CriticInput): CriticObjective;
   /** What the generator minimises, from the critic's scores of its images. */
   generatorObjective(dFake: tf.Tensor): tf.Scalar;
   /** After each critic update (WGAN: clip the weights). */
-  afterCriticStep?(critic: tf.LayersModel, c: TrainConfig): void;
+  afterCriticStep?(critic: tf.LayersModel, c: LossSettings): void;
   /** Critic forward-pass equivalents per sample in one critic step, averaged over steps. */
-  criticForwards(c: Pick<TrainConfig, 'gpEvery'>): number;
+  criticForwards(c: Pick<LossSettings, 'gpEvery'>): number;
 }
 
 /** Clip every trainable weight of a model to [−c, c] in place (the WGAN Lipschitz constraint). */
@@ -119,7 +134,7 @@ const W_ESTIMATE: EstimateInfo = {
   wasserstein: true,
 };
 
-const wgan: AdversarialLoss = {
+const wgan: AdversarialLoss<'wgan'> = {
   kind: 'wgan',
   description: 'WGAN (Arjovsky et al. 2017): critic weights clipped to ±clip, RMSProp',
   estimate: W_ESTIMATE,
@@ -134,7 +149,7 @@ const wgan: AdversarialLoss = {
   criticForwards: () => WASSERSTEIN_FORWARDS,
 };
 
-const wganGp: AdversarialLoss = {
+const wganGp: AdversarialLoss<'wgan-gp'> = {
   kind: 'wgan-gp',
   description: 'WGAN-GP (Gulrajani et al. 2017): gradient penalty λ on random interpolates, Adam',
   estimate: W_ESTIMATE,
@@ -163,7 +178,7 @@ const wganGp: AdversarialLoss = {
   criticForwards: (c) => WASSERSTEIN_FORWARDS + PENALTY_FORWARDS / c.gpEvery,
 };
 
-const gan: AdversarialLoss = {
+const gan: AdversarialLoss<'gan'> = {
   kind: 'gan',
   description:
     "standard GAN, the comparison baseline (Goodfellow et al. 2014; DCGAN's settings): sigmoid cross-entropy discriminator, non-saturating generator loss, Adam; not a Wasserstein loss",
@@ -186,10 +201,12 @@ const gan: AdversarialLoss = {
   criticForwards: () => WASSERSTEIN_FORWARDS,
 };
 
-export const LOSSES = defineRegistry<AdversarialLoss>('loss', [wgan, wganGp, gan]);
+export const LOSSES = defineRegistry('loss', [wgan, wganGp, gan]);
+/** 'wgan' | 'wgan-gp' | 'gan'. */
+export type LossKind = KindOf<typeof LOSSES>;
 
 /** The loss kinds, in registry order (the config schema's enum). */
-export const LOSS_KINDS = LOSSES.kinds as readonly [string, ...string[]];
+export const LOSS_KINDS = LOSSES.kinds as readonly [LossKind, ...LossKind[]];
 
 export {
   criticLoss,

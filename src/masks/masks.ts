@@ -22,7 +22,7 @@
 import type { Mask } from '../types.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 
 export interface MaskOptions {
   /** Seed of the generator (integer). Default 0. */
@@ -200,7 +200,7 @@ function strokesMask(h: number, w: number, o: MaskOptions, rng: Rng): Float32Arr
   return m;
 }
 
-const KIND_TABLE: Record<string, MaskKind> = {
+const KIND_TABLE = {
   center: { describe: 'centred square hole, area = ratio (default 0.25)', make: centerMask },
   random: { describe: 'each pixel missing with probability p (default 0.8)', make: randomMask },
   left: { describe: 'left half missing', make: leftHalf },
@@ -221,15 +221,17 @@ const KIND_TABLE: Record<string, MaskKind> = {
     describe: 'free-form brush strokes (DeepFill v2 / LaMa style), ≈ ratio (default 0.25) missing',
     make: strokesMask,
   },
-};
+} satisfies Record<string, MaskKind>;
 
 /** Mask registry keyed by `kind`. */
 export const MASKS = defineRegistry(
   'mask kind',
-  Object.entries(KIND_TABLE).map(([kind, k]) => ({ kind, ...k })),
+  (Object.keys(KIND_TABLE) as (keyof typeof KIND_TABLE)[]).map((kind) => ({ kind, ...KIND_TABLE[kind] })),
 );
+/** The mask kinds as a literal union ('center' | 'random' | …), so lists of kinds in the code are checked. */
+export type MaskKindName = KindOf<typeof MASKS>;
 
-/** The valid mask kinds, in registry order. */
+/** The valid mask kinds, in registry order (as strings, to check a user's kind with `includes`; MASKS.kinds is the typed list). */
 export const MASK_KINDS: readonly string[] = MASKS.kinds;
 
 /** One-line description of each kind (for help texts). */

@@ -1,10 +1,10 @@
 /**
- * Accuracy per attribute when a dataset's class ids decompose into attributes (data/registry.ts
- * `ClassAttribute`; e.g. faces: class = glasses + 2 × facial hair). A completion "keeps" an attribute
+ * Accuracy per attribute when a dataset's class ids decompose into attributes (`ClassAttribute` in types.ts, listed per
+ * dataset in data/registry.ts; e.g. faces: class = glasses + 2 × facial hair). A completion "keeps" an attribute
  * when the classifier's predicted class has the same value of it as the image's true class — so a
  * center fill that brings the glasses back but loses the beard counts for one and against the other.
  */
-import type { ClassAttribute } from '../data/registry.js';
+import type { ClassAttribute } from '../types.js';
 
 /** Fraction of images whose predicted class agrees with the label on each attribute, by attribute name. */
 export function attributeAccuracy(

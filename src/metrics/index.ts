@@ -7,7 +7,7 @@
  */
 import type { ImageBatch, Mask } from '../types.js';
 import { UserError } from '../util/errors.js';
-import { defineRegistry } from '../util/registry.js';
+import { defineRegistry, type KindOf } from '../util/registry.js';
 import { holeRegions, l1, psnr } from './pixel.js';
 import { ssim } from './ssim.js';
 
@@ -28,7 +28,7 @@ function requireMasks(kind: string, masks: readonly Mask[] | undefined): readonl
   return masks;
 }
 
-const SPECS: MetricSpec[] = [
+const SPECS = [
   {
     kind: 'psnr',
     description: 'PSNR over the whole image, dB (data range 1)',
@@ -64,11 +64,13 @@ const SPECS: MetricSpec[] = [
     needsMasks: true,
     compute: (p, t, m) => l1(p, t, holeRegions(requireMasks('hole-l1', m))),
   },
-];
+] as const satisfies readonly MetricSpec[];
 
 const REGISTRY = defineRegistry('metric', SPECS);
-export const METRICS: Readonly<Record<string, MetricSpec>> = REGISTRY.byKind;
-export const METRIC_KINDS: readonly string[] = REGISTRY.kinds;
+/** The metric kinds ('psnr' | 'ssim' | …). */
+export type MetricKind = KindOf<typeof REGISTRY>;
+export const METRICS: Readonly<Record<MetricKind, MetricSpec>> = REGISTRY.byKind;
+export const METRIC_KINDS: readonly MetricKind[] = REGISTRY.kinds;
 
 /** The metric registered as `kind`; UserError listing the valid kinds otherwise. */
 export const getMetric = (kind: string): MetricSpec => REGISTRY.get(kind);

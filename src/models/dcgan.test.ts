@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { buildModels, forwardFlops } from './dcgan.js';
+import { buildModels, forwardFlops } from './index.js';
 import { DiffLeakyReLU, LayerNorm, diffLeakyRelu, diffLeakyReluAbs } from './layers.js';
 import { initBackend } from '../backends/index.js';
 import { E2E_BACKENDS } from '../testing/fixtures.js';

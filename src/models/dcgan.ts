@@ -11,22 +11,11 @@
  *   gradient penalty), batch norm for plain WGAN (as in Arjovsky et al.), or none.
  * Weights initialised N(0, 0.02) as in DCGAN, seeded, so a seed gives the same network.
  *
- * MODEL_REGISTRY below holds this `dcgan` kind and the `mlp` kind (fully connected, mlp.ts).
+ * The model registry (`index.ts`, MODEL_REGISTRY) holds this `dcgan` kind and the `mlp` kind (mlp.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffLeakyReLU, LayerNorm } from './layers.js';
-import { buildMlpCritic, buildMlpGenerator, MLP_DEFAULT_WIDTH } from './mlp.js';
-import { defineRegistry } from '../util/registry.js';
-
-export interface ModelSpec {
-  size: 28 | 32 | 64;
-  channels: 1 | 3;
-  nz: number;
-  gWidth: number;
-  dWidth: number;
-  criticNorm: 'layer' | 'batch' | 'none';
-  seed: number;
-}
+import type { ModelSpec } from './spec.js';
 
 /** Base spatial size and number of ×2 up/down-sampling stages for an image size. */
 export function stages(size: number): { base: number; levels: number } {
@@ -116,62 +105,4 @@ export function buildCritic(s: ModelSpec): tf.LayersModel {
   m.add(tf.layers.flatten({ name: 'd_flatten' }));
   m.add(tf.layers.dense({ units: 1, kernelInitializer: init(seed++), name: 'd_out' }));
   return m;
-}
-
-/** The pair of networks a GAN trains. */
-export interface GanModels {
-  generator: tf.LayersModel;
-  critic: tf.LayersModel;
-}
-
-export interface ModelKind {
-  kind: string;
-  description: string;
-  /** gWidth and dWidth when the config leaves them unset (what "width" means is the kind's). */
-  defaultWidth: number;
-  build(spec: ModelSpec): GanModels;
-}
-
-/** Model registry keyed by `kind` (config `model`). */
-export const MODEL_REGISTRY = defineRegistry<ModelKind>('model', [
-  {
-    kind: 'dcgan',
-    description:
-      'DCGAN generator (transposed convs + batch norm + tanh) and critic (strided convs + leaky ReLU); width = channels of the widest-resolution layer',
-    defaultWidth: 64,
-    build: (s) => ({ generator: buildGenerator(s), critic: buildCritic(s) }),
-  },
-  {
-    kind: 'mlp',
-    description:
-      "MLP generator and critic, 4 fully connected layers each (ReLU / leaky ReLU), as in the WGAN paper's MLP experiment; width = units of each hidden layer",
-    defaultWidth: MLP_DEFAULT_WIDTH,
-    build: (s) => ({ generator: buildMlpGenerator(s), critic: buildMlpCritic(s) }),
-  },
-]);
-/** kind → model family (the registry's table). */
-export const MODELS = MODEL_REGISTRY.byKind;
-
-export function buildModels(kind: string, spec: ModelSpec): GanModels {
-  return MODEL_REGISTRY.get(kind).build(spec);
-}
-
-/** Multiply-accumulate FLOPs (×2) of one forward pass of a LayersModel for one sample, from layer shapes. */
-export function forwardFlops(m: tf.LayersModel): number {
-  let flops = 0;
-  for (const layer of m.layers) {
-    const cls = layer.getClassName();
-    const out = layer.outputShape as number[];
-    const inp = (layer.input as tf.SymbolicTensor).shape as number[];
-    if (cls === 'Dense') flops += 2 * (inp[inp.length - 1] ?? 0) * (out[out.length - 1] ?? 0);
-    if (cls === 'Conv2D' || cls === 'Conv2DTranspose') {
-      const k = (layer.getConfig().kernelSize as number[]) ?? [4, 4];
-      const cin = inp[3] ?? 0,
-        cout = out[3] ?? 0;
-      // Conv2D: per output pixel k·k·cin·cout MACs; Conv2DTranspose: per input pixel.
-      const pix = cls === 'Conv2D' ? (out[1] ?? 0) * (out[2] ?? 0) : (inp[1] ?? 0) * (inp[2] ?? 0);
-      flops += 2 * pix * (k[0] ?? 4) * (k[1] ?? 4) * cin * cout;
-    }
-  }
-  return flops;
 }

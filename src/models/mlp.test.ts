@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildModels, forwardFlops, MODEL_REGISTRY } from './dcgan.js';
+import { buildModels, forwardFlops, MODEL_REGISTRY, disposeModel } from './index.js';
 import { MLP_DEFAULT_WIDTH } from './mlp.js';
 import { gradientPenalty } from '../losses/index.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
@@ -41,8 +41,7 @@ test('mlp: generator and critic shapes for every size and channel count, 4 dense
           !m.critic.layers.some((l) => /tanh|sigmoid/i.test(JSON.stringify(l.getConfig()))),
           'critic has tanh/sigmoid',
         );
-        m.generator.dispose();
-        m.critic.dispose();
+        disposeModel(m);
       }
     }
   }

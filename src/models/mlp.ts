@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffLeakyReLU, LayerNorm } from './layers.js';
-import type { ModelSpec } from './dcgan.js';
+import type { ModelSpec } from './spec.js';
 
 /** Units of each hidden layer when gWidth/dWidth are not given (the WGAN paper's 512). */
 export const MLP_DEFAULT_WIDTH = 512;

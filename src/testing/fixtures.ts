@@ -5,7 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
 import { initBackend, loadableBackends } from '../backends/index.js';
 import * as tf from '@tensorflow/tfjs';
-import { buildModels, type GanModels } from '../models/dcgan.js';
+import { buildModels, type GanModels } from '../models/index.js';
 import { sample } from '../models/sample.js';
 
 /**

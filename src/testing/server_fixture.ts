@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import * as tf from '@tensorflow/tfjs';
 import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
 import { buildEncoder } from '../encoder/model.js';

@@ -17,7 +17,8 @@ import { fileDigests } from './verify.js';
 import { RunDir } from './run_dir.js';
 import { barsDataset, TINY, useBackend } from '../testing/fixtures.js';
 import { UserError } from '../util/errors.js';
-import type { GanModels } from '../models/dcgan.js';
+import type { GanModels } from '../models/index.js';
+import { disposeModel } from '../models/index.js';
 
 const ds = barsDataset(16);
 let base = '';
@@ -225,8 +226,7 @@ test('checkpoints without digests (older format) still resume and load, as unver
   );
   assert.equal(r.step, 4);
   const ck = await loadCheckpoint(path.join(d, 'checkpoints', 'iter-0000004'));
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
 });
 
 test('loading a checkpoint folder directly checks its digests', async () => {
@@ -249,6 +249,5 @@ test('inpainting from a run folder also skips a damaged newest checkpoint (optim
   const ck = await loadCheckpoint(d, (m) => notices.push(m));
   assert.equal(ck.manifest.step, 2);
   assert.match(notices.join('\n'), /checkpoint iter-0000004 is damaged \(critic's weight files hold 8 bytes/);
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
 });

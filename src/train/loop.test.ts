@@ -340,7 +340,7 @@ test('FD-classifier is logged every fdEvery iterations and plotted', async () =>
 for (const backend of E2E_BACKENDS) {
   test(`[${backend}] mlp with gan and wgan-gp: the checkpoint loads and inpaints through the standard path`, async () => {
     await useBackend(backend);
-    for (const loss of ['gan', 'wgan-gp']) {
+    for (const loss of ['gan', 'wgan-gp'] as const) {
       const out = tmp();
       const r = await train(
         { ...TINY, model: 'mlp', loss, gWidth: 8, dWidth: 8, iters: 3, data: 'bars' },

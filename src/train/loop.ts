@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolveConfig, RESUMABLE_KEYS, type TrainConfig, type TrainConfigInput } from '../config/config.js';
-import { buildModels, forwardFlops, type GanModels } from '../models/dcgan.js';
+import { buildModels, forwardFlops, type GanModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
@@ -155,17 +155,8 @@ export function runConfig(
   return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: verified! };
 }
 
-/**
- * Train a WGAN / WGAN-GP (or the standard-GAN baseline). Resolves when `config.iters` generator iterations are done (or on abort),
- * with the last checkpoint written. Throws UserError on bad input or divergence (NaN/Inf), leaving the
- * last good checkpoint in place and RUN_DIR/diverged.json. Collapsed samples and exploding critic
- * values (measured every fdEvery iterations) are recorded in stats.jsonl and logged, not stopped on.
- */
-export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
-  const log = opts.onLog ?? (() => {});
-  const { config: c, ckpt, verified } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
-  const run = new RunDir(opts.out);
-
+/** Load the training set (or take `opts.dataset`) and check it fits the config. */
+async function loadTrainingData(c: TrainConfig, opts: TrainOptions, log: (m: string) => void): Promise<Dataset> {
   const ds =
     opts.dataset ??
     (await loadDataset({
@@ -188,83 +179,231 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
   log(
     `data: ${ds.name} (${ds.split}) ${ds.n} images ${ds.size}×${ds.size}×${ds.channels}${ds.skipped ? `, ${ds.skipped} corrupt skipped` : ''}`,
   );
+  return ds;
+}
 
-  let step = 0;
-  let trainSeconds = 0;
-  let trainer: Trainer;
-  let sampler: BatchSampler;
-  let manifestPrev: Manifest | undefined;
-  // The crop positions and scales of --crop (checkpointed, so a resume draws the same crops).
+/** Where a run starts: fresh networks, or everything a checkpoint holds to continue bit for bit. */
+interface StartState {
+  trainer: Trainer;
+  sampler: BatchSampler;
+  /** Generator iterations done. */
+  step: number;
+  trainSeconds: number;
+  /** The crop positions and scales of --crop (checkpointed, so a resume draws the same crops). */
+  cropRng: Rng;
+  /** The resumed checkpoint's manifest (its command and resumes carry over). */
+  manifestPrev?: Manifest;
+}
+
+/** Build the networks and sampler of a new run, or restore them (with optimizers and RNGs) from `ckpt`. */
+async function startState(
+  c: TrainConfig,
+  ds: Dataset,
+  run: RunDir,
+  resumeFrom: { ckpt?: string | undefined; verified?: boolean | undefined },
+  log: (m: string) => void,
+): Promise<StartState> {
   const cropRng = new Rng(c.seed + 0xc409);
-  const cropScale = parseCropScale(c.cropScale);
-  if (ckpt) {
-    const ck = await loadCheckpoint(ckpt, { encoder: false });
-    manifestPrev = ck.manifest;
-    trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
-    await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
-    step = ck.manifest.step;
-    trainSeconds = ck.manifest.trainSeconds ?? 0;
-    trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
-    cropRng.state = (ck.manifest.cropRngState ?? cropRng.state) >>> 0;
-    sampler = ck.manifest.sampler
-      ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState)
-      : new BatchSampler(ds.n, c.batch, c.seed);
-    // Drop stats lines written after that checkpoint (the previous process died after writing them).
-    run.truncateStats(step);
-    log(resumedLine(ckpt, 'iteration', step, verified));
-  } else {
-    trainer = makeTrainer(buildModels(c.model, { ...c }), c);
-    sampler = new BatchSampler(ds.n, c.batch, c.seed);
+  const { ckpt, verified } = resumeFrom;
+  if (!ckpt) {
+    const trainer = makeTrainer(buildModels(c.model, { ...c }), c);
+    const sampler = new BatchSampler(ds.n, c.batch, c.seed);
     run.clearStats();
+    return { trainer, sampler, step: 0, trainSeconds: 0, cropRng };
   }
+  const ck = await loadCheckpoint(ckpt, { encoder: false });
+  const trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
+  await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
+  const step = ck.manifest.step;
+  trainer.rng.state = (ck.manifest.rngState ?? trainer.rng.state) >>> 0;
+  cropRng.state = (ck.manifest.cropRngState ?? cropRng.state) >>> 0;
+  const sampler = ck.manifest.sampler
+    ? BatchSampler.fromState(ds.n, c.batch, ck.manifest.sampler as SamplerState)
+    : new BatchSampler(ds.n, c.batch, c.seed);
+  // Drop stats lines written after that checkpoint (the previous process died after writing them).
+  run.truncateStats(step);
+  log(resumedLine(ckpt, 'iteration', step, verified));
+  return {
+    trainer,
+    sampler,
+    step,
+    trainSeconds: ck.manifest.trainSeconds ?? 0,
+    cropRng,
+    manifestPrev: ck.manifest,
+  };
+}
+
+/**
+ * FD-classifier, modes covered and spread (probe.ts) when `fdEvery` > 0: a fixed set of real test
+ * images, their classifier features and spread computed once. The caller disposes `classifier`.
+ */
+async function fdProbe(
+  c: TrainConfig,
+  opts: TrainOptions,
+  log: (m: string) => void,
+): Promise<{ probe?: Probe; classifier?: tf.LayersModel }> {
+  if (c.fdEvery <= 0) return {};
+  if (!c.classifier)
+    throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
+  const { loadClassifier } = await import('../classifier/classifier_node.js');
+  const { toImageBatch } = await import('../data/dataset.js');
+  const clf = await loadClassifier(c.classifier);
+  const test =
+    opts.evalDataset ??
+    (await loadDataset({
+      data: c.data,
+      size: c.size,
+      channels: c.channels,
+      split: 'test',
+      limit: 1000,
+      onWarning: log,
+    }));
+  const real = toImageBatch(
+    test,
+    Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i),
+  );
+  const probe = makeProbe(clf.model, real, c.seed);
+  log(
+    `FD-classifier, modes covered (of ${probe.classes}) and sample spread every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier}; real spread ${probe.realSpread.toFixed(3)})`,
+  );
+  return { probe, classifier: clf.model };
+}
+
+/**
+ * One generator iteration: n_critic critic steps on real batches (random crops with --crop), then
+ * one generator step; and which logged value is not finite (a divergence). Holds the critic-step
+ * counter (lazy penalty) and the newest measured penalty across iterations.
+ */
+function ganIteration(c: TrainConfig, ds: Dataset, st: StartState, cropScale: [number, number]) {
+  const { trainer, sampler, cropRng } = st;
+  const buf = new Float32Array(c.batch * c.size * c.size * c.channels);
+  let criticSteps = criticStepsBefore(c, st.step);
+  let lastPenalty = { penalty: NaN, gradNorm: NaN };
+  let penaltyNow = false;
+  return {
+    step: (s: number) => {
+      const nd = criticIters(c, s);
+      let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
+      penaltyNow = false;
+      for (let k = 0; k < nd; k++) {
+        const idx = sampler.next();
+        if (c.crop) fillCropBatch(ds, idx, buf, c.size, cropRng, cropScale);
+        else fillBatch(ds, idx, buf, '[-1,1]');
+        const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
+        cs = criticStep(trainer, real, criticSteps++);
+        real.dispose();
+        // A lazy penalty is computed on some critic steps only: log the newest one measured.
+        if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
+        else {
+          lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm };
+          penaltyNow = true;
+        }
+      }
+      const genLoss = generatorStep(trainer, c.batch);
+      return { values: { ...cs, genLoss }, images: nd * c.batch };
+    },
+    nonFinite: (l: StatLine) =>
+      (
+        ['criticLoss', 'wEstimate', ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []), 'genLoss'] as const
+      ).find((k) => !Number.isFinite(l[k])),
+  };
+}
+
+/**
+ * The --fd-every measurement added to a stats line (FD-classifier, modes, spread, collapse, exploding
+ * values), with a one-time warning for collapse and for exploding values: reported, not stopped on.
+ */
+function probeMeasure(
+  c: TrainConfig,
+  run: RunDir,
+  trainer: Trainer,
+  probe: Probe | undefined,
+  log: (m: string) => void,
+) {
+  let probedAt = [...run.readStats()].reverse().find((s) => s.fdClassifier !== undefined)?.iter ?? 0;
+  const warned = { collapsed: false, exploding: false };
+  return (s: number, l: StatLine, stats: StatLine[]) => {
+    if (!probe || s % c.fdEvery !== 0) return;
+    const r = probe.measure(trainer.models.generator);
+    const exploding = explodedSince([...stats, l], probedAt);
+    Object.assign(l, {
+      fdClassifier: r.fdClassifier,
+      modes: r.modes,
+      klUniform: r.klUniform,
+      spread: r.spread,
+      spreadRatio: r.spreadRatio,
+      collapsed: r.collapsed,
+      exploding,
+    });
+    probedAt = s;
+    // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
+    if (r.collapsed && !warned.collapsed)
+      log(
+        `warning: samples collapsed at iteration ${s} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`,
+      );
+    if (exploding && !warned.exploding)
+      log(`warning: the critic's values exploded before iteration ${s} (more than 100 × their median so far)`);
+    warned.collapsed ||= r.collapsed;
+    warned.exploding ||= exploding;
+  };
+}
+
+/** Writes a checkpoint of the run: networks, optimizers and everything a bit-exact resume needs. */
+function checkpointWriter(c: TrainConfig, ds: Dataset, st: StartState, opts: TrainOptions, ckpt: string | undefined) {
+  const { trainer, sampler, cropRng, manifestPrev } = st;
+  // The first command stays the run's command; each resume's command is appended.
+  const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
+  const command = manifestPrev?.command ?? opts.command;
+  return (dir: string, s: number, last: StatLine | undefined, seconds: number) =>
+    saveCheckpoint(dir, {
+      ...trainer.models,
+      gOpt: trainer.gOpt,
+      dOpt: trainer.dOpt,
+      manifest: {
+        step: s,
+        seed: c.seed,
+        config: c,
+        dataset: manifestDataset(ds),
+        sampler: sampler.state(),
+        rngState: trainer.rng.state,
+        ...(c.crop ? { cropRngState: cropRng.state } : {}),
+        ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
+        backend: activeBackend(),
+        trainSeconds: st.trainSeconds + seconds,
+        ...(command ? { command } : {}),
+        ...(resumes.length ? { resumes } : {}),
+      },
+    });
+}
+
+/**
+ * Train a WGAN / WGAN-GP (or the standard-GAN baseline). Resolves when `config.iters` generator iterations are done (or on abort),
+ * with the last checkpoint written. Throws UserError on bad input or divergence (NaN/Inf), leaving the
+ * last good checkpoint in place and RUN_DIR/diverged.json. Collapsed samples and exploding critic
+ * values (measured every fdEvery iterations) are recorded in stats.jsonl and logged, not stopped on.
+ *
+ * The steps: resolve the config (runConfig), load the data, start or resume the state, write the
+ * config, prepare the probe, then the harness's loop (train/harness.ts) over one GAN iteration.
+ */
+export async function train(input: TrainConfigInput, opts: TrainOptions): Promise<TrainResult> {
+  const log = opts.onLog ?? (() => {});
+  const { config: c, ckpt, verified } = runConfig(input, opts.out, !!opts.resume, (m) => log(`notice: ${m}`));
+  const run = new RunDir(opts.out);
+  const ds = await loadTrainingData(c, opts, log);
+  const cropScale = parseCropScale(c.cropScale);
+  const st = await startState(c, ds, run, { ckpt, verified }, log);
+  const { trainer } = st;
 
   // Only now, with the data and any checkpoint read, does the run folder get written.
   run.writeConfig(c);
   opts.onConfig?.(c);
 
-  // FD-classifier, modes covered and spread (probe.ts): a fixed set of real test images, their
-  // classifier features and spread computed once.
-  let probe: Probe | undefined;
-  let probeClassifier: tf.LayersModel | undefined;
-  if (c.fdEvery > 0) {
-    if (!c.classifier)
-      throw new UserError('fdEvery needs a classifier folder (--classifier DIR, from `wgan-inpaint classifier train`)');
-    const { loadClassifier } = await import('../classifier/classifier_node.js');
-    const { toImageBatch } = await import('../data/dataset.js');
-    const clf = await loadClassifier(c.classifier);
-    probeClassifier = clf.model;
-    const test =
-      opts.evalDataset ??
-      (await loadDataset({
-        data: c.data,
-        size: c.size,
-        channels: c.channels,
-        split: 'test',
-        limit: 1000,
-        onWarning: log,
-      }));
-    const real = toImageBatch(
-      test,
-      Array.from({ length: Math.min(test.n, 1000) }, (_, i) => i),
-    );
-    probe = makeProbe(clf.model, real, c.seed);
-    log(
-      `FD-classifier, modes covered (of ${probe.classes}) and sample spread every ${c.fdEvery} iterations against ${real.n} test images (classifier ${c.classifier}; real spread ${probe.realSpread.toFixed(3)})`,
-    );
-  }
-
+  const { probe, classifier } = await fdProbe(c, opts, log);
   const zFixed = sampleZ(new Rng(c.seed + 0x5eed), 64, c.nz);
-  const buf = new Float32Array(c.batch * c.size * c.size * c.channels);
-  let criticSteps = criticStepsBefore(c, step);
-  let lastPenalty = { penalty: NaN, gradNorm: NaN };
-  let penaltyNow = false;
-  // The first command stays the run's command; each resume's command is appended.
-  const resumes = [...(manifestPrev?.resumes ?? []), ...(ckpt && opts.command ? [opts.command] : [])];
-  const command = manifestPrev?.command ?? opts.command;
+  const iteration = ganIteration(c, ds, st, cropScale);
   // A resumed run is no longer a diverged one (it may diverge again, with a new record).
   run.clearDiverged();
-  let probedAt = [...run.readStats()].reverse().find((s) => s.fdClassifier !== undefined)?.iter ?? 0;
-  const warned = { collapsed: false, exploding: false };
+  const measure = probeMeasure(c, run, trainer, probe, log);
   try {
     const r = await runLoop<StatLine>(
       {
@@ -274,7 +413,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         sampleEvery: c.sampleEvery,
         checkpointEvery: c.checkpointEvery,
         keepCheckpoints: c.keepCheckpoints,
-        step,
+        step: st.step,
         ...(ckpt ? { ckpt } : {}),
         what: 'training',
         unit: 'iteration',
@@ -283,60 +422,9 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       },
       {
-        step: (s) => {
-          const nd = criticIters(c, s);
-          let cs = { criticLoss: 0, wEstimate: 0, penalty: 0, gradNorm: NaN };
-          penaltyNow = false;
-          for (let k = 0; k < nd; k++) {
-            const idx = sampler.next();
-            if (c.crop) fillCropBatch(ds, idx, buf, c.size, cropRng, cropScale);
-            else fillBatch(ds, idx, buf, '[-1,1]');
-            const real = tf.tensor4d(buf, [c.batch, c.size, c.size, c.channels]);
-            cs = criticStep(trainer, real, criticSteps++);
-            real.dispose();
-            // A lazy penalty is computed on some critic steps only: log the newest one measured.
-            if (Number.isNaN(cs.penalty)) Object.assign(cs, lastPenalty);
-            else {
-              lastPenalty = { penalty: cs.penalty, gradNorm: cs.gradNorm };
-              penaltyNow = true;
-            }
-          }
-          const genLoss = generatorStep(trainer, c.batch);
-          return { values: { ...cs, genLoss }, images: nd * c.batch };
-        },
-        nonFinite: (l) =>
-          (
-            [
-              'criticLoss',
-              'wEstimate',
-              ...(penaltyNow || c.gpLambda === 0 ? ['penalty' as const] : []),
-              'genLoss',
-            ] as const
-          ).find((k) => !Number.isFinite(l[k])),
-        measure: (s, l, stats) => {
-          if (!probe || s % c.fdEvery !== 0) return;
-          const r = probe.measure(trainer.models.generator);
-          const exploding = explodedSince([...stats, l], probedAt);
-          Object.assign(l, {
-            fdClassifier: r.fdClassifier,
-            modes: r.modes,
-            klUniform: r.klUniform,
-            spread: r.spread,
-            spreadRatio: r.spreadRatio,
-            collapsed: r.collapsed,
-            exploding,
-          });
-          probedAt = s;
-          // Reported, not stopped on: a run may recover, and an experiment wants the whole curve.
-          if (r.collapsed && !warned.collapsed)
-            log(
-              `warning: samples collapsed at iteration ${s} (spread ${r.spread.toFixed(3)} = ${r.spreadRatio.toFixed(2)} × the real images'; < 0.25 counts as collapse)`,
-            );
-          if (exploding && !warned.exploding)
-            log(`warning: the critic's values exploded before iteration ${s} (more than 100 × their median so far)`);
-          warned.collapsed ||= r.collapsed;
-          warned.exploding ||= exploding;
-        },
+        step: iteration.step,
+        nonFinite: iteration.nonFinite,
+        measure,
         sample: (s) => writeSamples(trainer, zFixed, opts.out, s).then(() => undefined),
         sampleOnStop: true,
         plot: (stats) => writePlot(opts.out, stats, c.loss),
@@ -344,26 +432,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
           ['generator', trainer.models.generator],
           ['critic', trainer.models.critic],
         ],
-        save: (dir, s, last, seconds) =>
-          saveCheckpoint(dir, {
-            ...trainer.models,
-            gOpt: trainer.gOpt,
-            dOpt: trainer.dOpt,
-            manifest: {
-              step: s,
-              seed: c.seed,
-              config: c,
-              dataset: manifestDataset(ds),
-              sampler: sampler.state(),
-              rngState: trainer.rng.state,
-              ...(c.crop ? { cropRngState: cropRng.state } : {}),
-              ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
-              backend: activeBackend(),
-              trainSeconds: trainSeconds + seconds,
-              ...(command ? { command } : {}),
-              ...(resumes.length ? { resumes } : {}),
-            },
-          }),
+        save: checkpointWriter(c, ds, st, opts, ckpt),
       },
     );
     const result: TrainResult = {
@@ -379,7 +448,7 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
     zFixed.dispose();
     trainer.gOpt.dispose();
     trainer.dOpt.dispose();
-    probeClassifier?.dispose();
+    classifier?.dispose();
   }
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { makeProbe, explodedSince, SPREAD_N } from './probe.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { buildClassifier } from '../classifier/classifier.js';
 import { fdClassifier } from '../classifier/fd.js';
 import { toImageBatch } from '../data/dataset.js';

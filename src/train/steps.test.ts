@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig } from '../config/config.js';
-import { buildModels } from '../models/dcgan.js';
+import { buildModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore } from './steps.js';
 import { ganDiscriminatorLoss } from '../losses/index.js';
 import { sampleZ } from '../models/sample.js';

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/config.js';
-import type { GanModels } from '../models/dcgan.js';
+import type { GanModels } from '../models/index.js';
 import { LOSSES, type CriticObjective } from '../losses/index.js';
 import { sampleZ } from '../models/sample.js';
 import { Rng } from '../util/rng.js';
