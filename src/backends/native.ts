@@ -646,7 +646,7 @@ export const NATIVE_KERNELS: readonly string[] = Object.keys(kernels);
 // Profiling: WGAN_NATIVE_PROFILE=1 wraps every kernel with a timer.
 
 const profile = new Map<string, { calls: number; ms: number; flops: number; elements: number }>();
-const profiling = Boolean(process.env.WGAN_NATIVE_PROFILE);
+let profiling = Boolean(process.env.WGAN_NATIVE_PROFILE);
 let pendingFlops = 0; // multiply-adds×2 of the GEMM-based kernel that is running, for the profile
 
 /** Per-kernel call counts, milliseconds and GEMM FLOPs since the last reset (empty unless WGAN_NATIVE_PROFILE is set). */
@@ -656,10 +656,14 @@ export function kernelProfile(): { kernel: string; calls: number; ms: number; fl
 export function resetKernelProfile(): void {
   profile.clear();
 }
+/** Turn the per-kernel timer on or off at run time (the benchmarks profile one pass of a step they also time unprofiled). */
+export function setKernelProfiling(on: boolean): void {
+  profiling = on;
+}
 
 function timed(name: string, f: tf.KernelFunc): tf.KernelFunc {
-  if (!profiling) return f;
   return (args) => {
+    if (!profiling) return f(args);
     pendingFlops = 0;
     const t0 = performance.now();
     const r = f(args);
