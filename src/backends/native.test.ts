@@ -466,6 +466,52 @@ describe('native backend', { skip }, () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it('tracks recyclable arrays only while a tensor holds them (disposed, read, or dropped by a falling-back kernel)', async () => {
+    await tf.setBackend('native');
+    const be = tf.backend() as NativeBackend;
+    const x = tf.randomNormal([2, 6, 6, 3]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+    // A bias that does not broadcast over the last dim: FusedConv2D allocates its output, then hands
+    // the call to the cpu kernel — that array must not stay tracked.
+    const oddBias = tf.randomNormal([2, 6, 6, 4]);
+    const tracked = be.trackedArrays();
+    resetNativeKernelCounts();
+    for (let i = 0; i < 50; i++)
+      tf.tidy(() => {
+        const y = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: oddBias, activation: 'relu' });
+        const z = tf.add(tf.mul(y, 2), tf.sum(y, [1, 2], true));
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, t)))(z).dataSync();
+      });
+    assert.ok((nativeKernelCounts().get('FusedConv2D')?.fallback ?? 0) > 0, 'the fallback path did not run');
+    assert.ok((nativeKernelCounts().get('Multiply')?.native ?? 0) > 0, 'Multiply did not run natively');
+    assert.equal(be.trackedArrays(), tracked, 'arrays of disposed tensors are still tracked');
+    // Live outputs are tracked (and so recycled when disposed).
+    const live = tf.mul(x, 3);
+    assert.equal(be.trackedArrays(), tracked + 1);
+    live.dispose();
+    assert.equal(be.trackedArrays(), tracked);
+    tf.dispose([x, w, oddBias]);
+  });
+
+  it('reuses its Int32 parameter arrays safely: back-to-back ops of different ranks and broadcasts', async () => {
+    // Every shape/parameter array goes through one reused off-heap buffer (native.ts i32): ops of
+    // different ranks and argument counts in a row must each see their own values.
+    await compare(
+      'mixed ranks',
+      [{ shape: [2, 3, 4, 5] }, { shape: [4, 1] }, { shape: [5] }, { shape: [3, 5, 4] }],
+      (a, b, c, d) => {
+        const p = tf.add(a!, b!);
+        const q = tf.mul(p, c!);
+        const r = tf.sum(q, [0, 2]);
+        const s = tf.transpose(q, [3, 1, 0, 2]);
+        const t = tf.matMul(d!, tf.transpose(d!, [0, 2, 1]));
+        const u = tf.tile(c!, [3]);
+        return [p, q, r, s, t, u, tf.sub(u, tf.reshape(tf.tile(c!, [3]), [15]))];
+      },
+    );
+    assertNative(['Add', 'Multiply', 'Sum', 'Transpose', 'BatchMatMul', 'Tile', 'Sub']);
+  });
+
   it('empty and degenerate shapes', async () => {
     await compare('empty binary', [{ shape: [0, 3] }, { shape: [3] }], (a, b) => tf.add(a!, b!));
     await compare('empty reduce', [{ shape: [0, 3] }], (x) => [tf.sum(x!, 0), tf.max(x!, 1)]);
