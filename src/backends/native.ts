@@ -20,11 +20,23 @@ import { FUSED_ADAM_KERNEL } from './kernel_names.js';
 
 /** The functions of native/src/addon.cc. All write into their output array; sizes are checked there. */
 export interface NativeAddon {
-  /** params = [batch, M, N, K, transA, transB, batchStrideA, batchStrideB, accumulate] (strides in elements, 0 = broadcast). */
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Int32Array): void;
+  /**
+   * params = [batch, M, N, K, transA, transB, batchStrideA, batchStrideB, accumulate] (strides in
+   * elements, 0 = broadcast). bToken: B's packed-B cache token (0/absent = pack per call; see packToken).
+   */
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Int32Array, bToken?: number): void;
   /** params = [n,h,w,ci, kh,kw,co, ho,wo, sh,sw, padTop,padLeft, dh,dw]; NHWC, filter [kh,kw,ci,co]. */
-  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
-  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array, filterToken?: number): void;
+  conv2dBackpropInput(
+    dy: Float32Array,
+    filter: Float32Array,
+    dx: Float32Array,
+    params: Int32Array,
+    filterToken?: number,
+  ): void;
+  /** Frees the packed copies made under a token; packedBytes() = what the packed-B cache holds. */
+  releasePacked(token: number): void;
+  packedBytes(): number;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, params: Int32Array): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   binary(
@@ -213,6 +225,8 @@ export class NativeBackend extends MathBackendCPU {
    * by a kernel that falls back (`drop`); the backend's dispose clears it.
    */
   private readonly recyclable = new Set<Float32Array>();
+  /** dataIds with a packed-B cache token (packToken), released when their data is disposed. */
+  readonly packed = new Set<object>();
 
   constructor() {
     super();
@@ -247,6 +261,10 @@ export class NativeBackend extends MathBackendCPU {
   override disposeData(dataId: object, force = false): boolean {
     const v = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const r = super.disposeData(dataId, force);
+    if (this.packed.has(dataId) && !this.data.has(dataId)) {
+      this.packed.delete(dataId);
+      releasePackToken(dataId);
+    }
     if (v instanceof Float32Array && this.recyclable.has(v) && !this.data.has(dataId)) {
       this.recyclable.delete(v);
       if (this.poolBytes + v.byteLength <= POOL_BYTES) {
@@ -273,6 +291,8 @@ export class NativeBackend extends MathBackendCPU {
   override dispose(): void {
     this.pool.clear();
     this.recyclable.clear();
+    for (const id of this.packed) releasePackToken(id);
+    this.packed.clear();
     this.poolBytes = 0;
     super.dispose();
   }
@@ -290,6 +310,40 @@ export class NativeBackend extends MathBackendCPU {
 
 function alloc(b: MathBackendCPU, n: number): Float32Array {
   return b instanceof NativeBackend ? b.take(n) : new Float32Array(n);
+}
+
+// --- packed weights ------------------------------------------------------------------------------
+// A GEMM packs its B operand (a conv filter, a dense layer's weights) into cache-sized panels on
+// every call. A tensor's contents never change while its dataId lives (TF.js tensors are immutable;
+// a variable's assign moves it to a new dataId), so from a tensor's second use as B on, the addon
+// keeps the packed panels under a token of that dataId and reuses them — the latent search runs G
+// and the critic with fixed weights hundreds of times, where at batch 1 packing a filter costs as
+// much as the product. The token is released when the tensor's data is disposed (disposeData), so a
+// recycled array with new contents never meets an old packing. Bit-identical: the same packed bytes.
+
+const packUses = new WeakMap<object, { uses: number; token: number }>();
+let nextPackToken = 1;
+
+/** The packed-B cache token for tensor `t` used as a GEMM's B (0 on its first use: pack as before). */
+function packToken(b: MathBackendCPU, t: Info): number {
+  if (!(b instanceof NativeBackend)) return 0;
+  let e = packUses.get(t.dataId);
+  if (!e) {
+    e = { uses: 0, token: 0 };
+    packUses.set(t.dataId, e);
+  }
+  if (++e.uses >= 2 && e.token === 0) {
+    e.token = nextPackToken++;
+    b.packed.add(t.dataId);
+  }
+  return e.token;
+}
+
+/** Frees the packed copies of a disposed tensor's data. */
+function releasePackToken(dataId: object): void {
+  const e = packUses.get(dataId);
+  if (e && e.token !== 0) addon?.releasePacked(e.token);
+  packUses.delete(dataId);
 }
 
 /** The kernel falls back after `alloc`: the array will never be a tensor's (see NativeBackend.drop). */
@@ -337,6 +391,7 @@ function batchMatMul(
     bv,
     c,
     i32([batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, 0]),
+    batch === 1 || batchB === 1 ? packToken(b, bb) : 0,
   );
   return { values: c, shape: [...outer, M, N] };
 }
@@ -445,7 +500,7 @@ function conv2dForward(
   const ci = convInfo(x.shape, f.shape, attrs, attrs.dilations);
   if (!ci) return undefined;
   const y = alloc(b, size(ci.outShape));
-  A.conv2d(xv, fv, y, convParams(ci));
+  A.conv2d(xv, fv, y, convParams(ci), packToken(b, f));
   return { values: y, shape: ci.outShape, info: ci };
 }
 
@@ -557,7 +612,7 @@ const kernels: Record<string, NativeKernel> = {
     const ci = convInfo(inputShape, f.shape, args.attrs ?? {}, 1);
     if (!ci) return undefined;
     const dx = alloc(args.backend, size(ci.inShape));
-    A.conv2dBackpropInput(dyv, fv, dx, convParams(ci));
+    A.conv2dBackpropInput(dyv, fv, dx, convParams(ci), packToken(args.backend, f));
     return out(args.backend, ci.inShape, dx);
   },
   Conv2DBackpropFilter(args, A) {
