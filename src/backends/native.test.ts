@@ -531,12 +531,13 @@ describe('native backend', { skip }, () => {
     // Weights made by a native op, so their arrays come from (and go back to) the output pool.
     const f1 = tf.mul(w, 1.5);
     const k1 = tf.mul(tf.randomNormal([40, 24], 0, 1, 'float32', 7), 2);
-    const first = run(f1, k1).map((t) => t.dataSync().slice()); // packed per call (first use)
+    const once = run(f1, k1); // packed per call (first use)
+    const first = once.map((t) => t.dataSync().slice());
+    tf.dispose(once);
     for (let i = 0; i < 3; i++) {
       const again = run(f1, k1);
-      again.forEach((t, j) =>
-        assert.deepEqual(t.dataSync(), first[j], `output ${j}, call ${i + 2}: not bit-identical`),
-      );
+      for (const [j, t] of again.entries())
+        assert.deepEqual(t.dataSync(), first[j], `output ${j}, call ${i + 2}: not bit-identical`);
       tf.dispose(again);
     }
     assert.ok(A.packedBytes() > bytes0, 'nothing was cached');
@@ -559,7 +560,7 @@ describe('native backend', { skip }, () => {
       await tf.setBackend('native');
       return r;
     })();
-    got.forEach((t, j) => {
+    for (const [j, t] of got.entries()) {
       const g = t.dataSync();
       let err = 0,
         scale = 0;
@@ -568,7 +569,7 @@ describe('native backend', { skip }, () => {
         scale = Math.max(scale, Math.abs(want[j]![i]!));
       }
       assert.ok(err <= TOL * scale, `output ${j} after recycling: error ${err} vs scale ${scale}`);
-    });
+    }
     tf.dispose([...got, f2, k2, x, dy, w, d]);
     assert.equal(A.packedBytes(), bytes0);
   });
