@@ -9,7 +9,8 @@
  *
  * Environment: WGAN_NATIVE_THREADS=n (default: all cores), WGAN_NATIVE_PROFILE=1 to time every
  * kernel (see `kernelProfile()`), WGAN_NATIVE_MALLOC=0 to leave glibc's malloc settings alone,
- * WGAN_NATIVE_ADDON=path to load another build of the addon.
+ * WGAN_NATIVE_PACK_MB=n to cap the packed-weights cache (default 256), WGAN_NATIVE_ADDON=path to
+ * load another build of the addon.
  */
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
