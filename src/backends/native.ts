@@ -219,11 +219,11 @@ export class NativeBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
   private poolBytes = 0;
   /**
-   * Arrays allocated by native kernels that nothing else can reference. A Set, not a WeakSet: a
-   * WeakSet entry cost ≈ 5 µs per kernel output in a small-tensor loop (insertion plus the
-   * garbage collector's ephemeron work) — a quarter of an elementwise op on a 4096-element tensor.
-   * Every array leaves the set when its tensor is disposed, read, handed to a cpu kernel or dropped
-   * by a kernel that falls back (`drop`); the backend's dispose clears it.
+   * Arrays allocated by native kernels that nothing else can reference. A Set, not a WeakSet: its
+   * insertion is ≈ 3× cheaper (0.3 vs 0.9 µs measured alone) and it gives the garbage collector no
+   * ephemerons to trace; one insertion per kernel output. Every array leaves the set when its tensor
+   * is disposed, read, handed to a cpu kernel or dropped by a kernel that falls back (`drop`); the
+   * backend's dispose clears it.
    */
   private readonly recyclable = new Set<Float32Array>();
   /** dataIds with a packed-B cache token (packToken), released when their data is disposed. */
