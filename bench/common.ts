@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -84,15 +85,40 @@ export function ceilingOfRun(before: number | null, after: number | null): numbe
   return c > 0 ? c : null;
 }
 
-/** sgemm GFLOP/s of numpy (OpenBLAS) at n = 1024…2048 with all cores: the machine's practical ceiling. */
+/**
+ * The least sgemm rate (GFLOP/s per core, n = 1024…2048) an optimised BLAS gives on any x86-64 of the
+ * last decade (OpenBLAS reaches 60–150 per core with AVX2/AVX-512); the netlib reference BLAS gives
+ * 2–5 in all (it is single-threaded): numpy linked to it once read 4.7 GFLOP/s, which turned every
+ * percentage of the ceiling into several thousand.
+ */
+export const MIN_SGEMM_GFLOPS_PER_CORE = 10;
+
+/** Why numpy's sgemm cannot serve as the ceiling (null: it can), from its loaded BLAS and its rate. */
+export function ceilingRefusal(gflops: number, blasLibs: string[], cores = os.cpus().length): string | null {
+  const names = blasLibs.map((l) => path.basename(l)).join(', ') || 'no BLAS library found in the process';
+  const optimised = blasLibs.some((l) => /openblas|mkl|blis|atlas|armpl|accelerate/i.test(l));
+  const floor = MIN_SGEMM_GFLOPS_PER_CORE * cores;
+  if (!optimised)
+    return `numpy uses no optimised BLAS (${names}; ${gflops.toFixed(1)} GFLOP/s) — install OpenBLAS (\`apt-get install libopenblas0\`) for a ceiling`;
+  if (gflops < floor)
+    return `numpy's sgemm reads ${gflops.toFixed(1)} GFLOP/s (${names}), below the ${floor} GFLOP/s any optimised BLAS gives on ${cores} cores — BLAS misconfigured (OPENBLAS_NUM_THREADS=1?) or the machine saturated`;
+  return null;
+}
+
+/**
+ * sgemm GFLOP/s of numpy at n = 1024…2048 with all cores: the machine's practical ceiling. null — with
+ * one line saying why — when numpy or an optimised BLAS is missing (ceilingRefusal): a ceiling read
+ * from the reference BLAS would make every percentage absurd.
+ */
 export function sgemmCeiling(): number | null {
+  let out: string;
   try {
-    const out = execFileSync(
+    out = execFileSync(
       PY,
       [
         '-c',
         `
-import numpy as np, time
+import numpy as np, time, json
 best = 0
 for n in (1024, 2048):
     a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
@@ -100,14 +126,68 @@ for n in (1024, 2048):
     for _ in range(3):
         t = time.perf_counter(); a @ b; dt = time.perf_counter() - t
         best = max(best, 2 * n**3 / dt / 1e9)
-print(best)`,
+# The BLAS actually loaded (Debian's libblas.so.3 is an alternative: OpenBLAS or the reference).
+libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'libmkl' in l.lower()})
+print(json.dumps({'gflops': best, 'blas': libs}))`,
       ],
       { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } },
     );
-    return Number(out.trim());
   } catch {
+    console.log(`  sgemm ceiling: not measured (${PY} with numpy is missing)`);
     return null;
   }
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { gflops: number; blas: string[] };
+  const why = ceilingRefusal(r.gflops, r.blas);
+  if (why) {
+    console.log(`  sgemm ceiling: refused — ${why}; no percentages of the ceiling in this run`);
+    return null;
+  }
+  return r.gflops;
+}
+
+/** The CPU flags that decide which kernels run (native GEMM: avx512f or avx2+fma; wasm: sse4.1 → SIMD). */
+const CPU_FLAGS = [
+  'sse4_1',
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'f16c',
+  'avx512f',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'amx_tile',
+];
+
+/** The machine a figure was measured on, for the JSON: CPU model, cores, the relevant flags (/proc/cpuinfo), load. */
+export function machineInfo(): {
+  cpuModel: string;
+  cores: number;
+  flags: string[];
+  loadAverage: number[];
+  cpuinfo: { family: string; model: string; stepping: string };
+} {
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    // not Linux: the model from os.cpus() below, no flags
+  }
+  const field = (k: string) => text.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
+  const have = new Set((field('flags') ?? '').split(/\s+/));
+  return {
+    cpuModel: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    flags: CPU_FLAGS.filter((f) => have.has(f)),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    cpuinfo: { family: field('cpu family') ?? '', model: field('model') ?? '', stepping: field('stepping') ?? '' },
+  };
+}
+
+/** One line for the console: model, cores and flags. */
+export function machineLine(m = machineInfo()): string {
+  return `  machine: ${m.cpuModel}, ${m.cores} cores, ${m.flags.join(' ') || 'no SIMD flags read'}; load average ${m.loadAverage.join(' ')}`;
 }
 
 /** Run bench/pytorch_ref.py if Debian's python3-torch is installed; null otherwise. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- inpaint [--backends native,wasm] [--size 32] [--channels 3] [--images 64]
  *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--model NAME] [--no-shipped] [--no-browser]
- *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--shipped-only] [--json FILE]`
+ *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--batch 32] [--shipped-only] [--json FILE]`
  *
  * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
  * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts), with the
@@ -9,7 +9,7 @@
  *
  * Then the shipped model (--model, default fashion-mnist) completing ONE real test image (its first
  * bundled sample, centre hole) with its defaults, model load excluded, median of --runs after a
- * warm-up: on each Node backend, and in headless Chromium (the built page, in-browser mode) on wasm,
+ * warm-up: on each Node backend at batch 1 and at batch --batch (per image, wall and CPU), and in headless Chromium (the built page, in-browser mode) on wasm,
  * WebGL and WebGPU — the page's own timer (`seconds` of the result: search + encoder + blending).
  * Chromium's WebGL and WebGPU here are software renderers (SwiftShader): their figures say the code
  * path works, not what a real GPU does.
@@ -21,7 +21,17 @@ import { DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';
 import { buildEncoder } from '../src/encoder/model.js';
 import { INIT_DEFAULTS } from '../src/inpaint/options.js';
-import { parseFlags, backendsToRun, useBackend, sgemmCeiling, ceilingOfRun, pytorchRef, writeJson } from './common.js';
+import {
+  parseFlags,
+  backendsToRun,
+  useBackend,
+  sgemmCeiling,
+  ceilingOfRun,
+  pytorchRef,
+  writeJson,
+  machineInfo,
+  machineLine,
+} from './common.js';
 import { shippedTimings } from './inpaint_shipped.js';
 
 export async function run(args: string[]): Promise<void> {
@@ -41,6 +51,7 @@ export async function run(args: string[]): Promise<void> {
     'runs',
     'browser-backends',
     'no-browser',
+    'batch',
   ]);
   const size = Number(f.size ?? 32) as 28 | 32 | 64,
     channels = Number(f.channels ?? 3) as 1 | 3,
@@ -48,6 +59,8 @@ export async function run(args: string[]): Promise<void> {
     width = Number(f.width ?? 64),
     iters = Number(f.iters ?? 5);
   console.log(`bench inpaint: completion iteration over ${N} images, ${size}×${size}×${channels}, widths ${width}`);
+  const machine = machineInfo();
+  console.log(machineLine(machine));
   const before = f['shipped-only'] === 'true' ? null : sgemmCeiling();
   const results: Record<string, unknown>[] = [];
   for (const b of f['shipped-only'] === 'true' ? [] : await backendsToRun(f)) {
@@ -145,6 +158,7 @@ export async function run(args: string[]): Promise<void> {
   writeJson(f.json, {
     bench: 'inpaint',
     config: { size, channels, images: N, width },
+    machine,
     sgemmCeilingGflops: ceiling,
     results,
     pytorch: torch,

@@ -1,7 +1,8 @@
 /**
  * Part of `npm run bench -- inpaint`: a shipped model completing ONE real image with its defaults
- * (the encoder's start when it has one), model load excluded — on the Node backends, then in headless
- * Chromium on the page's own backends. See bench/inpaint.ts for the flags.
+ * (the encoder's start when it has one), model load excluded — on the Node backends, then a batch of
+ * --batch images (default 32, the bundled samples in turn) per image, then in headless Chromium on the
+ * page's own backends. See bench/inpaint.ts for the flags.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,17 +28,44 @@ export interface ShippedTimings {
   seconds: Record<string, number>;
   /** Median CPU seconds of this process (Node backends only). */
   cpuSeconds: Record<string, number>;
+  /** A batch of `images` in one call: median wall and CPU seconds per image, per Node backend. */
+  batch: { images: number; secondsPerImage: Record<string, number>; cpuSecondsPerImage: Record<string, number> };
   runs: number;
+}
+
+/** Median wall and CPU seconds (this process, all threads) of `runs` calls after one warm-up. */
+async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  await fn();
+  const ts: number[] = [],
+    cpu: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now(),
+      c0 = process.cpuUsage();
+    await fn();
+    ts.push((performance.now() - t) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  return { wall: median(ts), cpu: median(cpu) };
 }
 
 export async function shippedTimings(f: Record<string, string>, nodeBackends: string[]): Promise<ShippedTimings> {
   const name = f.model ?? 'fashion-mnist',
-    runs = Number(f.runs ?? 5);
+    runs = Number(f.runs ?? 5),
+    batchImages = Number(f.batch ?? 32);
+  if (!Number.isInteger(batchImages) || batchImages < 1) throw new Error(`--batch must be a positive integer`);
   const dir = resolveCheckpointDir(name);
   const first = listSamples(dir)[0];
   const sample = first && path.join(dir, 'samples', first);
   if (!sample) throw new Error(`bench inpaint: ${name} has no bundled samples`);
-  const out: ShippedTimings = { model: name, start: 'random', seconds: {}, cpuSeconds: {}, runs };
+  const out: ShippedTimings = {
+    model: name,
+    start: 'random',
+    seconds: {},
+    cpuSeconds: {},
+    batch: { images: batchImages, secondsPerImage: {}, cpuSecondsPerImage: {} },
+    runs,
+  };
   console.log(
     `\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`,
   );
@@ -49,22 +77,29 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     const c = ck.manifest.config;
     const image = await readImage(sample, { channels: c.channels as 1 | 3, size: c.size });
     const mask = makeMask('center', c.size, c.size);
-    await inpaint(model, image, mask, { iters: 2 });
-    const ts: number[] = [],
-      cpu: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const t = performance.now(),
-        c0 = process.cpuUsage();
-      await inpaint(model, image, mask, {});
-      ts.push((performance.now() - t) / 1000);
-      const c = process.cpuUsage(c0);
-      cpu.push((c.user + c.system) / 1e6);
-    }
-    out.seconds[b] = median(ts);
+    const one = await timeRuns(runs, () => inpaint(model, image, mask, {}));
+    out.seconds[b] = one.wall;
     // CPU seconds of this process too: on a machine shared with other jobs, wall time overstates.
-    out.cpuSeconds[b] = median(cpu);
+    out.cpuSeconds[b] = one.cpu;
     console.log(
-      `  ${b.padEnd(16)} ${out.seconds[b]!.toFixed(3)} s wall, ${out.cpuSeconds[b]!.toFixed(3)} s CPU  (start: ${start})`,
+      `  ${b.padEnd(16)} batch 1:  ${one.wall.toFixed(3)} s wall, ${one.cpu.toFixed(3)} s CPU per image  (start: ${start})`,
+    );
+    // The bundled samples in turn, as one batch (each image's result is the same as alone, search.ts).
+    const names = listSamples(dir);
+    const imgs = await Promise.all(
+      Array.from({ length: batchImages }, (_, i) =>
+        readImage(path.join(dir, 'samples', names[i % names.length]!), { channels: c.channels as 1 | 3, size: c.size }),
+      ),
+    );
+    const s1 = imgs[0]!.data.length;
+    const data = new Float32Array(batchImages * s1);
+    for (const [i, im] of imgs.entries()) data.set(im.data, i * s1);
+    const many = { ...imgs[0]!, n: batchImages, data };
+    const bt = await timeRuns(runs, () => inpaint(model, many, mask, {}));
+    out.batch.secondsPerImage[b] = bt.wall / batchImages;
+    out.batch.cpuSecondsPerImage[b] = bt.cpu / batchImages;
+    console.log(
+      `  ${b.padEnd(16)} batch ${batchImages}: ${(bt.wall / batchImages).toFixed(3)} s wall, ${(bt.cpu / batchImages).toFixed(3)} s CPU per image (${bt.wall.toFixed(2)} s the batch)`,
     );
     tf.dispose(
       [...model.generator.weights, ...model.critic.weights, ...(model.encoder?.weights ?? [])].map((w) => w.read()),

@@ -86,6 +86,13 @@ struct Args {
   }
 };
 
+// A packed-B cache token (gemm.h): a non-negative integer number; 0 = none.
+uint64_t token_arg(Args& a, size_t i) {
+  const double v = a.num(i);
+  a.need(v >= 0 && v < 9007199254740992.0 && v == (double)(uint64_t)v, "token must be a non-negative integer");
+  return a.ok ? (uint64_t)v : 0;
+}
+
 napi_value undef(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);
@@ -115,8 +122,11 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   if (!a.ok) return nullptr;
   const long rsa = ta ? 1 : K, csa = ta ? M : 1;
   const long rsb = tb ? 1 : N, csb = tb ? K : 1;
+  // Optional 5th argument: B's packed-B cache token (one B for every batch entry only).
+  const uint64_t token = a.argc > 4 && (batch == 1 || sb == 0) ? token_arg(a, 4) : 0;
+  if (!a.ok) return nullptr;
   for (int64_t i = 0; i < batch; ++i)
-    wn::sgemm((int)M, (int)N, (int)K, A + i * sa, rsa, csa, B + i * sb, rsb, csb, C + i * M * N, N, acc);
+    wn::sgemm((int)M, (int)N, (int)K, A + i * sa, rsa, csa, B + i * sb, rsb, csb, C + i * M * N, N, acc, token);
   return undef(env);
 }
 
@@ -151,7 +161,8 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
   wn::ConvParams p;
   if (!a.ok || !conv_params(a, 3, &p)) return nullptr;
   a.need(n0 >= xsize(p) && n1 >= fsize(p) && n2 >= ysize(p), "conv2d: array too small");
-  if (a.ok) wn::conv2d(p, x, f, y);
+  const uint64_t token = a.argc > 4 ? token_arg(a, 4) : 0;
+  if (a.ok) wn::conv2d(p, x, f, y, token);
   return undef(env);
 }
 
@@ -165,7 +176,8 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   wn::ConvParams p;
   if (!a.ok || !conv_params(a, 3, &p)) return nullptr;
   a.need(n0 >= ysize(p) && n1 >= fsize(p) && n2 >= xsize(p), "conv2dBackpropInput: array too small");
-  if (a.ok) wn::conv2d_backprop_input(p, dy, f, dx);
+  const uint64_t token = a.argc > 4 ? token_arg(a, 4) : 0;
+  if (a.ok) wn::conv2d_backprop_input(p, dy, f, dx, token);
   return undef(env);
 }
 
@@ -384,6 +396,20 @@ napi_value SetKernel(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// releasePacked(token): drop the packed copies made under this token. packedBytes(): the cache's size.
+napi_value ReleasePacked(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const uint64_t token = token_arg(a, 0);
+  if (a.ok) wn::release_packed(token);
+  return undef(env);
+}
+
+napi_value PackedBytes(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_double(env, (double)wn::packed_cache_bytes(), &r);
+  return r;
+}
+
 // tuneMalloc(): keep tensor-sized blocks (up to 32 MiB) on glibc's heap instead of fresh mmap()s.
 // Every TF.js kernel allocates its output Float32Array; with mmap each 4 MiB output costs ~1000 page
 // faults (≈1 ms, twice the op itself). Heap blocks are reused after GC frees the old arrays.
@@ -413,6 +439,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"releasePacked", nullptr, ReleasePacked, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"packedBytes", nullptr, PackedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default, nullptr},

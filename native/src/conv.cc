@@ -229,22 +229,22 @@ long chunk_rows(const ConvParams& p) {
 
 }  // namespace
 
-void conv2d(const ConvParams& p, const float* x, const float* f, float* y) {
+void conv2d(const ConvParams& p, const float* x, const float* f, float* y, uint64_t f_token) {
   const long K = kdim(p);
   const long M = (long)p.n * p.ho * p.wo;
   if (is_pointwise(p)) {
-    sgemm((int)M, p.co, (int)K, x, K, 1, f, p.co, 1, y, p.co, false);
+    sgemm((int)M, p.co, (int)K, x, K, 1, f, p.co, 1, y, p.co, false, f_token);
     return;
   }
-  sgemm_packed((int)M, p.co, (int)K, Im2colRows(p, x), f, p.co, 1, y, p.co, false);
+  sgemm_packed((int)M, p.co, (int)K, Im2colRows(p, x), f, p.co, 1, y, p.co, false, f_token);
 }
 
-void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f, float* dx) {
+void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f, float* dx, uint64_t f_token) {
   const long K = kdim(p);
   const long M = (long)p.n * p.ho * p.wo;
   // col[M×K] = dy[M×co] · fᵀ  (f is K×co row-major, so fᵀ(c,k) = f[k*co + c]).
   if (is_pointwise(p)) {
-    sgemm((int)M, (int)K, p.co, dy, p.co, 1, f, 1, p.co, dx, K, false);
+    sgemm((int)M, (int)K, p.co, dy, p.co, 1, f, 1, p.co, dx, K, false, f_token);
     return;
   }
   std::memset(dx, 0, sizeof(float) * (size_t)p.n * p.h * p.w * p.ci);
@@ -252,7 +252,7 @@ void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f,
   float* col = g_col.get((size_t)(rows * K));
   for (long m0 = 0; m0 < M; m0 += rows) {
     const long m1 = std::min(M, m0 + rows);
-    sgemm((int)(m1 - m0), (int)K, p.co, dy + m0 * p.co, p.co, 1, f, 1, p.co, col, K, false);
+    sgemm((int)(m1 - m0), (int)K, p.co, dy + m0 * p.co, p.co, 1, f, 1, p.co, col, K, false, f_token);
     col2im(p, col, m0, m1, dx);
   }
 }

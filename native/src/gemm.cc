@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "pool.h"
@@ -183,6 +186,79 @@ bool gemm_force_generic(bool on) {
 
 namespace {
 
+// The packed-B cache (sgemm's b_token). A search runs G and the critic with fixed weights hundreds
+// of times at batch 1, where packing a filter (K × co, up to 512 KiB, transposed for the input
+// gradient) costs as much as the product itself; training reuses each step's weights in several
+// passes. Entries live until the token is released (the tensor disposed); beyond the budget
+// (WGAN_NATIVE_PACK_MB, default 256) B is packed per call as before.
+struct PackedB {
+  long rsb, csb;
+  int K, N, nr;
+  float* p = nullptr;
+  size_t floats = 0;
+  ~PackedB() { std::free(p); }
+};
+std::mutex g_pack_mu;
+std::unordered_map<uint64_t, std::vector<std::shared_ptr<PackedB>>> g_packs;
+size_t g_pack_bytes = 0;
+size_t pack_budget() {
+  static const size_t b = [] {
+    const char* e = std::getenv("WGAN_NATIVE_PACK_MB");
+    return (size_t)(e ? std::atol(e) : 256) << 20;
+  }();
+  return b;
+}
+
+std::shared_ptr<PackedB> pack_find(uint64_t token, long rsb, long csb, int K, int N, int nr) {
+  std::lock_guard<std::mutex> lk(g_pack_mu);
+  auto it = g_packs.find(token);
+  if (it == g_packs.end()) return nullptr;
+  for (auto& e : it->second)
+    if (e->rsb == rsb && e->csb == csb && e->K == K && e->N == N && e->nr == nr) return e;
+  return nullptr;
+}
+
+// A new, unfilled entry, or nullptr beyond the budget.
+std::shared_ptr<PackedB> pack_new(long rsb, long csb, int K, int N, int nr, size_t floats) {
+  {
+    std::lock_guard<std::mutex> lk(g_pack_mu);
+    if (g_pack_bytes + floats * sizeof(float) > pack_budget()) return nullptr;
+  }
+  auto e = std::make_shared<PackedB>();
+  e->rsb = rsb;
+  e->csb = csb;
+  e->K = K;
+  e->N = N;
+  e->nr = nr;
+  e->floats = floats;
+  e->p = static_cast<float*>(std::aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64));
+  if (!e->p) return nullptr;
+  return e;
+}
+
+void pack_insert(uint64_t token, const std::shared_ptr<PackedB>& e) {
+  std::lock_guard<std::mutex> lk(g_pack_mu);
+  g_packs[token].push_back(e);
+  g_pack_bytes += e->floats * sizeof(float);
+}
+
+}  // namespace
+
+void release_packed(uint64_t token) {
+  std::lock_guard<std::mutex> lk(g_pack_mu);
+  auto it = g_packs.find(token);
+  if (it == g_packs.end()) return;
+  for (auto& e : it->second) g_pack_bytes -= e->floats * sizeof(float);
+  g_packs.erase(it);  // an entry a running GEMM still holds is freed when that GEMM drops it
+}
+
+size_t packed_cache_bytes() {
+  std::lock_guard<std::mutex> lk(g_pack_mu);
+  return g_pack_bytes;
+}
+
+namespace {
+
 // A given as a strided array.
 struct StridedA final : APacker {
   const float* a;
@@ -199,14 +275,14 @@ struct StridedA final : APacker {
 
 // Columns [k_begin, k_end) of A times rows [k_begin, k_end) of B.
 void sgemm_range(int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb, long csb, float* c,
-                 long ldc, bool accumulate, bool allow_threads);
+                 long ldc, bool accumulate, bool allow_threads, uint64_t b_token = 0);
 template <int kMR, int kNR>
 void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb,
-                   long csb, float* c, long ldc, bool accumulate, bool allow_threads);
+                   long csb, float* c, long ldc, bool accumulate, bool allow_threads, uint64_t b_token);
 }  // namespace
 
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb, float* c,
-           long ldc, bool accumulate) {
+           long ldc, bool accumulate, uint64_t b_token) {
   if (M > 0 && N == 1 && K > 0 && rsa == 1 && csa != 1) {
     // Aᵀ·b with A stored row-major (a dense layer's weight gradient xᵀ·dy for one output): sum the
     // rows of A scaled by b — contiguous, vectorisable — instead of strided dot products.
@@ -252,11 +328,11 @@ void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float*
     });
     return;
   }
-  sgemm_packed(M, N, K, StridedA(a, rsa, csa), b, rsb, csb, c, ldc, accumulate);
+  sgemm_packed(M, N, K, StridedA(a, rsa, csa), b, rsb, csb, c, ldc, accumulate, b_token);
 }
 
 void sgemm_packed(int M, int N, int K, const APacker& a, const float* b, long rsb, long csb, float* c, long ldc,
-                  bool accumulate) {
+                  bool accumulate, uint64_t b_token) {
   const int nt = num_threads();
   // A small C with a long reduction (e.g. the filter gradient of a conv with few channels: 48×64 with
   // K = 16384) gives each (M,N) task too little work per KC step; split K across the threads instead,
@@ -285,12 +361,13 @@ void sgemm_packed(int M, int N, int K, const APacker& a, const float* b, long rs
     });
     return;
   }
-  sgemm_range(M, N, 0, K, a, b, rsb, csb, c, ldc, accumulate, true);
+  // (The K-split above packs per part and call: its parts' K ranges are not a whole B.)
+  sgemm_range(M, N, 0, K, a, b, rsb, csb, c, ldc, accumulate, true, b_token);
 }
 
 namespace {
 void sgemm_range(int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb, long csb, float* c,
-                 long ldc, bool accumulate, bool allow_threads) {
+                 long ldc, bool accumulate, bool allow_threads, uint64_t b_token) {
   if (M <= 0 || N <= 0) return;
   if (k_end <= k_begin) {
     if (!accumulate)
@@ -301,20 +378,20 @@ void sgemm_range(int M, int N, int k_begin, int k_end, const APacker& a, const f
 #if defined(__x86_64__)
     case Kind::kAvx512:
       return sgemm_blocked<kMR512, kNR512>(ukernel_avx512, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
-                                           allow_threads);
+                                           allow_threads, b_token);
     case Kind::kAvx2:
       return sgemm_blocked<kMR, kNR>(ukernel_avx2, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
-                                     allow_threads);
+                                     allow_threads, b_token);
 #endif
     default:
       return sgemm_blocked<kMR, kNR>(ukernel_generic, M, N, k_begin, k_end, a, b, rsb, csb, c, ldc, accumulate,
-                                     allow_threads);
+                                     allow_threads, b_token);
   }
 }
 
 template <int kMR, int kNR>
 void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APacker& a, const float* b, long rsb,
-                   long csb, float* c, long ldc, bool accumulate, bool allow_threads) {
+                   long csb, float* c, long ldc, bool accumulate, bool allow_threads, uint64_t b_token) {
   const int K = k_end - k_begin;
   b += (long)k_begin * rsb;
   const int nt = num_threads();
@@ -337,7 +414,15 @@ void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APack
   static thread_local AlignedBuf bbuf;
   const int nc_max = std::min(N, kNC);
   const long npad_max = (long)(nc_max + kNR - 1) / kNR * kNR;
-  float* bp = bbuf.get((size_t)npad_max * K);
+  // A whole B of one column block (N ≤ NC) can come from, or go to, the packed-B cache.
+  std::shared_ptr<PackedB> cached;
+  bool packed = false;
+  if (b_token != 0 && k_begin == 0 && N <= kNC) {
+    cached = pack_find(b_token, rsb, csb, K, N, kNR);
+    packed = cached != nullptr;
+    if (!cached) cached = pack_new(rsb, csb, K, N, kNR, (size_t)npad_max * K);
+  }
+  float* bp = cached ? cached->p : bbuf.get((size_t)npad_max * K);
 
   for (int jc = 0; jc < N; jc += kNC) {
     const int nc = std::min(kNC, N - jc);
@@ -349,7 +434,9 @@ void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APack
       const int pc = p * kKC, kc = std::min(kKC, K - pc);
       pack_b<kNR>(kc, nc, q0, q1, b + (long)pc * rsb + (long)jc * csb, rsb, csb, bp + (long)pc * npad);
     };
-    if (threaded && (long)K * nc >= 65536) {
+    if (packed) {
+      // already in the cache
+    } else if (threaded && (long)K * nc >= 65536) {
       const int qsplit = std::max(1, std::min(npanels, (4 * nt + kblocks - 1) / kblocks));
       const int qper = (npanels + qsplit - 1) / qsplit;
       parallel_for(kblocks * qsplit, [&](int t) {
@@ -359,6 +446,7 @@ void sgemm_blocked(UKernel uk, int M, int N, int k_begin, int k_end, const APack
     } else {
       for (int p = 0; p < kblocks; ++p) pack_block(p, 0, npanels);
     }
+    if (cached && !packed) pack_insert(b_token, cached);
 
     int nsplit = 1;
     if (threaded && mblocks < 4 * nt) nsplit = std::min(npanels, (4 * nt + mblocks - 1) / mblocks);

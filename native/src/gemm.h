@@ -4,6 +4,7 @@
 // im2col-based convolutions. Cache-blocked (BLIS loop order), packed, threaded over the pool.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 
 namespace wn {
@@ -48,8 +49,16 @@ void ukernel_avx2(int kc, const float* a, const float* b, float* c, long ldc, in
 void ukernel_avx512(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr, bool accumulate);
 #endif
 
+// `b_token` ≠ 0 names B's contents (the caller promises they do not change while the token lives;
+// the JS side gives one token per tensor, released when the tensor is disposed): B is then packed
+// once and the packed panels kept (packed-B cache, release_packed) — the same bytes the packing of
+// every call would write, so results are bit-identical. 0 = pack per call, as always.
 void sgemm(int M, int N, int K, const float* a, long rsa, long csa, const float* b, long rsb, long csb,
-           float* c, long ldc, bool accumulate);
+           float* c, long ldc, bool accumulate, uint64_t b_token = 0);
+
+// Drops every packed copy of B made under `token`; packed_cache_bytes() = bytes the cache holds.
+void release_packed(uint64_t token);
+size_t packed_cache_bytes();
 
 // The A operand as a packer instead of a strided array: pack() writes rows [i0, i0+mc) × columns
 // [k0, k0+kc) of A as MR-row panels (panel p at dst + p·kc·MR holds, for each k, MR floats; rows
@@ -63,7 +72,7 @@ struct APacker {
 
 // C = A·B (or +=) with A given by a packer.
 void sgemm_packed(int M, int N, int K, const APacker& a, const float* b, long rsb, long csb, float* c, long ldc,
-                  bool accumulate);
+                  bool accumulate, uint64_t b_token = 0);
 
 // "avx512", "avx2" or "generic": which micro-kernel sgemm uses (the best the CPU has, or the one
 // WGAN_NATIVE_GEMM names if the CPU has it).

@@ -466,6 +466,114 @@ describe('native backend', { skip }, () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it('tracks recyclable arrays only while a tensor holds them (disposed, read, or dropped by a falling-back kernel)', async () => {
+    await tf.setBackend('native');
+    const be = tf.backend() as NativeBackend;
+    const x = tf.randomNormal([2, 6, 6, 3]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+    // A bias that does not broadcast over the last dim: FusedConv2D allocates its output, then hands
+    // the call to the cpu kernel — that array must not stay tracked.
+    const oddBias = tf.randomNormal([2, 6, 6, 4]);
+    const tracked = be.trackedArrays();
+    resetNativeKernelCounts();
+    for (let i = 0; i < 50; i++)
+      tf.tidy(() => {
+        const y = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: oddBias, activation: 'relu' });
+        const z = tf.add(tf.mul(y, 2), tf.sum(y, [1, 2], true));
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, t)))(z).dataSync();
+      });
+    assert.ok((nativeKernelCounts().get('FusedConv2D')?.fallback ?? 0) > 0, 'the fallback path did not run');
+    assert.ok((nativeKernelCounts().get('Multiply')?.native ?? 0) > 0, 'Multiply did not run natively');
+    assert.equal(be.trackedArrays(), tracked, 'arrays of disposed tensors are still tracked');
+    // Live outputs are tracked (and so recycled when disposed).
+    const live = tf.mul(x, 3);
+    assert.equal(be.trackedArrays(), tracked + 1);
+    live.dispose();
+    assert.equal(be.trackedArrays(), tracked);
+    tf.dispose([x, w, oddBias]);
+  });
+
+  it('reuses its Int32 parameter arrays safely: back-to-back ops of different ranks and broadcasts', async () => {
+    // Every shape/parameter array goes through one reused off-heap buffer (native.ts i32): ops of
+    // different ranks and argument counts in a row must each see their own values.
+    await compare(
+      'mixed ranks',
+      [{ shape: [2, 3, 4, 5] }, { shape: [4, 1] }, { shape: [5] }, { shape: [3, 5, 4] }],
+      (a, b, c, d) => {
+        const p = tf.add(a!, b!);
+        const q = tf.mul(p, c!);
+        const r = tf.sum(q, [0, 2]);
+        const s = tf.transpose(q, [3, 1, 0, 2]);
+        const t = tf.matMul(d!, tf.transpose(d!, [0, 2, 1]));
+        const u = tf.tile(c!, [3]);
+        return [p, q, r, s, t, u, tf.sub(u, tf.reshape(tf.tile(c!, [3]), [15]))];
+      },
+    );
+    assertNative(['Add', 'Multiply', 'Sum', 'Transpose', 'BatchMatMul', 'Tile', 'Sub']);
+  });
+
+  it('packed weights: a filter reused as B gives the same bytes cached as packed per call; a recycled array never meets an old packing', async () => {
+    await tf.setBackend('native');
+    const A = loadNativeAddon()!;
+    const be = tf.backend() as NativeBackend;
+    const bytes0 = A.packedBytes();
+    const x = tf.randomNormal([1, 8, 8, 16], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const dy = tf.randomNormal([1, 4, 4, 32], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const w = tf.randomNormal([4, 4, 16, 32], 0, 1, 'float32', 5);
+    const d = tf.randomNormal([3, 40], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const run = (f: tf.Tensor, dense: tf.Tensor) =>
+      tf.tidy(() => [
+        tf.conv2d(x, f as tf.Tensor4D, 2, 'same'), // B = the filter
+        tf.conv2dTranspose(dy, f as tf.Tensor4D, [1, 8, 8, 16], 2, 'same'), // B = its transpose
+        tf.matMul(d, dense), // a dense layer's weights
+        tf.matMul(tf.ones([3, 24]), dense, false, true),
+      ]);
+    // Weights made by a native op, so their arrays come from (and go back to) the output pool.
+    const f1 = tf.mul(w, 1.5);
+    const k1 = tf.mul(tf.randomNormal([40, 24], 0, 1, 'float32', 7), 2);
+    const once = run(f1, k1); // packed per call (first use)
+    const first = once.map((t) => t.dataSync().slice());
+    tf.dispose(once);
+    for (let i = 0; i < 3; i++) {
+      const again = run(f1, k1);
+      for (const [j, t] of again.entries())
+        assert.deepEqual(t.dataSync(), first[j], `output ${j}, call ${i + 2}: not bit-identical`);
+      tf.dispose(again);
+    }
+    assert.ok(A.packedBytes() > bytes0, 'nothing was cached');
+    // Dispose the weights: their packing goes, their arrays go to the pool; new weights of the same
+    // size take those arrays (same addresses, new contents) and must not see the old packing.
+    const a1 = (be as unknown as { data: { get(id: object): { values: Float32Array } } }).data.get(f1.dataId).values;
+    tf.dispose([f1, k1]);
+    assert.equal(A.packedBytes(), bytes0, 'disposed weights kept their packing');
+    const f2 = tf.mul(w, -0.5);
+    const k2 = tf.mul(tf.randomNormal([40, 24], 0, 1, 'float32', 8), 2);
+    const a2 = (be as unknown as { data: { get(id: object): { values: Float32Array } } }).data.get(f2.dataId).values;
+    assert.equal(a2, a1, 'the test needs the recycled array (same address) for the second filter');
+    for (let i = 0; i < 3; i++) tf.dispose(run(f2, k2));
+    const got = run(f2, k2);
+    const want = await (async () => {
+      const fv = f2.dataSync().slice();
+      const kv = k2.dataSync().slice();
+      await tf.setBackend('cpu');
+      const r = run(tf.tensor(fv, f2.shape), tf.tensor(kv, k2.shape)).map((t) => t.dataSync().slice());
+      await tf.setBackend('native');
+      return r;
+    })();
+    for (const [j, t] of got.entries()) {
+      const g = t.dataSync();
+      let err = 0,
+        scale = 0;
+      for (let i = 0; i < g.length; i++) {
+        err = Math.max(err, Math.abs(g[i]! - want[j]![i]!));
+        scale = Math.max(scale, Math.abs(want[j]![i]!));
+      }
+      assert.ok(err <= TOL * scale, `output ${j} after recycling: error ${err} vs scale ${scale}`);
+    }
+    tf.dispose([...got, f2, k2, x, dy, w, d]);
+    assert.equal(A.packedBytes(), bytes0);
+  });
+
   it('empty and degenerate shapes', async () => {
     await compare('empty binary', [{ shape: [0, 3] }, { shape: [3] }], (a, b) => tf.add(a!, b!));
     await compare('empty reduce', [{ shape: [0, 3] }], (x) => [tf.sum(x!, 0), tf.max(x!, 1)]);
