@@ -833,7 +833,7 @@ export function registerNativeBackend(): boolean {
     if (cfg.disposeFunc) copy.disposeFunc = cfg.disposeFunc;
     tf.registerKernel(copy);
   }
-  // A kernel of our own (no cpu counterpart): the fused Adam step of src/train/optim.ts.
+  // A kernel of our own (no cpu counterpart): the fused Adam step of src/backends/fused_adam.ts.
   tf.registerKernel({
     kernelName: FUSED_ADAM_KERNEL,
     backendName: NATIVE_BACKEND,

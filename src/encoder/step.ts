@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Mask } from '../types.js';
 import { importanceWeights } from '../inpaint/weights.js';
 import { sampleZ } from '../models/sample.js';
-import { FusedAdam } from '../train/optim.js';
+import { FusedAdam } from '../backends/fused_adam.js';
 import { Rng } from '../util/rng.js';
 import { trainingMasks } from './masks.js';
 import { encoderInputTensor } from './model.js';

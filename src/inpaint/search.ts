@@ -36,7 +36,7 @@ import type { DomainStats } from './domain.js';
 import { UserError } from '../util/errors.js';
 import { refineFill } from './refine.js';
 import { REFINE_DEFAULTS } from './options.js';
-import { FusedAdam } from '../train/optim.js';
+import { FusedAdam } from '../backends/fused_adam.js';
 
 export interface ImageLosses {
   /** Contextual loss L_c of the kept restart (sum over known pixels and channels, [-1,1] units). */
@@ -182,7 +182,7 @@ export async function latentSearch(
   const z = tf.variable(zT, true);
   zT.dispose(); // the variable holds its own reference to the data
   // One fused kernel per step where the backend has it (native), TF.js's ≈ 16 elementwise ops and
-  // their scalar uploads otherwise; bit-identical either way (src/train/optim.ts).
+  // their scalar uploads otherwise; bit-identical either way (src/backends/fused_adam.ts).
   const opt = new FusedAdam(o.lr, 0.9, 0.999, 1e-8);
 
   /** Per-sample [B] contextual and prior losses. */

@@ -11,7 +11,7 @@ import type { GanModels } from '../models/index.js';
 import { LOSSES, type CriticObjective } from '../losses/index.js';
 import { sampleZ } from '../models/sample.js';
 import { Rng } from '../util/rng.js';
-import { FusedAdam } from './optim.js';
+import { FusedAdam } from '../backends/fused_adam.js';
 
 export { clipWeights } from '../losses/index.js';
 export { sampleZ, generate } from '../models/sample.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
 import { Rng } from '../util/rng.js';
-import { FUSED_ADAM_KERNEL, FusedAdam } from './optim.js';
+import { FUSED_ADAM_KERNEL, FusedAdam } from './fused_adam.js';
 
 let uid = 0;
 

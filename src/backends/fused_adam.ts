@@ -12,9 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { FUSED_ADAM_KERNEL } from '../backends/kernel_names.js';
+import { FUSED_ADAM_KERNEL } from './kernel_names.js';
 
-export { FUSED_ADAM_KERNEL } from '../backends/kernel_names.js';
+export { FUSED_ADAM_KERNEL } from './kernel_names.js';
 
 /** The private state of tf.AdamOptimizer this class maintains exactly as the parent does. */
 interface AdamState {
