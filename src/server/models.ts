@@ -10,11 +10,11 @@ import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest 
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
-import type { ModelInfo } from './api.js';
+import type { ModelInfo } from '../protocol/api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import type { EncoderManifest } from '../encoder/manifest.js';
 
-export type { ModelInfo } from './api.js';
+export type { ModelInfo } from '../protocol/api.js';
 
 export interface ServedModel {
   /** URL-safe name, unique on the server. */

@@ -32,9 +32,8 @@ import { UserError } from '../util/errors.js';
 import { DEFAULT_MASK_CONVENTION, MASK_CONVENTIONS, holeWarning, type MaskConvention } from '../masks/convention.js';
 import { formatZodError } from '../util/zod_error.js';
 import type { ServedModel } from './models.js';
-import type { Resize } from './api.js';
-
-export type { Resize } from './api.js';
+import type { Resize } from '../protocol/api.js';
+import { resizeOf } from '../protocol/convert.js';
 
 /** A user error with an HTTP status. */
 export class HttpError extends UserError {
@@ -241,13 +240,12 @@ export async function prepareInputs(
   // The same plans the worker's inpaintImages makes (fit.ts), reported before the search starts.
   const fit = options.fit ?? fitFor(options, model);
   const plans = fit === 'crop' ? planCrops(mask, to) : [planFit(from, to, 'whole')];
-  const regions = plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
   return {
     model,
     image,
     mask,
     options,
-    resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) },
+    resize: resizeOf(from, to, fit, plans),
     maskConvention: convention,
     ...(warning ? { warning } : {}),
   };

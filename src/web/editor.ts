@@ -5,7 +5,7 @@
  * toggle, and the live ETA. main.ts owns the image, the mask and their undo history; it hands this
  * module what it needs through `EditorHost`.
  */
-import type { InpaintOutcome } from './types.js';
+import type { InpaintOutcome } from '../protocol/api.js';
 import { EtaClock, fmtDuration } from '../util/eta.js';
 
 export interface EditorHost {

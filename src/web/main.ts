@@ -14,10 +14,23 @@ import { makeMask } from '../masks/masks.js';
 import { maskToGrey, type MaskConvention } from '../masks/convention.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
 import { zipStore } from '../util/zip.js';
-import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
+import {
+  DEFAULT_INPAINT,
+  INIT_KINDS,
+  INPAINT_BOUNDS,
+  resolveInpaintOptions,
+  type InitKind,
+} from '../inpaint/options.js';
 import { IMAGE_FORMATS_TEXT, IMAGE_MIME_TYPES } from '../inpaint/surface.js';
 import { sseParser } from './sse.js';
-import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
+import {
+  decodeEvent,
+  type InpaintOutcome,
+  type ModelInfo,
+  type ProgressData,
+  type ServerConfig,
+} from '../protocol/api.js';
+import { formDefaults } from '../protocol/convert.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
 import { installEditor, LiveEta, wheelZooms } from './editor.js';
 
@@ -92,7 +105,7 @@ const el = {
   compare: $('compare'),
 };
 
-let models: ModelInfoLite[] = [];
+let models: ModelInfo[] = [];
 let config: ServerConfig | null = null;
 let hasImage = false;
 let running: AbortController | null = null;
@@ -575,19 +588,30 @@ function showModel(): void {
   showStartDefaults();
 }
 
-/** The start the chosen model and `start` select give (the library's startFor, without its error). */
-function chosenStart(): 'encoder' | 'random' {
-  return currentModel()?.encoder && el.init.value !== 'random' ? 'encoder' : 'random';
+/** The start choice of the form (the select's values are the schema's INIT_KINDS). */
+function chosenInit(): InitKind {
+  const v = el.init.value;
+  return (INIT_KINDS as readonly string[]).includes(v) ? (v as InitKind) : 'auto';
 }
 
-/** Iterations and restarts default per start (the server's from random z, the encoder's from its z). */
+/** The start the chosen model and `start` select give, as the server resolves it (src/protocol/convert.ts). */
+function chosenStart(): 'encoder' | 'random' {
+  const m = currentModel();
+  return m ? formDefaults(m, chosenInit()).start : 'random';
+}
+
+/**
+ * The form's iterations and restarts: what the server resolves a request giving only the start to,
+ * for this model (the options schema's defaults per start, src/protocol/convert.ts formDefaults) —
+ * the page keeps no defaults of its own.
+ */
 function showStartDefaults(): void {
   const m = currentModel();
-  const enc = el.init.querySelector<HTMLOptionElement>('option[value="encoder"]')!;
-  enc.disabled = !m?.encoder;
-  if (enc.disabled && el.init.value === 'encoder') el.init.value = 'auto';
-  if (!config) return;
-  const d = chosenStart() === 'encoder' ? config.defaults.encoder : config.defaults;
+  const enc = el.init.querySelector<HTMLOptionElement>('option[value="encoder"]');
+  if (enc) enc.disabled = !m?.encoder;
+  if (!m?.encoder && el.init.value === 'encoder') el.init.value = 'auto';
+  if (!m) return;
+  const { options: d } = formDefaults(m, chosenInit());
   el.iters.value = String(d.iters);
   el.restarts.value = String(d.restarts);
 }
@@ -609,13 +633,7 @@ el.uploadButton.addEventListener('click', () => el.upload.click());
 
 // ---------------------------------------------------------------- inpainting
 
-interface Progress {
-  iter: number;
-  iters: number;
-  contextual: number;
-  prior: number;
-  preview?: string;
-}
+type Progress = ProgressData;
 
 /** Where the running job's search started (shown with the first preview: the encoder's one-pass fill). */
 let runStart: 'encoder' | 'random' = 'random';
@@ -648,7 +666,7 @@ function options() {
 }
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
-async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+async function inpaintOnServer(m: ModelInfo, signal: AbortSignal): Promise<InpaintOutcome> {
   const body = JSON.stringify({
     model: m.name,
     image: el.image.toDataURL('image/png'),
@@ -674,18 +692,32 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
   }
   let outcome: InpaintOutcome | null = null;
   let failure: string | null = null;
-  const feed = sseParser((event, data) => {
-    const d = JSON.parse(data);
-    if (event === 'queued') status(`waiting: ${d.position} in line`);
-    else if (event === 'start') {
-      runStart = d.start === 'encoder' ? 'encoder' : 'random';
-      status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-      el.resizeNote.textContent = d.resize.resized
-        ? `${d.resize.from.width}×${d.resize.from.height}, completed at the model's ${d.resize.to.width}×${d.resize.to.height} (${d.resize.fit === 'crop' ? `${d.resize.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size`
-        : '';
-    } else if (event === 'progress') showProgress(d as Progress);
-    else if (event === 'result') outcome = { ...(d as InpaintOutcome), start: runStart };
-    else if (event === 'error') failure = d.error as string;
+  const feed = sseParser((name, data) => {
+    const e = decodeEvent(name, data);
+    if (!e) return; // an event this page does not know
+    switch (e.event) {
+      case 'queued':
+        status(`waiting: ${e.data.position} in line`);
+        break;
+      case 'start': {
+        runStart = e.data.start;
+        status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
+        const z = e.data.resize;
+        el.resizeNote.textContent = z.resized
+          ? `${z.from.width}×${z.from.height}, completed at the model's ${z.to.width}×${z.to.height} (${z.fit === 'crop' ? `${z.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size`
+          : '';
+        break;
+      }
+      case 'progress':
+        showProgress(e.data);
+        break;
+      case 'result':
+        outcome = { ...e.data, start: runStart };
+        break;
+      case 'error':
+        failure = e.data.error;
+        break;
+    }
   });
   const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
@@ -698,7 +730,7 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
   return outcome;
 }
 
-async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+async function inpaintHere(m: ModelInfo, signal: AbortSignal): Promise<InpaintOutcome> {
   const choice = el.browserBackend.value as BackendChoice;
   status(`loading TF.js (${choice === 'auto' ? 'the fastest backend here' : BACKEND_LABELS[choice]}) and the model…`);
   const { inpaintInBrowser, initBrowserBackend } = await import('./compute.js');
@@ -934,20 +966,20 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.tab'))
 // ---------------------------------------------------------------- start
 
 async function start(): Promise<void> {
-  [config, models] = await Promise.all([getJson<ServerConfig>('api/config'), getJson<ModelInfoLite[]>('api/models')]);
+  [config, models] = await Promise.all([getJson<ServerConfig>('api/config'), getJson<ModelInfo[]>('api/models')]);
   for (const k of config.maskKinds) {
     const o = new Option(k.kind, k.kind);
     o.title = k.describe;
     el.maskKind.add(o);
   }
-  el.iters.value = String(config.defaults.iters);
   el.iters.max = String(config.limits.maxIters);
-  el.restarts.value = String(config.defaults.restarts);
   el.restarts.max = String(config.limits.maxRestarts);
-  el.lambda.value = String(config.defaults.lambda);
   el.lambda.max = String(INPAINT_BOUNDS.lambda);
   for (const m of models) el.model.add(new Option(m.name, m.name));
-  el.init.value = config.defaults.init;
+  // The schema's defaults; iterations and restarts per model and start (showModel → showStartDefaults).
+  el.init.value = DEFAULT_INPAINT.init;
+  el.lambda.value = String(DEFAULT_INPAINT.lambda);
+  el.blend.value = DEFAULT_INPAINT.blend;
   showModel();
   if (config.run) $('tab-training').hidden = false;
   const first = currentModel()?.samples[0];
