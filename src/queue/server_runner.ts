@@ -153,12 +153,12 @@ export async function queueRunner(o: {
   connectTimeoutS: number;
   log: (l: string) => void;
 }): Promise<QueueInpaintRunner> {
-  if (o.models.length !== 1) {
+  const [m] = o.models;
+  if (!m || o.models.length !== 1) {
     throw new UserError(
       `serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`,
     );
   }
-  const m = o.models[0]!;
   const digest = modelDigest(m.dir, m.encoder?.dir);
   const client = await QueueClient.open(o.url, o.queue, digest, { connectTimeoutS: o.connectTimeoutS, log: o.log });
   // Requests wait for a worker of this model; say so at start when none is connected (yet).

@@ -26,6 +26,7 @@ import { DEFAULT_MASK_CONVENTION, maskToGrey, type MaskConvention } from '../mas
 import type { InpaintOutcome, ModelInfo, ProgressData } from '../protocol/api.js';
 import { completedImage, modelTraits, resizeOf, resultData } from '../protocol/convert.js';
 import { availableBackends, type BackendChoice, type BrowserBackend } from './backends.js';
+import { context2d } from './canvas.js';
 
 let current: { kind: BrowserBackend; ready: Promise<string> } | null = null;
 let wasmPathsSet = false;
@@ -67,8 +68,10 @@ export async function initBrowserBackend(choice: BackendChoice = 'auto'): Promis
         if (current?.ready === ready) current = null;
       });
     }
+    const ready = current?.ready;
+    if (!ready) continue;
     try {
-      return await current!.ready;
+      return await ready;
     } catch (e) {
       last = e;
     }
@@ -95,8 +98,9 @@ function loadModels(info: ModelInfo) {
 
 /** The model's encoder with plain TF.js, refused unless its manifest names this generator's digest (checked here too). */
 function loadEncoderFor(info: ModelInfo, generator: tf.LayersModel): Promise<tf.LayersModel> {
-  const e = info.encoder!,
+  const e = info.encoder,
     key = `${tf.getBackend()}:${info.name}`;
+  if (!e) return Promise.reject(new Error(`model '${info.name}' has no encoder`));
   let p = encoders.get(key);
   if (!p) {
     p = (async () => {
@@ -113,7 +117,7 @@ function loadEncoderFor(info: ModelInfo, generator: tf.LayersModel): Promise<tf.
 
 /** All pixels of a canvas (canvas only decodes; cropping and resizing are fitToModel's, as on the server). */
 function pixelsOf(src: HTMLCanvasElement): ImageData {
-  return src.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, src.width, src.height);
+  return context2d(src, { willReadFrequently: true }).getImageData(0, 0, src.width, src.height);
 }
 
 /** RGBA pixels → [1, H, W, channels] in [0,1]; grey = Rec. 601 luma. */
@@ -146,7 +150,7 @@ export function batchToDataUrl(b: { data: Float32Array; height: number; width: n
   const c = document.createElement('canvas');
   c.width = b.width;
   c.height = b.height;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   const img = ctx.createImageData(b.width, b.height);
   for (let i = 0; i < b.width * b.height; i++) {
     for (let k = 0; k < 3; k++)
@@ -193,7 +197,8 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const full = toBatch(pixelsOf(a.image), a.info.channels),
     fullMask = toMask(pixelsOf(a.mask));
   const fitted = fitToModel(full, fullMask, to, fit);
-  const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
+  const [image, mask] = [fitted.images[0], fitted.masks[0]];
+  if (!image || !mask) throw new Error('the image could not be fitted to the model');
   // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates, the
   // server's preview cadence; the result is the same as reading every iteration (search.ts).
   const every = previewEvery(iters);

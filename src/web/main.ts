@@ -33,6 +33,7 @@ import {
 import { formDefaults } from '../protocol/convert.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
 import { installEditor, LiveEta, wheelZooms } from './editor.js';
+import { context2d } from './canvas.js';
 
 /**
  * The largest image the page works at, pixels: the server's limit (`serve --max-pixels`, the CLI's
@@ -127,7 +128,7 @@ const status = (msg: string, error = false) => {
   el.status.classList.toggle('error', error);
 };
 const currentModel = () => models.find((m) => m.name === el.model.value);
-const maskCtx = () => el.mask.getContext('2d', { willReadFrequently: true })!;
+const maskCtx = () => context2d(el.mask, { willReadFrequently: true });
 /** How every mask the page shows, downloads and sends marks the hole (src/masks/convention.ts); the painted canvas is always opaque = hole. */
 const convention = () => el.maskConvention.value as MaskConvention;
 
@@ -158,7 +159,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
     H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
-  const ctx = el.image.getContext('2d')!;
+  const ctx = context2d(el.image);
   ctx.fillStyle = '#fff'; // transparency is completed on white, as the server does
   ctx.fillRect(0, 0, W, H);
   ctx.imageSmoothingQuality = 'high';
@@ -212,13 +213,13 @@ function drawMaskPreview(): void {
   const c = el.maskPreview;
   c.width = m.size;
   c.height = m.size;
-  const img = c.getContext('2d')!.createImageData(m.size, m.size);
+  const img = context2d(c).createImageData(m.size, m.size);
   const grey = maskToGrey(small, convention());
   for (let i = 0; i < small.data.length; i++) {
     const v = grey[i]! * 255;
     img.data.set([v, v, v, 255], i * 4);
   }
-  c.getContext('2d')!.putImageData(img, 0, 0);
+  context2d(c).putImageData(img, 0, 0);
   fig.hidden = false;
 }
 
@@ -234,9 +235,7 @@ function snapshot(withImage: boolean): Snapshot {
   return withImage
     ? {
         mask,
-        image: el.image
-          .getContext('2d', { willReadFrequently: true })!
-          .getImageData(0, 0, el.image.width, el.image.height),
+        image: context2d(el.image, { willReadFrequently: true }).getImageData(0, 0, el.image.width, el.image.height),
       }
     : { mask };
 }
@@ -256,7 +255,7 @@ function undoRedo(from: Snapshot[], to: Snapshot[]): void {
   if (prev.image) {
     if (prev.image.width !== el.image.width || prev.image.height !== el.image.height)
       resizeCanvases(prev.image.width, prev.image.height);
-    el.image.getContext('2d')!.putImageData(prev.image, 0, 0);
+    context2d(el.image).putImageData(prev.image, 0, 0);
   }
   maskCtx().putImageData(prev.mask, 0, 0);
   maskChanged(prev.image ? 'the image' : 'the mask');
@@ -281,7 +280,7 @@ async function continueFrom(url: string): Promise<void> {
   pushUndo(true);
   if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height)
     resizeCanvases(img.naturalWidth, img.naturalHeight);
-  const ctx = el.image.getContext('2d')!;
+  const ctx = context2d(el.image);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, el.image.width, el.image.height);
   ctx.drawImage(img, 0, 0, el.image.width, el.image.height);
@@ -333,7 +332,7 @@ function maskPng(): string {
   const c = document.createElement('canvas');
   c.width = el.mask.width;
   c.height = el.mask.height;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   const src = maskCtx().getImageData(0, 0, c.width, c.height);
   const out = ctx.createImageData(c.width, c.height);
   for (let i = 0; i < c.width * c.height; i++) {
@@ -792,13 +791,14 @@ function showResult(r: InpaintOutcome): void {
   el.domainBanner.textContent = r.domain?.unlike
     ? (r.domain.message ?? 'this image looks unlike what the model was trained on')
     : '';
+  const expects = currentModel()?.expects;
   el.domainVerdict.hidden = !r.domain;
   el.domainVerdict.classList.toggle('unlike', !!r.domain?.unlike);
   el.domainVerdict.textContent = !r.domain
     ? ''
     : r.domain.unlike
       ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}`
-      : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
+      : `✓ this image looks like what the model was trained on${expects ? ` (${expects})` : ''}`;
 }
 
 function updateCompare(): void {
@@ -820,7 +820,7 @@ async function invertedPng(url: string): Promise<string> {
   const c = document.createElement('canvas');
   c.width = img.naturalWidth;
   c.height = img.naturalHeight;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   ctx.drawImage(img, 0, 0);
   const d = ctx.getImageData(0, 0, c.width, c.height);
   for (let i = 0; i < d.data.length; i += 4) for (let k = 0; k < 3; k++) d.data[i + k] = 255 - d.data[i + k]!;
