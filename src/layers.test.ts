@@ -25,6 +25,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['data'],
   ['config'],
   ['inpaint'],
+  // The HTTP API's wire types and result conversion, shared by server, queue and page.
+  ['protocol'],
   ['classifier'],
   ['train'],
   ['encoder'],
@@ -42,8 +44,6 @@ const LAYERS: readonly (readonly string[])[] = [
 const ALLOWED_CIRCLES = [
   // The out-of-domain check and the search (helper "ood": inpaint/domain*.ts).
   'inpaint/domain ↔ inpaint/search',
-  // The server's thread pool and its worker's message types (helper "protocol": src/server/).
-  'server/pool ↔ server/worker',
 ];
 
 /** Imports that still run back up, each with its reason; any other back-import fails. */

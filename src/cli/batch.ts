@@ -1,5 +1,7 @@
 /** `wgan-inpaint batch`: inpaint a folder in chunks, in-process or on queue workers (src/queue/batch.ts). */
-import { str, numOpt, type Command, type Values } from './command.js';
+import { z } from 'zod';
+import type { Command, Values } from './command.js';
+import { commandFlags } from './schema_flags.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
 import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { runBatch, DEFAULT_CHUNK, DEFAULT_WINDOW, DEFAULT_WORKER_TIMEOUT_S } from '../queue/batch.js';
@@ -10,6 +12,85 @@ import { shownDir } from '../io/paths.js';
 import { DEFAULT_MAX_BYTES } from '../io/image.js';
 import { UserError } from '../util/errors.js';
 import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
+
+/**
+ * The batch's own flags (the search options come from the options schema, INPAINT_OPTION_FLAGS, and
+ * --mask-convention from its shared helper). The queue's window of chunks in flight is `--in-flight`,
+ * never `--window` (the search's context window).
+ */
+const BatchFlagsSchema = z.object({
+  input: z.string().describe('a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image'),
+  mask: z
+    .string()
+    .describe(
+      `a mask kind made at each image's size (seeded by --seed + image index in the sorted list): ${MASK_KINDS.join(', ')}; a mask file for every image (read by --mask-convention, default white = hole; transparent = known; one of another size is resized to each image, every hole kept), or a folder of masks with the images' relative paths (any image extension). Mask files making more than 60 % of their image a hole get a warning`,
+    ),
+  out: z
+    .string()
+    .describe(
+      'OUT/<input path without extension>/ per image (the files of `inpaint` plus meta.json), and OUT/summary.json (done, skipped, failed with reasons)',
+    ),
+  model: z
+    .string()
+    .describe(
+      'a run folder, a checkpoint folder or a shipped model name; workers must load the same model (they refuse jobs of another)',
+    ),
+  encoder: z
+    .string()
+    .optional()
+    .describe('start from this encoder (a train-encoder run or encoder folder) instead of MODEL/encoder/'),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_BYTES)
+    .describe(
+      'refuse image and mask files of more bytes than N, and anything but a regular file (a FIFO, /dev/zero), checked before reading',
+    ),
+  chunk: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_CHUNK)
+    .describe('images per job, searched as one batch (measured, docs/BENCHMARKS.md)'),
+  backend: z.string().optional().describe('in-process only: auto | native | wasm | cpu | tensorflow [default: auto]'),
+  redis: z.string().optional().describe('redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue'),
+  // The queue's flags have no schema default: given without --redis they are refused (their defaults in the help).
+  queue: z.string().optional().describe("queue name, the same as the workers'"),
+  inFlight: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "chunks on the queue at once from this batch, submitted and not yet collected (not the search's --window; bounds what Redis holds; raise it for a fleet of more workers)",
+    ),
+  workerTimeout: z.number().min(0).optional().describe('stop when no worker of the model is connected for S seconds'),
+  connectTimeout: z.number().min(0.1).optional().describe('give up when Redis does not answer within S seconds'),
+});
+const FLAGS = commandFlags('batch', BatchFlagsSchema);
+const VALUES = {
+  input: 'DIR',
+  mask: 'KIND|FILE|DIR',
+  out: 'DIR',
+  model: 'REF',
+  encoder: 'DIR',
+  maxBytes: 'N',
+  chunk: 'N',
+  backend: 'KIND',
+  redis: 'URL',
+  queue: 'NAME',
+  inFlight: 'N',
+  workerTimeout: 'S',
+  connectTimeout: 'S',
+};
+const QUEUE_DEFAULTS = {
+  queue: DEFAULT_QUEUE,
+  inFlight: String(DEFAULT_WINDOW),
+  workerTimeout: String(DEFAULT_WORKER_TIMEOUT_S),
+  connectTimeout: String(DEFAULT_CONNECT_TIMEOUT_S),
+};
+const group = (keys: (keyof typeof VALUES)[]) => FLAGS.help({ keys, values: VALUES, defaults: QUEUE_DEFAULTS });
 
 const help = `usage: wgan-inpaint batch --input DIR --mask KIND|FILE|DIR --out DIR --model REF [options] [--redis URL]
 
@@ -34,33 +115,13 @@ for --worker-timeout seconds (at the start, or after the last one left) the batc
 error line naming the models the connected workers serve, takes its waiting jobs off the queue and
 exits 2; what is done is kept (summary.json says why it stopped) and a re-run resumes.
 
-  --input DIR            a folder of images (PNG/JPEG/WebP/GIF, recursive), or one image
-  --mask KIND|FILE|DIR   a mask kind made at each image's size (seeded by --seed + image index in the
-                         sorted list): ${MASK_KINDS.join(', ')};
-                         a mask file for every image (read by --mask-convention, default white = hole;
-                         transparent = known; one of another size is resized to each image, every hole
-                         kept), or a folder of masks with the images' relative paths (any image
-                         extension). Mask files making more than 60 % of their image a hole get a
-                         warning
+${group(['input', 'mask'])}
 ${maskConventionHelp('mask files and the written mask.png')}
-  --out DIR              OUT/<input path without extension>/ per image (the files of \`inpaint\` plus
-                         meta.json), and OUT/summary.json (done, skipped, failed with reasons)
-  --model REF            a run folder, a checkpoint folder or a shipped model name; workers must load
-                         the same model (they refuse jobs of another)
-  --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
-                         MODEL/encoder/
+${group(['out', 'model', 'encoder'])}
 ${INPAINT_OPTION_HELP}
-  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
-                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
-  --chunk N              images per job, searched as one batch [default: ${DEFAULT_CHUNK}; measured, docs/BENCHMARKS.md]
-  --backend KIND         in-process only: auto | native | wasm | cpu | tensorflow [default: auto]
+${group(['maxBytes', 'chunk', 'backend'])}
 queue
-  --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS): run on the queue
-  --queue NAME           queue name, the same as the workers' [default: ${DEFAULT_QUEUE}]
-  --in-flight N          chunks on the queue at once from this batch, submitted and not yet collected
-                         (bounds what Redis holds; raise it for a fleet of more workers) [default: ${DEFAULT_WINDOW}]
-  --worker-timeout S     stop when no worker of the model is connected for S seconds [default: ${DEFAULT_WORKER_TIMEOUT_S}]
-  --connect-timeout S    give up when Redis does not answer within S seconds [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
+${group(['redis', 'queue', 'inFlight', 'workerTimeout', 'connectTimeout'])}
 
 Exit status: 0 when every image is done or skipped, 1 when any failed (named in the summary and in
 summary.json), 2 on bad input, an unreachable Redis or no worker for the model, 130 when interrupted.
@@ -75,31 +136,21 @@ export const batchCommand: Command = {
   name: 'batch',
   summary: 'inpaint a folder in chunks, in-process or on queue workers (--redis), resumable',
   help,
-  options: {
-    input: { type: 'string' },
-    mask: { type: 'string' },
-    out: { type: 'string' },
-    model: { type: 'string' },
-    encoder: { type: 'string' },
-    ...INPAINT_OPTION_FLAGS,
-    chunk: { type: 'string' },
-    backend: { type: 'string' },
-    'max-bytes': { type: 'string' },
-    'mask-convention': { type: 'string' },
-    redis: { type: 'string' },
-    queue: { type: 'string' },
-    'in-flight': { type: 'string' },
-    'connect-timeout': { type: 'string' },
-    'worker-timeout': { type: 'string' },
-  },
+  options: { ...FLAGS.options, ...INPAINT_OPTION_FLAGS, 'mask-convention': { type: 'string' } },
   async run(v: Values): Promise<number> {
-    for (const k of ['input', 'mask', 'out', 'model']) if (!str(v, k)) throw new UserError(`batch: --${k} is required`);
-    const redis = str(v, 'redis');
+    const f = FLAGS.parse(v);
+    const redis = f.redis;
     if (!redis)
-      for (const k of ['queue', 'in-flight', 'connect-timeout', 'worker-timeout'])
-        if (str(v, k) !== undefined) throw new UserError(`batch: --${k} needs --redis`);
-    if (redis && str(v, 'backend') !== undefined)
+      for (const [k, x] of [
+        ['queue', f.queue],
+        ['in-flight', f.inFlight],
+        ['connect-timeout', f.connectTimeout],
+        ['worker-timeout', f.workerTimeout],
+      ] as const)
+        if (x !== undefined) throw new UserError(`batch: --${k} needs --redis`);
+    if (redis && f.backend !== undefined)
       throw new UserError('batch: --backend is for in-process runs; with --redis the workers choose theirs');
+    const queue = f.queue ?? DEFAULT_QUEUE;
     const bar = new ProgressBar();
     const ac = new AbortController();
     const onSig = () => ac.abort();
@@ -108,26 +159,26 @@ export const batchCommand: Command = {
     try {
       const r = await runBatch(
         {
-          input: str(v, 'input')!,
-          mask: str(v, 'mask')!,
-          out: str(v, 'out')!,
-          model: str(v, 'model')!,
+          input: f.input,
+          mask: f.mask,
+          out: f.out,
+          model: f.model,
           // As given: runBatch resolves the rest for the model's start (its encoder or random z) before
           // anything is submitted, and every job carries the resolved options (src/queue/batch.ts planStart).
           options: inpaintOptionsGiven(v, 'batch'),
           maskConvention: maskConventionOpt(v),
-          ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
-          chunk: numOpt(v, 'chunk', { int: true, min: 1, def: DEFAULT_CHUNK }),
-          maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
+          ...(f.encoder ? { encoder: f.encoder } : {}),
+          chunk: f.chunk,
+          maxBytes: f.maxBytes,
           ...(redis
             ? {
                 redis,
-                queue: str(v, 'queue', DEFAULT_QUEUE)!,
-                window: numOpt(v, 'in-flight', { int: true, min: 1, def: DEFAULT_WINDOW }),
-                connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
-                workerTimeoutS: numOpt(v, 'worker-timeout', { min: 0, def: DEFAULT_WORKER_TIMEOUT_S }),
+                queue,
+                window: f.inFlight ?? DEFAULT_WINDOW,
+                connectTimeoutS: f.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_S,
+                workerTimeoutS: f.workerTimeout ?? DEFAULT_WORKER_TIMEOUT_S,
               }
-            : { backend: str(v, 'backend', 'auto')! }),
+            : { backend: f.backend ?? 'auto' }),
         },
         {
           log: (l) => bar.log(l),
@@ -141,14 +192,11 @@ export const batchCommand: Command = {
             ),
         },
       );
-      const where =
-        r.mode === 'queue'
-          ? `queue '${str(v, 'queue', DEFAULT_QUEUE)}' on ${redactUrl(redis!)}`
-          : `in-process (${r.backend})`;
+      const where = r.mode === 'queue' ? `queue '${queue}' on ${redactUrl(redis ?? '')}` : `in-process (${r.backend})`;
       const made = r.done + r.failed;
       bar.log(
         `batch: ${r.images.length} image(s): ${r.done} done, ${r.skipped} skipped, ${r.failed} failed${r.pending ? `, ${r.pending} not done` : ''} in ${fmtDuration(r.seconds)}` +
-          `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(str(v, 'out')!)} (summary.json)`,
+          `${made ? ` (${(made / Math.max(r.seconds, 1e-3)).toFixed(2)} images/s)` : ''}; ${where} → ${shownDir(f.out)} (summary.json)`,
       );
       const failed = r.images.filter((im) => im.status === 'failed');
       logFailed(

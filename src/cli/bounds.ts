@@ -4,7 +4,6 @@
  * 893 threads without ever becoming ready, and `serve --max-running 200` 3.6 GB (issue #30).
  */
 import os from 'node:os';
-import { numOpt, type Values } from './command.js';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -50,10 +49,9 @@ export function threadBound(m: Machine = thisMachine()): { max: number; why: str
       };
 }
 
-/** An integer option ≥ 1 counting compute threads, refused past `threadBound` in one line naming it. */
-export function threadsOpt(v: Values, key: string, def: number, m: Machine = thisMachine()): number {
-  const n = numOpt(v, key, { int: true, min: 1, def });
+/** A count of compute threads (an integer ≥ 1 already), refused past `threadBound` in one line naming `--flag`. */
+export function checkThreads(flag: string, n: number, m: Machine = thisMachine()): number {
   const b = threadBound(m);
-  if (n > b.max) throw new UserError(`--${key} must be ≤ ${b.max} on this machine (${b.why}), got ${n}`);
+  if (n > b.max) throw new UserError(`--${flag} must be ≤ ${b.max} on this machine (${b.why}), got ${n}`);
   return n;
 }

@@ -1,6 +1,8 @@
 /** `wgan-inpaint calibrate`: record in a model's manifest how well it reproduces held-out images, for out-of-domain notices. */
 import path from 'node:path';
-import { str, numOpt, type Command, type Values } from './command.js';
+import { z } from 'zod';
+import type { Command, Values } from './command.js';
+import { commandFlags } from './schema_flags.js';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { updateManifest } from '../train/manifest.js';
@@ -10,6 +12,38 @@ import { calibrateDomain } from '../inpaint/domain.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
+
+const CalibrateFlagsSchema = z.object({
+  model: z.string().describe('the model whose manifest gets the statistics (a run folder: its newest checkpoint)'),
+  data: z.string().describe("held-out images: a built-in's test split, or a folder of images"),
+  n: z.number().int().min(2).max(100000).default(200).describe('images measured (the first N of the test split)'),
+  iters: z
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .optional()
+    .describe("search iterations [default: 100 from the encoder's z, 300 from random z]"),
+  restarts: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("search restarts [default: 1 from the encoder's z, 2 from random z]"),
+  encoder: z.string().optional().describe('the encoder to start from [default: encoder/ in the model, if present]'),
+  init: z
+    .enum(['auto', 'random'])
+    .default('auto')
+    .describe('random: calibrate random starts even when the model has an encoder'),
+  masks: z.string().default('center,random,half,strokes').describe('mask kinds, cycled over the images'),
+  expects: z
+    .string()
+    .optional()
+    .describe('what the model expects, in words, quoted in the notice [default: "S×S grey|colour images like DATA"]'),
+  backend: z.string().default('auto').describe('auto | native | wasm | cpu | tensorflow'),
+});
+const FLAGS = commandFlags('calibrate', CalibrateFlagsSchema);
 
 const help = `usage: wgan-inpaint calibrate --model RUN_DIR|CHECKPOINT|NAME --data NAME|DIR [options]
 
@@ -27,18 +61,7 @@ flatness; two masks per image), so an image whose statistics lie far from every 
 (beyond 1.5 × the held-out images' own 95th percentile of that distance) is flagged too, whatever
 its search: natural photos, which a generator can match roughly, mostly are.
 
-  --model REF            the model whose manifest gets the statistics (a run folder: its newest checkpoint)
-  --data NAME|DIR        held-out images: a built-in's test split, or a folder of images
-  --n N                  images measured (the first N of the test split) [default: 200]
-  --iters N              search iterations [default: 100 from the encoder's z, 300 from random z]
-  --restarts N           search restarts [default: 1 from the encoder's z, 2 from random z]
-  --encoder DIR          the encoder to start from [default: encoder/ in the model, if present]
-  --init auto|random     random: calibrate random starts even when the model has an encoder
-                         [default: auto]
-  --masks K1,K2,…        mask kinds, cycled over the images [default: center,random,half,strokes]
-  --expects TEXT         what the model expects, in words, quoted in the notice
-                         [default: "S×S grey|colour images like DATA"]
-  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
+${FLAGS.help({ values: { model: 'REF', data: 'NAME|DIR', encoder: 'DIR', masks: 'K1,K2,…', expects: 'TEXT', backend: 'KIND' } })}
 
 example
   wgan-inpaint calibrate --model models/fashion-mnist --data fashion-mnist --expects "32×32 grey clothing, white on black"`;
@@ -47,42 +70,25 @@ export const calibrateCommand: Command = {
   name: 'calibrate',
   summary: 'record how well a model reproduces held-out images (for out-of-domain notices)',
   help,
-  options: {
-    model: { type: 'string' },
-    data: { type: 'string' },
-    n: { type: 'string' },
-    iters: { type: 'string' },
-    restarts: { type: 'string' },
-    masks: { type: 'string' },
-    expects: { type: 'string' },
-    backend: { type: 'string' },
-    encoder: { type: 'string' },
-    init: { type: 'string' },
-  },
+  options: FLAGS.options,
   async run(v: Values): Promise<number> {
-    for (const k of ['model', 'data']) if (!str(v, k)) throw new UserError(`calibrate: --${k} is required`);
-    const n = numOpt(v, 'n', { int: true, min: 2, max: 100000, def: 200 });
-    const iters = numOpt(v, 'iters', { int: true, min: 1, max: 100000 });
-    const restarts = numOpt(v, 'restarts', { int: true, min: 1, max: 64 });
-    const init = str(v, 'init') ?? 'auto';
-    if (init !== 'auto' && init !== 'random')
-      throw new UserError(`calibrate: --init must be auto or random, got '${init}'`);
-    const masks = (str(v, 'masks') ?? 'center,random,half,strokes')
+    const { n, iters, restarts, init, ...f } = FLAGS.parse(v);
+    const masks = f.masks
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
     for (const m of masks)
       if (!MASK_KINDS.includes(m))
         throw new UserError(`calibrate: unknown mask kind '${m}' (valid: ${MASK_KINDS.join(', ')})`);
-    const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => console.error(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, {
+    const backend = await initBackend(f.backend, (m) => console.error(`notice: ${m}`));
+    const ck = await loadCheckpoint(f.model, {
       onNotice: (m) => console.error(`notice: ${m}`),
       encoder: false,
     });
-    const { model, start, notice } = await attachEncoder(ck, init, str(v, 'encoder'), str(v, 'model')!);
+    const { model, start, notice } = await attachEncoder(ck, init, f.encoder, f.model);
     console.error(`notice: ${notice}`);
     const c = ck.manifest.config;
-    const data = str(v, 'data')!;
+    const data = f.data;
     const ds = await loadDataset({
       data,
       size: c.size,
@@ -96,8 +102,7 @@ export const calibrateCommand: Command = {
       Array.from({ length: Math.min(n, ds.n) }, (_, i) => i),
     );
     const name = path.basename(path.resolve(data));
-    const expects =
-      str(v, 'expects') ?? `${c.size}×${c.size} ${c.channels === 1 ? 'grey' : 'colour'} images like ${name}`;
+    const expects = f.expects ?? `${c.size}×${c.size} ${c.channels === 1 ? 'grey' : 'colour'} images like ${name}`;
     console.error(`backend: ${backend}; model ${ck.dir}; ${heldOut.n} held-out images of ${name}; start: ${start}`);
     const stats = await calibrateDomain(model, heldOut, {
       data: name,

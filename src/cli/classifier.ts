@@ -3,13 +3,13 @@
  * TRAIN split of a labelled dataset, measure its accuracy on the TEST split and save it (model.json +
  * weights.bin + manifest.json, atomically). `eval` uses it for semantic accuracy and FD-classifier.
  */
-import { str, type Command, type Values, numOpt } from './command.js';
-import { commandLine } from './command.js';
+import { z } from 'zod';
+import { commandLine, type Command, type Values } from './command.js';
 import { initBackend, activeBackend } from '../backends/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
 import { BUILTIN_NAMES } from '../data/registry.js';
-import { wrapHelp } from './schema_flags.js';
+import { commandFlags } from './schema_flags.js';
 import {
   accuracy,
   buildClassifier,
@@ -21,6 +21,36 @@ import { saveClassifier } from '../classifier/classifier_node.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
 
+const ClassifierFlagsSchema = z.object({
+  data: z.string().describe(`${BUILTIN_NAMES.join(' | ')} | a folder with one sub-folder per class (required)`),
+  size: z.number().int().min(4).default(32).describe("image side; must equal the model's"),
+  channels: z
+    .union([z.literal(1), z.literal(3)])
+    .default(1)
+    .describe("must equal the model's"),
+  epochs: z.number().int().min(1).default(DEFAULT_TRAIN_CLASSIFIER.epochs).describe('epochs over the training split'),
+  batch: z.number().int().min(1).default(DEFAULT_TRAIN_CLASSIFIER.batch).describe('images per step'),
+  lr: z.number().min(Number.MIN_VALUE).default(DEFAULT_TRAIN_CLASSIFIER.lr).describe('Adam learning rate'),
+  width: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_CLASSIFIER_SPEC.width)
+    .describe('filters of the first conv (the second has 2N)'),
+  features: z
+    .number()
+    .int()
+    .min(2)
+    .default(DEFAULT_CLASSIFIER_SPEC.features)
+    .describe('units of the feature (penultimate) layer'),
+  limit: z.number().int().min(1).optional().describe('use only a fixed-seed choice of N training images'),
+  testLimit: z.number().int().min(1).optional().describe('measure on only N test images'),
+  seed: z.number().int().min(0).default(0).describe('seed of the weights, the batches and the --limit choice'),
+  out: z.string().describe('classifier folder (required)'),
+  backend: z.string().default('auto').describe('auto | native | wasm | cpu | tensorflow'),
+});
+const FLAGS = commandFlags('classifier train', ClassifierFlagsSchema);
+
 const help = `usage: wgan-inpaint classifier train --data NAME|DIR --out DIR [options]
 
 Train a small CNN classifier (conv-ReLU-pool ×2, dense ${DEFAULT_CLASSIFIER_SPEC.features}-unit features, dense logits; Adam) on the
@@ -29,19 +59,7 @@ for semantic accuracy and FD-classifier; it looks in classifier/ inside the mode
 folder by default, so --out RUN_DIR/classifier is the usual choice.
 
 options
-${wrapHelp('  --data NAME|DIR', `${BUILTIN_NAMES.join(' | ')} | a folder with one sub-folder per class (required)`).join('\n')}
-  --size N               image side; must equal the model's [default: 32]
-  --channels 1|3         must equal the model's [default: 1]
-  --epochs N             [default: ${DEFAULT_TRAIN_CLASSIFIER.epochs}]
-  --batch N              [default: ${DEFAULT_TRAIN_CLASSIFIER.batch}]
-  --lr X                 Adam learning rate [default: ${DEFAULT_TRAIN_CLASSIFIER.lr}]
-  --width N              filters of the first conv (the second has 2N) [default: ${DEFAULT_CLASSIFIER_SPEC.width}]
-  --features N           units of the feature (penultimate) layer [default: ${DEFAULT_CLASSIFIER_SPEC.features}]
-  --limit N              use only a fixed-seed choice of N training images
-  --test-limit N         measure on only N test images
-  --seed N               [default: 0]
-  --out DIR              classifier folder (required)
-  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
+${FLAGS.help({ values: { data: 'NAME|DIR', out: 'DIR', backend: 'KIND' } })}
 
 example
   wgan-inpaint classifier train --data fashion-mnist --size 32 --epochs 3 --out runs/fmnist/classifier`;
@@ -50,21 +68,7 @@ export const classifierCommand: Command = {
   name: 'classifier',
   summary: 'train the small CNN classifier used for semantic accuracy and FD-classifier',
   help,
-  options: {
-    data: { type: 'string' },
-    size: { type: 'string' },
-    channels: { type: 'string' },
-    epochs: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    width: { type: 'string' },
-    features: { type: 'string' },
-    limit: { type: 'string' },
-    'test-limit': { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
-  },
+  options: FLAGS.options,
   positionals: true,
   async run(v: Values, positionals: string[]): Promise<number> {
     const [sub, ...extra] = positionals;
@@ -75,29 +79,15 @@ export const classifierCommand: Command = {
           : `classifier: unknown subcommand '${sub}' (valid: train)`,
       );
     if (extra.length > 0) throw new UserError(`classifier: unexpected argument '${extra[0]}'`);
-    const data = str(v, 'data');
-    if (!data) throw new UserError('classifier train: --data NAME|DIR is required');
-    const out = str(v, 'out');
-    if (!out) throw new UserError('classifier train: --out DIR is required');
-    const size = numOpt(v, 'size', { def: 32, int: true, min: 4 })!;
-    const channels = numOpt(v, 'channels', { def: 1, int: true, min: 1 })!;
-    if (channels !== 1 && channels !== 3)
-      throw new UserError(`classifier train: --channels must be 1 or 3, got ${channels}`);
-    const epochs = numOpt(v, 'epochs', { def: DEFAULT_TRAIN_CLASSIFIER.epochs, int: true, min: 1 })!;
-    const batch = numOpt(v, 'batch', { def: DEFAULT_TRAIN_CLASSIFIER.batch, int: true, min: 1 })!;
-    const lr = numOpt(v, 'lr', { def: DEFAULT_TRAIN_CLASSIFIER.lr, int: false, min: Number.MIN_VALUE })!;
-    const width = numOpt(v, 'width', { def: DEFAULT_CLASSIFIER_SPEC.width, int: true, min: 1 })!;
-    const features = numOpt(v, 'features', { def: DEFAULT_CLASSIFIER_SPEC.features, int: true, min: 2 })!;
-    const seed = numOpt(v, 'seed', { def: 0, int: true, min: 0 })!;
-    const limit = numOpt(v, 'limit', { int: true, min: 1 });
-    const testLimit = numOpt(v, 'test-limit', { int: true, min: 1 });
+    const { data, out, size, channels, epochs, batch, lr, width, features, seed, limit, testLimit, ...f } =
+      FLAGS.parse(v);
     if (size % 4 !== 0)
       throw new UserError(`classifier train: --size must be a multiple of 4 (two 2×2 poolings), got ${size}`);
 
     const bar = new ProgressBar();
-    const backend = await initBackend(str(v, 'backend', 'auto')!, (m) => bar.log(`notice: ${m}`));
+    const backend = await initBackend(f.backend, (m) => bar.log(`notice: ${m}`));
     bar.log(`backend: ${backend}`);
-    const ch = channels as 1 | 3;
+    const ch = channels;
     const train = await loadDataset({
       data,
       size,

@@ -7,7 +7,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { UserError } from '../util/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | undefined>;
+/** Parsed flags: a string, a switch, or the strings of a repeatable flag (`multiple`). */
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface Command {
   name: string;
@@ -75,8 +76,10 @@ export function commandLine(name: string, v: Values, positionals: string[] = [])
   const parts = ['wgan-inpaint', name, ...positionals];
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined || x === false) continue;
-    parts.push(`--${k}`);
-    if (typeof x === 'string') parts.push(x);
+    for (const one of Array.isArray(x) ? x : [x]) {
+      parts.push(`--${k}`);
+      if (typeof one === 'string') parts.push(one);
+    }
   }
   return parts.map(shellQuote).join(' ');
 }

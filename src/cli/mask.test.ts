@@ -106,14 +106,21 @@ test('bad input → UserError with one line', async (t) => {
     const file = path.join(dir, 'x.png');
     const bad: [string[], RegExp][] = [
       [['mask', '--kind', 'blob', '--size', '8', '--out', file], /unknown mask kind 'blob'.*center/],
-      [['mask', '--kind', 'center', '--size', '0', '--out', file], /--size must be a positive integer/],
-      [['mask', '--kind', 'center', '--size', '4097', '--out', file], /--size must be a positive integer ≤ 4096/],
+      [
+        ['mask', '--kind', 'center', '--size', '0', '--out', file],
+        /^--size must be an integer in \[1, 4096\], got '0'$/,
+      ],
+      [
+        ['mask', '--kind', 'center', '--size', '4097', '--out', file],
+        /^--size must be an integer in \[1, 4096\], got '4097'$/,
+      ],
       [['mask', '--kind', 'center', '--size', '2.5', '--out', file], /--size/],
       [['mask', '--kind', 'center', '--size', 'abc', '--out', file], /--size/],
       [['mask', '--kind', 'center', '--size', '8'], /--out/],
       [['mask', '--size', '8', '--out', file], /--kind is required/],
       [['mask', '--kind', 'center', '--ratio', '2', '--out', file], /ratio/],
       [['mask', '--kind', 'center', '--seed', 'x', '--out', file], /--seed/],
+      [['mask', '--kind', 'center', '--seed', '-1', '--out', file], /^--seed must be an integer ≥ 0, got '-1'$/],
       [['mask', '--kind', 'center', '--bogus', '--out', file], /bogus/],
     ];
     for (const [argv, re] of bad) {

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { schemaFields, valuesFromFlags, helpLines, kebab, flagOptions } from './schema_flags.js';
+import { schemaFields, valuesFromFlags, helpLines, kebab, flagOptions, commandFlags } from './schema_flags.js';
+import { UserError } from '../util/errors.js';
+import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
+import { batchCommand } from './batch.js';
+import { classifierCommand } from './classifier.js';
+import { calibrateCommand } from './calibrate.js';
+import { maskCommand } from './mask.js';
 import { TrainConfigSchema } from '../config/config.js';
 import { trainCommand, configFromFlags } from './train.js';
 
@@ -69,4 +76,59 @@ test('train: every config key is a flag in parseArgs and in --help', () => {
     gpEvery: 4,
     dLr: 3e-4,
   });
+});
+
+test('commandFlags: typed values with defaults; one line per refusal, in the CLI wording', () => {
+  const F = commandFlags(
+    'demo',
+    z.object({
+      model: z.string().describe('the model'),
+      port: z.number().int().min(0).default(8080).describe('port'),
+      grace: z.number().min(0).max(60).optional().describe('seconds'),
+      init: z.enum(['auto', 'random']).default('auto').describe('start'),
+      host: z.array(z.string()).optional().describe('repeatable'),
+      quiet: z.boolean().optional().describe('switch'),
+    }),
+  );
+  assert.deepEqual(F.options, {
+    model: { type: 'string' },
+    port: { type: 'string' },
+    grace: { type: 'string' },
+    init: { type: 'string' },
+    host: { type: 'string', multiple: true },
+    quiet: { type: 'boolean' },
+  });
+  assert.deepEqual(F.parse({ model: 'm' }), { model: 'm', port: 8080, init: 'auto' });
+  assert.deepEqual(F.parse({ model: 'm', port: '1e3', grace: '0.5', host: ['a', 'b'], quiet: true, init: 'random' }), {
+    model: 'm',
+    port: 1000,
+    grace: 0.5,
+    init: 'random',
+    host: ['a', 'b'],
+    quiet: true,
+  });
+  const refused: [Record<string, string>, RegExp][] = [
+    [{}, /^demo: --model is required$/],
+    [{ model: 'm', port: '-1' }, /^--port must be an integer ≥ 0, got '-1'$/],
+    [{ model: 'm', port: '0x10' }, /^--port must be an integer ≥ 0, got '0x10'$/],
+    [{ model: 'm', port: '1.5' }, /^--port must be an integer ≥ 0, got '1.5'$/],
+    [{ model: 'm', grace: '61' }, /^--grace must be a decimal number in \[0, 60\], got '61'$/],
+    [{ model: 'm', init: 'best' }, /^--init must be auto or random, got 'best'$/],
+  ];
+  for (const [v, re] of refused)
+    assert.throws(
+      () => F.parse(v),
+      (e: Error) => e instanceof UserError && re.test(e.message),
+    );
+  assert.match(
+    F.help({ values: { model: 'REF' } }),
+    /^ {2}--model REF {12}the model\n {2}--port N {15}port \[default: 8080\]/,
+  );
+});
+
+test('serve, worker, batch, classifier, calibrate, mask: every flag parseArgs accepts is in --help, and only those', () => {
+  for (const c of [serveCommand, workerCommand, batchCommand, classifierCommand, calibrateCommand, maskCommand]) {
+    const listed = new Set([...c.help.matchAll(/^ {2}--([a-z][a-z-]*)/gm)].map((m) => m[1]));
+    assert.deepEqual([...listed].sort(), Object.keys(c.options).sort(), `${c.name} --help`);
+  }
 });

@@ -1,12 +1,55 @@
 /** `wgan-inpaint worker`: run inpainting jobs from a BullMQ queue on Redis (src/queue/worker.ts). */
-import { str, numOpt, type Command, type Values } from './command.js';
+import { z } from 'zod';
+import type { Command, Values } from './command.js';
+import { commandFlags } from './schema_flags.js';
 import { startQueueWorker, WORKER_DEFAULTS } from '../queue/worker.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
-import { UserError } from '../util/errors.js';
-import { threadBound, THREADS_PER_CORE, JOB_BYTES, threadsOpt } from './bounds.js';
+import { threadBound, THREADS_PER_CORE, JOB_BYTES, checkThreads } from './bounds.js';
 
 const d = WORKER_DEFAULTS;
+
+/** The flags (`--lock-duration` = lockDuration, …), their bounds, defaults and help. */
+const WorkerFlagsSchema = z.object({
+  redis: z.string().describe('redis://[user:password@]host:port[/db] (rediss:// for TLS)'),
+  model: z.string().describe("a run folder, a checkpoint folder or a shipped model name (the same as the batch's)"),
+  encoder: z
+    .string()
+    .optional()
+    .describe(
+      "start from this encoder (a train-encoder run or encoder folder) instead of MODEL/encoder/; the same as the batch's --encoder (the digest covers it)",
+    ),
+  queue: z.string().default(DEFAULT_QUEUE).describe("queue name, the same as the batch's or server's"),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .default(d.concurrency)
+    .describe(
+      `chunks at once, one compute thread each (the search already uses every core on the native backend); at most ${THREADS_PER_CORE} per core and what half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} on this machine)`,
+    ),
+  backend: z.string().default('auto').describe('auto | native | wasm | cpu | tensorflow'),
+  grace: z.number().min(0).default(d.graceS).describe('seconds a stopping worker lets running jobs finish'),
+  lockDuration: z.number().int().min(100).default(d.lockDurationMs).describe('BullMQ job lock, renewed every MS/2'),
+  stalledInterval: z
+    .number()
+    .int()
+    .min(100)
+    .default(d.stalledIntervalMs)
+    .describe('how often this worker looks for jobs of dead workers'),
+  maxStalled: z
+    .number()
+    .int()
+    .min(0)
+    .default(d.maxStalledCount)
+    .describe('a job whose worker died more than N times fails'),
+  connectTimeout: z
+    .number()
+    .min(0.1)
+    .default(DEFAULT_CONNECT_TIMEOUT_S)
+    .describe('give up when Redis does not answer within S seconds at start'),
+});
+const FLAGS = commandFlags('worker', WorkerFlagsSchema);
 
 const help = `usage: wgan-inpaint worker --redis URL --model REF [--concurrency N] [--backend KIND] [options]
 
@@ -22,20 +65,21 @@ one notice line at start-up says which. A job whose client went away (serve --re
 mid-search and ends without a result. One log line per job on stderr. SIGTERM/SIGINT: stop taking jobs, let the running ones finish for up to
 --grace seconds, then hand them back to the queue, exit 0; a second signal hands back at once.
 
-  --redis URL            redis://[user:password@]host:port[/db] (rediss:// for TLS)
-  --model REF            a run folder, a checkpoint folder or a shipped model name (the same as the batch's)
-  --encoder DIR          start from this encoder (a train-encoder run or encoder folder) instead of
-                         MODEL/encoder/; the same as the batch's --encoder (the digest covers it)
-  --queue NAME           queue name, the same as the batch's or server's [default: ${DEFAULT_QUEUE}]
-  --concurrency N        chunks at once, one compute thread each [default: ${d.concurrency}; the search
-                         already uses every core on the native backend]; at most ${THREADS_PER_CORE} per core and what
-                         half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} on this machine)
-  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
-  --grace S              seconds a stopping worker lets running jobs finish [default: ${d.graceS}]
-  --lock-duration MS     BullMQ job lock, renewed every MS/2 [default: ${d.lockDurationMs}]
-  --stalled-interval MS  how often this worker looks for jobs of dead workers [default: ${d.stalledIntervalMs}]
-  --max-stalled N        a job whose worker died more than N times fails [default: ${d.maxStalledCount}]
-  --connect-timeout S    give up when Redis does not answer within S seconds at start [default: ${DEFAULT_CONNECT_TIMEOUT_S}]
+${FLAGS.help({
+  values: {
+    redis: 'URL',
+    model: 'REF',
+    encoder: 'DIR',
+    queue: 'NAME',
+    concurrency: 'N',
+    backend: 'KIND',
+    grace: 'S',
+    lockDuration: 'MS',
+    stalledInterval: 'MS',
+    maxStalled: 'N',
+    connectTimeout: 'S',
+  },
+})}
 
 The lock settings and why: docs/BENCHMARKS.md ("Queue") and src/queue/worker.ts. Start Redis with
 \`--maxmemory-policy noeviction\` (the worker warns otherwise) and persistence on (README).
@@ -47,35 +91,23 @@ export const workerCommand: Command = {
   name: 'worker',
   summary: 'run inpainting jobs from a Redis queue (for batch --redis and serve --redis)',
   help,
-  options: {
-    redis: { type: 'string' },
-    model: { type: 'string' },
-    encoder: { type: 'string' },
-    queue: { type: 'string' },
-    concurrency: { type: 'string' },
-    backend: { type: 'string' },
-    grace: { type: 'string' },
-    'lock-duration': { type: 'string' },
-    'stalled-interval': { type: 'string' },
-    'max-stalled': { type: 'string' },
-    'connect-timeout': { type: 'string' },
-  },
+  options: FLAGS.options,
   async run(v: Values): Promise<number> {
-    for (const k of ['redis', 'model']) if (!str(v, k)) throw new UserError(`worker: --${k} is required`);
+    const f = FLAGS.parse(v);
     const log = (l: string) => process.stderr.write(`${new Date().toISOString()} ${l}\n`);
-    const grace = numOpt(v, 'grace', { min: 0, def: d.graceS });
+    const grace = f.grace;
     const w = await startQueueWorker({
-      redis: str(v, 'redis')!,
-      model: str(v, 'model')!,
-      ...(str(v, 'encoder') ? { encoder: str(v, 'encoder')! } : {}),
-      queue: str(v, 'queue', DEFAULT_QUEUE)!,
-      backend: str(v, 'backend', 'auto')!,
+      redis: f.redis,
+      model: f.model,
+      ...(f.encoder ? { encoder: f.encoder } : {}),
+      queue: f.queue,
+      backend: f.backend,
       // Bounded by the machine: each unit is a compute thread holding a model and a search (bounds.ts).
-      concurrency: threadsOpt(v, 'concurrency', d.concurrency),
-      lockDurationMs: numOpt(v, 'lock-duration', { int: true, min: 100, def: d.lockDurationMs }),
-      stalledIntervalMs: numOpt(v, 'stalled-interval', { int: true, min: 100, def: d.stalledIntervalMs }),
-      maxStalledCount: numOpt(v, 'max-stalled', { int: true, min: 0, def: d.maxStalledCount }),
-      connectTimeoutS: numOpt(v, 'connect-timeout', { min: 0.1, def: DEFAULT_CONNECT_TIMEOUT_S }),
+      concurrency: checkThreads('concurrency', f.concurrency),
+      lockDurationMs: f.lockDuration,
+      stalledIntervalMs: f.stalledInterval,
+      maxStalledCount: f.maxStalled,
+      connectTimeoutS: f.connectTimeout,
       log,
     });
     await new Promise<void>((resolve) => {

@@ -39,7 +39,7 @@ export interface Rect {
   height: number;
 }
 
-/** How (part of) an image is brought to the model (the shape of the server's `resize` field, src/server/api.ts). */
+/** How (part of) an image is brought to the model (the shape of the server's `resize` field, src/protocol/api.ts). */
 export interface FitPlan {
   mode: FitMode;
   /** The image's size, px. */

@@ -6,9 +6,10 @@
  * `loadCheckpoint` + `resolveFor`/`fitFor` (what `inpaint`/`inpaintImages` run), the CLI's `inpaint`
  * command and the queue's `runBatch` for real (with a mask without a hole, so no search runs but
  * summary.json / meta.json record the options), the server's `validateBody` (what POST /api/inpaint
- * runs; its `start` event reports these options) and the page: its form is filled from GET
- * /api/config as main.ts does (iterations and restarts per start, λ, blend), then resolved as
- * compute.ts does (browser compute) or sent to the server (server compute).
+ * runs; its `start` event reports these options) and the page: its form is filled by the functions
+ * main.ts fills it with (src/protocol/convert.ts formDefaults, from the model as GET /api/models
+ * describes it), then resolved as compute.ts does (browser compute) or sent to the server (server
+ * compute).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,10 +22,12 @@ import { resolveFor, type InpaintModel } from './search.js';
 import { fitFor, inpaintImages, inpaint } from './inpaint.js';
 import { makeMask, resizeMaskKeepHoles } from '../masks/masks.js';
 import { resolveRequest, previewEvery } from './surface.js';
-import type { InpaintOptions } from './options.js';
+import { DEFAULT_INPAINT, INIT_KINDS, type InpaintOptions } from './options.js';
+import type { ModelInfo, ServerConfig } from '../protocol/api.js';
+import { formDefaults, modelTraits } from '../protocol/convert.js';
 import { main } from '../cli/run.js';
 import { runBatch } from '../queue/batch.js';
-import { loadServedModels, type modelInfo } from '../server/models.js';
+import { loadServedModels } from '../server/models.js';
 import { validateBody, DEFAULT_LIMITS } from '../server/request.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { makeTinyModel, addTinyEncoder, testImage } from '../testing/server_fixture.js';
@@ -167,32 +170,26 @@ async function server(dir: string, r: Partial<InpaintOptions>) {
   return pick(options, start);
 }
 
-/** The page: its form filled from /api/config and /api/models as main.ts fills it, the request's values typed over it. */
+/**
+ * The page: its form filled as main.ts fills it (showStartDefaults: `formDefaults` of the model as
+ * GET /api/models describes it, for the start chosen; λ and blend the schema's), the request's values
+ * typed over it; then sent to the server (server compute, validateBody) or resolved as compute.ts does
+ * (browser compute: `resolveRequest` with `modelTraits` of the same model info).
+ */
 async function page(S: RunningServer, dir: string, r: Partial<InpaintOptions>, mode: 'browser' | 'server') {
-  const cfg = (await (await fetch(`${S.url}/api/config`)).json()) as {
-    defaults: {
-      iters: number;
-      restarts: number;
-      lambda: number;
-      blend: 'poisson' | 'none';
-      init: 'auto';
-      encoder: { iters: number; restarts: number };
-    };
-  };
-  const info = ((await (await fetch(`${S.url}/api/models`)).json()) as ReturnType<typeof modelInfo>[]).find(
-    (m) => S.url && m.name === path.basename(dir),
-  )!;
-  const init = r.init ?? cfg.defaults.init;
-  // main.ts showStartDefaults: the start the model and the select give, and that start's defaults.
-  const start = info.encoder && init !== 'random' ? 'encoder' : 'random';
-  const d = start === 'encoder' ? cfg.defaults.encoder : cfg.defaults;
+  const info = ((await (await fetch(`${S.url}/api/models`)).json()) as ModelInfo[]).find(
+    (m) => m.name === path.basename(dir),
+  );
+  assert.ok(info, `GET /api/models lists ${path.basename(dir)}`);
+  const init = r.init ?? DEFAULT_INPAINT.init;
+  const { options: d } = formDefaults(info, init);
   // main.ts options(): the form's fields (a request's values typed into them).
   const form = {
     init,
     iters: r.iters ?? d.iters,
     restarts: r.restarts ?? d.restarts,
-    lambda: cfg.defaults.lambda,
-    blend: cfg.defaults.blend,
+    lambda: DEFAULT_INPAINT.lambda,
+    blend: DEFAULT_INPAINT.blend,
     ...(r.fit ? { fit: r.fit } : {}),
   };
   if (mode === 'server') {
@@ -206,11 +203,32 @@ async function page(S: RunningServer, dir: string, r: Partial<InpaintOptions>, m
   }
   // compute.ts inpaintInBrowser: the model's encoder is loaded unless init is random.
   const { options, start: s } = resolveRequest(form, {
+    ...modelTraits(info),
     hasEncoder: !!info.encoder && form.init !== 'random',
-    crop: info.fit === 'crop' ? 1 : 0,
   });
   return pick(options, s);
 }
+
+test("the page's form and GET /api/config's defaults are the schema's: the same iterations × restarts per start", async () => {
+  const S = await startServer({ models: await loadServedModels(Object.values(dirs)), backend: 'cpu' }, 0, '127.0.0.1');
+  try {
+    const cfg = (await (await fetch(`${S.url}/api/config`)).json()) as ServerConfig;
+    const infos = (await (await fetch(`${S.url}/api/models`)).json()) as ModelInfo[];
+    for (const info of infos) {
+      for (const init of INIT_KINDS) {
+        if (init === 'encoder' && !info.encoder) continue;
+        const { options, start } = formDefaults(info, init);
+        const d = start === 'encoder' ? cfg.defaults.encoder : cfg.defaults;
+        assert.deepEqual([options.iters, options.restarts], [d.iters, d.restarts], `${info.name}, init ${init}`);
+        assert.equal(options.fit, info.fit, `${info.name}: the page fits as the server`);
+      }
+    }
+    assert.equal(cfg.defaults.lambda, DEFAULT_INPAINT.lambda);
+    assert.equal(cfg.defaults.blend, DEFAULT_INPAINT.blend);
+  } finally {
+    await S.close();
+  }
+});
 
 test('every surface resolves the same request to the same search (library, CLI, API, queue, page)', async () => {
   const S = await startServer({ models: await loadServedModels(Object.values(dirs)), backend: 'cpu' }, 0, '127.0.0.1');

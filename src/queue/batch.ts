@@ -22,9 +22,9 @@ import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
 import { attachEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { chooseInit } from '../encoder/init.js';
-import { decodeMask, readInputFile } from '../io/image.js';
+import { decodeMask } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { outputNames, writeOutputDir, type OutputFile } from '../io/outputs.js';
+import { outputNames } from '../io/outputs.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import {
   conventionFlag,
@@ -34,21 +34,25 @@ import {
   type MaskConvention,
 } from '../masks/convention.js';
 import { resolveInpaintOptions, type InpaintOptions, type Start } from '../inpaint/options.js';
-import type { ImageLosses, InpaintModel } from '../inpaint/search.js';
+import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';
-import { chunkId, itemKey, modelDigest } from './digest.js';
-import { runChunk } from './seam.js';
-import { QueueClient, ChunkFailed, type Fleet } from './client.js';
+import { itemKey, modelDigest } from './digest.js';
+import { inProcessExecutor, queueExecutor, type ChunkExecutor } from './executors.js';
 import {
-  b64,
-  unb64,
-  DEFAULT_QUEUE,
-  JOB_FORMAT,
-  type ChunkItem,
-  type ChunkJob,
-  type ItemResult,
-  type MaskSpec,
-} from './protocol.js';
+  BatchLedger,
+  META,
+  readBytes,
+  readFailure,
+  type BatchProgress,
+  type ImageRecord,
+  type ImageStatus,
+  type Plan,
+  type Planned,
+} from './ledger.js';
+
+export { DEFAULT_WINDOW, DEFAULT_WORKER_TIMEOUT_S } from './executors.js';
+export type { BatchProgress, ImageRecord, ImageStatus } from './ledger.js';
+import { b64, unb64, DEFAULT_QUEUE, type MaskSpec } from './protocol.js';
 
 /**
  * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
@@ -59,21 +63,7 @@ import {
  * spreads over a hundred workers.
  */
 export const DEFAULT_CHUNK = 32;
-/**
- * Chunks on the queue at once per batch client: up to 64 workers busy (raise `batch --in-flight` for a bigger
- * fleet) while Redis holds a bounded amount (≈ 50 KB per waiting chunk of 32 small PNGs, results
- * removed as collected).
- */
-export const DEFAULT_WINDOW = 64;
-/**
- * `--worker-timeout` default, s: how long a queued batch waits with no worker of its model connected
- * (at the start, or after the last one left) before it stops with one error line. A worker starting
- * up (model load, compute threads) is ready within seconds; a Redis restart is waited out separately
- * (a check Redis answers late does not count).
- */
-export const DEFAULT_WORKER_TIMEOUT_S = 60;
 /** How often a queued batch looks at the workers connected to its model's queue, ms. */
-const WORKER_CHECK_MS = 1000;
 
 export interface BatchSpec {
   input: string;
@@ -108,36 +98,10 @@ export interface BatchSpec {
   maskConvention?: MaskConvention;
 }
 
-export interface BatchProgress {
-  /** Images finished in this run (done or failed), and the total this run has to do. */
-  finished: number;
-  total: number;
-  failed: number;
-  /** Finished images per second since the start, counting running chunks' progress. */
-  rate: number;
-  eta: number;
-}
-
 export interface BatchHooks {
   log?: (line: string) => void;
   onProgress?: (p: BatchProgress) => void;
   signal?: AbortSignal;
-}
-
-export type ImageStatus = 'done' | 'skipped' | 'failed' | 'pending';
-
-export interface ImageRecord {
-  input: string;
-  output: string;
-  status: ImageStatus;
-  reason?: string;
-  losses?: ImageLosses | null;
-  resized?: boolean;
-  notice?: string;
-  /** Where its search started (reported by whoever ran it): the model's encoder or random z. */
-  start?: Start;
-  /** Output folder writes in this run (exactly-once check: never more than 1). */
-  writes: number;
 }
 
 export interface BatchReport {
@@ -166,40 +130,6 @@ export interface BatchReport {
   interrupted: boolean;
   images: ImageRecord[];
 }
-
-interface Planned extends ImageRecord {
-  file: string;
-  key: string;
-  mask: MaskSpec | null;
-}
-
-interface Plan {
-  maskConvention: MaskConvention;
-  modelDir: string;
-  digest: string;
-  options: InpaintOptions;
-  start: Start;
-  /** One line: which start and why (attachEncoder / chooseInit). */
-  startNotice: string;
-  /** In-process: the loaded model (its encoder attached when it starts from it), when planning loaded it. */
-  model: (Checkpoint & InpaintModel) | null;
-  images: Planned[];
-  /** Per chunk, the indices of its images still to do (empty chunks left out). */
-  chunks: number[][];
-}
-
-/** An input file's bytes: a regular file within the byte limit only (readInputFile: fstat before reading). */
-function readBytes(file: string, what: 'image' | 'mask', maxBytes: number | undefined): Uint8Array {
-  return new Uint8Array(readInputFile(file, what, maxBytes));
-}
-
-/** Why an image could not be read: the UserError's own line, else the errno. */
-const readFailure = (rel: string, e: unknown) =>
-  e instanceof UserError
-    ? e.message
-    : `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-
-const META = 'meta.json';
 
 /**
  * Where the searches start and the options every job carries. The batch resolves them here, knowing
@@ -410,7 +340,6 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
   };
   const plan = await planBatch(spec, chunk, load, log);
-  const { images, options } = plan;
   log(`notice: ${plan.startNotice}`);
   if (spec.redis && plan.model) {
     plan.model.generator.dispose();
@@ -418,264 +347,16 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     plan.model.encoder?.dispose();
     plan.model = null;
   }
-  const t0 = Date.now();
-  const total = plan.chunks.reduce((s, c) => s + c.length, 0);
-  let finished = 0,
-    failedNow = 0,
-    reruns = 0,
-    computeSeconds = 0;
-  const running = new Map<number, number>(); // chunk index → fraction done
-  const progress = () => {
-    const partial = [...running.entries()].reduce((s, [c, f]) => s + f * plan.chunks[c]!.length, 0);
-    const el = (Date.now() - t0) / 1000;
-    const rate = el > 0 ? (finished + partial) / el : 0;
-    hooks.onProgress?.({
-      finished,
-      total,
-      failed: failedNow,
-      rate,
-      eta: rate > 0 ? (total - finished - partial) / rate : Infinity,
-    });
-  };
-
-  const buildJob = (idx: number[]): { id: string; job: ChunkJob; keys: Map<string, number[]> } | null => {
-    const items: ChunkItem[] = [];
-    const keys = new Map<string, number[]>();
-    for (const i of idx) {
-      const im = images[i]!;
-      let bytes: Uint8Array;
-      try {
-        bytes = readBytes(im.file, 'image', spec.maxBytes);
-      } catch (e) {
-        fail(im, readFailure(im.input, e));
-        continue;
-      }
-      im.key = itemKey(plan.digest, bytes, im.mask!, options, plan.maskConvention); // the file may have changed since planning
-      const same = keys.get(im.key);
-      if (same) same.push(i);
-      else {
-        keys.set(im.key, [i]);
-        items.push({ key: im.key, name: im.input, image: b64(bytes), mask: im.mask! });
-      }
-    }
-    if (!items.length) return null;
-    return {
-      id: chunkId(items.map((x) => x.key)),
-      job: { format: JOB_FORMAT, model: plan.digest, options, maskConvention: plan.maskConvention, items },
-      keys,
-    };
-  };
-  const fail = (im: Planned, reason: string) => {
-    if (im.status !== 'pending') return;
-    im.status = 'failed';
-    im.reason = reason;
-    finished++;
-    failedNow++;
-  };
-  const apply = async (keys: Map<string, number[]>, items: ItemResult[]) => {
-    for (const r of items) {
-      for (const i of keys.get(r.key) ?? []) {
-        const im = images[i]!;
-        if (im.status !== 'pending') continue; // a result collected twice is written once
-        if (!r.ok) {
-          fail(im, r.error);
-          continue;
-        }
-        const meta = {
-          input: im.input,
-          key: im.key,
-          model: plan.digest,
-          losses: r.losses,
-          resized: r.resized,
-          ...(r.start ? { start: r.start } : {}),
-          ...(r.notice ? { notice: r.notice } : {}),
-          ...(r.domain ? { domain: r.domain } : {}),
-        };
-        if (r.domain?.unlike) log(`warning: '${im.input}': ${r.domain.message}`);
-        const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);
-        files.push([META, new TextEncoder().encode(`${JSON.stringify(meta, null, 2)}\n`)]);
-        await writeOutputDir(path.join(spec.out, im.output), files);
-        im.writes++;
-        im.status = 'done';
-        im.losses = r.losses;
-        im.resized = r.resized;
-        if (r.start) im.start = r.start;
-        if (r.notice) im.notice = r.notice;
-        finished++;
-      }
-    }
-    // Items the result did not mention (cannot happen with a well-formed result) stay visible.
-    for (const idx of keys.values())
-      for (const i of idx)
-        if (images[i]!.status === 'pending') fail(images[i]!, 'the worker returned no result for this image');
-  };
-
-  let interrupted = false;
-  let jobs = 0;
-  /** Queue only: no worker of the model was connected for workerTimeoutS; thrown after summary.json is written. */
-  let noWorker = null as UserError | null; // (a cast: set in a callback, so TS must not narrow it to null)
   fs.mkdirSync(spec.out, { recursive: true });
-  progress();
-  if (!spec.redis) {
-    // The model as planned (its encoder attached), or loaded now (no encoder to check: random starts).
-    const ck: Checkpoint & InpaintModel = plan.model ?? (await load());
-    try {
-      for (const [c, idx] of plan.chunks.entries()) {
-        if (hooks.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
-        const b = buildJob(idx);
-        if (!b) continue;
-        jobs++;
-        running.set(c, 0);
-        let items: ItemResult[];
-        const tc = performance.now();
-        try {
-          items = await runChunk(ck, b.job, {
-            ...(hooks.signal ? { signal: hooks.signal } : {}),
-            onProgress: (p) => {
-              running.set(c, p.iter / Math.max(1, p.iters));
-              progress();
-            },
-          });
-        } catch (e) {
-          running.delete(c);
-          if (hooks.signal?.aborted) {
-            interrupted = true;
-            break;
-          }
-          if (!(e instanceof UserError)) throw e;
-          for (const i of idx) fail(images[i]!, e.message);
-          continue;
-        }
-        running.delete(c);
-        computeSeconds += (performance.now() - tc) / 1000;
-        await apply(b.keys, items);
-        progress();
-      }
-    } finally {
-      ck.generator.dispose();
-      ck.critic.dispose();
-      ck.encoder?.dispose();
-    }
-  } else {
-    const queueName = spec.queue ?? DEFAULT_QUEUE;
-    const client = await QueueClient.open(spec.redis, queueName, plan.digest, {
-      ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}),
-      log,
-    });
-    // Jobs go on the model's own queue, so only its workers take them; with none connected for
-    // workerTimeoutS (at the start or later) the batch stops with one line instead of waiting for ever.
-    const timeoutS = spec.workerTimeoutS ?? DEFAULT_WORKER_TIMEOUT_S;
-    let lastSeen = Date.now();
-    let noticed = false;
-    let checking = false;
-    let onNoWorker = () => {};
-    const gaveUp = new Promise<void>((resolve) => {
-      onNoWorker = resolve;
-    });
-    const elsewhere = (f: Fleet) => {
-      const n = [...f.others.values()].reduce((a, b) => a + b, 0);
-      return n
-        ? `${n} connected worker(s) serve other models (digest ${[...f.others.keys()]
-            .slice(0, 3)
-            .map((d) => d.slice(0, 12))
-            .join(', ')})`
-        : 'no worker is connected to it';
-    };
-    const checkWorkers = async () => {
-      if (checking || noWorker || !plan.chunks.length) return;
-      checking = true;
-      try {
-        const t = Date.now();
-        const f = await client.fleet();
-        // Cannot tell (CLIENT LIST refused), or Redis answered late (it was away; workers reconnect): wait on.
-        if (!f || f.ours > 0 || Date.now() - t > 2000) {
-          lastSeen = Date.now();
-          return;
-        }
-        if (Date.now() - lastSeen >= timeoutS * 1000) {
-          noWorker = new UserError(
-            `no worker for model '${spec.model}' (digest ${plan.digest.slice(0, 12)}) on queue '${queueName}' within ${timeoutS} s: ${elsewhere(f)}; start one with the batch's model: wgan-inpaint worker --redis URL --queue ${queueName} --model ${spec.model}${spec.encoder ? ` --encoder ${spec.encoder}` : ''}`,
-          );
-          onNoWorker();
-        } else if (!noticed) {
-          noticed = true;
-          log(
-            `notice: no worker for model ${plan.digest.slice(0, 12)} on queue '${queueName}' yet (${elsewhere(f)}); waiting up to ${timeoutS} s for one (--worker-timeout)`,
-          );
-        }
-      } finally {
-        checking = false;
-      }
-    };
-    const watchdog = setInterval(() => void checkWorkers().catch(() => {}), WORKER_CHECK_MS);
-    try {
-      await checkWorkers();
-      const window = spec.window ?? DEFAULT_WINDOW;
-      const inflight = new Set<Promise<void>>();
-      let fatal: unknown = null;
-      const aborted = new Promise<void>((resolve) => {
-        if (hooks.signal?.aborted) resolve();
-        hooks.signal?.addEventListener('abort', () => resolve(), { once: true });
-      }).then(() => {
-        interrupted = true;
-      });
-      const waitSome = () => Promise.race([...inflight, aborted, gaveUp]);
-      for (const [c, idx] of plan.chunks.entries()) {
-        while (inflight.size >= window && !interrupted && !fatal && !noWorker) await waitSome();
-        if (interrupted || fatal || noWorker) break;
-        const b = buildJob(idx);
-        if (!b) continue;
-        jobs++;
-        running.set(c, 0);
-        const p: Promise<void> = client
-          .submit(b.id, b.job, (pr) => {
-            running.set(c, pr.iter / Math.max(1, pr.iters));
-            progress();
-          })
-          .then(
-            async (r) => {
-              reruns += Math.max(0, (r.started ?? 1) - 1);
-              computeSeconds += r.seconds ?? 0;
-              running.delete(c);
-              await apply(b.keys, r.items);
-            },
-            (e: unknown) => {
-              running.delete(c);
-              if (interrupted || noWorker) return;
-              if (e instanceof ChunkFailed) for (const i of idx) fail(images[i]!, `job failed: ${e.message}`);
-              else fatal = e;
-            },
-          )
-          .catch((e: unknown) => {
-            fatal = e;
-          })
-          .finally(() => {
-            inflight.delete(p);
-            progress();
-          });
-        inflight.add(p);
-      }
-      while (inflight.size && !interrupted && !fatal && !noWorker) await waitSome();
-      if (noWorker && !interrupted) {
-        // Nobody can take them: take this batch's jobs that did not start off the queue.
-        await client.withdraw();
-        await Promise.allSettled([...inflight]);
-      }
-      if (interrupted) {
-        // Stop waiting (the jobs go on in the workers; a re-run collects them), let writes in flight end.
-        await client.close();
-        await Promise.allSettled([...inflight]);
-      }
-      if (fatal) throw fatal;
-    } finally {
-      clearInterval(watchdog);
-      await client.close();
-    }
-  }
-
+  const ledger = new BatchLedger(spec, plan, hooks.onProgress, log);
+  ledger.progress();
+  // The chunks run in this process, or on the queue's workers; either way each result is applied
+  // (written, counted) by the ledger as it arrives.
+  const executor: ChunkExecutor = spec.redis
+    ? queueExecutor({ ...spec, redis: spec.redis }, log)
+    : inProcessExecutor(async () => plan.model ?? (await load()));
+  const { interrupted, stopped } = await executor.run(plan, ledger, hooks.signal);
+  const { images, options } = plan;
   const count = (s: ImageStatus) => images.filter((im) => im.status === s).length;
   const report: BatchReport = {
     mode: spec.redis ? 'queue' : 'in-process',
@@ -686,14 +367,14 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
     maskConvention: plan.maskConvention,
     backend,
     chunk,
-    jobs,
-    reruns,
-    computeSeconds,
+    jobs: ledger.jobs,
+    reruns: ledger.reruns,
+    computeSeconds: ledger.computeSeconds,
     done: count('done'),
     skipped: count('skipped'),
     failed: count('failed'),
     pending: count('pending'),
-    seconds: (Date.now() - t0) / 1000,
+    seconds: (Date.now() - ledger.t0) / 1000,
     interrupted,
     images: images.map(({ file: _f, key: _k, mask: _m, ...rec }) => rec),
   };
@@ -703,12 +384,12 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
       {
         ...report,
         ...(spec.redis ? { queue: spec.queue ?? DEFAULT_QUEUE } : {}),
-        ...(noWorker ? { stopped: noWorker.message } : {}),
+        ...(stopped ? { stopped: stopped.message } : {}),
       },
       null,
       2,
     )}\n`,
   );
-  if (noWorker) throw noWorker;
+  if (stopped) throw stopped;
   return report;
 }

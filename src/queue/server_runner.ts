@@ -14,8 +14,8 @@
  * (client.ts `abandon`, worker.ts).
  */
 import type { InpaintOptions } from '../inpaint/options.js';
-import type { ImageBatch, Mask } from '../types.js';
-import type { Admission, InpaintRunner, WorkerProgress, WorkerResult } from '../server/pool.js';
+import type { Admission, InpaintJob, InpaintRunner, WorkerProgress, WorkerResult } from '../server/runner.js';
+import { completedImage } from '../protocol/convert.js';
 import { decodeImage, encodePng, maskToImage } from '../io/image.js';
 import { redactUrl } from './redis.js';
 import { DEFAULT_MASK_CONVENTION } from '../masks/convention.js';
@@ -74,7 +74,7 @@ export class QueueInpaintRunner implements InpaintRunner {
   }
 
   async run(
-    job: { model: string; image: ImageBatch; mask: Mask; options: InpaintOptions },
+    job: InpaintJob,
     onProgress: (p: WorkerProgress) => void,
     signal: AbortSignal,
     admission?: { release(): void },
@@ -129,19 +129,14 @@ export class QueueInpaintRunner implements InpaintRunner {
       if (!f) throw new Error(`the worker's result has no ${name}`);
       return decodeImage(unb64(f), { channels: c });
     };
-    const [masked, raw, composite, blended] = await Promise.all(
-      ['masked.png', 'raw.png', 'composite.png', 'blended.png'].map(dec),
-    );
-    // A mask without hole has no search and no losses (inpaintImages); the page expects numbers.
-    const losses = item.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 };
-    return {
-      masked: masked!,
-      raw: raw!,
-      composite: composite!,
-      blended: blended!,
-      losses,
-      ...(item.domain ? { domain: item.domain } : {}),
-    };
+    const [masked, raw, composite, blended] = await Promise.all([
+      dec('masked.png'),
+      dec('raw.png'),
+      dec('composite.png'),
+      dec('blended.png'),
+    ]);
+    // The same conversion as the server's own threads and the page (no hole: zero losses).
+    return completedImage({ masked, raw, composite, blended, losses: item.losses, domain: item.domain });
   }
 
   async close(): Promise<void> {
@@ -158,12 +153,12 @@ export async function queueRunner(o: {
   connectTimeoutS: number;
   log: (l: string) => void;
 }): Promise<QueueInpaintRunner> {
-  if (o.models.length !== 1) {
+  const [m] = o.models;
+  if (!m || o.models.length !== 1) {
     throw new UserError(
       `serve --redis: one queue serves one model, and ${o.models.length} are loaded (${o.models.map((m) => m.name).join(', ')}); give exactly one --model, the workers' model`,
     );
   }
-  const m = o.models[0]!;
   const digest = modelDigest(m.dir, m.encoder?.dir);
   const client = await QueueClient.open(o.url, o.queue, digest, { connectTimeoutS: o.connectTimeoutS, log: o.log });
   // Requests wait for a worker of this model; say so at start when none is connected (yet).

@@ -46,7 +46,8 @@ serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
   },
   async run(job, { signal, onProgress }) {
     const t0 = performance.now();
-    const items = await runChunk(model!, job, { signal, onProgress });
+    if (!model) throw new Error('a chunk was sent to a compute thread before it started');
+    const items = await runChunk(model, job, { signal, onProgress });
     return { items, seconds: (performance.now() - t0) / 1000 };
   },
 });

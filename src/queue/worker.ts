@@ -107,26 +107,10 @@ export interface RunningQueueWorker {
 
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQueueWorker> {
   const log = o.log ?? (() => {});
-  checkQueueName(o.queue);
-  const info = await checkRedis(o.redis, o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S);
-  const warn = policyWarning(o.redis, info);
-  if (warn) log(warn);
-  const modelDir = resolveCheckpointDir(o.model);
-  const encoderDir = o.encoder ? resolveEncoderDir(o.encoder) : null;
-  const digest = modelDigest(modelDir, encoderDir);
-  const concurrency = o.concurrency ?? WORKER_DEFAULTS.concurrency;
-  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir, modelName: o.model, encoderDir });
-  let backend: string;
-  let startNotice: string | undefined;
-  try {
-    backend = await threads.ready();
-    startNotice = await threads.notice();
-  } catch (e) {
-    await threads.close();
-    throw e;
-  }
+  const info = await checkQueue(o, log);
+  const t = await startThreads(o);
   const name = `${os.hostname()}:${process.pid}`;
-  const bullQueue = modelQueueName(o.queue, digest);
+  const bullQueue = modelQueueName(o.queue, t.digest);
   // For cancel marks (the BullMQ connections are its own).
   const redis = new Redis(queueConnection(o.redis));
   redis.on('error', () => {}); // the worker's 'error' handler below already reports Redis going away
@@ -134,89 +118,205 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   let handingBack = false;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const processor = chunkProcessor({
+    ...t,
+    name,
+    bullQueue,
+    redis,
+    active,
+    loop,
+    log,
+    handingBack: () => handingBack,
+  });
+  const worker = await startBullWorker(o, bullQueue, name, t.concurrency, processor, log);
+  // Where the threads' searches start (the model's encoder, or random z and why): one line.
+  if (t.startNotice) log(`notice: ${t.startNotice}`);
+  log(
+    `worker ${name} ready: model ${t.modelDir} (digest ${t.digest.slice(0, 12)}), backend ${t.backend}, concurrency ${t.concurrency}, queue '${o.queue}' (${bullQueue}) on ${redactUrl(o.redis)} (Redis ${info.version})`,
+  );
 
-  const processor = async (
-    job: Job<ChunkJob, ChunkResult>,
-    token?: string,
-    signal?: AbortSignal,
-  ): Promise<ChunkResult> => {
-    const id = job.id!;
+  const handBack = () => {
+    handingBack = true;
+    for (const ac of active.values()) ac.abort();
+  };
+  let closing: Promise<void> | null = null;
+  return {
+    name,
+    digest: t.digest,
+    queue: bullQueue,
+    modelDir: t.modelDir,
+    backend: t.backend,
+    handBack,
+    close: (graceS = WORKER_DEFAULTS.graceS) => {
+      closing ??= (async () => {
+        const timer = setTimeout(handBack, graceS * 1000);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(timer);
+          loop.disable();
+          await Promise.allSettled([t.threads.close(), redis.quit()]);
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Step 1: a valid queue name and a reachable Redis (its eviction policy warned about). */
+async function checkQueue(o: QueueWorkerOptions, log: (line: string) => void): Promise<{ version: string }> {
+  checkQueueName(o.queue);
+  const info = await checkRedis(o.redis, o.connectTimeoutS ?? DEFAULT_CONNECT_TIMEOUT_S);
+  const warn = policyWarning(o.redis, info);
+  if (warn) log(warn);
+  return info;
+}
+
+/** Step 2: the model (and encoder) resolved and digested, the compute threads started with it. */
+async function startThreads(o: QueueWorkerOptions): Promise<{
+  modelDir: string;
+  digest: string;
+  concurrency: number;
+  threads: ChunkThreads;
+  backend: string;
+  startNotice: string | undefined;
+}> {
+  const modelDir = resolveCheckpointDir(o.model);
+  const encoderDir = o.encoder ? resolveEncoderDir(o.encoder) : null;
+  const digest = modelDigest(modelDir, encoderDir);
+  const concurrency = o.concurrency ?? WORKER_DEFAULTS.concurrency;
+  const threads = new ChunkThreads(concurrency, { backend: o.backend, modelDir, modelName: o.model, encoderDir });
+  try {
+    const backend = await threads.ready();
+    const startNotice = await threads.notice();
+    return { modelDir, digest, concurrency, threads, backend, startNotice };
+  } catch (e) {
+    await threads.close();
+    throw e;
+  }
+}
+
+/** What the job processor works with. */
+interface ProcessorContext {
+  modelDir: string;
+  digest: string;
+  threads: ChunkThreads;
+  /** `host:pid`, reported with each result. */
+  name: string;
+  bullQueue: string;
+  /** For the cancel marks. */
+  redis: Redis;
+  /** Job id → its abort, for handing every running job back. */
+  active: Map<string, AbortController>;
+  loop: ReturnType<typeof monitorEventLoopDelay>;
+  log: (line: string) => void;
+  handingBack: () => boolean;
+}
+
+/** A job this worker cannot run (another format, another model): refused for good, with one line. */
+function refuseForeignJob(c: ProcessorContext, data: ChunkJob | undefined, short: string): asserts data is ChunkJob {
+  if (data?.format !== JOB_FORMAT || !Array.isArray(data.items)) {
+    c.log(`job ${short} refused: not a chunk job of format ${JOB_FORMAT}`);
+    throw new UnrecoverableError(`job format ${String(data?.format)}; this worker reads format ${JOB_FORMAT}`);
+  }
+  if (data.model !== c.digest) {
+    c.log(`job ${short} refused: it needs model ${data.model.slice(0, 12)}, this worker has ${c.digest.slice(0, 12)}`);
+    throw new UnrecoverableError(
+      `model mismatch: the job needs model ${data.model.slice(0, 12)}…, the worker ${c.name} has ${c.digest.slice(0, 12)}… (${c.modelDir}); run workers with the same --model as the batch`,
+    );
+  }
+}
+
+/** The job's cancel mark (its client went away), looked for on `poll()` and every CANCEL_POLL_MS; found → `ac` aborted. */
+function watchCancel(redis: Redis, mark: string, ac: AbortController) {
+  let cancelled = false;
+  let polling = false;
+  const poll = async () => {
+    if (polling || cancelled) return;
+    polling = true;
+    try {
+      if ((await redis.exists(mark)) === 1) {
+        cancelled = true;
+        ac.abort();
+      }
+    } catch {
+      // Redis away: look again next time.
+    } finally {
+      polling = false;
+    }
+  };
+  const poller = setInterval(() => void poll(), CANCEL_POLL_MS);
+  return {
+    poll,
+    cancelled: () => cancelled,
+    stop: () => clearInterval(poller),
+  };
+}
+
+/** The job's progress: at most every PROGRESS_MS, plus every snapshot (a one-image job's carries a preview) and the end. */
+function progressReporter(job: Job<ChunkJob, ChunkResult>, items: number) {
+  let lastIter = 0; // the last iteration the thread reported (for the log line)
+  let last = 0;
+  let chain = Promise.resolve();
+  const onProgress = (p: ThreadProgress) => {
+    lastIter = p.iter;
+    const now = performance.now();
+    const raw = items === 1 ? p.raw : undefined;
+    if (!raw && p.iter !== p.iters && now - last < PROGRESS_MS) return;
+    last = now;
+    chain = chain
+      .then(async () => {
+        const msg: ChunkProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
+        if (raw) msg.preview = b64(await encodePng(imageAt(raw, 0)));
+        await job.updateProgress(msg);
+      })
+      .catch(() => {});
+  };
+  return { onProgress, sent: () => chain, lastIter: () => lastIter };
+}
+
+/**
+ * Step 3: what runs each job — checked, watched for its cancel mark, run on a compute thread, its
+ * progress reported; it ends with its result, for good (cancelled, a UserError), back in the queue
+ * (handed back by a stopping worker) or failed for BullMQ to retry.
+ */
+function chunkProcessor(c: ProcessorContext) {
+  const { log, loop } = c;
+  return async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal): Promise<ChunkResult> => {
+    const id = job.id ?? '';
     const short = id.slice(0, 13);
     const data = job.data;
-    if (data?.format !== JOB_FORMAT || !Array.isArray(data.items)) {
-      log(`job ${short} refused: not a chunk job of format ${JOB_FORMAT}`);
-      throw new UnrecoverableError(`job format ${String(data?.format)}; this worker reads format ${JOB_FORMAT}`);
-    }
-    if (data.model !== digest) {
-      log(`job ${short} refused: it needs model ${data.model.slice(0, 12)}, this worker has ${digest.slice(0, 12)}`);
-      throw new UnrecoverableError(
-        `model mismatch: the job needs model ${data.model.slice(0, 12)}…, the worker ${name} has ${digest.slice(0, 12)}… (${modelDir}); run workers with the same --model as the batch`,
-      );
-    }
+    refuseForeignJob(c, data, short);
     const ac = new AbortController();
-    active.set(id, ac);
+    c.active.set(id, ac);
     signal?.addEventListener('abort', () => ac.abort(), { once: true });
     loop.reset();
     const t0 = performance.now();
-    // The cancel mark: looked for now (set before the job started) and every CANCEL_POLL_MS.
-    const mark = cancelKey(bullQueue, id);
-    let cancelled = false;
-    let polling = false;
-    const poll = async () => {
-      if (polling || cancelled) return;
-      polling = true;
-      try {
-        if ((await redis.exists(mark)) === 1) {
-          cancelled = true;
-          ac.abort();
-        }
-      } catch {
-        // Redis away: look again next time.
-      } finally {
-        polling = false;
-      }
-    };
-    const poller = setInterval(() => void poll(), CANCEL_POLL_MS);
-    let lastIter = 0; // the last iteration the thread reported (for the log line)
-    // Progress: at most every PROGRESS_MS, plus every snapshot (it carries a preview) and the end.
-    let last = 0;
-    let chain = Promise.resolve();
-    const onProgress = (p: ThreadProgress) => {
-      lastIter = p.iter;
-      const now = performance.now();
-      const snap = !!p.raw && data.items.length === 1;
-      if (!snap && p.iter !== p.iters && now - last < PROGRESS_MS) return;
-      last = now;
-      chain = chain
-        .then(async () => {
-          const msg: ChunkProgress = { iter: p.iter, iters: p.iters, contextual: p.contextual, prior: p.prior };
-          if (snap) msg.preview = b64(await encodePng(imageAt(p.raw!, 0)));
-          await job.updateProgress(msg as unknown as object);
-        })
-        .catch(() => {});
-    };
+    const mark = cancelKey(c.bullQueue, id);
+    const cancel = watchCancel(c.redis, mark, ac);
+    const progress = progressReporter(job, data.items.length);
     try {
-      await poll();
-      if (cancelled) throw new ChunkAborted('cancelled before it started');
-      const r = await threads.run(data, onProgress, ac.signal);
-      await chain;
+      await cancel.poll(); // set before the job started
+      if (cancel.cancelled()) throw new ChunkAborted('cancelled before it started');
+      const r = await c.threads.run(data, progress.onProgress, ac.signal);
+      await progress.sent();
       const failed = r.items.filter((x) => !x.ok).length;
       const n = data.items.length;
       log(
         `job ${short} ${n} image(s): ${n - failed} done, ${failed} failed in ${r.seconds.toFixed(1)} s (${(r.seconds / n).toFixed(2)} s/image, loop max ${(loop.max / 1e6).toFixed(0)} ms)${job.attemptsStarted > 1 ? `, run ${job.attemptsStarted}` : ''}`,
       );
-      return { format: JOB_FORMAT, items: r.items, seconds: r.seconds, worker: name, started: job.attemptsStarted };
+      return { format: JOB_FORMAT, items: r.items, seconds: r.seconds, worker: c.name, started: job.attemptsStarted };
     } catch (e) {
-      await chain;
+      await progress.sent();
       const s = ((performance.now() - t0) / 1000).toFixed(1);
-      if (e instanceof ChunkAborted && cancelled) {
+      if (e instanceof ChunkAborted && cancel.cancelled()) {
         // Nobody wants the result: end the job without one (not retried), and free the thread.
         log(
-          `job ${short} cancelled (its client went away): stopped after iteration ${lastIter} of ${data.options.iters}, ${s} s in`,
+          `job ${short} cancelled (its client went away): stopped after iteration ${progress.lastIter()} of ${data.options.iters}, ${s} s in`,
         );
         throw new UnrecoverableError(CANCELLED);
       }
-      if (e instanceof ChunkAborted && handingBack && token) {
+      if (e instanceof ChunkAborted && c.handingBack() && token) {
         // Back to waiting, untouched attempts: another worker starts it afresh.
         await job.moveToWait(token);
         log(`job ${short} handed back to the queue after ${s} s (worker stopping)`);
@@ -229,12 +329,22 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
       log(`job ${short} failed after ${s} s: ${(e as Error).message} (BullMQ retries it)`);
       throw e;
     } finally {
-      clearInterval(poller);
-      active.delete(id);
-      if (cancelled) await redis.del(mark).catch(() => {});
+      cancel.stop();
+      c.active.delete(id);
+      if (cancel.cancelled()) await c.redis.del(mark).catch(() => {});
     }
   };
+}
 
+/** Step 4: the BullMQ worker on the model's queue, its connection trouble logged once per 10 s, running. */
+async function startBullWorker(
+  o: QueueWorkerOptions,
+  bullQueue: string,
+  name: string,
+  concurrency: number,
+  processor: ReturnType<typeof chunkProcessor>,
+  log: (line: string) => void,
+): Promise<Worker<ChunkJob, ChunkResult>> {
   const worker = new Worker<ChunkJob, ChunkResult>(bullQueue, processor, {
     connection: queueConnection(o.redis),
     concurrency,
@@ -245,7 +355,6 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
     skipVersionCheck: true,
     autorun: false,
   });
-  // While Redis is away every connection reports each failed reconnect: one line per 10 s is enough.
   let lastErr = 0;
   worker.on('error', (e) => {
     const now = Date.now();
@@ -257,36 +366,5 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningQu
   );
   void worker.run().catch((e: unknown) => log(`worker stopped: ${(e as Error).message}`));
   await worker.waitUntilReady();
-  // Where the threads' searches start (the model's encoder, or random z and why): one line.
-  if (startNotice) log(`notice: ${startNotice}`);
-  log(
-    `worker ${name} ready: model ${modelDir} (digest ${digest.slice(0, 12)}), backend ${backend}, concurrency ${concurrency}, queue '${o.queue}' (${bullQueue}) on ${redactUrl(o.redis)} (Redis ${info.version})`,
-  );
-
-  const handBack = () => {
-    handingBack = true;
-    for (const ac of active.values()) ac.abort();
-  };
-  let closing: Promise<void> | null = null;
-  return {
-    name,
-    digest,
-    queue: bullQueue,
-    modelDir,
-    backend,
-    handBack,
-    close: (graceS = WORKER_DEFAULTS.graceS) => {
-      closing ??= (async () => {
-        const timer = setTimeout(handBack, graceS * 1000);
-        try {
-          await worker.close();
-        } finally {
-          clearTimeout(timer);
-          loop.disable();
-          await Promise.allSettled([threads.close(), redis.quit()]);
-        }
-      })();
-      return closing;
-    },
-  };
+  return worker;
 }

@@ -10,11 +10,11 @@ import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest 
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
-import type { ModelInfo } from './api.js';
+import type { ModelInfo } from '../protocol/api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import type { EncoderManifest } from '../encoder/manifest.js';
 
-export type { ModelInfo } from './api.js';
+export type { ModelInfo } from '../protocol/api.js';
 
 export interface ServedModel {
   /** URL-safe name, unique on the server. */
@@ -99,8 +99,14 @@ export async function loadServedModels(
     let name = safeName(path.basename(path.resolve(ref)));
     for (let k = 2; taken.has(name); k++) name = `${safeName(path.basename(path.resolve(ref)))}-${k}`;
     taken.add(name);
-    const [, h, , c] = checkpoint.generator.outputs[0]!.shape as number[];
-    const nz = checkpoint.generator.inputs[0]!.shape[1] as number;
+    // G: [N, nz] → [N, H, W, C].
+    const [, h, , c] = checkpoint.generator.outputs[0]?.shape ?? [];
+    const nz = checkpoint.generator.inputs[0]?.shape[1];
+    if (typeof h !== 'number' || typeof c !== 'number' || typeof nz !== 'number') {
+      checkpoint.generator.dispose();
+      checkpoint.critic.dispose();
+      throw new UserError(`model '${ref}': its generator does not map [N, nz] to [N, H, W, C] images`);
+    }
     // The model's encoder, refused (with a notice; the model is served without it) when it was
     // trained for another generator.
     let encoder: ServedModel['encoder'] = null;
@@ -125,8 +131,8 @@ export async function loadServedModels(
       name,
       dir: path.resolve(dir),
       manifest: checkpoint.manifest,
-      size: h!,
-      channels: c!,
+      size: h,
+      channels: c,
       nz,
       samples: listSamples(dir),
       encoder,

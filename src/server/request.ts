@@ -32,9 +32,8 @@ import { UserError } from '../util/errors.js';
 import { DEFAULT_MASK_CONVENTION, MASK_CONVENTIONS, holeWarning, type MaskConvention } from '../masks/convention.js';
 import { formatZodError } from '../util/zod_error.js';
 import type { ServedModel } from './models.js';
-import type { Resize } from './api.js';
-
-export type { Resize } from './api.js';
+import type { Resize } from '../protocol/api.js';
+import { resizeOf } from '../protocol/convert.js';
 
 /** A user error with an HTTP status. */
 export class HttpError extends UserError {
@@ -132,10 +131,11 @@ const DATA_URL = /^data:(image\/[a-z]+);base64,([A-Za-z0-9+/]+={0,2})$/;
 export function decodeDataUrl(s: string, what: string, types: readonly string[] = IMAGE_MIME_TYPES): Uint8Array {
   const head = /^data:([^;,]*)[;,]/.exec(s);
   if (!head) throw new HttpError(400, `${what} is not a data URL (expected data:image/png;base64,…)`);
-  if (!types.includes(head[1]!)) throw new HttpError(400, `${what} has type '${head[1]}' (valid: ${types.join(', ')})`);
-  const m = DATA_URL.exec(s);
-  if (!m || m[2]!.length % 4 !== 0) throw new HttpError(400, `${what} is not valid base64`);
-  return new Uint8Array(Buffer.from(m[2]!, 'base64'));
+  const type = head[1] ?? '';
+  if (!types.includes(type)) throw new HttpError(400, `${what} has type '${type}' (valid: ${types.join(', ')})`);
+  const base64 = DATA_URL.exec(s)?.[2];
+  if (!base64 || base64.length % 4 !== 0) throw new HttpError(400, `${what} is not valid base64`);
+  return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
 /** A missing field of the body: the image gets a hint at the expected form. */
@@ -241,13 +241,12 @@ export async function prepareInputs(
   // The same plans the worker's inpaintImages makes (fit.ts), reported before the search starts.
   const fit = options.fit ?? fitFor(options, model);
   const plans = fit === 'crop' ? planCrops(mask, to) : [planFit(from, to, 'whole')];
-  const regions = plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
   return {
     model,
     image,
     mask,
     options,
-    resize: { from, to, fit, regions, resized: plans.some((p) => p.resized) },
+    resize: resizeOf(from, to, fit, plans),
     maskConvention: convention,
     ...(warning ? { warning } : {}),
   };

@@ -6,32 +6,18 @@
  * terminate it when a job overruns its time limit mid-iteration.
  *
  * Messages: the ThreadPool protocol (src/util/thread_pool_node.ts); a job is an InpaintJob, its
- * result a WorkerResult (src/server/pool.ts).
+ * result a WorkerResult (runner.ts), converted as on every surface (src/protocol/convert.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { loadEncoder } from '../encoder/checkpoint.js';
-import type { InpaintOptions } from '../inpaint/options.js';
 import type { InpaintProgress } from '../inpaint/search.js';
+import { completedImage } from '../protocol/convert.js';
 import { UserError } from '../util/errors.js';
 import { serveThread } from '../util/thread_pool_node.js';
-import type { ImageBatch, Mask } from '../types.js';
-import type { WorkerResult } from './pool.js';
-
-export interface WorkerInit {
-  backend: string;
-  /** `encoder`: the model's encoder folder (already checked against its generator), or null. */
-  models: { name: string; dir: string; encoder?: string | null }[];
-}
-
-export interface InpaintJob {
-  model: string;
-  image: ImageBatch;
-  mask: Mask;
-  options: InpaintOptions;
-}
+import type { InpaintJob, WorkerInit, WorkerResult } from './runner.js';
 
 const models = new Map<string, Checkpoint & { encoder: tf.LayersModel | null }>();
 serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
@@ -52,16 +38,8 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
     if (!model) throw new UserError(`unknown model '${job.model}'`);
     // The upload at its own size: fitted to the model and brought back (fit.ts), as the CLI does.
     const [r] = await inpaintImages(model, [job.image], [job.mask], job.options, { signal, onProgress });
-    if (r!.error) throw new UserError(r!.error);
-    const losses = r!.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 }; // no hole: no search
-    return {
-      masked: r!.masked,
-      raw: r!.raw,
-      composite: r!.composite,
-      blended: r!.blended,
-      losses,
-      ...(r!.domain ? { domain: r!.domain } : {}),
-    };
+    if (!r) throw new Error('inpaintImages returned no result for one image');
+    return completedImage(r);
   },
   tensors: () => tf.memory().numTensors,
 });

@@ -23,8 +23,10 @@ import { checkEncoderFor, parseEncoderManifest } from '../encoder/manifest.js';
 import { encoderFill } from '../encoder/model.js';
 import type { ImageBatch, Mask } from '../types.js';
 import { DEFAULT_MASK_CONVENTION, maskToGrey, type MaskConvention } from '../masks/convention.js';
-import type { ModelInfoLite, InpaintOutcome } from './types.js';
+import type { InpaintOutcome, ModelInfo, ProgressData } from '../protocol/api.js';
+import { completedImage, modelTraits, resizeOf, resultData } from '../protocol/convert.js';
 import { availableBackends, type BackendChoice, type BrowserBackend } from './backends.js';
+import { context2d } from './canvas.js';
 
 let current: { kind: BrowserBackend; ready: Promise<string> } | null = null;
 let wasmPathsSet = false;
@@ -66,8 +68,10 @@ export async function initBrowserBackend(choice: BackendChoice = 'auto'): Promis
         if (current?.ready === ready) current = null;
       });
     }
+    const ready = current?.ready;
+    if (!ready) continue;
     try {
-      return await current!.ready;
+      return await ready;
     } catch (e) {
       last = e;
     }
@@ -79,7 +83,7 @@ const models = new Map<string, Promise<{ generator: tf.LayersModel; critic: tf.L
 const encoders = new Map<string, Promise<tf.LayersModel>>();
 
 /** Models are kept per backend (`backend:name`): their weights live on the backend they were loaded on. */
-function loadModels(info: ModelInfoLite) {
+function loadModels(info: ModelInfo) {
   const key = `${tf.getBackend()}:${info.name}`;
   let m = models.get(key);
   if (!m) {
@@ -93,9 +97,10 @@ function loadModels(info: ModelInfoLite) {
 }
 
 /** The model's encoder with plain TF.js, refused unless its manifest names this generator's digest (checked here too). */
-function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise<tf.LayersModel> {
-  const e = info.encoder!,
+function loadEncoderFor(info: ModelInfo, generator: tf.LayersModel): Promise<tf.LayersModel> {
+  const e = info.encoder,
     key = `${tf.getBackend()}:${info.name}`;
+  if (!e) return Promise.reject(new Error(`model '${info.name}' has no encoder`));
   let p = encoders.get(key);
   if (!p) {
     p = (async () => {
@@ -112,7 +117,7 @@ function loadEncoderFor(info: ModelInfoLite, generator: tf.LayersModel): Promise
 
 /** All pixels of a canvas (canvas only decodes; cropping and resizing are fitToModel's, as on the server). */
 function pixelsOf(src: HTMLCanvasElement): ImageData {
-  return src.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, src.width, src.height);
+  return context2d(src, { willReadFrequently: true }).getImageData(0, 0, src.width, src.height);
 }
 
 /** RGBA pixels → [1, H, W, channels] in [0,1]; grey = Rec. 601 luma. */
@@ -145,7 +150,7 @@ export function batchToDataUrl(b: { data: Float32Array; height: number; width: n
   const c = document.createElement('canvas');
   c.width = b.width;
   c.height = b.height;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   const img = ctx.createImageData(b.width, b.height);
   for (let i = 0; i < b.width * b.height; i++) {
     for (let k = 0; k < 3; k++)
@@ -159,14 +164,14 @@ export function batchToDataUrl(b: { data: Float32Array; height: number; width: n
 }
 
 export interface BrowserRunArgs {
-  info: ModelInfoLite;
+  info: ModelInfo;
   image: HTMLCanvasElement;
   /** Painted mask: opaque = hole. Same size as `image`. */
   mask: HTMLCanvasElement;
   /** The convention of the mask returned (the server's `maskConvention`) [hole-white]. */
   maskConvention?: MaskConvention;
   options: Partial<InpaintOptions>;
-  onProgress(p: { iter: number; iters: number; contextual: number; prior: number; preview?: string }): void;
+  onProgress(p: ProgressData): void;
   signal: AbortSignal;
   /** TF.js backend: auto = the fastest this browser has (WebGPU, WebGL, wasm). */
   backend?: BackendChoice;
@@ -184,7 +189,7 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
     to = { width: s, height: s };
   // The options every surface resolves (src/inpaint/surface.ts): defaults per start, the model's fit
   // (crop for a model trained on crops, as on the server).
-  const { options: o } = resolveRequest(a.options, { hasEncoder: !!net.encoder, crop: a.info.fit === 'crop' ? 1 : 0 });
+  const { options: o, start } = resolveRequest(a.options, { ...modelTraits(a.info), hasEncoder: !!net.encoder });
   const fit = o.fit,
     iters = o.iters;
   // The server's policy (src/inpaint/fit.ts via inpaintImages): the upload at its own size, fitted
@@ -192,7 +197,8 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
   const full = toBatch(pixelsOf(a.image), a.info.channels),
     fullMask = toMask(pixelsOf(a.mask));
   const fitted = fitToModel(full, fullMask, to, fit);
-  const [image, mask] = [fitted.images[0]!, fitted.masks[0]!];
+  const [image, mask] = [fitted.images[0], fitted.masks[0]];
+  if (!image || !mask) throw new Error('the image could not be fitted to the model');
   // Losses are read back (a device sync on WebGL/WebGPU) only at the ~20 progress updates, the
   // server's preview cadence; the result is the same as reading every iteration (search.ts).
   const every = previewEvery(iters);
@@ -222,26 +228,22 @@ export async function inpaintInBrowser(a: BrowserRunArgs): Promise<InpaintOutcom
         }),
     },
   );
-  if (r!.error) throw new Error(r!.error);
-  const regions = r!.plans.map(({ crop: { left, top, width, height } }) => ({ left, top, width, height }));
-  return {
+  if (!r) throw new Error('inpaintImages returned no result for one image');
+  // The same conversion as the server's worker threads and the queue (src/protocol/convert.ts).
+  const convention = a.maskConvention ?? DEFAULT_MASK_CONVENTION;
+  const maskImage = {
+    data: maskToGrey(fullMask, convention),
+    height: fullMask.height,
+    width: fullMask.width,
+    channels: 1,
+  };
+  const data = await resultData(completedImage(r), batchToDataUrl, {
     input: batchToDataUrl(full),
-    mask: batchToDataUrl({
-      data: maskToGrey(fullMask, a.maskConvention ?? DEFAULT_MASK_CONVENTION),
-      height: fullMask.height,
-      width: fullMask.width,
-      channels: 1,
-    }),
-    maskConvention: a.maskConvention ?? DEFAULT_MASK_CONVENTION,
-    masked: batchToDataUrl(r!.masked),
-    raw: batchToDataUrl(r!.raw),
-    composite: batchToDataUrl(r!.composite),
-    blended: batchToDataUrl(r!.blended),
-    losses: r!.losses ?? { contextual: 0, prior: 0, total: 0, restart: 0 },
-    resize: { from: { width: full.width, height: full.height }, to, fit, regions, resized: r!.resized },
+    mask: batchToDataUrl(maskImage),
+    maskConvention: convention,
+    resize: resizeOf({ width: full.width, height: full.height }, to, fit, r.plans),
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
-    start: net.encoder && a.options.init !== 'random' ? 'encoder' : 'random',
-    domain: r!.domain ?? null,
-  };
+  });
+  return { ...data, start };
 }

@@ -5,7 +5,7 @@
  * toggle, and the live ETA. main.ts owns the image, the mask and their undo history; it hands this
  * module what it needs through `EditorHost`.
  */
-import type { InpaintOutcome } from './types.js';
+import type { InpaintOutcome } from '../protocol/api.js';
 import { EtaClock, fmtDuration } from '../util/eta.js';
 
 export interface EditorHost {
@@ -147,8 +147,8 @@ export function installEditor(host: EditorHost): void {
       // The blob as a promise: Safari wants the write started inside the click, before any await.
       const blob = fetch(c.url).then((r) => r.blob());
       await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
-      const size = host.result()!.resize.from;
-      host.status(`copied the ${c.what} result (${size.width}×${size.height} PNG) to the clipboard`);
+      const size = host.result()?.resize.from;
+      host.status(`copied the ${c.what} result${size ? ` (${size.width}×${size.height} PNG)` : ''} to the clipboard`);
     } catch (e) {
       host.status(
         `the browser refused to copy the image: ${(e as Error).message || (e as Error).name}; use Download PNG instead`,

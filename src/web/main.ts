@@ -14,12 +14,26 @@ import { makeMask } from '../masks/masks.js';
 import { maskToGrey, type MaskConvention } from '../masks/convention.js';
 import { fitMask, planFit } from '../inpaint/fit.js';
 import { zipStore } from '../util/zip.js';
-import { INPAINT_BOUNDS, resolveInpaintOptions } from '../inpaint/options.js';
+import {
+  DEFAULT_INPAINT,
+  INIT_KINDS,
+  INPAINT_BOUNDS,
+  resolveInpaintOptions,
+  type InitKind,
+} from '../inpaint/options.js';
 import { IMAGE_FORMATS_TEXT, IMAGE_MIME_TYPES } from '../inpaint/surface.js';
 import { sseParser } from './sse.js';
-import type { InpaintOutcome, ModelInfoLite, ServerConfig } from './types.js';
+import {
+  decodeEvent,
+  type InpaintOutcome,
+  type ModelInfo,
+  type ProgressData,
+  type ServerConfig,
+} from '../protocol/api.js';
+import { formDefaults } from '../protocol/convert.js';
 import { availableBackends, BACKEND_LABELS, type BackendChoice, type BrowserBackend } from './backends.js';
 import { installEditor, LiveEta, wheelZooms } from './editor.js';
+import { context2d } from './canvas.js';
 
 /**
  * The largest image the page works at, pixels: the server's limit (`serve --max-pixels`, the CLI's
@@ -92,7 +106,7 @@ const el = {
   compare: $('compare'),
 };
 
-let models: ModelInfoLite[] = [];
+let models: ModelInfo[] = [];
 let config: ServerConfig | null = null;
 let hasImage = false;
 let running: AbortController | null = null;
@@ -114,7 +128,7 @@ const status = (msg: string, error = false) => {
   el.status.classList.toggle('error', error);
 };
 const currentModel = () => models.find((m) => m.name === el.model.value);
-const maskCtx = () => el.mask.getContext('2d', { willReadFrequently: true })!;
+const maskCtx = () => context2d(el.mask, { willReadFrequently: true });
 /** How every mask the page shows, downloads and sends marks the hole (src/masks/convention.ts); the painted canvas is always opaque = hole. */
 const convention = () => el.maskConvention.value as MaskConvention;
 
@@ -145,7 +159,7 @@ function setImage(img: CanvasImageSource, w: number, h: number): string {
     H = Math.max(1, Math.round(h * k));
   el.image.width = W;
   el.image.height = H;
-  const ctx = el.image.getContext('2d')!;
+  const ctx = context2d(el.image);
   ctx.fillStyle = '#fff'; // transparency is completed on white, as the server does
   ctx.fillRect(0, 0, W, H);
   ctx.imageSmoothingQuality = 'high';
@@ -199,13 +213,13 @@ function drawMaskPreview(): void {
   const c = el.maskPreview;
   c.width = m.size;
   c.height = m.size;
-  const img = c.getContext('2d')!.createImageData(m.size, m.size);
+  const img = context2d(c).createImageData(m.size, m.size);
   const grey = maskToGrey(small, convention());
   for (let i = 0; i < small.data.length; i++) {
     const v = grey[i]! * 255;
     img.data.set([v, v, v, 255], i * 4);
   }
-  c.getContext('2d')!.putImageData(img, 0, 0);
+  context2d(c).putImageData(img, 0, 0);
   fig.hidden = false;
 }
 
@@ -221,9 +235,7 @@ function snapshot(withImage: boolean): Snapshot {
   return withImage
     ? {
         mask,
-        image: el.image
-          .getContext('2d', { willReadFrequently: true })!
-          .getImageData(0, 0, el.image.width, el.image.height),
+        image: context2d(el.image, { willReadFrequently: true }).getImageData(0, 0, el.image.width, el.image.height),
       }
     : { mask };
 }
@@ -243,7 +255,7 @@ function undoRedo(from: Snapshot[], to: Snapshot[]): void {
   if (prev.image) {
     if (prev.image.width !== el.image.width || prev.image.height !== el.image.height)
       resizeCanvases(prev.image.width, prev.image.height);
-    el.image.getContext('2d')!.putImageData(prev.image, 0, 0);
+    context2d(el.image).putImageData(prev.image, 0, 0);
   }
   maskCtx().putImageData(prev.mask, 0, 0);
   maskChanged(prev.image ? 'the image' : 'the mask');
@@ -268,7 +280,7 @@ async function continueFrom(url: string): Promise<void> {
   pushUndo(true);
   if (img.naturalWidth !== el.image.width || img.naturalHeight !== el.image.height)
     resizeCanvases(img.naturalWidth, img.naturalHeight);
-  const ctx = el.image.getContext('2d')!;
+  const ctx = context2d(el.image);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, el.image.width, el.image.height);
   ctx.drawImage(img, 0, 0, el.image.width, el.image.height);
@@ -320,7 +332,7 @@ function maskPng(): string {
   const c = document.createElement('canvas');
   c.width = el.mask.width;
   c.height = el.mask.height;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   const src = maskCtx().getImageData(0, 0, c.width, c.height);
   const out = ctx.createImageData(c.width, c.height);
   for (let i = 0; i < c.width * c.height; i++) {
@@ -575,19 +587,30 @@ function showModel(): void {
   showStartDefaults();
 }
 
-/** The start the chosen model and `start` select give (the library's startFor, without its error). */
-function chosenStart(): 'encoder' | 'random' {
-  return currentModel()?.encoder && el.init.value !== 'random' ? 'encoder' : 'random';
+/** The start choice of the form (the select's values are the schema's INIT_KINDS). */
+function chosenInit(): InitKind {
+  const v = el.init.value;
+  return (INIT_KINDS as readonly string[]).includes(v) ? (v as InitKind) : 'auto';
 }
 
-/** Iterations and restarts default per start (the server's from random z, the encoder's from its z). */
+/** The start the chosen model and `start` select give, as the server resolves it (src/protocol/convert.ts). */
+function chosenStart(): 'encoder' | 'random' {
+  const m = currentModel();
+  return m ? formDefaults(m, chosenInit()).start : 'random';
+}
+
+/**
+ * The form's iterations and restarts: what the server resolves a request giving only the start to,
+ * for this model (the options schema's defaults per start, src/protocol/convert.ts formDefaults) —
+ * the page keeps no defaults of its own.
+ */
 function showStartDefaults(): void {
   const m = currentModel();
-  const enc = el.init.querySelector<HTMLOptionElement>('option[value="encoder"]')!;
-  enc.disabled = !m?.encoder;
-  if (enc.disabled && el.init.value === 'encoder') el.init.value = 'auto';
-  if (!config) return;
-  const d = chosenStart() === 'encoder' ? config.defaults.encoder : config.defaults;
+  const enc = el.init.querySelector<HTMLOptionElement>('option[value="encoder"]');
+  if (enc) enc.disabled = !m?.encoder;
+  if (!m?.encoder && el.init.value === 'encoder') el.init.value = 'auto';
+  if (!m) return;
+  const { options: d } = formDefaults(m, chosenInit());
   el.iters.value = String(d.iters);
   el.restarts.value = String(d.restarts);
 }
@@ -609,13 +632,7 @@ el.uploadButton.addEventListener('click', () => el.upload.click());
 
 // ---------------------------------------------------------------- inpainting
 
-interface Progress {
-  iter: number;
-  iters: number;
-  contextual: number;
-  prior: number;
-  preview?: string;
-}
+type Progress = ProgressData;
 
 /** Where the running job's search started (shown with the first preview: the encoder's one-pass fill). */
 let runStart: 'encoder' | 'random' = 'random';
@@ -648,7 +665,7 @@ function options() {
 }
 
 /** POST /api/inpaint and follow its SSE stream until `result` or `error`. */
-async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+async function inpaintOnServer(m: ModelInfo, signal: AbortSignal): Promise<InpaintOutcome> {
   const body = JSON.stringify({
     model: m.name,
     image: el.image.toDataURL('image/png'),
@@ -674,18 +691,32 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
   }
   let outcome: InpaintOutcome | null = null;
   let failure: string | null = null;
-  const feed = sseParser((event, data) => {
-    const d = JSON.parse(data);
-    if (event === 'queued') status(`waiting: ${d.position} in line`);
-    else if (event === 'start') {
-      runStart = d.start === 'encoder' ? 'encoder' : 'random';
-      status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
-      el.resizeNote.textContent = d.resize.resized
-        ? `${d.resize.from.width}×${d.resize.from.height}, completed at the model's ${d.resize.to.width}×${d.resize.to.height} (${d.resize.fit === 'crop' ? `${d.resize.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size`
-        : '';
-    } else if (event === 'progress') showProgress(d as Progress);
-    else if (event === 'result') outcome = { ...(d as InpaintOutcome), start: runStart };
-    else if (event === 'error') failure = d.error as string;
+  const feed = sseParser((name, data) => {
+    const e = decodeEvent(name, data);
+    if (!e) return; // an event this page does not know
+    switch (e.event) {
+      case 'queued':
+        status(`waiting: ${e.data.position} in line`);
+        break;
+      case 'start': {
+        runStart = e.data.start;
+        status(`inpainting on the server${runStart === 'encoder' ? ", from the encoder's z" : ''}…`);
+        const z = e.data.resize;
+        el.resizeNote.textContent = z.resized
+          ? `${z.from.width}×${z.from.height}, completed at the model's ${z.to.width}×${z.to.height} (${z.fit === 'crop' ? `${z.regions.length} crop(s) around the holes` : 'whole image, aspect kept'}); the result has the upload's size`
+          : '';
+        break;
+      }
+      case 'progress':
+        showProgress(e.data);
+        break;
+      case 'result':
+        outcome = { ...e.data, start: runStart };
+        break;
+      case 'error':
+        failure = e.data.error;
+        break;
+    }
   });
   const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
@@ -698,7 +729,7 @@ async function inpaintOnServer(m: ModelInfoLite, signal: AbortSignal): Promise<I
   return outcome;
 }
 
-async function inpaintHere(m: ModelInfoLite, signal: AbortSignal): Promise<InpaintOutcome> {
+async function inpaintHere(m: ModelInfo, signal: AbortSignal): Promise<InpaintOutcome> {
   const choice = el.browserBackend.value as BackendChoice;
   status(`loading TF.js (${choice === 'auto' ? 'the fastest backend here' : BACKEND_LABELS[choice]}) and the model…`);
   const { inpaintInBrowser, initBrowserBackend } = await import('./compute.js');
@@ -760,13 +791,14 @@ function showResult(r: InpaintOutcome): void {
   el.domainBanner.textContent = r.domain?.unlike
     ? (r.domain.message ?? 'this image looks unlike what the model was trained on')
     : '';
+  const expects = currentModel()?.expects;
   el.domainVerdict.hidden = !r.domain;
   el.domainVerdict.classList.toggle('unlike', !!r.domain?.unlike);
   el.domainVerdict.textContent = !r.domain
     ? ''
     : r.domain.unlike
       ? `⚠ ${r.domain.message ?? 'this image looks unlike what the model was trained on'}`
-      : `✓ this image looks like what the model was trained on${currentModel()?.expects ? ` (${currentModel()!.expects})` : ''}`;
+      : `✓ this image looks like what the model was trained on${expects ? ` (${expects})` : ''}`;
 }
 
 function updateCompare(): void {
@@ -788,7 +820,7 @@ async function invertedPng(url: string): Promise<string> {
   const c = document.createElement('canvas');
   c.width = img.naturalWidth;
   c.height = img.naturalHeight;
-  const ctx = c.getContext('2d')!;
+  const ctx = context2d(c);
   ctx.drawImage(img, 0, 0);
   const d = ctx.getImageData(0, 0, c.width, c.height);
   for (let i = 0; i < d.data.length; i += 4) for (let k = 0; k < 3; k++) d.data[i + k] = 255 - d.data[i + k]!;
@@ -934,20 +966,20 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('.tab'))
 // ---------------------------------------------------------------- start
 
 async function start(): Promise<void> {
-  [config, models] = await Promise.all([getJson<ServerConfig>('api/config'), getJson<ModelInfoLite[]>('api/models')]);
+  [config, models] = await Promise.all([getJson<ServerConfig>('api/config'), getJson<ModelInfo[]>('api/models')]);
   for (const k of config.maskKinds) {
     const o = new Option(k.kind, k.kind);
     o.title = k.describe;
     el.maskKind.add(o);
   }
-  el.iters.value = String(config.defaults.iters);
   el.iters.max = String(config.limits.maxIters);
-  el.restarts.value = String(config.defaults.restarts);
   el.restarts.max = String(config.limits.maxRestarts);
-  el.lambda.value = String(config.defaults.lambda);
   el.lambda.max = String(INPAINT_BOUNDS.lambda);
   for (const m of models) el.model.add(new Option(m.name, m.name));
-  el.init.value = config.defaults.init;
+  // The schema's defaults; iterations and restarts per model and start (showModel → showStartDefaults).
+  el.init.value = DEFAULT_INPAINT.init;
+  el.lambda.value = String(DEFAULT_INPAINT.lambda);
+  el.blend.value = DEFAULT_INPAINT.blend;
   showModel();
   if (config.run) $('tab-training').hidden = false;
   const first = currentModel()?.samples[0];
