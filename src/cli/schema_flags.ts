@@ -55,6 +55,7 @@ function valueName(f: FieldInfo): string {
 }
 
 const COL = 25;
+const NBSP = '\u00a0';
 const WIDTH = 100;
 
 /** `head` then `text` word-wrapped at WIDTH columns, continuation lines indented to COL. */
@@ -87,7 +88,12 @@ export function helpLines(
         : f.default === null
           ? 'from the loss'
           : JSON.stringify(f.default).replace(/^"(.*)"$/, '$1'));
-    return wrapHelp(`  --${f.flag}${vn ? ` ${vn}` : ''}`, `${f.description}${d ? ` [default: ${d}]` : ''}`);
+    // A short default stays on one line with its '[default:' (NBSP while wrapping: no break inside).
+    const def = d ? ` [default: ${d}]` : '';
+    const keep = d.length <= 20 ? def.replace(/(?<=.) /g, NBSP) : def;
+    return wrapHelp(`  --${f.flag}${vn ? ` ${vn}` : ''}`, `${f.description}${keep}`).map((l) =>
+      l.replaceAll(NBSP, ' '),
+    );
   });
 }
 
