@@ -34,6 +34,8 @@ import {
   type ChunkJob,
   type ChunkProgress,
   type ChunkResult,
+  asChunkProgress,
+  asChunkResult,
 } from './protocol.js';
 
 export const EVENTS_MAX_LEN = 1000;
@@ -144,14 +146,15 @@ export class QueueClient {
     readonly info: RedisInfo,
     private readonly log: (l: string) => void,
   ) {
-    events.on('completed', ({ jobId, returnvalue }) =>
-      this.onFinished(jobId, returnvalue as unknown as ChunkResult, null),
-    );
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const r = asChunkResult(returnvalue);
+      this.onFinished(jobId, r, r ? null : 'the worker returned no chunk result');
+    });
     events.on('failed', ({ jobId, failedReason }) => this.onFinished(jobId, null, failedReason));
     events.on('progress', ({ jobId, data }) => {
       const e = this.entries.get(jobId);
-      if (e && data && typeof data === 'object')
-        for (const w of e.waiters) w.onProgress?.(data as unknown as ChunkProgress);
+      const p = asChunkProgress(data);
+      if (e && p) for (const w of e.waiters) w.onProgress?.(p);
     });
     const onErr = (err: Error) => {
       const now = Date.now();

@@ -118,6 +118,32 @@ export interface ChunkProgress {
   preview?: string;
 }
 
+/**
+ * A finished job's return value as BullMQ's events hand it over (typed a string there; the parsed
+ * object at run time, or its JSON text): the ChunkResult, or null when it is not one.
+ */
+export function asChunkResult(v: unknown): ChunkResult | null {
+  const o = typeof v === 'string' ? safeJson(v) : v;
+  return o !== null && typeof o === 'object' && Array.isArray((o as { items?: unknown }).items)
+    ? (o as ChunkResult)
+    : null;
+}
+
+/** A job's progress as BullMQ's events hand it over (a number or an object): the ChunkProgress, or null. */
+export function asChunkProgress(v: unknown): ChunkProgress | null {
+  return v !== null && typeof v === 'object' && typeof (v as { iter?: unknown }).iter === 'number'
+    ? (v as ChunkProgress)
+    : null;
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}
+
 export const b64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 export const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
