@@ -29,6 +29,7 @@ import {
   loadEncoderOptimizer,
   ENCODER_LAYOUT,
 } from './checkpoint.js';
+import { definedKeys } from '../util/defined.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
 export const VAL_MASK_KINDS = [
@@ -348,9 +349,8 @@ export async function trainEncoder(
         ...(ckpt ? { ckpt } : {}),
         what: 'encoder training',
         unit: 'step',
-        ...(opts.signal ? { signal: opts.signal } : {}),
         log,
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...definedKeys({ signal: opts.signal, onProgress: opts.onProgress }),
       },
       {
         step: () => {

@@ -13,6 +13,7 @@ import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from '../protocol/api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import type { EncoderManifest } from '../encoder/manifest.js';
+import { definedKeys } from '../util/defined.js';
 
 export type { ModelInfo } from '../protocol/api.js';
 
@@ -180,7 +181,7 @@ export function publicManifest(man: Manifest | EncoderManifest | Record<string, 
       channels,
       nz,
       ...(typeof model === 'string' ? { model: publicData(model) } : {}),
-      ...(step !== undefined ? { step } : {}),
+      ...definedKeys({ step }),
     };
   }
   const config = m.config;
@@ -226,8 +227,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
       criticNorm: man.config.criticNorm,
       library: man.library,
       createdAt: man.createdAt,
-      ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
-      ...(man.metrics ? { metrics: man.metrics } : {}),
+      ...definedKeys({ trainSeconds: man.trainSeconds, metrics: man.metrics }),
     },
     ...(man.domain ? { expects: man.domain.expects, domain: man.domain } : {}),
   };

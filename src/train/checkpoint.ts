@@ -27,6 +27,7 @@ import { readManifest } from './manifest.js';
 import { inspectCheckpoint, fileDigests, type CheckpointLayout } from './verify.js';
 import { RunDir } from './run_dir.js';
 import { saveOptimizer, loadOptimizer } from './optimizer_state.js';
+import { definedKeys } from '../util/defined.js';
 
 export { saveOptimizer, loadOptimizer };
 
@@ -173,7 +174,7 @@ export function listShippedModels(): string[] {
 export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
   if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
   if (new RunDir(ref).hasCheckpointsDir()) {
-    const last = newestIntactCheckpoint(ref, { optimizer: false, ...(onNotice ? { onNotice } : {}) });
+    const last = newestIntactCheckpoint(ref, { optimizer: false, ...definedKeys({ onNotice }) });
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
     return last;
   }

@@ -22,6 +22,7 @@ import { svgPlot, smooth } from '../io/plot.js';
 import { activeBackend } from '../backends/index.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
+import { definedKeys } from '../util/defined.js';
 
 export interface Progress extends StatLine {
   iters: number;
@@ -417,9 +418,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         ...(ckpt ? { ckpt } : {}),
         what: 'training',
         unit: 'iteration',
-        ...(opts.signal ? { signal: opts.signal } : {}),
         log,
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...definedKeys({ signal: opts.signal, onProgress: opts.onProgress }),
       },
       {
         step: iteration.step,
