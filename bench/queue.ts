@@ -32,6 +32,7 @@ import { queueConnection } from '../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../src/testing/redis.js';
 import { makeQueueFixture, spawnWorker, readTree, type WorkerProc } from '../src/testing/queue_fixture.js';
 import { MODELS_DIR } from '../src/io/paths.js';
+import { disposeModel } from '../src/models/index.js';
 
 const MODEL = 'fashion-mnist';
 
@@ -136,8 +137,7 @@ async function sweep(backend: string, reps: number, out: Record<string, unknown>
     rows.push(row);
     console.log(`  ${String(c).padStart(5)}   wall: ${cells[0]}   cpu: ${cells[1]}`);
   }
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   fs.rmSync(dir, { recursive: true, force: true });
   out.sweep = rows;
 }

@@ -53,6 +53,7 @@ import {
 export { DEFAULT_WINDOW, DEFAULT_WORKER_TIMEOUT_S } from './executors.js';
 export type { BatchProgress, ImageRecord, ImageStatus } from './ledger.js';
 import { b64, unb64, DEFAULT_QUEUE, type MaskSpec } from './protocol.js';
+import { disposeModel } from '../models/index.js';
 
 /**
  * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
@@ -167,8 +168,7 @@ async function planStart(
       notice = a.notice;
       model = a.model;
     } catch (e) {
-      ck.generator.dispose();
-      ck.critic.dispose();
+      disposeModel(ck);
       throw e;
     }
   }
@@ -342,9 +342,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const plan = await planBatch(spec, chunk, load, log);
   log(`notice: ${plan.startNotice}`);
   if (spec.redis && plan.model) {
-    plan.model.generator.dispose();
-    plan.model.critic.dispose();
-    plan.model.encoder?.dispose();
+    disposeModel(plan.model);
     plan.model = null;
   }
   fs.mkdirSync(spec.out, { recursive: true });

@@ -12,6 +12,7 @@ import type { BatchLedger, Plan } from './ledger.js';
 import { DEFAULT_QUEUE, type ItemResult } from './protocol.js';
 import { runChunk } from './seam.js';
 import { definedKeys } from '../util/defined.js';
+import { disposeModel } from '../models/index.js';
 
 /** How a run of the chunks ended: interrupted (the signal), or stopped (queue: no worker of the model) with its line. */
 export interface ExecutorEnd {
@@ -84,9 +85,7 @@ export function inProcessExecutor(load: () => Promise<Checkpoint & InpaintModel>
           ledger.progress();
         }
       } finally {
-        ck.generator.dispose();
-        ck.critic.dispose();
-        ck.encoder?.dispose();
+        disposeModel(ck);
       }
       return { interrupted, stopped: null };
     },

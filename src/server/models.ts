@@ -14,6 +14,7 @@ import type { ModelInfo } from '../protocol/api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import type { EncoderManifest } from '../encoder/manifest.js';
 import { definedKeys } from '../util/defined.js';
+import { disposeModel } from '../models/index.js';
 
 export type { ModelInfo } from '../protocol/api.js';
 
@@ -104,8 +105,7 @@ export async function loadServedModels(
     const [, h, , c] = checkpoint.generator.outputs[0]?.shape ?? [];
     const nz = checkpoint.generator.inputs[0]?.shape[1];
     if (typeof h !== 'number' || typeof c !== 'number' || typeof nz !== 'number') {
-      checkpoint.generator.dispose();
-      checkpoint.critic.dispose();
+      disposeModel(checkpoint);
       throw new UserError(`model '${ref}': its generator does not map [N, nz] to [N, H, W, C] images`);
     }
     // The model's encoder, refused (with a notice; the model is served without it) when it was
@@ -119,15 +119,13 @@ export async function loadServedModels(
         encoder = { dir: path.resolve(encDir), digest: e.manifest.generator.digest };
       } catch (e) {
         if (!(e instanceof UserError) || encoderRef) {
-          checkpoint.generator.dispose();
-          checkpoint.critic.dispose();
+          disposeModel(checkpoint);
           throw e;
         }
         notice(`model '${name}' is served without its encoder: ${e.message}`);
       }
     }
-    checkpoint.generator.dispose();
-    checkpoint.critic.dispose();
+    disposeModel(checkpoint);
     out.push({
       name,
       dir: path.resolve(dir),
