@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { parseFlags, median, writeJson } from './common.js';
 import { initBackend } from '../src/backends/index.js';
-import { loadCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { decodeImage, encodePng } from '../src/io/image.js';
 import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { runChunk } from '../src/queue/seam.js';
@@ -72,7 +72,7 @@ function jobStats(logs: string): { seconds: number[]; loopMaxMs: number[] } {
 
 async function sweep(backend: string, reps: number, out: Record<string, unknown>): Promise<void> {
   await initBackend(backend);
-  const ck = await loadCheckpoint(MODEL, { encoder: false });
+  const ck = await loadGanCheckpoint(MODEL);
   const dir = await sampleImages(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-')), 64);
   const files = fs.readdirSync(dir).sort();
   const digest = modelDigest(resolveCheckpointDir(MODEL));

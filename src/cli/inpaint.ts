@@ -1,7 +1,7 @@
 /** `wgan-inpaint inpaint`: fill the holes of images with a trained WGAN (the work is `inpaintFiles`, src/inpaint/files_node.ts). */
 import { shownDir } from '../io/paths.js';
 import { str, type Command, type Values, numOpt } from './command.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
 import {
   DEFAULT_MAX_BYTES,
@@ -105,7 +105,7 @@ export const inpaintCommand: Command = {
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);
     const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
+    const ck = await loadGanCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`) }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
     log(
       `backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`,

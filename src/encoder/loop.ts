@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { disposeModel } from '../models/index.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from '../train/harness.js';
 import { RunDir } from '../train/run_dir.js';
@@ -115,7 +115,7 @@ export async function encoderRunConfig(
   const saved = ckpt ? readEncoderManifest(ckpt) : undefined;
   const ref = (saved?.config.model as string | undefined) ?? input.model;
   if (!ref) throw new UserError('train-encoder: --model is required');
-  const model = await loadCheckpoint(ref, { encoder: false });
+  const model = await loadGanCheckpoint(ref);
   const fromModel = { dWidth: model.manifest.config.dWidth, data: model.manifest.config.data };
   try {
     if (!saved) return { config: resolveEncoderConfig(input, fromModel), model, fromModel };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { activeBackend, BACKEND_KINDS } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint } from '../train/checkpoint.js';
 import { disposeModel } from '../models/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
@@ -191,7 +191,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     encoderIters: v.encoderIters,
     encoderRestarts: v.encoderRestarts,
   });
-  const ck = await loadCheckpoint(v.model, { encoder: false });
+  const ck = await loadGanCheckpoint(v.model);
   let clf: LoadedClassifier | undefined;
   let enc: LoadedEncoder | undefined;
   try {

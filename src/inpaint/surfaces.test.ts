@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { updateManifest } from '../train/manifest.js';
 import { resolveFor, type InpaintModel } from './search.js';
 import { fitFor, inpaintImages, inpaint } from './inpaint.js';

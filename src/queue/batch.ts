@@ -19,7 +19,7 @@ import { IMAGE_EXTENSIONS } from '../data/load_node.js';
 import { listInputImages } from '../inpaint/files_node.js';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
 import { attachEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { chooseInit } from '../encoder/init.js';
 import { decodeMask } from '../io/image.js';
@@ -337,7 +337,7 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const load = async () => {
     if (!spec.redis) backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
     else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
-    return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
+    return loadGanCheckpoint(resolveCheckpointDir(spec.model));
   };
   const plan = await planBatch(spec, chunk, load, log);
   log(`notice: ${plan.startNotice}`);

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
+import { listShippedModels, loadGanCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
@@ -97,7 +97,7 @@ export async function loadServedModels(
     const dir = resolveCheckpointDir(ref);
     // Loaded here to validate the folder and read the shapes; the networks themselves live in the
     // inpainting workers (pool.ts), so this copy is released at once.
-    const checkpoint = await loadCheckpoint(dir, { encoder: false });
+    const checkpoint = await loadGanCheckpoint(dir);
     let name = safeName(path.basename(path.resolve(ref)));
     for (let k = 2; taken.has(name); k++) name = `${safeName(path.basename(path.resolve(ref)))}-${k}`;
     taken.add(name);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildModels, disposeModel } from '../models/index.js';
 import * as tf from '@tensorflow/tfjs';
-import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { saveCheckpoint, loadGanCheckpoint } from '../train/checkpoint.js';
 import { buildEncoder } from '../encoder/model.js';
 import { generatorDigest } from '../encoder/manifest.js';
 import { saveEncoder } from '../encoder/checkpoint.js';
@@ -61,7 +61,7 @@ export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string
  * other generator's digest (for the refusal paths).
  */
 export async function addTinyEncoder(modelDir: string, otherGenerator = false): Promise<string> {
-  const ck = await loadCheckpoint(modelDir, { encoder: false });
+  const ck = await loadGanCheckpoint(modelDir);
   const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 2 });
   const dense = E.getLayer('e_dense');
   const scaled = dense.getWeights().map((w) => tf.mul(w, 30));

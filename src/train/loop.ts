@@ -5,7 +5,7 @@ import { buildModels, forwardFlops, type GanModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, GAN_LAYOUT, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadGanCheckpoint, loadOptimizers, GAN_LAYOUT, type Manifest } from './checkpoint.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from './harness.js';
 import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
@@ -212,7 +212,7 @@ async function startState(
     run.clearStats();
     return { trainer, sampler, step: 0, trainSeconds: 0, cropRng };
   }
-  const ck = await loadCheckpoint(ckpt, { encoder: false });
+  const ck = await loadGanCheckpoint(ckpt);
   const trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
   await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
   const step = ck.manifest.step;
