@@ -327,10 +327,10 @@ export async function trainEncoder(
     ): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'> => ({
       step: s,
       generator: { digest, size: size!, channels: channels!, nz, model: c.model, step: model.manifest.step },
-      config: c as unknown as Record<string, unknown>,
+      config: { ...c },
       dataset: { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels },
       ...(withState ? { sampler: sampler.state(), rngState: t.rng.state } : {}),
-      ...(last ? { metrics: { ...last } as unknown as Record<string, unknown> } : {}),
+      ...(last ? { metrics: { ...last } } : {}),
       backend: activeBackend(),
       trainSeconds: trainSeconds + seconds,
       ...(command ? { command } : {}),

@@ -441,7 +441,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const claims = answerClaims(runs);
   result.claims = claims;
   result.files = await writeClaimsReport(o.out, {
-    options: gridOptions(o) as unknown as Parameters<typeof writeClaimsReport>[1]['options'],
+    options: gridOptions(o),
     commands,
     runs,
     cells: summariseCells(runs),

@@ -54,7 +54,7 @@ function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile() || e.name === 'summary.json') continue;
-    const p = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    const p = path.join(e.parentPath ?? e.path, e.name);
     out[path.relative(dir, p)] = fs.readFileSync(p).toString('base64');
   }
   return out;

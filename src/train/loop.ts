@@ -146,11 +146,7 @@ export function runConfig(
   const { ckpt, verified } = resumeCheckpoint(out, resume, GAN_LAYOUT, onNotice);
   if (!ckpt) return { config: resolveConfig(input) };
   const saved = readManifest(ckpt).config;
-  const over = resumeOverrides(
-    input as Record<string, unknown>,
-    saved as unknown as Record<string, unknown>,
-    RESUMABLE_KEYS,
-  );
+  const over = resumeOverrides(input as Record<string, unknown>, { ...saved }, RESUMABLE_KEYS);
   // A critic rate that was never set apart from lr keeps following it.
   if (over.lr !== undefined && over.dLr === undefined && saved.dLr === saved.lr) over.dLr = over.lr;
   return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: verified! };
