@@ -364,7 +364,7 @@ function checkpointWriter(c: TrainConfig, ds: Dataset, st: StartState, opts: Tra
         sampler: sampler.state(),
         rngState: trainer.rng.state,
         ...(c.crop ? { cropRngState: cropRng.state } : {}),
-        ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
+        ...(last ? { metrics: { ...last } } : {}),
         backend: activeBackend(),
         trainSeconds: st.trainSeconds + seconds,
         ...(command ? { command } : {}),
