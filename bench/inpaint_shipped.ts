@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chromium } from 'playwright-core';
-import { loadCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { inpaint } from '../src/inpaint/inpaint.js';
 import { makeMask } from '../src/masks/masks.js';
@@ -71,7 +71,7 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
   );
   for (const b of nodeBackends) {
     await useBackend(b);
-    const ck = await loadCheckpoint(name, { encoder: false });
+    const ck = await loadGanCheckpoint(name);
     const { model, start } = await attachEncoder(ck, 'auto', undefined, name);
     out.start = start;
     const c = ck.manifest.config;

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { parseFlags, median, writeJson } from './common.js';
 import { initBackend } from '../src/backends/index.js';
-import { loadCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { decodeImage, encodePng } from '../src/io/image.js';
 import { resolveInpaintOptions, DEFAULT_INPAINT } from '../src/inpaint/options.js';
 import { runChunk } from '../src/queue/seam.js';
@@ -32,6 +32,7 @@ import { queueConnection } from '../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../src/testing/redis.js';
 import { makeQueueFixture, spawnWorker, readTree, type WorkerProc } from '../src/testing/queue_fixture.js';
 import { MODELS_DIR } from '../src/io/paths.js';
+import { disposeModel } from '../src/models/index.js';
 
 const MODEL = 'fashion-mnist';
 
@@ -71,7 +72,7 @@ function jobStats(logs: string): { seconds: number[]; loopMaxMs: number[] } {
 
 async function sweep(backend: string, reps: number, out: Record<string, unknown>): Promise<void> {
   await initBackend(backend);
-  const ck = await loadCheckpoint(MODEL, { encoder: false });
+  const ck = await loadGanCheckpoint(MODEL);
   const dir = await sampleImages(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-')), 64);
   const files = fs.readdirSync(dir).sort();
   const digest = modelDigest(resolveCheckpointDir(MODEL));
@@ -136,8 +137,7 @@ async function sweep(backend: string, reps: number, out: Record<string, unknown>
     rows.push(row);
     console.log(`  ${String(c).padStart(5)}   wall: ${cells[0]}   cpu: ${cells[1]}`);
   }
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   fs.rmSync(dir, { recursive: true, force: true });
   out.sweep = rows;
 }

@@ -14,14 +14,7 @@ export * from './core.js';
 export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './backends/index.js';
 export { installTfjsPatches, type AppliedPatches } from './backends/tfjs_patches.js';
 export { train, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
-export {
-  loadCheckpoint,
-  saveCheckpoint,
-  listCheckpoints,
-  listShippedModels,
-  type Checkpoint,
-  type LoadCheckpointOptions,
-} from './train/checkpoint.js';
+export { saveCheckpoint, listCheckpoints, listShippedModels, type Checkpoint } from './train/checkpoint.js';
 export { readManifest, type Manifest } from './train/manifest.js';
 export {
   trainEncoder,
@@ -30,6 +23,8 @@ export {
   type EncoderStatLine,
 } from './encoder/loop.js';
 export {
+  loadCheckpoint,
+  type LoadCheckpointOptions,
   loadEncoder,
   attachEncoder,
   installEncoder,

@@ -179,7 +179,7 @@ export { initBackend, activeBackend, BACKEND_KINDS, type BackendKind } from './b
 export { installTfjsPatches, type AppliedPatches } from './backends/tfjs_patches.js';
 export { train, writePlot, type TrainOptions, type TrainResult, type Progress, type StatLine } from './train/loop.js';
 export {
-  loadCheckpoint,
+  loadGanCheckpoint,
   saveCheckpoint,
   listCheckpoints,
   listShippedModels,
@@ -195,6 +195,7 @@ export {
   type EncoderStatLine,
 } from './encoder/loop.js';
 export {
+  loadCheckpoint,
   loadEncoder,
   saveEncoder,
   resolveEncoderDir,

@@ -52,9 +52,6 @@ const ALLOWED_BACK_IMPORTS = [
   // calibration is a tool inside inpaint/; helper "ood").
   'inpaint/domain_measure_node → eval/runner',
   'inpaint/domain_measure_node → train/manifest',
-  // loadCheckpoint attaches the model's encoder as the CLI does; a dynamic import, so loading train/
-  // does not load encoder/ (the encoder trains on train/harness.ts, a layer above).
-  'train/checkpoint → encoder/checkpoint',
 ];
 
 function layerOf(folder: string): number {

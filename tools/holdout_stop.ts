@@ -13,7 +13,7 @@
  * a paired difference from the default ± s.e., and which snapshots the stop picked.
  */
 import { initBackend } from '../src/backends/index.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { loadDataset } from '../src/data/load_node.js';
 import { toImageBatch } from '../src/data/dataset.js';
@@ -38,7 +38,7 @@ const CHUNK = 64,
   SNAP_EVERY = 10;
 
 await initBackend('native');
-const { model: ck } = await attachEncoder(await loadCheckpoint(name, { encoder: false }), 'encoder', undefined, name);
+const { model: ck } = await attachEncoder(await loadGanCheckpoint(name), 'encoder', undefined, name);
 const { size, channels, data } = ck.manifest.config;
 const ds = await loadDataset({ data, size, channels, split: split as 'train' | 'test' });
 const images = toImageBatch(

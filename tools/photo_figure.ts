@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import { initBackend } from '../src/backends/index.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { inpaintImages } from '../src/inpaint/inpaint.js';
 import { applyMask } from '../src/inpaint/composite.js';
 import { telea } from '../src/baselines/telea.js';
@@ -30,7 +30,7 @@ if (!f.model || !f.photo || !f.out) {
   process.exit(2);
 }
 await initBackend(f.backend ?? 'auto');
-const ck = await loadCheckpoint(f.model, { encoder: false });
+const ck = await loadGanCheckpoint(f.model);
 const photo = await readImage(f.photo, { channels: ck.manifest.config.channels as 1 | 3 });
 const { width: W, height: H, channels: C } = photo;
 const side = Math.round(Number(f.hole ?? 0.12) * Math.min(W, H));

@@ -11,7 +11,7 @@
  *
  * A setting is MODE:DEPTH:LR:DEVIATION:ITERS.
  */
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { loadDataset } from '../src/data/load_node.js';
 import { toImageBatch } from '../src/data/dataset.js';
 import { latentSearch } from '../src/inpaint/search.js';
@@ -28,8 +28,7 @@ const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 64),
   batch = Number(f.batch ?? 32);
 await initBackend(f.backend ?? 'native');
-const ck = (await attachEncoder(await loadCheckpoint(modelName, { encoder: false }), 'auto', undefined, modelName))
-  .model;
+const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
 const size = ck.manifest.config.size,
   channels = ck.manifest.config.channels;
 const tuning = async () => {

@@ -32,10 +32,19 @@ interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
 }
 
-interface KernelArgs {
+/** A kernel's arguments as ours read them: `A`, its attributes' own type (TF.js passes a NamedAttrMap). */
+interface KernelArgs<A extends object = tf.NamedAttrMap> {
   inputs: tf.NamedTensorInfoMap;
   backend: WasmBackend;
-  attrs?: tf.NamedAttrMap;
+  attrs?: A;
+}
+
+/**
+ * One of our kernels as TF.js registers it: TF.js calls it with a KernelBackend and a NamedAttrMap, ours
+ * see the WasmBackend members they use and their attributes' own type (the one cast, here).
+ */
+function asKernelFunc<A extends object>(f: (args: KernelArgs<A>) => Info): tf.KernelFunc {
+  return f as unknown as tf.KernelFunc;
 }
 
 const BACKEND = 'wasm';
@@ -314,10 +323,10 @@ function depthToSpace(
 const SEPARATE_PHASES_MIN_CIN = 16;
 
 /** dx [N,H,W,Cin] = Conv2DBackpropInput(dy [N,Ho,Wo,Cout], filter [kh,kw,Cin,Cout]). */
-function conv2dBackpropInput(args: KernelArgs): Info {
+function conv2dBackpropInput(args: KernelArgs<tf.Conv2DBackpropInputAttrs>): Info {
   const { backend } = args;
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
-  const a = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
+  const a = args.attrs ?? ({} as tf.Conv2DBackpropInputAttrs);
   checkAttrs('Conv2DBackpropInput', [dy, filter], a.dataFormat);
   const ci = convInfo(a.inputShape, filter.shape, a.strides, a.pad, a.dimRoundingMode);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo } = ci;
@@ -381,10 +390,10 @@ function conv2dBackpropInput(args: KernelArgs): Info {
 }
 
 /** dW [kh,kw,Cin,Cout] = Conv2DBackpropFilter(x [N,H,W,Cin], dy [N,Ho,Wo,Cout]). */
-function conv2dBackpropFilter(args: KernelArgs): Info {
+function conv2dBackpropFilter(args: KernelArgs<tf.Conv2DBackpropFilterAttrs>): Info {
   const { backend } = args;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const a = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
+  const a = args.attrs ?? ({} as tf.Conv2DBackpropFilterAttrs);
   checkAttrs('Conv2DBackpropFilter', [x, dy], a.dataFormat);
   const ci = convInfo(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
   const {
@@ -580,10 +589,10 @@ function ourConfigs(): tf.KernelConfig[] {
       : { kernelName: name, backendName: BACKEND, kernelFunc };
   };
   return [
-    withStockSetup('Conv2DBackpropInput', conv2dBackpropInput as unknown as tf.KernelFunc),
-    withStockSetup('Conv2DBackpropFilter', conv2dBackpropFilter as unknown as tf.KernelFunc),
-    withStockSetup('BatchMatMul', batchMatMul as unknown as tf.KernelFunc),
-    withStockSetup('_FusedMatMul', fusedMatMul as unknown as tf.KernelFunc),
+    withStockSetup('Conv2DBackpropInput', asKernelFunc(conv2dBackpropInput)),
+    withStockSetup('Conv2DBackpropFilter', asKernelFunc(conv2dBackpropFilter)),
+    withStockSetup('BatchMatMul', asKernelFunc(batchMatMul)),
+    withStockSetup('_FusedMatMul', asKernelFunc(fusedMatMul)),
   ];
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { sample } from '../models/sample.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
@@ -111,8 +111,7 @@ test('fdClassifier: ≈ 0 for a set against itself, > 0 against a different set;
     assert.equal(tf.memory().numTensors, before, 'tensors leaked');
     assert.throws(() => fdClassifier(gan.generator, clf, same, 1, 0), UserError);
   } finally {
-    gan.generator.dispose();
-    gan.critic.dispose();
+    disposeModel(gan);
     clf.dispose();
   }
 });

@@ -9,7 +9,7 @@ import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S, redactUrl } from '../queue/redis.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { shownDir } from '../io/paths.js';
-import { DEFAULT_MAX_BYTES } from '../io/image.js';
+import { maxBytesField } from './image_flags.js';
 import { UserError } from '../util/errors.js';
 import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
@@ -39,14 +39,7 @@ const BatchFlagsSchema = z.object({
     .string()
     .optional()
     .describe('start from this encoder (a train-encoder run or encoder folder) instead of MODEL/encoder/'),
-  maxBytes: z
-    .number()
-    .int()
-    .min(1)
-    .default(DEFAULT_MAX_BYTES)
-    .describe(
-      'refuse image and mask files of more bytes than N, and anything but a regular file (a FIFO, /dev/zero), checked before reading',
-    ),
+  maxBytes: maxBytesField,
   chunk: z
     .number()
     .int()

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Command, Values } from './command.js';
 import { commandFlags } from './schema_flags.js';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { updateManifest } from '../train/manifest.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';

@@ -20,6 +20,7 @@ import {
 import { saveClassifier } from '../classifier/classifier_node.js';
 import { ProgressBar, fmtDuration } from './progress.js';
 import { UserError } from '../util/errors.js';
+import { definedKeys } from '../util/defined.js';
 
 const ClassifierFlagsSchema = z.object({
   data: z.string().describe(`${BUILTIN_NAMES.join(' | ')} | a folder with one sub-folder per class (required)`),
@@ -93,7 +94,7 @@ export const classifierCommand: Command = {
       size,
       channels: ch,
       split: 'train',
-      ...(limit !== undefined ? { limit } : {}),
+      ...definedKeys({ limit }),
       onWarning: (m) => bar.log(`warning: ${m}`),
     });
     const test = await loadDataset({
@@ -101,7 +102,7 @@ export const classifierCommand: Command = {
       size,
       channels: ch,
       split: 'test',
-      ...(testLimit !== undefined ? { limit: testLimit } : {}),
+      ...definedKeys({ limit: testLimit }),
       onWarning: (m) => bar.log(`warning: ${m}`),
     });
     if (!train.labels || !train.classNames || !test.labels) {

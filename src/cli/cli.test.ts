@@ -314,3 +314,27 @@ test('inpaint: same-named inputs get distinct folders; progress.gif ends on the 
   assert.equal(meta.pages, 4);
   await assert.rejects(main(['train', '--dry-run', 'extra']), userError(/unexpected argument 'extra'/));
 });
+
+test('inpaint: a bad flag value is one error naming the flag, before any file is read', async () => {
+  const d = tmp();
+  const out = path.join(d, 'out');
+  const run = (...a: string[]) =>
+    main([
+      'inpaint',
+      '--model',
+      'no-such-model',
+      '--input',
+      path.join(d, 'none.png'),
+      '--mask',
+      'center',
+      '--out',
+      out,
+      ...a,
+    ]);
+  await assert.rejects(run('--max-bytes', '1.5'), userError(/^--max-bytes must be an integer ≥ 1, got '1\.5'$/));
+  await assert.rejects(run('--max-pixels', 'lots'), userError(/^--max-pixels must be an integer ≥ 1, got 'lots'$/));
+  await assert.rejects(main(['inpaint', '--model', '', '--input', 'x']), userError(/^inpaint: --model is required$/));
+  await assert.rejects(main(['inpaint', '--model', 'm']), userError(/^inpaint: --input is required$/));
+  assert.ok(!fs.existsSync(out));
+  fs.rmSync(d, { recursive: true, force: true });
+});

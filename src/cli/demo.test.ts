@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from './run.js';
 import { MODELS_DIR } from '../io/paths.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { readImage } from '../io/image.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaint } from '../inpaint/inpaint.js';

@@ -10,7 +10,7 @@ import type { Command, Values } from './command.js';
 import { flagOptions, helpLines, schemaFields, valuesFromFlags } from './schema_flags.js';
 import { asFlag, formatZodError } from '../util/zod_error.js';
 import { initBackend } from '../backends/index.js';
-import { listShippedModels, loadCheckpoint } from '../train/checkpoint.js';
+import { listShippedModels, loadGanCheckpoint } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { readImage, makeGrid, upscale, encodePng } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -88,7 +88,7 @@ export const demoCommand: Command = {
     const sections: string[] = [];
     fs.mkdirSync(out, { recursive: true });
     for (const name of names) {
-      const ck = await loadCheckpoint(name, { encoder: false });
+      const ck = await loadGanCheckpoint(name);
       // Each model's default start: its encoder when it has one (one notice line either way).
       const { model, start, notice } = await attachEncoder(ck, 'auto', undefined, name);
       bar.log(`notice: ${name}: ${notice}`);

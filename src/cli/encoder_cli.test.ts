@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from './run.js';
 import { UserError } from '../util/errors.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
@@ -39,8 +39,7 @@ async function tinyModel(dir: string, seed = 0): Promise<string> {
   const m = buildModels('dcgan', { ...config });
   const ck = path.join(dir, 'model');
   await saveCheckpoint(ck, { ...m, manifest: { step: 0, seed: 0, config } });
-  m.generator.dispose();
-  m.critic.dispose();
+  disposeModel(m);
   return ck;
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { main } from './run.js';
 import { UserError } from '../util/errors.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
@@ -37,8 +37,7 @@ async function tinyModel(dir: string, poison = false): Promise<string> {
     tf.dispose(nan);
   }
   await saveCheckpoint(dir, { ...m, manifest: { step: 0, seed: 0, config } });
-  m.generator.dispose();
-  m.critic.dispose();
+  disposeModel(m);
   return dir;
 }
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from './run.js';
 import { UserError } from '../util/errors.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
@@ -37,8 +37,7 @@ before(async () => {
   const m = buildModels('dcgan', { ...config });
   model = path.join(d, 'model');
   await saveCheckpoint(model, { ...m, manifest: { step: 0, seed: 0, config } });
-  m.generator.dispose();
-  m.critic.dispose();
+  disposeModel(m);
 });
 after(() => fs.rmSync(d, { recursive: true, force: true }));
 

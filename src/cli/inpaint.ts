@@ -1,15 +1,12 @@
 /** `wgan-inpaint inpaint`: fill the holes of images with a trained WGAN (the work is `inpaintFiles`, src/inpaint/files_node.ts). */
 import { shownDir } from '../io/paths.js';
-import { str, type Command, type Values, numOpt } from './command.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { z } from 'zod';
+import { str, type Command, type Values } from './command.js';
+import { commandFlags } from './schema_flags.js';
+import { maxBytesField } from './image_flags.js';
+import { loadGanCheckpoint } from '../train/checkpoint.js';
 import { initBackend } from '../backends/index.js';
-import {
-  DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_PIXELS,
-  PREVIEW_MAX_FRAMES,
-  PREVIEW_MAX_PIXELS,
-  PREVIEW_MAX_SIDE,
-} from '../io/image.js';
+import { DEFAULT_MAX_PIXELS, PREVIEW_MAX_FRAMES, PREVIEW_MAX_PIXELS, PREVIEW_MAX_SIDE } from '../io/image.js';
 import { MASK_KINDS } from '../masks/masks.js';
 import { inpaintFiles, prepareInpaintFiles } from '../inpaint/files_node.js';
 import { INPAINT_OPTION_FLAGS, INPAINT_OPTION_HELP, inpaintOptionsGiven } from './inpaint_options.js';
@@ -18,40 +15,77 @@ import { ProgressBar, fmtDuration, logFailed } from './progress.js';
 import { UserError } from '../util/errors.js';
 import { maskConventionHelp, maskConventionOpt } from './mask_convention.js';
 
+/**
+ * The command's own flags (the search options come from the options schema, INPAINT_OPTION_FLAGS, and
+ * --mask-convention from its shared helper, as for `batch`). In the order their "required" errors are
+ * checked.
+ */
+const InpaintFlagsSchema = z.object({
+  model: z
+    .string()
+    .describe(
+      'a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model name (fashion-mnist, emoji)',
+    ),
+  input: z
+    .string()
+    .describe(
+      'an image, or a folder of images (PNG/JPEG/WebP/GIF, recursive; links are followed, but a folder reached twice, e.g. through a link cycle, is read once; images inside --out are not read, so --out may be a folder inside it). In a folder, a file that cannot be read or decoded is skipped and named (stderr and summary.json); a single bad file, or a folder of only bad ones, is an error',
+    ),
+  mask: z
+    .string()
+    .describe(
+      `a mask kind made at each image's size (seeded by --seed + image index): ${MASK_KINDS.join(', ')}; or an image file, read by --mask-convention (default: white = hole, as OpenCV, LaMa, IOPaint and diffusers; transparent = known); one of another size is resized to each image, every hole kept (as the API does). A mask file making more than 60 % of the image a hole gets a warning`,
+    ),
+  out: z
+    .string()
+    .describe(
+      'one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended, side_by_side[, progress.gif]) and summary.json; checked before any work (it must be a writable folder or creatable, and not the input folder nor one holding it); on a failed write nothing is left, or summary.json lists what was written',
+    ),
+  encoder: z
+    .string()
+    .optional()
+    .describe(
+      "the encoder for --init auto|encoder: an encoder folder or a train-encoder run (refused unless trained for this model's generator)",
+    ),
+  maxPixels: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_PIXELS)
+    .describe(
+      "refuse images (and mask files) of more pixels than N, read from the file's header before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)",
+    ),
+  maxBytes: maxBytesField,
+  backend: z.string().default('auto').describe('auto | native | wasm | cpu | tensorflow'),
+});
+const FLAGS = commandFlags('inpaint', InpaintFlagsSchema);
+const VALUES = {
+  model: 'REF',
+  input: 'FILE|DIR',
+  mask: 'KIND|FILE',
+  out: 'DIR',
+  encoder: 'DIR',
+  maxPixels: 'N',
+  maxBytes: 'N',
+  backend: 'KIND',
+};
+const DEFAULTS = {
+  encoder: 'MODEL/encoder/',
+  maxPixels: `${DEFAULT_MAX_PIXELS}; \`serve --max-pixels\` is the same rule, with a lower default there: a server decodes every admitted request for anyone`,
+};
+const group = (keys: (keyof typeof VALUES)[]) => FLAGS.help({ keys, values: VALUES, defaults: DEFAULTS });
+
 const help = `usage: wgan-inpaint inpaint --model RUN_DIR|CHECKPOINT|NAME --input FILE|DIR --mask KIND|mask.png --out DIR [options]
 
 Fill the unknown part of images by searching the generator's latent z (Yeh et al. 2017) under a
 contextual loss (known pixels, weighted by closeness to the hole) plus λ × a prior loss (−critic score),
 then paste G(ẑ) into the hole and Poisson-blend it.
 
-  --model REF            a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model
-                         name (fashion-mnist, emoji)
-  --input FILE|DIR       an image, or a folder of images (PNG/JPEG/WebP/GIF, recursive; links are
-                         followed, but a folder reached twice, e.g. through a link cycle, is read once;
-                         images inside --out are not read, so --out may be a folder inside it). In a
-                         folder, a file that cannot be read or decoded is skipped and named (stderr and
-                         summary.json); a single bad file, or a folder of only bad ones, is an error
-  --mask KIND|FILE       a mask kind made at each image's size (seeded by --seed + image index):
-                         ${MASK_KINDS.join(', ')};
-                         or an image file, read by --mask-convention (default: white = hole, as OpenCV,
-                         LaMa, IOPaint and diffusers; transparent = known); one of another size is
-                         resized to each image, every hole kept (as the API does). A mask file making
-                         more than 60 % of the image a hole gets a warning
+${group(['model', 'input', 'mask'])}
 ${maskConventionHelp('mask files and the written mask.png')}
-  --out DIR              one sub-folder per image (input, mask, masked, raw = G(ẑ), composite, blended,
-                         side_by_side[, progress.gif]) and summary.json; checked before any work (it must
-                         be a writable folder or creatable, and not the input folder nor one holding
-                         it); on a failed write nothing is left, or summary.json lists what was written
+${group(['out'])}
 ${INPAINT_OPTION_HELP}
-  --encoder DIR          the encoder for --init auto|encoder: an encoder folder or a train-encoder run
-                         (refused unless trained for this model's generator) [default: MODEL/encoder/]
-  --max-pixels N         refuse images (and mask files) of more pixels than N, read from the file's header
-                         before decoding (memory: ≈ 6 copies × 4 bytes × channels per pixel)
-                         [default: ${DEFAULT_MAX_PIXELS}; \`serve --max-pixels\` is the same rule, with a
-                         lower default there: a server decodes every admitted request for anyone]
-  --max-bytes N          refuse image and mask files of more bytes than N, and anything but a regular
-                         file (a FIFO, /dev/zero), checked before reading [default: ${DEFAULT_MAX_BYTES}]
-  --backend KIND         auto | native | wasm | cpu | tensorflow [default: auto]
+${group(['encoder', 'maxPixels', 'maxBytes', 'backend'])}
 
 Images of another size than the model's are brought to it by --fit: \`whole\` completes the whole
 image at the model's size (its aspect ratio kept, the padding unknown) and brings the fill back to
@@ -76,42 +110,33 @@ export const inpaintCommand: Command = {
   name: 'inpaint',
   summary: 'fill masked regions of images with a trained model',
   help,
-  options: {
-    model: { type: 'string' },
-    input: { type: 'string' },
-    mask: { type: 'string' },
-    out: { type: 'string' },
-    ...INPAINT_OPTION_FLAGS,
-    'max-pixels': { type: 'string' },
-    'max-bytes': { type: 'string' },
-    backend: { type: 'string' },
-    encoder: { type: 'string' },
-    'mask-convention': { type: 'string' },
-  },
+  options: { ...FLAGS.options, ...INPAINT_OPTION_FLAGS, 'mask-convention': { type: 'string' } },
   async run(v: Values): Promise<number> {
+    // An empty value counts as missing, as before the flags came from the schema.
     for (const k of ['model', 'input', 'mask', 'out'])
       if (!str(v, k)) throw new UserError(`inpaint: --${k} is required`);
+    const f = FLAGS.parse(v);
     // Every input and the output location are checked before the backend or the model are loaded.
     const plan = await prepareInpaintFiles({
-      input: str(v, 'input')!,
-      mask: str(v, 'mask')!,
-      out: str(v, 'out')!,
+      input: f.input,
+      mask: f.mask,
+      out: f.out,
       // As given: inpaintFiles resolves them for the model (defaults per start, its encoder or none).
       options: inpaintOptionsGiven(v),
-      maxPixels: numOpt(v, 'max-pixels', { int: true, min: 1, def: DEFAULT_MAX_PIXELS }),
-      maxBytes: numOpt(v, 'max-bytes', { int: true, min: 1, def: DEFAULT_MAX_BYTES }),
+      maxPixels: f.maxPixels,
+      maxBytes: f.maxBytes,
       maskConvention: maskConventionOpt(v),
     });
     const bar = new ProgressBar();
     const log = (line: string) => bar.log(line);
-    const backend = await initBackend(str(v, 'backend') ?? 'auto', (m) => log(`notice: ${m}`));
-    const ck = await loadCheckpoint(str(v, 'model')!, { onNotice: (m) => log(`notice: ${m}`), encoder: false }); // attached below, with --init and --encoder
+    const backend = await initBackend(f.backend, (m) => log(`notice: ${m}`));
+    const ck = await loadGanCheckpoint(f.model, { onNotice: (m) => log(`notice: ${m}`) }); // attached below, with --init and --encoder
     const c = ck.manifest.config;
     log(
       `backend: ${backend}; model ${ck.dir} (${c.size}×${c.size}×${c.channels}, step ${ck.manifest.step}, ${c.loss})`,
     );
     // The start: one notice line either way; iterations and restarts not given default per start.
-    const start = await attachEncoder(ck, plan.options.init, str(v, 'encoder'), str(v, 'model')!);
+    const start = await attachEncoder(ck, plan.options.init, f.encoder, f.model);
     log(`notice: ${start.notice}`);
     const s = await inpaintFiles(start.model, plan, {
       log,

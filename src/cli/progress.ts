@@ -2,6 +2,7 @@
  * Progress display: a redrawn bar on a TTY, plain periodic lines otherwise (logs, CI, pipes).
  */
 import { EtaClock, fmtDuration } from '../util/eta.js';
+import { definedKeys } from '../util/defined.js';
 
 /** (Shared with the page, which shows the same ETA.) */
 export { fmtDuration };
@@ -18,7 +19,7 @@ export class ProgressBar {
   ) {
     this.tty = !!stream.isTTY && process.env.CI !== 'true';
     // At least a second timed: a few fast units alone give a jumpy first estimate.
-    this.clock = new EtaClock({ minReports: 3, minSeconds: 1, ...(now ? { now } : {}) });
+    this.clock = new EtaClock({ minReports: 3, minSeconds: 1, ...definedKeys({ now }) });
   }
   /**
    * `done`/`total` units; `eta` seconds left, or 'measured': the bar times the updates itself and

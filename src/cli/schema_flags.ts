@@ -136,7 +136,7 @@ export interface CommandFlags<S extends z.AnyZodObject> {
 }
 
 /**
- * The flags of a command without a library config of its own (serve, worker, batch, classifier,
+ * The flags of a command without a library config of its own (serve, worker, inpaint, batch, classifier,
  * calibrate, mask) from a zod object schema: flag = key in kebab-case, help = `.describe()` and the
  * default, array fields are repeatable flags (`--model A --model B`).
  */

@@ -15,6 +15,7 @@ import { threadBound, THREADS_PER_CORE, JOB_BYTES, checkThreads } from './bounds
 import { DEFAULT_MAX_QUEUED, queueRunner } from '../queue/server_runner.js';
 import { DEFAULT_QUEUE } from '../queue/protocol.js';
 import { DEFAULT_CONNECT_TIMEOUT_S } from '../queue/redis.js';
+import { definedKeys } from '../util/defined.js';
 
 const d = DEFAULT_LIMITS;
 
@@ -272,7 +273,7 @@ export const serveCommand: Command = {
         limits,
         backend: backendKind,
         ...(runDir ? { runDir } : {}),
-        ...(runner ? { runner } : {}),
+        ...definedKeys({ runner }),
         ...(allowHosts.length ? { allowedHosts: [...defaultAllowedHosts(host), ...allowHosts] } : {}),
         log: (l) => console.error(l),
       },

@@ -7,7 +7,7 @@ import { fillCropBatch, parseCropScale } from './crops.js';
 import { barsDataset, TINY } from '../testing/fixtures.js';
 import { Rng } from '../util/rng.js';
 import { train } from '../train/loop.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { resolveConfig } from '../config/config.js';
 import { UserError } from '../util/errors.js';

@@ -21,6 +21,8 @@ import { saveOptimizer, loadOptimizer } from '../train/optimizer_state.js';
 import { RunDir } from '../train/run_dir.js';
 import { MANIFEST_FILE, readManifestJson } from '../train/manifest.js';
 import { fileDigests, inspectCheckpoint, type CheckpointLayout } from '../train/verify.js';
+import { loadGanCheckpoint, type Checkpoint, type LoadGanCheckpointOptions } from '../train/checkpoint.js';
+import { disposeModel } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import type { InpaintModel } from '../inpaint/search.js';
@@ -189,6 +191,41 @@ export async function attachEncoder<C extends InpaintModel & { dir: string }>(
       encoderDir: null,
       notice: `start: random z (${INIT_DEFAULTS.random.iters} iterations × ${INIT_DEFAULTS.random.restarts} restarts by default); the model's encoder is not used: ${e.message}`,
     };
+  }
+}
+
+export interface LoadCheckpointOptions extends LoadGanCheckpointOptions {
+  /**
+   * The model's encoder, attached as `inpaint` attaches it (attachEncoder, init auto): true = MODEL/encoder/
+   * when it holds one trained for this generator (else random starts, with a notice saying why); a
+   * folder = that encoder (refused unless trained for this generator); false = none. [true]
+   */
+  encoder?: boolean | string;
+}
+
+/**
+ * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
+ * model name, with its encoder attached as the CLI does (`{ encoder: false }` leaves it out), so
+ * `inpaint(await loadCheckpoint('fashion-mnist'), …)` searches as `wgan-inpaint inpaint` does: from
+ * the encoder's z, 100 iterations × 1 restart by default. A function as the second argument is
+ * `onNotice` (also told where the search will start). Optimizer state is loaded separately by
+ * `loadOptimizers` (only training needs it). Here, above train/, so that training's loader
+ * (loadGanCheckpoint) need not know about encoders.
+ */
+export async function loadCheckpoint(
+  ref: string,
+  opts: LoadCheckpointOptions | ((msg: string) => void) = {},
+): Promise<Checkpoint> {
+  const o: LoadCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
+  const ck = await loadGanCheckpoint(ref, o);
+  if (o.encoder === false) return ck;
+  try {
+    const a = await attachEncoder(ck, 'auto', typeof o.encoder === 'string' ? o.encoder : undefined, ref);
+    o.onNotice?.(a.notice);
+    return { ...ck, encoder: a.model.encoder ?? null, encoderDir: a.encoderDir };
+  } catch (e) {
+    disposeModel(ck);
+    throw e;
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageBatch, Mask } from '../types.js';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { disposeModel } from '../models/index.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from '../train/harness.js';
 import { RunDir } from '../train/run_dir.js';
@@ -29,6 +29,7 @@ import {
   loadEncoderOptimizer,
   ENCODER_LAYOUT,
 } from './checkpoint.js';
+import { definedKeys } from '../util/defined.js';
 
 /** The held-out mask kinds the validation cycles through (the evaluation's). */
 export const VAL_MASK_KINDS = [
@@ -114,7 +115,7 @@ export async function encoderRunConfig(
   const saved = ckpt ? readEncoderManifest(ckpt) : undefined;
   const ref = (saved?.config.model as string | undefined) ?? input.model;
   if (!ref) throw new UserError('train-encoder: --model is required');
-  const model = await loadCheckpoint(ref, { encoder: false });
+  const model = await loadGanCheckpoint(ref);
   const fromModel = { dWidth: model.manifest.config.dWidth, data: model.manifest.config.data };
   try {
     if (!saved) return { config: resolveEncoderConfig(input, fromModel), model, fromModel };
@@ -326,10 +327,10 @@ export async function trainEncoder(
     ): Omit<EncoderManifest, 'format' | 'kind' | 'library' | 'tfjs' | 'createdAt' | 'files'> => ({
       step: s,
       generator: { digest, size: size!, channels: channels!, nz, model: c.model, step: model.manifest.step },
-      config: c as unknown as Record<string, unknown>,
+      config: { ...c },
       dataset: { name: ds.name, split: ds.split, n: ds.n, size: ds.size, channels: ds.channels },
       ...(withState ? { sampler: sampler.state(), rngState: t.rng.state } : {}),
-      ...(last ? { metrics: { ...last } as unknown as Record<string, unknown> } : {}),
+      ...(last ? { metrics: { ...last } } : {}),
       backend: activeBackend(),
       trainSeconds: trainSeconds + seconds,
       ...(command ? { command } : {}),
@@ -348,9 +349,8 @@ export async function trainEncoder(
         ...(ckpt ? { ckpt } : {}),
         what: 'encoder training',
         unit: 'step',
-        ...(opts.signal ? { signal: opts.signal } : {}),
         log,
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...definedKeys({ signal: opts.signal, onProgress: opts.onProgress }),
       },
       {
         step: () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { activeBackend, BACKEND_KINDS } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint } from '../train/checkpoint.js';
 import { disposeModel } from '../models/index.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
@@ -39,6 +39,7 @@ import { UserError } from '../util/errors.js';
 import { formatZodError, asFlag } from '../util/zod_error.js';
 import { VERSION } from '../version.js';
 import { ENCODER_SUBDIR, loadEncoder, modelEncoderDir, type LoadedEncoder } from '../encoder/checkpoint.js';
+import { definedKeys } from '../util/defined.js';
 
 const int = (min: number) => z.number().int().min(min);
 const list = (def: readonly string[], what: string) => z.string().default(def.join(',')).describe(what);
@@ -190,7 +191,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
     encoderIters: v.encoderIters,
     encoderRestarts: v.encoderRestarts,
   });
-  const ck = await loadCheckpoint(v.model, { encoder: false });
+  const ck = await loadGanCheckpoint(v.model);
   let clf: LoadedClassifier | undefined;
   let enc: LoadedEncoder | undefined;
   try {
@@ -220,7 +221,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
       size,
       channels,
       split: v.split,
-      ...(v.limit !== undefined ? { limit: v.limit } : {}),
+      ...definedKeys({ limit: v.limit }),
       onWarning: (m) => log(`warning: ${m}`),
     });
     const idx = selectEvalIndices(ds.n, v.n, opts.seed);
@@ -248,14 +249,14 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
         model: ck,
         ...(enc ? { encoder: enc.encoder } : {}),
         images,
-        ...(labels ? { labels } : {}),
+        ...definedKeys({ labels }),
         ...(clf ? { classifier: clf.model } : {}),
         ...(clf && fdReal ? { fd: { real: fdReal, n: v.fdN, seed: opts.seed } } : {}),
-        ...(attributes ? { attributes } : {}),
+        ...definedKeys({ attributes }),
       },
       opts,
       {
-        ...(cb.signal ? { signal: cb.signal } : {}),
+        ...definedKeys({ signal: cb.signal }),
         onLog: log,
         onSearchProgress: (p) => {
           const key = `${p.mask}|${p.search}|${p.imagesDone}`;
@@ -281,8 +282,7 @@ export async function runEval(options: EvalRunOptions, cb: EvalRunCallbacks = {}
         step: ck.manifest.step,
         config: ck.manifest.config,
         ...(ck.manifest.command ? { command: ck.manifest.command } : {}),
-        ...(ck.manifest.dataset ? { dataset: ck.manifest.dataset } : {}),
-        ...(ck.manifest.trainSeconds !== undefined ? { trainSeconds: ck.manifest.trainSeconds } : {}),
+        ...definedKeys({ dataset: ck.manifest.dataset, trainSeconds: ck.manifest.trainSeconds }),
       },
       data: {
         name: ds.name,

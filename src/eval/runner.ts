@@ -41,6 +41,7 @@ import { attributeAccuracy } from '../metrics/attributes.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
 import { UserError } from '../util/errors.js';
 import { defineRegistry, type KindOf } from '../util/registry.js';
+import { definedKeys } from '../util/defined.js';
 
 export interface MethodSpec {
   kind: string;
@@ -468,7 +469,7 @@ async function runSearch(
       { ...io, progressEvery: 0 },
       {
         onProgress: (p) => report(i0, p.iter),
-        ...(signal ? { signal } : {}),
+        ...definedKeys({ signal }),
       },
     );
     const bad = r.errors.findIndex((e) => e !== null);
@@ -620,7 +621,7 @@ export async function evaluate(
           seed: o.seed,
           init: s.init,
           contextFloor: o.contextFloor,
-          ...(s.refine ? { refine: s.refine } : {}),
+          ...definedKeys({ refine: s.refine }),
         },
         o.batch,
         (imagesDone, iter) =>

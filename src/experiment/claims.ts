@@ -31,6 +31,7 @@ import { formatZodError } from '../util/zod_error.js';
 import { summariseRun, summariseCells, answerClaims, type ClaimAnswer, type RunRecord } from './analysis.js';
 import { writeClaimsReport } from './report.js';
 import { measureCell, projectRunSeconds } from './budget.js';
+import { definedKeys } from '../util/defined.js';
 
 /**
  * The default budget, chosen from measured step times (docs/CLAIMS.md, `npm run bench -- claims`):
@@ -386,9 +387,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
         const r = await train(c.config, {
           out: c.dir,
           resume,
-          ...(ds ? { dataset: ds } : {}),
-          ...(ev ? { evalDataset: ev } : {}),
-          ...(cb.signal ? { signal: cb.signal } : {}),
+          ...definedKeys({ dataset: ds, evalDataset: ev, signal: cb.signal }),
           ...(cb.command ? { command: cb.command } : {}),
           onLog: (m) => log(`[${c.name}] ${m}`),
           onProgress: (p) => cb.onProgress?.(c, p),
@@ -442,7 +441,7 @@ export async function runClaims(input: ClaimsOptionsInput, cb: ClaimsCallbacks =
   const claims = answerClaims(runs);
   result.claims = claims;
   result.files = await writeClaimsReport(o.out, {
-    options: gridOptions(o) as unknown as Parameters<typeof writeClaimsReport>[1]['options'],
+    options: gridOptions(o),
     commands,
     runs,
     cells: summariseCells(runs),

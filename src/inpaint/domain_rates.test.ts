@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 import { PHOTOS, domainFlags, heldOutImages } from './domain_measure_node.js';
 

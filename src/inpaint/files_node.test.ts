@@ -10,8 +10,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { inpaintFiles, prepareInpaintFiles } from './files_node.js';
 import { main } from '../cli/run.js';
-import { buildModels } from '../models/index.js';
-import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { buildModels, disposeModel } from '../models/index.js';
+import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { resolveConfig } from '../config/config.js';
 import { encodePng } from '../io/image.js';
 import { UserError } from '../util/errors.js';
@@ -35,8 +36,7 @@ before(async () => {
   const config = resolveConfig({ size: 28, channels: 1, nz: 4, gWidth: 2, dWidth: 2 });
   const m = buildModels('dcgan', { ...config });
   await saveCheckpoint(path.join(d, 'model'), { ...m, manifest: { step: 0, seed: 0, config } });
-  m.generator.dispose();
-  m.critic.dispose();
+  disposeModel(m);
   ck = await loadCheckpoint(path.join(d, 'model'));
   input = path.join(d, 'in');
   fs.mkdirSync(path.join(input, 'sub'), { recursive: true });
@@ -44,8 +44,7 @@ before(async () => {
   fs.writeFileSync(path.join(input, 'sub', 'b.png'), await encodePng(grey(40, 30, 0.6)));
 });
 after(() => {
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -55,7 +54,7 @@ function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile() || e.name === 'summary.json') continue;
-    const p = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    const p = path.join(e.parentPath ?? e.path, e.name);
     out[path.relative(dir, p)] = fs.readFileSync(p).toString('base64');
   }
   return out;
@@ -140,6 +139,5 @@ test('a model whose search is all NaN: inpaintFiles throws and writes nothing', 
     (e: Error) => e instanceof UserError && /non-finite|NaN/i.test(e.message),
   );
   assert.ok(!fs.existsSync(out));
-  m.generator.dispose();
-  m.critic.dispose();
+  disposeModel(m);
 });

@@ -38,6 +38,7 @@ import { resolveInpaintOptions, type InpaintOptions } from './options.js';
 import { resolveFor, type InpaintCallbacks, type InpaintModel } from './search.js';
 import { UserError } from '../util/errors.js';
 import type { ImageBatch, Mask } from '../types.js';
+import { definedKeys } from '../util/defined.js';
 
 export interface InpaintFilesSpec {
   /** An image file, or a folder of images (recursive). */
@@ -368,8 +369,7 @@ export async function inpaintFiles(
         output: names[i]!,
         ...(r.losses ?? {}),
         resized: r.resized,
-        ...(r.notice ? { notice: r.notice } : {}),
-        ...(r.domain ? { domain: r.domain } : {}),
+        ...definedKeys({ notice: r.notice, domain: r.domain }),
       });
     }
     writeFileAtomic(path.join(out, 'summary.json'), summaryJson());
@@ -402,8 +402,7 @@ export async function inpaintFiles(
           output: names[i]!,
           resized: r.resized,
           losses: r.losses,
-          ...(r.notice ? { notice: r.notice } : {}),
-          ...(r.domain ? { domain: r.domain } : {}),
+          ...definedKeys({ notice: r.notice, domain: r.domain }),
         },
   );
   return {

@@ -5,7 +5,7 @@ import { fitToModel, fitBack, planFit, planCrops, holeRegionBoxes, assembleFills
 import { finishFill } from './finish.js';
 import { inpaintImages } from './inpaint.js';
 import { makeMask } from '../masks/masks.js';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import type { Mask } from '../types.js';
 
@@ -167,7 +167,6 @@ test('inpaintImages with fit crop: known pixels byte-identical, each hole filled
     }
     assert.equal(tf.memory().numTensors, before, 'tensors leaked');
   } finally {
-    models.generator.dispose();
-    models.critic.dispose();
+    disposeModel(models);
   }
 });

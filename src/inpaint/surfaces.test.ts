@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { updateManifest } from '../train/manifest.js';
 import { resolveFor, type InpaintModel } from './search.js';
 import { fitFor, inpaintImages, inpaint } from './inpaint.js';
@@ -33,6 +33,7 @@ import { startServer, type RunningServer } from '../server/server.js';
 import { makeTinyModel, addTinyEncoder, testImage } from '../testing/server_fixture.js';
 import { encodePng, readMask } from '../io/image.js';
 import { initBackend } from '../backends/index.js';
+import { disposeModel } from '../models/index.js';
 
 let tmp: string;
 const dirs: Record<string, string> = {};
@@ -100,9 +101,7 @@ async function library(dir: string, r: Partial<InpaintOptions>) {
     const { o, start } = resolveFor(m, r);
     return pick({ ...o, fit: fitFor(o, m) }, start);
   } finally {
-    m.generator.dispose();
-    m.critic.dispose();
-    m.encoder?.dispose();
+    disposeModel(m);
   }
 }
 
@@ -140,8 +139,7 @@ async function cli(dir: string, r: Partial<InpaintOptions>, k: number) {
   };
   // The CLI's fit: inpaintImages decides it from the options it ran with and the checkpoint's manifest.
   const ck = await loadCheckpoint(dir, { encoder: false });
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   return pick({ ...s.options, fit: fitFor(s.options, ck) }, s.start);
 }
 
@@ -155,8 +153,7 @@ async function batch(dir: string, r: Partial<InpaintOptions>, k: number) {
   );
   const o = rep.options;
   const ck = await loadCheckpoint(dir, { encoder: false });
-  ck.generator.dispose();
-  ck.critic.dispose();
+  disposeModel(ck);
   return pick({ ...o, fit: fitFor(o, ck) }, rep.start);
 }
 
@@ -258,15 +255,12 @@ test('the library loads a shipped model with its encoder, as the CLI: 100 iterat
     const { o, start } = resolveFor(m as InpaintModel, {});
     assert.deepEqual([start, o.iters, o.restarts], ['encoder', 100, 1]);
   } finally {
-    m.generator.dispose();
-    m.critic.dispose();
-    m.encoder?.dispose();
+    disposeModel(m);
   }
   const bare = await loadCheckpoint('fashion-mnist', { encoder: false });
   assert.equal(bare.encoder, null);
   assert.deepEqual([resolveFor(bare, {}).o.iters, resolveFor(bare, {}).o.restarts], [1000, 4]);
-  bare.generator.dispose();
-  bare.critic.dispose();
+  disposeModel(bare);
 });
 
 test('the preview cadence of the page and the API is one function: about 20 previews per run', () => {
@@ -300,8 +294,7 @@ test("the library converts an image to the model's channels as the CLI does, wit
       want = 0.299 * rgb.data[i * 3]! + 0.587 * rgb.data[i * 3 + 1]! + 0.114 * rgb.data[i * 3 + 2]!;
     assert.ok(Math.abs(r!.blended.data[i]! - want) < 1e-6);
   } finally {
-    m.generator.dispose();
-    m.critic.dispose();
+    disposeModel(m);
   }
 });
 

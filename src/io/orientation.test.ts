@@ -15,7 +15,7 @@ import { runChunk } from '../queue/seam.js';
 import { runBatch } from '../queue/batch.js';
 import { b64, unb64 } from '../queue/protocol.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { main } from '../cli/run.js';
 import { prepareJob, DEFAULT_LIMITS } from '../server/request.js';
 import { startTestServer, parseSse, type TestServer } from '../testing/server_fixture.js';

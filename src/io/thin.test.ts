@@ -24,7 +24,8 @@ import {
 import { inpaintFiles } from '../inpaint/files_node.js';
 import { runBatch } from '../queue/batch.js';
 import { resolveInpaintOptions } from '../inpaint/options.js';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import type { Checkpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { runCli } from '../testing/measure.js';
 import { makeTinyModel } from '../testing/server_fixture.js';
 import { testBackend } from '../testing/fixtures.js';

@@ -126,7 +126,7 @@ const wave = (n: number, k: number, s = 1) =>
 
 test('DiffLeakyReLU keeps its serialized name and config', () => {
   const l = new DiffLeakyReLU({ alpha: 0.3, name: 'lr' });
-  assert.equal((DiffLeakyReLU as unknown as { className: string }).className, 'DiffLeakyReLU');
+  assert.equal(DiffLeakyReLU.className, 'DiffLeakyReLU');
   assert.equal(l.getConfig().alpha, 0.3);
   assert.equal(l.getConfig().name, 'lr');
 });

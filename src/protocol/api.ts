@@ -46,7 +46,8 @@ export interface ModelInfo {
     library: string;
     createdAt: string;
     trainSeconds?: number;
-    metrics?: Record<string, number>;
+    /** The last training stat line (numbers, and the collapse/explosion flags). */
+    metrics?: Record<string, number | boolean>;
   };
   /** What the model expects, in words, and its out-of-domain statistics (calibrated models only). */
   expects?: string;

@@ -13,6 +13,7 @@ import type { ImageLosses } from '../inpaint/search.js';
 import { resolveRequest, type ModelTraits, type RequestOptions } from '../inpaint/surface.js';
 import { UserError } from '../util/errors.js';
 import type { ModelInfo, Resize, ResultData, ServerConfig } from './api.js';
+import { definedKeys } from '../util/defined.js';
 
 /** The losses reported when no search ran (a mask without a hole returns the image unchanged). */
 export const NO_SEARCH_LOSSES: Readonly<ImageLosses> = Object.freeze({ contextual: 0, prior: 0, total: 0, restart: 0 });
@@ -49,7 +50,7 @@ export function completedImage<I>(r: {
     composite: r.composite,
     blended: r.blended,
     losses: r.losses ?? { ...NO_SEARCH_LOSSES },
-    ...(r.domain ? { domain: r.domain } : {}),
+    ...definedKeys({ domain: r.domain }),
   };
 }
 

@@ -19,7 +19,7 @@ import { IMAGE_EXTENSIONS } from '../data/load_node.js';
 import { listInputImages } from '../inpaint/files_node.js';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint, resolveCheckpointDir, type Checkpoint } from '../train/checkpoint.js';
 import { attachEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import { chooseInit } from '../encoder/init.js';
 import { decodeMask } from '../io/image.js';
@@ -53,6 +53,7 @@ import {
 export { DEFAULT_WINDOW, DEFAULT_WORKER_TIMEOUT_S } from './executors.js';
 export type { BatchProgress, ImageRecord, ImageStatus } from './ledger.js';
 import { b64, unb64, DEFAULT_QUEUE, type MaskSpec } from './protocol.js';
+import { disposeModel } from '../models/index.js';
 
 /**
  * Default images per chunk, from `npm run bench -- queue --only sweep` (docs/BENCHMARKS.md, "Queue"):
@@ -167,8 +168,7 @@ async function planStart(
       notice = a.notice;
       model = a.model;
     } catch (e) {
-      ck.generator.dispose();
-      ck.critic.dispose();
+      disposeModel(ck);
       throw e;
     }
   }
@@ -337,14 +337,12 @@ export async function runBatch(spec: BatchSpec, hooks: BatchHooks = {}): Promise
   const load = async () => {
     if (!spec.redis) backend = await initBackend(spec.backend ?? 'auto', (m) => log(`notice: ${m}`));
     else if (!tf.engine().backendName) await initBackend('cpu'); // a backend the caller chose is kept
-    return loadCheckpoint(resolveCheckpointDir(spec.model), { encoder: false });
+    return loadGanCheckpoint(resolveCheckpointDir(spec.model));
   };
   const plan = await planBatch(spec, chunk, load, log);
   log(`notice: ${plan.startNotice}`);
   if (spec.redis && plan.model) {
-    plan.model.generator.dispose();
-    plan.model.critic.dispose();
-    plan.model.encoder?.dispose();
+    disposeModel(plan.model);
     plan.model = null;
   }
   fs.mkdirSync(spec.out, { recursive: true });

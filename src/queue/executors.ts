@@ -11,6 +11,8 @@ import { ChunkFailed, QueueClient, type Fleet } from './client.js';
 import type { BatchLedger, Plan } from './ledger.js';
 import { DEFAULT_QUEUE, type ItemResult } from './protocol.js';
 import { runChunk } from './seam.js';
+import { definedKeys } from '../util/defined.js';
+import { disposeModel } from '../models/index.js';
 
 /** How a run of the chunks ended: interrupted (the signal), or stopped (queue: no worker of the model) with its line. */
 export interface ExecutorEnd {
@@ -61,7 +63,7 @@ export function inProcessExecutor(load: () => Promise<Checkpoint & InpaintModel>
           const tc = performance.now();
           try {
             items = await runChunk(ck, b.job, {
-              ...(signal ? { signal } : {}),
+              ...definedKeys({ signal }),
               onProgress: (p) => {
                 ledger.running.set(c, p.iter / Math.max(1, p.iters));
                 ledger.progress();
@@ -83,9 +85,7 @@ export function inProcessExecutor(load: () => Promise<Checkpoint & InpaintModel>
           ledger.progress();
         }
       } finally {
-        ck.generator.dispose();
-        ck.critic.dispose();
-        ck.encoder?.dispose();
+        disposeModel(ck);
       }
       return { interrupted, stopped: null };
     },
@@ -118,7 +118,7 @@ export function queueExecutor(
       let noWorker = null as UserError | null; // (a cast: set in a callback, so TS must not narrow it to null)
       const queueName = spec.queue ?? DEFAULT_QUEUE;
       const client = await QueueClient.open(spec.redis, queueName, plan.digest, {
-        ...(spec.connectTimeoutS !== undefined ? { connectTimeoutS: spec.connectTimeoutS } : {}),
+        ...definedKeys({ connectTimeoutS: spec.connectTimeoutS }),
         log,
       });
       const timeoutS = spec.workerTimeoutS ?? DEFAULT_WORKER_TIMEOUT_S;

@@ -20,6 +20,7 @@ import { initBackend } from '../backends/index.js';
 import { loadServedModels } from '../server/models.js';
 import { startServer } from '../server/server.js';
 import { parseSse, pngDataUrl, testImage } from '../testing/server_fixture.js';
+import { definedKeys } from '../util/defined.js';
 
 const skip = redisServerPath() ? false : 'redis-server is not installed (apt-get install redis-server)';
 const N = 16;
@@ -262,7 +263,7 @@ test('serve --redis: a client that disconnects cancels its running job; the work
       fetch(`${s.url}/api/inpaint`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        ...(signal ? { signal } : {}),
+        ...definedKeys({ signal }),
         body: JSON.stringify({
           model: models[0]!.name,
           image,

@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import { chunkId, itemKey } from './digest.js';
 import { b64, unb64, JOB_FORMAT, type ChunkItem, type ChunkJob, type ItemResult, type MaskSpec } from './protocol.js';
+import { definedKeys } from '../util/defined.js';
 
 export interface BatchProgress {
   /** Images finished in this run (done or failed), and the total this run has to do. */
@@ -195,9 +196,7 @@ export class BatchLedger {
           model: plan.digest,
           losses: r.losses,
           resized: r.resized,
-          ...(r.start ? { start: r.start } : {}),
-          ...(r.notice ? { notice: r.notice } : {}),
-          ...(r.domain ? { domain: r.domain } : {}),
+          ...definedKeys({ start: r.start, notice: r.notice, domain: r.domain }),
         };
         if (r.domain?.unlike) this.log(`warning: '${im.input}': ${r.domain.message}`);
         const files: OutputFile[] = Object.entries(r.files).map(([n, s]) => [n, unb64(s)]);

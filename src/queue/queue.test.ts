@@ -30,7 +30,7 @@ import { startServer } from '../server/server.js';
 import { addTinyEncoder, parseSse, pngDataUrl, testImage } from '../testing/server_fixture.js';
 import { modelDigest } from './digest.js';
 import { modelQueueName, JOB_FORMAT } from './protocol.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../encoder/checkpoint.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { inpaintOutputFiles } from '../io/outputs.js';

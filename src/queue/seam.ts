@@ -14,6 +14,7 @@ import { makeMask, resizeMaskKeepHoles } from '../masks/masks.js';
 import { UserError } from '../util/errors.js';
 import type { MaskConvention } from '../masks/convention.js';
 import { b64, unb64, type ChunkItem, type ChunkJob, type ItemResult } from './protocol.js';
+import { definedKeys } from '../util/defined.js';
 
 /** Decode an item's image (to the model's channels) and make or decode its mask at the image's size. */
 async function decodeItem(
@@ -77,8 +78,7 @@ export async function runChunk(
         losses: r.losses,
         resized: r.resized,
         start,
-        ...(r.notice ? { notice: r.notice } : {}),
-        ...(r.domain ? { domain: r.domain } : {}),
+        ...definedKeys({ notice: r.notice, domain: r.domain }),
       };
     }
   }

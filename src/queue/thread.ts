@@ -7,7 +7,7 @@
  * Messages: the ThreadPool protocol (src/util/thread_pool_node.ts); a job is a ChunkJob.
  */
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint } from '../train/checkpoint.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 import type { InpaintModel, InpaintProgress } from '../inpaint/search.js';
 import { serveThread } from '../util/thread_pool_node.js';
@@ -39,7 +39,7 @@ serveThread<ThreadInit, ChunkJob, InpaintProgress, ChunkOutcome>({
     // auto/encoder start from it, as `inpaint` does. No encoder, or the model's own trained for
     // another generator: random starts, and the notice says why; a --encoder for another generator
     // is refused (the worker does not start).
-    const ck = await loadCheckpoint(init.modelDir, { encoder: false });
+    const ck = await loadGanCheckpoint(init.modelDir);
     const a = await attachEncoder(ck, 'auto', init.encoderDir ?? undefined, init.modelName);
     model = a.model;
     return { backend, notice: a.notice };

@@ -6,13 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listShippedModels, loadCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
+import { listShippedModels, loadGanCheckpoint, resolveCheckpointDir, type Manifest } from '../train/checkpoint.js';
 import { MODELS_DIR } from '../io/paths.js';
 import { UserError } from '../util/errors.js';
 import { isBuiltin } from '../data/registry.js';
 import type { ModelInfo } from '../protocol/api.js';
 import { loadEncoder, modelEncoderDir, resolveEncoderDir } from '../encoder/checkpoint.js';
 import type { EncoderManifest } from '../encoder/manifest.js';
+import { definedKeys } from '../util/defined.js';
+import { disposeModel } from '../models/index.js';
 
 export type { ModelInfo } from '../protocol/api.js';
 
@@ -95,7 +97,7 @@ export async function loadServedModels(
     const dir = resolveCheckpointDir(ref);
     // Loaded here to validate the folder and read the shapes; the networks themselves live in the
     // inpainting workers (pool.ts), so this copy is released at once.
-    const checkpoint = await loadCheckpoint(dir, { encoder: false });
+    const checkpoint = await loadGanCheckpoint(dir);
     let name = safeName(path.basename(path.resolve(ref)));
     for (let k = 2; taken.has(name); k++) name = `${safeName(path.basename(path.resolve(ref)))}-${k}`;
     taken.add(name);
@@ -103,8 +105,7 @@ export async function loadServedModels(
     const [, h, , c] = checkpoint.generator.outputs[0]?.shape ?? [];
     const nz = checkpoint.generator.inputs[0]?.shape[1];
     if (typeof h !== 'number' || typeof c !== 'number' || typeof nz !== 'number') {
-      checkpoint.generator.dispose();
-      checkpoint.critic.dispose();
+      disposeModel(checkpoint);
       throw new UserError(`model '${ref}': its generator does not map [N, nz] to [N, H, W, C] images`);
     }
     // The model's encoder, refused (with a notice; the model is served without it) when it was
@@ -118,15 +119,13 @@ export async function loadServedModels(
         encoder = { dir: path.resolve(encDir), digest: e.manifest.generator.digest };
       } catch (e) {
         if (!(e instanceof UserError) || encoderRef) {
-          checkpoint.generator.dispose();
-          checkpoint.critic.dispose();
+          disposeModel(checkpoint);
           throw e;
         }
         notice(`model '${name}' is served without its encoder: ${e.message}`);
       }
     }
-    checkpoint.generator.dispose();
-    checkpoint.critic.dispose();
+    disposeModel(checkpoint);
     out.push({
       name,
       dir: path.resolve(dir),
@@ -180,7 +179,7 @@ export function publicManifest(man: Manifest | EncoderManifest | Record<string, 
       channels,
       nz,
       ...(typeof model === 'string' ? { model: publicData(model) } : {}),
-      ...(step !== undefined ? { step } : {}),
+      ...definedKeys({ step }),
     };
   }
   const config = m.config;
@@ -226,8 +225,7 @@ export function modelInfo(m: ServedModel): ModelInfo {
       criticNorm: man.config.criticNorm,
       library: man.library,
       createdAt: man.createdAt,
-      ...(man.trainSeconds !== undefined ? { trainSeconds: man.trainSeconds } : {}),
-      ...(man.metrics ? { metrics: man.metrics } : {}),
+      ...definedKeys({ trainSeconds: man.trainSeconds, metrics: man.metrics }),
     },
     ...(man.domain ? { expects: man.domain.expects, domain: man.domain } : {}),
   };

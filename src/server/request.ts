@@ -34,6 +34,7 @@ import { formatZodError } from '../util/zod_error.js';
 import type { ServedModel } from './models.js';
 import type { Resize } from '../protocol/api.js';
 import { resizeOf } from '../protocol/convert.js';
+import { definedKeys } from '../util/defined.js';
 
 /** A user error with an HTTP status. */
 export class HttpError extends UserError {
@@ -225,10 +226,7 @@ export async function prepareInputs(
     if (!MASK_KINDS.includes(b.mask.kind))
       throw new HttpError(400, `unknown mask kind '${b.mask.kind}' (valid: ${MASK_KINDS.join(', ')})`);
     try {
-      mask = makeMask(b.mask.kind, from.height, from.width, {
-        ...(b.mask.seed !== undefined ? { seed: b.mask.seed } : {}),
-        ...(b.mask.ratio !== undefined ? { ratio: b.mask.ratio } : {}),
-      });
+      mask = makeMask(b.mask.kind, from.height, from.width, definedKeys({ seed: b.mask.seed, ratio: b.mask.ratio }));
     } catch (e) {
       throw new HttpError(400, (e as Error).message);
     }

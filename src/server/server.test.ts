@@ -19,6 +19,7 @@ import {
 import { loadServedModels } from './models.js';
 import { startServer } from './server.js';
 import { resizeMaskKeepHoles } from '../masks/masks.js';
+import { definedKeys } from '../util/defined.js';
 
 let S: TestServer;
 let webRoot: string;
@@ -452,7 +453,7 @@ test('a second job waits in line (queued event); closing the connection cancels 
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: body(iters).replace('"IMG"', JSON.stringify(img)),
-        ...(signal ? { signal } : {}),
+        ...definedKeys({ signal }),
       });
     const ac = new AbortController();
     const long = await send(3000, ac.signal);

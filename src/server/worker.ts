@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backends/index.js';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { loadGanCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { inpaintImages } from '../inpaint/inpaint.js';
 import { loadEncoder } from '../encoder/checkpoint.js';
 import type { InpaintProgress } from '../inpaint/search.js';
@@ -24,7 +24,7 @@ serveThread<WorkerInit, InpaintJob, InpaintProgress, WorkerResult>({
   async start(init) {
     const backend = await initBackend(init.backend);
     for (const m of init.models) {
-      const ck = await loadCheckpoint(m.dir, { encoder: false }); // its encoder: below, the one the server chose
+      const ck = await loadGanCheckpoint(m.dir); // its encoder: below, the one the server chose
       // The encoder was checked against this generator when the server loaded its models; checked again here.
       models.set(m.name, {
         ...ck,

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildModels } from '../models/index.js';
+import { buildModels, disposeModel } from '../models/index.js';
 import * as tf from '@tensorflow/tfjs';
-import { saveCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { saveCheckpoint, loadGanCheckpoint } from '../train/checkpoint.js';
 import { buildEncoder } from '../encoder/model.js';
 import { generatorDigest } from '../encoder/manifest.js';
 import { saveEncoder } from '../encoder/checkpoint.js';
@@ -49,8 +49,7 @@ export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string
   const { generator, critic } = buildModels(kind, spec);
   const config = resolveConfig({ model: kind, size: 28, channels: 1, nz: 8, gWidth: 4, dWidth: 4, iters: 1 });
   await saveCheckpoint(dir, { generator, critic, manifest: { step: 0, seed: 1, config } });
-  generator.dispose();
-  critic.dispose();
+  disposeModel({ generator, critic });
   fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'samples', 'disc.png'), await encodePng(testImage()));
   return dir;
@@ -62,7 +61,7 @@ export async function makeTinyModel(dir: string, kind = 'dcgan'): Promise<string
  * other generator's digest (for the refusal paths).
  */
 export async function addTinyEncoder(modelDir: string, otherGenerator = false): Promise<string> {
-  const ck = await loadCheckpoint(modelDir, { encoder: false });
+  const ck = await loadGanCheckpoint(modelDir);
   const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 2 });
   const dense = E.getLayer('e_dense');
   const scaled = dense.getWeights().map((w) => tf.mul(w, 30));

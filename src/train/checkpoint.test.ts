@@ -8,7 +8,7 @@ import {
   checkCheckpoint,
   newestIntactCheckpoint,
   resolveCheckpointDir,
-  loadCheckpoint,
+  loadGanCheckpoint,
   listCheckpoints,
   pruneCheckpoints,
 } from './checkpoint.js';
@@ -225,14 +225,14 @@ test('checkpoints without digests (older format) still resume and load, as unver
     log.join('\n'),
   );
   assert.equal(r.step, 4);
-  const ck = await loadCheckpoint(path.join(d, 'checkpoints', 'iter-0000004'));
+  const ck = await loadGanCheckpoint(path.join(d, 'checkpoints', 'iter-0000004'));
   disposeModel(ck);
 });
 
 test('loading a checkpoint folder directly checks its digests', async () => {
   const d = damaged('direct', (n) => flipBytes(path.join(n, 'critic', 'weights.bin')));
   await assert.rejects(
-    loadCheckpoint(path.join(d, 'checkpoints', 'iter-0000004')),
+    loadGanCheckpoint(path.join(d, 'checkpoints', 'iter-0000004')),
     (e: Error) =>
       e instanceof UserError &&
       /^checkpoint '.*iter-0000004' is damaged: critic\/weights\.bin does not match its SHA-256/.test(e.message),
@@ -246,7 +246,7 @@ test('inpainting from a run folder also skips a damaged newest checkpoint (optim
   // … but damaged weights are not.
   fs.truncateSync(path.join(d, 'checkpoints', 'iter-0000004', 'critic', 'weights.bin'), 8);
   const notices: string[] = [];
-  const ck = await loadCheckpoint(d, (m) => notices.push(m));
+  const ck = await loadGanCheckpoint(d, (m) => notices.push(m));
   assert.equal(ck.manifest.step, 2);
   assert.match(notices.join('\n'), /checkpoint iter-0000004 is damaged \(critic's weight files hold 8 bytes/);
   disposeModel(ck);

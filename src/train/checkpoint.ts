@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { disposeModel, type GanModels } from '../models/index.js';
+import type { GanModels } from '../models/index.js';
 import '../models/layers.js';
 import { writeDirAtomic, cleanTemporaries } from '../io/atomic.js';
 import { saveLayersModel, loadLayersModel } from '../io/tfjs_model.js';
@@ -27,6 +27,7 @@ import { readManifest } from './manifest.js';
 import { inspectCheckpoint, fileDigests, type CheckpointLayout } from './verify.js';
 import { RunDir } from './run_dir.js';
 import { saveOptimizer, loadOptimizer } from './optimizer_state.js';
+import { definedKeys } from '../util/defined.js';
 
 export { saveOptimizer, loadOptimizer };
 
@@ -37,7 +38,7 @@ export interface Checkpoint extends GanModels {
   manifest: Manifest;
   /** Folder the checkpoint was loaded from. */
   dir: string;
-  /** The encoder searches start from (loadCheckpoint's `encoder` option), or null. */
+  /** The encoder searches start from (encoder/checkpoint.ts loadCheckpoint's `encoder` option), or null. */
   encoder?: tf.LayersModel | null;
   /** Where `encoder` came from, or null. */
   encoderDir?: string | null;
@@ -173,7 +174,7 @@ export function listShippedModels(): string[] {
 export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => void): string {
   if (fs.existsSync(path.join(ref, MANIFEST_FILE))) return ref;
   if (new RunDir(ref).hasCheckpointsDir()) {
-    const last = newestIntactCheckpoint(ref, { optimizer: false, ...(onNotice ? { onNotice } : {}) });
+    const last = newestIntactCheckpoint(ref, { optimizer: false, ...definedKeys({ onNotice }) });
     if (!last) throw new UserError(`run folder '${ref}' has no complete checkpoint yet`);
     return last;
   }
@@ -192,29 +193,23 @@ export function resolveCheckpointDir(ref: string, onNotice?: (msg: string) => vo
   );
 }
 
-export interface LoadCheckpointOptions {
-  /** Notices, one line each: a damaged newer checkpoint skipped, and where the search will start. */
+export interface LoadGanCheckpointOptions {
+  /** Notices, one line each: a damaged newer checkpoint skipped. */
   onNotice?: (msg: string) => void;
-  /**
-   * The model's encoder, attached as `inpaint` attaches it (attachEncoder, init auto): true = MODEL/encoder/
-   * when it holds one trained for this generator (else random starts, with a notice saying why); a
-   * folder = that encoder (refused unless trained for this generator); false = none. [true]
-   */
-  encoder?: boolean | string;
 }
 
 /**
- * Load a checkpoint (generator, critic, manifest) from a checkpoint folder, a run folder or a shipped
- * model name, with its encoder attached as the CLI does (`{ encoder: false }` leaves it out), so
- * `inpaint(await loadCheckpoint('fashion-mnist'), …)` searches as `wgan-inpaint inpaint` does: from
- * the encoder's z, 100 iterations × 1 restart by default. A function as the second argument is
- * `onNotice`. Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
+ * Load a checkpoint's generator, critic and manifest from a checkpoint folder, a run folder or a
+ * shipped model name, without an encoder (`encoder: null`): what training, the server's workers and the
+ * queue need. The public `loadCheckpoint` (encoder/checkpoint.ts, a layer above) calls this and
+ * attaches the model's encoder as the CLI does. A function as the second argument is `onNotice`.
+ * Optimizer state is loaded separately by `loadOptimizers` (only training needs it).
  */
-export async function loadCheckpoint(
+export async function loadGanCheckpoint(
   ref: string,
-  opts: LoadCheckpointOptions | ((msg: string) => void) = {},
+  opts: LoadGanCheckpointOptions | ((msg: string) => void) = {},
 ): Promise<Checkpoint> {
-  const o: LoadCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
+  const o: LoadGanCheckpointOptions = typeof opts === 'function' ? { onNotice: opts } : opts;
   const dir = resolveCheckpointDir(ref, o.onNotice);
   // A run folder's checkpoint was checked when it was chosen; a folder named directly is checked here.
   if (path.resolve(dir) === path.resolve(ref) || !new RunDir(ref).hasCheckpointsDir()) {
@@ -230,19 +225,7 @@ export async function loadCheckpoint(
     generator.dispose();
     throw e;
   }
-  const ck: Checkpoint = { generator, critic, manifest, dir, encoder: null, encoderDir: null };
-  if (o.encoder === false) return ck;
-  try {
-    // Imported when used: the encoder is a layer above training (it trains on train/harness.ts and
-    // keeps its folders with these helpers); a static import would make train/ load encoder/.
-    const { attachEncoder } = await import('../encoder/checkpoint.js');
-    const a = await attachEncoder(ck, 'auto', typeof o.encoder === 'string' ? o.encoder : undefined, ref);
-    o.onNotice?.(a.notice);
-    return { ...ck, encoder: a.model.encoder ?? null, encoderDir: a.encoderDir };
-  } catch (e) {
-    disposeModel(ck);
-    throw e;
-  }
+  return { generator, critic, manifest, dir, encoder: null, encoderDir: null };
 }
 
 /** Load both optimizer states of a checkpoint (check it first with checkCheckpoint(dir, {optimizer: true})). */

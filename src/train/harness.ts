@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.js';
 import { RunDir } from './run_dir.js';
 import { newestGoodCheckpoint, pruneCheckpoints } from './checkpoint.js';
 import { inspectCheckpoint, type CheckpointLayout } from './verify.js';
+import { definedKeys } from '../util/defined.js';
 
 /**
  * The checkpoint a run starts from: none for a new run (refused when the folder already has
@@ -33,7 +34,7 @@ export function resumeCheckpoint(
   }
   let good: { dir: string; verified: boolean } | null;
   try {
-    good = newestGoodCheckpoint(out, layout, { optimizer: true, ...(onNotice ? { onNotice } : {}) });
+    good = newestGoodCheckpoint(out, layout, { optimizer: true, ...definedKeys({ onNotice }) });
   } catch (e) {
     throw new UserError(`--resume: ${(e as Error).message}`);
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { train, type TrainResult } from './loop.js';
-import { loadCheckpoint, listCheckpoints } from './checkpoint.js';
+import { loadGanCheckpoint, listCheckpoints } from './checkpoint.js';
 import { RunDir } from './run_dir.js';
 import { sample } from '../models/sample.js';
 import { barsDataset, TINY, E2E_BACKENDS, useBackend } from '../testing/fixtures.js';
@@ -54,7 +54,7 @@ for (const backend of E2E_BACKENDS) {
       listCheckpoints(out).map((d) => path.basename(d)),
       ['iter-0000002', 'iter-0000003'],
     );
-    const ck = await loadCheckpoint(out);
+    const ck = await loadGanCheckpoint(out);
     assert.equal(ck.manifest.step, 3);
     assert.equal(ck.manifest.config.nz, 4);
     assert.equal(ck.manifest.dataset?.n, 32);
@@ -141,7 +141,7 @@ test('the manifest records the training data with its sources and licences', asy
     },
   ];
   await train({ ...TINY, iters: 1, data: 'bars' }, { out, dataset: { ...ds, sources } });
-  const m = (await loadCheckpoint(out)).manifest;
+  const m = (await loadGanCheckpoint(out)).manifest;
   assert.deepEqual(m.dataset, {
     name: ds.name,
     split: ds.split,
@@ -186,7 +186,7 @@ for (const backend of E2E_BACKENDS) {
       listCheckpoints(out).map((d) => path.basename(d)),
       ['iter-0000002'],
     );
-    assert.equal((await loadCheckpoint(out)).manifest.step, 2);
+    assert.equal((await loadGanCheckpoint(out)).manifest.step, 2);
     // The run folder records the divergence (for experiments and GET /api/run) until it is resumed.
     const rec = new RunDir(out).diverged();
     assert.ok(
@@ -265,7 +265,7 @@ for (const backend of E2E_BACKENDS) {
     await new Promise((r) => child.once('exit', r));
     const cks = listCheckpoints(run);
     assert.ok(cks.length >= 1);
-    for (const d of cks) await loadCheckpoint(d); // every listed checkpoint is complete
+    for (const d of cks) await loadGanCheckpoint(d); // every listed checkpoint is complete
     // and the run resumes
     const step = JSON.parse(fs.readFileSync(path.join(cks.at(-1)!, 'manifest.json'), 'utf8')).step as number;
     const r = await train({ iters: step + 1 }, { out: run, resume: true });
@@ -352,7 +352,7 @@ for (const backend of E2E_BACKENDS) {
           fs.readFileSync(path.join(out, 'plot.svg'), 'utf8'),
           /discriminator loss.*not a Wasserstein estimate/,
         );
-      const ck = await loadCheckpoint(out);
+      const ck = await loadGanCheckpoint(out);
       assert.equal(ck.manifest.config.model, 'mlp');
       assert.equal(ck.manifest.config.loss, loss);
       assert.deepEqual(Array.from(sample(ck.generator, 3, 2).data), Array.from(sample(r.models.generator, 3, 2).data));

@@ -5,7 +5,7 @@ import { buildModels, forwardFlops, type GanModels } from '../models/index.js';
 import { makeTrainer, criticStep, generatorStep, criticIters, criticStepsBefore, type Trainer } from './steps.js';
 import { sampleZ, generate, fromModelRange } from '../models/sample.js';
 import { LOSSES } from '../losses/index.js';
-import { saveCheckpoint, loadCheckpoint, loadOptimizers, GAN_LAYOUT, type Manifest } from './checkpoint.js';
+import { saveCheckpoint, loadGanCheckpoint, loadOptimizers, GAN_LAYOUT, type Manifest } from './checkpoint.js';
 import { resumeCheckpoint, resumeOverrides, resumedLine, runLoop } from './harness.js';
 import { manifestDataset, readManifest } from './manifest.js';
 import { RunDir, type StatLine } from './run_dir.js';
@@ -22,6 +22,7 @@ import { svgPlot, smooth } from '../io/plot.js';
 import { activeBackend } from '../backends/index.js';
 import { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
+import { definedKeys } from '../util/defined.js';
 
 export interface Progress extends StatLine {
   iters: number;
@@ -145,11 +146,7 @@ export function runConfig(
   const { ckpt, verified } = resumeCheckpoint(out, resume, GAN_LAYOUT, onNotice);
   if (!ckpt) return { config: resolveConfig(input) };
   const saved = readManifest(ckpt).config;
-  const over = resumeOverrides(
-    input as Record<string, unknown>,
-    saved as unknown as Record<string, unknown>,
-    RESUMABLE_KEYS,
-  );
+  const over = resumeOverrides(input as Record<string, unknown>, { ...saved }, RESUMABLE_KEYS);
   // A critic rate that was never set apart from lr keeps following it.
   if (over.lr !== undefined && over.dLr === undefined && saved.dLr === saved.lr) over.dLr = over.lr;
   return { config: resolveConfig({ ...saved, ...over }), ckpt, verified: verified! };
@@ -211,7 +208,7 @@ async function startState(
     run.clearStats();
     return { trainer, sampler, step: 0, trainSeconds: 0, cropRng };
   }
-  const ck = await loadCheckpoint(ckpt, { encoder: false });
+  const ck = await loadGanCheckpoint(ckpt);
   const trainer = makeTrainer({ generator: ck.generator, critic: ck.critic }, c);
   await loadOptimizers(ckpt, trainer.gOpt, trainer.dOpt);
   const step = ck.manifest.step;
@@ -367,7 +364,7 @@ function checkpointWriter(c: TrainConfig, ds: Dataset, st: StartState, opts: Tra
         sampler: sampler.state(),
         rngState: trainer.rng.state,
         ...(c.crop ? { cropRngState: cropRng.state } : {}),
-        ...(last ? { metrics: { ...last } as unknown as Record<string, number> } : {}),
+        ...(last ? { metrics: { ...last } } : {}),
         backend: activeBackend(),
         trainSeconds: st.trainSeconds + seconds,
         ...(command ? { command } : {}),
@@ -417,9 +414,8 @@ export async function train(input: TrainConfigInput, opts: TrainOptions): Promis
         ...(ckpt ? { ckpt } : {}),
         what: 'training',
         unit: 'iteration',
-        ...(opts.signal ? { signal: opts.signal } : {}),
         log,
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...definedKeys({ signal: opts.signal, onProgress: opts.onProgress }),
       },
       {
         step: iteration.step,

@@ -102,7 +102,8 @@ export interface Manifest {
   sampler?: unknown;
   rngState?: number;
   cropRngState?: number;
-  metrics?: Record<string, number>;
+  /** The last stat line (numbers, and the collapse/explosion flags). */
+  metrics?: Record<string, number | boolean>;
   backend?: string;
   trainSeconds?: number;
   command?: string;

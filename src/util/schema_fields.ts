@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { kebab } from './zod_error.js';
+import { definedKeys } from './defined.js';
 
 export { kebab } from './zod_error.js';
 
@@ -40,7 +41,7 @@ export function fieldInfo<K extends string>(key: K, field: z.ZodTypeAny): FieldI
     flag: kebab(key),
     type: 'string',
     description,
-    ...(def !== undefined ? { default: def } : {}),
+    ...definedKeys({ default: def }),
   };
   if (t instanceof z.ZodNumber) {
     info.type = t.isInt ? 'int' : 'number';
