@@ -10,36 +10,11 @@
  * far beyond that range. Fewer search iterations than the calibration used leave larger errors for
  * any image, so such searches are not judged.
  */
-import { z } from 'zod';
 import type { ImageBatch, Mask } from '../types.js';
 import { makeMask } from '../masks/masks.js';
 import type { InpaintModel } from './search.js';
 import { resolveInpaintOptions } from './options.js';
 import { latentSearch } from './search.js';
-
-const Spread = z.object({ n: z.number().int().min(0), median: z.number(), p95: z.number(), max: z.number() });
-
-/**
- * The known pixels' statistics (`knownStats`) of held-out images: an image's score is the distance,
- * in statistics divided by their held-out standard deviation, to its k-th nearest held-out row;
- * flagged above `threshold`. A nearest-neighbour distance rather than a per-statistic range: a photo
- * is usually within range on each statistic alone (some clothing is bright, some emoji dark) but in
- * a combination no held-out image has.
- */
-const StatsBand = z
-  .object({
-    names: z.array(z.string()),
-    median: z.array(z.number()),
-    scale: z.array(z.number().positive()),
-    k: z.number().int().positive(),
-    /** The held-out rows (statistics, rounded to 4 decimals). */
-    rows: z.array(z.array(z.number())),
-    /** Leave-one-out scores of the held-out rows: their 95th percentile, and the threshold drawn from it. */
-    p95: z.number(),
-    threshold: z.number().positive(),
-    n: z.number().int().positive(),
-  })
-  .strict();
 
 /** Known-fraction bins: a mask that leaves few pixels known is easier to match (random 80 %: ≈ 0.03 on Fashion-MNIST) than a half. */
 export const KNOWN_BINS: readonly [number, number][] = [
@@ -48,48 +23,8 @@ export const KNOWN_BINS: readonly [number, number][] = [
   [0.65, 1.0001],
 ];
 
-export const DomainStatsSchema = z
-  .object({
-    /** Known error of all held-out images ([0, 1] units). */
-    knownError: Spread,
-    /** The same per known-fraction bin (KNOWN_BINS), each with its own threshold. */
-    bins: z.array(Spread.extend({ minKnown: z.number(), maxKnown: z.number(), threshold: z.number().positive() })),
-    /** The threshold of a bin with too few images (that of all images). */
-    threshold: z.number().positive(),
-    /** Held-out images measured, and the search they were measured with. */
-    n: z.number().int().positive(),
-    iters: z.number().int().min(0),
-    restarts: z.number().int().min(1),
-    /** Its context floor (InpaintOptions.contextFloor; absent in manifests calibrated before it: 0). */
-    contextFloor: z.number().min(0).max(1).optional(),
-    /** Where that search started (absent in manifests calibrated before encoders: random). */
-    start: z.enum(['encoder', 'random']).optional(),
-    masks: z.array(z.string()),
-    /** The held-out data (a built-in name or a folder's name). */
-    data: z.string(),
-    /** What the model expects, for people: "32×32 grey clothing, white on black". */
-    expects: z.string(),
-    /** The known pixels' statistics on the held-out images (absent in manifests calibrated before them: not judged). */
-    knownStats: StatsBand.optional(),
-  })
-  .strict();
-
-export type DomainStats = z.infer<typeof DomainStatsSchema>;
-
-/** The verdict on one image. */
-export interface DomainCheck {
-  /** Its known error ([0, 1] units). */
-  knownError: number;
-  threshold: number;
-  /** Whether it looks unlike the training data. */
-  unlike: boolean;
-  /** One plain line when `unlike`. */
-  message?: string;
-  /** Set when the search was too short (or its context floor too low) to judge the known error: the verdict is the statistics' alone. */
-  searchTooShort?: true;
-  /** The statistics test, when the model's calibration has it: the score, its threshold and the statistic furthest out. */
-  stats?: { score: number; threshold: number; worst: string };
-}
+export { DomainStatsSchema, type DomainStats, type DomainCheck } from './domain_types.js';
+import type { DomainStats, DomainCheck, Band, SpreadOf } from './domain_types.js';
 
 /**
  * The flagging threshold from the held-out known errors: twice their 95th percentile, and at least
@@ -181,7 +116,7 @@ const STAT_WORDS: Record<string, string> = {
  * median for the notice; null when the band's statistics are not this version's.
  */
 export function statsScore(
-  band: z.infer<typeof StatsBand>,
+  band: Band,
   x: number[],
   skip = -1,
 ): { score: number; worst: string; value: number; median: number } | null {
@@ -226,7 +161,7 @@ const STATS_K = 5;
 const STATS_MARGIN = 1.5;
 
 /** The band of the statistics of held-out images (rows of knownStats). */
-export function statsBand(rows: number[][]): z.infer<typeof StatsBand> {
+export function statsBand(rows: number[][]): Band {
   const names = [...KNOWN_STAT_NAMES];
   const median: number[] = [],
     scale: number[] = [];
@@ -258,7 +193,7 @@ export function statsBand(rows: number[][]): z.infer<typeof StatsBand> {
   return band;
 }
 
-function spread(errors: number[]): z.infer<typeof Spread> {
+function spread(errors: number[]): SpreadOf {
   const e = [...errors].sort((a, b) => a - b);
   return e.length
     ? { n: e.length, median: quantile(e, 0.5), p95: quantile(e, 0.95), max: e.at(-1)! }
