@@ -57,9 +57,10 @@ model's default: from its encoder (encoder/ in the model, or --encoder) when it 
 random z; searches with fewer iterations than the calibration are not judged by the known error.
 Also stored: cheap statistics of the held-out images' known pixels (brightness, contrast, shares of
 dark/black/bright/white pixels, the border's, colourfulness, texture, noise, histogram entropy,
-flatness; two masks per image), so an image whose statistics lie far from every held-out image's
-(beyond 1.5 × the held-out images' own 95th percentile of that distance) is flagged too, whatever
-its search: natural photos, which a generator can match roughly, mostly are.
+flatness, distinct colours, fine shading, muted mid-tones; two masks per image), so an image whose
+statistics lie far from every held-out image's (beyond 1.5 × the held-out images' own 95th percentile
+of that distance) is flagged too, whatever its search: natural photos, which a generator can match
+roughly, mostly are.
 
 ${FLAGS.help({ values: { model: 'REF', data: 'NAME|DIR', encoder: 'DIR', masks: 'K1,K2,…', expects: 'TEXT', backend: 'KIND' } })}
 

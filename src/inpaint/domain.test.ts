@@ -6,6 +6,8 @@ import {
   domainThreshold,
   knownError,
   knownFraction,
+  knownStats,
+  KNOWN_STAT_NAMES,
   DomainStatsSchema,
   type DomainStats,
 } from './domain.js';
@@ -67,6 +69,37 @@ test('known error: mean |g − y| over known pixels only; known fraction; thresh
   assert.equal(checkDomain(stats, 0.9, 0.8, 100, 0.05)!.unlike, true);
   assert.equal(checkDomain({ ...stats, contextFloor: 0.05 }, 0.9, 0.8, 100, 0), null);
   assert.equal(checkDomain({ ...stats, contextFloor: 0.05 }, 0.9, 0.8, 100, 0.05)!.unlike, true);
+});
+
+test('known statistics: distinct colours, fine shading and muted mid-tones tell a drawing from a photo-like image', () => {
+  // 8×8 RGB. A drawing: white ground with a flat red square (two colours, no shading); a photo-like
+  // image: a grey-brown ramp of small steps plus a fixed ripple (many colours, every neighbour a little
+  // different, muted mid-tones).
+  const W = 8,
+    P = W * W;
+  const drawing = new Float32Array(P * 3).fill(1),
+    photo = new Float32Array(P * 3);
+  for (let p = 0; p < P; p++) {
+    const x = p % W,
+      y = Math.floor(p / W);
+    if (x >= 2 && x < 6 && y >= 2 && y < 6) drawing.set([0.9, 0.1, 0.1], p * 3);
+    const v = 0.3 + 0.004 * p + 0.005 * ((x * 7 + y * 3) % 5);
+    photo.set([v + 0.04, v, v - 0.03], p * 3);
+  }
+  const all = { data: new Float32Array(P).fill(1), height: W, width: W };
+  const at = (data: Float32Array) => ({ data, n: 1, height: W, width: W, channels: 3 });
+  const stat = (data: Float32Array, name: string, mask = all) =>
+    knownStats(at(data), mask)[KNOWN_STAT_NAMES.indexOf(name as (typeof KNOWN_STAT_NAMES)[number])]!;
+  assert.equal(stat(drawing, 'colours'), 2 / P);
+  assert.equal(stat(drawing, 'texture'), 0);
+  assert.equal(stat(drawing, 'muted'), 0);
+  // Neighbours differ by 0.011–0.047 (right: 0.004 ± the ripple's step; down: 0.032 ± it).
+  assert.equal(stat(photo, 'texture'), 1);
+  assert.ok(stat(photo, 'colours') > 4 * stat(drawing, 'colours'), `${stat(photo, 'colours')}`);
+  assert.equal(stat(photo, 'muted'), 1);
+  // Only known pixels count: the drawing's square alone is one colour.
+  const square = { ...all, data: all.data.map((_, p) => (p % W >= 2 && p % W < 6 && p >= 2 * W && p < 6 * W ? 1 : 0)) };
+  assert.equal(stat(drawing, 'colours', square), 1 / 16);
 });
 
 test('the shipped fashion-mnist model, with its default search (from its encoder): held-out images pass, inverted ones (dark clothing on white) are flagged', async () => {

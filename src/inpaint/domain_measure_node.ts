@@ -67,6 +67,33 @@ export const PHOTOS: readonly string[] = [
 
 export const photoFiles = (): string[] => PHOTOS.filter((f) => fs.existsSync(f));
 
+/**
+ * The photographs the check's features and thresholds were chosen on (tools/domain_tune.ts): OpenCV's
+ * only — those of PHOTOS and the other photographs among its samples — so that scikit-image's 14
+ * photos are an untouched report set.
+ */
+export const TUNING_PHOTOS: readonly string[] = [
+  ...PHOTOS.filter((f) => f.startsWith(OPENCV)),
+  ...[
+    'aero3.jpg',
+    'aloeR.jpg',
+    'basketball2.png',
+    'graf3.png',
+    'leuvenB.jpg',
+    'rubberwhale2.png',
+    'left02.jpg',
+    'right01.jpg',
+    'licenseplate_motion.jpg',
+    'ela_original.jpg',
+    'stuff.jpg',
+    'chicky_512.png',
+    'box.png',
+    'pca_test1.jpg',
+    'left.jpg',
+    'right.jpg',
+  ].map((f) => path.join(OPENCV, f)),
+];
+
 export interface NamedImage {
   name: string;
   /** An encoded image (a photo file), or an image at the model's size (a held-out one). */
@@ -103,7 +130,7 @@ export async function heldOutImages(manifest: Manifest, n: number, calibrationN 
  * on a large photo, shrunk to the model's size keeping every hole, it leaves no known pixel, and
  * there is nothing to judge.
  */
-const KINDS = ['center', 'half', 'strokes', 'rects'];
+export const MEASURE_KINDS = ['center', 'half', 'strokes', 'rects'];
 
 /**
  * Complete every image (a mask kind in turn, seeded, at the image's own size; the model's default
@@ -122,7 +149,7 @@ export async function domainFlags(
       part.map((it) => (it.image ? it.image : decodeImage(it.bytes!, { channels }, it.name))),
     );
     const masks = images.map((im, k) =>
-      makeMask(KINDS[(s + k) % KINDS.length]!, im.height, im.width, { seed: 7000 + s + k }),
+      makeMask(MEASURE_KINDS[(s + k) % MEASURE_KINDS.length]!, im.height, im.width, { seed: 7000 + s + k }),
     );
     const r = await inpaintImages(model, images, masks, {});
     r.forEach((x, k) => {

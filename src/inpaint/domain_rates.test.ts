@@ -1,10 +1,10 @@
 /**
  * The out-of-domain check of the shipped models, measured (issue #31.4): natural photos into either
- * model are flagged, held-out in-domain images are not. A small version of tools/domain_rates.ts
- * (README.md has the full one's rates): 10 photographs from scikit-image's and
- * OpenCV's sample images (Debian python3-skimage and opencv-doc; the test fails when they are
- * missing) and 40 test images outside the calibration's and eval's, each completed with the model's
- * default search as `inpaint` does.
+ * model are flagged, held-out in-domain images are not. A smaller version of tools/domain_rates.ts
+ * (README.md has the full one's rates): 10 photographs from scikit-image's and OpenCV's sample images
+ * (Debian python3-skimage and opencv-doc; the test fails when they are missing) and the report's 200
+ * test images outside the calibration's and eval's (and outside tools/domain_tune.ts's validation
+ * slice), each completed with the model's default search as `inpaint` does.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,23 +22,19 @@ before(async () => {
   await initBackend('native');
 });
 
+/** Photos that must be flagged, of 10: #31.4 asks for ≥ 90 % into either model. */
+const MIN_PHOTOS = 9;
 /**
- * Photos that must be flagged, of 10: #31.4 asks for 90 %. fashion-mnist reaches it (33 of 34 in the
- * full measurement); emoji does not (23 of 34: emoji-permissive's own images — flags, objects filling
- * the frame, dark ones — spread its statistics over much of where photos lie), so its floor here is
- * what it does (8 of these 10), not the aim.
+ * Held-out test images that may be flagged, of 200: #31.4 asks for ≤ 5 %. 200 rather than fewer: the
+ * few in-domain images flagged cluster (emoji's first 40 held 4 of its 7 dark ones), so a small slice
+ * says little about the rate.
  */
-const MIN_PHOTOS: Record<string, number> = { 'fashion-mnist': 9, emoji: 7 };
-/**
- * Held-out test images that may be flagged, of 40: #31.4 asks for ≤ 5 % (2). fashion-mnist meets it;
- * emoji flags 4 of these 40 (10 %; 7 of 200, 3.5 %, in the full measurement), each for its share of
- * black pixels (0.09–0.17 where held-out emoji have ≈ 0): its bound here is what it does, not the aim.
- */
-const MAX_HELD: Record<string, number> = { 'fashion-mnist': 2, emoji: 4 };
+const HELD = 200,
+  MAX_HELD = 10;
 
 for (const name of ['fashion-mnist', 'emoji']) {
-  test(`${name}: ≥ ${MIN_PHOTOS[name]} of 10 photos flagged, ≤ ${MAX_HELD[name]} of 40 held-out test images`, {
-    timeout: 300_000,
+  test(`${name}: ≥ ${MIN_PHOTOS} of 10 photos flagged, ≤ ${MAX_HELD} of ${HELD} held-out test images`, {
+    timeout: 600_000,
   }, async () => {
     const missing = SET.filter((f) => !fs.existsSync(f));
     assert.deepEqual(missing, [], 'install the photos: apt-get install python3-skimage opencv-doc');
@@ -48,15 +44,15 @@ for (const name of ['fashion-mnist', 'emoji']) {
       model,
       SET.map((f) => ({ name: path.basename(f), bytes: new Uint8Array(fs.readFileSync(f)) })),
     );
-    const held = await domainFlags(model, await heldOutImages(ck.manifest, 40));
+    const held = await domainFlags(model, await heldOutImages(ck.manifest, HELD));
     const missed = photos.filter((p) => !p.unlike),
       flagged = held.filter((h) => h.unlike);
     assert.ok(
-      photos.length - missed.length >= MIN_PHOTOS[name]!,
+      photos.length - missed.length >= MIN_PHOTOS,
       `photos not flagged: ${missed.map((p) => `${p.name} (${p.why})`).join('; ')}`,
     );
     assert.ok(
-      flagged.length <= MAX_HELD[name]!,
+      flagged.length <= MAX_HELD,
       `held-out images flagged: ${flagged.map((h) => `${h.name} (${h.why})`).join('; ')}`,
     );
     ck.generator.dispose();

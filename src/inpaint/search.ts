@@ -32,7 +32,7 @@ import { masksFor } from './composite.js';
 import { resolveInpaintOptions, startFor, type InpaintOptions, type Start } from './options.js';
 import { encode } from './encoder_input.js';
 import { Rng } from '../util/rng.js';
-import type { DomainStats } from './domain.js';
+import type { DomainStats } from './domain_types.js';
 import { UserError } from '../util/errors.js';
 import { refineFill } from './refine.js';
 import { REFINE_DEFAULTS } from './options.js';
