@@ -40,19 +40,11 @@ const LAYERS: readonly (readonly string[])[] = [
   ['internal'],
 ];
 
-/** Circles that other work owns (#32.4), allowed until it lands; any other circle fails. */
-const ALLOWED_CIRCLES = [
-  // The out-of-domain check and the search (helper "ood": inpaint/domain*.ts).
-  'inpaint/domain ↔ inpaint/search',
-];
+/** Circles allowed, each with its reason (none since #32.4); any other circle fails. */
+const ALLOWED_CIRCLES: string[] = [];
 
-/** Imports that still run back up, each with its reason; any other back-import fails. */
-const ALLOWED_BACK_IMPORTS = [
-  // Measuring the domain statistics reads a dataset, eval's image selection and the manifest (the
-  // calibration is a tool inside inpaint/; helper "ood").
-  'inpaint/domain_measure_node → eval/runner',
-  'inpaint/domain_measure_node → train/manifest',
-];
+/** Imports allowed to run back up, each with its reason (none since #32.4); any other back-import fails. */
+const ALLOWED_BACK_IMPORTS: string[] = [];
 
 function layerOf(folder: string): number {
   const i = LAYERS.findIndex((l) => l.includes(folder));

@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadCheckpoint } from '../src/encoder/checkpoint.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { initBackend } from '../src/backends/index.js';
 import { toolFlags } from '../bench/common.js';

@@ -8,12 +8,10 @@ import path from 'node:path';
 import { decodeImage } from '../io/image.js';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
-import { limitIndices } from '../data/split.js';
-import { selectEvalIndices } from '../eval/runner.js';
+import { limitIndices, selectEvalIndices } from '../data/split.js';
 import { makeMask } from '../masks/masks.js';
 import { inpaintImages } from './inpaint.js';
 import type { InpaintModel } from './search.js';
-import type { Manifest } from '../train/manifest.js';
 import { imageAt, type ImageBatch } from '../types.js';
 
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
@@ -101,13 +99,19 @@ export interface NamedImage {
   image?: ImageBatch;
 }
 
+/** What heldOutImages reads of a model's manifest (train/manifest.ts `Manifest` fits it). */
+export interface ModelDataRef {
+  config: { data: string; size: number; channels: 1 | 3 };
+  domain?: { data?: string | undefined } | undefined;
+}
+
 /**
  * `n` held-out test images of the model's data: outside the calibration's choice (limitIndices(N,
  * calibrationN), as `calibrate --n` loads them) and, where the split has more images than eval uses,
  * outside eval's selections (selectEvalIndices seeds 0 and 1, 1,000 each); the first `n` of what is
  * left, in test order.
  */
-export async function heldOutImages(manifest: Manifest, n: number, calibrationN = 200): Promise<NamedImage[]> {
+export async function heldOutImages(manifest: ModelDataRef, n: number, calibrationN = 200): Promise<NamedImage[]> {
   const c = manifest.config;
   const ds = await loadDataset({
     data: manifest.domain?.data ?? c.data,
