@@ -10,7 +10,7 @@
  * The events are one discriminated union on `event`: the server can only send, and the page can only
  * handle, the shapes written here (`encodeEvent` / `decodeEvent`).
  */
-import type { DomainCheck, DomainStats } from '../inpaint/domain.js';
+import type { DomainCheck, DomainStats } from '../inpaint/domain_types.js';
 import type { InpaintOptions, Start } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import type { MaskConvention } from '../masks/convention.js';

@@ -6,7 +6,7 @@
  *   the page's form defaults (`formDefaults`): from the options schema and the model, as the server
  *   resolves the same request (src/inpaint/surface.ts resolveRequest), never constants of the page's.
  */
-import type { DomainCheck } from '../inpaint/domain.js';
+import type { DomainCheck } from '../inpaint/domain_types.js';
 import type { FitPlan } from '../inpaint/fit.js';
 import { DEFAULT_INPAINT, INIT_DEFAULTS, type InitKind, type Start } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';

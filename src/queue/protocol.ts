@@ -4,7 +4,7 @@
  * as JSON strings); file bytes are base64. Images are small (28–64 px PNGs of a few KB), so a
  * 16-image chunk is ≈ 50–100 KB each way and workers need no shared disk.
  */
-import type { DomainCheck } from '../inpaint/domain.js';
+import type { DomainCheck } from '../inpaint/domain_types.js';
 import type { InpaintOptions, Start } from '../inpaint/options.js';
 import type { ImageLosses } from '../inpaint/search.js';
 import { UserError } from '../util/errors.js';

@@ -13,7 +13,7 @@ import { formatZodError } from '../util/zod_error.js';
 import { RUN_STATE_FIELDS } from './run_fields.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { CHECKPOINT_FORMAT } from '../version.js';
-import { DomainStatsSchema, type DomainStats } from '../inpaint/domain.js';
+import { DomainStatsSchema, type DomainStats } from '../inpaint/domain_types.js';
 import type { DatasetSource } from '../data/dataset.js';
 
 export const MANIFEST_FILE = 'manifest.json';
