@@ -4,7 +4,6 @@
  * rejected with one clear line.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { UserError } from '../util/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 /** Parsed flags: a string, a switch, or the strings of a repeatable flag (`multiple`). */
@@ -35,37 +34,6 @@ export function str(v: Values, key: string, def?: string): string | undefined {
  */
 export function parseDecimal(s: string): number {
   return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) ? Number(s) : NaN;
-}
-
-/**
- * Read a numeric option: `undefined` (or `def`) when absent; otherwise a finite decimal number — an
- * integer when `int` — within [min, max], or a UserError "--key must be an integer ≥ min, got 'x'".
- */
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number }): number | undefined;
-export function numOpt(v: Values, key: string, o: { int?: boolean; min?: number; max?: number; def: number }): number;
-export function numOpt(
-  v: Values,
-  key: string,
-  o: { int?: boolean; min?: number; max?: number; def?: number },
-): number | undefined {
-  const s = str(v, key);
-  if (s === undefined) return o.def;
-  const n = parseDecimal(s);
-  const min = o.min ?? -Infinity,
-    max = o.max ?? Infinity;
-  if (!Number.isFinite(n) || (o.int && !Number.isInteger(n)) || n < min || n > max) {
-    const what = o.int ? 'an integer' : 'a decimal number';
-    const range =
-      Number.isFinite(min) && Number.isFinite(max)
-        ? ` in [${min}, ${max}]`
-        : Number.isFinite(min)
-          ? ` ≥ ${min}`
-          : Number.isFinite(max)
-            ? ` ≤ ${max}`
-            : '';
-    throw new UserError(`--${key} must be ${what}${range}, got '${s}'`);
-  }
-  return n;
 }
 
 /**
