@@ -10,6 +10,7 @@ import { loadDataset } from '../src/data/load_node.js';
 import { toImageBatch } from '../src/data/dataset.js';
 import { makeGrid, readImage, upscale, writePng } from '../src/io/image.js';
 import { imageAt, type ImageBatch } from '../src/types.js';
+import { disposeModel } from '../src/models/index.js';
 import { toolFlags } from '../bench/common.js';
 
 const f = toolFlags('domain_failures', ['model', 'photos', 'held', 'out']);
@@ -32,6 +33,5 @@ if (held.length) {
   for (let i = 0; i < held.length; i++) tiles.push(imageAt(b, i));
 }
 await writePng(f.out, upscale(makeGrid(tiles, tiles.length, 2, c.channels), 3));
-ck.generator.dispose();
-ck.critic.dispose();
+disposeModel(ck);
 console.log(`domain_failures: ${tiles.length} images → ${f.out}`);

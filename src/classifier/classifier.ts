@@ -136,11 +136,14 @@ export function predictClasses(m: tf.LayersModel, images: ImageBatch): Int32Arra
 /** Fraction of `images` whose predicted class equals `labels[i]`, in [0, 1]. */
 export function accuracy(m: tf.LayersModel, images: ImageBatch, labels: ArrayLike<number>): number {
   if (labels.length !== images.n) throw new Error(`accuracy: ${labels.length} labels for ${images.n} images`);
-  if (images.n === 0) return NaN;
-  const p = predictClasses(m, images);
+  return images.n === 0 ? NaN : accuracyOf(predictClasses(m, images), labels);
+}
+
+/** Fraction of predicted classes equal to their labels, in [0, 1] (NaN for none). */
+export function accuracyOf(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
   let ok = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === labels[i]) ok++;
-  return ok / images.n;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) ok++;
+  return predicted.length ? ok / predicted.length : NaN;
 }
 
 /**

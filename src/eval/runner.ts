@@ -35,7 +35,7 @@ import { getBaseline, type BaselineKind } from '../baselines/index.js';
 import { getMetric, meanFinite, PSNR_CAP_DB } from '../metrics/index.js';
 import { holeFraction, MASKS, type MaskKindName } from '../masks/masks.js';
 import { evalMasks } from '../masks/series.js';
-import { predictClasses } from '../classifier/classifier.js';
+import { accuracyOf, predictClasses } from '../classifier/classifier.js';
 import type { ClassAttribute } from '../types.js';
 import { attributeAccuracy } from '../metrics/attributes.js';
 import { fdClassifier, fdClassifierImages } from '../classifier/fd.js';
@@ -558,10 +558,8 @@ export async function evaluate(
     const { classifier, labels, attributes } = input;
     if (!classifier || !labels) return { accuracy: null, attributes: null };
     const p = predictClasses(classifier, b);
-    let ok = 0;
-    for (let i = 0; i < p.length; i++) if (p[i] === labels[i]) ok++;
     return {
-      accuracy: b.n ? ok / b.n : NaN,
+      accuracy: accuracyOf(p, labels),
       attributes: attributes?.length ? attributeAccuracy(p, labels, attributes) : null,
     };
   };
