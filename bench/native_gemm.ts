@@ -3,7 +3,7 @@
  * shapes (critic convs 4×4 stride 2 'same', the generator's transposed convs in reverse), calling the
  * addon directly (no TF.js overhead).
  *
- *   node dist/bench/native_gemm.js [--threads N] [--generic] [--reps R]
+ *   node dist/bench/native_gemm.js [--threads N] [--generic] [--reps R] [--size 32] [--channels 3] [--width 64] [--batch 64]
  *
  * --threads 1 measures one core; --kernel picks the micro-kernel (default: the best this CPU runs),
  * --generic is --kernel generic.
@@ -45,13 +45,18 @@ interface ConvShape {
   co: number;
 }
 
-// Critic: 32→16→8→4 with widths 64/128/256. The generator's transposed convs are the same
-// convolutions run backwards (Conv2DBackpropInput with the small tensor as dy).
-const CRITIC: ConvShape[] = [
-  { label: '[64,32,32,3]→64', n: 64, h: 32, w: 32, ci: 3, k: 4, s: 2, co: 64 },
-  { label: '[64,16,16,64]→128', n: 64, h: 16, w: 16, ci: 64, k: 4, s: 2, co: 128 },
-  { label: '[64,8,8,128]→256', n: 64, h: 8, w: 8, ci: 128, k: 4, s: 2, co: 256 },
-];
+/**
+ * The DCGAN critic's convs (4×4 stride 2 'same', size → size/2 … → 4, widths w, 2w, 4w …; 32 px,
+ * 3 channels, width 64 by default: [64,32,32,3]→64, [64,16,16,64]→128, [64,8,8,128]→256). The
+ * generator's transposed convs are the same convolutions run backwards (Conv2DBackpropInput with the
+ * small tensor as dy).
+ */
+function criticShapes(size: number, channels: number, width: number, batch: number): ConvShape[] {
+  const out: ConvShape[] = [];
+  for (let h = size, ci = channels, co = width; h > 4; h /= 2, ci = co, co *= 2)
+    out.push({ label: `[${batch},${h},${h},${ci}]→${co}`, n: batch, h, w: h, ci, k: 4, s: 2, co });
+  return out;
+}
 
 function convParams(c: ConvShape): { params: Int32Array; ho: number; wo: number } {
   const ho = Math.ceil(c.h / c.s);
@@ -89,9 +94,9 @@ function benchGemm(A: NativeAddon, reps: number): void {
   }
 }
 
-function benchConv(A: NativeAddon, reps: number): void {
+function benchConv(A: NativeAddon, reps: number, shapes: ConvShape[]): void {
   console.log('conv (NHWC, 4x4 stride 2 same)     forward      backprop-input   backprop-filter   (GFLOP/s, ms)');
-  for (const c of CRITIC) {
+  for (const c of shapes) {
     const { params, ho, wo } = convParams(c);
     const x = rand(c.n * c.h * c.w * c.ci);
     const f = rand(c.k * c.k * c.ci * c.co);
@@ -114,7 +119,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`native addon unavailable: ${nativeLoadError()}`);
     return;
   }
-  const f = parseFlags(args, ['threads', 'generic', 'kernel', 'reps']);
+  const f = parseFlags(args, ['threads', 'generic', 'kernel', 'reps', 'size', 'channels', 'width', 'batch']);
   if (f.threads) A.setThreads(Number(f.threads));
   if (f.generic === 'true') A.forceGeneric(true);
   if (f.kernel && !A.setKernel(f.kernel)) {
@@ -125,7 +130,8 @@ export async function run(args: string[]): Promise<void> {
   const info = A.info();
   console.log(`native addon: ${info.kernel} micro-kernel, ${info.threads} thread(s)`);
   benchGemm(A, reps);
-  benchConv(A, reps);
+  const shapes = criticShapes(Number(f.size ?? 32), Number(f.channels ?? 3), Number(f.width ?? 64), Number(f.batch ?? 64));
+  benchConv(A, reps, shapes);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/'))) {

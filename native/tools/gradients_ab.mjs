@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../dist/src/backends/index.js';
 import { defaultConfig } from '../../dist/src/config/config.js';
-import { buildModels } from '../../dist/src/models/dcgan.js';
+import { buildModels } from '../../dist/src/models/index.js';
 import { useStockGradients } from '../../dist/src/backends/tfjs_patches.js';
 import { makeTrainer, criticStep, generatorStep } from '../../dist/src/train/steps.js';
 await initBackend(process.argv[2] ?? 'wasm', () => {});

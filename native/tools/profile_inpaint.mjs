@@ -2,7 +2,7 @@
 //   npm run build && WGAN_NATIVE_PROFILE=1 node native/tools/profile_inpaint.mjs [--images 1] [--restarts 4] [--iters 100] [--width 64]
 import { initBackend } from '../../dist/src/backends/index.js';
 import { kernelProfile, resetKernelProfile } from '../../dist/src/backends/native.js';
-import { buildModels } from '../../dist/src/models/dcgan.js';
+import { buildModels } from '../../dist/src/models/index.js';
 import { makeMask } from '../../dist/src/masks/masks.js';
 import { inpaint } from '../../dist/src/inpaint/search.js';
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../dist/src/backends/index.js';
 import { kernelProfile, resetKernelProfile, nativeKernelCounts, nativeInfo } from '../../dist/src/backends/native.js';
 import { defaultConfig } from '../../dist/src/config/config.js';
-import { buildModels } from '../../dist/src/models/dcgan.js';
+import { buildModels } from '../../dist/src/models/index.js';
 import { makeTrainer, criticStep, generatorStep } from '../../dist/src/train/steps.js';
 
 const arg = (name, def) => {

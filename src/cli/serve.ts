@@ -77,7 +77,7 @@ const ServeFlagsSchema = z.object({
       `jobs computing at once, one worker thread each; at most ${THREADS_PER_CORE} per core and what half the memory holds at ${JOB_BYTES / 2 ** 20} MB each (${threadBound().max} here)`,
     ),
   jobTimeout: limit(1, d.jobTimeoutSec, "seconds per job, → an 'error' event"),
-  maxIters: limit(0, d.maxIters, 'largest options.iters'),
+  maxIters: limit(0, d.maxIters, 'largest options.iters (and options.refineIters)'),
   maxRestarts: limit(1, d.maxRestarts, 'largest options.restarts'),
   headerTimeout: seconds(d.headerTimeoutSec, 'seconds to send the request headers, → 408 + close'),
   bodyTimeout: seconds(

@@ -126,6 +126,48 @@ test('an image refines the same alone as inside a batch; the shared model is unc
   assert.deepEqual(weightsOf(model.critic), beforeD, 'the critic is byte-identical after refinement');
 });
 
+test('progress counts the refinement after the search: one bar to iters + refineIters, its losses and previews, its last fill', async () => {
+  const seen: { iter: number; iters: number; contextual: number; raw: boolean }[] = [];
+  let last: Float32Array | null = null;
+  const r = await latentSearch(
+    model,
+    targets,
+    center,
+    { iters: 6, restarts: 1, init: 'random', refine: 'generator', refineIters: 25, refineDeviation: 0, progressEvery: 10 },
+    {
+      onProgress: (p) => {
+        seen.push({ iter: p.iter, iters: p.iters, contextual: p.contextual, raw: !!p.raw });
+        if (p.raw) last = p.raw.data;
+      },
+    },
+  );
+  assert.ok(seen.every((p) => p.iters === 31), `iters reported: ${[...new Set(seen.map((p) => p.iters))]}`);
+  const refining = seen.filter((p) => p.iter > 6);
+  // Every 10 refinement iterations and at its last: 6 + 10, 6 + 20, 6 + 25.
+  assert.deepEqual(
+    refining.map((p) => p.iter),
+    [16, 26, 31],
+  );
+  assert.deepEqual(
+    seen.map((p) => p.iter),
+    [...seen.map((p) => p.iter)].sort((a, b) => a - b),
+    'iterations never go back',
+  );
+  // Previews on the search's schedule (multiples of 10, counted over the job) and at the end.
+  assert.deepEqual(
+    refining.filter((p) => p.raw).map((p) => p.iter),
+    [31],
+  );
+  assert.ok(refining.every((p) => Number.isFinite(p.contextual) && p.contextual > 0));
+  // The refinement lowers the contextual loss the bar shows (no deviation penalty here).
+  assert.ok(refining.at(-1)!.contextual < seen.find((p) => p.iter === 6)!.contextual);
+  // The last preview is the fill before the last update: close to, not necessarily equal to, the result.
+  assert.ok(last !== null);
+  let d = 0;
+  for (let j = 0; j < r.raw.data.length; j++) d = Math.max(d, Math.abs(r.raw.data[j]! - last![j]!));
+  assert.ok(d < 0.2, `last preview vs result: max |Δ| ${d}`);
+});
+
 test('the deviation penalty bounds the drift', async () => {
   for (const refine of ['features', 'generator', 'modulation'] as const) {
     const drift = async (refineDeviation: number) => {

@@ -59,6 +59,26 @@ export interface RefineResult {
   errors: (string | null)[];
 }
 
+/**
+ * Where the refinement stands, every 10 of its iterations and at its end: `iter` counts its own
+ * iterations (1 … refineIters), the losses are means over the images still refining (the values
+ * before that iteration's update), and `raw` — only when asked for with `wantPreview(iter)` — is
+ * the current fill, [N, h, w, c] in [0, 1] (an image whose refinement failed shows its unrefined fill).
+ */
+export interface RefineProgress {
+  iter: number;
+  contextual: number;
+  prior: number;
+  raw?: ImageBatch;
+}
+
+export interface RefineCallbacks {
+  signal?: AbortSignal | undefined;
+  onProgress?: (p: RefineProgress) => void;
+  /** Whether the progress after refinement iteration `iter` should carry a preview. */
+  wantPreview?: (iter: number) => boolean;
+}
+
 /** The generator's layers split at `depth` blocks from the output (DCGAN: … ReLU | convT, BN, ReLU … convT, tanh). */
 export function splitGenerator(
   G: tf.LayersModel,
@@ -106,8 +126,9 @@ export async function refineFill(
   masks: Mask[],
   z: Float32Array,
   o: RefineOptions,
-  signal?: AbortSignal,
+  cb: RefineCallbacks = {},
 ): Promise<RefineResult> {
+  const { signal } = cb;
   if (o.refine === 'z') throw new Error('refineFill: nothing to refine for refine z');
   const N = images.n,
     { height: h, width: w, channels: c } = images;
@@ -207,14 +228,31 @@ export async function refineFill(
     });
     const [g0, c0, p0] = (await Promise.all(start.map((t) => t.data()))) as [Float32Array, Float32Array, Float32Array];
     tf.dispose([...start]);
+    /** [N, h, w, c] in [0, 1] from G's [-1, 1] output; an image whose refinement failed shows `g0`. */
+    const toRaw = (g: Float32Array): ImageBatch => {
+      const raw = new Float32Array(N * s);
+      for (let i = 0; i < N; i++) {
+        const src = errors[i] ? g0 : g;
+        for (let j = 0; j < s; j++) raw[i * s + j] = (src[i * s + j]! + 1) / 2;
+      }
+      return { data: raw, n: N, height: h, width: w, channels: c };
+    };
     for (let it = 0; it < o.refineIters; it++) {
       if (signal?.aborted) throw new UserError('inpainting aborted');
-      const totT = tf.tidy(() => {
-        let tot!: tf.Tensor;
+      // Losses (and the fill, for a preview) are read back every 10 iterations and at the last.
+      const check = it % 10 === 9 || it === o.refineIters - 1;
+      const preview = check && !!cb.onProgress && (cb.wantPreview?.(it + 1) ?? false);
+      // Kept out of the tidy (tf.keep): the per-image losses [N] and, for a preview, the fill.
+      const kept: { tot?: tf.Tensor; ctx?: tf.Tensor; prior?: tf.Tensor; g?: tf.Tensor } = {};
+      tf.tidy(() => {
         opt.minimize(
           () => {
-            const { ctx, prior } = losses();
-            tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+            const { g, ctx, prior } = losses();
+            if (preview) kept.g = tf.keep(g);
+            kept.ctx = tf.keep(ctx);
+            kept.prior = tf.keep(prior);
+            const tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+            kept.tot = tot;
             return tf.sum(tot) as tf.Scalar;
           },
           false,
@@ -222,18 +260,35 @@ export async function refineFill(
         );
         // h is a ReLU output: keep it one.
         if (hVar) hVar.assign(tf.relu(hVar));
-        return tot;
       });
       // A non-finite loss stops that image (its gradient is its own; the others go on).
-      if (it % 10 === 9 || it === o.refineIters - 1) {
-        const tot = (await totT.data()) as Float32Array;
+      if (check) {
+        const [tot, ctx, prior] = (await Promise.all([kept.tot!.data(), kept.ctx!.data(), kept.prior!.data()])) as [
+          Float32Array,
+          Float32Array,
+          Float32Array,
+        ];
         for (let i = 0; i < N; i++)
           if (!errors[i] && !Number.isFinite(tot[i]!))
             errors[i] =
               `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
+        if (cb.onProgress) {
+          let mc = 0,
+            mp = 0,
+            live = 0;
+          for (let i = 0; i < N; i++)
+            if (!errors[i]) {
+              mc += ctx[i]!;
+              mp += prior[i]!;
+              live++;
+            }
+          const p: RefineProgress = { iter: it + 1, contextual: mc / Math.max(1, live), prior: mp / Math.max(1, live) };
+          if (kept.g) p.raw = toRaw((await kept.g.data()) as Float32Array);
+          cb.onProgress(p);
+        }
         await new Promise((r) => setTimeout(r, 0));
       }
-      totT.dispose();
+      tf.dispose(Object.values(kept));
     }
     const end = tf.tidy(() => {
       const { g, ctx, prior } = losses();

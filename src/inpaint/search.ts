@@ -78,7 +78,9 @@ export interface SearchResult {
 export type InitZ = Float32Array | ((images: ImageBatch, masks: Mask[]) => Float32Array | Promise<Float32Array>);
 
 export interface InpaintProgress {
+  /** Iterations done: the z search's 1 … iters, then the refinement's iters + 1 … iters + refineIters. */
   iter: number;
+  /** All iterations of the job: the search's, plus the refinement's when `refine` is not z. */
   iters: number;
   /** Mean over images of the best restart's contextual loss. */
   contextual: number;
@@ -243,6 +245,8 @@ export async function latentSearch(
     for (let j = 0; j < out.length; j++) out[j] = (src[j]! + 1) / 2;
     return { data: out, n: N, height: h, width: w, channels: c };
   };
+  // The progress counts the refinement's iterations after the search's: one bar for the whole job.
+  const total = o.iters + (o.refine === 'z' ? 0 : o.refineIters);
   const record = async (iter: number, g: tf.Tensor4D | null, raw?: ImageBatch) => {
     const idx = best();
     let mc = 0,
@@ -252,7 +256,7 @@ export async function latentSearch(
         mc += ctxArr[i * K + idx[i]!]!;
         mp += priorArr[i * K + idx[i]!]!;
       }
-    const p: InpaintProgress = { iter, iters: o.iters, contextual: mc / live, prior: mp / live };
+    const p: InpaintProgress = { iter, iters: total, contextual: mc / live, prior: mp / live };
     history.push({ iter, contextual: p.contextual, prior: p.prior });
     if (g && o.progressEvery > 0 && (iter % o.progressEvery === 0 || iter === o.iters))
       p.raw = await gatherBest(g, idx);
@@ -330,7 +334,16 @@ export async function latentSearch(
       ms,
       zBest,
       { ...o, refineLr: o.refineLr ?? d.lr, refineDeviation: o.refineDeviation ?? d.deviation },
-      cb.signal,
+      {
+        signal: cb.signal,
+        // Previews on the search's schedule, counted over the whole job.
+        wantPreview: (it) => o.progressEvery > 0 && ((o.iters + it) % o.progressEvery === 0 || it === o.refineIters),
+        onProgress: (p) => {
+          const iter = o.iters + p.iter;
+          history.push({ iter, contextual: p.contextual, prior: p.prior });
+          cb.onProgress?.({ iter, iters: total, contextual: p.contextual, prior: p.prior, ...(p.raw ? { raw: p.raw } : {}) });
+        },
+      },
     );
     const refinedLosses = losses_.map((l, i) =>
       errors[i]

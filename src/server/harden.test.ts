@@ -182,6 +182,7 @@ test("7. options out of the shared schema's range are 400s naming them", async (
     [{ lr: 5 }, /options\.lr must be ≤ 1, got 5/],
     [{ window: 4 }, /options\.window must be odd, got 4/],
     [{ restarts: 17 }, /options\.restarts 17 is above this server's limit of 16/],
+    [{ refine: 'generator', refineIters: 3001 }, /options\.refineIters 3001 is above this server's limit of 3000/],
     [{ progressEvery: 1 }, /unknown key\(s\) 'options\.progressEvery'/],
   ] as const) {
     const r = await post({ model: 'tiny', image: img, mask: { kind: 'center' }, options });

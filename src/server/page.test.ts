@@ -310,6 +310,59 @@ test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and t
   await page.close();
 });
 
+test('refine beyond z from the page: one bar to iters + refine iterations; the browser fills as the server does', {
+  timeout: 180_000,
+}, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(S.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  // The refinement's iterations are only editable (and sent) with a refinement chosen.
+  assert.equal(await page.isDisabled('#refine-iters'), true);
+  await page.selectOption('#refine', 'features');
+  assert.equal(await page.isDisabled('#refine-iters'), false);
+  await page.fill('#iters', '10');
+  await page.fill('#restarts', '1');
+  await page.fill('#refine-iters', '20');
+  await drawCross(page);
+  const raws = new Map<string, Pixels>();
+  const contextual = async () => Number(/contextual ([\d.]+)/.exec((await page.textContent('#result-losses')) ?? '')?.[1]);
+  let refined = Number.NaN;
+  for (const mode of ['server', 'browser']) {
+    await page.check(`input[name="compute"][value="${mode}"]`);
+    if (mode === 'browser') await page.selectOption('#browser-backend', 'wasm');
+    await runAndCheck(page, 30);
+    raws.set(mode, await imgPixels(page, 'res-raw'));
+    if (mode === 'server') refined = await contextual();
+  }
+  // The same search and refinement on the server (Node) and in the page (wasm): float rounding differs.
+  const ref = raws.get('server')!,
+    d = raws.get('browser')!.data.map((v, i) => Math.abs(v - ref.data[i]!));
+  const max = Math.max(...d),
+    mean = d.reduce((a, b) => a + b, 0) / d.length;
+  assert.ok(max <= 12 && mean <= 1, `browser vs server: max |Δ| ${max}, mean ${mean.toFixed(3)} (of 255)`);
+  // The refinement ran: the same search without it fits the context less well, and its fill differs.
+  await page.selectOption('#refine', 'z');
+  await page.check('input[name="compute"][value="server"]');
+  await runAndCheck(page, 10);
+  const plain = await imgPixels(page, 'res-raw'),
+    unrefined = await contextual();
+  assert.ok(refined < unrefined, `contextual loss ${unrefined} (z search) → ${refined} (refined)`);
+  assert.ok(
+    plain.data.some((v, i) => v !== ref.data[i]),
+    'the refined fill equals the unrefined one',
+  );
+  // Above the server's limit: said on the page before anything is sent.
+  await page.selectOption('#refine', 'modulation');
+  const maxIters = Number(await page.getAttribute('#refine-iters', 'max'));
+  await page.fill('#refine-iters', String(maxIters + 1));
+  await page.click('#go');
+  assert.equal(await page.textContent('#status'), `refine iterations must be at most ${maxIters} on this server`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a model with an encoder: the page starts from it with its defaults, shows the encoder's one-pass fill first, then refines (server and browser)", {
   timeout: 180_000,
 }, async () => {

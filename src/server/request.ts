@@ -180,6 +180,12 @@ export function validateBody(
   const { options, start } = r;
   if (options.iters > limits.maxIters)
     throw new HttpError(400, `options.iters ${options.iters} is above this server's limit of ${limits.maxIters}`);
+  // The refinement's iterations are search iterations too (each a forward and backward pass of G and D).
+  if (options.refine !== 'z' && options.refineIters > limits.maxIters)
+    throw new HttpError(
+      400,
+      `options.refineIters ${options.refineIters} is above this server's limit of ${limits.maxIters}`,
+    );
   if (options.restarts > limits.maxRestarts)
     throw new HttpError(
       400,

@@ -22,6 +22,7 @@ import {
   type InitKind,
 } from '../inpaint/options.js';
 import { IMAGE_FORMATS_TEXT, IMAGE_MIME_TYPES } from '../inpaint/surface.js';
+import type { RefineKind } from '../inpaint/refine.js';
 import { sseParser } from './sse.js';
 import {
   decodeEvent,
@@ -80,6 +81,8 @@ const el = {
   restarts: $<HTMLInputElement>('restarts'),
   lambda: $<HTMLInputElement>('lambda'),
   blend: $<HTMLSelectElement>('blend'),
+  refine: $<HTMLSelectElement>('refine'),
+  refineIters: $<HTMLInputElement>('refine-iters'),
   go: $<HTMLButtonElement>('go'),
   cancel: $<HTMLButtonElement>('cancel'),
   status: $('status'),
@@ -616,6 +619,9 @@ function showStartDefaults(): void {
 }
 
 el.model.addEventListener('change', showModel);
+el.refine.addEventListener('change', () => {
+  el.refineIters.disabled = el.refine.value === 'z';
+});
 el.init.addEventListener('change', showStartDefaults);
 el.sample.addEventListener('change', () => {
   if (el.sample.value)
@@ -661,6 +667,9 @@ function options() {
     restarts: Math.trunc(num(el.restarts)),
     lambda: num(el.lambda),
     blend: el.blend.value as 'poisson' | 'none',
+    refine: el.refine.value as RefineKind,
+    // Only sent with a refinement (the digest of a queued job covers what is sent).
+    ...(el.refine.value === 'z' ? {} : { refineIters: Math.trunc(num(el.refineIters)) }),
   };
 }
 
@@ -868,6 +877,8 @@ el.go.addEventListener('click', async () => {
   const o = options(),
     lim = config?.limits;
   if (lim && o.iters > lim.maxIters) return status(`iterations must be at most ${lim.maxIters} on this server`, true);
+  if (lim && (o.refineIters ?? 0) > lim.maxIters)
+    return status(`refine iterations must be at most ${lim.maxIters} on this server`, true);
   if (lim && o.restarts > lim.maxRestarts)
     return status(`restarts must be at most ${lim.maxRestarts} on this server`, true);
   const mode = (document.querySelector('input[name="compute"]:checked') as HTMLInputElement | null)?.value ?? 'server';
@@ -876,7 +887,7 @@ el.go.addEventListener('click', async () => {
   setState('running');
   runStart = chosenStart();
   liveEta.start();
-  showProgress({ iter: 0, iters: options().iters, contextual: 0, prior: 0 });
+  showProgress({ iter: 0, iters: o.iters + (o.refineIters ?? 0), contextual: 0, prior: 0 });
   el.live.removeAttribute('src');
   el.liveCaption.textContent = 'G(z) now';
   const t0 = performance.now();
@@ -973,6 +984,7 @@ async function start(): Promise<void> {
     el.maskKind.add(o);
   }
   el.iters.max = String(config.limits.maxIters);
+  el.refineIters.max = String(config.limits.maxIters);
   el.restarts.max = String(config.limits.maxRestarts);
   el.lambda.max = String(INPAINT_BOUNDS.lambda);
   for (const m of models) el.model.add(new Option(m.name, m.name));
