@@ -52,11 +52,14 @@ for m in half center random pattern strokes; do
   PLAN+=("fm-n1000-floor-random-$m|fashion-mnist|$m|wgan-encoder,wgan|200|")
   PLAN+=("emoji-all-floor-random-$m|emoji|$m|wgan-encoder,wgan|700|")
 done
-# faces (64 px, issue #29), once models/faces is shipped (tools/ship_faces.sh): the default and the
-# encoder-only fill against every baseline and the refinements on 1,000 test faces per mask kind; the
-# random start (1000 × 4, ~4× the 32-px cost per iteration) on the first 200 only.
+# faces (64 px, issue #29), once models/faces is shipped (tools/ship_faces.sh): the default, the
+# encoder-only fill, the prior's ablation on the default path (λ = 0 from the encoder's z) and the
+# generator refinement against every baseline, on 1,000 test faces per mask kind; the random start
+# (1000 × 4) on the first 200 only. Measured at 64 px on an interim checkpoint (16 faces, batch 16,
+# both cores shared with a training run): wgan-encoder 0.48 s per image, wgan-encoder-generator 0.94 s,
+# the random start 8.2 s, so a faces-all report takes ≈ 10–25 min and a random-start one ≈ 15–30 min.
 for m in center random half pattern strokes; do
-  PLAN+=("faces-all-$m|faces|$m|wgan-encoder,wgan-encoder-only,wgan-lambda0,wgan-encoder-generator,$BASELINES|1000|")
+  PLAN+=("faces-all-$m|faces|$m|wgan-encoder,wgan-encoder-only,wgan-encoder-lambda0,wgan-encoder-generator,$BASELINES|1000|")
   PLAN+=("faces-random-n200-$m|faces|$m|wgan-encoder,wgan,wgan-noblend|1000||200")
 done
 

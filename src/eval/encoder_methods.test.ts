@@ -66,3 +66,38 @@ test('evaluate: the encoder methods get cells with seconds per image; encoder-on
     for (const m of [E, gan.generator, gan.critic]) m.dispose();
   }
 });
+
+test('evaluate: wgan-encoder-lambda0 is the encoder search with λ = 0 (its own search; the prior is what differs)', async () => {
+  await testBackend();
+  const gan = expressiveTinyGan();
+  const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
+  const images = sample(gan.generator, 2, 8);
+  try {
+    const r = await evaluate(
+      { model: gan, encoder: E, images },
+      {
+        masks: ['center'],
+        methods: ['wgan-encoder', 'wgan-encoder-lambda0'],
+        lambda: 0.5,
+        encoderIters: 20,
+        encoderRestarts: 1,
+        seed: 1,
+      },
+    );
+    assert.deepEqual(
+      r.searches.map((s) => [s.init, s.iters, s.restarts, s.lambda]),
+      [
+        ['encoder', 20, 1, 0.5],
+        ['encoder', 20, 1, 0],
+      ],
+    );
+    assert.equal(r.searches[1]!.prior > r.searches[0]!.prior, true, 'without the prior, the critic likes the fill less');
+    const [a, b] = [r.outputs.center!['wgan-encoder']!, r.outputs.center!['wgan-encoder-lambda0']!];
+    assert.ok(
+      a.data.some((v, i) => Math.abs(v - b.data[i]!) > 1e-4),
+      'λ = 0 gave the same fill',
+    );
+  } finally {
+    for (const m of [E, gan.generator, gan.critic]) m.dispose();
+  }
+});

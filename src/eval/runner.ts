@@ -9,6 +9,8 @@
  * - `wgan-1restart`  K = 1, Poisson blending
  * - `wgan-encoder-only`  the encoder's z (src/encoder), no search: G(E(y⊙M, M)) + Poisson blending
  * - `wgan-encoder`   the search started at the encoder's z, with the encoder's iterations and restarts
+ * - `wgan-encoder-lambda0`  the same with λ = 0: the prior's ablation on the default path (cheap
+ *                    where `wgan-lambda0`'s random-start search is not, e.g. at 64 px)
  * - `zero`, `mean`, `nearest`, `telea`   the non-learned baselines of src/baselines
  *
  * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K,
@@ -95,6 +97,17 @@ const SPECS = [
     description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending",
     search: {
       lambda: (l) => l,
+      restarts: (_k, o) => o.encoderRestarts,
+      iters: (_i, o) => o.encoderIters,
+      init: 'encoder',
+      output: 'blended',
+    },
+  },
+  {
+    kind: 'wgan-encoder-lambda0',
+    description: "ablation: the encoder's search with λ = 0 (contextual loss only, no prior) + Poisson blending",
+    search: {
+      lambda: () => 0,
       restarts: (_k, o) => o.encoderRestarts,
       iters: (_i, o) => o.encoderIters,
       init: 'encoder',
