@@ -21,7 +21,7 @@
       "sources": [],
       "conditions": [
         ["target_arch=='x64'", {
-          "sources": ["src/gemm_avx512.cc"],
+          "sources": ["src/gemm_avx512.cc", "src/conv_small_avx512.cc"],
           "cflags_cc": ["-O3", "-mavx512f", "-mfma", "-fPIC", "-std=c++17"]
         }]
       ],

@@ -396,6 +396,19 @@ napi_value SetKernel(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// smallConv(on?): turn the direct small-channel convolutions (conv_small_avx512.cc) on or off;
+// returns whether they were on (tests and benchmarks compare them with the GEMM paths).
+napi_value SmallConv(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const bool was = wn::conv_small_enabled();
+  bool on = was;
+  if (a.argc >= 1) napi_get_value_bool(env, a.argv[0], &on);
+  wn::conv_small_enable(on);
+  napi_value r;
+  napi_get_boolean(env, was, &r);
+  return r;
+}
+
 // releasePacked(token): drop the packed copies made under this token. packedBytes(): the cache's size.
 napi_value ReleasePacked(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -445,6 +458,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"smallConv", nullptr, SmallConv, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -219,6 +219,21 @@ struct Im2colCols final : APacker {
   }
 };
 
+#if defined(__x86_64__)
+bool g_small = [] {
+  const char* e = std::getenv("WGAN_NATIVE_SMALLCONV");
+  return !(e && e[0] == '0');
+}();
+// The direct small-channel kernels run only with the AVX-512 micro-kernel in use, so the kernel
+// switches (WGAN_NATIVE_GEMM, setKernel) still choose the GEMM paths.
+bool use_small(const ConvParams& p) {
+  return g_small && conv_small_fits(p) && std::strcmp(gemm_kernel_name(), "avx512") == 0;
+}
+#else
+bool g_small = false;
+bool use_small(const ConvParams&) { return false; }
+#endif
+
 // Rows per chunk: whole images, at most kChunkFloats of im2col scratch (at least one image).
 long chunk_rows(const ConvParams& p) {
   const long hw = (long)p.ho * p.wo;
@@ -229,9 +244,15 @@ long chunk_rows(const ConvParams& p) {
 
 }  // namespace
 
+bool conv_small_enabled() { return g_small; }
+void conv_small_enable(bool on) { g_small = on; }
+
 void conv2d(const ConvParams& p, const float* x, const float* f, float* y, uint64_t f_token) {
   const long K = kdim(p);
   const long M = (long)p.n * p.ho * p.wo;
+#if defined(__x86_64__)
+  if (use_small(p)) return conv2d_small_avx512(p, x, f, y);
+#endif
   if (is_pointwise(p)) {
     sgemm((int)M, p.co, (int)K, x, K, 1, f, p.co, 1, y, p.co, false, f_token);
     return;
@@ -247,6 +268,9 @@ void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f,
     sgemm((int)M, (int)K, p.co, dy, p.co, 1, f, 1, p.co, dx, K, false, f_token);
     return;
   }
+#if defined(__x86_64__)
+  if (use_small(p)) return conv2d_backprop_input_small_avx512(p, dy, f, dx);
+#endif
   std::memset(dx, 0, sizeof(float) * (size_t)p.n * p.h * p.w * p.ci);
   const long rows = chunk_rows(p);
   float* col = g_col.get((size_t)(rows * K));
@@ -269,6 +293,9 @@ void conv2d_backprop_filter(const ConvParams& p, const float* x, const float* dy
     sgemm((int)K, p.co, (int)M, x, 1, K, dy, p.co, 1, df, p.co, false);
     return;
   }
+#if defined(__x86_64__)
+  if (use_small(p)) return conv2d_backprop_filter_small_avx512(p, x, dy, df);
+#endif
   sgemm_packed((int)K, p.co, (int)M, Im2colCols(p, x), dy, p.co, 1, df, p.co, false);
 }
 

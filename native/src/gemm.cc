@@ -15,8 +15,7 @@ namespace {
 
 // Blocking (floats): an A block MC×KC (≤ 144 KiB) stays in L2, a B micro-panel KC×NR (16 KiB for the
 // 6×16 kernels, 32 KiB for AVX-512's 12×32) in L1;
-// B is packed once per call (K × up to NC columns) and shared by all threads.
-constexpr int kKC = 256;
+// B is packed once per call (K × up to NC columns) and shared by all threads. (kKC is in gemm.h.)
 constexpr int kMC = 144;
 constexpr int kNC = 4096;
 

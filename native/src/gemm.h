@@ -26,6 +26,9 @@ struct AlignedBuf {
 
 constexpr int kMR = 6;   // micro-tile rows of the AVX2 and portable kernels: 6×16 floats = 12 AVX2 accumulators
 constexpr int kNR = 16;  // their micro-tile columns
+// K block of the GEMM: a product over K > kKC is summed block by block (each block from 0, then
+// added to C), which the direct convolutions (conv_small_avx512.cc) repeat to round alike.
+constexpr int kKC = 256;
 constexpr int kMR512 = 12;  // the AVX-512 kernel: 12×32 floats = 24 zmm accumulators
 constexpr int kNR512 = 32;
 

@@ -80,6 +80,8 @@ export interface NativeAddon {
   forceGeneric(on: boolean): void;
   /** "avx512" | "avx2" | "generic" | "" (best available); false when this CPU cannot run it. */
   setKernel(name: string): boolean;
+  /** The direct small-channel convolutions (native/src/conv_small_avx512.cc) on or off; returns whether they were on. */
+  smallConv(on?: boolean): boolean;
 }
 
 /** Unary op codes, in the order of `enum Unary` in native/src/ops.h. */
