@@ -8,7 +8,7 @@
       "sources": [],
       "conditions": [
         ["target_arch=='x64'", {
-          "sources": ["src/gemm_avx2.cc"],
+          "sources": ["src/gemm_avx2.cc", "src/conv_small_avx2.cc"],
           "cflags_cc": ["-O3", "-mavx2", "-mfma", "-fPIC", "-std=c++17"]
         }]
       ],

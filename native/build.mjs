@@ -81,10 +81,10 @@ function buildWithGxx(dir) {
   ];
   const objs = [];
   const srcs = ['addon', 'pool', 'gemm', 'conv', 'ops'];
-  if (process.arch === 'x64') srcs.push('gemm_avx2', 'gemm_avx512', 'conv_small_avx512');
+  if (process.arch === 'x64') srcs.push('gemm_avx2', 'gemm_avx512', 'conv_small_avx2', 'conv_small_avx512');
   for (const s of srcs) {
     const obj = path.join(out, `${s}.o`);
-    const extra = s === 'gemm_avx2' ? ['-mavx2', '-mfma'] : s.endsWith('_avx512') ? ['-mavx512f', '-mfma'] : [];
+    const extra = s.endsWith('_avx2') ? ['-mavx2', '-mfma'] : s.endsWith('_avx512') ? ['-mavx512f', '-mfma'] : [];
     if (!run('g++', [...common, ...extra, '-c', path.join(here, 'src', `${s}.cc`), '-o', obj])) return false;
     objs.push(obj);
   }

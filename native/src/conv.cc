@@ -224,14 +224,16 @@ bool g_small = [] {
   const char* e = std::getenv("WGAN_NATIVE_SMALLCONV");
   return !(e && e[0] == '0');
 }();
-// The direct small-channel kernels run only with the AVX-512 micro-kernel in use, so the kernel
-// switches (WGAN_NATIVE_GEMM, setKernel) still choose the GEMM paths.
-bool use_small(const ConvParams& p) {
-  return g_small && conv_small_fits(p) && std::strcmp(gemm_kernel_name(), "avx512") == 0;
+// The direct small-channel kernels of the micro-kernel in use: 2 = AVX-512, 1 = AVX2, 0 = none (the
+// portable kernel keeps the GEMM paths, so forceGeneric still tests them).
+int use_small(const ConvParams& p) {
+  if (!g_small || !conv_small_fits(p)) return 0;
+  const char* k = gemm_kernel_name();
+  return std::strcmp(k, "avx512") == 0 ? 2 : std::strcmp(k, "avx2") == 0 ? 1 : 0;
 }
 #else
 bool g_small = false;
-bool use_small(const ConvParams&) { return false; }
+int use_small(const ConvParams&) { return 0; }
 #endif
 
 // Rows per chunk: whole images, at most kChunkFloats of im2col scratch (at least one image).
@@ -251,7 +253,7 @@ void conv2d(const ConvParams& p, const float* x, const float* f, float* y, uint6
   const long K = kdim(p);
   const long M = (long)p.n * p.ho * p.wo;
 #if defined(__x86_64__)
-  if (use_small(p)) return conv2d_small_avx512(p, x, f, y);
+  if (const int v = use_small(p)) return v == 2 ? conv2d_small_avx512(p, x, f, y) : conv2d_small_avx2(p, x, f, y);
 #endif
   if (is_pointwise(p)) {
     sgemm((int)M, p.co, (int)K, x, K, 1, f, p.co, 1, y, p.co, false, f_token);
@@ -269,7 +271,8 @@ void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f,
     return;
   }
 #if defined(__x86_64__)
-  if (use_small(p)) return conv2d_backprop_input_small_avx512(p, dy, f, dx);
+  if (const int v = use_small(p))
+    return v == 2 ? conv2d_backprop_input_small_avx512(p, dy, f, dx) : conv2d_backprop_input_small_avx2(p, dy, f, dx);
 #endif
   std::memset(dx, 0, sizeof(float) * (size_t)p.n * p.h * p.w * p.ci);
   const long rows = chunk_rows(p);
@@ -294,7 +297,8 @@ void conv2d_backprop_filter(const ConvParams& p, const float* x, const float* dy
     return;
   }
 #if defined(__x86_64__)
-  if (use_small(p)) return conv2d_backprop_filter_small_avx512(p, x, dy, df);
+  if (const int v = use_small(p))
+    return v == 2 ? conv2d_backprop_filter_small_avx512(p, x, dy, df) : conv2d_backprop_filter_small_avx2(p, x, dy, df);
 #endif
   sgemm_packed((int)K, p.co, (int)M, Im2colCols(p, x), dy, p.co, 1, df, p.co, false);
 }

@@ -21,9 +21,10 @@ void conv2d_backprop_input(const ConvParams& p, const float* dy, const float* f,
 // dfilter from x and dy.
 void conv2d_backprop_filter(const ConvParams& p, const float* x, const float* dy, float* df);
 
-// Direct kernels for few input channels (conv_small_avx512.cc; AVX-512 only): whether a layer fits
-// them (kw·ci ≤ 12, kh·kw·ci ≤ 48, no dilation), and the kernels. conv2d* above use them when the
-// AVX-512 micro-kernel is in use and conv_small_enabled() (WGAN_NATIVE_SMALLCONV=0 turns them off).
+// Direct kernels for few input channels (conv_small_avx512.cc, conv_small_avx2.cc): whether a layer
+// fits them (kw·ci ≤ 12, kh·kw·ci ≤ 48, no dilation), and the kernels. conv2d* above use the variant
+// of the GEMM micro-kernel in use (AVX-512 or AVX2; the portable kernel keeps the GEMM paths) when
+// conv_small_enabled() (WGAN_NATIVE_SMALLCONV=0 turns them off).
 bool conv_small_fits(const ConvParams& p);
 bool conv_small_enabled();
 void conv_small_enable(bool on);
@@ -31,6 +32,9 @@ void conv_small_enable(bool on);
 void conv2d_small_avx512(const ConvParams& p, const float* x, const float* f, float* y);
 void conv2d_backprop_input_small_avx512(const ConvParams& p, const float* dy, const float* f, float* dx);
 void conv2d_backprop_filter_small_avx512(const ConvParams& p, const float* x, const float* dy, float* df);
+void conv2d_small_avx2(const ConvParams& p, const float* x, const float* f, float* y);
+void conv2d_backprop_input_small_avx2(const ConvParams& p, const float* dy, const float* f, float* dx);
+void conv2d_backprop_filter_small_avx2(const ConvParams& p, const float* x, const float* dy, float* df);
 #endif
 
 // Depthwise would go here; TF.js's cpu kernels serve it for now.

@@ -1,4 +1,4 @@
-// Direct AVX-512 convolutions for layers with few input channels: the critic's first conv and the
+// Direct AVX-512 convolutions for layers with few input channels (the AVX2 variant: conv_small_avx2.cc): the critic's first conv and the
 // generator's last transposed conv on RGB or grey images (ci = 3 or 1, 4×4 kernels, stride 2). There
 // K = kh·kw·ci is 48 or 16, and the im2col GEMM spends more time packing (a transpose of every patch
 // into the 12-row panel) or scattering its 48-column col buffer than multiplying: 53–94 GFLOP/s on
