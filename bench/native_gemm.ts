@@ -130,7 +130,12 @@ export async function run(args: string[]): Promise<void> {
   const info = A.info();
   console.log(`native addon: ${info.kernel} micro-kernel, ${info.threads} thread(s)`);
   benchGemm(A, reps);
-  const shapes = criticShapes(Number(f.size ?? 32), Number(f.channels ?? 3), Number(f.width ?? 64), Number(f.batch ?? 64));
+  const shapes = criticShapes(
+    Number(f.size ?? 32),
+    Number(f.channels ?? 3),
+    Number(f.width ?? 64),
+    Number(f.batch ?? 64),
+  );
   benchConv(A, reps, shapes);
 }
 

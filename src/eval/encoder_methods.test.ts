@@ -91,7 +91,11 @@ test('evaluate: wgan-encoder-lambda0 is the encoder search with λ = 0 (its own 
         ['encoder', 20, 1, 0],
       ],
     );
-    assert.equal(r.searches[1]!.prior > r.searches[0]!.prior, true, 'without the prior, the critic likes the fill less');
+    assert.equal(
+      r.searches[1]!.prior > r.searches[0]!.prior,
+      true,
+      'without the prior, the critic likes the fill less',
+    );
     const [a, b] = [r.outputs.center!['wgan-encoder']!, r.outputs.center!['wgan-encoder-lambda0']!];
     assert.ok(
       a.data.some((v, i) => Math.abs(v - b.data[i]!) > 1e-4),

@@ -133,7 +133,15 @@ test('progress counts the refinement after the search: one bar to iters + refine
     model,
     targets,
     center,
-    { iters: 6, restarts: 1, init: 'random', refine: 'generator', refineIters: 25, refineDeviation: 0, progressEvery: 10 },
+    {
+      iters: 6,
+      restarts: 1,
+      init: 'random',
+      refine: 'generator',
+      refineIters: 25,
+      refineDeviation: 0,
+      progressEvery: 10,
+    },
     {
       onProgress: (p) => {
         seen.push({ iter: p.iter, iters: p.iters, contextual: p.contextual, raw: !!p.raw });
@@ -141,7 +149,10 @@ test('progress counts the refinement after the search: one bar to iters + refine
       },
     },
   );
-  assert.ok(seen.every((p) => p.iters === 31), `iters reported: ${[...new Set(seen.map((p) => p.iters))]}`);
+  assert.ok(
+    seen.every((p) => p.iters === 31),
+    `iters reported: ${[...new Set(seen.map((p) => p.iters))]}`,
+  );
   const refining = seen.filter((p) => p.iter > 6);
   // Every 10 refinement iterations and at its last: 6 + 10, 6 + 20, 6 + 25.
   assert.deepEqual(

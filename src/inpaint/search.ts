@@ -341,7 +341,13 @@ export async function latentSearch(
         onProgress: (p) => {
           const iter = o.iters + p.iter;
           history.push({ iter, contextual: p.contextual, prior: p.prior });
-          cb.onProgress?.({ iter, iters: total, contextual: p.contextual, prior: p.prior, ...(p.raw ? { raw: p.raw } : {}) });
+          cb.onProgress?.({
+            iter,
+            iters: total,
+            contextual: p.contextual,
+            prior: p.prior,
+            ...(p.raw ? { raw: p.raw } : {}),
+          });
         },
       },
     );

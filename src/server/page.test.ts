@@ -327,7 +327,8 @@ test('refine beyond z from the page: one bar to iters + refine iterations; the b
   await page.fill('#refine-iters', '20');
   await drawCross(page);
   const raws = new Map<string, Pixels>();
-  const contextual = async () => Number(/contextual ([\d.]+)/.exec((await page.textContent('#result-losses')) ?? '')?.[1]);
+  const contextual = async () =>
+    Number(/contextual ([\d.]+)/.exec((await page.textContent('#result-losses')) ?? '')?.[1]);
   let refined = Number.NaN;
   for (const mode of ['server', 'browser']) {
     await page.check(`input[name="compute"][value="${mode}"]`);
