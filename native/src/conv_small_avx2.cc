@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conv.h"
+#include "conv_small.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -38,17 +39,7 @@ thread_local AlignedBuf g_dxp2;
 
 constexpr int kTileF = 6, kTileB = 2, kTapsW = 6;
 
-inline long padded_row_floats(const ConvParams& p, int tile) {
-  const long tiles = (p.wo + tile - 1) / tile;
-  return ((tiles * tile - 1) * (long)p.sw + p.kw) * p.ci + 16;
-}
 
-inline void pad_row(const ConvParams& p, const float* x, long n, int iy, long len, float* dst) {
-  std::memset(dst, 0, sizeof(float) * (size_t)len);
-  const long off = (long)p.pl * p.ci;
-  const long avail = std::min<long>((long)p.w * p.ci, len - off);
-  if (avail > 0) std::memcpy(dst + off, x + ((n * p.h + iy) * (long)p.w) * p.ci, sizeof(float) * (size_t)avail);
-}
 
 }  // namespace
 
@@ -59,16 +50,8 @@ void conv2d_small_avx2(const ConvParams& p, const float* x, const float* f, floa
   parallel_for((int)std::min<long>(rows, 1 << 20), [&](int task) {
     const long n = task / p.ho;
     const int oy = (int)(task % p.ho);
-    float* buf = g_rows2.get((size_t)(len * p.kh));
-    const float* base[16];
-    int nky = 0, kys[16];
-    for (int ky = 0; ky < p.kh; ++ky) {
-      const int iy = oy * p.sh - p.pt + ky;
-      if (iy < 0 || iy >= p.h) continue;
-      pad_row(p, x, n, iy, len, buf + (long)nky * len);
-      base[nky] = buf + (long)nky * len;
-      kys[nky++] = ky;
-    }
+    PaddedRows in;
+    pad_rows(p, x, n, oy, len, g_rows2.get((size_t)(len * p.kh)), &in);
     float* yrow = y + (n * p.ho + oy) * (long)p.wo * p.co;
     const long step = (long)p.sw * p.ci;
     for (int ox0 = 0; ox0 < p.wo; ox0 += kTileF) {
@@ -79,9 +62,9 @@ void conv2d_small_avx2(const ConvParams& p, const float* x, const float* f, floa
         __m256 acc[kTileF][2];
 #pragma GCC unroll 6
         for (int j = 0; j < kTileF; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
-        for (int u = 0; u < nky; ++u) {
-          const float* src = base[u] + (long)ox0 * step;
-          const float* frow = f + (long)kys[u] * R * p.co + cb;
+        for (int u = 0; u < in.n; ++u) {
+          const float* src = in.base[u] + (long)ox0 * step;
+          const float* frow = f + (long)in.ky[u] * R * p.co + cb;
           for (int t = 0; t < R; ++t, frow += p.co) {
             const __m256 b0 = load_n(frow, nc, m0), b1 = load_n(frow + 8, nc - 8, m1);
 #pragma GCC unroll 6
@@ -105,143 +88,97 @@ void conv2d_small_avx2(const ConvParams& p, const float* x, const float* f, floa
 }
 
 void conv2d_backprop_input_small_avx2(const ConvParams& p, const float* dy, const float* f, float* dx) {
-  const int R = p.kw * p.ci, K = p.kh * R;
-  std::vector<float> ft((size_t)p.co * 48, 0.f);
-  for (int k = 0; k < K; ++k)
-    for (int c = 0; c < p.co; ++c) ft[(size_t)c * 48 + k] = f[(long)k * p.co + c];
+  const int R = p.kw * p.ci;
+  const std::vector<float> ft = filter_t48(p, f);
   const __m256i r0 = lanes(R), r1 = lanes(R - 8);
-  const long ph = (long)(p.ho - 1) * p.sh + p.kh, pw = (long)(p.wo - 1) * p.sw + p.kw;
-  const long prow = pw * p.ci + 16;
-  const long hw = (long)p.h * p.w * p.ci;
-  parallel_for((int)std::min<long>(p.n, 1 << 20), [&](int n) {
-    float* img = g_dxp2.get((size_t)(ph * prow));
-    std::memset(img, 0, sizeof(float) * (size_t)(ph * prow));
+  const long prow = PaddedImage(p).prow;
+  auto rows = []() -> AlignedBuf& { return g_dxp2; };
+  input_gradient<kTileB>(p, dy, dx, rows, [&](float* img, const float* drow, int ox0, int mr) {
     alignas(32) float tile[kTileB][48];
-    for (int oy = 0; oy < p.ho; ++oy) {
-      const float* drow = dy + (((long)n * p.ho + oy) * p.wo) * p.co;
-      for (int ox0 = 0; ox0 < p.wo; ox0 += kTileB) {
-        const int mr = std::min(kTileB, p.wo - ox0);
-        const float* dj[kTileB];
-        for (int j = 0; j < kTileB; ++j) dj[j] = drow + (long)(ox0 + std::min(j, mr - 1)) * p.co;
-        __m256 acc[kTileB][6];
-        for (int c0 = 0; c0 < p.co; c0 += kKC) {
+    const float* dj[kTileB];
+    for (int j = 0; j < kTileB; ++j) dj[j] = drow + (long)(ox0 + std::min(j, mr - 1)) * p.co;
+    __m256 acc[kTileB][6];
+    for (int c0 = 0; c0 < p.co; c0 += kKC) {
 #pragma GCC unroll 2
-          for (int j = 0; j < kTileB; ++j)
+      for (int j = 0; j < kTileB; ++j)
 #pragma GCC unroll 6
-            for (int v = 0; v < 6; ++v) acc[j][v] = _mm256_setzero_ps();
-          for (int c = c0; c < std::min(p.co, c0 + kKC); ++c) {
-            const float* fr = ft.data() + (size_t)c * 48;
-            __m256 b[6];
+        for (int v = 0; v < 6; ++v) acc[j][v] = _mm256_setzero_ps();
+      for (int c = c0; c < std::min(p.co, c0 + kKC); ++c) {
+        const float* fr = ft.data() + (size_t)c * 48;
+        __m256 b[6];
 #pragma GCC unroll 6
-            for (int v = 0; v < 6; ++v) b[v] = _mm256_loadu_ps(fr + 8 * v);
+        for (int v = 0; v < 6; ++v) b[v] = _mm256_loadu_ps(fr + 8 * v);
 #pragma GCC unroll 2
-            for (int j = 0; j < kTileB; ++j) {
-              const __m256 a = _mm256_broadcast_ss(dj[j] + c);
+        for (int j = 0; j < kTileB; ++j) {
+          const __m256 a = _mm256_broadcast_ss(dj[j] + c);
 #pragma GCC unroll 6
-              for (int v = 0; v < 6; ++v) acc[j][v] = _mm256_fmadd_ps(a, b[v], acc[j][v]);
-            }
-          }
-          // All 48 lanes are stored (taps past K are 0·dy = 0 and never scattered).
-#pragma GCC unroll 2
-          for (int j = 0; j < kTileB; ++j) {
-            if (j >= mr) break;
-#pragma GCC unroll 6
-            for (int v = 0; v < 6; ++v) {
-              float* t = tile[j] + 8 * v;
-              _mm256_store_ps(t, c0 == 0 ? acc[j][v] : _mm256_add_ps(acc[j][v], _mm256_load_ps(t)));
-            }
-          }
+          for (int v = 0; v < 6; ++v) acc[j][v] = _mm256_fmadd_ps(a, b[v], acc[j][v]);
         }
-        for (int j = 0; j < mr; ++j) {
-          const long col = (long)(ox0 + j) * p.sw * p.ci;
-          for (int ky = 0; ky < p.kh; ++ky) {
-            float* d = img + ((long)oy * p.sh + ky) * prow + col;
-            const float* s = tile[j] + ky * R;
-            store_n(d, R, r0, _mm256_add_ps(load_n(d, R, r0), load_n(s, R, r0)));
-            if (R == 12)  // the common 4×3 kernel row: 8 + 4 floats, no masks
-              _mm_storeu_ps(d + 8, _mm_add_ps(_mm_loadu_ps(d + 8), _mm_loadu_ps(s + 8)));
-            else if (R > 8)
-              store_n(d + 8, R - 8, r1, _mm256_add_ps(load_n(d + 8, R - 8, r1), load_n(s + 8, R - 8, r1)));
-          }
+      }
+      // All 48 lanes are stored (taps past K are 0·dy = 0 and never scattered).
+#pragma GCC unroll 2
+      for (int j = 0; j < kTileB; ++j) {
+        if (j >= mr) break;
+#pragma GCC unroll 6
+        for (int v = 0; v < 6; ++v) {
+          float* t = tile[j] + 8 * v;
+          _mm256_store_ps(t, c0 == 0 ? acc[j][v] : _mm256_add_ps(acc[j][v], _mm256_load_ps(t)));
         }
       }
     }
-    float* out = dx + (long)n * hw;
-    for (int iy = 0; iy < p.h; ++iy) {
-      const long py = (long)iy + p.pt;
-      float* o = out + (long)iy * p.w * p.ci;
-      if (py >= ph) {
-        std::memset(o, 0, sizeof(float) * (size_t)p.w * p.ci);
-        continue;
+    for (int j = 0; j < mr; ++j) {
+      const long col = (long)(ox0 + j) * p.sw * p.ci;
+      for (int ky = 0; ky < p.kh; ++ky) {
+        float* d = img + (long)ky * prow + col;
+        const float* s = tile[j] + ky * R;
+        store_n(d, R, r0, _mm256_add_ps(load_n(d, R, r0), load_n(s, R, r0)));
+        if (R == 12)  // the common 4×3 kernel row: 8 + 4 floats, no masks
+          _mm_storeu_ps(d + 8, _mm_add_ps(_mm_loadu_ps(d + 8), _mm_loadu_ps(s + 8)));
+        else if (R > 8)
+          store_n(d + 8, R - 8, r1, _mm256_add_ps(load_n(d + 8, R - 8, r1), load_n(s + 8, R - 8, r1)));
       }
-      const long avail = std::max<long>(0, std::min<long>(p.w, pw - p.pl));
-      std::memcpy(o, img + py * prow + (long)p.pl * p.ci, sizeof(float) * (size_t)(avail * p.ci));
-      if (avail < p.w) std::memset(o + avail * p.ci, 0, sizeof(float) * (size_t)((p.w - avail) * p.ci));
     }
   });
 }
 
 void conv2d_backprop_filter_small_avx2(const ConvParams& p, const float* x, const float* dy, float* df) {
   const int R = p.kw * p.ci;
-  const long K = (long)p.kh * R;
-  const long len = padded_row_floats(p, 1);
-  const long rows = (long)p.n * p.ho;
-  const long per = std::max<long>(1, 4096 / std::max(1, p.wo));
-  const long nblocks = (rows + per - 1) / per;
-  std::vector<float> part((size_t)(nblocks * K * p.co));
-  parallel_for((int)std::min<long>(nblocks, 1 << 20), [&](int b) {
-    float* acc_out = part.data() + (size_t)b * K * p.co;
-    std::memset(acc_out, 0, sizeof(float) * (size_t)(K * p.co));
-    float* buf = g_rows2.get((size_t)len);
-    const long step = (long)p.sw * p.ci;
-    for (long r = b * per; r < std::min(rows, (b + 1) * per); ++r) {
-      const long n = r / p.ho;
-      const int oy = (int)(r % p.ho);
-      const float* drow = dy + r * p.wo * p.co;
-      for (int ky = 0; ky < p.kh; ++ky) {
-        const int iy = oy * p.sh - p.pt + ky;
-        if (iy < 0 || iy >= p.h) continue;
-        pad_row(p, x, n, iy, len, buf);
-        for (int t0 = 0; t0 < R; t0 += kTapsW) {
-          const int nt = std::min(kTapsW, R - t0);
-          for (int cb = 0; cb < p.co; cb += 16) {
-            const int nc = p.co - cb;
-            const __m256i m0 = lanes(nc), m1 = lanes(nc - 8);
-            float* o = acc_out + ((long)ky * R + t0) * p.co + cb;
-            __m256 acc[kTapsW][2];
+  const long step = (long)p.sw * p.ci;
+  auto rows = []() -> AlignedBuf& { return g_rows2; };
+  filter_gradient(p, x, dy, df, rows, [&](const float* buf, const float* drow, float* dfk) {
+    for (int t0 = 0; t0 < R; t0 += kTapsW) {
+      const int nt = std::min(kTapsW, R - t0);
+      for (int cb = 0; cb < p.co; cb += 16) {
+        const int nc = p.co - cb;
+        const __m256i m0 = lanes(nc), m1 = lanes(nc - 8);
+        float* o = dfk + (long)t0 * p.co + cb;
+        __m256 acc[kTapsW][2];
 #pragma GCC unroll 6
-            for (int t = 0; t < kTapsW; ++t) {
-              acc[t][0] = t < nt ? load_n(o + (long)t * p.co, nc, m0) : _mm256_setzero_ps();
-              acc[t][1] = t < nt ? load_n(o + (long)t * p.co + 8, nc - 8, m1) : _mm256_setzero_ps();
-            }
-            for (int ox = 0; ox < p.wo; ++ox) {
-              const float* src = buf + ox * step + t0;
-              const float* d = drow + (long)ox * p.co + cb;
-              const __m256 d0 = load_n(d, nc, m0), d1 = load_n(d + 8, nc - 8, m1);
-#pragma GCC unroll 6
-              for (int t = 0; t < kTapsW; ++t)
-                if (t < nt) {
-                  const __m256 a = _mm256_broadcast_ss(src + t);
-                  acc[t][0] = _mm256_fmadd_ps(a, d0, acc[t][0]);
-                  acc[t][1] = _mm256_fmadd_ps(a, d1, acc[t][1]);
-                }
-            }
-#pragma GCC unroll 6
-            for (int t = 0; t < kTapsW; ++t)
-              if (t < nt) {
-                store_n(o + (long)t * p.co, nc, m0, acc[t][0]);
-                if (nc > 8) store_n(o + (long)t * p.co + 8, nc - 8, m1, acc[t][1]);
-              }
-          }
+        for (int t = 0; t < kTapsW; ++t) {
+          acc[t][0] = t < nt ? load_n(o + (long)t * p.co, nc, m0) : _mm256_setzero_ps();
+          acc[t][1] = t < nt ? load_n(o + (long)t * p.co + 8, nc - 8, m1) : _mm256_setzero_ps();
         }
+        for (int ox = 0; ox < p.wo; ++ox) {
+          const float* src = buf + ox * step + t0;
+          const float* d = drow + (long)ox * p.co + cb;
+          const __m256 d0 = load_n(d, nc, m0), d1 = load_n(d + 8, nc - 8, m1);
+#pragma GCC unroll 6
+          for (int t = 0; t < kTapsW; ++t)
+            if (t < nt) {
+              const __m256 a = _mm256_broadcast_ss(src + t);
+              acc[t][0] = _mm256_fmadd_ps(a, d0, acc[t][0]);
+              acc[t][1] = _mm256_fmadd_ps(a, d1, acc[t][1]);
+            }
+        }
+#pragma GCC unroll 6
+        for (int t = 0; t < kTapsW; ++t)
+          if (t < nt) {
+            store_n(o + (long)t * p.co, nc, m0, acc[t][0]);
+            if (nc > 8) store_n(o + (long)t * p.co + 8, nc - 8, m1, acc[t][1]);
+          }
       }
     }
   });
-  std::memcpy(df, part.data(), sizeof(float) * (size_t)(K * p.co));
-  for (long b = 1; b < nblocks; ++b) {
-    const float* s = part.data() + (size_t)b * K * p.co;
-    for (long i = 0; i < K * p.co; ++i) df[i] += s[i];
-  }
 }
 
 }  // namespace wn

@@ -105,6 +105,16 @@ async function imgPixels(page: Page, id: string): Promise<Pixels> {
   }, id);
 }
 
+/** A new tab on the test server's page, ready (models listed); `errors` collects the page's uncaught errors. */
+async function openPage(url = S.url): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  return { page, errors };
+}
+
 /** Draw a horizontal then a vertical stroke through the middle of the mask canvas with the mouse. */
 async function drawCross(page: Page): Promise<void> {
   await dragOn(page, '#mask-canvas', 0.3, 0.5, 0.7, 0.5);
@@ -167,11 +177,7 @@ async function runAndCheck(page: Page, iters: number, side = 28): Promise<void> 
 test('draw a mask with the mouse, inpaint on the server, result changes only the hole', {
   timeout: 120_000,
 }, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(S.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  const { page, errors } = await openPage();
   assert.equal(
     await page.evaluate(() => crossOriginIsolated),
     true,
@@ -215,11 +221,7 @@ test('draw a mask with the mouse, inpaint on the server, result changes only the
 test('upload an image, inpaint in the browser (TF.js wasm): the result changes only the hole', {
   timeout: 120_000,
 }, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(S.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  const { page, errors } = await openPage();
   // Upload a 56×56 picture: the page keeps it at 56 px, the completion runs at the model's 28 px and
   // the result comes back at 56 px.
   const file = path.join(profile, 'upload.png');
@@ -263,11 +265,7 @@ test('upload an image, inpaint in the browser (TF.js wasm): the result changes o
 test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and the fill matches wasm', {
   timeout: 180_000,
 }, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(S.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  const { page, errors } = await openPage();
   await page.waitForFunction(
     () => (document.getElementById('browser-backend') as HTMLSelectElement).options.length > 1,
   );
@@ -313,11 +311,7 @@ test('in the browser on WebGPU and WebGL: offered, auto picks the fastest, and t
 test('refine beyond z from the page: one bar to iters + refine iterations; the browser fills as the server does', {
   timeout: 180_000,
 }, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(S.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  const { page, errors } = await openPage();
   // The refinement's iterations are only editable (and sent) with a refinement chosen.
   assert.equal(await page.isDisabled('#refine-iters'), true);
   await page.selectOption('#refine', 'features');
@@ -420,11 +414,7 @@ test("a model with an encoder: the page starts from it with its defaults, shows 
 test('editor: drop an image, undo and redo by keyboard, [ and ] brush size; no horizontal scroll at 390 px', {
   timeout: 120_000,
 }, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(S.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30_000 });
+  const { page, errors } = await openPage();
   // Drop a 40×30 PNG on the page (a synthetic drop with a real File, as a desktop drag would give).
   const png = Array.from(
     await encodePng({
