@@ -105,3 +105,37 @@ test('evaluate: wgan-encoder-lambda0 is the encoder search with λ = 0 (its own 
     for (const m of [E, gan.generator, gan.critic]) m.dispose();
   }
 });
+
+test('evaluate: the refinement methods (features, generator, modulation) each run their own search after the encoder start', async () => {
+  await testBackend();
+  const gan = expressiveTinyGan();
+  const E = buildEncoder({ size: 28, channels: 1, nz: 8, width: 4, seed: 0 });
+  const images = sample(gan.generator, 2, 8);
+  const methods = ['wgan-encoder', 'wgan-encoder-features', 'wgan-encoder-generator', 'wgan-encoder-modulation'];
+  try {
+    const r = await evaluate(
+      { model: gan, encoder: E, images },
+      { masks: ['center'], methods, encoderIters: 3, encoderRestarts: 1, seed: 1 },
+    );
+    assert.deepEqual(
+      r.searches.map((s) => [s.init, s.iters, s.refine ?? 'z']),
+      [
+        ['encoder', 3, 'z'],
+        ['encoder', 3, 'features'],
+        ['encoder', 3, 'generator'],
+        ['encoder', 3, 'modulation'],
+      ],
+    );
+    const base = r.outputs.center!['wgan-encoder']!;
+    for (const m of methods.slice(1)) {
+      const c = r.cells.center![m]!;
+      assert.ok(Number.isFinite(c.holePsnr.mean) && c.secondsPerImage > 0, m);
+      assert.ok(
+        r.outputs.center![m]!.data.some((v, i) => Math.abs(v - base.data[i]!) > 1e-4),
+        `${m}: the same fill as the unrefined search`,
+      );
+    }
+  } finally {
+    for (const m of [E, gan.generator, gan.critic]) m.dispose();
+  }
+});

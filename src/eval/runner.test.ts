@@ -100,9 +100,12 @@ test('plannedSearches runs each distinct (λ, K, iterations, start) once', () =>
       r(0.01, 4, 1000),
       { lambda: 0.01, restarts: 1, iters: 0, init: 'encoder' },
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder' },
+      // the prior's ablation on the default path: the encoder's search at λ = 0
+      { lambda: 0, restarts: 3, iters: 70, init: 'encoder' },
       // the refinement methods: the encoder's search, then refined (a search of their own)
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'features' },
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'generator' },
+      { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'modulation' },
     ],
   );
   assert.equal(plannedSearches({ methods: ['zero', 'telea'], lambda: 0.01, restarts: 4 }).size, 0);

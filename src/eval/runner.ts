@@ -31,6 +31,7 @@ import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
 import { latentSearch, type InpaintModel } from '../inpaint/search.js';
 import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
+import type { RefineKind } from '../inpaint/refine.js';
 import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
 import { getBaseline, type BaselineKind } from '../baselines/index.js';
@@ -60,7 +61,7 @@ export interface MethodSpec {
     iters?: (i: number, o: EvalOptions) => number;
     init?: 'encoder';
     /** Refinement after the z search (src/inpaint/refine.ts), with its defaults. */
-    refine?: 'features' | 'generator';
+    refine?: Exclude<RefineKind, 'z'>;
   };
   /** Baseline methods: the src/baselines kind. */
   baseline?: BaselineKind;
@@ -136,6 +137,19 @@ const SPECS = [
       iters: (_i, o) => o.encoderIters,
       init: 'encoder',
       refine: 'generator',
+      output: 'blended',
+    },
+  },
+  {
+    kind: 'wgan-encoder-modulation',
+    description:
+      "the encoder's search, then per-image channel scales of G's last layers (refine modulation, batched) + Poisson blending",
+    search: {
+      lambda: (l) => l,
+      restarts: (_k, o) => o.encoderRestarts,
+      iters: (_i, o) => o.encoderIters,
+      init: 'encoder',
+      refine: 'modulation',
       output: 'blended',
     },
   },
@@ -282,6 +296,8 @@ export interface SearchRecord {
   restarts: number;
   iters: number;
   init: 'random' | 'encoder';
+  /** The refinement after the z search, when there was one. */
+  refine?: Exclude<RefineKind, 'z'>;
   /** Wall-clock seconds of the whole search over the N images. */
   seconds: number;
   /** Mean over images of the kept restart's contextual and prior losses. */
@@ -414,7 +430,7 @@ export interface PlannedSearch {
   restarts: number;
   iters: number;
   init: 'random' | 'encoder';
-  refine?: 'features' | 'generator';
+  refine?: Exclude<RefineKind, 'z'>;
 }
 
 /** The distinct searches the chosen methods need, keyed "λ=…,K=…" (+ ",iters=…,init=encoder" for the encoder's). */
@@ -646,6 +662,7 @@ export async function evaluate(
         restarts: s.restarts,
         iters: s.iters,
         init: s.init,
+        ...definedKeys({ refine: s.refine }),
         seconds: r.searchSeconds,
         contextual: r.contextual,
         prior: r.prior,

@@ -32,6 +32,13 @@ test('an item key changes with the model, the image bytes, the mask, every optio
     itemKey('m1', img, center, { ...o, iters: 11 }, 'hole-white'),
     itemKey('m1', img, center, { ...o, lambda: 0.1 }, 'hole-white'),
     itemKey('m1', img, center, { ...o, blend: 'none' }, 'hole-white'),
+    // The refinement beyond z (issue #28): its mode and each of its settings.
+    itemKey('m1', img, center, { ...o, refine: 'generator' }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'modulation' }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'generator', refineIters: 50 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'generator', refineLr: 0.001 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'generator', refineDepth: 2 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'generator', refineDeviation: 1 }, 'hole-white'),
     // The convention decides how a mask file is read and how mask.png is written.
     itemKey('m1', img, center, o, 'known-white'),
     itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o, 'known-white'),
