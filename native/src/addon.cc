@@ -344,6 +344,59 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// layerNorm(x, gamma, beta, y, [N, F], eps); layerNormGrad(x, gamma, dy, dx, dgamma, dbeta, [N, F], eps).
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n[4];
+  float* p[4];
+  for (int i = 0; i < 4; ++i) p[i] = a.f32(i, &n[i]);
+  const std::vector<int64_t> shape = a.ints(4);
+  const double eps = a.num(5);
+  if (!a.ok) return nullptr;
+  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNorm: shape [N, F] expected");
+  if (!a.ok) return nullptr;
+  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
+  a.need(n[0] >= N * F && n[3] >= N * F && n[1] >= F && n[2] >= F, "layerNorm: arrays too small");
+  if (!a.ok) return nullptr;
+  wn::layer_norm(p[0], p[1], p[2], p[3], (long)N, (long)F, (float)eps);
+  return undef(env);
+}
+
+// layerNormGradX(x, gamma, dy, dx, [N, F], eps); layerNormGradGamma(x, dy, dgamma, [N, F], eps).
+napi_value LayerNormGradX(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n[4];
+  float* p[4];
+  for (int i = 0; i < 4; ++i) p[i] = a.f32(i, &n[i]);
+  const std::vector<int64_t> shape = a.ints(4);
+  const double eps = a.num(5);
+  if (!a.ok) return nullptr;
+  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNormGradX: shape [N, F] expected");
+  if (!a.ok) return nullptr;
+  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
+  a.need(n[0] >= N * F && n[2] >= N * F && n[3] >= N * F && n[1] >= F, "layerNormGradX: arrays too small");
+  if (!a.ok) return nullptr;
+  wn::layer_norm_grad_x(p[0], p[1], p[2], p[3], (long)N, (long)F, (float)eps);
+  return undef(env);
+}
+
+napi_value LayerNormGradGamma(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n[3];
+  float* p[3];
+  for (int i = 0; i < 3; ++i) p[i] = a.f32(i, &n[i]);
+  const std::vector<int64_t> shape = a.ints(3);
+  const double eps = a.num(4);
+  if (!a.ok) return nullptr;
+  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNormGradGamma: shape [N, F] expected");
+  if (!a.ok) return nullptr;
+  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
+  a.need(n[0] >= N * F && n[1] >= N * F && n[2] >= F, "layerNormGradGamma: arrays too small");
+  if (!a.ok) return nullptr;
+  wn::layer_norm_grad_gamma(p[0], p[1], p[2], (long)N, (long)F, (float)eps);
+  return undef(env);
+}
+
 napi_value Info(napi_env env, napi_callback_info info) {
   napi_value o, k, t;
   napi_create_object(env, &o);
@@ -451,6 +504,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGradX", nullptr, LayerNormGradX, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGradGamma", nullptr, LayerNormGradGamma, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"releasePacked", nullptr, ReleasePacked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"packedBytes", nullptr, PackedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},

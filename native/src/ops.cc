@@ -512,4 +512,73 @@ void adam(const float* value, const float* m, const float* v, const float* g, fl
   });
 }
 
+namespace {
+// A row's mean and 1/√(σ² + ε), in double.
+inline void row_stats(const float* x, long F, float eps, double* mu, double* r) {
+  double s = 0;
+  for (long f = 0; f < F; ++f) s += x[f];
+  const double m = s / (double)F;
+  double q = 0;
+  for (long f = 0; f < F; ++f) {
+    const double d = x[f] - m;
+    q += d * d;
+  }
+  *mu = m;
+  *r = 1.0 / std::sqrt(q / (double)F + (double)eps);
+}
+}  // namespace
+
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, long N, long F, float eps) {
+  parallel_for((int)N, [&](int n) {
+    const float* xr = x + (long)n * F;
+    float* yr = y + (long)n * F;
+    double mu, r;
+    row_stats(xr, F, eps, &mu, &r);
+    const float m = (float)mu, rf = (float)r;
+    for (long f = 0; f < F; ++f) yr[f] = (xr[f] - m) * rf * gamma[f] + beta[f];
+  });
+}
+
+void layer_norm_grad_x(const float* x, const float* gamma, const float* dy, float* dx, long N, long F, float eps) {
+  parallel_for((int)N, [&](int n) {
+    const float* xr = x + (long)n * F;
+    const float* dr = dy + (long)n * F;
+    float* o = dx + (long)n * F;
+    double mu, r;
+    row_stats(xr, F, eps, &mu, &r);
+    const float m = (float)mu, rf = (float)r;
+    double sg = 0, sgx = 0;
+    for (long f = 0; f < F; ++f) {
+      const float g = dr[f] * gamma[f], xh = (xr[f] - m) * rf;
+      sg += g;
+      sgx += (double)g * xh;
+    }
+    const float mg = (float)(sg / (double)F), mgx = (float)(sgx / (double)F);
+    for (long f = 0; f < F; ++f) {
+      const float g = dr[f] * gamma[f], xh = (xr[f] - m) * rf;
+      o[f] = rf * (g - mg - xh * mgx);
+    }
+  });
+}
+
+void layer_norm_grad_gamma(const float* x, const float* dy, float* dgamma, long N, long F, float eps) {
+  std::vector<float> mus((size_t)N), rs((size_t)N);
+  parallel_for((int)N, [&](int n) {
+    double mu, r;
+    row_stats(x + (long)n * F, F, eps, &mu, &r);
+    mus[(size_t)n] = (float)mu;
+    rs[(size_t)n] = (float)r;
+  });
+  // Per feature over the rows in order, the features split across threads.
+  parallel_range(F, 4096, [&](long b, long e) {
+    for (long f = b; f < e; ++f) dgamma[f] = 0.f;
+    for (long n = 0; n < N; ++n) {
+      const float* xr = x + n * F;
+      const float* dr = dy + n * F;
+      const float m = mus[(size_t)n], rf = rs[(size_t)n];
+      for (long f = b; f < e; ++f) dgamma[f] += dr[f] * ((xr[f] - m) * rf);
+    }
+  });
+}
+
 }  // namespace wn

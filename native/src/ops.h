@@ -27,4 +27,13 @@ void add_n(const std::vector<const float*>& srcs, float* out, long n);
 void adam(const float* value, const float* m, const float* v, const float* g, float* new_value, float* new_m,
           float* new_v, long n, const float* c);
 
+// Layer normalisation over each of the N rows of x [N, F] (a sample's H·W·C features), with a per-feature
+// scale γ and shift β [F]: y = (x − μ)·r·γ + β, r = 1/√(σ² + ε), μ and σ² the row's mean and (biased)
+// variance, accumulated in double. Its gradients from dy, the statistics recomputed from x:
+// layer_norm_grad_x: dx = r·(g − mean(g) − x̂·mean(g·x̂)) per row, g = dy·γ, x̂ = (x − μ)·r;
+// layer_norm_grad_gamma: dγ = Σ_rows dy·x̂ (rows summed in order: deterministic). (dβ = Σ_rows dy.)
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, long N, long F, float eps);
+void layer_norm_grad_x(const float* x, const float* gamma, const float* dy, float* dx, long N, long F, float eps);
+void layer_norm_grad_gamma(const float* x, const float* dy, float* dgamma, long N, long F, float eps);
+
 }  // namespace wn

@@ -5,3 +5,13 @@
 
 /** Fused Adam step. Inputs {value, m, v, g}; attrs {c: [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]}; outputs [value', m', v']. */
 export const FUSED_ADAM_KERNEL = 'WganFusedAdam';
+
+/**
+ * Layer normalisation over all of each sample's features (src/models/layers.ts LayerNorm), fused.
+ * Inputs {x [N, …], gamma, beta (the features' shape)}; attrs {epsilon}; output y like x.
+ */
+export const LAYER_NORM_KERNEL = 'WganLayerNorm';
+/** Its input gradient: inputs {x, gamma, dy}; attrs {epsilon}; output dx like x. */
+export const LAYER_NORM_GRAD_X_KERNEL = 'WganLayerNormGradX';
+/** Its scale gradient Σ_samples dy·x̂: inputs {x, dy}; attrs {epsilon}; output like gamma. */
+export const LAYER_NORM_GRAD_GAMMA_KERNEL = 'WganLayerNormGradGamma';

@@ -17,7 +17,12 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { FUSED_ADAM_KERNEL } from './kernel_names.js';
+import {
+  FUSED_ADAM_KERNEL,
+  LAYER_NORM_GRAD_GAMMA_KERNEL,
+  LAYER_NORM_GRAD_X_KERNEL,
+  LAYER_NORM_KERNEL,
+} from './kernel_names.js';
 
 /** The functions of native/src/addon.cc. All write into their output array; sizes are checked there. */
 export interface NativeAddon {
@@ -80,6 +85,10 @@ export interface NativeAddon {
   forceGeneric(on: boolean): void;
   /** "avx512" | "avx2" | "generic" | "" (best available); false when this CPU cannot run it. */
   setKernel(name: string): boolean;
+  /** Layer norm over each row of x [N, F] (shape = Int32Array [N, F]); native/src/ops.h. */
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, shape: Int32Array, eps: number): void;
+  layerNormGradX(x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, shape: Int32Array, eps: number): void;
+  layerNormGradGamma(x: Float32Array, dy: Float32Array, dgamma: Float32Array, shape: Int32Array, eps: number): void;
   /** The direct small-channel convolutions (native/src/conv_small_avx512.cc) on or off; returns whether they were on. */
   smallConv(on?: boolean): boolean;
 }
@@ -861,8 +870,71 @@ export function registerNativeBackend(): boolean {
       return outs.map((o) => out(b, value.shape, o));
     }),
   });
+  // The fused layer norm and its gradients (src/models/layers.ts; the gradients are registered there).
+  // WGAN_NATIVE_LAYERNORM=0 leaves them out (the TF.js ops run instead: A/B comparisons).
+  registerLayerNormKernels(A);
   registered = true;
   return true;
+}
+
+function registerLayerNormKernels(A: NativeAddon): void {
+  if (process.env.WGAN_NATIVE_LAYERNORM === '0') return;
+  const rows = (b: MathBackendCPU, x: Info, name: string) => {
+    const N = x.shape[0] ?? 0,
+      F = N > 0 ? x.shape.slice(1).reduce((a, d) => a * d, 1) : 0;
+    const xv = f32(b, x);
+    if (!xv || x.shape.length < 2) throw new Error(`${name}: a float32 input of rank ≥ 2 expected`);
+    return { N, F, xv, shape: Int32Array.from([N, F]) };
+  };
+  const lnKernel = (name: string, f: (b: MathBackendCPU, ins: Record<string, Info>, eps: number) => Info) =>
+    tf.registerKernel({
+      kernelName: name,
+      backendName: NATIVE_BACKEND,
+      kernelFunc: timed(name, (args) => {
+        count(name, true);
+        return f(
+          args.backend as MathBackendCPU,
+          args.inputs as Record<string, Info>,
+          (args.attrs as { epsilon: number }).epsilon,
+        );
+      }),
+    });
+  const need = (v: Float32Array | undefined, n: number, name: string, what: string): Float32Array => {
+    if (!v || v.length !== n) throw new Error(`${name}: ${what} must be float32 with ${n} values`);
+    return v;
+  };
+  lnKernel(LAYER_NORM_KERNEL, (b, ins, eps) => {
+    const { N, F, xv, shape } = rows(b, ins.x!, LAYER_NORM_KERNEL);
+    const y = alloc(b, N * F);
+    A.layerNorm(
+      xv,
+      need(f32(b, ins.gamma), F, LAYER_NORM_KERNEL, 'gamma'),
+      need(f32(b, ins.beta), F, LAYER_NORM_KERNEL, 'beta'),
+      y,
+      shape,
+      eps,
+    );
+    return out(b, ins.x!.shape, y);
+  });
+  lnKernel(LAYER_NORM_GRAD_X_KERNEL, (b, ins, eps) => {
+    const { N, F, xv, shape } = rows(b, ins.x!, LAYER_NORM_GRAD_X_KERNEL);
+    const dx = alloc(b, N * F);
+    A.layerNormGradX(
+      xv,
+      need(f32(b, ins.gamma), F, LAYER_NORM_GRAD_X_KERNEL, 'gamma'),
+      need(f32(b, ins.dy), N * F, LAYER_NORM_GRAD_X_KERNEL, 'dy'),
+      dx,
+      shape,
+      eps,
+    );
+    return out(b, ins.x!.shape, dx);
+  });
+  lnKernel(LAYER_NORM_GRAD_GAMMA_KERNEL, (b, ins, eps) => {
+    const { N, F, xv, shape } = rows(b, ins.x!, LAYER_NORM_GRAD_GAMMA_KERNEL);
+    const dg = alloc(b, F);
+    A.layerNormGradGamma(xv, need(f32(b, ins.dy), N * F, LAYER_NORM_GRAD_GAMMA_KERNEL, 'dy'), dg, shape, eps);
+    return out(b, ins.x!.shape.slice(1), dg);
+  });
 }
 
 /** Which micro-kernel (avx512 | avx2 | generic) and how many threads the addon uses; undefined when not loaded. */
