@@ -86,8 +86,22 @@ export interface NativeAddon {
   /** "avx512" | "avx2" | "generic" | "" (best available); false when this CPU cannot run it. */
   setKernel(name: string): boolean;
   /** Layer norm over each row of x [N, F] (shape = Int32Array [N, F]); native/src/ops.h. */
-  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, shape: Int32Array, eps: number): void;
-  layerNormGradX(x: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, shape: Int32Array, eps: number): void;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    shape: Int32Array,
+    eps: number,
+  ): void;
+  layerNormGradX(
+    x: Float32Array,
+    gamma: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    shape: Int32Array,
+    eps: number,
+  ): void;
   layerNormGradGamma(x: Float32Array, dy: Float32Array, dgamma: Float32Array, shape: Int32Array, eps: number): void;
   /** The direct small-channel convolutions (native/src/conv_small_avx512.cc) on or off; returns whether they were on. */
   smallConv(on?: boolean): boolean;

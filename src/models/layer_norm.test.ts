@@ -14,18 +14,20 @@ import {
   registerNativeBackend,
   resetNativeKernelCounts,
 } from '../backends/native.js';
-import {
-  LAYER_NORM_GRAD_GAMMA_KERNEL,
-  LAYER_NORM_GRAD_X_KERNEL,
-  LAYER_NORM_KERNEL,
-} from '../backends/kernel_names.js';
+import { LAYER_NORM_GRAD_GAMMA_KERNEL, LAYER_NORM_GRAD_X_KERNEL, LAYER_NORM_KERNEL } from '../backends/kernel_names.js';
 import { diffLeakyRelu, layerNorm } from './layers.js';
 import { Rng } from '../util/rng.js';
 
-const skip = fs.existsSync(addonPath()) ? false : `native addon not built (${addonPath()} missing; run \`npm run build:native\`)`;
+const skip = fs.existsSync(addonPath())
+  ? false
+  : `native addon not built (${addonPath()} missing; run \`npm run build:native\`)`;
 
 /** f's outputs on a backend, from the same inputs. */
-async function outputs(backend: string, inputs: { shape: number[]; data: Float32Array }[], f: (...xs: tf.Tensor[]) => tf.Tensor[]) {
+async function outputs(
+  backend: string,
+  inputs: { shape: number[]; data: Float32Array }[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor[],
+) {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
   const xs = inputs.map((i) => tf.tensor(i.data, i.shape));

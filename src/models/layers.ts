@@ -3,11 +3,7 @@
  * Node and in the browser (importing this module registers them).
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  LAYER_NORM_GRAD_GAMMA_KERNEL,
-  LAYER_NORM_GRAD_X_KERNEL,
-  LAYER_NORM_KERNEL,
-} from '../backends/kernel_names.js';
+import { LAYER_NORM_GRAD_GAMMA_KERNEL, LAYER_NORM_GRAD_X_KERNEL, LAYER_NORM_KERNEL } from '../backends/kernel_names.js';
 
 /**
  * Leaky ReLU y = x·m with m = (x > 0 ? 1 : α) — max(x, αx) for 0 ≤ α ≤ 1 — with a hand-written
@@ -149,7 +145,8 @@ tf.registerGradient({
     };
     return {
       x: () => {
-        if (!taped) return tf.engine().runKernel(LAYER_NORM_GRAD_X_KERNEL, { x, gamma, dy: g0 }, { epsilon }) as tf.Tensor;
+        if (!taped)
+          return tf.engine().runKernel(LAYER_NORM_GRAD_X_KERNEL, { x, gamma, dy: g0 }, { epsilon }) as tf.Tensor;
         const mean = tf.mean(x, axes, true),
           xc = tf.sub(x, mean),
           r = tf.rsqrt(tf.add(tf.mean(tf.square(xc), axes, true), epsilon)),
