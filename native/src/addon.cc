@@ -81,7 +81,7 @@ struct Args {
     if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
     return v;
   }
-  void need(bool cond, const char* what) {
+  void need(bool cond, const std::string& what) {
     if (!cond) fail(what);
   }
 };
@@ -344,56 +344,52 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// layerNorm(x, gamma, beta, y, [N, F], eps); layerNormGrad(x, gamma, dy, dx, dgamma, dbeta, [N, F], eps).
+// The layer-norm entry points' arguments: `count` Float32Arrays, then the Int32Array [N, F] and eps.
+// `kind[i]` says what array i must hold at least: 'x' N·F values (rows of x, dy, y, dx), 'f' F values
+// (gamma, beta, dgamma). `ok` is false (and a JS error thrown) when anything is missing or too small.
+struct LayerNormArgs {
+  Args a;
+  float* p[4] = {};
+  long N = 0, F = 0;
+  float eps = 0;
+  bool ok = false;
+  LayerNormArgs(napi_env env, napi_callback_info info, const char* name, const char* kind) : a(env, info) {
+    const size_t count = std::strlen(kind);
+    size_t n[4] = {};
+    for (size_t i = 0; i < count; ++i) p[i] = a.f32(i, &n[i]);
+    const std::vector<int64_t> shape = a.ints(count);
+    const double e = a.num(count + 1);
+    if (!a.ok) return;
+    a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, std::string(name) + ": shape [N, F] expected");
+    if (!a.ok) return;
+    N = (long)shape[0], F = (long)shape[1], eps = (float)e;
+    for (size_t i = 0; i < count; ++i)
+      a.need(n[i] >= (size_t)(kind[i] == 'x' ? N * F : F), std::string(name) + ": arrays too small");
+    ok = a.ok;
+  }
+};
+
+// layerNorm(x, gamma, beta, y, [N, F], eps)
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  size_t n[4];
-  float* p[4];
-  for (int i = 0; i < 4; ++i) p[i] = a.f32(i, &n[i]);
-  const std::vector<int64_t> shape = a.ints(4);
-  const double eps = a.num(5);
-  if (!a.ok) return nullptr;
-  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNorm: shape [N, F] expected");
-  if (!a.ok) return nullptr;
-  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
-  a.need(n[0] >= N * F && n[3] >= N * F && n[1] >= F && n[2] >= F, "layerNorm: arrays too small");
-  if (!a.ok) return nullptr;
-  wn::layer_norm(p[0], p[1], p[2], p[3], (long)N, (long)F, (float)eps);
+  LayerNormArgs l(env, info, "layerNorm", "xffx");
+  if (!l.ok) return nullptr;
+  wn::layer_norm(l.p[0], l.p[1], l.p[2], l.p[3], l.N, l.F, l.eps);
   return undef(env);
 }
 
-// layerNormGradX(x, gamma, dy, dx, [N, F], eps); layerNormGradGamma(x, dy, dgamma, [N, F], eps).
+// layerNormGradX(x, gamma, dy, dx, [N, F], eps)
 napi_value LayerNormGradX(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  size_t n[4];
-  float* p[4];
-  for (int i = 0; i < 4; ++i) p[i] = a.f32(i, &n[i]);
-  const std::vector<int64_t> shape = a.ints(4);
-  const double eps = a.num(5);
-  if (!a.ok) return nullptr;
-  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNormGradX: shape [N, F] expected");
-  if (!a.ok) return nullptr;
-  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
-  a.need(n[0] >= N * F && n[2] >= N * F && n[3] >= N * F && n[1] >= F, "layerNormGradX: arrays too small");
-  if (!a.ok) return nullptr;
-  wn::layer_norm_grad_x(p[0], p[1], p[2], p[3], (long)N, (long)F, (float)eps);
+  LayerNormArgs l(env, info, "layerNormGradX", "xfxx");
+  if (!l.ok) return nullptr;
+  wn::layer_norm_grad_x(l.p[0], l.p[1], l.p[2], l.p[3], l.N, l.F, l.eps);
   return undef(env);
 }
 
+// layerNormGradGamma(x, dy, dgamma, [N, F], eps)
 napi_value LayerNormGradGamma(napi_env env, napi_callback_info info) {
-  Args a(env, info);
-  size_t n[3];
-  float* p[3];
-  for (int i = 0; i < 3; ++i) p[i] = a.f32(i, &n[i]);
-  const std::vector<int64_t> shape = a.ints(3);
-  const double eps = a.num(4);
-  if (!a.ok) return nullptr;
-  a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, "layerNormGradGamma: shape [N, F] expected");
-  if (!a.ok) return nullptr;
-  const size_t N = (size_t)shape[0], F = (size_t)shape[1];
-  a.need(n[0] >= N * F && n[1] >= N * F && n[2] >= F, "layerNormGradGamma: arrays too small");
-  if (!a.ok) return nullptr;
-  wn::layer_norm_grad_gamma(p[0], p[1], p[2], (long)N, (long)F, (float)eps);
+  LayerNormArgs l(env, info, "layerNormGradGamma", "xxf");
+  if (!l.ok) return nullptr;
+  wn::layer_norm_grad_gamma(l.p[0], l.p[1], l.p[2], l.N, l.F, l.eps);
   return undef(env);
 }
 

@@ -673,5 +673,18 @@ describe('native backend', { skip }, () => {
     assert.throws(() => A.gemm(a, a, a, Int32Array.from([1, 3, 3, 3, 0, 0, 0, 0, 0])), /too small/);
     assert.throws(() => A.conv2d(a, a, a, Int32Array.from([1, 4, 4, 1, 3, 3, 1, 4, 4, 1, 1, 1, 1, 1, 1])), /too small/);
     assert.throws(() => A.unary(99, a, a, 0), /unknown op/);
+    // The layer norm's three entry points share one argument check: rows hold N·F values, gamma/beta F.
+    const nf = Int32Array.from([2, 3]);
+    const rows = new Float32Array(6),
+      feats = new Float32Array(3);
+    A.layerNorm(rows, feats, feats, rows, nf, 1e-5);
+    assert.throws(() => A.layerNorm(rows, feats, feats, a, nf, 1e-5), /layerNorm: arrays too small/);
+    assert.throws(
+      () => A.layerNormGradX(rows, new Float32Array(2), rows, rows, nf, 1e-5),
+      /layerNormGradX: arrays too small/,
+    );
+    assert.throws(() => A.layerNormGradGamma(rows, a, feats, nf, 1e-5), /layerNormGradGamma: arrays too small/);
+    assert.throws(() => A.layerNorm(rows, feats, feats, rows, Int32Array.from([2]), 1e-5), /shape \[N, F\] expected/);
+    assert.throws(() => A.layerNorm(rows, feats, feats, rows, nf, undefined as unknown as number), /must be a number/);
   });
 });
