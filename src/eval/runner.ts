@@ -67,6 +67,21 @@ export interface MethodSpec {
   baseline?: BaselineKind;
 }
 
+/**
+ * The search started at the encoder's z with the encoder's iterations and restarts, Poisson-blended:
+ * λ is the run's ('run') or 0 (the prior's ablation); `refine` adds that refinement after it.
+ */
+function encoderSearch(o: { lambda: 'run' | 0; refine?: Exclude<RefineKind, 'z'> }): NonNullable<MethodSpec['search']> {
+  return {
+    lambda: o.lambda === 0 ? () => 0 : (l) => l,
+    restarts: (_k, e) => e.encoderRestarts,
+    iters: (_i, e) => e.encoderIters,
+    init: 'encoder',
+    output: 'blended',
+    ...(o.refine ? { refine: o.refine } : {}),
+  };
+}
+
 const SPECS = [
   {
     kind: 'wgan',
@@ -96,62 +111,29 @@ const SPECS = [
   {
     kind: 'wgan-encoder',
     description: "the search started at the encoder's z (encoder iterations × restarts) + Poisson blending",
-    search: {
-      lambda: (l) => l,
-      restarts: (_k, o) => o.encoderRestarts,
-      iters: (_i, o) => o.encoderIters,
-      init: 'encoder',
-      output: 'blended',
-    },
+    search: encoderSearch({ lambda: 'run' }),
   },
   {
     kind: 'wgan-encoder-lambda0',
     description: "ablation: the encoder's search with λ = 0 (contextual loss only, no prior) + Poisson blending",
-    search: {
-      lambda: () => 0,
-      restarts: (_k, o) => o.encoderRestarts,
-      iters: (_i, o) => o.encoderIters,
-      init: 'encoder',
-      output: 'blended',
-    },
+    search: encoderSearch({ lambda: 0 }),
   },
   {
     kind: 'wgan-encoder-features',
     description:
       "the encoder's search, then its G's hidden activations refined per image (refine features) + Poisson blending",
-    search: {
-      lambda: (l) => l,
-      restarts: (_k, o) => o.encoderRestarts,
-      iters: (_i, o) => o.encoderIters,
-      init: 'encoder',
-      refine: 'features',
-      output: 'blended',
-    },
+    search: encoderSearch({ lambda: 'run', refine: 'features' }),
   },
   {
     kind: 'wgan-encoder-generator',
     description: "the encoder's search, then G's last layers adapted per image (refine generator) + Poisson blending",
-    search: {
-      lambda: (l) => l,
-      restarts: (_k, o) => o.encoderRestarts,
-      iters: (_i, o) => o.encoderIters,
-      init: 'encoder',
-      refine: 'generator',
-      output: 'blended',
-    },
+    search: encoderSearch({ lambda: 'run', refine: 'generator' }),
   },
   {
     kind: 'wgan-encoder-modulation',
     description:
       "the encoder's search, then per-image channel scales of G's last layers (refine modulation, batched) + Poisson blending",
-    search: {
-      lambda: (l) => l,
-      restarts: (_k, o) => o.encoderRestarts,
-      iters: (_i, o) => o.encoderIters,
-      init: 'encoder',
-      refine: 'modulation',
-      output: 'blended',
-    },
+    search: encoderSearch({ lambda: 'run', refine: 'modulation' }),
   },
   { kind: 'zero', description: 'baseline: hole filled with 0', baseline: 'zero' },
   { kind: 'mean', description: 'baseline: hole filled with the mean of the known pixels', baseline: 'mean' },
