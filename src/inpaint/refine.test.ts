@@ -210,3 +210,24 @@ test('a non-finite loss stops that image only; it keeps its unrefined fill', asy
   assert.ok(Number.isFinite(r.losses[0]!.contextual) && r.drift[0]! > 0);
   assert.ok(r.raw.data.subarray(0, 784).every(Number.isFinite));
 });
+
+test('a progress callback that throws mid-refinement stops the job without leaking tensors', async () => {
+  for (const refine of ['features', 'generator', 'modulation'] as const) {
+    const n0 = tf.memory().numTensors;
+    await assert.rejects(
+      latentSearch(
+        model,
+        targets,
+        center,
+        { iters: 2, restarts: 1, init: 'random', refine, refineIters: 30, progressEvery: 10 },
+        {
+          onProgress: (p) => {
+            if (p.iter > 12) throw new Error('listener failed');
+          },
+        },
+      ),
+      /listener failed/,
+    );
+    assert.equal(tf.memory().numTensors, n0, `${refine}: tensor leak after a throwing callback`);
+  }
+});

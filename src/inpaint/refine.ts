@@ -244,51 +244,59 @@ export async function refineFill(
       const preview = check && !!cb.onProgress && (cb.wantPreview?.(it + 1) ?? false);
       // Kept out of the tidy (tf.keep): the per-image losses [N] and, for a preview, the fill.
       const kept: { tot?: tf.Tensor; ctx?: tf.Tensor; prior?: tf.Tensor; g?: tf.Tensor } = {};
-      tf.tidy(() => {
-        opt.minimize(
-          () => {
-            const { g, ctx, prior } = losses();
-            if (preview) kept.g = tf.keep(g);
-            kept.ctx = tf.keep(ctx);
-            kept.prior = tf.keep(prior);
-            const tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
-            kept.tot = tot;
-            return tf.sum(tot) as tf.Scalar;
-          },
-          false,
-          vars,
-        );
-        // h is a ReLU output: keep it one.
-        if (hVar) hVar.assign(tf.relu(hVar));
-      });
-      // A non-finite loss stops that image (its gradient is its own; the others go on).
-      if (check) {
-        const [tot, ctx, prior] = (await Promise.all([kept.tot!.data(), kept.ctx!.data(), kept.prior!.data()])) as [
-          Float32Array,
-          Float32Array,
-          Float32Array,
-        ];
-        for (let i = 0; i < N; i++)
-          if (!errors[i] && !Number.isFinite(tot[i]!))
-            errors[i] =
-              `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
-        if (cb.onProgress) {
-          let mc = 0,
-            mp = 0,
-            live = 0;
+      // Disposed whatever happens in the step (a throwing minimize or progress callback included).
+      try {
+        tf.tidy(() => {
+          opt.minimize(
+            () => {
+              const { g, ctx, prior } = losses();
+              if (preview) kept.g = tf.keep(g);
+              kept.ctx = tf.keep(ctx);
+              kept.prior = tf.keep(prior);
+              const tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+              kept.tot = tot;
+              return tf.sum(tot) as tf.Scalar;
+            },
+            false,
+            vars,
+          );
+          // h is a ReLU output: keep it one.
+          if (hVar) hVar.assign(tf.relu(hVar));
+        });
+        // A non-finite loss stops that image (its gradient is its own; the others go on).
+        if (check) {
+          const [tot, ctx, prior] = (await Promise.all([kept.tot!.data(), kept.ctx!.data(), kept.prior!.data()])) as [
+            Float32Array,
+            Float32Array,
+            Float32Array,
+          ];
           for (let i = 0; i < N; i++)
-            if (!errors[i]) {
-              mc += ctx[i]!;
-              mp += prior[i]!;
-              live++;
-            }
-          const p: RefineProgress = { iter: it + 1, contextual: mc / Math.max(1, live), prior: mp / Math.max(1, live) };
-          if (kept.g) p.raw = toRaw((await kept.g.data()) as Float32Array);
-          cb.onProgress(p);
+            if (!errors[i] && !Number.isFinite(tot[i]!))
+              errors[i] =
+                `refinement's loss became ${Number.isNaN(tot[i]!) ? 'NaN' : 'infinite'} by iteration ${it}; the unrefined fill is kept`;
+          if (cb.onProgress) {
+            let mc = 0,
+              mp = 0,
+              live = 0;
+            for (let i = 0; i < N; i++)
+              if (!errors[i]) {
+                mc += ctx[i]!;
+                mp += prior[i]!;
+                live++;
+              }
+            const p: RefineProgress = {
+              iter: it + 1,
+              contextual: mc / Math.max(1, live),
+              prior: mp / Math.max(1, live),
+            };
+            if (kept.g) p.raw = toRaw((await kept.g.data()) as Float32Array);
+            cb.onProgress(p);
+          }
+          await new Promise((r) => setTimeout(r, 0));
         }
-        await new Promise((r) => setTimeout(r, 0));
+      } finally {
+        tf.dispose(Object.values(kept));
       }
-      tf.dispose(Object.values(kept));
     }
     const end = tf.tidy(() => {
       const { g, ctx, prior } = losses();
