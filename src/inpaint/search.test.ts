@@ -183,3 +183,23 @@ test('contextFloor reaches the contextual loss: Σ max(floor, w) · |G(z) − y|
     );
   }
 });
+
+test('a progress callback that throws mid-search stops it without leaking tensors', async () => {
+  await useBackend('cpu');
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    latentSearch(
+      model,
+      targets,
+      mask,
+      { iters: 30, restarts: 2, init: 'random', progressEvery: 5 },
+      {
+        onProgress: (p) => {
+          if (p.iter >= 10) throw new Error('listener failed');
+        },
+      },
+    ),
+    /listener failed/,
+  );
+  assert.equal(tf.memory().numTensors, before, 'tensor leak after a throwing callback');
+});

@@ -270,32 +270,33 @@ export async function latentSearch(
       const snap = o.progressEvery > 0 && it % o.progressEvery === 0;
       // Losses are read (a device sync) only every readEvery iterations and at snapshots, which need them to pick the best restart.
       const read = snap || it % o.readEvery === 0;
-      let cT!: tf.Tensor, pT!: tf.Tensor;
-      let gKept: tf.Tensor4D | null = null;
-      tf.tidy(() => {
-        // The summed loss makes each z's gradient depend on its own image only.
-        opt.minimize(
-          () => {
-            const { g, ctx, prior } = losses(z);
-            cT = tf.keep(ctx);
-            pT = tf.keep(prior);
-            if (snap) gKept = tf.keep(g);
-            return tf.sum(tf.add(ctx, tf.mul(prior, o.lambda))) as tf.Scalar;
-          },
-          false,
-          [z],
-        );
-        z.assign(tf.clipByValue(z, -1, 1));
-      });
-      const cArr = cT,
-        pArr = pT;
-      if (read) [ctxArr, priorArr] = (await Promise.all([cArr.data(), pArr.data()])) as [Float32Array, Float32Array];
-      tf.dispose([cArr, pArr]);
-      if (read) {
-        checkFinite(it);
-        if (live > 0) await record(it, gKept);
+      let cT: tf.Tensor | undefined, pT: tf.Tensor | undefined;
+      let gKept: tf.Tensor4D | undefined;
+      // Disposed whatever happens in the step (a throwing minimize or progress callback included).
+      try {
+        tf.tidy(() => {
+          // The summed loss makes each z's gradient depend on its own image only.
+          opt.minimize(
+            () => {
+              const { g, ctx, prior } = losses(z);
+              cT = tf.keep(ctx);
+              pT = tf.keep(prior);
+              if (snap) gKept = tf.keep(g);
+              return tf.sum(tf.add(ctx, tf.mul(prior, o.lambda))) as tf.Scalar;
+            },
+            false,
+            [z],
+          );
+          z.assign(tf.clipByValue(z, -1, 1));
+        });
+        if (read) {
+          [ctxArr, priorArr] = (await Promise.all([cT!.data(), pT!.data()])) as [Float32Array, Float32Array];
+          checkFinite(it);
+          if (live > 0) await record(it, gKept ?? null);
+        }
+      } finally {
+        tf.dispose([cT, pT, gKept].filter((t): t is tf.Tensor => !!t));
       }
-      if (gKept) (gKept as tf.Tensor4D).dispose();
       // Yield so the browser stays responsive and progress can be streamed. Node's setTimeout(0)
       // waits ≥ 1 ms (10 ms per 100 iterations); setImmediate yields to the event loop at once.
       if (it % 10 === 9) await yieldToEventLoop();
