@@ -344,6 +344,47 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// copyBox(src, dst, [r, srcShape(r), srcBegin(r), dstShape(r), dstBegin(r), size(r)]): the box of
+// extent `size` at srcBegin in src to dstBegin in dst, row-major (src/backends/box_copy.ts is the same
+// in JS). Trailing dims the box spans whole in both arrays merge into one memcpy run.
+napi_value CopyBox(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t ns = 0, nd = 0;
+  const float* src = a.f32(0, &ns);
+  float* dst = a.f32(1, &nd);
+  const std::vector<int64_t> p = a.ints(2);
+  if (!a.ok) return nullptr;
+  const int64_t r = p.empty() ? -1 : p[0];
+  a.need(r >= 1 && r <= 8 && (int64_t)p.size() >= 1 + 5 * r, "copyBox: [r, 5·r ints] expected, 1 ≤ r ≤ 8");
+  if (!a.ok) return nullptr;
+  const int64_t *ss = &p[1], *sb = &p[1 + r], *ds = &p[1 + 2 * r], *db = &p[1 + 3 * r], *sz = &p[1 + 4 * r];
+  int64_t nsrc = 1, ndst = 1, empty = 0;
+  for (int64_t d = 0; d < r; ++d) {
+    a.need(sz[d] >= 0 && sb[d] >= 0 && db[d] >= 0 && sb[d] + sz[d] <= ss[d] && db[d] + sz[d] <= ds[d],
+           "copyBox: the box is outside an array");
+    nsrc *= ss[d], ndst *= ds[d], empty |= sz[d] == 0;
+  }
+  a.need((size_t)nsrc <= ns && (size_t)ndst <= nd, "copyBox: arrays too small");
+  if (!a.ok || empty) return a.ok ? undef(env) : nullptr;
+  int64_t k = r - 1, run = sz[r - 1];
+  while (k > 0 && sz[k] == ss[k] && sz[k] == ds[k]) run *= sz[--k];
+  int64_t sst[8], dst_st[8];
+  sst[r - 1] = dst_st[r - 1] = 1;
+  for (int64_t d = r - 2; d >= 0; --d) sst[d] = sst[d + 1] * ss[d + 1], dst_st[d] = dst_st[d + 1] * ds[d + 1];
+  int64_t so = 0, dof = 0, outer = 1, idx[8] = {};
+  for (int64_t d = 0; d <= k; ++d) so += sb[d] * sst[d], dof += db[d] * dst_st[d];
+  for (int64_t d = 0; d < k; ++d) outer *= sz[d];
+  for (int64_t o = 0; o < outer; ++o) {
+    std::memcpy(dst + dof, src + so, (size_t)run * sizeof(float));
+    for (int64_t d = k - 1; d >= 0; --d) {
+      so += sst[d], dof += dst_st[d];
+      if (++idx[d] < sz[d]) break;
+      so -= sz[d] * sst[d], dof -= sz[d] * dst_st[d], idx[d] = 0;
+    }
+  }
+  return undef(env);
+}
+
 // The layer-norm entry points' arguments: `count` Float32Arrays, then the Int32Array [N, F] and eps.
 // `kind[i]` says what array i must hold at least: 'x' N·F values (rows of x, dy, y, dx), 'f' F values
 // (gamma, beta, dgamma). `ok` is false (and a JS error thrown) when anything is missing or too small.
@@ -499,6 +540,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyBox", nullptr, CopyBox, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGradX", nullptr, LayerNormGradX, nullptr, nullptr, nullptr, napi_default, nullptr},

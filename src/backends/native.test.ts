@@ -437,6 +437,71 @@ describe('native backend', { skip }, () => {
     assertNative(['Sum', 'Mean', 'Max', 'Min', 'Tile', 'Transpose', 'AddN', 'FusedBatchNorm']);
   });
 
+  it('slice, split, unstack, pad, concat and stack move whole runs (box copies) and match the cpu kernels, gradients included', async () => {
+    resetNativeKernelCounts();
+    await compare('slice', [{ shape: [4, 7, 6, 5] }], (x) => [
+      tf.slice(x!, [1, 2, 0, 0], [2, 3, 6, 5]),
+      tf.slice(x!, [0, 1, 1, 0], [-1, 5, 4, 5]),
+      tf.slice(x!, [3, 6, 5, 4], [1, 1, 1, 1]),
+      tf.slice(x!, [0, 0, 0, 2], [4, 7, 6, 2]),
+      tf.slice(x!, [2, 0, 0, 0], [0, 7, 6, 5]),
+      tf.slice(x!.reshape([168, 5]), [10, 1], [100, 3]),
+      tf.slice(x!.reshape([840]), [17], [400]),
+    ]);
+    await compare('split', [{ shape: [3, 8, 5, 6] }], (x) => [
+      ...tf.split(x!, 2, 1),
+      ...tf.split(x!, [1, 2, 3], -1),
+      ...tf.split(x!, [3, -1], 1),
+      ...tf.split(x!, 3, 0),
+    ]);
+    await compare('unstack', [{ shape: [3, 4, 5, 2] }], (x) => [
+      ...tf.unstack(x!, 0),
+      ...tf.unstack(x!, 2),
+      ...tf.unstack(x!, -1),
+    ]);
+    await compare('pad', [{ shape: [2, 5, 4, 3] }], (x) => [
+      tf.pad(x!, [
+        [0, 0],
+        [1, 1],
+        [2, 0],
+        [0, 0],
+      ]),
+      tf.pad(
+        x!,
+        [
+          [1, 2],
+          [0, 0],
+          [0, 3],
+          [1, 1],
+        ],
+        0.5,
+      ),
+    ]);
+    await compare('concat and stack', [{ shape: [2, 3, 4] }, { shape: [2, 3, 4] }, { shape: [2, 3, 1] }], (a, b, c) => [
+      tf.concat([a!, b!, c!], 2),
+      tf.concat([a!, b!], 0),
+      tf.concat([a!, b!], -2),
+      tf.concat([a!.reshape([24]), c!.reshape([6])]),
+      tf.stack([a!, b!], 0),
+      tf.stack([a!, b!, a!], 3),
+      tf.stack([a!, b!], 1),
+    ]);
+    // The sub-pixel convolution's pattern (refine.ts): shifted views of a padded input, concatenated.
+    await compare('views and their gradient', [{ shape: [3, 6, 6, 4] }, { shape: [3, 6, 6, 16] }], (x, w) =>
+      tf.grad((xx: tf.Tensor) => {
+        const p = tf.pad(xx, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
+        const v = [0, 1, 2, 1].map((d, i) => tf.slice(p, [0, d, [1, 0, 2, 1][i]!, 0], [3, 6, 6, 4]));
+        return tf.sum(tf.mul(tf.concat(v, 3), w!));
+      })(x!),
+    );
+    assertNative(['Slice', 'SplitV', 'Unpack', 'PadV2', 'Concat', 'Pack']);
+  });
+
   it('recycles output arrays of disposed tensors, but never ones a user or a cpu kernel may still see', async () => {
     await tf.setBackend('native');
     const be = tf.backend() as NativeBackend;
@@ -673,6 +738,11 @@ describe('native backend', { skip }, () => {
     assert.throws(() => A.gemm(a, a, a, Int32Array.from([1, 3, 3, 3, 0, 0, 0, 0, 0])), /too small/);
     assert.throws(() => A.conv2d(a, a, a, Int32Array.from([1, 4, 4, 1, 3, 3, 1, 4, 4, 1, 1, 1, 1, 1, 1])), /too small/);
     assert.throws(() => A.unary(99, a, a, 0), /unknown op/);
+    const p = (r: number, ...xs: number[]) => Int32Array.from([r, ...xs]);
+    A.copyBox(a, a, p(1, 4, 0, 4, 0, 4));
+    assert.throws(() => A.copyBox(a, a, p(1, 4, 1, 4, 0, 4)), /copyBox: the box is outside an array/);
+    assert.throws(() => A.copyBox(a, a, p(1, 8, 0, 4, 0, 4)), /copyBox: arrays too small/);
+    assert.throws(() => A.copyBox(a, a, p(2, 4, 0)), /copyBox: \[r, 5·r ints\] expected/);
     // The layer norm's three entry points share one argument check: rows hold N·F values, gamma/beta F.
     const nf = Int32Array.from([2, 3]);
     const rows = new Float32Array(6),

@@ -67,6 +67,8 @@ export interface NativeAddon {
     alpha: number,
   ): void;
   addN(out: Float32Array, inputs: Float32Array[]): void;
+  /** A row-major box copy (box_copy.ts's copyBox); p = [r, srcShape, srcBegin, dstShape, dstBegin, size]. */
+  copyBox(src: Float32Array, dst: Float32Array, p: Int32Array): void;
   /** One Adam step into the three outputs; c = [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]. */
   adam(
     value: Float32Array,
@@ -749,6 +751,154 @@ const kernels: Record<string, NativeKernel> = {
     return out(b, x.shape, y);
   },
 };
+
+// Data movement in contiguous runs (the addon's copyBox), replacing the cpu kernels' element-by-element
+// index arithmetic. Float32 only; other dtypes fall back.
+const moves: Record<string, NativeKernel> = {
+  Slice(args, A) {
+    const x = input(args, 'x');
+    const xv = f32(args.backend, x);
+    if (!x || !xv) return undefined;
+    const [begin, sz] = tf.slice_util.parseSliceParams(
+      x as unknown as tf.Tensor,
+      args.attrs!.begin as number | number[],
+      args.attrs!.size as number | number[] | undefined,
+    ) as [number[], number[]];
+    const y = alloc(args.backend, size(sz));
+    box(A, xv, x.shape, begin, y, sz, zeros(sz.length), sz);
+    return out(args.backend, sz, y);
+  },
+  SplitV(args, A) {
+    const x = input(args, 'x');
+    const xv = f32(args.backend, x);
+    if (!x || !xv) return undefined;
+    const axis = tf.util.parseAxisParam(args.attrs!.axis as number, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as unknown as tf.Tensor,
+      args.attrs!.numOrSizeSplits as number | number[],
+      axis,
+    );
+    const begin = zeros(x.shape.length);
+    return sizes.map((n) => {
+      const sz = x.shape.map((d, i) => (i === axis ? n : d));
+      const y = alloc(args.backend, size(sz));
+      box(A, xv, x.shape, begin, y, sz, zeros(sz.length), sz);
+      begin[axis]! += n;
+      return out(args.backend, sz, y);
+    });
+  },
+  Unpack(args, A) {
+    const x = input(args, 'value');
+    const xv = f32(args.backend, x);
+    if (!x || !xv) return undefined;
+    const r = x.shape.length;
+    const axis = (((args.attrs!.axis as number) % r) + r) % r;
+    const sz = x.shape.map((d, i) => (i === axis ? 1 : d));
+    const shape = x.shape.filter((_, i) => i !== axis);
+    return Array.from({ length: x.shape[axis]! }, (_, j) => {
+      const y = alloc(args.backend, size(shape));
+      box(
+        A,
+        xv,
+        x.shape,
+        sz.map((_, i) => (i === axis ? j : 0)),
+        y,
+        sz,
+        zeros(r),
+        sz,
+      );
+      return out(args.backend, shape, y);
+    });
+  },
+  Concat(args, A) {
+    const xs = args.inputs as Info[];
+    const vs = xs.map((t) => f32(args.backend, t));
+    const first = xs[0];
+    if (!first || vs.some((v) => !v)) return undefined;
+    const r = first.shape.length;
+    const axis = tf.util.parseAxisParam(args.attrs!.axis as number, first.shape)[0]!;
+    if (xs.some((t) => t.shape.length !== r || t.shape.some((d, i) => i !== axis && d !== first.shape[i])))
+      return undefined;
+    const shape = first.shape.map((d, i) => (i === axis ? xs.reduce((a, t) => a + t.shape[axis]!, 0) : d));
+    return joinAlong(A, args.backend, xs, vs as Float32Array[], shape, axis);
+  },
+  Pack(args, A) {
+    const xs = args.inputs as Info[];
+    const vs = xs.map((t) => f32(args.backend, t));
+    const first = xs[0];
+    if (!first || vs.some((v) => !v) || xs.some((t) => t.shape.join() !== first.shape.join())) return undefined;
+    const r = first.shape.length + 1;
+    const axis = (((args.attrs!.axis as number) % r) + r) % r;
+    // Each input as a slab of thickness 1 along the new axis.
+    const slab = [...first.shape.slice(0, axis), 1, ...first.shape.slice(axis)];
+    const shape = [...first.shape.slice(0, axis), xs.length, ...first.shape.slice(axis)];
+    return joinAlong(
+      A,
+      args.backend,
+      xs.map((t) => ({ ...t, shape: slab })),
+      vs as Float32Array[],
+      shape,
+      axis,
+    );
+  },
+  PadV2(args, A) {
+    const x = input(args, 'x');
+    const xv = f32(args.backend, x);
+    if (!x || !xv) return undefined;
+    const pads = args.attrs!.paddings as [number, number][];
+    const shape = x.shape.map((d, i) => pads[i]![0] + d + pads[i]![1]);
+    const y = alloc(args.backend, size(shape));
+    y.fill(Number(args.attrs!.constantValue ?? 0));
+    box(
+      A,
+      xv,
+      x.shape,
+      zeros(x.shape.length),
+      y,
+      shape,
+      pads.map((p) => p[0]),
+      x.shape,
+    );
+    return out(args.backend, shape, y);
+  },
+};
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+/**
+ * Copy the box of extent `size` at `srcBegin` in src (shape `srcShape`) to `dstBegin` in dst (shape
+ * `dstShape`), row-major, in the addon: trailing dims the box spans whole in both arrays merge into
+ * one memcpy run (the cpu kernels convert every element's index to coordinates and back instead,
+ * ≈ 100–400 ns per element on [32, 8, 8, 128] slices).
+ */
+function box(
+  A: NativeAddon,
+  src: Float32Array,
+  srcShape: readonly number[],
+  srcBegin: readonly number[],
+  dst: Float32Array,
+  dstShape: readonly number[],
+  dstBegin: readonly number[],
+  size: readonly number[],
+): void {
+  A.copyBox(src, dst, i32([size.length, ...srcShape, ...srcBegin, ...dstShape, ...dstBegin, ...size]));
+}
+/** The inputs laid side by side along `axis` into one new tensor of `shape` (Concat, Pack). */
+function joinAlong(
+  A: NativeAddon,
+  b: MathBackendCPU,
+  xs: Info[],
+  vs: Float32Array[],
+  shape: number[],
+  axis: number,
+): Info {
+  const y = alloc(b, size(shape));
+  const at = zeros(shape.length);
+  xs.forEach((t, k) => {
+    box(A, vs[k]!, t.shape, zeros(t.shape.length), y, shape, at, t.shape);
+    at[axis]! += t.shape[axis]!;
+  });
+  return out(b, shape, y);
+}
+Object.assign(kernels, moves);
 
 const counts = new Map<string, { native: number; fallback: number }>();
 
