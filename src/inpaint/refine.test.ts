@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
 import { latentSearch } from './search.js';
-import { refineFill, splitGenerator } from './refine.js';
+import { convTPerImage, phaseMatrices, refineFill, splitGenerator } from './refine.js';
 import { composite } from './composite.js';
 import { resolveInpaintOptions } from './options.js';
 import { holeRegions, psnr } from '../metrics/pixel.js';
@@ -229,5 +229,27 @@ test('a progress callback that throws mid-refinement stops the job without leaki
       /listener failed/,
     );
     assert.equal(tf.memory().numTensors, n0, `${refine}: tensor leak after a throwing callback`);
+  }
+});
+
+test('the sub-pixel transposed convolution with a kernel per image equals tf.conv2dTranspose image by image', () => {
+  const [n, h, w, cin, cout] = [3, 5, 4, 6, 7];
+  const x = tf.randomNormal([n, h, w, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const ks = Array.from(
+    { length: n },
+    (_, i) => tf.randomNormal([4, 4, cout, cin], 0, 1, 'float32', 10 + i) as tf.Tensor4D,
+  );
+  const bias = tf.randomNormal([n, 1, 1, cout], 0, 1, 'float32', 20) as tf.Tensor4D;
+  const phases = [0, 1, 2, 3].map((p) => tf.stack(ks.map((k) => phaseMatrices(k)[p]!)) as tf.Tensor3D);
+  const y = convTPerImage(x, phases, bias);
+  assert.deepEqual(y.shape, [n, 2 * h, 2 * w, cout]);
+  for (let i = 0; i < n; i++) {
+    const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+    const ref = tf.add(
+      tf.conv2dTranspose(xi, ks[i]!, [1, 2 * h, 2 * w, cout], 2, 'same'),
+      tf.slice(bias, [i, 0, 0, 0], [1, -1, -1, -1]),
+    );
+    const d = tf.max(tf.abs(tf.sub(ref, tf.slice(y, [i, 0, 0, 0], [1, -1, -1, -1])))).dataSync()[0]!;
+    assert.ok(d < 1e-4, `image ${i}: differs from conv2dTranspose by ${d}`);
   }
 });

@@ -8,7 +8,9 @@
  *              minimise L_c(G_back(h)) + λ·L_p(G_back(h)) + β·‖h − h₀‖² over h ≥ 0 (h is a ReLU output).
  *   generator  adapt the weights θ of G_back's transposed convolutions per image (Deep Generative Prior,
  *              Pan et al. 2020), from the shared θ₀: minimise L_c + λ·L_p + β·‖θ − θ₀‖² over θ, h₀ fixed.
- *              One kernel copy per image: N small convolutions per layer and step.
+ *              One kernel copy per image, batched: each adapted (4×4, stride-2) transposed convolution
+ *              runs as its four output phases, four batched matmuls with per-image matrices
+ *              (convTPerImage), so the batch costs one pass.
  *   modulation the same layers, adapted in a restricted, batched form: per image, scales s (input
  *              channels) and t (output channels) and a bias shift δ, θ_i = diag(t_i)·θ₀·diag(s_i) + δ_i
  *              (as StyleGAN modulates its kernels); one convolution for the whole batch; the penalty
@@ -21,7 +23,7 @@
  *
  * The shared model never changes: G's layers are applied to tensors (inference mode) and the adapted
  * kernels are per-image variables, disposed at the end. Every image's loss depends only on its own h
- * or θ (losses summed over the batch; BN in inference mode; one kernel per image), so an image refines
+ * or θ (losses summed over the batch; BN in inference mode; per-image matmuls), so an image refines
  * the same alone as inside a batch. A non-finite loss stops that image's refinement only: it keeps its
  * unrefined fill, and `errors[i]` says why.
  */
@@ -116,6 +118,92 @@ function convT(layer: tf.layers.Layer, x: tf.Tensor4D, kernel: tf.Tensor4D, bias
 }
 
 /**
+ * A stride-2, 4×4, 'same' transposed convolution (every up-sampling layer of our DCGAN generators) is
+ * four 2×2 convolutions, one per output phase (Shi et al.'s sub-pixel view): output row 2m + a reads
+ * input rows m + d with kernel row k for the (k, d) pairs below (the same for columns). TF.js pads
+ * 'same' by 1 on top/left here: conv2d(2H → H) pads (H − 1)·2 + 4 − 2H = 2 in total.
+ */
+const PHASE_TAPS: readonly (readonly (readonly [k: number, d: number])[])[] = [
+  [
+    [1, 0],
+    [3, -1],
+  ], // a = 0
+  [
+    [0, 1],
+    [2, 0],
+  ], // a = 1
+];
+/** The (kernel row, kernel column, row shift, column shift) taps of phase (a, b), in one fixed order. */
+const phaseTaps = (a: number, b: number) =>
+  PHASE_TAPS[a]!.flatMap(([ki, di]) => PHASE_TAPS[b]!.map(([kj, dj]) => [ki, kj, di, dj] as const));
+
+/** Whether a layer is a transposed convolution the sub-pixel form computes (4×4, stride 2, 'same'). */
+function isSubpixel(layer: tf.layers.Layer): boolean {
+  if (layer.getClassName() !== 'Conv2DTranspose') return false;
+  const cfg = layer.getConfig() as { strides: number | number[]; kernelSize: number | number[]; padding: string };
+  const two = (v: number | number[]) => (Array.isArray(v) ? v : [v, v]);
+  const [s0, s1] = two(cfg.strides),
+    [k0, k1] = two(cfg.kernelSize);
+  return s0 === 2 && s1 === 2 && k0 === 4 && k1 === 4 && cfg.padding === 'same';
+}
+
+/**
+ * A [4, 4, Cout, Cin] transposed-convolution kernel as its four phase matrices [4·Cin, Cout]
+ * (phase 2a + b; rows in phaseTaps' order, Cin fastest).
+ */
+export function phaseMatrices(kernel: tf.Tensor4D): tf.Tensor2D[] {
+  return [0, 1].flatMap((a) =>
+    [0, 1].map(
+      (b) =>
+        tf.concat(
+          phaseTaps(a, b).map(([ki, kj]) =>
+            tf.transpose(
+              tf.reshape(tf.slice(kernel, [ki, kj, 0, 0], [1, 1, -1, -1]), kernel.shape.slice(2) as [number, number]),
+            ),
+          ),
+          0,
+        ) as tf.Tensor2D,
+    ),
+  );
+}
+
+/**
+ * The sub-pixel transposed convolution with one kernel per image: x [N, H, W, Cin], `phases` four
+ * [N, 4·Cin, Cout] (phaseMatrices per image), `bias` [N, 1, 1, Cout] → [N, 2H, 2W, Cout]. Four batched
+ * matmuls, so a batch costs one pass whatever N, and each image's product is its own.
+ */
+export function convTPerImage(x: tf.Tensor4D, phases: tf.Tensor3D[], bias?: tf.Tensor4D): tf.Tensor4D {
+  const [n, H, W, cin] = x.shape;
+  const xp = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
+  const views = new Map<string, tf.Tensor4D>();
+  const view = (di: number, dj: number) => {
+    const key = `${di},${dj}`;
+    if (!views.has(key)) views.set(key, tf.slice(xp, [0, 1 + di, 1 + dj, 0], [n, H, W, cin]));
+    return views.get(key)!;
+  };
+  const cout = phases[0]!.shape[2];
+  const phase = (a: number, b: number) => {
+    const cols = tf.reshape(
+      tf.concat(
+        phaseTaps(a, b).map(([, , di, dj]) => view(di, dj)),
+        3,
+      ),
+      [n, H * W, 4 * cin],
+    );
+    return tf.reshape(tf.matMul(cols, phases[2 * a + b]!), [n, H, W, cout]);
+  };
+  // [N, H, 2(a), W, 2(b), C] → [N, 2H, 2W, C]: output (2m + a, 2q + b) is phase (a, b) at (m, q).
+  const rows = [0, 1].map((a) => tf.stack([phase(a, 0), phase(a, 1)], 3));
+  const y = tf.reshape(tf.stack(rows, 2), [n, 2 * H, 2 * W, cout]) as tf.Tensor4D;
+  return bias ? tf.add(y, bias) : y;
+}
+
+/**
  * Refine fills found by the z search. `z` is ẑ, [N·nz]; `images` [N, h, w, c] in [0, 1] at the model's
  * size; `masks` one per image (1 = known).
  */
@@ -142,10 +230,35 @@ export async function refineFill(
     o.refine === 'generator' || o.refine === 'modulation'
       ? back.filter((l) => l.getClassName() === 'Conv2DTranspose')
       : [];
-  // generator: one kernel (and bias) variable per image and adapted layer, from the shared weights θ₀.
-  const theta0 = adapted.map((l) => l.getWeights().map((t) => t.clone()));
-  const thetas = Array.from({ length: o.refine === 'generator' ? N : 0 }, () =>
-    theta0.map((ws) => ws.map((t) => tf.variable(t, true))),
+  // modulation: the shared weights θ₀ of each adapted layer (copies: the model's own never take part).
+  const theta0 = o.refine === 'modulation' ? adapted.map((l) => l.getWeights().map((t) => t.clone())) : [];
+  // generator: per adapted layer, its kernel as four phase matrices [N, 4·Cin, Cout] (one copy per image,
+  // from the shared θ₀) and its bias [N, 1, 1, Cout]; θ₀'s own forms ([1, …]) for the deviation.
+  if (o.refine === 'generator') {
+    const other = adapted.find((l) => !isSubpixel(l));
+    if (other)
+      throw new UserError(
+        `refine generator: layer ${other.name} is not a 4×4, stride-2, 'same' transposed convolution (the form it adapts per image)`,
+      );
+  }
+  const gen0 =
+    o.refine !== 'generator'
+      ? []
+      : adapted.map((l) =>
+          tf.tidy(() => {
+            const [k, b] = l.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
+            return {
+              phases: phaseMatrices(k).map((m) => tf.expandDims(m, 0) as tf.Tensor3D),
+              bias: b ? (tf.reshape(b, [1, 1, 1, -1]) as tf.Tensor4D) : undefined,
+            };
+          }),
+        );
+  // tidy frees the tiled initial values; the variables hold their own copies.
+  const gen = gen0.map((g) =>
+    tf.tidy(() => ({
+      phases: g.phases.map((m) => tf.variable(tf.tile(m, [N, 1, 1]), true)),
+      bias: g.bias ? tf.variable(tf.tile(g.bias, [N, 1, 1, 1]), true) : undefined,
+    })),
   );
   const hVar = o.refine === 'features' ? tf.variable(h0, true) : null;
   // modulation: per adapted layer, [N,1,1,Cin] input scales, [N,1,1,Cout] output scales and [N,1,1,Cout] bias shifts.
@@ -161,41 +274,33 @@ export async function refineFill(
             b: tf.variable(tf.zeros([N, 1, 1, cout]), true),
           }));
         });
-  const vars: tf.Variable[] = hVar ? [hVar] : mods.length ? mods.flatMap((m) => [m.s, m.t, m.b]) : thetas.flat(2);
+  const vars: tf.Variable[] = hVar
+    ? [hVar]
+    : mods.length
+      ? mods.flatMap((m) => [m.s, m.t, m.b])
+      : gen.flatMap((g) => [...g.phases, ...(g.bias ? [g.bias] : [])]);
   const opt = tf.train.adam(o.refineLr, 0.9, 0.999, 1e-8);
 
-  /** G_back of every image: the shared layers, or per image its own kernels. */
+  /** G_back of every image: the shared layers, with each image's scales or its own kernels where adapted. */
   const forward = (): tf.Tensor4D => {
     if (hVar) return applyLayers(back, hVar) as tf.Tensor4D;
-    if (mods.length) {
-      // One batched pass: each image's scales act on the shared kernel's inputs and outputs.
-      let x: tf.Tensor = h0;
-      for (const l of back) {
-        const k = adapted.indexOf(l);
-        if (k < 0) x = l.apply(x, { training: false }) as tf.Tensor;
-        else {
-          const m = mods[k]!,
-            w = theta0[k]!;
-          x = tf.add(
-            tf.mul(convT(l, tf.mul(x, m.s) as tf.Tensor4D, w[0] as tf.Tensor4D, w[1] as tf.Tensor1D | undefined), m.t),
-            m.b,
-          );
-        }
-      }
-      return x as tf.Tensor4D;
+    // One batched pass either way: modulation scales the shared kernel's inputs and outputs per image;
+    // generator mode multiplies by each image's own phase matrices.
+    let x: tf.Tensor = h0;
+    for (const l of back) {
+      const k = adapted.indexOf(l);
+      if (k < 0) x = l.apply(x, { training: false }) as tf.Tensor;
+      else if (mods.length) {
+        const m = mods[k]!,
+          w = theta0[k]!;
+        x = tf.add(
+          tf.mul(convT(l, tf.mul(x, m.s) as tf.Tensor4D, w[0] as tf.Tensor4D, w[1] as tf.Tensor1D | undefined), m.t),
+          m.b,
+        );
+      } else
+        x = convTPerImage(x as tf.Tensor4D, gen[k]!.phases as tf.Tensor3D[], gen[k]!.bias as tf.Tensor4D | undefined);
     }
-    const outs = thetas.map((th, i) => {
-      let x = tf.slice(h0, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor;
-      for (const l of back) {
-        const k = adapted.indexOf(l);
-        x =
-          k < 0
-            ? (l.apply(x, { training: false }) as tf.Tensor)
-            : convT(l, x as tf.Tensor4D, th[k]![0] as tf.Tensor4D, th[k]![1] as tf.Tensor1D | undefined);
-      }
-      return x;
-    });
-    return tf.concat(outs, 0) as tf.Tensor4D;
+    return x as tf.Tensor4D;
   };
   /** Per-image [N] deviation from the unrefined h₀ / θ₀. */
   const deviation = (): tf.Tensor1D => {
@@ -208,10 +313,11 @@ export async function refineFill(
           tf.sum(tf.square(m.b), [1, 2, 3]),
         ]),
       ) as tf.Tensor1D;
-    return tf.stack(
-      thetas.map((th) =>
-        tf.addN(th.flatMap((ws, k) => ws.map((v, j) => tf.sum(tf.square(tf.sub(v, theta0[k]![j]!)))))),
-      ),
+    return tf.addN(
+      gen.flatMap((g, k) => [
+        ...g.phases.map((v, j) => tf.sum(tf.square(tf.sub(v, gen0[k]!.phases[j]!)), [1, 2])),
+        ...(g.bias ? [tf.sum(tf.square(tf.sub(g.bias, gen0[k]!.bias!)), [1, 2, 3])] : []),
+      ]),
     ) as tf.Tensor1D;
   };
   const losses = () => {
@@ -323,7 +429,14 @@ export async function refineFill(
     }
     return { raw: { data: raw, n: N, height: h, width: w, channels: c }, losses: out, drift, errors };
   } finally {
-    tf.dispose([Wt, Y, h0, ...vars, ...theta0.flat()]);
+    tf.dispose([
+      Wt,
+      Y,
+      h0,
+      ...vars,
+      ...theta0.flat(),
+      ...gen0.flatMap((g) => [...g.phases, ...(g.bias ? [g.bias] : [])]),
+    ]);
     opt.dispose();
   }
 }
