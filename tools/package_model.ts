@@ -8,7 +8,8 @@
  * `npm run retrain-encoders NAME` after packaging a new generator.
  *
  * `--name NAME --eval EVAL_DIR --update` only records an evaluation in the existing package's manifest
- * (extra.eval), keeping everything else.
+ * (extra.eval), keeping everything else. EVAL_DIR may list several report folders, comma-separated (one
+ * per mask kind, as tools/eval_full.sh writes them): they are merged into one (mergeReports).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,9 +23,10 @@ import { toImageBatch } from '../src/data/dataset.js';
 import { writePng } from '../src/io/image.js';
 import { DATASETS, isBuiltin } from '../src/data/registry.js';
 import { toolFlags } from '../bench/common.js';
+import { mergeReports } from '../src/eval/report.js';
 
 const f = toolFlags('package_model', ['eval', 'name', 'note', 'run', 'samples', 'update']);
-const readEval = (dir: string) => {
+const readOne = (dir: string) => {
   const file = path.join(dir, 'results.json');
   if (!fs.existsSync(file)) throw new Error(`package_model: no ${file}`);
   // Paths inside the checkout relative to it: the manifest is committed and read on other machines.
@@ -34,6 +36,12 @@ const readEval = (dir: string) => {
     unknown
   >;
 };
+/** One report folder, or several joined by commas (merged: mergeReports). */
+const readEval = (dirs: string) =>
+  dirs
+    .split(',')
+    .map(readOne)
+    .reduce((acc, r) => mergeReports(acc, r) as Record<string, unknown>);
 /** The training data's source and licence, for the manifest (built-ins: the registry's; sets of several sources list each in dataset.sources). */
 const dataLicence = (data: string) =>
   isBuiltin(data)

@@ -9,7 +9,8 @@
 #   3. calibrate the out-of-domain check on 200 held-out test faces;
 #   4. the benchmark at 64 px: one search iteration beside PyTorch on the same network in the same run,
 #      and the shipped model completing one face with its defaults (native, and the page in Chromium);
-#   5. the evaluations (tools/eval_full.sh faces: 1,000 test faces × 5 mask kinds).
+#   5. the evaluations (tools/eval_full.sh faces: 1,000 test faces × 5 mask kinds, recorded in the
+#      manifest as extra.eval; then the random start on 200 faces per kind).
 #
 #   bash tools/ship_faces.sh [--run runs/faces] [--skip-eval]
 #
@@ -56,5 +57,11 @@ mkdir -p docs/bench
 [ -f docs/bench/inpaint-64x64x3-w32-faces.json ] || npm run bench -- inpaint --backends native --size 64 --channels 3 --width 32 \
   --model faces --json docs/bench/inpaint-64x64x3-w32-faces.json 2>&1 | tee logs/ship-faces-bench-inpaint.log
 
-[ "$EVAL" = 1 ] && bash tools/eval_full.sh faces
+if [ "$EVAL" = 1 ]; then
+  bash tools/eval_full.sh faces-all
+  # The five one-mask reports as the shipped manifest's extra.eval (merged by mask kind).
+  reports=$(printf 'docs/results/full/faces-all-%s,' center random half pattern strokes)
+  node dist/tools/package_model.js --name faces --eval "${reports%,}" --update
+  bash tools/eval_full.sh faces-random
+fi
 echo "ship_faces: done — next: README results, docs/RESULTS.md faces section (tools/results_table.ts over docs/results/full/faces-*), the demo and page samples follow models/faces"

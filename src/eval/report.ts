@@ -293,3 +293,28 @@ function attributeTable(r: EvalResult): string[] {
   }
   return L;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Two results.json of one model, each for other mask kinds (tools/eval_full.sh writes one report per
+ * kind), as one: objects merge key by key (results, grids, hole fractions and accuracies are keyed by
+ * mask kind), equal values stay, lists join without repeats, `seconds` add up, and any other values
+ * that differ (commands, dates) become the list of them in order. Folding a third in appends to that list.
+ */
+export function mergeReports(a: unknown, b: unknown, key = ''): unknown {
+  if (JSON.stringify(a) === JSON.stringify(b)) return a;
+  if (isObject(a) && isObject(b))
+    return Object.fromEntries(
+      [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+        k,
+        k in a && k in b ? mergeReports(a[k], b[k], k) : k in a ? a[k] : b[k],
+      ]),
+    );
+  if (key === 'seconds' && typeof a === 'number' && typeof b === 'number') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const seen = new Set(a.map((v) => JSON.stringify(v)));
+    return [...a, ...b.filter((v) => !seen.has(JSON.stringify(v)))];
+  }
+  return Array.isArray(a) ? [...a, b] : [a, b];
+}
