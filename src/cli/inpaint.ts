@@ -24,7 +24,7 @@ const InpaintFlagsSchema = z.object({
   model: z
     .string()
     .describe(
-      'a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model name (fashion-mnist, emoji)',
+      'a run folder (newest intact checkpoint), a checkpoint folder, or a shipped model name (fashion-mnist, emoji, faces)',
     ),
   input: z
     .string()
