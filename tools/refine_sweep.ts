@@ -9,7 +9,7 @@
  *
  *   node dist/tools/refine_sweep.js --model emoji --n 64 --masks center,half --settings 'features:1:0.01:0.1:100;generator:1:0.0005:10:100'
  *
- * A setting is MODE:DEPTH:LR:DEVIATION:ITERS.
+ * A setting is MODE:DEPTH:LR:DEVIATION:ITERS[:FEATURES] (FEATURES: the critic-feature weight γ, default 0).
  */
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { loadDataset } from '../src/data/load_node.js';
@@ -48,7 +48,7 @@ const tuning = async () => {
 };
 const images = await tuning();
 const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) => {
-  const [mode, depth, lr, dev, iters] = s.split(':');
+  const [mode, depth, lr, dev, iters, feat] = s.split(':');
   return {
     label: s,
     refine: mode as RefineKind,
@@ -56,6 +56,7 @@ const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) =>
     refineLr: Number(lr),
     refineDeviation: Number(dev),
     refineIters: Number(iters),
+    refineFeatures: Number(feat ?? 0),
   };
 });
 const slice = (b: typeof images, a: number, e: number) => ({

@@ -69,6 +69,7 @@ test('defaults come from the schema; undefined keeps the default; fields describ
       refine: 'z',
       refineIters: 100,
       refineDepth: 1,
+      refineFeatures: 0,
     },
   );
   assert.deepEqual(resolveInpaintOptions({ iters: undefined, restarts: 2 } as never), {

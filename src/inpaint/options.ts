@@ -154,6 +154,11 @@ export const InpaintOptionsSchema = z
     refineDeviation: num(0, 1e6)
       .optional()
       .describe('weight β of the squared distance from the unrefined activations or weights'),
+    refineFeatures: num(0, 1e6)
+      .default(0)
+      .describe(
+        'weight γ of critic-feature matching on the known pixels during refinement (Deep Generative Prior’s discriminator loss; 0 = off)',
+      ),
     fit: z
       .enum(['whole', 'crop'])
       .optional()

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sample } from '../models/sample.js';
 import { makeMask } from '../masks/masks.js';
 import { latentSearch } from './search.js';
-import { convTPerImage, phaseMatrices, refineFill, splitGenerator } from './refine.js';
+import { convTPerImage, criticFeatures, phaseMatrices, refineFill, splitGenerator } from './refine.js';
 import { composite } from './composite.js';
 import { resolveInpaintOptions } from './options.js';
 import { holeRegions, psnr } from '../metrics/pixel.js';
@@ -107,7 +107,16 @@ test('an image refines the same alone as inside a batch; the shared model is unc
   const before = weightsOf(G),
     beforeD = weightsOf(model.critic);
   for (const refine of ['features', 'generator', 'modulation'] as const) {
-    const opts = { iters: 5, restarts: 1, init: 'random' as const, refine, refineIters: 12, refineDepth: 2 };
+    // With the critic-feature term on: it too must be per image.
+    const opts = {
+      iters: 5,
+      restarts: 1,
+      init: 'random' as const,
+      refine,
+      refineIters: 12,
+      refineDepth: 2,
+      refineFeatures: 1,
+    };
     await latentSearch(model, imageAt(targets, 0), masks[0]!, opts); // warm-up (lasting caches inside TF.js)
     const n0 = tf.memory().numTensors;
     const batch = await latentSearch(model, targets, masks, opts);
@@ -252,4 +261,34 @@ test('the sub-pixel transposed convolution with a kernel per image equals tf.con
     const d = tf.max(tf.abs(tf.sub(ref, tf.slice(y, [i, 0, 0, 0], [1, -1, -1, -1])))).dataSync()[0]!;
     assert.ok(d < 1e-4, `image ${i}: differs from conv2dTranspose by ${d}`);
   }
+});
+
+test("critic-feature matching (γ > 0) pulls the known pixels' critic features toward the target's", async () => {
+  const masks = [center, center, center, center];
+  const M = tf.tensor4d(
+    masks.flatMap((m) => [...m.data]),
+    [4, 28, 28, 1],
+  );
+  // Σ_l mean |φ_l(M⊙G) − φ_l(M⊙y)| per image, as refine.ts defines it.
+  const distance = (raw: typeof targets) =>
+    tf.tidy(() => {
+      const to11 = (b: typeof targets) => tf.sub(tf.mul(tf.tensor4d(b.data, [4, 28, 28, 1]), 2), 1);
+      const fg = criticFeatures(model.critic, tf.mul(to11(raw), M));
+      const fy = criticFeatures(model.critic, tf.mul(to11(targets), M));
+      return tf.addN(fg.map((f, l) => tf.mean(tf.abs(tf.sub(f, fy[l]!)), [1, 2, 3]))).arraySync() as number[];
+    });
+  const base = {
+    iters: 20,
+    restarts: 1,
+    init: 'random' as const,
+    refine: 'generator' as const,
+    refineIters: 40,
+    refineLr: 0.005,
+  };
+  const off = await latentSearch(model, targets, center, { ...base, refineDeviation: 0 });
+  const on = await latentSearch(model, targets, center, { ...base, refineDeviation: 0, refineFeatures: 1e4 });
+  const dOff = mean(distance(off.raw)),
+    dOn = mean(distance(on.raw));
+  assert.ok(dOn < 0.9 * dOff, `feature distance ${dOff.toFixed(4)} (γ = 0) → ${dOn.toFixed(4)} (γ = 1e4)`);
+  M.dispose();
 });

@@ -45,6 +45,12 @@ export interface RefineOptions {
   refineDepth: number;
   /** β: weight of the squared distance from the unrefined h₀ or θ₀ (a sum over elements). */
   refineDeviation: number;
+  /**
+   * γ: weight of the critic-feature matching term, per image Σ_l mean |φ_l(M⊙G) − φ_l(M⊙y)| over the
+   * critic's hidden activations φ_l (Deep Generative Prior's discriminator loss on the known pixels);
+   * 0 leaves it out.
+   */
+  refineFeatures: number;
   lambda: number;
   window: number;
   contextFloor: number;
@@ -102,6 +108,19 @@ export function splitGenerator(
 
 const applyLayers = (layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor =>
   layers.reduce((t, l) => l.apply(t, { training: false }) as tf.Tensor, x);
+
+/** The critic's hidden activations of x (each leaky-ReLU block's output), in order: [N, h_l, w_l, c_l] each. */
+export function criticFeatures(D: tf.LayersModel, x: tf.Tensor): tf.Tensor[] {
+  const feats: tf.Tensor[] = [];
+  let t = x;
+  for (const l of D.layers) {
+    if (l.getClassName() === 'InputLayer') continue;
+    t = l.apply(t, { training: false }) as tf.Tensor;
+    if (/LeakyReLU/i.test(l.getClassName())) feats.push(t);
+  }
+  if (feats.length === 0) throw new UserError('refine: the critic has no leaky-ReLU blocks to match features at');
+  return feats;
+}
 
 /** A transposed-convolution layer's output for input x with the given kernel (and bias), as the layer computes it. */
 function convT(layer: tf.layers.Layer, x: tf.Tensor4D, kernel: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
@@ -225,6 +244,16 @@ export async function refineFill(
   const { front, back } = splitGenerator(G, o.refineDepth);
   const s = imageSize(images);
   const { W: Wt, Y } = contextTargets(images, masks, o.window, o.contextFloor);
+  // Critic-feature matching: the known pixels M ⊙ y (hole at 0, mid-grey in [-1, 1]) and their features, once.
+  const M =
+    o.refineFeatures > 0
+      ? tf.tidy(() => {
+          const m = new Float32Array(N * h * w);
+          masks.forEach((mk, i) => m.set(mk.data, i * h * w));
+          return tf.tensor4d(m, [N, h, w, 1]);
+        })
+      : null;
+  const yFeats = M ? tf.tidy(() => criticFeatures(D, tf.mul(Y, M))) : [];
   const h0 = tf.tidy(() => applyLayers(front, tf.tensor2d(z, [N, nz]))) as tf.Tensor4D;
   const adapted =
     o.refine === 'generator' || o.refine === 'modulation'
@@ -320,9 +349,16 @@ export async function refineFill(
       ]),
     ) as tf.Tensor1D;
   };
+  /** Per-image [N] critic-feature distance of the fills g on the known pixels (0 when γ = 0). */
+  const featureLoss = (g: tf.Tensor4D): tf.Tensor1D =>
+    M
+      ? (tf.addN(
+          criticFeatures(D, tf.mul(g, M)).map((f, l) => tf.mean(tf.abs(tf.sub(f, yFeats[l]!)), [1, 2, 3])),
+        ) as tf.Tensor1D)
+      : (tf.zeros([N]) as tf.Tensor1D);
   const losses = () => {
     const g = forward();
-    return { g, ...contextAndPrior(g, Wt, Y, D) };
+    return { g, ...contextAndPrior(g, Wt, Y, D), feat: featureLoss(g) };
   };
 
   const errors: (string | null)[] = Array.from({ length: N }, () => null);
@@ -355,11 +391,18 @@ export async function refineFill(
         tf.tidy(() => {
           opt.minimize(
             () => {
-              const { g, ctx, prior } = losses();
+              const { g, ctx, prior, feat } = losses();
               if (preview) kept.g = tf.keep(g);
               kept.ctx = tf.keep(ctx);
               kept.prior = tf.keep(prior);
-              const tot = tf.keep(tf.add(tf.add(ctx, tf.mul(prior, o.lambda)), tf.mul(deviation(), o.refineDeviation)));
+              const tot = tf.keep(
+                tf.addN([
+                  ctx,
+                  tf.mul(prior, o.lambda),
+                  tf.mul(deviation(), o.refineDeviation),
+                  tf.mul(feat, o.refineFeatures),
+                ]),
+              );
               kept.tot = tot;
               return tf.sum(tot) as tf.Scalar;
             },
@@ -433,6 +476,8 @@ export async function refineFill(
       Wt,
       Y,
       h0,
+      ...(M ? [M] : []),
+      ...yFeats,
       ...vars,
       ...theta0.flat(),
       ...gen0.flatMap((g) => [...g.phases, ...(g.bias ? [g.bias] : [])]),

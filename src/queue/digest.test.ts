@@ -39,6 +39,7 @@ test('an item key changes with the model, the image bytes, the mask, every optio
     itemKey('m1', img, center, { ...o, refine: 'generator', refineLr: 0.001 }, 'hole-white'),
     itemKey('m1', img, center, { ...o, refine: 'generator', refineDepth: 2 }, 'hole-white'),
     itemKey('m1', img, center, { ...o, refine: 'generator', refineDeviation: 1 }, 'hole-white'),
+    itemKey('m1', img, center, { ...o, refine: 'generator', refineFeatures: 0.5 }, 'hole-white'),
     // The convention decides how a mask file is read and how mask.png is written.
     itemKey('m1', img, center, o, 'known-white'),
     itemKey('m1', img, { png: Buffer.from('a').toString('base64') }, o, 'known-white'),
