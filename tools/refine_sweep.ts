@@ -9,7 +9,9 @@
  *
  *   node dist/tools/refine_sweep.js --model emoji --n 64 --masks center,half --settings 'features:1:0.01:0.1:100;generator:1:0.0005:10:100'
  *
- * A setting is MODE:DEPTH:LR:DEVIATION:ITERS[:FEATURES] (FEATURES: the critic-feature weight γ, default 0).
+ * A setting is MODE:DEPTH:LR:DEVIATION:ITERS[:FEATURES[:ZITERS]] (FEATURES: the critic-feature weight γ,
+ * default 0; ZITERS: the z search's iterations before refining, default the encoder's 100; `z:1:1:0:0:0:0`
+ * is the encoder's z alone).
  */
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { loadDataset } from '../src/data/load_node.js';
@@ -48,7 +50,7 @@ const tuning = async () => {
 };
 const images = await tuning();
 const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) => {
-  const [mode, depth, lr, dev, iters, feat] = s.split(':');
+  const [mode, depth, lr, dev, iters, feat, zIters] = s.split(':');
   return {
     label: s,
     refine: mode as RefineKind,
@@ -57,6 +59,7 @@ const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) =>
     refineDeviation: Number(dev),
     refineIters: Number(iters),
     refineFeatures: Number(feat ?? 0),
+    ...(zIters !== undefined ? { iters: Number(zIters) } : {}),
   };
 });
 const slice = (b: typeof images, a: number, e: number) => ({
