@@ -320,23 +320,28 @@ test('refine beyond z from the page: one bar to iters + refine iterations; the b
   await page.fill('#restarts', '1');
   await page.fill('#refine-iters', '20');
   await drawCross(page);
-  const raws = new Map<string, Pixels>();
   const contextual = async () =>
     Number(/contextual ([\d.]+)/.exec((await page.textContent('#result-losses')) ?? '')?.[1]);
-  let refined = Number.NaN;
-  for (const mode of ['server', 'browser']) {
-    await page.check(`input[name="compute"][value="${mode}"]`);
-    if (mode === 'browser') await page.selectOption('#browser-backend', 'wasm');
-    await runAndCheck(page, 30);
-    raws.set(mode, await imgPixels(page, 'res-raw'));
-    if (mode === 'server') refined = await contextual();
+  let refined = Number.NaN,
+    ref!: Pixels;
+  // Generator mode too: its per-image kernels run as sub-pixel batched matmuls (refine.ts), on wasm in the page.
+  for (const refine of ['generator', 'features']) {
+    await page.selectOption('#refine', refine);
+    const raws = new Map<string, Pixels>();
+    for (const mode of ['server', 'browser']) {
+      await page.check(`input[name="compute"][value="${mode}"]`);
+      if (mode === 'browser') await page.selectOption('#browser-backend', 'wasm');
+      await runAndCheck(page, 30);
+      raws.set(mode, await imgPixels(page, 'res-raw'));
+      if (mode === 'server') refined = await contextual();
+    }
+    // The same search and refinement on the server (Node) and in the page (wasm): float rounding differs.
+    ref = raws.get('server')!;
+    const d = raws.get('browser')!.data.map((v, i) => Math.abs(v - ref.data[i]!));
+    const max = Math.max(...d),
+      mean = d.reduce((a, b) => a + b, 0) / d.length;
+    assert.ok(max <= 12 && mean <= 1, `${refine}: browser vs server: max |Δ| ${max}, mean ${mean.toFixed(3)} (of 255)`);
   }
-  // The same search and refinement on the server (Node) and in the page (wasm): float rounding differs.
-  const ref = raws.get('server')!,
-    d = raws.get('browser')!.data.map((v, i) => Math.abs(v - ref.data[i]!));
-  const max = Math.max(...d),
-    mean = d.reduce((a, b) => a + b, 0) / d.length;
-  assert.ok(max <= 12 && mean <= 1, `browser vs server: max |Δ| ${max}, mean ${mean.toFixed(3)} (of 255)`);
   // The refinement ran: the same search without it fits the context less well, and its fill differs.
   await page.selectOption('#refine', 'z');
   await page.check('input[name="compute"][value="server"]');
