@@ -486,6 +486,12 @@ describe('native backend', { skip }, () => {
       tf.stack([a!, b!, a!], 3),
       tf.stack([a!, b!], 1),
     ]);
+    await compare('scalars and vectors', [{ shape: [] }, { shape: [] }, { shape: [5] }], (a, b, v) => [
+      tf.stack([a!, b!]),
+      ...tf.unstack(v!),
+      tf.pad(v!, [[2, 1]]),
+      tf.slice(v!, [1], [3]),
+    ]);
     // The sub-pixel convolution's pattern (refine.ts): shifted views of a padded input, concatenated.
     await compare('views and their gradient', [{ shape: [3, 6, 6, 4] }, { shape: [3, 6, 6, 16] }], (x, w) =>
       tf.grad((xx: tf.Tensor) => {

@@ -67,7 +67,7 @@ export interface NativeAddon {
     alpha: number,
   ): void;
   addN(out: Float32Array, inputs: Float32Array[]): void;
-  /** A row-major box copy (box_copy.ts's copyBox); p = [r, srcShape, srcBegin, dstShape, dstBegin, size]. */
+  /** A row-major box copy (the `box` helper below); p = [r, srcShape, srcBegin, dstShape, dstBegin, size], 1 ≤ r ≤ 8. */
   copyBox(src: Float32Array, dst: Float32Array, p: Int32Array): void;
   /** One Adam step into the three outputs; c = [β1, 1−β1, β2, 1−β2, 1−β1^t, 1−β2^t, ε, −lr]. */
   adam(
@@ -753,12 +753,13 @@ const kernels: Record<string, NativeKernel> = {
 };
 
 // Data movement in contiguous runs (the addon's copyBox), replacing the cpu kernels' element-by-element
-// index arithmetic. Float32 only; other dtypes fall back.
+// index arithmetic. Float32 of rank 1–8 only (`movable`); other dtypes and ranks fall back.
+const movable = (t: Info | undefined): boolean => !!t && t.shape.length >= 1 && t.shape.length <= 8;
 const moves: Record<string, NativeKernel> = {
   Slice(args, A) {
     const x = input(args, 'x');
     const xv = f32(args.backend, x);
-    if (!x || !xv) return undefined;
+    if (!x || !xv || !movable(x)) return undefined;
     const [begin, sz] = tf.slice_util.parseSliceParams(
       x as unknown as tf.Tensor,
       args.attrs!.begin as number | number[],
@@ -771,7 +772,7 @@ const moves: Record<string, NativeKernel> = {
   SplitV(args, A) {
     const x = input(args, 'x');
     const xv = f32(args.backend, x);
-    if (!x || !xv) return undefined;
+    if (!x || !xv || !movable(x)) return undefined;
     const axis = tf.util.parseAxisParam(args.attrs!.axis as number, x.shape)[0]!;
     const sizes = tf.backend_util.prepareSplitSize(
       x as unknown as tf.Tensor,
@@ -790,7 +791,7 @@ const moves: Record<string, NativeKernel> = {
   Unpack(args, A) {
     const x = input(args, 'value');
     const xv = f32(args.backend, x);
-    if (!x || !xv) return undefined;
+    if (!x || !xv || !movable(x)) return undefined;
     const r = x.shape.length;
     const axis = (((args.attrs!.axis as number) % r) + r) % r;
     const sz = x.shape.map((d, i) => (i === axis ? 1 : d));
@@ -814,7 +815,7 @@ const moves: Record<string, NativeKernel> = {
     const xs = args.inputs as Info[];
     const vs = xs.map((t) => f32(args.backend, t));
     const first = xs[0];
-    if (!first || vs.some((v) => !v)) return undefined;
+    if (!first || !movable(first) || vs.some((v) => !v)) return undefined;
     const r = first.shape.length;
     const axis = tf.util.parseAxisParam(args.attrs!.axis as number, first.shape)[0]!;
     if (xs.some((t) => t.shape.length !== r || t.shape.some((d, i) => i !== axis && d !== first.shape[i])))
@@ -826,7 +827,8 @@ const moves: Record<string, NativeKernel> = {
     const xs = args.inputs as Info[];
     const vs = xs.map((t) => f32(args.backend, t));
     const first = xs[0];
-    if (!first || vs.some((v) => !v) || xs.some((t) => t.shape.join() !== first.shape.join())) return undefined;
+    if (!first || first.shape.length > 7 || vs.some((v) => !v) || xs.some((t) => t.shape.join() !== first.shape.join()))
+      return undefined;
     const r = first.shape.length + 1;
     const axis = (((args.attrs!.axis as number) % r) + r) % r;
     // Each input as a slab of thickness 1 along the new axis.
@@ -844,7 +846,7 @@ const moves: Record<string, NativeKernel> = {
   PadV2(args, A) {
     const x = input(args, 'x');
     const xv = f32(args.backend, x);
-    if (!x || !xv) return undefined;
+    if (!x || !xv || !movable(x)) return undefined;
     const pads = args.attrs!.paddings as [number, number][];
     const shape = x.shape.map((d, i) => pads[i]![0] + d + pads[i]![1]);
     const y = alloc(args.backend, size(shape));
