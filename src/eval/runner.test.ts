@@ -105,8 +105,14 @@ test('plannedSearches runs each distinct (λ, K, iterations, start) once', () =>
       // the refinement methods: the encoder's search, then refined (a search of their own)
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'features' },
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'generator' },
+      // refined from the encoder's z itself (no search), with its own depth and learning rate
+      { lambda: 0.01, restarts: 3, iters: 0, init: 'encoder', refine: 'generator', refineDepth: 3, refineLr: 0.001 },
       { lambda: 0.01, restarts: 3, iters: 70, init: 'encoder', refine: 'modulation' },
     ],
+  );
+  assert.ok(
+    [...enc.keys()].some((k) => k.endsWith('iters=0,init=encoder,refine=generator,depth=3,refineLr=0.001')),
+    [...enc.keys()].join('; '),
   );
   assert.equal(plannedSearches({ methods: ['zero', 'telea'], lambda: 0.01, restarts: 4 }).size, 0);
 });

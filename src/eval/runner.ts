@@ -11,6 +11,9 @@
  * - `wgan-encoder`   the search started at the encoder's z, with the encoder's iterations and restarts
  * - `wgan-encoder-lambda0`  the same with λ = 0: the prior's ablation on the default path (cheap
  *                    where `wgan-lambda0`'s random-start search is not, e.g. at 64 px)
+ * - `wgan-encoder-features`, `-generator`, `-modulation`  the encoder's search, then refined per image
+ *                    (src/inpaint/refine.ts); `wgan-encoder-only-generator` refines from the encoder's
+ *                    z itself (no search), adapting G's last three layers (docs/SEARCH.md's best setting)
  * - `zero`, `mean`, `nearest`, `telea`   the non-learned baselines of src/baselines
  *
  * Work is shared: methods that differ only in blending reuse one search; each distinct (λ, K,
@@ -60,8 +63,10 @@ export interface MethodSpec {
     output: 'blended' | 'composite';
     iters?: (i: number, o: EvalOptions) => number;
     init?: 'encoder';
-    /** Refinement after the z search (src/inpaint/refine.ts), with its defaults. */
+    /** Refinement after the z search (src/inpaint/refine.ts), with its defaults unless given here. */
     refine?: Exclude<RefineKind, 'z'>;
+    refineDepth?: number;
+    refineLr?: number;
   };
   /** Baseline methods: the src/baselines kind. */
   baseline?: BaselineKind;
@@ -69,16 +74,23 @@ export interface MethodSpec {
 
 /**
  * The search started at the encoder's z with the encoder's iterations and restarts, Poisson-blended:
- * λ is the run's ('run') or 0 (the prior's ablation); `refine` adds that refinement after it.
+ * λ is the run's ('run') or 0 (the prior's ablation); `search: false` keeps the encoder's z (no
+ * iterations); `refine` (with its depth and learning rate, else their defaults) adds that refinement.
  */
-function encoderSearch(o: { lambda: 'run' | 0; refine?: Exclude<RefineKind, 'z'> }): NonNullable<MethodSpec['search']> {
+function encoderSearch(o: {
+  lambda: 'run' | 0;
+  search?: false;
+  refine?: Exclude<RefineKind, 'z'>;
+  refineDepth?: number;
+  refineLr?: number;
+}): NonNullable<MethodSpec['search']> {
   return {
     lambda: o.lambda === 0 ? () => 0 : (l) => l,
     restarts: (_k, e) => e.encoderRestarts,
-    iters: (_i, e) => e.encoderIters,
+    iters: o.search === false ? () => 0 : (_i, e) => e.encoderIters,
     init: 'encoder',
     output: 'blended',
-    ...(o.refine ? { refine: o.refine } : {}),
+    ...definedKeys({ refine: o.refine, refineDepth: o.refineDepth, refineLr: o.refineLr }),
   };
 }
 
@@ -128,6 +140,12 @@ const SPECS = [
     kind: 'wgan-encoder-generator',
     description: "the encoder's search, then G's last layers adapted per image (refine generator) + Poisson blending",
     search: encoderSearch({ lambda: 'run', refine: 'generator' }),
+  },
+  {
+    kind: 'wgan-encoder-only-generator',
+    description:
+      "the encoder's z, no search, then G's last three transposed convolutions adapted per image (refine generator, depth 3, lr 0.001: docs/SEARCH.md's best) + Poisson blending",
+    search: encoderSearch({ lambda: 'run', search: false, refine: 'generator', refineDepth: 3, refineLr: 0.001 }),
   },
   {
     kind: 'wgan-encoder-modulation',
@@ -278,8 +296,10 @@ export interface SearchRecord {
   restarts: number;
   iters: number;
   init: 'random' | 'encoder';
-  /** The refinement after the z search, when there was one. */
+  /** The refinement after the z search, when there was one (its depth and learning rate when not the defaults). */
   refine?: Exclude<RefineKind, 'z'>;
+  refineDepth?: number;
+  refineLr?: number;
   /** Wall-clock seconds of the whole search over the N images. */
   seconds: number;
   /** Mean over images of the kept restart's contextual and prior losses. */
@@ -413,6 +433,8 @@ export interface PlannedSearch {
   iters: number;
   init: 'random' | 'encoder';
   refine?: Exclude<RefineKind, 'z'>;
+  refineDepth?: number;
+  refineLr?: number;
 }
 
 /** The distinct searches the chosen methods need, keyed "λ=…,K=…" (+ ",iters=…,init=encoder" for the encoder's). */
@@ -430,14 +452,17 @@ export function plannedSearches(
       iters: s.iters ? s.iters(full.iters, full) : full.iters,
       init: s.init ?? 'random',
     };
-    if (s.refine) p.refine = s.refine;
+    Object.assign(p, definedKeys({ refine: s.refine, refineDepth: s.refineDepth, refineLr: s.refineLr }));
     out.set(searchKey(p, full.iters), p);
   }
   return out;
 }
 
 function searchKey(p: PlannedSearch, iters: number): string {
-  return `λ=${p.lambda},K=${p.restarts}${p.init === 'encoder' || p.iters !== iters ? `,iters=${p.iters},init=${p.init}` : ''}${p.refine ? `,refine=${p.refine}` : ''}`;
+  const refine = p.refine
+    ? `,refine=${p.refine}${p.refineDepth ? `,depth=${p.refineDepth}` : ''}${p.refineLr ? `,refineLr=${p.refineLr}` : ''}`
+    : '';
+  return `λ=${p.lambda},K=${p.restarts}${p.init === 'encoder' || p.iters !== iters ? `,iters=${p.iters},init=${p.init}` : ''}${refine}`;
 }
 
 interface SearchOutput {
@@ -630,7 +655,7 @@ export async function evaluate(
           seed: o.seed,
           init: s.init,
           contextFloor: o.contextFloor,
-          ...definedKeys({ refine: s.refine }),
+          ...definedKeys({ refine: s.refine, refineDepth: s.refineDepth, refineLr: s.refineLr }),
         },
         o.batch,
         (imagesDone, iter) =>
@@ -644,7 +669,7 @@ export async function evaluate(
         restarts: s.restarts,
         iters: s.iters,
         init: s.init,
-        ...definedKeys({ refine: s.refine }),
+        ...definedKeys({ refine: s.refine, refineDepth: s.refineDepth, refineLr: s.refineLr }),
         seconds: r.searchSeconds,
         contextual: r.contextual,
         prior: r.prior,
