@@ -34,7 +34,7 @@ import type { ImageBatch, Mask } from '../types.js';
 import { imageAt, stackImages } from '../types.js';
 import { latentSearch, type InpaintModel } from '../inpaint/search.js';
 import { DEFAULT_INPAINT, resolveInpaintOptions, type InpaintOptions } from '../inpaint/options.js';
-import type { RefineKind } from '../inpaint/refine.js';
+import { generatorBlocks, type RefineKind } from '../inpaint/refine.js';
 import { finishFill } from '../inpaint/finish.js';
 import { applyMask } from '../inpaint/composite.js';
 import { getBaseline, type BaselineKind } from '../baselines/index.js';
@@ -144,7 +144,7 @@ const SPECS = [
   {
     kind: 'wgan-encoder-only-generator',
     description:
-      "the encoder's z, no search, then G's last three transposed convolutions adapted per image (refine generator, depth 3, lr 0.001: docs/SEARCH.md's best) + Poisson blending",
+      "the encoder's z, no search, then G's last three transposed convolutions (all of a 28-px G's) adapted per image (refine generator, depth 3, lr 0.001: docs/SEARCH.md's best) + Poisson blending",
     search: encoderSearch({ lambda: 'run', search: false, refine: 'generator', refineDepth: 3, refineLr: 0.001 }),
   },
   {
@@ -643,6 +643,12 @@ export async function evaluate(
       log(`mask ${kind}: latent search ${key}, ${s.iters} iterations, ${images.n} image(s)`);
       // Random-start searches stay random whatever the model carries; the encoder's start from input.encoder.
       const m = s.init === 'encoder' ? { ...model, encoder: input.encoder! } : { ...model, encoder: null };
+      // A method's refinement depth is capped at the generator's blocks (28-px generators have two).
+      const refineKeys = definedKeys({
+        refine: s.refine,
+        refineDepth: s.refineDepth && Math.min(s.refineDepth, generatorBlocks(model.generator)),
+        refineLr: s.refineLr,
+      });
       const r = await runSearch(
         m,
         images,
@@ -655,7 +661,7 @@ export async function evaluate(
           seed: o.seed,
           init: s.init,
           contextFloor: o.contextFloor,
-          ...definedKeys({ refine: s.refine, refineDepth: s.refineDepth, refineLr: s.refineLr }),
+          ...refineKeys,
         },
         o.batch,
         (imagesDone, iter) =>
@@ -669,7 +675,7 @@ export async function evaluate(
         restarts: s.restarts,
         iters: s.iters,
         init: s.init,
-        ...definedKeys({ refine: s.refine, refineDepth: s.refineDepth, refineLr: s.refineLr }),
+        ...refineKeys,
         seconds: r.searchSeconds,
         contextual: r.contextual,
         prior: r.prior,

@@ -87,6 +87,11 @@ export interface RefineCallbacks {
   wantPreview?: (iter: number) => boolean;
 }
 
+/** How many hidden blocks a DCGAN generator has (its ReLU outputs): the largest `depth` it can be split at. */
+export function generatorBlocks(G: tf.LayersModel): number {
+  return G.layers.filter((l) => l.getClassName() === 'ReLU').length;
+}
+
 /** The generator's layers split at `depth` blocks from the output (DCGAN: … ReLU | convT, BN, ReLU … convT, tanh). */
 export function splitGenerator(
   G: tf.LayersModel,
