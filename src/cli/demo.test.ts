@@ -13,7 +13,7 @@ import { testBackend } from '../testing/fixtures.js';
 import { attachEncoder } from '../encoder/checkpoint.js';
 
 // The shipped models: a broken or missing model file must fail CI.
-const SHIPPED = ['fashion-mnist', 'emoji'];
+const SHIPPED = ['fashion-mnist', 'emoji', 'faces'];
 
 for (const name of SHIPPED) {
   test(`shipped model '${name}': manifest says how it was trained; it inpaints a bundled held-out image`, async () => {

@@ -254,7 +254,7 @@ export async function refineFill(
     o.refineFeatures > 0
       ? tf.tidy(() => {
           const m = new Float32Array(N * h * w);
-          masks.forEach((mk, i) => m.set(mk.data, i * h * w));
+          for (let i = 0; i < N; i++) m.set(masks[i]!.data, i * h * w);
           return tf.tensor4d(m, [N, h, w, 1]);
         })
       : null;
