@@ -900,7 +900,8 @@ function joinAlong(
   });
   return out(b, shape, y);
 }
-Object.assign(kernels, moves);
+// WGAN_NATIVE_MOVES=0 leaves them to the cpu kernels (A/B comparisons).
+if (process.env.WGAN_NATIVE_MOVES !== '0') Object.assign(kernels, moves);
 
 const counts = new Map<string, { native: number; fallback: number }>();
 
