@@ -354,16 +354,14 @@ export async function refineFill(
       ]),
     ) as tf.Tensor1D;
   };
-  /** Per-image [N] critic-feature distance of the fills g on the known pixels (0 when γ = 0). */
-  const featureLoss = (g: tf.Tensor4D): tf.Tensor1D =>
-    M
-      ? (tf.addN(
-          criticFeatures(D, tf.mul(g, M)).map((f, l) => tf.mean(tf.abs(tf.sub(f, yFeats[l]!)), [1, 2, 3])),
-        ) as tf.Tensor1D)
-      : (tf.zeros([N]) as tf.Tensor1D);
+  /** Per-image [N] critic-feature distance of the fills g on the known pixels; only called when γ > 0 (M set). */
+  const featureLoss = (g: tf.Tensor4D, M: tf.Tensor4D): tf.Tensor1D =>
+    tf.addN(
+      criticFeatures(D, tf.mul(g, M)).map((f, l) => tf.mean(tf.abs(tf.sub(f, yFeats[l]!)), [1, 2, 3])),
+    ) as tf.Tensor1D;
   const losses = () => {
     const g = forward();
-    return { g, ...contextAndPrior(g, Wt, Y, D), feat: featureLoss(g) };
+    return { g, ...contextAndPrior(g, Wt, Y, D) };
   };
 
   const errors: (string | null)[] = Array.from({ length: N }, () => null);
@@ -396,18 +394,14 @@ export async function refineFill(
         tf.tidy(() => {
           opt.minimize(
             () => {
-              const { g, ctx, prior, feat } = losses();
+              const { g, ctx, prior } = losses();
               if (preview) kept.g = tf.keep(g);
               kept.ctx = tf.keep(ctx);
               kept.prior = tf.keep(prior);
-              const tot = tf.keep(
-                tf.addN([
-                  ctx,
-                  tf.mul(prior, o.lambda),
-                  tf.mul(deviation(), o.refineDeviation),
-                  tf.mul(feat, o.refineFeatures),
-                ]),
-              );
+              // The critic-feature term costs a critic pass: only when γ > 0.
+              const terms = [ctx, tf.mul(prior, o.lambda), tf.mul(deviation(), o.refineDeviation)];
+              if (M) terms.push(tf.mul(featureLoss(g, M), o.refineFeatures));
+              const tot = tf.keep(tf.addN(terms));
               kept.tot = tot;
               return tf.sum(tot) as tf.Scalar;
             },
