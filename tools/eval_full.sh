@@ -62,6 +62,13 @@ for m in center random half pattern strokes; do
   PLAN+=("faces-all-$m|faces|$m|wgan-encoder,wgan-encoder-only,wgan-encoder-lambda0,wgan-encoder-generator,$BASELINES|1000|")
   PLAN+=("faces-random-n200-$m|faces|$m|wgan-encoder,wgan,wgan-noblend|1000||200")
 done
+# Issue #28: the best refinement setting of docs/SEARCH.md (the encoder's z, no search, the generator's
+# last three layers adapted per image) against the default, on every mask kind (emoji's center and half
+# are in emoji-refine-center-half/).
+for m in center half random pattern strokes; do
+  PLAN+=("fm-refine-$m|fashion-mnist|$m|wgan-encoder,wgan-encoder-only-generator,telea|200|")
+  [[ $m == center || $m == half ]] || PLAN+=("emoji-refine-$m|emoji|$m|wgan-encoder,wgan-encoder-only-generator,telea|700|")
+done
 
 todo=()
 for p in "${PLAN[@]}"; do
