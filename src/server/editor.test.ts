@@ -9,38 +9,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { WEB_ROOT } from './server.js';
-import { startTestServer, testImage, type TestServer } from '../testing/server_fixture.js';
-import { CHROMIUM, CHROMIUM_ARGS, dragOn, ensureWebBuilt } from '../testing/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { testImage, type TestServer } from '../testing/server_fixture.js';
+import { dragOn, openBrowserSession, type BrowserSession } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
 
 let S: TestServer;
 let browser: BrowserContext;
 let profile: string;
+let session: BrowserSession;
 
 before(async () => {
-  assert.ok(
-    fs.existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
-  );
-  ensureWebBuilt();
-  S = await startTestServer({ webRoot: WEB_ROOT });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1180, height: 1000 },
-  });
+  session = await openBrowserSession();
+  ({ server: S, browser, profile } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await S?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await session?.close();
 });
 
 /** A fresh page on the test server, ready; page errors are collected (each test checks there are none). */

@@ -10,79 +10,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { PACKAGE_ROOT } from '../io/paths.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { WEB_ROOT } from './server.js';
 import { startTestServer, testImage, makeTinyModel, type TestServer } from '../testing/server_fixture.js';
 import { updateManifest } from '../train/manifest.js';
 import { loadServedModels } from './models.js';
 import { startServer } from './server.js';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS, dragOn } from '../testing/browser.js';
+import { dragOn, openBrowserSession, type BrowserSession } from '../testing/browser.js';
 import { encodePng } from '../io/image.js';
-
-/** Newest modification time under a folder, ms. */
-function newest(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
-}
-
-function ensureBuilt(): void {
-  const index = path.join(WEB_ROOT, 'index.html');
-  // The page bundles src/web and the platform-neutral modules it imports.
-  const inputs = [
-    'src/web',
-    'src/inpaint',
-    'src/encoder',
-    'src/masks',
-    'src/models',
-    'src/backends',
-    'src/util',
-    'src/types.ts',
-    'vite.config.ts',
-  ];
-  const sources = Math.max(
-    ...inputs
-      .map((p) => path.join(PACKAGE_ROOT, p))
-      .filter((p) => fs.existsSync(p))
-      .map(newest),
-  );
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
-  execFileSync(
-    process.execPath,
-    [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
-    { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-}
 
 let S: TestServer;
 let browser: BrowserContext;
 let profile: string;
+let session: BrowserSession;
 
 before(async () => {
-  assert.ok(
-    fs.existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
-  );
-  ensureBuilt();
-  S = await startTestServer({ webRoot: WEB_ROOT });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
-  // A fresh profile per run: nothing cached or remembered between runs.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-    viewport: { width: 1180, height: 1000 },
-  });
+  session = await openBrowserSession();
+  ({ server: S, browser, profile } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await S?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await session?.close();
 });
 
 interface Pixels {

@@ -1,9 +1,13 @@
-/** Helpers for driving the page in Chromium (playwright-core), shared by the page test and tools/screenshot.ts. */
+/** Helpers for driving the page in Chromium (playwright-core), shared by the page tests and tools/screenshot.ts. */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../io/paths.js';
+import { WEB_ROOT } from '../server/server.js';
+import { startTestServer, type TestServer } from './server_fixture.js';
 
 /** Debian's Chromium, or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -86,4 +90,43 @@ export function ensureWebBuilt(): void {
     [path.join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'],
     { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   );
+}
+
+/** A test server with a tiny model, serving the built page, and a headless Chromium on a fresh profile. */
+export interface BrowserSession {
+  server: TestServer;
+  browser: BrowserContext;
+  /** The Chromium profile folder (also a scratch folder for files to upload); removed by close(). */
+  profile: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Build the page if stale, start a test server and launch Chromium on a fresh profile (nothing cached
+ * or remembered between runs). Fails with the install line when Chromium is missing.
+ */
+export async function openBrowserSession(): Promise<BrowserSession> {
+  assert.ok(
+    fs.existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
+  );
+  ensureWebBuilt();
+  const server = await startTestServer({ webRoot: WEB_ROOT });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1180, height: 1000 },
+  });
+  return {
+    server,
+    browser,
+    profile,
+    async close() {
+      await browser.close();
+      await server.stop();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
