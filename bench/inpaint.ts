@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- inpaint [--backends native,wasm] [--size 32] [--channels 3] [--images 64]
  *  [--width 64] [--iters 5] [--no-torch] [--no-single] [--model NAME] [--no-shipped] [--no-browser]
- *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--batch 32] [--shipped-only] [--json FILE]`
+ *  [--browser-backends wasm,webgl,webgpu] [--runs 5] [--batch 32] [--options JSON] [--shipped-only] [--json FILE]`
  *
  * ms per completion iteration (forward G and critic, backward to z, Adam step) for a batch of images,
  * and seconds to complete ONE image with the default settings (1000 iterations × 4 restarts), with the
@@ -9,7 +9,9 @@
  *
  * Then the shipped model (--model, default fashion-mnist) completing ONE real test image (its first
  * bundled sample, centre hole) with its defaults, model load excluded, median of --runs after a
- * warm-up: on each Node backend at batch 1 and at batch --batch (per image, wall and CPU), and in headless Chromium (the built page, in-browser mode) on wasm,
+ * warm-up: on each Node backend at batch 1 and at batch --batch (per image, wall and CPU; --options JSON
+ * overrides inpainting options there, e.g. '{"iters":0,"refine":"generator","refineDepth":3}'), and in
+ * headless Chromium (the built page, in-browser mode, the page's defaults) on wasm,
  * WebGL and WebGPU — the page's own timer (`seconds` of the result: search + encoder + blending).
  * Chromium's WebGL and WebGPU here are software renderers (SwiftShader): their figures say the code
  * path works, not what a real GPU does.
@@ -52,6 +54,7 @@ export async function run(args: string[]): Promise<void> {
     'browser-backends',
     'no-browser',
     'batch',
+    'options',
   ]);
   const size = Number(f.size ?? 32) as 28 | 32 | 64,
     channels = Number(f.channels ?? 3) as 1 | 3,

@@ -2,7 +2,9 @@
  * Part of `npm run bench -- inpaint`: a shipped model completing ONE real image with its defaults
  * (the encoder's start when it has one), model load excluded — on the Node backends, then a batch of
  * --batch images (default 32, the bundled samples in turn) per image, then in headless Chromium on the
- * page's own backends. See bench/inpaint.ts for the flags.
+ * page's own backends. `--options JSON` overrides the defaults on the Node backends (validated as the
+ * API validates them), e.g. a refinement setting: `--options '{"iters":0,"refine":"generator"}'`.
+ * See bench/inpaint.ts for the flags.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { loadGanCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { inpaint } from '../src/inpaint/inpaint.js';
+import { resolveInpaintOptions, type InpaintOptions } from '../src/inpaint/options.js';
 import { makeMask } from '../src/masks/masks.js';
 import { readImage } from '../src/io/image.js';
 import { listSamples, loadServedModels } from '../src/server/models.js';
@@ -24,6 +27,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export interface ShippedTimings {
   model: string;
   start: string;
+  /** The options given with --options (the rest: the model's defaults); {} for the defaults. */
+  options: Partial<InpaintOptions>;
   /** Median seconds for one image, per backend (node: native/wasm/…; browser: chromium-wasm/-webgl/-webgpu). */
   seconds: Record<string, number>;
   /** Median CPU seconds of this process (Node backends only). */
@@ -54,6 +59,7 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     runs = Number(f.runs ?? 5),
     batchImages = Number(f.batch ?? 32);
   if (!Number.isInteger(batchImages) || batchImages < 1) throw new Error(`--batch must be a positive integer`);
+  const options = parseOptions(f.options);
   const dir = resolveCheckpointDir(name);
   const first = listSamples(dir)[0];
   const sample = first && path.join(dir, 'samples', first);
@@ -61,13 +67,14 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
   const out: ShippedTimings = {
     model: name,
     start: 'random',
+    options,
     seconds: {},
     cpuSeconds: {},
     batch: { images: batchImages, secondsPerImage: {}, cpuSecondsPerImage: {} },
     runs,
   };
   console.log(
-    `\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults; model load excluded; median of ${runs} after a warm-up`,
+    `\n${name}: ONE bundled test image (${path.basename(sample)}), centre hole, the model's defaults${f.options ? ` with ${JSON.stringify(options)} (Node backends)` : ''}; model load excluded; median of ${runs} after a warm-up`,
   );
   for (const b of nodeBackends) {
     await useBackend(b);
@@ -77,7 +84,7 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     const c = ck.manifest.config;
     const image = await readImage(sample, { channels: c.channels as 1 | 3, size: c.size });
     const mask = makeMask('center', c.size, c.size);
-    const one = await timeRuns(runs, () => inpaint(model, image, mask, {}));
+    const one = await timeRuns(runs, () => inpaint(model, image, mask, options));
     out.seconds[b] = one.wall;
     // CPU seconds of this process too: on a machine shared with other jobs, wall time overstates.
     out.cpuSeconds[b] = one.cpu;
@@ -95,7 +102,7 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
     const data = new Float32Array(batchImages * s1);
     for (const [i, im] of imgs.entries()) data.set(im.data, i * s1);
     const many = { ...imgs[0]!, n: batchImages, data };
-    const bt = await timeRuns(runs, () => inpaint(model, many, mask, {}));
+    const bt = await timeRuns(runs, () => inpaint(model, many, mask, options));
     out.batch.secondsPerImage[b] = bt.wall / batchImages;
     out.batch.cpuSecondsPerImage[b] = bt.cpu / batchImages;
     console.log(
@@ -111,6 +118,21 @@ export async function shippedTimings(f: Record<string, string>, nodeBackends: st
       await browserTimings(name, (f['browser-backends'] ?? 'wasm,webgl,webgpu').split(','), runs),
     );
   return out;
+}
+
+/** --options: a JSON object of inpainting options, checked here (one line naming the bad option) before anything runs. */
+function parseOptions(json: string | undefined): Partial<InpaintOptions> {
+  if (json === undefined) return {};
+  let o: unknown;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    throw new Error(`bench inpaint: --options is not JSON: ${json}`);
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new Error(`bench inpaint: --options must be a JSON object, got ${json}`);
+  resolveInpaintOptions(o as Partial<InpaintOptions>); // throws one line on an unknown key or a bad value
+  return o as Partial<InpaintOptions>;
 }
 
 /** The built page in headless Chromium, in-browser mode, centre mask, the page's defaults for the model. */

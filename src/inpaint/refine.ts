@@ -28,6 +28,7 @@
  * unrefined fill, and `errors[i]` says why.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FusedAdam } from '../backends/fused_adam.js';
 import type { ImageBatch, Mask } from '../types.js';
 import { imageSize } from '../types.js';
 import { contextAndPrior, contextTargets } from './context.js';
@@ -313,7 +314,8 @@ export async function refineFill(
     : mods.length
       ? mods.flatMap((m) => [m.s, m.t, m.b])
       : gen.flatMap((g) => [...g.phases, ...(g.bias ? [g.bias] : [])]);
-  const opt = tf.train.adam(o.refineLr, 0.9, 0.999, 1e-8);
+  // One fused kernel per variable and step where the backend has it (bit-identical to tf.train.adam).
+  const opt = new FusedAdam(o.refineLr, 0.9, 0.999, 1e-8);
 
   /** G_back of every image: the shared layers, with each image's scales or its own kernels where adapted. */
   const forward = (): tf.Tensor4D => {
