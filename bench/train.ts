@@ -29,7 +29,13 @@ import {
   median,
 } from './common.js';
 import { kernelProfile, resetKernelProfile, setKernelProfiling } from '../src/backends/native.js';
-import { FUSED_ADAM_KERNEL } from '../src/backends/kernel_names.js';
+import {
+  FUSED_ADAM_KERNEL,
+  LAYER_NORM_GRAD_GAMMA_KERNEL,
+  LAYER_NORM_GRAD_X_GRAD_KERNEL,
+  LAYER_NORM_GRAD_X_KERNEL,
+  LAYER_NORM_KERNEL,
+} from '../src/backends/kernel_names.js';
 import type { TrainConfig } from '../src/config/config.js';
 
 /** Op kinds of the per-kernel profile, by TF.js kernel name (first match wins; the rest is "other kernels"). */
@@ -46,6 +52,13 @@ const OP_KINDS: readonly [string, RegExp][] = [
   ],
   ['reductions (norm moments, losses)', /^(Sum|Mean|Max|Min|Prod)$/],
   ['optimizer (fused Adam)', new RegExp(`^${FUSED_ADAM_KERNEL}$`)],
+  // The critic's fused layer norm: forward, first-order and second-order gradient kernels.
+  [
+    'layer norm (critic, fused kernels)',
+    new RegExp(
+      `^(${[LAYER_NORM_KERNEL, LAYER_NORM_GRAD_X_KERNEL, LAYER_NORM_GRAD_GAMMA_KERNEL, LAYER_NORM_GRAD_X_GRAD_KERNEL].join('|')})$`,
+    ),
+  ],
   [
     'data movement',
     /^(Transpose|Tile|Reshape|Identity|Cast|Slice|Concat|Pad|GatherV2|Fill|ZerosLike|OnesLike|Pack|Unpack)$/,

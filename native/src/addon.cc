@@ -387,16 +387,17 @@ napi_value CopyBox(napi_env env, napi_callback_info info) {
 
 // The layer-norm entry points' arguments: `count` Float32Arrays, then the Int32Array [N, F] and eps.
 // `kind[i]` says what array i must hold at least: 'x' N·F values (rows of x, dy, y, dx), 'f' F values
-// (gamma, beta, dgamma). `ok` is false (and a JS error thrown) when anything is missing or too small.
+// (gamma, beta, dgamma); 'X' and 'F' the same for an output that may be empty (length 0: not wanted,
+// p[i] = nullptr). `ok` is false (and a JS error thrown) when anything is missing or too small.
 struct LayerNormArgs {
   Args a;
-  float* p[4] = {};
+  float* p[8] = {};
   long N = 0, F = 0;
   float eps = 0;
   bool ok = false;
   LayerNormArgs(napi_env env, napi_callback_info info, const char* name, const char* kind) : a(env, info) {
     const size_t count = std::strlen(kind);
-    size_t n[4] = {};
+    size_t n[8] = {};
     for (size_t i = 0; i < count; ++i) p[i] = a.f32(i, &n[i]);
     const std::vector<int64_t> shape = a.ints(count);
     const double e = a.num(count + 1);
@@ -404,8 +405,14 @@ struct LayerNormArgs {
     a.need(shape.size() >= 2 && shape[0] >= 0 && shape[1] > 0, std::string(name) + ": shape [N, F] expected");
     if (!a.ok) return;
     N = (long)shape[0], F = (long)shape[1], eps = (float)e;
-    for (size_t i = 0; i < count; ++i)
-      a.need(n[i] >= (size_t)(kind[i] == 'x' ? N * F : F), std::string(name) + ": arrays too small");
+    for (size_t i = 0; i < count; ++i) {
+      const bool optional = kind[i] == 'X' || kind[i] == 'F';
+      if (optional && n[i] == 0) {
+        p[i] = nullptr;
+        continue;
+      }
+      a.need(n[i] >= (size_t)(kind[i] == 'x' || kind[i] == 'X' ? N * F : F), std::string(name) + ": arrays too small");
+    }
     ok = a.ok;
   }
 };
@@ -431,6 +438,14 @@ napi_value LayerNormGradGamma(napi_env env, napi_callback_info info) {
   LayerNormArgs l(env, info, "layerNormGradGamma", "xxf");
   if (!l.ok) return nullptr;
   wn::layer_norm_grad_gamma(l.p[0], l.p[1], l.p[2], l.N, l.F, l.eps);
+  return undef(env);
+}
+
+// layerNormGradXGrad(x, gamma, dy, u, ddx, ddy, dgamma, [N, F], eps): outputs of length 0 are not computed
+napi_value LayerNormGradXGrad(napi_env env, napi_callback_info info) {
+  LayerNormArgs l(env, info, "layerNormGradXGrad", "xfxxXXF");
+  if (!l.ok) return nullptr;
+  wn::layer_norm_grad_x_grad(l.p[0], l.p[1], l.p[2], l.p[3], l.p[4], l.p[5], l.p[6], l.N, l.F, l.eps);
   return undef(env);
 }
 
@@ -545,6 +560,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGradX", nullptr, LayerNormGradX, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGradGamma", nullptr, LayerNormGradGamma, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGradXGrad", nullptr, LayerNormGradXGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"releasePacked", nullptr, ReleasePacked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"packedBytes", nullptr, PackedBytes, nullptr, nullptr, nullptr, napi_default, nullptr},

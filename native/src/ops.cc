@@ -513,16 +513,31 @@ void adam(const float* value, const float* m, const float* v, const float* g, fl
 }
 
 namespace {
+// Row sums in double over kLanes interleaved lanes (element f goes to lane f mod kLanes), the lanes
+// then added in order: independent chains the compiler can vectorise, where one running double sum
+// waits a full add latency per element; the order is fixed, so results stay deterministic.
+constexpr long kLanes = 8;
+
+// Σ_f term(f) over [0, F), `term` returning a double.
+template <typename Term>
+inline double lane_sum(long F, Term term) {
+  double acc[kLanes] = {};
+  long f = 0;
+  for (; f + kLanes <= F; f += kLanes)
+    for (long j = 0; j < kLanes; ++j) acc[j] += term(f + j);
+  for (long j = 0; f < F; ++f, ++j) acc[j] += term(f);
+  double s = 0;
+  for (long j = 0; j < kLanes; ++j) s += acc[j];
+  return s;
+}
+
 // A row's mean and 1/√(σ² + ε), in double.
 inline void row_stats(const float* x, long F, float eps, double* mu, double* r) {
-  double s = 0;
-  for (long f = 0; f < F; ++f) s += x[f];
-  const double m = s / (double)F;
-  double q = 0;
-  for (long f = 0; f < F; ++f) {
+  const double m = lane_sum(F, [&](long f) { return (double)x[f]; }) / (double)F;
+  const double q = lane_sum(F, [&](long f) {
     const double d = x[f] - m;
-    q += d * d;
-  }
+    return d * d;
+  });
   *mu = m;
   *r = 1.0 / std::sqrt(q / (double)F + (double)eps);
 }
@@ -547,12 +562,8 @@ void layer_norm_grad_x(const float* x, const float* gamma, const float* dy, floa
     double mu, r;
     row_stats(xr, F, eps, &mu, &r);
     const float m = (float)mu, rf = (float)r;
-    double sg = 0, sgx = 0;
-    for (long f = 0; f < F; ++f) {
-      const float g = dr[f] * gamma[f], xh = (xr[f] - m) * rf;
-      sg += g;
-      sgx += (double)g * xh;
-    }
+    const double sg = lane_sum(F, [&](long f) { return (double)(dr[f] * gamma[f]); });
+    const double sgx = lane_sum(F, [&](long f) { return (double)(dr[f] * gamma[f]) * ((xr[f] - m) * rf); });
     const float mg = (float)(sg / (double)F), mgx = (float)(sgx / (double)F);
     for (long f = 0; f < F; ++f) {
       const float g = dr[f] * gamma[f], xh = (xr[f] - m) * rf;
@@ -577,6 +588,67 @@ void layer_norm_grad_gamma(const float* x, const float* dy, float* dgamma, long 
       const float* dr = dy + n * F;
       const float m = mus[(size_t)n], rf = rs[(size_t)n];
       for (long f = b; f < e; ++f) dgamma[f] += dr[f] * ((xr[f] - m) * rf);
+    }
+  });
+}
+
+
+void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy, const float* u, float* ddx,
+                            float* ddy, float* dgamma, long N, long F, float eps) {
+  // q = ∂L/∂g per element (g = dy·γ), kept for ddy and dγ: in ddy when it is wanted, else scratch.
+  std::vector<float> scratch;
+  float* q = ddy;
+  if (!q && dgamma) {
+    scratch.resize((size_t)(N * F));
+    q = scratch.data();
+  }
+  std::vector<float> mus((size_t)N), rs((size_t)N);
+  parallel_for((int)N, [&](int n) {
+    const float* xr = x + (long)n * F;
+    const float* dr = dy + (long)n * F;
+    const float* ur = u + (long)n * F;
+    double mu, r;
+    row_stats(xr, F, eps, &mu, &r);
+    const float m = (float)mu, rf = (float)r;
+    mus[(size_t)n] = m;
+    rs[(size_t)n] = rf;
+    // Row means, in double: ḡ, s = mean(g·xc), ū, B = mean(u·xc), mean(u·g).
+    const auto g = [&](long f) { return (double)(dr[f] * gamma[f]); };
+    const auto xc = [&](long f) { return (double)(xr[f] - m); };
+    const double sg = lane_sum(F, g), sgx = lane_sum(F, [&](long f) { return g(f) * xc(f); });
+    const double su = lane_sum(F, [&](long f) { return (double)ur[f]; });
+    const double sux = lane_sum(F, [&](long f) { return ur[f] * xc(f); });
+    const double sug = lane_sum(F, [&](long f) { return ur[f] * g(f); });
+    const double iF = 1.0 / (double)F;
+    const double mg = sg * iF, s_ = sgx * iF, mu_u = su * iF, B = sux * iF, A = sug * iF - mu_u * mg;
+    const double r3 = (double)rf * rf * rf;
+    const float c_xc = (float)(-r3 * (A - 3.0 * rf * rf * s_ * B)), c_u = (float)(-r3 * s_), c_a = (float)(-r3 * B);
+    const float fu = (float)mu_u, fg = (float)mg, fB = (float)B;
+    if (ddx) {
+      float* o = ddx + (long)n * F;
+      for (long f = 0; f < F; ++f) {
+        const float xc = xr[f] - m, a = dr[f] * gamma[f] - fg;
+        o[f] = c_xc * xc + c_u * (ur[f] - fu) + c_a * a;
+      }
+    }
+    if (q) {
+      float* o = q + (long)n * F;
+      const float r3f = (float)r3;
+      for (long f = 0; f < F; ++f) o[f] = rf * (ur[f] - fu) - r3f * (xr[f] - m) * fB;
+    }
+  });
+  if (!q) return;
+  // dγ = Σ_rows dy·q, rows in order (deterministic); then ddy = γ·q in place.
+  parallel_range(F, 4096, [&](long b, long e) {
+    if (dgamma)
+      for (long f = b; f < e; ++f) dgamma[f] = 0.f;
+    for (long n = 0; n < N; ++n) {
+      const float* dr = dy + n * F;
+      float* qr = q + n * F;
+      if (dgamma)
+        for (long f = b; f < e; ++f) dgamma[f] += dr[f] * qr[f];
+      if (ddy)
+        for (long f = b; f < e; ++f) qr[f] *= gamma[f];
     }
   });
 }

@@ -35,5 +35,13 @@ void adam(const float* value, const float* m, const float* v, const float* g, fl
 void layer_norm(const float* x, const float* gamma, const float* beta, float* y, long N, long F, float eps);
 void layer_norm_grad_x(const float* x, const float* gamma, const float* dy, float* dx, long N, long F, float eps);
 void layer_norm_grad_gamma(const float* x, const float* dy, float* dgamma, long N, long F, float eps);
+// The second order: layer_norm_grad_x's own gradients from u = ∂L/∂dx (the gradient penalty
+// differentiates the critic's input gradient once more). Per row, xc = x − μ, g = dy·γ, a = g − mean(g),
+// s = mean(g·xc), A = mean(u·a), B = mean(u·xc):
+//   ∂L/∂x  = −r³·xc·(A − 3r²·s·B) − r³·s·(u − mean(u)) − r³·B·a
+//   ∂L/∂dy = γ·q,  ∂L/∂γ = Σ_rows dy·q,  q = ∂L/∂g = r·(u − mean(u)) − r³·xc·B.
+// Any of ddx, ddy, dgamma may be null (not computed).
+void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy, const float* u, float* ddx,
+                            float* ddy, float* dgamma, long N, long F, float eps);
 
 }  // namespace wn

@@ -15,3 +15,8 @@ export const LAYER_NORM_KERNEL = 'WganLayerNorm';
 export const LAYER_NORM_GRAD_X_KERNEL = 'WganLayerNormGradX';
 /** Its scale gradient Σ_samples dy·x̂: inputs {x, dy}; attrs {epsilon}; output like gamma. */
 export const LAYER_NORM_GRAD_GAMMA_KERNEL = 'WganLayerNormGradGamma';
+/**
+ * The input gradient's own gradients (the gradient penalty's second order): inputs {x, gamma, dy, u},
+ * u = ∂L/∂dx; attrs {epsilon, wrt: 'x' | 'dy' | 'gamma'}; output ∂L/∂wrt (like x, like x, like gamma).
+ */
+export const LAYER_NORM_GRAD_X_GRAD_KERNEL = 'WganLayerNormGradXGrad';

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import {
   FUSED_ADAM_KERNEL,
   LAYER_NORM_GRAD_GAMMA_KERNEL,
+  LAYER_NORM_GRAD_X_GRAD_KERNEL,
   LAYER_NORM_GRAD_X_KERNEL,
   LAYER_NORM_KERNEL,
 } from './kernel_names.js';
@@ -105,6 +106,18 @@ export interface NativeAddon {
     eps: number,
   ): void;
   layerNormGradGamma(x: Float32Array, dy: Float32Array, dgamma: Float32Array, shape: Int32Array, eps: number): void;
+  /** The input gradient's own gradients from u = ∂L/∂dx; an output of length 0 is not computed. */
+  layerNormGradXGrad(
+    x: Float32Array,
+    gamma: Float32Array,
+    dy: Float32Array,
+    u: Float32Array,
+    ddx: Float32Array,
+    ddy: Float32Array,
+    dgamma: Float32Array,
+    shape: Int32Array,
+    eps: number,
+  ): void;
   /** The direct small-channel convolutions (native/src/conv_small_avx512.cc) on or off; returns whether they were on. */
   smallConv(on?: boolean): boolean;
 }
@@ -1038,7 +1051,8 @@ export function registerNativeBackend(): boolean {
     }),
   });
   // The fused layer norm and its gradients (src/models/layers.ts; the gradients are registered there).
-  // WGAN_NATIVE_LAYERNORM=0 leaves them out (the TF.js ops run instead: A/B comparisons).
+  // WGAN_NATIVE_LAYERNORM=0 leaves them out (the TF.js ops run instead: A/B comparisons); =1 keeps all
+  // but the second-order kernel.
   registerLayerNormKernels(A);
   registered = true;
   return true;
@@ -1101,6 +1115,36 @@ function registerLayerNormKernels(A: NativeAddon): void {
     const dg = alloc(b, F);
     A.layerNormGradGamma(xv, need(f32(b, ins.dy), N * F, LAYER_NORM_GRAD_GAMMA_KERNEL, 'dy'), dg, shape, eps);
     return out(b, ins.x!.shape.slice(1), dg);
+  });
+  // The second order (WGAN_NATIVE_LAYERNORM=1 leaves it out: the penalty's inner gradient as TF.js ops,
+  // for A/B comparisons), one output per call (attr `wrt`: x | dy | gamma): each of the gradient's closures
+  // runs in its own tidy, so a call returns only what that closure asks for.
+  if (process.env.WGAN_NATIVE_LAYERNORM === '1') return;
+  tf.registerKernel({
+    kernelName: LAYER_NORM_GRAD_X_GRAD_KERNEL,
+    backendName: NATIVE_BACKEND,
+    kernelFunc: timed(LAYER_NORM_GRAD_X_GRAD_KERNEL, (args) => {
+      count(LAYER_NORM_GRAD_X_GRAD_KERNEL, true);
+      const b = args.backend as MathBackendCPU,
+        ins = args.inputs as Record<string, Info>,
+        { epsilon: eps, wrt } = args.attrs as { epsilon: number; wrt: 'x' | 'dy' | 'gamma' };
+      const name = LAYER_NORM_GRAD_X_GRAD_KERNEL;
+      const { N, F, xv, shape } = rows(b, ins.x!, name);
+      const res = alloc(b, wrt === 'gamma' ? F : N * F);
+      const none = new Float32Array(0);
+      A.layerNormGradXGrad(
+        xv,
+        need(f32(b, ins.gamma), F, name, 'gamma'),
+        need(f32(b, ins.dy), N * F, name, 'dy'),
+        need(f32(b, ins.u), N * F, name, 'u'),
+        wrt === 'x' ? res : none,
+        wrt === 'dy' ? res : none,
+        wrt === 'gamma' ? res : none,
+        shape,
+        eps,
+      );
+      return out(b, wrt === 'gamma' ? ins.x!.shape.slice(1) : ins.x!.shape, res);
+    }),
   });
 }
 

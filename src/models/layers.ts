@@ -3,7 +3,12 @@
  * Node and in the browser (importing this module registers them).
  */
 import * as tf from '@tensorflow/tfjs';
-import { LAYER_NORM_GRAD_GAMMA_KERNEL, LAYER_NORM_GRAD_X_KERNEL, LAYER_NORM_KERNEL } from '../backends/kernel_names.js';
+import {
+  LAYER_NORM_GRAD_GAMMA_KERNEL,
+  LAYER_NORM_GRAD_X_GRAD_KERNEL,
+  LAYER_NORM_GRAD_X_KERNEL,
+  LAYER_NORM_KERNEL,
+} from '../backends/kernel_names.js';
 
 /**
  * Leaky ReLU y = x·m with m = (x > 0 ? 1 : α) — max(x, αx) for 0 ≤ α ≤ 1 — with a hand-written
@@ -125,10 +130,12 @@ export function layerNormComposed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
 /**
  * The fused layer norm's gradients. With no tape recording the backward pass (a plain gradient: the
  * critic's and the generator's losses, the z search), the fused gradient kernels. While one is (the
- * gradient penalty's ∂D/∂x, which is differentiated again), the same gradients written in TF.js ops,
- * so that they differentiate once more: dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ, x̂ = (x − μ)·r;
- * dγ = Σ_samples dy·x̂; dβ = Σ_samples dy. (engine.isTapeOn is TF.js's own test of whether the ops
- * run now are recorded; package.json pins the TF.js version.)
+ * gradient penalty's ∂D/∂x, which is differentiated again), dx is still the fused kernel when the
+ * backend also has its second-order kernel (LAYER_NORM_GRAD_X_GRAD_KERNEL, registered as its gradient
+ * below), else the same gradient in TF.js ops, which differentiate once more; dγ is written in TF.js
+ * ops: dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ, x̂ = (x − μ)·r; dγ = Σ_samples dy·x̂;
+ * dβ = Σ_samples dy. (engine.isTapeOn is TF.js's own test of whether the ops run now are recorded;
+ * package.json pins the TF.js version.)
  */
 tf.registerGradient({
   kernelName: LAYER_NORM_KERNEL,
@@ -145,7 +152,7 @@ tf.registerGradient({
     };
     return {
       x: () => {
-        if (!taped)
+        if (!taped || tf.getKernel(LAYER_NORM_GRAD_X_GRAD_KERNEL, tf.getBackend()))
           return tf.engine().runKernel(LAYER_NORM_GRAD_X_KERNEL, { x, gamma, dy: g0 }, { epsilon }) as tf.Tensor;
         const mean = tf.mean(x, axes, true),
           xc = tf.sub(x, mean),
@@ -160,5 +167,23 @@ tf.registerGradient({
           : (tf.engine().runKernel(LAYER_NORM_GRAD_GAMMA_KERNEL, { x, dy: g0 }, { epsilon }) as tf.Tensor),
       beta: () => tf.sum(g0, 0),
     };
+  },
+});
+
+/**
+ * The fused input gradient's own gradient (its taped use above): u = ∂L/∂dx in, ∂L/∂(x, γ, dy) out,
+ * one kernel call each (src/backends/kernel_names.ts). No third order: nothing here needs one.
+ */
+tf.registerGradient({
+  kernelName: LAYER_NORM_GRAD_X_KERNEL,
+  inputsToSave: ['x', 'gamma', 'dy'],
+  gradFunc: (u, saved, attrs) => {
+    const [x, gamma, dy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const epsilon = (attrs as { epsilon: number }).epsilon;
+    const part = (wrt: 'x' | 'dy' | 'gamma') => () =>
+      tf
+        .engine()
+        .runKernel(LAYER_NORM_GRAD_X_GRAD_KERNEL, { x, gamma, dy, u: u as tf.Tensor }, { epsilon, wrt }) as tf.Tensor;
+    return { x: part('x'), gamma: part('gamma'), dy: part('dy') };
   },
 });
