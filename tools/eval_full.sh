@@ -60,7 +60,14 @@ done
 # the random start 8.2 s, so a faces-all report takes ≈ 10–25 min and a random-start one ≈ 15–30 min.
 for m in center random half pattern strokes; do
   PLAN+=("faces-all-$m|faces|$m|wgan-encoder,wgan-encoder-only,wgan-encoder-lambda0,wgan-encoder-generator,$BASELINES|1000|")
+done
+# The random start (≈ 8 s per face) on the first 200 faces of center, random and half, the first 100 of
+# pattern and strokes (what one session's wall-clock allowed).
+for m in center random half; do
   PLAN+=("faces-random-n200-$m|faces|$m|wgan-encoder,wgan,wgan-noblend|1000||200")
+done
+for m in pattern strokes; do
+  PLAN+=("faces-random-n100-$m|faces|$m|wgan-encoder,wgan,wgan-noblend|1000||100")
 done
 # Issue #28: the best refinement setting of docs/SEARCH.md (the encoder's z, no search, the generator's
 # last three layers adapted per image) against the default, on every mask kind (emoji's center and half
