@@ -749,7 +749,7 @@ describe('native backend', { skip }, () => {
     assert.throws(() => A.copyBox(a, a, p(1, 4, 1, 4, 0, 4)), /copyBox: the box is outside an array/);
     assert.throws(() => A.copyBox(a, a, p(1, 8, 0, 4, 0, 4)), /copyBox: arrays too small/);
     assert.throws(() => A.copyBox(a, a, p(2, 4, 0)), /copyBox: \[r, 5·r ints\] expected/);
-    // The layer norm's three entry points share one argument check: rows hold N·F values, gamma/beta F.
+    // The layer norm's four entry points share one argument check: rows hold N·F values, gamma/beta F.
     const nf = Int32Array.from([2, 3]);
     const rows = new Float32Array(6),
       feats = new Float32Array(3);
@@ -760,6 +760,18 @@ describe('native backend', { skip }, () => {
       /layerNormGradX: arrays too small/,
     );
     assert.throws(() => A.layerNormGradGamma(rows, a, feats, nf, 1e-5), /layerNormGradGamma: arrays too small/);
+    // The second order's outputs may be empty (not computed), but not too small; its inputs may not be empty.
+    const none = new Float32Array(0);
+    A.layerNormGradXGrad(rows, feats, rows, rows, none, none, feats, nf, 1e-5);
+    A.layerNormGradXGrad(rows, feats, rows, rows, rows, none, none, nf, 1e-5);
+    assert.throws(
+      () => A.layerNormGradXGrad(rows, feats, rows, rows, a, none, none, nf, 1e-5),
+      /layerNormGradXGrad: arrays too small/,
+    );
+    assert.throws(
+      () => A.layerNormGradXGrad(rows, feats, rows, none, rows, none, none, nf, 1e-5),
+      /layerNormGradXGrad: arrays too small/,
+    );
     assert.throws(() => A.layerNorm(rows, feats, feats, rows, Int32Array.from([2]), 1e-5), /shape \[N, F\] expected/);
     assert.throws(() => A.layerNorm(rows, feats, feats, rows, nf, undefined as unknown as number), /must be a number/);
   });
