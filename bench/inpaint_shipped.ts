@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chromium } from 'playwright-core';
 import { loadGanCheckpoint, resolveCheckpointDir } from '../src/train/checkpoint.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { inpaint } from '../src/inpaint/inpaint.js';
@@ -19,7 +18,7 @@ import { makeMask } from '../src/masks/masks.js';
 import { readImage } from '../src/io/image.js';
 import { listSamples, loadServedModels } from '../src/server/models.js';
 import { startServer, WEB_ROOT } from '../src/server/server.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../src/testing/browser.js';
+import { launchChromium } from '../src/testing/browser.js';
 import { useBackend } from './common.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -142,11 +141,7 @@ async function browserTimings(name: string, backends: string[], runs: number): P
   const models = await loadServedModels([name]);
   const S = await startServer({ models, webRoot: WEB_ROOT }, 0);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-bench-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
+  const ctx = await launchChromium(profile, { width: 1280, height: 720 }); // Playwright's default viewport
   const out: Record<string, number> = {};
   try {
     for (const b of backends) {

@@ -12,14 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { initBackend } from '../src/backends/index.js';
 import { parseIdx } from '../src/data/idx.js';
 import { encodePng } from '../src/io/image.js';
 import { loadServedModels } from '../src/server/models.js';
 import { startServer, WEB_ROOT } from '../src/server/server.js';
 import { makeTinyModel } from '../src/testing/server_fixture.js';
-import { CHROMIUM, CHROMIUM_ARGS, dragOn } from '../src/testing/browser.js';
+import { dragOn, launchChromium } from '../src/testing/browser.js';
 
 const { values: v } = parseArgs({
   options: {
@@ -53,12 +52,7 @@ const backend = await initBackend(v.backend);
 const models = await loadServedModels([ref]);
 const S = await startServer({ models, webRoot: WEB_ROOT, backend, ...(v.run ? { runDir: v.run } : {}) }, 0);
 const profile = path.join(tmp, 'profile');
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  args: CHROMIUM_ARGS,
-  headless: true,
-  viewport: { width: 1180, height: 900 },
-});
+const ctx = await launchChromium(profile, { width: 1180, height: 900 });
 try {
   const page = await ctx.newPage();
   await page.goto(S.url);

@@ -92,6 +92,19 @@ export function ensureWebBuilt(): void {
   );
 }
 
+/** Headless Chromium (CHROMIUM_ARGS) on the profile folder `profile`, the page's desktop viewport by default. */
+export function launchChromium(
+  profile: string,
+  viewport: { width: number; height: number } = { width: 1180, height: 1000 },
+): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport,
+  });
+}
+
 /** A test server with a tiny model, serving the built page, and a headless Chromium on a fresh profile. */
 export interface BrowserSession {
   server: TestServer;
@@ -113,12 +126,7 @@ export async function openBrowserSession(): Promise<BrowserSession> {
   ensureWebBuilt();
   const server = await startTestServer({ webRoot: WEB_ROOT });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1180, height: 1000 },
-  });
+  const browser = await launchChromium(profile);
   return {
     server,
     browser,
