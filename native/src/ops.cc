@@ -592,7 +592,6 @@ void layer_norm_grad_gamma(const float* x, const float* dy, float* dgamma, long 
   });
 }
 
-
 void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy, const float* u, float* ddx,
                             float* ddy, float* dgamma, long N, long F, float eps) {
   // q = ∂L/∂g per element (g = dy·γ), kept for ddy and dγ: in ddy when it is wanted, else scratch.
@@ -602,7 +601,6 @@ void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy,
     scratch.resize((size_t)(N * F));
     q = scratch.data();
   }
-  std::vector<float> mus((size_t)N), rs((size_t)N);
   parallel_for((int)N, [&](int n) {
     const float* xr = x + (long)n * F;
     const float* dr = dy + (long)n * F;
@@ -610,8 +608,6 @@ void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy,
     double mu, r;
     row_stats(xr, F, eps, &mu, &r);
     const float m = (float)mu, rf = (float)r;
-    mus[(size_t)n] = m;
-    rs[(size_t)n] = rf;
     // Row means, in double: ḡ, s = mean(g·xc), ū, B = mean(u·xc), mean(u·g).
     const auto g = [&](long f) { return (double)(dr[f] * gamma[f]); };
     const auto xc = [&](long f) { return (double)(xr[f] - m); };
@@ -627,8 +623,8 @@ void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy,
     if (ddx) {
       float* o = ddx + (long)n * F;
       for (long f = 0; f < F; ++f) {
-        const float xc = xr[f] - m, a = dr[f] * gamma[f] - fg;
-        o[f] = c_xc * xc + c_u * (ur[f] - fu) + c_a * a;
+        const float d = xr[f] - m, a = dr[f] * gamma[f] - fg;
+        o[f] = c_xc * d + c_u * (ur[f] - fu) + c_a * a;
       }
     }
     if (q) {
