@@ -1129,6 +1129,7 @@ function registerLayerNormKernels(A: NativeAddon): void {
         ins = args.inputs as Record<string, Info>,
         { epsilon: eps, wrt } = args.attrs as { epsilon: number; wrt: 'x' | 'dy' | 'gamma' };
       const name = LAYER_NORM_GRAD_X_GRAD_KERNEL;
+      if (!['x', 'dy', 'gamma'].includes(wrt)) throw new Error(`${name}: wrt must be x, dy or gamma, got ${wrt}`);
       const { N, F, xv, shape } = rows(b, ins.x!, name);
       const res = alloc(b, wrt === 'gamma' ? F : N * F);
       const none = new Float32Array(0);
