@@ -531,6 +531,29 @@ inline double lane_sum(long F, Term term) {
   return s;
 }
 
+// K sums Σ_f t_k(f) in one pass over the row, `terms(f, t)` writing the K doubles t_k(f): the same lanes
+// and order as K lane_sum calls (so the same bits), reading the row once instead of K times.
+template <int K, typename Terms>
+inline void lane_sums(long F, Terms terms, double* out) {
+  double acc[K][kLanes] = {};
+  double t[K];
+  long f = 0;
+  for (; f + kLanes <= F; f += kLanes)
+    for (long j = 0; j < kLanes; ++j) {
+      terms(f + j, t);
+      for (int k = 0; k < K; ++k) acc[k][j] += t[k];
+    }
+  for (long j = 0; f < F; ++f, ++j) {
+    terms(f, t);
+    for (int k = 0; k < K; ++k) acc[k][j] += t[k];
+  }
+  for (int k = 0; k < K; ++k) {
+    double s = 0;
+    for (long j = 0; j < kLanes; ++j) s += acc[k][j];
+    out[k] = s;
+  }
+}
+
 // A row's mean and 1/√(σ² + ε), in double.
 inline void row_stats(const float* x, long F, float eps, double* mu, double* r) {
   const double m = lane_sum(F, [&](long f) { return (double)x[f]; }) / (double)F;
@@ -562,9 +585,15 @@ void layer_norm_grad_x(const float* x, const float* gamma, const float* dy, floa
     double mu, r;
     row_stats(xr, F, eps, &mu, &r);
     const float m = (float)mu, rf = (float)r;
-    const double sg = lane_sum(F, [&](long f) { return (double)(dr[f] * gamma[f]); });
-    const double sgx = lane_sum(F, [&](long f) { return (double)(dr[f] * gamma[f]) * ((xr[f] - m) * rf); });
-    const float mg = (float)(sg / (double)F), mgx = (float)(sgx / (double)F);
+    double s[2];  // Σ g, Σ g·x̂ with g = dy·γ
+    lane_sums<2>(
+        F,
+        [&](long f, double* t) {
+          t[0] = (double)(dr[f] * gamma[f]);
+          t[1] = t[0] * ((xr[f] - m) * rf);
+        },
+        s);
+    const float mg = (float)(s[0] / (double)F), mgx = (float)(s[1] / (double)F);
     for (long f = 0; f < F; ++f) {
       const float g = dr[f] * gamma[f], xh = (xr[f] - m) * rf;
       o[f] = rf * (g - mg - xh * mgx);
@@ -609,12 +638,19 @@ void layer_norm_grad_x_grad(const float* x, const float* gamma, const float* dy,
     row_stats(xr, F, eps, &mu, &r);
     const float m = (float)mu, rf = (float)r;
     // Row means, in double: ḡ, s = mean(g·xc), ū, B = mean(u·xc), mean(u·g).
-    const auto g = [&](long f) { return (double)(dr[f] * gamma[f]); };
-    const auto xc = [&](long f) { return (double)(xr[f] - m); };
-    const double sg = lane_sum(F, g), sgx = lane_sum(F, [&](long f) { return g(f) * xc(f); });
-    const double su = lane_sum(F, [&](long f) { return (double)ur[f]; });
-    const double sux = lane_sum(F, [&](long f) { return ur[f] * xc(f); });
-    const double sug = lane_sum(F, [&](long f) { return ur[f] * g(f); });
+    double s[5];  // Σ g, Σ g·xc, Σ u, Σ u·xc, Σ u·g with g = dy·γ, xc = x − μ
+    lane_sums<5>(
+        F,
+        [&](long f, double* t) {
+          const double g = (double)(dr[f] * gamma[f]), xc = (double)(xr[f] - m), uf = (double)ur[f];
+          t[0] = g;
+          t[1] = g * xc;
+          t[2] = uf;
+          t[3] = uf * xc;
+          t[4] = uf * g;
+        },
+        s);
+    const double sg = s[0], sgx = s[1], su = s[2], sux = s[3], sug = s[4];
     const double iF = 1.0 / (double)F;
     const double mg = sg * iF, s_ = sgx * iF, mu_u = su * iF, B = sux * iF, A = sug * iF - mu_u * mg;
     const double r3 = (double)rf * rf * rf;

@@ -17,6 +17,7 @@ export const LAYER_NORM_GRAD_X_KERNEL = 'WganLayerNormGradX';
 export const LAYER_NORM_GRAD_GAMMA_KERNEL = 'WganLayerNormGradGamma';
 /**
  * The input gradient's own gradients (the gradient penalty's second order): inputs {x, gamma, dy, u},
- * u = ∂L/∂dx; attrs {epsilon, wrt: 'x' | 'dy' | 'gamma'}; output ∂L/∂wrt (like x, like x, like gamma).
+ * u = ∂L/∂dx; attrs {epsilon}; three outputs [∂L/∂x, ∂L/∂γ, ∂L/∂dy] (like x, like gamma, like x), from
+ * one pass that computes each row's statistics once.
  */
 export const LAYER_NORM_GRAD_X_GRAD_KERNEL = 'WganLayerNormGradXGrad';

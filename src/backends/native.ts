@@ -1117,8 +1117,7 @@ function registerLayerNormKernels(A: NativeAddon): void {
     return out(b, ins.x!.shape.slice(1), dg);
   });
   // The second order (WGAN_NATIVE_LAYERNORM=1 leaves it out: the penalty's inner gradient as TF.js ops,
-  // for A/B comparisons), one output per call (attr `wrt`: x | dy | gamma): each of the gradient's closures
-  // runs in its own tidy, so a call returns only what that closure asks for.
+  // for A/B comparisons): its three outputs from one call, so each row's statistics are computed once.
   if (process.env.WGAN_NATIVE_LAYERNORM === '1') return;
   tf.registerKernel({
     kernelName: LAYER_NORM_GRAD_X_GRAD_KERNEL,
@@ -1127,24 +1126,24 @@ function registerLayerNormKernels(A: NativeAddon): void {
       count(LAYER_NORM_GRAD_X_GRAD_KERNEL, true);
       const b = args.backend as MathBackendCPU,
         ins = args.inputs as Record<string, Info>,
-        { epsilon: eps, wrt } = args.attrs as { epsilon: number; wrt: 'x' | 'dy' | 'gamma' };
+        { epsilon: eps } = args.attrs as { epsilon: number };
       const name = LAYER_NORM_GRAD_X_GRAD_KERNEL;
-      if (!['x', 'dy', 'gamma'].includes(wrt)) throw new Error(`${name}: wrt must be x, dy or gamma, got ${wrt}`);
       const { N, F, xv, shape } = rows(b, ins.x!, name);
-      const res = alloc(b, wrt === 'gamma' ? F : N * F);
-      const none = new Float32Array(0);
+      const ddx = alloc(b, N * F),
+        dgamma = alloc(b, F),
+        ddy = alloc(b, N * F);
       A.layerNormGradXGrad(
         xv,
         need(f32(b, ins.gamma), F, name, 'gamma'),
         need(f32(b, ins.dy), N * F, name, 'dy'),
         need(f32(b, ins.u), N * F, name, 'u'),
-        wrt === 'x' ? res : none,
-        wrt === 'dy' ? res : none,
-        wrt === 'gamma' ? res : none,
+        ddx,
+        ddy,
+        dgamma,
         shape,
         eps,
       );
-      return out(b, wrt === 'gamma' ? ins.x!.shape.slice(1) : ins.x!.shape, res);
+      return [out(b, ins.x!.shape, ddx), out(b, ins.x!.shape.slice(1), dgamma), out(b, ins.x!.shape, ddy)];
     }),
   });
 }

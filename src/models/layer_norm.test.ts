@@ -103,6 +103,24 @@ describe('fused layer norm (native) against the TF.js ops', { skip }, () => {
       LAYER_NORM_GRAD_X_GRAD_KERNEL,
     ])
       assert.ok((counts.get(k)?.native ?? 0) > 0, `${k} did not run`);
+    // One call makes all three second-order outputs; with only x in the gradient the unused two must be
+    // freed with the backward pass (checked outside any tidy, so nothing else would free them).
+    await tf.setBackend('native');
+    const x = tf.randomNormal([3, 4, 4, 8], 0, 1, 'float32', 5),
+      g = tf.randomNormal([4, 4, 8], 1, 0.1, 'float32', 6),
+      b = tf.zeros([4, 4, 8]),
+      w = tf.randomNormal([3, 4, 4, 8], 0, 1, 'float32', 7);
+    const before = tf.memory().numTensors;
+    resetNativeKernelCounts();
+    const gx = tf.grad((xx: tf.Tensor) =>
+      tf.sum(
+        tf.square(tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(diffLeakyRelu(layerNorm(x2, g, b, eps)), w)))(xx)),
+      ),
+    )(x);
+    assert.equal(nativeKernelCounts().get(LAYER_NORM_GRAD_X_GRAD_KERNEL)?.native, 1, 'one second-order call');
+    gx.dispose();
+    assert.equal(tf.memory().numTensors, before, 'second-order outputs leaked');
+    tf.dispose([x, g, b, w]);
     await tf.setBackend('cpu');
   });
 });

@@ -171,8 +171,11 @@ tf.registerGradient({
 });
 
 /**
- * The fused input gradient's own gradient (its taped use above): u = ∂L/∂dx in, ∂L/∂(x, γ, dy) out,
- * one kernel call each (src/backends/kernel_names.ts). No third order: nothing here needs one.
+ * The fused input gradient's own gradient (its taped use above): u = ∂L/∂dx in, ∂L/∂(x, γ, dy) out, all
+ * three from one kernel call (src/backends/kernel_names.ts), made here rather than in the closures: the
+ * engine runs each closure in its own tidy, so outputs made there and not returned would be lost, while
+ * these live in the backward pass's scope, which disposes any the pruned graph never asks for (the
+ * gradient penalty asks for all three). No third order: nothing here needs one.
  */
 tf.registerGradient({
   kernelName: LAYER_NORM_GRAD_X_KERNEL,
@@ -180,10 +183,9 @@ tf.registerGradient({
   gradFunc: (u, saved, attrs) => {
     const [x, gamma, dy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
     const epsilon = (attrs as { epsilon: number }).epsilon;
-    const part = (wrt: 'x' | 'dy' | 'gamma') => () =>
-      tf
-        .engine()
-        .runKernel(LAYER_NORM_GRAD_X_GRAD_KERNEL, { x, gamma, dy, u: u as tf.Tensor }, { epsilon, wrt }) as tf.Tensor;
-    return { x: part('x'), gamma: part('gamma'), dy: part('dy') };
+    const [ddx, dgamma, ddy] = tf
+      .engine()
+      .runKernel(LAYER_NORM_GRAD_X_GRAD_KERNEL, { x, gamma, dy, u: u as tf.Tensor }, { epsilon }) as tf.Tensor[];
+    return { x: () => ddx!, gamma: () => dgamma!, dy: () => ddy! };
   },
 });
