@@ -14,11 +14,10 @@
  * is the encoder's z alone).
  */
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
-import { loadDataset } from '../src/data/load_node.js';
-import { toImageBatch } from '../src/data/dataset.js';
 import { latentSearch } from '../src/inpaint/search.js';
 import { composite } from '../src/inpaint/composite.js';
-import { evalMasks, selectEvalIndices } from '../src/eval/runner.js';
+import { evalMasks } from '../src/eval/runner.js';
+import { tuningImages } from '../src/eval/tuning.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
@@ -33,22 +32,7 @@ await initBackend(f.backend ?? 'native');
 const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
 const size = ck.manifest.config.size,
   channels = ck.manifest.config.channels;
-const tuning = async () => {
-  if (modelName === 'fashion-mnist') {
-    const ds = await loadDataset({ data: 'fashion-mnist', size, channels, split: 'test' });
-    const evald = new Set(selectEvalIndices(ds.n, 1000, 0));
-    const rest = Array.from({ length: ds.n }, (_, i) => i)
-      .filter((i) => !evald.has(i))
-      .slice(0, n);
-    return toImageBatch(ds, rest);
-  }
-  const ds = await loadDataset({ data: 'emoji-openmoji', size, channels, split: 'test' });
-  return toImageBatch(
-    ds,
-    Array.from({ length: Math.min(n, ds.n) }, (_, i) => i),
-  );
-};
-const images = await tuning();
+const images = await tuningImages(modelName, n, size, channels as 1 | 3);
 const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) => {
   const [mode, depth, lr, dev, iters, feat, zIters] = s.split(':');
   return {

@@ -50,7 +50,8 @@ export function makeEncoderTrainer(
   };
 }
 
-function maskTensors(masks: Mask[]): { m: tf.Tensor4D; w: tf.Tensor4D } {
+/** Masks [N, h, w, 1] (1 known) and the search's importance weights of each, as tensors. */
+export function maskTensors(masks: Mask[]): { m: tf.Tensor4D; w: tf.Tensor4D } {
   const { height: h, width: w } = masks[0]!;
   const px = h * w;
   const md = new Float32Array(masks.length * px),
