@@ -1,0 +1,108 @@
+/**
+ * How far can any z search get with this generator? (issue #28: are the targets within G's range?)
+ * The oracle projection: for each tuning image y (src/eval/tuning.ts), z* = argmin_z mean |G(z) − y|
+ * over the WHOLE image — the hole's true pixels included, which no search has — by Adam on z from the
+ * encoder's code of the complete image, z clipped to [−1, 1] as the search clips it. Pasting G(z*)
+ * into each mask kind's hole gives the hole PSNR of the best fill G's range holds for that image (up
+ * to the optimiser: it is a local optimum, so a lower bound on the range's best, and an upper bound's
+ * estimate for what the z search can reach). Printed per mask kind, paired per image against the
+ * default search (encoder start, 100 × 1), which sees only the known pixels.
+ *
+ *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadGanCheckpoint } from '../src/train/checkpoint.js';
+import { latentSearch } from '../src/inpaint/search.js';
+import { composite } from '../src/inpaint/composite.js';
+import { evalMasks, pairedDiff, stat } from '../src/eval/runner.js';
+import { tuningImages } from '../src/eval/tuning.js';
+import { holeRegions, psnr } from '../src/metrics/pixel.js';
+import { initBackend } from '../src/backends/index.js';
+import { attachEncoder } from '../src/encoder/checkpoint.js';
+import { encode } from '../src/inpaint/encoder_input.js';
+import { toolFlags } from '../bench/common.js';
+import type { ImageBatch, Mask } from '../src/types.js';
+
+const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds']);
+const modelName = f.model ?? 'emoji';
+const n = Number(f.n ?? 96),
+  steps = Number(f.steps ?? 500),
+  lr = Number(f.lr ?? 0.01);
+const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
+await initBackend('native');
+const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
+const { size, channels } = ck.manifest.config;
+const images = await tuningImages(modelName, n, size, channels as 1 | 3);
+const px = size * size * channels;
+const slice = (b: ImageBatch, a: number, e: number): ImageBatch => ({
+  ...b,
+  n: e - a,
+  data: b.data.subarray(a * px, e * px),
+});
+
+const G = ck.generator;
+const y = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1));
+
+/**
+ * argmin_z of the mean |G(z) − y| over the pixels a mask keeps (weights [N, h, w, 1]: all ones = the
+ * oracle, the mask itself = the known pixels only), by Adam from the encoder's code of y under those
+ * masks; returns G(z) in [0, 1].
+ */
+async function project(masks: Mask[], label: string): Promise<ImageBatch> {
+  const z0 = await encode(ck.encoder!, images, masks);
+  const z = tf.variable(tf.tensor2d(z0, [images.n, z0.length / images.n]));
+  const w = tf.tensor4d(Float32Array.from(masks.flatMap((m) => [...m.data])), [images.n, size, size, 1]);
+  const opt = tf.train.adam(lr);
+  for (let s = 0; s < steps; s++) {
+    const l = opt.minimize(
+      () =>
+        tf.div(
+          tf.sum(tf.mul(tf.abs(tf.sub(G.apply(z, { training: false }) as tf.Tensor, y)), w)),
+          tf.mul(tf.sum(w), channels),
+        ) as tf.Scalar,
+      true,
+      [z],
+    );
+    tf.tidy(() => z.assign(tf.clipByValue(z, -1, 1)));
+    if (s === steps - 1)
+      console.log(
+        `  ${label}: mean |G(z) − y| over its pixels after ${steps} steps ${(await l!.data())[0]!.toFixed(4)} (in [−1, 1])`,
+      );
+    l?.dispose();
+  }
+  const rawT = tf.tidy(() => tf.div(tf.add(G.apply(z, { training: false }) as tf.Tensor, 1), 2));
+  const raw: ImageBatch = { ...images, data: Float32Array.from(await rawT.data()) };
+  tf.dispose([rawT, z, w]);
+  opt.dispose();
+  return raw;
+}
+
+const full: Mask = { height: size, width: size, data: new Float32Array(size * size).fill(1) };
+const oracleRaw = await project(
+  Array.from({ length: images.n }, () => full),
+  'oracle (every pixel)',
+);
+
+for (const kind of kinds) {
+  const masks = evalMasks(kind, images.n, size, size, 0);
+  const def: number[] = [];
+  for (let a = 0; a < images.n; a += 32) {
+    const e = Math.min(images.n, a + 32);
+    const im = slice(images, a, e),
+      ms = masks.slice(a, e);
+    def.push(...psnr(composite(im, (await latentSearch(ck, im, ms, {})).raw, ms), im, holeRegions(ms)));
+  }
+  const oracle = psnr(composite(images, oracleRaw, masks), images, holeRegions(masks));
+  const ctx = psnr(
+    composite(images, await project(masks, `${kind}: known pixels only`), masks),
+    images,
+    holeRegions(masks),
+  );
+  const vs = (a: number[]) => {
+    const d = pairedDiff(a, def).diff;
+    return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
+  };
+  console.log(
+    `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctx)}; oracle projection ${vs(oracle)}`,
+  );
+}
