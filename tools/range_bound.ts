@@ -19,16 +19,19 @@ import { tuningImages } from '../src/eval/tuning.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
-import { encode } from '../src/inpaint/encoder_input.js';
+import { encode, encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { toolFlags } from '../bench/common.js';
 import type { ImageBatch, Mask } from '../src/types.js';
 
-const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds']);
+const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain']);
 const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 96),
   steps = Number(f.steps ?? 500),
   lr = Number(f.lr ?? 0.01);
 const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
+// Weights μ of In-Domain GAN inversion's term μ·mean (z − E(G(z), all known))² added to the known-pixel
+// fit, each one more row per kind: does keeping z in the encoder's domain choose better holes?
+const inDomain = (f['in-domain'] ?? '').split(',').filter(Boolean).map(Number);
 await initBackend('native');
 const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
 const { size, channels } = ck.manifest.config;
@@ -42,24 +45,27 @@ const slice = (b: ImageBatch, a: number, e: number): ImageBatch => ({
 
 const G = ck.generator;
 const y = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1));
+const ones = tf.ones([images.n, size, size, 1]) as tf.Tensor4D;
 
 /**
  * argmin_z of the mean |G(z) − y| over the pixels a mask keeps (weights [N, h, w, 1]: all ones = the
  * oracle, the mask itself = the known pixels only), by Adam from the encoder's code of y under those
  * masks; returns G(z) in [0, 1].
  */
-async function project(masks: Mask[], label: string): Promise<ImageBatch> {
+async function project(masks: Mask[], label: string, mu = 0): Promise<ImageBatch> {
   const z0 = await encode(ck.encoder!, images, masks);
   const z = tf.variable(tf.tensor2d(z0, [images.n, z0.length / images.n]));
   const w = tf.tensor4d(Float32Array.from(masks.flatMap((m) => [...m.data])), [images.n, size, size, 1]);
   const opt = tf.train.adam(lr);
   for (let s = 0; s < steps; s++) {
     const l = opt.minimize(
-      () =>
-        tf.div(
-          tf.sum(tf.mul(tf.abs(tf.sub(G.apply(z, { training: false }) as tf.Tensor, y)), w)),
-          tf.mul(tf.sum(w), channels),
-        ) as tf.Scalar,
+      () => {
+        const g = G.apply(z, { training: false }) as tf.Tensor4D;
+        const fit = tf.div(tf.sum(tf.mul(tf.abs(tf.sub(g, y)), w)), tf.mul(tf.sum(w), channels)) as tf.Scalar;
+        if (mu === 0) return fit;
+        const ez = ck.encoder!.apply(encoderInputTensor(g, ones), { training: false }) as tf.Tensor;
+        return tf.add(fit, tf.mul(mu, tf.mean(tf.square(tf.sub(z, ez))))) as tf.Scalar;
+      },
       true,
       [z],
     );
@@ -102,7 +108,12 @@ for (const kind of kinds) {
     const d = pairedDiff(a, def).diff;
     return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
   };
+  const extra: string[] = [];
+  for (const mu of inDomain) {
+    const r = await project(masks, `${kind}: known pixels + in-domain μ = ${mu}`, mu);
+    extra.push(`; + in-domain μ = ${mu}: ${vs(psnr(composite(images, r, masks), images, holeRegions(masks)))}`);
+  }
   console.log(
-    `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctx)}; oracle projection ${vs(oracle)}`,
+    `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctx)}; oracle projection ${vs(oracle)}${extra.join('')}`,
   );
 }
