@@ -28,10 +28,21 @@ export function imageSize(b: Pick<ImageBatch, 'height' | 'width' | 'channels'>):
   return b.height * b.width * b.channels;
 }
 
+/** A view of images [from, to) of a batch (no copy). */
+export function imagesAt(b: ImageBatch, from: number, to: number): ImageBatch {
+  const s = imageSize(b);
+  return {
+    data: b.data.subarray(from * s, to * s),
+    n: to - from,
+    height: b.height,
+    width: b.width,
+    channels: b.channels,
+  };
+}
+
 /** A view of image `i` of a batch (no copy). */
 export function imageAt(b: ImageBatch, i: number): ImageBatch {
-  const s = imageSize(b);
-  return { data: b.data.subarray(i * s, (i + 1) * s), n: 1, height: b.height, width: b.width, channels: b.channels };
+  return imagesAt(b, i, i + 1);
 }
 
 /** Concatenate single images (all the same shape) into one batch. */

@@ -32,7 +32,7 @@ import { encoderLosses } from '../src/encoder/losses.js';
 import { maskTensors } from '../src/encoder/step.js';
 import { Rng } from '../src/util/rng.js';
 import { toolFlags } from '../bench/common.js';
-import type { ImageBatch } from '../src/types.js';
+import { imagesAt } from '../src/types.js';
 
 const f = toolFlags('joint_tune', [
   'model',
@@ -66,12 +66,7 @@ const shipped = await load();
 const tuned = await load();
 const { size, channels, data } = shipped.manifest.config;
 const images = await tuningImages(modelName, n, size, channels as 1 | 3);
-const px = size * size * channels;
-const slice = (b: ImageBatch, a: number, e: number): ImageBatch => ({
-  ...b,
-  n: e - a,
-  data: b.data.subarray(a * px, e * px),
-});
+const px = size * size * channels; // floats per image
 
 /** Per-image hole PSNR of a completion method and the shipped critic's mean score of its composites. */
 async function measure(ck: typeof shipped, kind: string, opts: Record<string, unknown>) {
@@ -80,7 +75,7 @@ async function measure(ck: typeof shipped, kind: string, opts: Record<string, un
   let critic = 0;
   for (let a = 0; a < images.n; a += 32) {
     const e = Math.min(images.n, a + 32);
-    const im = slice(images, a, e),
+    const im = imagesAt(images, a, e),
       ms = masks.slice(a, e);
     const c = composite(im, (await latentSearch(ck, im, ms, opts)).raw, ms);
     out.push(...psnr(c, im, holeRegions(ms)));

@@ -21,7 +21,7 @@ import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encode, encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { toolFlags } from '../bench/common.js';
-import type { ImageBatch, Mask } from '../src/types.js';
+import { imagesAt, type ImageBatch, type Mask } from '../src/types.js';
 
 const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain']);
 const modelName = f.model ?? 'emoji';
@@ -36,12 +36,6 @@ await initBackend('native');
 const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
 const { size, channels } = ck.manifest.config;
 const images = await tuningImages(modelName, n, size, channels as 1 | 3);
-const px = size * size * channels;
-const slice = (b: ImageBatch, a: number, e: number): ImageBatch => ({
-  ...b,
-  n: e - a,
-  data: b.data.subarray(a * px, e * px),
-});
 
 const G = ck.generator;
 const y = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1));
@@ -94,7 +88,7 @@ for (const kind of kinds) {
   const def: number[] = [];
   for (let a = 0; a < images.n; a += 32) {
     const e = Math.min(images.n, a + 32);
-    const im = slice(images, a, e),
+    const im = imagesAt(images, a, e),
       ms = masks.slice(a, e);
     def.push(...psnr(composite(im, (await latentSearch(ck, im, ms, {})).raw, ms), im, holeRegions(ms)));
   }

@@ -23,6 +23,7 @@ import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { toolFlags } from '../bench/common.js';
 import type { RefineKind } from '../src/inpaint/refine.js';
+import { imagesAt } from '../src/types.js';
 
 const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend']);
 const modelName = f.model ?? 'emoji';
@@ -46,11 +47,6 @@ const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) =>
     ...(zIters !== undefined ? { iters: Number(zIters) } : {}),
   };
 });
-const slice = (b: typeof images, a: number, e: number) => ({
-  ...b,
-  n: e - a,
-  data: b.data.subarray(a * b.height * b.width * b.channels, e * b.height * b.width * b.channels),
-});
 
 for (const kind of (f.masks ?? 'center,half').split(',')) {
   const masks = evalMasks(kind, images.n, size, size, 0);
@@ -59,7 +55,7 @@ for (const kind of (f.masks ?? 'center,half').split(',')) {
     const t0 = performance.now();
     for (let a = 0; a < images.n; a += batch) {
       const e = Math.min(images.n, a + batch);
-      const im = slice(images, a, e),
+      const im = imagesAt(images, a, e),
         ms = masks.slice(a, e);
       const r = await latentSearch(ck, im, ms, { ...extra });
       out.push(...psnr(composite(im, r.raw, ms), im, holeRegions(ms)));
