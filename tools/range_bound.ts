@@ -8,12 +8,12 @@
  * estimate for what the z search can reach). Printed per mask kind, paired per image against the
  * default search (encoder start, 100 × 1), which sees only the known pixels.
  *
- *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01]
+ *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01] [--in-domain 0.3,3] [--grid docs/search]
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { latentSearch } from '../src/inpaint/search.js';
-import { composite } from '../src/inpaint/composite.js';
+import { applyMask, composite } from '../src/inpaint/composite.js';
 import { evalMasks, pairedDiff, stat } from '../src/eval/runner.js';
 import { tuningImages } from '../src/eval/tuning.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
@@ -21,9 +21,13 @@ import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encode, encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { toolFlags } from '../bench/common.js';
-import { imagesAt, type ImageBatch, type Mask } from '../src/types.js';
+import { imageAt, imagesAt, stackImages, type ImageBatch, type Mask } from '../src/types.js';
+import { encodePng, makeGrid } from '../src/io/image.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import path from 'node:path';
 
-const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain']);
+const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain', 'grid']);
+const gridDir = f.grid;
 const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 96),
   steps = Number(f.steps ?? 500),
@@ -85,29 +89,39 @@ const oracleRaw = await project(
 
 for (const kind of kinds) {
   const masks = evalMasks(kind, images.n, size, size, 0);
-  const def: number[] = [];
+  const defParts: ImageBatch[] = [];
   for (let a = 0; a < images.n; a += 32) {
     const e = Math.min(images.n, a + 32);
     const im = imagesAt(images, a, e),
       ms = masks.slice(a, e);
-    def.push(...psnr(composite(im, (await latentSearch(ck, im, ms, {})).raw, ms), im, holeRegions(ms)));
+    defParts.push(composite(im, (await latentSearch(ck, im, ms, {})).raw, ms));
   }
-  const oracle = psnr(composite(images, oracleRaw, masks), images, holeRegions(masks));
-  const ctx = psnr(
-    composite(images, await project(masks, `${kind}: known pixels only`), masks),
-    images,
-    holeRegions(masks),
-  );
-  const vs = (a: number[]) => {
+  const holes = holeRegions(masks);
+  const defFill = stackImages(defParts),
+    ctxFill = composite(images, await project(masks, `${kind}: known pixels only`), masks),
+    oracleFill = composite(images, oracleRaw, masks);
+  const def = psnr(defFill, images, holes);
+  const vs = (fill: ImageBatch) => {
+    const a = psnr(fill, images, holes);
     const d = pairedDiff(a, def).diff;
     return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
   };
   const extra: string[] = [];
   for (const mu of inDomain) {
     const r = await project(masks, `${kind}: known pixels + in-domain μ = ${mu}`, mu);
-    extra.push(`; + in-domain μ = ${mu}: ${vs(psnr(composite(images, r, masks), images, holeRegions(masks)))}`);
+    extra.push(`; + in-domain μ = ${mu}: ${vs(composite(images, r, masks))}`);
   }
   console.log(
-    `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctx)}; oracle projection ${vs(oracle)}${extra.join('')}`,
+    `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctxFill)}; oracle projection ${vs(oracleFill)}${extra.join('')}`,
   );
+  if (gridDir) {
+    // The first 8 images, one per row: original | masked | default search | known pixels fitted harder | oracle.
+    const masked = applyMask(images, masks);
+    const tiles = Array.from({ length: Math.min(8, images.n) }, (_, i) =>
+      [images, masked, defFill, ctxFill, oracleFill].map((b) => imageAt(b, i)),
+    ).flat();
+    const file = path.join(gridDir, `range-bound-${modelName}-${kind}.png`);
+    writeFileAtomic(file, await encodePng(makeGrid(tiles, 5)));
+    console.log(`  grid (original | masked | default | known pixels fitted harder | oracle): ${file}`);
+  }
 }

@@ -113,9 +113,7 @@ describe('fused layer norm (native) against the TF.js ops', { skip }, () => {
     const before = tf.memory().numTensors;
     resetNativeKernelCounts();
     const gx = tf.grad((xx: tf.Tensor) =>
-      tf.sum(
-        tf.square(tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(diffLeakyRelu(layerNorm(x2, g, b, eps)), w)))(xx)),
-      ),
+      tf.sum(tf.square(tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(diffLeakyRelu(layerNorm(x2, g, b, eps)), w)))(xx))),
     )(x);
     assert.equal(nativeKernelCounts().get(LAYER_NORM_GRAD_X_GRAD_KERNEL)?.native, 1, 'one second-order call');
     gx.dispose();
