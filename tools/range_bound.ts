@@ -8,7 +8,7 @@
  * estimate for what the z search can reach). Printed per mask kind, paired per image against the
  * default search (encoder start, 100 × 1), which sees only the known pixels.
  *
- *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01] [--in-domain 0.3,3] [--grid docs/search]
+ *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01] [--in-domain 0.3,3] [--prior g:0.03,c:0.03] [--grid docs/search]
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
@@ -26,7 +26,7 @@ import { encodePng, makeGrid } from '../src/io/image.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import path from 'node:path';
 
-const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain', 'grid']);
+const f = toolFlags('range_bound', ['model', 'n', 'steps', 'lr', 'kinds', 'in-domain', 'prior', 'grid']);
 const gridDir = f.grid;
 const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 96),
@@ -36,6 +36,17 @@ const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
 // Weights μ of In-Domain GAN inversion's term μ·mean (z − E(G(z), all known))² added to the known-pixel
 // fit, each one more row per kind: does keeping z in the encoder's domain choose better holes?
 const inDomain = (f['in-domain'] ?? '').split(',').filter(Boolean).map(Number);
+// Critic priors added to the known-pixel fit, each one more row per kind, as KIND:λ — g: λ·mean −D(G(z))
+// (the search's own prior), c: λ·mean −D(M⊙y + (1−M)⊙G(z)) (the critic judging the completed image,
+// so the hole's agreement with its context, not G(z) alone).
+const priors = (f.prior ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((p) => {
+    const [kind, l] = p.split(':');
+    if ((kind !== 'g' && kind !== 'c') || !(Number(l) >= 0)) throw new Error(`--prior: want g:λ or c:λ, got ${p}`);
+    return { kind, lambda: Number(l) } as const;
+  });
 await initBackend('native');
 const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
 const { size, channels } = ck.manifest.config;
@@ -50,7 +61,12 @@ const ones = tf.ones([images.n, size, size, 1]) as tf.Tensor4D;
  * oracle, the mask itself = the known pixels only), by Adam from the encoder's code of y under those
  * masks; returns G(z) in [0, 1].
  */
-async function project(masks: Mask[], label: string, mu = 0): Promise<ImageBatch> {
+async function project(
+  masks: Mask[],
+  label: string,
+  mu = 0,
+  prior?: { kind: 'g' | 'c'; lambda: number },
+): Promise<ImageBatch> {
   const z0 = await encode(ck.encoder!, images, masks);
   const z = tf.variable(tf.tensor2d(z0, [images.n, z0.length / images.n]));
   const w = tf.tensor4d(Float32Array.from(masks.flatMap((m) => [...m.data])), [images.n, size, size, 1]);
@@ -60,9 +76,17 @@ async function project(masks: Mask[], label: string, mu = 0): Promise<ImageBatch
       () => {
         const g = G.apply(z, { training: false }) as tf.Tensor4D;
         const fit = tf.div(tf.sum(tf.mul(tf.abs(tf.sub(g, y)), w)), tf.mul(tf.sum(w), channels)) as tf.Scalar;
-        if (mu === 0) return fit;
-        const ez = ck.encoder!.apply(encoderInputTensor(g, ones), { training: false }) as tf.Tensor;
-        return tf.add(fit, tf.mul(mu, tf.mean(tf.square(tf.sub(z, ez))))) as tf.Scalar;
+        let loss: tf.Scalar = fit;
+        if (mu > 0) {
+          const ez = ck.encoder!.apply(encoderInputTensor(g, ones), { training: false }) as tf.Tensor;
+          loss = tf.add(loss, tf.mul(mu, tf.mean(tf.square(tf.sub(z, ez)))));
+        }
+        if (prior) {
+          const judged = prior.kind === 'g' ? g : tf.add(tf.mul(w, y), tf.mul(tf.sub(1, w), g));
+          const d = ck.critic.apply(judged, { training: false }) as tf.Tensor;
+          loss = tf.sub(loss, tf.mul(prior.lambda, tf.mean(d)));
+        }
+        return loss;
       },
       true,
       [z],
@@ -110,6 +134,10 @@ for (const kind of kinds) {
   for (const mu of inDomain) {
     const r = await project(masks, `${kind}: known pixels + in-domain μ = ${mu}`, mu);
     extra.push(`; + in-domain μ = ${mu}: ${vs(composite(images, r, masks))}`);
+  }
+  for (const pr of priors) {
+    const r = await project(masks, `${kind}: known pixels + prior ${pr.kind}:${pr.lambda}`, 0, pr);
+    extra.push(`; + prior ${pr.kind}:${pr.lambda}: ${vs(composite(images, r, masks))}`);
   }
   console.log(
     `${modelName} ${kind}, ${images.n} tuning images: default search ${stat(def).mean.toFixed(2)} dB; plain L1 fit of the known pixels ${vs(ctxFill)}; oracle projection ${vs(oracleFill)}${extra.join('')}`,
