@@ -6,7 +6,10 @@
  * into each mask kind's hole gives the hole PSNR of the best fill G's range holds for that image (up
  * to the optimiser: it is a local optimum, so a lower bound on the range's best, and an upper bound's
  * estimate for what the z search can reach). Printed per mask kind, paired per image against the
- * default search (encoder start, 100 × 1), which sees only the known pixels.
+ * default search (encoder start, 100 × 1), which sees only the known pixels, beside the same fit over
+ * the known pixels only and, on request, that fit with the in-domain term or a critic prior, the best
+ * of K random-start searches (by loss, and by the hole), and a picture grid. docs/SEARCH.md has the
+ * results ("Is it the generator's range?").
  *
  *   node dist/tools/range_bound.js --model emoji --n 96 [--steps 500] [--lr 0.01] [--in-domain 0.3,3] [--prior g:0.03,c:0.03] [--candidates 8] [--grid docs/search]
  */
@@ -36,18 +39,21 @@ const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
 // Weights μ of In-Domain GAN inversion's term μ·mean (z − E(G(z), all known))² added to the known-pixel
 // fit, each one more row per kind: does keeping z in the encoder's domain choose better holes?
 const inDomain = (f['in-domain'] ?? '').split(',').filter(Boolean).map(Number);
-// Critic priors added to the known-pixel fit, each one more row per kind, as KIND:λ — g: λ·mean −D(G(z))
-// (the search's own prior), c: λ·mean −D(M⊙y + (1−M)⊙G(z)) (the critic judging the completed image,
-// so the hole's agreement with its context, not G(z) alone).
 // K random-start searches (300 iterations, 1 restart, seeds 1..K) per image: how good is the best of
 // them when chosen by the search's own loss, and when chosen knowing the hole (an oracle selector)?
 const candidates = Number(f.candidates ?? 0);
+// Critic priors added to the known-pixel fit, each one more row per kind, as KIND:λ — g: λ·mean −D(G(z))
+// (the search's own prior), c: λ·mean −D(M⊙y + (1−M)⊙G(z)) (the critic judging the completed image,
+// so the hole's agreement with its context, not G(z) alone).
 const priors = (f.prior ?? '')
   .split(',')
   .filter(Boolean)
   .map((p) => {
     const [kind, l] = p.split(':');
-    if ((kind !== 'g' && kind !== 'c') || !(Number(l) >= 0)) throw new Error(`--prior: want g:λ or c:λ, got ${p}`);
+    if ((kind !== 'g' && kind !== 'c') || !(Number(l) >= 0)) {
+      console.error(`range_bound: --prior wants g:λ or c:λ (λ ≥ 0), got '${p}'`);
+      process.exit(2);
+    }
     return { kind, lambda: Number(l) } as const;
   });
 await initBackend('native');
@@ -128,11 +134,12 @@ for (const kind of kinds) {
     ctxFill = composite(images, await project(masks, `${kind}: known pixels only`), masks),
     oracleFill = composite(images, oracleRaw, masks);
   const def = psnr(defFill, images, holes);
-  const vs = (fill: ImageBatch) => {
-    const a = psnr(fill, images, holes);
+  // Per-image hole PSNRs as "mean dB, Δ paired vs the default ± s.e.".
+  const row = (a: number[]) => {
     const d = pairedDiff(a, def).diff;
     return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
   };
+  const vs = (fill: ImageBatch) => row(psnr(fill, images, holes));
   const extra: string[] = [];
   for (const mu of inDomain) {
     const r = await project(masks, `${kind}: known pixels + in-domain μ = ${mu}`, mu);
@@ -160,10 +167,6 @@ for (const kind of kinds) {
         });
       }
     }
-    const row = (a: number[]) => {
-      const d = pairedDiff(a, def).diff;
-      return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
-    };
     extra.push(
       `; best of ${candidates} random starts by loss: ${row(byLoss)}, by the hole (oracle choice): ${row(byHole)}`,
     );
