@@ -18,11 +18,9 @@ import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { loadDataset } from '../src/data/load_node.js';
 import { fillBatch } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/sampler.js';
-import { latentSearch } from '../src/inpaint/search.js';
-import { composite } from '../src/inpaint/composite.js';
-import { criticMean, evalMasks, pairedDiff, stat } from '../src/eval/runner.js';
-import { tuningImages } from '../src/eval/tuning.js';
-import { holeRegions, psnr } from '../src/metrics/pixel.js';
+import { criticMean, evalMasks, stat } from '../src/eval/runner.js';
+import { completeInBatches, formatPaired, tuningImages } from '../src/eval/tuning.js';
+import type { InpaintOptions } from '../src/inpaint/options.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { FusedAdam } from '../src/backends/fused_adam.js';
@@ -32,7 +30,6 @@ import { encoderLosses } from '../src/encoder/losses.js';
 import { maskTensors } from '../src/encoder/step.js';
 import { Rng } from '../src/util/rng.js';
 import { toolFlags } from '../bench/common.js';
-import { imagesAt } from '../src/types.js';
 
 const f = toolFlags('joint_tune', [
   'model',
@@ -58,7 +55,7 @@ const n = Number(f.n ?? 96),
 const weights = { recon: Number(f.recon ?? 1), context: Number(f.context ?? 1), latent: 0, adv: Number(f.adv ?? 0) };
 const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
 // A second method measured beside the default search on both pairs (InpaintOptionsSchema's options).
-const extra = f.options ? (JSON.parse(f.options) as Record<string, unknown>) : null;
+const extra = f.options ? (JSON.parse(f.options) as Partial<InpaintOptions>) : null;
 
 await initBackend('native');
 const load = async () => (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
@@ -69,25 +66,10 @@ const images = await tuningImages(modelName, n, size, channels as 1 | 3);
 const px = size * size * channels; // floats per image
 
 /** Per-image hole PSNR of a completion method and the shipped critic's mean score of its composites. */
-async function measure(ck: typeof shipped, kind: string, opts: Record<string, unknown>) {
-  const masks = evalMasks(kind, images.n, size, size, 0);
-  const out: number[] = [];
-  let critic = 0;
-  for (let a = 0; a < images.n; a += 32) {
-    const e = Math.min(images.n, a + 32);
-    const im = imagesAt(images, a, e),
-      ms = masks.slice(a, e);
-    const c = composite(im, (await latentSearch(ck, im, ms, opts)).raw, ms);
-    out.push(...psnr(c, im, holeRegions(ms)));
-    critic += criticMean(shipped.critic, c) * c.n;
-  }
-  return { psnr: out, critic: critic / images.n };
+async function measure(ck: typeof shipped, kind: string, opts: Partial<InpaintOptions>) {
+  const r = await completeInBatches(ck, images, evalMasks(kind, images.n, size, size, 0), opts);
+  return { psnr: r.psnr, critic: criticMean(shipped.critic, r.composite) };
 }
-const fmt = (a: number[], b: number[]) => {
-  const { mean, se } = pairedDiff(a, b).diff;
-  return `${mean >= 0 ? '+' : ''}${mean.toFixed(2)} ± ${se.toFixed(2)}`;
-};
-
 const base: Record<string, number[]> = {};
 for (const k of kinds) {
   const r = await measure(shipped, k, {});
@@ -95,7 +77,7 @@ for (const k of kinds) {
   const enc = await measure(shipped, k, { iters: 0 });
   const o = extra ? await measure(shipped, k, extra) : null;
   console.log(
-    `${modelName} ${k}, ${images.n} tuning images: shipped default search ${stat(r.psnr).mean.toFixed(2)} dB (critic ${r.critic.toFixed(2)}); Δ encoder alone ${fmt(enc.psnr, r.psnr)}${o ? `, options ${fmt(o.psnr, r.psnr)}` : ''}`,
+    `${modelName} ${k}, ${images.n} tuning images: shipped default search ${stat(r.psnr).mean.toFixed(2)} dB (critic ${r.critic.toFixed(2)}); Δ encoder alone ${formatPaired(enc.psnr, r.psnr)}${o ? `, options ${formatPaired(o.psnr, r.psnr)}` : ''}`,
   );
 }
 
@@ -105,7 +87,7 @@ async function report(step: number): Promise<void> {
     const enc = await measure(tuned, k, { iters: 0 });
     const o = extra ? await measure(tuned, k, extra) : null;
     console.log(
-      `step ${step} ${k}: tuned pair Δ default search ${fmt(r.psnr, base[k]!)} (critic ${r.critic.toFixed(2)}), encoder alone ${fmt(enc.psnr, base[k]!)}${o ? `, options ${fmt(o.psnr, base[k]!)}` : ''}`,
+      `step ${step} ${k}: tuned pair Δ default search ${formatPaired(r.psnr, base[k]!)} (critic ${r.critic.toFixed(2)}), encoder alone ${formatPaired(enc.psnr, base[k]!)}${o ? `, options ${formatPaired(o.psnr, base[k]!)}` : ''}`,
     );
   }
 }

@@ -15,16 +15,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
-import { latentSearch } from '../src/inpaint/search.js';
 import { applyMask, composite } from '../src/inpaint/composite.js';
-import { evalMasks, pairedDiff, stat } from '../src/eval/runner.js';
-import { tuningImages } from '../src/eval/tuning.js';
+import { evalMasks, stat } from '../src/eval/runner.js';
+import { completeInBatches, formatPaired, tuningImages } from '../src/eval/tuning.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encode, encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { toolFlags } from '../bench/common.js';
-import { imageAt, imagesAt, stackImages, type ImageBatch, type Mask } from '../src/types.js';
+import { imageAt, type ImageBatch, type Mask } from '../src/types.js';
 import { encodePng, makeGrid } from '../src/io/image.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import path from 'node:path';
@@ -122,23 +121,12 @@ const oracleRaw = await project(
 
 for (const kind of kinds) {
   const masks = evalMasks(kind, images.n, size, size, 0);
-  const defParts: ImageBatch[] = [];
-  for (let a = 0; a < images.n; a += 32) {
-    const e = Math.min(images.n, a + 32);
-    const im = imagesAt(images, a, e),
-      ms = masks.slice(a, e);
-    defParts.push(composite(im, (await latentSearch(ck, im, ms, {})).raw, ms));
-  }
+  const { composite: defFill, psnr: def } = await completeInBatches(ck, images, masks);
   const holes = holeRegions(masks);
-  const defFill = stackImages(defParts),
-    ctxFill = composite(images, await project(masks, `${kind}: known pixels only`), masks),
+  const ctxFill = composite(images, await project(masks, `${kind}: known pixels only`), masks),
     oracleFill = composite(images, oracleRaw, masks);
-  const def = psnr(defFill, images, holes);
   // Per-image hole PSNRs as "mean dB, Δ paired vs the default ± s.e.".
-  const row = (a: number[]) => {
-    const d = pairedDiff(a, def).diff;
-    return `${stat(a).mean.toFixed(2)} dB, Δ ${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(2)} ± ${d.se.toFixed(2)}`;
-  };
+  const row = (a: number[]) => `${stat(a).mean.toFixed(2)} dB, Δ ${formatPaired(a, def)}`;
   const vs = (fill: ImageBatch) => row(psnr(fill, images, holes));
   const extra: string[] = [];
   for (const mu of inDomain) {
@@ -150,22 +138,15 @@ for (const kind of kinds) {
       byHole = new Array<number>(images.n).fill(Number.NaN),
       best = new Array<number>(images.n).fill(Number.POSITIVE_INFINITY);
     for (let k = 1; k <= candidates; k++) {
-      for (let a = 0; a < images.n; a += 32) {
-        const e = Math.min(images.n, a + 32);
-        const im = imagesAt(images, a, e),
-          ms = masks.slice(a, e);
-        const r = await latentSearch(ck, im, ms, { init: 'random', iters: 300, restarts: 1, seed: k });
-        const p = psnr(composite(im, r.raw, ms), im, holeRegions(ms));
-        p.forEach((v, j) => {
-          const i = a + j,
-            loss = r.losses[j]!.total;
-          if (loss < best[i]!) {
-            best[i] = loss;
-            byLoss[i] = v;
-          }
-          if (!(v <= byHole[i]!)) byHole[i] = v;
-        });
-      }
+      const r = await completeInBatches(ck, images, masks, { init: 'random', iters: 300, restarts: 1, seed: k });
+      r.psnr.forEach((v, i) => {
+        const loss = r.losses[i]!.total;
+        if (loss < best[i]!) {
+          best[i] = loss;
+          byLoss[i] = v;
+        }
+        if (!(v <= byHole[i]!)) byHole[i] = v;
+      });
     }
     extra.push(
       `; best of ${candidates} random starts by loss: ${row(byLoss)}, by the hole (oracle choice): ${row(byHole)}`,

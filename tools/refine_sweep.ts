@@ -14,16 +14,13 @@
  * is the encoder's z alone).
  */
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
-import { latentSearch } from '../src/inpaint/search.js';
-import { composite } from '../src/inpaint/composite.js';
 import { evalMasks } from '../src/eval/runner.js';
-import { tuningImages } from '../src/eval/tuning.js';
-import { holeRegions, psnr } from '../src/metrics/pixel.js';
+import { completeInBatches, formatPaired, tuningImages } from '../src/eval/tuning.js';
+import type { InpaintOptions } from '../src/inpaint/options.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { toolFlags } from '../bench/common.js';
 import type { RefineKind } from '../src/inpaint/refine.js';
-import { imagesAt } from '../src/types.js';
 
 const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend']);
 const modelName = f.model ?? 'emoji';
@@ -50,17 +47,10 @@ const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) =>
 
 for (const kind of (f.masks ?? 'center,half').split(',')) {
   const masks = evalMasks(kind, images.n, size, size, 0);
-  const run = async (extra: object) => {
-    const out: number[] = [];
+  const run = async (extra: Partial<InpaintOptions>) => {
     const t0 = performance.now();
-    for (let a = 0; a < images.n; a += batch) {
-      const e = Math.min(images.n, a + batch);
-      const im = imagesAt(images, a, e),
-        ms = masks.slice(a, e);
-      const r = await latentSearch(ck, im, ms, { ...extra });
-      out.push(...psnr(composite(im, r.raw, ms), im, holeRegions(ms)));
-    }
-    return { psnr: out, s: (performance.now() - t0) / 1000 / images.n };
+    const r = await completeInBatches(ck, images, masks, extra, batch);
+    return { psnr: r.psnr, s: (performance.now() - t0) / 1000 / images.n };
   };
   const base = await run({});
   const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
@@ -70,11 +60,8 @@ for (const kind of (f.masks ?? 'center,half').split(',')) {
   for (const st of settings) {
     const { label, ...o } = st;
     const r = await run(o);
-    const d = r.psnr.map((v, i) => Math.min(v, 100) - Math.min(base.psnr[i]!, 100));
-    const md = mean(d),
-      se = Math.sqrt(d.reduce((p, x) => p + (x - md) ** 2, 0) / (d.length - 1) / d.length);
     console.log(
-      `  ${label}: ${mean(r.psnr).toFixed(2)} dB, Δ ${md >= 0 ? '+' : ''}${md.toFixed(2)} ± ${se.toFixed(2)}, ${r.s.toFixed(3)} s/image`,
+      `  ${label}: ${mean(r.psnr).toFixed(2)} dB, Δ ${formatPaired(r.psnr, base.psnr)}, ${r.s.toFixed(3)} s/image`,
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The tuning images: where settings of the search are chosen (tools/refine_sweep.ts,
- * tools/joint_tune.ts), neither training images nor the images eval reports. Node only (datasets).
+ * The tuning images: where settings of the search are chosen (tools/refine_sweep.ts, tools/joint_tune.ts,
+ * tools/range_bound.ts), neither training images nor the images eval reports, and the two helpers those
+ * tools share. Node only (datasets).
  * - fashion-mnist: test images outside eval's 1,000 (the complement of selectEvalIndices(10000, 1000, 0));
  * - anything else (emoji): OpenMoji's drawings of the held-out test emoji (`emoji-openmoji` test): the
  *   shipped emoji model never saw OpenMoji, and eval reports `emoji-permissive` test images.
@@ -8,7 +9,12 @@
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch } from '../data/dataset.js';
 import { selectEvalIndices } from '../data/split.js';
-import type { ImageBatch } from '../types.js';
+import { imagesAt, stackImages, type ImageBatch, type Mask } from '../types.js';
+import { latentSearch, type ImageLosses, type InpaintModel } from '../inpaint/search.js';
+import { composite } from '../inpaint/composite.js';
+import type { InpaintOptions } from '../inpaint/options.js';
+import { holeRegions, psnr } from '../metrics/pixel.js';
+import { pairedDiff } from './runner.js';
 
 /** The first `n` tuning images of a model's kind, at its size and channels. */
 export async function tuningImages(model: string, n: number, size: number, channels: 1 | 3): Promise<ImageBatch> {
@@ -25,4 +31,36 @@ export async function tuningImages(model: string, n: number, size: number, chann
     ds,
     Array.from({ length: Math.min(n, ds.n) }, (_, i) => i),
   );
+}
+
+/**
+ * Complete `images` under `masks` by the latent search in batches of `batch` (the sweeps' 32: alone and
+ * in a batch an image completes the same, so the batch only sets the speed). Returns the composites,
+ * each image's hole PSNR (dB) and its search's losses.
+ */
+export async function completeInBatches(
+  model: InpaintModel,
+  images: ImageBatch,
+  masks: Mask[],
+  opts: Partial<InpaintOptions> = {},
+  batch = 32,
+): Promise<{ composite: ImageBatch; psnr: number[]; losses: ImageLosses[] }> {
+  const parts: ImageBatch[] = [];
+  const losses: ImageLosses[] = [];
+  for (let a = 0; a < images.n; a += batch) {
+    const e = Math.min(images.n, a + batch);
+    const im = imagesAt(images, a, e),
+      ms = masks.slice(a, e);
+    const r = await latentSearch(model, im, ms, opts);
+    parts.push(composite(im, r.raw, ms));
+    losses.push(...r.losses);
+  }
+  const all = stackImages(parts);
+  return { composite: all, psnr: psnr(all, images, holeRegions(masks)), losses };
+}
+
+/** Per-image values a against b as "+m.mm ± s.ss" (paired mean difference ± its standard error). */
+export function formatPaired(a: readonly number[], b: readonly number[]): string {
+  const { mean, se } = pairedDiff(a, b).diff;
+  return `${mean >= 0 ? '+' : ''}${mean.toFixed(2)} ± ${se.toFixed(2)}`;
 }
