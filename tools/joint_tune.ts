@@ -52,7 +52,13 @@ const n = Number(f.n ?? 96),
   eLr = Number(f['e-lr'] ?? 1e-4),
   batch = Number(f.batch ?? 64),
   evalEvery = Number(f['eval-every'] ?? 1000);
-const weights = { recon: Number(f.recon ?? 1), context: Number(f.context ?? 1), latent: 0, adv: Number(f.adv ?? 0) };
+const weights = {
+  recon: Number(f.recon ?? 1),
+  context: Number(f.context ?? 1),
+  hole: 0,
+  latent: 0,
+  adv: Number(f.adv ?? 0),
+};
 const kinds = (f.kinds ?? 'center,half,random,pattern,strokes').split(',');
 // A second method measured beside the default search on both pairs (InpaintOptionsSchema's options).
 const extra = f.options ? (JSON.parse(f.options) as Partial<InpaintOptions>) : null;

@@ -12,6 +12,10 @@
  * A setting is MODE:DEPTH:LR:DEVIATION:ITERS[:FEATURES[:ZITERS]] (FEATURES: the critic-feature weight γ,
  * default 0; ZITERS: the z search's iterations before refining, default the encoder's 100; `z:1:1:0:0:0:0`
  * is the encoder's z alone).
+ *
+ * `--encoder DIR` runs the settings with another encoder of the same generator (a train-encoder run or
+ * its encoder/ folder); the baseline stays the model's own encoder's default search, so a wider or
+ * longer-trained encoder is paired against what ships (`z:1:1:0:0` is the new encoder's default search).
  */
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { evalMasks } from '../src/eval/runner.js';
@@ -22,12 +26,14 @@ import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { toolFlags } from '../bench/common.js';
 import type { RefineKind } from '../src/inpaint/refine.js';
 
-const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend']);
+const f = toolFlags('refine_sweep', ['model', 'n', 'masks', 'settings', 'batch', 'backend', 'encoder']);
 const modelName = f.model ?? 'emoji';
 const n = Number(f.n ?? 64),
   batch = Number(f.batch ?? 32);
 await initBackend(f.backend ?? 'native');
-const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', undefined, modelName)).model;
+const gan = await loadGanCheckpoint(modelName);
+const ck = (await attachEncoder(gan, 'auto', undefined, modelName)).model;
+const tried = f.encoder ? (await attachEncoder(gan, 'encoder', f.encoder, modelName)).model : ck;
 const size = ck.manifest.config.size,
   channels = ck.manifest.config.channels;
 const images = await tuningImages(modelName, n, size, channels as 1 | 3);
@@ -47,12 +53,12 @@ const settings = (f.settings ?? 'features:1:0.01:0.1:100').split(';').map((s) =>
 
 for (const kind of (f.masks ?? 'center,half').split(',')) {
   const masks = evalMasks(kind, images.n, size, size, 0);
-  const run = async (extra: Partial<InpaintOptions>) => {
+  const run = async (extra: Partial<InpaintOptions>, model = tried) => {
     const t0 = performance.now();
-    const r = await completeInBatches(ck, images, masks, extra, batch);
+    const r = await completeInBatches(model, images, masks, extra, batch);
     return { psnr: r.psnr, s: (performance.now() - t0) / 1000 / images.n };
   };
-  const base = await run({});
+  const base = await run({}, ck);
   const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
   console.log(
     `${modelName} ${kind} n=${images.n}: refine z ${mean(base.psnr).toFixed(2)} dB, ${base.s.toFixed(3)} s/image`,

@@ -18,7 +18,7 @@ import { RunDir } from '../train/run_dir.js';
 const GROUPS: [string, (keyof EncoderConfigInput)[]][] = [
   ['model and data', ['model', 'data', 'limit']],
   ['encoder and optimisation', ['width', 'iters', 'batch', 'lr', 'beta1', 'beta2']],
-  ['loss mix', ['reconWeight', 'contextWeight', 'latentWeight', 'advWeight']],
+  ['loss mix', ['reconWeight', 'contextWeight', 'holeWeight', 'latentWeight', 'advWeight']],
   ['run', ['seed', 'valN', 'sampleEvery', 'checkpointEvery', 'keepCheckpoints', 'backend']],
 ];
 const FIELDS = schemaFields(EncoderConfigSchema);
@@ -117,7 +117,7 @@ export const trainEncoderCommand: Command = {
             p.iter,
             p.iters,
             'measured',
-            `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`,
+            `${p.imagesPerSec.toFixed(0)} img/s  loss ${f(p.loss)}  recon ${f(p.recon)}  ctx ${f(p.context)}${Number.isFinite(p.hole) ? `  hole ${f(p.hole!)}` : ''}  latent ${f(p.latent)}${Number.isFinite(p.adv) ? `  adv ${f(p.adv)}` : ''}${p.valHolePsnr !== undefined ? `  val hole PSNR ${p.valHolePsnr.toFixed(2)} dB` : ''}`,
           );
         },
       });

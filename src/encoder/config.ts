@@ -41,6 +41,10 @@ export const EncoderConfigSchema = z
       1,
       "weight of the contextual loss: the search's importance-weighted mean |G(E(·)) − y| over known pixels near the hole",
     ),
+    holeWeight: weight(
+      0,
+      'weight of the hole loss: mean |G(E(·)) − y| over the hole pixels alone, a mean per image (what hole PSNR judges)',
+    ),
     // 0 by default: at 800 steps it tied on the search's result and cost ≈ 1.5× per step (docs/ENCODER.md).
     latentWeight: weight(0, 'weight of the latent regression on generated images, mean (E(G(z)⊙M, M) − z)²'),
     advWeight: weight(0, 'weight of the adversarial term mean −D(G(E(·))) (the frozen critic)'),
@@ -81,7 +85,7 @@ export function resolveEncoderConfig(input: unknown, fromModel: { dWidth: number
   const r = EncoderConfigSchema.safeParse(input);
   if (!r.success) throw new UserError(`invalid encoder config: ${formatZodError(r.error)}`);
   const c = r.data;
-  if (c.reconWeight + c.contextWeight + c.latentWeight + c.advWeight === 0)
+  if (c.reconWeight + c.contextWeight + c.holeWeight + c.latentWeight + c.advWeight === 0)
     throw new UserError('invalid encoder config: every loss weight is 0');
   return { ...c, width: c.width ?? fromModel.dWidth, data: c.data ?? fromModel.data };
 }

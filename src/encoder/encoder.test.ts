@@ -25,7 +25,7 @@ import { E2E_BACKENDS, useBackend, testBackend, expressiveTinyGan, samplesDatase
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wgan-enc-'));
 const spec = { size: 28 as const, channels: 1 as const, nz: 8, width: 4, seed: 0 };
-const W = { recon: 1, context: 1, latent: 1, adv: 0 };
+const W = { recon: 1, context: 1, hole: 0, latent: 1, adv: 0 };
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -41,22 +41,26 @@ test('encoderLosses: every part and the weighted total by hand', () => {
       ]),
       x: tf.tensor4d([1, -0.5, 0, 0], [2, 1, 2, 1]),
       w: tf.tensor4d([0.5, 0, 0, 0], [2, 1, 2, 1]),
+      // Image 0's hole is its first pixel, image 1's its second.
+      m: tf.tensor4d([0, 1, 1, 0], [2, 1, 2, 1]),
       zGenPred: tf.tensor2d([[0, 0]]),
       zGen: tf.tensor2d([[1, -1]]),
-      weights: { recon: 2, context: 3, latent: 0.5, adv: 0.1 },
+      weights: { recon: 2, context: 3, hole: 4, latent: 0.5, adv: 0.1 },
     });
-    return [l.total, l.recon!, l.context!, l.latent!, l.adv!].map((t) => t.dataSync()[0]!);
+    return [l.total, l.recon!, l.context!, l.hole!, l.latent!, l.adv!].map((t) => t.dataSync()[0]!);
   });
-  const [total, recon, context, latent, adv] = r as [number, number, number, number, number];
+  const [total, recon, context, hole, latent, adv] = r as [number, number, number, number, number, number];
   // |G − x| = [0.5, 0, 0, 1] → mean 0.375
   close(recon, 0.375, 1e-6, 'recon');
   // image 0: 0.5·0.5 / (1·0.5) = 0.5; image 1: no weight → 0; mean 0.25
   close(context, 0.25, 1e-6, 'context');
+  // image 0: its hole's |G − x| 0.5 over 1 pixel; image 1: 1 over 1 pixel; mean 0.75
+  close(hole, 0.75, 1e-6, 'hole');
   // (0 − 1)² and (0 + 1)² → 1
   close(latent, 1, 1e-6, 'latent');
   // −mean(sum of G): sums 0 and 1 → −0.5
   close(adv, -0.5, 1e-6, 'adv');
-  close(total, 2 * 0.375 + 3 * 0.25 + 0.5 * 1 + 0.1 * -0.5, 1e-6, 'total');
+  close(total, 2 * 0.375 + 3 * 0.25 + 4 * 0.75 + 0.5 * 1 + 0.1 * -0.5, 1e-6, 'total');
   // A zero weight skips the part.
   const skip = ((): number[] =>
     tf.tidy(() => {
@@ -65,11 +69,24 @@ test('encoderLosses: every part and the weighted total by hand', () => {
         zReal: tf.tensor2d([[0, 0]]),
         x: tf.tensor4d([0, 1], [1, 1, 2, 1]),
         w: tf.tensor4d([0, 0], [1, 1, 2, 1]),
-        weights: { recon: 1, context: 0, latent: 0, adv: 0 },
+        weights: { recon: 1, context: 0, hole: 0, latent: 0, adv: 0 },
       });
       return [l.context === null ? 1 : 0, l.total.dataSync()[0]!];
     }))();
   assert.equal(skip[0], 1, 'context not computed');
+  // A mask without holes adds 0 to the hole loss, not 0/0.
+  const noHole = tf.tidy(
+    () =>
+      encoderLosses({
+        generate: (z) => tf.reshape(z, [1, 1, 2, 1]) as tf.Tensor4D,
+        zReal: tf.tensor2d([[0, 0]]),
+        x: tf.tensor4d([0, 1], [1, 1, 2, 1]),
+        w: tf.tensor4d([0, 0], [1, 1, 2, 1]),
+        m: tf.tensor4d([1, 1], [1, 1, 2, 1]),
+        weights: { recon: 0, context: 0, hole: 1, latent: 0, adv: 0 },
+      }).hole!.dataSync()[0]!,
+  );
+  assert.equal(noHole, 0, 'no hole, no hole loss');
   close(skip[1]!, 0.5, 1e-6, 'recon only');
 });
 

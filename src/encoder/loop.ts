@@ -21,6 +21,7 @@ import { UserError } from '../util/errors.js';
 import { ENCODER_RESUMABLE_KEYS, resolveEncoderConfig, type EncoderConfig, type EncoderConfigInput } from './config.js';
 import { buildEncoder, encoderFill } from './model.js';
 import { makeEncoderTrainer, encoderStep, type EncoderTrainer } from './step.js';
+import { ENCODER_LOSS_PARTS } from './losses.js';
 import { generatorDigest, shortDigest, type EncoderManifest } from './manifest.js';
 import {
   saveEncoder,
@@ -46,6 +47,8 @@ export interface EncoderStatLine {
   loss: number;
   recon: number;
   context: number;
+  /** Absent in runs from before the hole loss. */
+  hole?: number;
   latent: number;
   adv: number;
   /** Real training images per second over this step. */
@@ -182,7 +185,7 @@ export async function writeEncoderPlot(runDir: string, stats: EncoderStatLine[])
   const run = new RunDir<EncoderStatLine>(runDir);
   const xs = stats.map((s) => s.iter);
   const finite = (k: keyof EncoderStatLine) => stats.some((s) => typeof s[k] === 'number' && Number.isFinite(s[k]));
-  const parts = (['recon', 'context', 'latent', 'adv'] as const).filter(finite);
+  const parts = ENCODER_LOSS_PARTS.filter(finite);
   const val = stats.filter((s) => typeof s.valHolePsnr === 'number');
   const kinds = [...new Set(val.flatMap((s) => Object.keys(s.valByKind ?? {})))];
   const valSeries: Series[] = [
@@ -283,7 +286,13 @@ export async function trainEncoder(
       `model: ${model.dir} (step ${model.manifest.step}, generator ${shortDigest(digest)}…); data: ${ds.name} ${ds.split} ${ds.n} images; validation: ${val.images.n} ${held.split} images`,
     );
 
-    const weights = { recon: c.reconWeight, context: c.contextWeight, latent: c.latentWeight, adv: c.advWeight };
+    const weights = {
+      recon: c.reconWeight,
+      context: c.contextWeight,
+      hole: c.holeWeight,
+      latent: c.latentWeight,
+      adv: c.advWeight,
+    };
     let step = 0,
       trainSeconds = 0;
     let sampler: BatchSampler;
@@ -364,7 +373,7 @@ export async function trainEncoder(
         },
         // A part with weight 0 is not computed (NaN, logged as null).
         nonFinite: (l) =>
-          (['loss', 'recon', 'context', 'latent', 'adv'] as const).find(
+          (['loss', ...ENCODER_LOSS_PARTS] as const).find(
             (k) => !Number.isFinite(l[k]) && !(Number.isNaN(l[k]) && weights[k as keyof typeof weights] === 0),
           ),
         // The grid and the held-out encoder-only hole PSNR of that step's line.

@@ -14,7 +14,7 @@ import { FusedAdam } from '../backends/fused_adam.js';
 import { Rng } from '../util/rng.js';
 import { trainingMasks } from './masks.js';
 import { encoderInputTensor } from './model.js';
-import { encoderLosses, type EncoderLossWeights } from './losses.js';
+import { encoderLosses, ENCODER_LOSS_PARTS, type EncoderLossWeights } from './losses.js';
 
 export interface EncoderTrainer {
   encoder: tf.LayersModel;
@@ -34,6 +34,7 @@ export interface EncoderStepStats {
   /** The parts (NaN when its weight is 0, so it was not computed). */
   recon: number;
   context: number;
+  hole: number;
   latent: number;
   adv: number;
 }
@@ -80,7 +81,7 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
     D = t.critic,
     E = t.encoder;
   const vars = E.trainableWeights.map((v) => v.read() as tf.Variable);
-  const parts = (['recon', 'context', 'latent', 'adv'] as const).filter((k) => wt[k] > 0);
+  const parts = ENCODER_LOSS_PARTS.filter((k) => wt[k] > 0);
   const out = tf.tidy(() => {
     const real = maskTensors(realMasks);
     let input = encoderInputTensor(x, real.m);
@@ -99,6 +100,7 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
         zReal,
         x,
         w: real.w,
+        m: real.m,
         ...(withLatent ? { zGenPred: tf.slice(zAll, [B, 0], [B, nz]) as tf.Tensor2D, zGen: zGenT! } : {}),
         weights: wt,
       });
@@ -111,7 +113,7 @@ export function encoderStep(t: EncoderTrainer, x: tf.Tensor4D): EncoderStepStats
   zGenT?.dispose();
   const v = out.map((s) => s.dataSync()[0]!);
   tf.dispose(out);
-  const r: EncoderStepStats = { loss: v[0]!, recon: NaN, context: NaN, latent: NaN, adv: NaN };
+  const r: EncoderStepStats = { loss: v[0]!, recon: NaN, context: NaN, hole: NaN, latent: NaN, adv: NaN };
   parts.forEach((k, i) => {
     r[k] = v[i + 1]!;
   });
