@@ -168,6 +168,18 @@ struct Im2colCols final : APacker {
   const float* x;
   Im2colCols(const ConvParams& p_, const float* x_) : p(p_), x(x_) {}
   void pack(int i0, int mc, int k0, int kc, int MR, float* dst) const override {
+    if (MR == kMR512) return pack_t<kMR512>(i0, mc, k0, kc, dst);
+    if (MR == kMR) return pack_t<kMR>(i0, mc, k0, kc, dst);
+    pack_t<0>(i0, mc, k0, kc, dst, MR);
+  }
+
+  // MRC = the panel height at compile time (0: MR at run time). A whole panel that is one run inside
+  // the image — most panels, when ci ≥ MR — is then a fixed-size copy the compiler turns into a few
+  // vector moves; the general loop cost ~19 instructions per float, about the micro-kernel's own
+  // count for this shape (cachegrind, [64,32,32,32]→64), so packing was half the filter gradient.
+  template <int MRC>
+  void pack_t(int i0, int mc, int k0, int kc, float* dst, int mr_rt = MRC) const {
+    const int MR = MRC ? MRC : mr_rt;
     const long hw = (long)p.ho * p.wo;
     // Panel rows [r, r+len) = from channel c of the tap at offset (dy, dx) on, spanning ntap taps
     // of one kernel row (ntap > 1 only without dilation: then they are contiguous in x).
@@ -187,26 +199,45 @@ struct Im2colCols final : APacker {
       long n = k0 / hw;
       long rem = k0 % hw;
       int oy = (int)(rem / p.wo), ox = (int)(rem % p.wo);
+      // Pixel by pixel along one output row at a time (seg pixels: same image and row), so each run's
+      // source row and its top/bottom check are worked out once per row, not per pixel.
       float* d = dst;
-      for (int k = 0; k < kc; ++k, d += MR) {
+      for (int k = 0; k < kc;) {
+        const int seg = std::min(kc - k, p.wo - ox);
         for (int u = 0; u < nruns; ++u) {
           const Run& R = runs[u];
-          const int iy = oy * p.sh + R.dy, ix = ox * p.sw + R.dx;
+          const int iy = oy * p.sh + R.dy;
+          float* du = d + R.r;
           if (iy < 0 || iy >= p.h) {
-            for (int j = 0; j < R.len; ++j) d[R.r + j] = 0.f;
-          } else if (ix >= 0 && ix + (R.ntap - 1) * p.dw < p.w) {
-            const float* src = x + ((n * p.h + iy) * p.w + ix) * (long)p.ci + R.c;
-            for (int j = 0; j < R.len; ++j) d[R.r + j] = src[j];
-          } else {  // the run crosses the image's left or right edge: tap by tap
-            const float* row = x + (n * p.h + iy) * (long)p.w * p.ci;
-            for (int j = 0; j < R.len; ++j) {
-              const int t = (R.c + j) / p.ci, cc = (R.c + j) % p.ci, xx = ix + t * p.dw;
-              d[R.r + j] = (xx >= 0 && xx < p.w) ? row[(long)xx * p.ci + cc] : 0.f;
+            for (int j = 0; j < seg; ++j, du += MR)
+              for (int t = 0; t < R.len; ++t) du[t] = 0.f;
+            continue;
+          }
+          const float* row = x + (n * p.h + iy) * (long)p.w * p.ci;
+          const int span = (R.ntap - 1) * p.dw;
+          for (int j = 0; j < seg; ++j, du += MR) {
+            const int ix = (ox + j) * p.sw + R.dx;
+            if (ix >= 0 && ix + span < p.w) {
+              const float* src = row + (long)ix * p.ci + R.c;
+              if (MRC && R.len == MRC)
+                std::memcpy(du, src, sizeof(float) * (MRC ? MRC : 1));  // R.r = 0: the whole panel
+              else
+                for (int t = 0; t < R.len; ++t) du[t] = src[t];
+            } else {  // the run crosses the image's left or right edge: tap by tap
+              for (int t = 0; t < R.len; ++t) {
+                const int tp = (R.c + t) / p.ci, cc = (R.c + t) % p.ci, xx = ix + tp * p.dw;
+                du[t] = (xx >= 0 && xx < p.w) ? row[(long)xx * p.ci + cc] : 0.f;
+              }
             }
           }
         }
-        for (int r = mr; r < MR; ++r) d[r] = 0.f;
-        if (++ox == p.wo) {
+        if (mr < MR)
+          for (int j = 0; j < seg; ++j)
+            for (int r = mr; r < MR; ++r) d[(long)j * MR + r] = 0.f;
+        d += (long)seg * MR;
+        k += seg;
+        ox += seg;
+        if (ox == p.wo) {
           ox = 0;
           if (++oy == p.ho) {
             oy = 0;

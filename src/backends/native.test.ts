@@ -738,6 +738,78 @@ describe('native backend', { skip }, () => {
     }
   });
 
+  it("GEMM filter gradient (im2col panels packed straight from x) against a float64 reference, on every micro-kernel's panel height", () => {
+    const A = loadNativeAddon()!;
+    const threads = A.info().threads;
+    const rand = (n: number, seed: number) => {
+      const a = new Float32Array(n);
+      let x = seed;
+      for (let i = 0; i < n; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        a[i] = x / 2147483648 - 0.5;
+      }
+      return a;
+    };
+    // [n, h, w, ci, kh, kw, co, stride, pad top, pad left]: channel counts ≥ both panel heights (12, 6)
+    // so whole panels are single runs (the fixed-size copy), runs across a kernel row's end, the
+    // image's edges on every side, a last panel shorter than the height (k·k·ci not a multiple), and
+    // output rows split across K blocks (ho·wo·n not a multiple of the block).
+    const cases = [
+      [2, 8, 8, 32, 4, 4, 9, 2, 1, 1],
+      [3, 9, 7, 13, 3, 3, 5, 1, 1, 1],
+      [1, 12, 10, 24, 4, 3, 4, 2, 2, 0],
+      [5, 11, 13, 7, 2, 2, 3, 1, 0, 0],
+    ] as const;
+    const was = A.smallConv();
+    const ran: string[] = [];
+    try {
+      A.smallConv(false);
+      for (const kernel of ['avx512', 'avx2', 'generic']) {
+        if (!A.setKernel(kernel)) continue;
+        ran.push(kernel);
+        for (const [n, h, w, ci, kh, kw, co, s, pt, pl] of cases) {
+          const ho = Math.floor((h + 2 * pt - kh) / s) + 1,
+            wo = Math.floor((w + 2 * pl - kw) / s) + 1;
+          const P = Int32Array.from([n, h, w, ci, kh, kw, co, ho, wo, s, s, pt, pl, 1, 1]);
+          const x = rand(n * h * w * ci, 4),
+            dy = rand(n * ho * wo * co, 5);
+          // df[ky, kx, c, o] = Σ_{b, oy, ox} x[b, oy·s − pt + ky, ox·s − pl + kx, c] · dy[b, oy, ox, o]
+          const ref = new Float64Array(kh * kw * ci * co);
+          for (let b = 0; b < n; b++)
+            for (let oy = 0; oy < ho; oy++)
+              for (let ox = 0; ox < wo; ox++)
+                for (let ky = 0; ky < kh; ky++)
+                  for (let kx = 0; kx < kw; kx++) {
+                    const iy = oy * s - pt + ky,
+                      ix = ox * s - pl + kx;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    for (let c = 0; c < ci; c++) {
+                      const xv = x[((b * h + iy) * w + ix) * ci + c]!;
+                      for (let o = 0; o < co; o++)
+                        ref[((ky * kw + kx) * ci + c) * co + o]! += xv * dy[((b * ho + oy) * wo + ox) * co + o]!;
+                    }
+                  }
+          for (const t of [1, threads]) {
+            A.setThreads(t);
+            const df = new Float32Array(ref.length);
+            A.conv2dBackpropFilter(x, dy, df, P);
+            let worst = 0;
+            for (let i = 0; i < df.length; i++) worst = Math.max(worst, Math.abs(df[i]! - ref[i]!));
+            assert.ok(
+              worst < 1e-4,
+              `${kernel} [${n},${h},${w},${ci}] ${kh}×${kw}→${co} s${s}, ${t} thread(s): off by ${worst}`,
+            );
+          }
+        }
+      }
+      assert.ok(ran.includes('generic'));
+    } finally {
+      A.smallConv(was);
+      A.setThreads(threads);
+      A.setKernel('');
+    }
+  });
+
   it('rejects arrays that are too small instead of reading out of bounds', () => {
     const A = loadNativeAddon()!;
     const a = new Float32Array(4);
