@@ -6,8 +6,13 @@
  *   node dist/bench/native_gemm.js [--threads N] [--generic] [--reps R] [--size 32] [--channels 3] [--width 64] [--batch 64]
  *
  * --threads 1 measures one core; --kernel picks the micro-kernel (default: the best this CPU runs),
- * --generic is --kernel generic.
+ * --generic is --kernel generic. `--against OTHER.node` loads a second build of the addon (say, main's,
+ * copied aside before rebuilding) and times the conv kernels of both interleaved in this one process,
+ * printing each pair's medians, their ratio and whether the outputs are bit-identical: an A/B of a
+ * native change that the host's drift between runs cannot bias.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { parseFlags } from './common.js';
 import { loadNativeAddon, nativeLoadError, type NativeAddon } from '../src/backends/native.js';
 
@@ -113,13 +118,65 @@ function benchConv(A: NativeAddon, reps: number, shapes: ConvShape[]): void {
   );
 }
 
+/** The conv kernels of two addon builds, interleaved run by run (order alternating), same inputs. */
+function compareConv(A: NativeAddon, B: NativeAddon, reps: number, shapes: ConvShape[]): void {
+  console.log('conv (NHWC, 4x4 stride 2 same): GFLOP/s of this build | the other, ×speed-up of this build (medians)');
+  const kinds = [
+    [
+      'forward',
+      (M: NativeAddon, x: Float32Array, f: Float32Array, y: Float32Array, p: Int32Array) => M.conv2d(x, f, y, p),
+    ],
+    [
+      'input',
+      (M: NativeAddon, x: Float32Array, f: Float32Array, y: Float32Array, p: Int32Array) =>
+        M.conv2dBackpropInput(y, f, x, p),
+    ],
+    [
+      'filter',
+      (M: NativeAddon, x: Float32Array, f: Float32Array, y: Float32Array, p: Int32Array) =>
+        M.conv2dBackpropFilter(x, y, f, p),
+    ],
+  ] as const;
+  for (const c of shapes) {
+    const { params, ho, wo } = convParams(c);
+    const flops = 2 * c.n * ho * wo * c.co * c.k * c.k * c.ci;
+    const cells: string[] = [];
+    for (const [name, call] of kinds) {
+      // Each build writes its own output array; the inputs of the other two are shared and read-only.
+      const bufs = [A, B].map(() => ({
+        x: rand(c.n * c.h * c.w * c.ci),
+        f: rand(c.k * c.k * c.ci * c.co),
+        y: rand(c.n * ho * wo * c.co),
+      }));
+      const ts: number[][] = [[], []];
+      [A, B].forEach((M, i) => call(M, bufs[i]!.x, bufs[i]!.f, bufs[i]!.y, params));
+      for (let r = 0; r < 2 * reps; r++)
+        for (const i of r % 2 ? [1, 0] : [0, 1]) {
+          const b = bufs[i]!;
+          const t0 = performance.now();
+          call(i ? B : A, b.x, b.f, b.y, params);
+          ts[i]!.push(performance.now() - t0);
+        }
+      const out = name === 'forward' ? 'y' : name === 'input' ? 'x' : 'f';
+      const same = bufs[0]![out].every((v, i) => Object.is(v, bufs[1]![out][i]));
+      const [a, b] = ts.map(median) as [number, number];
+      cells.push(
+        `${name} ${(flops / a / 1e6).toFixed(0)} | ${(flops / b / 1e6).toFixed(0)}, ×${(b / a).toFixed(2)}${same ? '' : ' (outputs differ)'}`,
+      );
+    }
+    console.log(`  ${c.label.padEnd(22)} ${cells.join('   ')}`);
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const A = loadNativeAddon();
   if (!A) {
     console.log(`native addon unavailable: ${nativeLoadError()}`);
     return;
   }
-  const f = parseFlags(args, ['threads', 'generic', 'kernel', 'reps', 'size', 'channels', 'width', 'batch']);
+  const f = parseFlags(args, ['threads', 'generic', 'kernel', 'reps', 'size', 'channels', 'width', 'batch', 'against']);
+  const other = f.against ? (createRequire(import.meta.url)(path.resolve(f.against)) as NativeAddon) : undefined;
+  if (other && f.threads) other.setThreads(Number(f.threads));
   if (f.threads) A.setThreads(Number(f.threads));
   if (f.generic === 'true') A.forceGeneric(true);
   if (f.kernel && !A.setKernel(f.kernel)) {
@@ -129,13 +186,14 @@ export async function run(args: string[]): Promise<void> {
   const reps = f.reps ? Number(f.reps) : 7;
   const info = A.info();
   console.log(`native addon: ${info.kernel} micro-kernel, ${info.threads} thread(s)`);
-  benchGemm(A, reps);
   const shapes = criticShapes(
     Number(f.size ?? 32),
     Number(f.channels ?? 3),
     Number(f.width ?? 64),
     Number(f.batch ?? 64),
   );
+  if (other) return compareConv(A, other, Math.max(reps, 15), shapes);
+  benchGemm(A, reps);
   benchConv(A, reps, shapes);
 }
 
