@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "gemm.h"
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 #include "pool.h"
 
 namespace wn {
@@ -149,7 +152,30 @@ struct Im2colRows final : APacker {
           src[r] = in ? x + ((n[r] * p.h + iy) * p.w + ix) * (long)p.ci + c : zeros;
           step[r] = in ? 1 : 0;
         }
-        for (int j = 0; j < len; ++j, d += MR)
+        int j = 0;
+#if defined(__SSE2__)
+        // All MR source pixels inside the image (most panels): the tap's MR × len block is transposed
+        // 4 × 4 at a time in SSE registers instead of gathered float by float (cachegrind: the
+        // gather cost ~4 instructions per float, a third of the AVX-512 micro-kernel's count).
+        bool inside = true;
+        for (int r = 0; r < MR; ++r) inside = inside && step[r] == 1;
+        if (inside)
+          for (; j + 4 <= len; j += 4, d += 4 * MR) {
+            int r = 0;
+            for (; r + 4 <= MR; r += 4) {
+              __m128 a0 = _mm_loadu_ps(src[r] + j), a1 = _mm_loadu_ps(src[r + 1] + j);
+              __m128 a2 = _mm_loadu_ps(src[r + 2] + j), a3 = _mm_loadu_ps(src[r + 3] + j);
+              _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+              _mm_storeu_ps(d + r, a0);
+              _mm_storeu_ps(d + MR + r, a1);
+              _mm_storeu_ps(d + 2 * MR + r, a2);
+              _mm_storeu_ps(d + 3 * MR + r, a3);
+            }
+            for (; r < MR; ++r)
+              for (int t = 0; t < 4; ++t) d[t * MR + r] = src[r][j + t];
+          }
+#endif
+        for (; j < len; ++j, d += MR)
           for (int r = 0; r < MR; ++r) d[r] = src[r][j * step[r]];
         k += len;
         c = 0;
