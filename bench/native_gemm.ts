@@ -149,7 +149,7 @@ function compareConv(A: NativeAddon, B: NativeAddon, reps: number, shapes: ConvS
         y: rand(c.n * ho * wo * c.co),
       }));
       const ts: number[][] = [[], []];
-      [A, B].forEach((M, i) => call(M, bufs[i]!.x, bufs[i]!.f, bufs[i]!.y, params));
+      for (const [i, M] of [A, B].entries()) call(M, bufs[i]!.x, bufs[i]!.f, bufs[i]!.y, params);
       for (let r = 0; r < 2 * reps; r++)
         for (const i of r % 2 ? [1, 0] : [0, 1]) {
           const b = bufs[i]!;
