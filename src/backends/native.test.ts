@@ -22,6 +22,17 @@ const built = fs.existsSync(addonPath());
 const skip = built ? false : `native addon not built (${addonPath()} missing; run \`npm run build:native\`)`;
 const TOL = 1e-4;
 
+/** n floats in [−0.5, 0.5) from a seeded LCG: inputs for the addon's own calls. */
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    a[i] = x / 2147483648 - 0.5;
+  }
+  return a;
+}
+
 interface In {
   shape: number[];
   /** Values in (0.5, 1.5) instead of N(0,1) (for log, sqrt, pow, division). */
@@ -660,15 +671,6 @@ describe('native backend', { skip }, () => {
   it('direct small-channel convolutions (AVX-512, AVX2): forward and input gradient bit-identical to the GEMM paths, filter gradient within rounding and the same for any thread count', () => {
     const A = loadNativeAddon()!;
     const threads = A.info().threads;
-    const rand = (n: number, seed: number) => {
-      const a = new Float32Array(n);
-      let x = seed;
-      for (let i = 0; i < n; i++) {
-        x = (x * 1103515245 + 12345) % 2147483648;
-        a[i] = x / 2147483648 - 0.5;
-      }
-      return a;
-    };
     // [n, h, w, ci, kh, kw, co, stride, same?]: the 64-px critic's first layer, ragged tiles and odd
     // channel counts, grey input, stride 1, 'valid', more output channels than a GEMM K block (256).
     const cases = [
@@ -741,15 +743,6 @@ describe('native backend', { skip }, () => {
   it("GEMM filter gradient (im2col panels packed straight from x) against a float64 reference, on every micro-kernel's panel height", () => {
     const A = loadNativeAddon()!;
     const threads = A.info().threads;
-    const rand = (n: number, seed: number) => {
-      const a = new Float32Array(n);
-      let x = seed;
-      for (let i = 0; i < n; i++) {
-        x = (x * 1103515245 + 12345) % 2147483648;
-        a[i] = x / 2147483648 - 0.5;
-      }
-      return a;
-    };
     // [n, h, w, ci, kh, kw, co, stride, pad top, pad left]: channel counts ≥ both panel heights (12, 6)
     // so whole panels are single runs (the fixed-size copy), runs across a kernel row's end, the
     // image's edges on every side, a last panel shorter than the height (k·k·ci not a multiple), and
