@@ -16,16 +16,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { evalMasks, stat } from '../src/eval/runner.js';
-import { completeInBatches, formatPaired, tuningImages } from '../src/eval/tuning.js';
+import { completeInBatches, formatPaired, trainingBatch, tuningImages } from '../src/eval/tuning.js';
 import { composite } from '../src/inpaint/composite.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { maskTensors } from '../src/encoder/step.js';
-import { trainingMasks } from '../src/encoder/masks.js';
 import { loadDataset } from '../src/data/load_node.js';
-import { toImageBatch } from '../src/data/dataset.js';
 import { buildCritic } from '../src/models/dcgan.js';
 import { gradientPenalty } from '../src/losses/wgan.js';
 import { Rng } from '../src/util/rng.js';
@@ -66,14 +64,9 @@ const B = 64;
 const vars = Dc.trainableWeights.map((v) => v.read() as tf.Variable);
 const t0 = performance.now();
 for (let it = 1; it <= iters; it++) {
-  const idx = Array.from({ length: B }, () => Math.floor(rng.next() * train.n));
-  const batch = toImageBatch(train, idx);
-  const masks = trainingMasks(rng, B, size, size);
+  const { x, m } = trainingBatch(train, rng, B);
   const alphaData = Float32Array.from({ length: B }, () => rng.next());
   const w = tf.tidy(() => {
-    const x = tf.sub(tf.mul(tf.tensor4d(batch.data, [B, size, size, channels]), 2), 1) as tf.Tensor4D;
-    const { m, w: iw } = maskTensors(masks);
-    iw.dispose();
     const g = G.apply(E.apply(encoderInputTensor(x, m), { training: false }), { training: false }) as tf.Tensor4D;
     const fake = paste(x, g, m);
     const alpha = tf.tensor4d(alphaData, [B, 1, 1, 1]);
@@ -93,6 +86,7 @@ for (let it = 1; it <= iters; it++) {
     opt.applyGradients(grads);
     return wd;
   });
+  tf.dispose([x, m]);
   if (it % 250 === 0 || it === iters)
     console.log(
       `step ${it}: Wasserstein estimate (real − completed) ${(await w.data())[0]!.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,

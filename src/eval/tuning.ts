@@ -1,13 +1,17 @@
 /**
  * The tuning images: where settings of the search are chosen (tools/refine_sweep.ts, tools/joint_tune.ts,
  * tools/range_bound.ts), neither training images nor the images eval reports, and the two helpers those
- * tools share. Node only (datasets).
+ * tools share, and the training batch of the tools that train a network of their own. Node only (datasets).
  * - fashion-mnist: test images outside eval's 1,000 (the complement of selectEvalIndices(10000, 1000, 0));
  * - anything else (emoji): OpenMoji's drawings of the held-out test emoji (`emoji-openmoji` test): the
  *   shipped emoji model never saw OpenMoji, and eval reports `emoji-permissive` test images.
  */
+import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/load_node.js';
-import { toImageBatch } from '../data/dataset.js';
+import { toImageBatch, type Dataset } from '../data/dataset.js';
+import { maskTensors } from '../encoder/step.js';
+import { trainingMasks } from '../encoder/masks.js';
+import type { Rng } from '../util/rng.js';
 import { selectEvalIndices } from '../data/split.js';
 import { imagesAt, stackImages, type ImageBatch, type Mask } from '../types.js';
 import { latentSearch, type ImageLosses, type InpaintModel } from '../inpaint/search.js';
@@ -63,4 +67,19 @@ export async function completeInBatches(
 export function formatPaired(a: readonly number[], b: readonly number[]): string {
   const { mean, se } = pairedDiff(a, b).diff;
   return `${mean >= 0 ? '+' : ''}${mean.toFixed(2)} ± ${se.toFixed(2)}`;
+}
+
+/**
+ * A training batch for the experiment tools that train a network of their own
+ * (tools/completion_critic.ts, tools/context_predictor.ts): `b` images of `ds` drawn uniformly with
+ * replacement from `rng`, then one mask each of the encoder's training mix (src/encoder/masks.ts) from
+ * the same `rng`. x: [b, h, w, C] in [−1, 1]; m: [b, h, w, 1], 1 known. The caller disposes both.
+ */
+export function trainingBatch(ds: Dataset, rng: Rng, b: number): { x: tf.Tensor4D; m: tf.Tensor4D } {
+  const idx = Array.from({ length: b }, () => Math.floor(rng.next() * ds.n));
+  const batch = toImageBatch(ds, idx);
+  const { m, w } = maskTensors(trainingMasks(rng, b, ds.size, ds.size));
+  w.dispose();
+  const x = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(batch.data, [b, ds.size, ds.size, ds.channels]), 2), 1));
+  return { x: x as tf.Tensor4D, m };
 }
