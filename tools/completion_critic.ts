@@ -16,13 +16,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { evalMasks, stat } from '../src/eval/runner.js';
-import { completeInBatches, formatPaired, trainingBatch, tuningImages } from '../src/eval/tuning.js';
+import { completeInBatches, fitLatent, formatPaired, trainingBatch, tuningImages } from '../src/eval/tuning.js';
 import { composite } from '../src/inpaint/composite.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encoderInputTensor } from '../src/inpaint/encoder_input.js';
-import { maskTensors } from '../src/encoder/step.js';
+import { maskTensor } from '../src/encoder/step.js';
+import { toModelTensor } from '../src/models/sample.js';
 import { loadDataset } from '../src/data/load_node.js';
 import { buildCritic } from '../src/models/dcgan.js';
 import { gradientPenalty } from '../src/losses/wgan.js';
@@ -96,46 +97,21 @@ for (let it = 1; it <= iters; it++) {
 
 // ---- evaluation on the tuning images
 const images = await tuningImages(modelName, n, size, channels as 1 | 3);
-const y = tf.tidy(() =>
-  tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1),
-) as tf.Tensor4D;
+const y = toModelTensor(images);
 
 /** Dc's score of each completed image [N] (composites in [0, 1]). */
 async function scores(c: ImageBatch, masks: Mask[]): Promise<number[]> {
-  const s = tf.tidy(() => {
-    const { m, w } = maskTensors(masks);
-    w.dispose();
-    const x = tf.sub(tf.mul(tf.tensor4d(c.data, [c.n, size, size, channels]), 2), 1) as tf.Tensor4D;
-    return judge(x, m);
-  });
+  const s = tf.tidy(() => judge(toModelTensor(c), maskTensor(masks)));
   const out = Array.from(await s.data());
   s.dispose();
   return out;
 }
 
-/** argmin_z mean over known pixels |G(z) − y| − λ·mean Dc(completed, M), from the encoder's z; G(z) in [0, 1]. */
+/** The known-pixel fit (fitLatent) − λ·mean Dc(completed, M), from the encoder's z; G(z) in [0, 1]. */
 async function fit(masks: Mask[], lambda: number): Promise<ImageBatch> {
-  const { m, w } = maskTensors(masks);
-  w.dispose();
-  const z = tf.variable(tf.tidy(() => E.apply(encoderInputTensor(y, m), { training: false }) as tf.Tensor2D));
-  const adam = tf.train.adam(lr);
-  for (let s = 0; s < steps; s++) {
-    adam.minimize(
-      () => {
-        const g = G.apply(z, { training: false }) as tf.Tensor4D;
-        const ctx = tf.div(tf.sum(tf.mul(m, tf.abs(tf.sub(g, y)))), tf.mul(tf.sum(m), channels));
-        return (lambda > 0 ? tf.sub(ctx, tf.mul(lambda, tf.mean(judge(paste(y, g, m), m)))) : ctx) as tf.Scalar;
-      },
-      false,
-      [z],
-    );
-    tf.tidy(() => z.assign(tf.clipByValue(z, -1, 1)));
-  }
-  const raw = tf.tidy(() => tf.div(tf.add(G.apply(z, { training: false }) as tf.Tensor, 1), 2));
-  const out: ImageBatch = { ...images, data: Float32Array.from(await raw.data()) };
-  tf.dispose([raw, z, m]);
-  adam.dispose();
-  return out;
+  const penalty = (g: tf.Tensor4D, _z: tf.Variable, m: tf.Tensor4D) =>
+    tf.mul(-lambda, tf.mean(judge(paste(y, g, m), m))) as tf.Scalar;
+  return (await fitLatent(ck, images, masks, { steps, lr, ...(lambda > 0 ? { penalty } : {}) })).raw;
 }
 
 const realScore = stat(await scores(images, evalMasks('center', images.n, size, size, 0))).mean;

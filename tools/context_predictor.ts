@@ -18,7 +18,8 @@ import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
 import { encoderInputTensor } from '../src/inpaint/encoder_input.js';
-import { maskTensors } from '../src/encoder/step.js';
+import { maskTensor } from '../src/encoder/step.js';
+import { fromModelRange, toModelTensor } from '../src/models/sample.js';
 import { loadDataset } from '../src/data/load_node.js';
 import { Rng } from '../src/util/rng.js';
 import { toolFlags } from '../bench/common.js';
@@ -92,10 +93,8 @@ const images = await tuningImages(modelName, n, size, channels as 1 | 3);
 /** F's prediction of each image under its mask, in [0, 1]. */
 async function predict(masks: Mask[]): Promise<ImageBatch> {
   const p = tf.tidy(() => {
-    const x = tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1) as tf.Tensor4D;
-    const { m, w } = maskTensors(masks);
-    w.dispose();
-    return tf.div(tf.add(F.apply(encoderInputTensor(x, m), { training: false }) as tf.Tensor, 1), 2);
+    const x = encoderInputTensor(toModelTensor(images), maskTensor(masks));
+    return fromModelRange(F.apply(x, { training: false }) as tf.Tensor);
   });
   const data = Float32Array.from(await p.data());
   p.dispose();

@@ -17,11 +17,12 @@ import * as tf from '@tensorflow/tfjs';
 import { loadGanCheckpoint } from '../src/train/checkpoint.js';
 import { applyMask, composite } from '../src/inpaint/composite.js';
 import { evalMasks, stat } from '../src/eval/runner.js';
-import { completeInBatches, formatPaired, tuningImages } from '../src/eval/tuning.js';
+import { completeInBatches, fitLatent, formatPaired, tuningImages } from '../src/eval/tuning.js';
+import { toModelTensor } from '../src/models/sample.js';
 import { holeRegions, psnr } from '../src/metrics/pixel.js';
 import { initBackend } from '../src/backends/index.js';
 import { attachEncoder } from '../src/encoder/checkpoint.js';
-import { encode, encoderInputTensor } from '../src/inpaint/encoder_input.js';
+import { encoderInputTensor } from '../src/inpaint/encoder_input.js';
 import { toolFlags } from '../bench/common.js';
 import { imageAt, type ImageBatch, type Mask } from '../src/types.js';
 import { encodePng, makeGrid } from '../src/io/image.js';
@@ -60,14 +61,13 @@ const ck = (await attachEncoder(await loadGanCheckpoint(modelName), 'auto', unde
 const { size, channels } = ck.manifest.config;
 const images = await tuningImages(modelName, n, size, channels as 1 | 3);
 
-const G = ck.generator;
-const y = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(images.data, [images.n, size, size, channels]), 2), 1));
+const y = toModelTensor(images);
 const ones = tf.ones([images.n, size, size, 1]) as tf.Tensor4D;
 
 /**
- * argmin_z of the mean |G(z) − y| over the pixels a mask keeps (weights [N, h, w, 1]: all ones = the
- * oracle, the mask itself = the known pixels only), by Adam from the encoder's code of y under those
- * masks; returns G(z) in [0, 1].
+ * The known-pixel fit (fitLatent: mean |G(z) − y| over the pixels `masks` keep, from the encoder's code)
+ * with, on request, the in-domain term μ·mean (z − E(G(z), all known))² or a critic prior; returns G(z)
+ * in [0, 1] and prints the last step's loss.
  */
 async function project(
   masks: Mask[],
@@ -75,42 +75,25 @@ async function project(
   mu = 0,
   prior?: { kind: 'g' | 'c'; lambda: number },
 ): Promise<ImageBatch> {
-  const z0 = await encode(ck.encoder!, images, masks);
-  const z = tf.variable(tf.tensor2d(z0, [images.n, z0.length / images.n]));
-  const w = tf.tensor4d(Float32Array.from(masks.flatMap((m) => [...m.data])), [images.n, size, size, 1]);
-  const opt = tf.train.adam(lr);
-  for (let s = 0; s < steps; s++) {
-    const l = opt.minimize(
-      () => {
-        const g = G.apply(z, { training: false }) as tf.Tensor4D;
-        const fit = tf.div(tf.sum(tf.mul(tf.abs(tf.sub(g, y)), w)), tf.mul(tf.sum(w), channels)) as tf.Scalar;
-        let loss: tf.Scalar = fit;
-        if (mu > 0) {
-          const ez = ck.encoder!.apply(encoderInputTensor(g, ones), { training: false }) as tf.Tensor;
-          loss = tf.add(loss, tf.mul(mu, tf.mean(tf.square(tf.sub(z, ez)))));
+  const penalty =
+    mu > 0 || prior
+      ? (g: tf.Tensor4D, z: tf.Variable, w: tf.Tensor4D): tf.Scalar => {
+          let loss = tf.scalar(0);
+          if (mu > 0) {
+            const ez = ck.encoder!.apply(encoderInputTensor(g, ones), { training: false }) as tf.Tensor;
+            loss = tf.add(loss, tf.mul(mu, tf.mean(tf.square(tf.sub(z, ez)))));
+          }
+          if (prior) {
+            const judged = prior.kind === 'g' ? g : tf.add(tf.mul(w, y), tf.mul(tf.sub(1, w), g));
+            const d = ck.critic.apply(judged, { training: false }) as tf.Tensor;
+            loss = tf.sub(loss, tf.mul(prior.lambda, tf.mean(d)));
+          }
+          return loss;
         }
-        if (prior) {
-          const judged = prior.kind === 'g' ? g : tf.add(tf.mul(w, y), tf.mul(tf.sub(1, w), g));
-          const d = ck.critic.apply(judged, { training: false }) as tf.Tensor;
-          loss = tf.sub(loss, tf.mul(prior.lambda, tf.mean(d)));
-        }
-        return loss;
-      },
-      true,
-      [z],
-    );
-    tf.tidy(() => z.assign(tf.clipByValue(z, -1, 1)));
-    if (s === steps - 1)
-      console.log(
-        `  ${label}: mean |G(z) − y| over its pixels after ${steps} steps ${(await l!.data())[0]!.toFixed(4)} (in [−1, 1])`,
-      );
-    l?.dispose();
-  }
-  const rawT = tf.tidy(() => tf.div(tf.add(G.apply(z, { training: false }) as tf.Tensor, 1), 2));
-  const raw: ImageBatch = { ...images, data: Float32Array.from(await rawT.data()) };
-  tf.dispose([rawT, z, w]);
-  opt.dispose();
-  return raw;
+      : undefined;
+  const r = await fitLatent(ck, images, masks, { steps, lr, ...(penalty ? { penalty } : {}) });
+  console.log(`  ${label}: the fit's loss after ${steps} steps ${r.loss.toFixed(4)} (images in [−1, 1])`);
+  return r.raw;
 }
 
 const full: Mask = { height: size, width: size, data: new Float32Array(size * size).fill(1) };

@@ -245,8 +245,8 @@ struct Im2colCols final : APacker {
             const int ix = (ox + j) * p.sw + R.dx;
             if (ix >= 0 && ix + span < p.w) {
               const float* src = row + (long)ix * p.ci + R.c;
-              if (MRC && R.len == MRC)
-                std::memcpy(du, src, sizeof(float) * (MRC ? MRC : 1));  // R.r = 0: the whole panel
+              if (MRC > 0 && R.len == MRC)
+                std::memcpy(du, src, sizeof(float) * MRC);  // R.r = 0: the whole panel
               else
                 for (int t = 0; t < R.len; ++t) du[t] = src[t];
             } else {  // the run crosses the image's left or right edge: tap by tap

@@ -51,17 +51,21 @@ export function makeEncoderTrainer(
   };
 }
 
+/** Masks as one tensor [N, h, w, 1] (1 known). */
+export function maskTensor(masks: Mask[]): tf.Tensor4D {
+  const { height: h, width: w } = masks[0]!;
+  const md = new Float32Array(masks.length * h * w);
+  for (const [i, mk] of masks.entries()) md.set(mk.data, i * h * w);
+  return tf.tensor4d(md, [masks.length, h, w, 1]);
+}
+
 /** Masks [N, h, w, 1] (1 known) and the search's importance weights of each, as tensors. */
 export function maskTensors(masks: Mask[]): { m: tf.Tensor4D; w: tf.Tensor4D } {
   const { height: h, width: w } = masks[0]!;
   const px = h * w;
-  const md = new Float32Array(masks.length * px),
-    wd = new Float32Array(masks.length * px);
-  masks.forEach((mk, i) => {
-    md.set(mk.data, i * px);
-    wd.set(importanceWeights(mk), i * px);
-  });
-  return { m: tf.tensor4d(md, [masks.length, h, w, 1]), w: tf.tensor4d(wd, [masks.length, h, w, 1]) };
+  const wd = new Float32Array(masks.length * px);
+  for (const [i, mk] of masks.entries()) wd.set(importanceWeights(mk), i * px);
+  return { m: maskTensor(masks), w: tf.tensor4d(wd, [masks.length, h, w, 1]) };
 }
 
 /**

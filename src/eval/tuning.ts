@@ -1,7 +1,8 @@
 /**
  * The tuning images: where settings of the search are chosen (tools/refine_sweep.ts, tools/joint_tune.ts,
  * tools/range_bound.ts), neither training images nor the images eval reports, and the two helpers those
- * tools share, and the training batch of the tools that train a network of their own. Node only (datasets).
+ * tools share, the known-pixel fit two of them run, and the training batch of the tools that train a
+ * network of their own. Node only (datasets).
  * - fashion-mnist: test images outside eval's 1,000 (the complement of selectEvalIndices(10000, 1000, 0));
  * - anything else (emoji): OpenMoji's drawings of the held-out test emoji (`emoji-openmoji` test): the
  *   shipped emoji model never saw OpenMoji, and eval reports `emoji-permissive` test images.
@@ -9,7 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/load_node.js';
 import { toImageBatch, type Dataset } from '../data/dataset.js';
-import { maskTensors } from '../encoder/step.js';
+import { maskTensor } from '../encoder/step.js';
+import { fromModelRange, generate, toModelTensor } from '../models/sample.js';
+import { encode } from '../inpaint/encoder_input.js';
 import { trainingMasks } from '../encoder/masks.js';
 import type { Rng } from '../util/rng.js';
 import { selectEvalIndices } from '../data/split.js';
@@ -78,8 +81,47 @@ export function formatPaired(a: readonly number[], b: readonly number[]): string
 export function trainingBatch(ds: Dataset, rng: Rng, b: number): { x: tf.Tensor4D; m: tf.Tensor4D } {
   const idx = Array.from({ length: b }, () => Math.floor(rng.next() * ds.n));
   const batch = toImageBatch(ds, idx);
-  const { m, w } = maskTensors(trainingMasks(rng, b, ds.size, ds.size));
-  w.dispose();
-  const x = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(batch.data, [b, ds.size, ds.size, ds.channels]), 2), 1));
-  return { x: x as tf.Tensor4D, m };
+  const m = maskTensor(trainingMasks(rng, b, ds.size, ds.size));
+  return { x: toModelTensor(batch), m };
+}
+
+/**
+ * argmin_z of mean |G(z) − y| over the pixels `masks` keep (a mask of all ones keeps every pixel: the
+ * oracle; the eval masks keep the known pixels only), minus nothing or plus `penalty(g, z, m)` (a prior
+ * on G(z) [N, h, w, C] in [−1, 1], z and the masks [N, h, w, 1]), by Adam (`lr`, `steps` steps) from the
+ * encoder's code of the images under `masks`, z clipped to [−1, 1] after each step as the search clips
+ * it (tools/range_bound.ts, tools/completion_critic.ts). Returns G(z) in [0, 1] and the last step's loss.
+ */
+export async function fitLatent(
+  model: InpaintModel,
+  images: ImageBatch,
+  masks: Mask[],
+  o: { steps: number; lr: number; penalty?: (g: tf.Tensor4D, z: tf.Variable, m: tf.Tensor4D) => tf.Scalar },
+): Promise<{ raw: ImageBatch; loss: number }> {
+  if (!model.encoder) throw new Error('fitLatent: the model has no encoder to start from');
+  const z0 = await encode(model.encoder, images, masks);
+  const z = tf.variable(tf.tensor2d(z0, [images.n, z0.length / images.n]));
+  const y = toModelTensor(images);
+  const m = maskTensor(masks);
+  const opt = tf.train.adam(o.lr);
+  let loss = Number.NaN;
+  for (let s = 0; s < o.steps; s++) {
+    const l = opt.minimize(
+      () => {
+        const g = generate(model.generator, z as tf.Tensor2D);
+        const fit = tf.div(tf.sum(tf.mul(tf.abs(tf.sub(g, y)), m)), tf.mul(tf.sum(m), images.channels)) as tf.Scalar;
+        return o.penalty ? (tf.add(fit, o.penalty(g, z, m)) as tf.Scalar) : fit;
+      },
+      true,
+      [z],
+    );
+    tf.tidy(() => z.assign(tf.clipByValue(z, -1, 1)));
+    if (s === o.steps - 1) loss = (await l!.data())[0]!;
+    l?.dispose();
+  }
+  const rawT = tf.tidy(() => fromModelRange(generate(model.generator, z as tf.Tensor2D)));
+  const raw: ImageBatch = { ...images, data: Float32Array.from(await rawT.data()) };
+  tf.dispose([rawT, z, y, m]);
+  opt.dispose();
+  return { raw, loss };
 }

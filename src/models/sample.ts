@@ -26,6 +26,11 @@ export function toModelRange<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.sub(tf.mul(x, 2), 1) as T);
 }
 
+/** An ImageBatch ([0, 1]) as the tensor the networks read: [N, h, w, C] in [−1, 1]. */
+export function toModelTensor(b: ImageBatch): tf.Tensor4D {
+  return tf.tidy(() => toModelRange(tf.tensor4d(b.data, [b.n, b.height, b.width, b.channels])));
+}
+
 /** [−1, 1] → [0, 1] (what ImageBatch holds). */
 export function fromModelRange<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.div(tf.add(x, 1), 2) as T);
